@@ -1,0 +1,6 @@
+/** Options of the clone executor, as declared in schema.json. */
+export interface CloneExecutorSchema {
+  service: string;
+  namespace?: string;
+  refresh?: boolean;
+}

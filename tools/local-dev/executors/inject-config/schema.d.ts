@@ -1,0 +1,6 @@
+/** Options of the inject-config executor, as declared in schema.json. */
+export interface InjectConfigExecutorSchema {
+  service: string;
+  namespace?: string;
+  refresh?: boolean;
+}

@@ -1,0 +1,5 @@
+/** Options of the tunnel-up executor, as declared in schema.json. */
+export interface TunnelUpExecutorSchema {
+  namespace?: string;
+  refresh?: boolean;
+}

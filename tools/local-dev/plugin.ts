@@ -1,0 +1,105 @@
+/**
+ * The local-dev Nx plugin: repos_docker_files/config.yaml → one Nx project per service.
+ *
+ * One flat pipeline: read the config → hash it → reuse the projects computed for that hash
+ * (in memory, then on disk) → otherwise parse, validate and infer, and remember the result.
+ * The parser (yaml + zod) is loaded only on a cache miss, so an unchanged config costs a file
+ * read and a hash. All mapping logic lives in src/plugin/infer.ts.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { CreateNodes, CreateNodesResult } from '@nx/devkit';
+import { CONFIG_PATH } from './src/config/paths';
+import { ensureProjectFolders } from './src/plugin/project-folders';
+
+type Projects = NonNullable<CreateNodesResult['projects']>;
+
+/** Source files whose change must invalidate the disk cache (the inference itself). */
+const INFERENCE_SOURCES = ['src/plugin/infer.ts', 'src/config/model.ts', 'src/config/rules.ts', 'src/config/schema.ts', 'src/config/load.ts'];
+const memoryCache = new Map<string, Projects>();
+
+function cacheFile(workspaceRoot: string): string {
+  const dataDirectory = process.env.NX_WORKSPACE_DATA_DIRECTORY ?? path.join(workspaceRoot, '.nx', 'workspace-data');
+  return path.join(dataDirectory, 'local-dev-projects.json');
+}
+
+function readDiskCache(file: string, hash: string): Projects | undefined {
+  try {
+    const cached = JSON.parse(readFileSync(file, 'utf8')) as { hash: string; projects: Projects };
+    return cached.hash === hash ? cached.projects : undefined;
+  } catch {
+    // No cache yet, or a torn/old one: recomputing is always correct, so a miss is not an error.
+    return undefined;
+  }
+}
+
+function writeDiskCache(file: string, hash: string, projects: Projects): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, JSON.stringify({ hash, projects }));
+  renameSync(temporary, file);
+}
+
+function computeProjects(workspaceRoot: string): Projects {
+  // Lazy on purpose: the parser is only needed when the config changed.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { loadConfig } = require('./src/config/load') as typeof import('./src/config/load');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { inferProjects } = require('./src/plugin/infer') as typeof import('./src/plugin/infer');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { isLocalDevError } = require('./src/core/errors') as typeof import('./src/core/errors');
+  try {
+    return inferProjects(loadConfig(workspaceRoot));
+  } catch (error) {
+    // A broken config.yaml is the user's to fix, not a crash: Nx shows this message, not our stack.
+    if (isLocalDevError(error)) {
+      const clean = new Error(`local-dev could not read ${CONFIG_PATH}.\n${error.describe()}`);
+      clean.stack = clean.message;
+      throw clean;
+    }
+    throw error;
+  }
+}
+
+let cachedInferenceVersion: string | undefined;
+/** Changes whenever the inference code changes, so a disk cache never outlives the code that made it. */
+function inferenceVersion(): string {
+  cachedInferenceVersion ??= INFERENCE_SOURCES.map((file) => readFileSync(path.join(__dirname, file), 'utf8')).join('\0');
+  return cachedInferenceVersion;
+}
+
+export function projectsFor(workspaceRoot: string): Projects {
+  const text = readFileSync(path.join(workspaceRoot, CONFIG_PATH), 'utf8');
+  const hash = createHash('sha256').update(`${inferenceVersion()}\0${text}`).digest('hex');
+  const inMemory = memoryCache.get(hash);
+  if (inMemory) return inMemory;
+  const file = cacheFile(workspaceRoot);
+  let projects = readDiskCache(file, hash);
+  if (!projects) {
+    projects = computeProjects(workspaceRoot);
+    writeDiskCache(file, hash, projects);
+  }
+  memoryCache.set(hash, projects);
+  return projects;
+}
+
+export const createNodes: CreateNodes = [
+  CONFIG_PATH,
+  (configFiles, _options, context) =>
+    configFiles.map((file) => {
+      const projects = projectsFor(context.workspaceRoot);
+      const created = ensureProjectFolders(context.workspaceRoot, projects);
+      if (created.length > 0) {
+        // Nx has already listed the workspace's files for this command, so it may still say
+        // "project … not found" once; the next command sees the new folder.
+        process.stderr.write(
+          `local-dev: created ${created.map((root) => `${root}/`).join(', ')} for new services in ${CONFIG_PATH} — commit them; if Nx says "project … not found", run the command again.\n`,
+        );
+      }
+      return [file, { projects }] as const;
+    }),
+];
+
+/** The same function under the name older Nx versions look for. */
+export const createNodesV2 = createNodes;

@@ -1,0 +1,223 @@
+/**
+ * Cross-field rules for config.yaml: what a schema cannot say. Each rule is a small pure function
+ * from the schema-valid config to a list of problems; all rules run and all problems are reported.
+ */
+import * as path from 'node:path';
+import { didYouMean } from '../core/did-you-mean';
+import type { ConfigProblem } from '../core/errors';
+import { defaultCloneDir, namespaceRelativeSource, parsePortMapping } from './model';
+import type { RawConfig, RawWorker } from './schema';
+import { NAME_PATTERN } from './schema';
+
+/** Finds the line of a path in the YAML file (the key's line when `key` is set). */
+export type Locate = (yamlPath: readonly (string | number)[], part?: 'key' | 'value') => number;
+
+export interface RuleContext {
+  file: string;
+  locate: Locate;
+}
+
+/** Project names the plugin uses for the shared pieces; a service may not take them. */
+export const RESERVED_NAMES = ['redis-tunnel', 'docker-compose'];
+
+type Rule = (config: RawConfig, context: RuleContext) => ConfigProblem[];
+
+interface Runnable {
+  name: string;
+  /** YAML path of the service or worker entry. */
+  at: (string | number)[];
+  settings: RawWorker;
+}
+
+function runnables(config: RawConfig): Runnable[] {
+  return Object.entries(config.services).flatMap(([name, service]) => [
+    { name, at: ['services', name], settings: service },
+    ...Object.entries(service.workers ?? {}).map(([workerName, worker]) => ({
+      name: workerName,
+      at: ['services', name, 'workers', workerName],
+      settings: worker ?? {},
+    })),
+  ]);
+}
+
+const names: Rule = (config, { file, locate }) => {
+  const problems: ConfigProblem[] = [];
+  const seen = new Map<string, string>();
+  for (const { name, at } of runnables(config)) {
+    const line = locate(at, 'key');
+    if (!NAME_PATTERN.test(name)) {
+      problems.push({ file, line, message: `service name "${name}" is not a valid name`, fix: 'use lower-case letters, digits and dashes (it becomes a Docker hostname and an Nx project name)' });
+    }
+    if (RESERVED_NAMES.includes(name)) {
+      problems.push({ file, line, message: `"${name}" is reserved for local-dev's own project`, fix: `rename the service (reserved: ${RESERVED_NAMES.join(', ')})` });
+    }
+    const earlier = seen.get(name);
+    if (earlier) {
+      problems.push({ file, line, message: `"${name}" is defined twice (also at ${earlier})`, fix: 'service and worker names share one namespace: rename one of them' });
+    } else {
+      seen.set(name, `${at.length > 2 ? 'worker' : 'service'} at line ${line}`);
+    }
+  }
+  return problems;
+};
+
+const dependencies: Rule = (config, { file, locate }) => {
+  const problems: ConfigProblem[] = [];
+  const all = runnables(config);
+  const known = all.map((runnable) => runnable.name);
+  const graph = new Map<string, string[]>();
+  for (const { name, at, settings } of all) {
+    const dependsOn = settings['depends-on'] ?? [];
+    dependsOn.forEach((dependency, index) => {
+      const line = locate([...at, 'depends-on', index]);
+      if (dependency === name) {
+        problems.push({ file, line, message: `${name} depends on itself`, fix: `remove "${dependency}" from its depends-on` });
+      } else if (!known.includes(dependency)) {
+        const suggestion = didYouMean(dependency, known);
+        problems.push({
+          file,
+          line,
+          message: `${name} depends on "${dependency}", which is not a service`,
+          fix: suggestion ? `did you mean "${suggestion}"?` : `name one of: ${known.join(', ')}`,
+        });
+      }
+    });
+    graph.set(name, dependsOn.filter((dependency) => dependency !== name && known.includes(dependency)));
+  }
+  for (const cycle of findCycles(graph)) {
+    const first = all.find((runnable) => runnable.name === cycle[0]);
+    problems.push({
+      file,
+      line: first ? locate([...first.at, 'depends-on'], 'key') : 0,
+      message: `depends-on forms a cycle: ${[...cycle, cycle[0]].join(' → ')}`,
+      fix: 'remove one of these depends-on entries; services cannot wait for each other',
+    });
+  }
+  return problems;
+};
+
+/** Each cycle once, starting at its alphabetically first member. */
+export function findCycles(graph: Map<string, string[]>): string[][] {
+  const cycles = new Map<string, string[]>();
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const visit = (node: string) => {
+    state.set(node, 'visiting');
+    stack.push(node);
+    for (const next of graph.get(node) ?? []) {
+      if (state.get(next) === 'visiting') {
+        const cycle = stack.slice(stack.indexOf(next));
+        const start = cycle.indexOf([...cycle].sort()[0]);
+        const rotated = [...cycle.slice(start), ...cycle.slice(0, start)];
+        cycles.set(rotated.join('>'), rotated);
+      } else if (!state.has(next)) {
+        visit(next);
+      }
+    }
+    stack.pop();
+    state.set(node, 'done');
+  };
+  for (const node of graph.keys()) if (!state.has(node)) visit(node);
+  return [...cycles.values()];
+}
+
+const hostPorts: Rule = (config, { file, locate }) => {
+  const problems: ConfigProblem[] = [];
+  const redisPort = config.redis?.port ?? 6379;
+  const owners = new Map<string, string>([[`tcp/${redisPort}`, 'the Redis tunnel']]);
+  for (const { name, at, settings } of runnables(config)) {
+    (settings.ports ?? []).forEach((raw, index) => {
+      const mapping = parsePortMapping(raw);
+      const key = `${mapping.protocol}/${mapping.host}`;
+      const holder = owners.get(key);
+      if (holder) {
+        problems.push({
+          file,
+          line: locate([...at, 'ports', index]),
+          message: `host port ${mapping.host} of ${name} is already published by ${holder}`,
+          fix: `publish ${name} on another host port, e.g. "${mapping.host + 1}:${mapping.container}"`,
+        });
+      } else {
+        owners.set(key, name);
+      }
+    });
+  }
+  return problems;
+};
+
+const healthchecks: Rule = (config, { file, locate }) =>
+  runnables(config).flatMap(({ name, at, settings }): ConfigProblem[] => {
+    const check = settings.healthcheck;
+    if (!check) return [];
+    const line = locate([...at, 'healthcheck'], 'key');
+    if ((check.http === undefined) === (check.tcp === undefined)) {
+      return [{ file, line, message: `healthcheck of ${name} must have exactly one of http or tcp`, fix: 'write { http: /health } or { tcp: 8000 }' }];
+    }
+    if (check.http !== undefined && check.port === undefined && (settings.ports ?? []).length === 0) {
+      return [{ file, line, message: `healthcheck of ${name} polls HTTP but the service publishes no port`, fix: 'add "port: <container port>" to the healthcheck' }];
+    }
+    return [];
+  });
+
+/** A relative path that stays inside its folder: no absolute paths, no "..", no empty parts. */
+export function isContainedRelativePath(value: string): boolean {
+  if (path.isAbsolute(value) || path.win32.isAbsolute(value) || value.includes('\0')) return false;
+  const normalized = path.posix.normalize(value.replace(/\\/g, '/'));
+  return normalized !== '.' && normalized !== '..' && !normalized.startsWith('../');
+}
+
+const configPaths: Rule = (config, { file, locate }) =>
+  Object.entries(config.services).flatMap(([name, service]) =>
+    (service.configs ?? []).flatMap((entry, index): ConfigProblem[] => {
+      const problems: ConfigProblem[] = [];
+      if (!isContainedRelativePath(namespaceRelativeSource(entry.source))) {
+        problems.push({ file, line: locate(['services', name, 'configs', index, 'source']), message: `source "${entry.source}" of ${name} leaves configs/<namespace>/`, fix: 'use a path inside the namespace folder, e.g. configs/health_secrets.py' });
+      }
+      if (!isContainedRelativePath(entry.dest)) {
+        problems.push({ file, line: locate(['services', name, 'configs', index, 'dest']), message: `dest "${entry.dest}" of ${name} leaves the clone`, fix: 'use a path relative to the repo root, e.g. app/app/secrets.py' });
+      }
+      return problems;
+    }),
+  );
+
+const cloneDirs: Rule = (config, { file, locate }) => {
+  const problems: ConfigProblem[] = [];
+  const byDir = new Map<string, { name: string; repo: string }>();
+  for (const [name, service] of Object.entries(config.services)) {
+    const dir = service.dir ?? defaultCloneDir(service.repo);
+    const line = locate(['services', name, service.dir ? 'dir' : 'repo']);
+    if (!/^[A-Za-z0-9._-]+$/.test(dir) || dir === '.' || dir === '..') {
+      problems.push({ file, line, message: `clone folder "${dir}" of ${name} is not a plain folder name`, fix: 'set "dir:" to a name like health-api (no slashes)' });
+      continue;
+    }
+    const earlier = byDir.get(dir);
+    if (earlier) {
+      const sameRepo = earlier.repo === service.repo;
+      problems.push({
+        file,
+        line,
+        message: `${name} and ${earlier.name} both clone into cloned/${dir}/`,
+        fix: sameRepo ? `make ${name} a worker of ${earlier.name} (workers share their owner's clone)` : `give one of them another "dir:"`,
+      });
+    } else {
+      byDir.set(dir, { name, repo: service.repo });
+    }
+  }
+  return problems;
+};
+
+const defaultNamespace: Rule = (config, { file, locate }) => {
+  const value = config['default-namespace'];
+  if (value === undefined || isPlainFolderName(value)) return [];
+  return [{ file, line: locate(['default-namespace']), message: `default-namespace "${value}" is not a plain folder name`, fix: 'use the name of a folder under configs/, e.g. s1' }];
+};
+
+export function isPlainFolderName(value: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(value);
+}
+
+const RULES: Rule[] = [names, dependencies, hostPorts, healthchecks, configPaths, cloneDirs, defaultNamespace];
+
+export function checkRules(config: RawConfig, context: RuleContext): ConfigProblem[] {
+  return RULES.flatMap((rule) => rule(config, context));
+}

@@ -1,0 +1,87 @@
+/**
+ * The shape of repos_docker_files/config.yaml, as one zod schema.
+ *
+ * Every object is strict so a typo ("dependson", "port") is reported as an unknown key with a
+ * "did you mean" instead of being silently ignored. Cross-field rules (cycles, clashing ports,
+ * unknown dependencies) live in ./rules.ts; this file only says what a well-formed file looks like.
+ */
+import { z } from 'zod';
+
+/** Plain folder-like names: services become Docker hostnames and Nx project names. */
+export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
+
+const name = z.string().regex(NAME_PATTERN, 'must be lower-case letters, digits and dashes, starting with a letter or digit');
+
+const port = z.number().int().min(1).max(65535);
+
+/** "8000:8000", "8000", "127.0.0.1:8000:8000", "8000:8000/udp" — the compose short syntax we accept. */
+export const PORT_MAPPING_PATTERN = /^(?:(?:\d{1,3}(?:\.\d{1,3}){3}):)?(?:(\d{1,5}):)?(\d{1,5})(?:\/(tcp|udp))?$/;
+
+const PORT_MAPPING_HINT = 'must look like "8000:8000" (host:container), "8000" or "127.0.0.1:8000:8000"';
+const portMapping = z.union([port, z.string().regex(PORT_MAPPING_PATTERN)], { error: PORT_MAPPING_HINT });
+
+/** One object rather than a union, so a typo inside it gets a precise message; "http xor tcp" is a rule. */
+const healthcheck = z.strictObject({
+  http: z.string().startsWith('/', 'must be a path starting with "/", e.g. /health').optional(),
+  tcp: port.optional(),
+  port: port.optional(),
+  timeout: z.number().positive().optional(),
+});
+
+const configFile = z.strictObject({
+  source: z.string().min(1),
+  dest: z.string().min(1),
+  required: z.boolean().optional(),
+});
+
+const environment = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
+
+/** What a worker may set: everything about running, nothing about the repo (it shares its owner's clone). */
+const runSettings = {
+  dockerfile: z.string().min(1).optional(),
+  ports: z.array(portMapping).optional(),
+  'debug-port': port.optional(),
+  environment: environment.optional(),
+  'build-args': environment.optional(),
+  'build-secrets': z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')).optional(),
+  healthcheck: healthcheck.optional(),
+  'depends-on': z.array(z.string()).optional(),
+};
+
+export const workerSchema = z.strictObject(runSettings);
+
+export const serviceSchema = z.strictObject({
+  repo: z.string().min(1),
+  branch: z.string().min(1).optional(),
+  dir: z.string().min(1).optional(),
+  'always-refresh': z.boolean().optional(),
+  ...runSettings,
+  configs: z.array(configFile).optional(),
+  workers: z.record(z.string(), workerSchema.nullable()).optional(),
+});
+
+export const configSchema = z.strictObject({
+  network: name.optional(),
+  'default-namespace': z.string().optional(),
+  redis: z
+    .strictObject({
+      deployment: z.string().min(1).optional(),
+      port: port.optional(),
+    })
+    .optional(),
+  services: z.record(z.string(), serviceSchema),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;
+export type RawService = z.infer<typeof serviceSchema>;
+export type RawWorker = z.infer<typeof workerSchema>;
+
+/** Every key the schema knows at each level, for "did you mean" suggestions on unknown keys. */
+export const KNOWN_KEYS = {
+  top: Object.keys(configSchema.shape),
+  redis: ['deployment', 'port'],
+  service: Object.keys(serviceSchema.shape),
+  worker: Object.keys(workerSchema.shape),
+  configFile: Object.keys(configFile.shape),
+  healthcheck: Object.keys(healthcheck.shape),
+};

@@ -1,0 +1,51 @@
+/**
+ * What every executor needs, resolved once at the start of a task: where the workspace is, the
+ * validated config model, the namespace of the run and (for per-service tasks) the service.
+ * Passed down explicitly; nothing below reads globals or process.cwd().
+ */
+import { loadConfig } from '../config/load';
+import { findService, repoOf, type RepoModel, type ServiceModel, type WorkspaceModel } from '../config/model';
+import { didYouMean } from './did-you-mean';
+import { UsageError } from './errors';
+import { resolveNamespace } from './namespace';
+import { workspacePaths, type WorkspacePaths } from './workspace';
+
+/** Options every task of the up chain accepts, because dependsOn forwards them along the chain. */
+export interface RunOptions {
+  /** configs/<namespace>/ to use; defaults to config.yaml's default-namespace. */
+  namespace?: string;
+  /** Bring clones to the remote branch head (saving local work first). */
+  refresh?: boolean;
+}
+
+export interface RunContext {
+  paths: WorkspacePaths;
+  model: WorkspaceModel;
+  namespace: string;
+  refresh: boolean;
+}
+
+export interface ServiceRunContext extends RunContext {
+  service: ServiceModel;
+  repo: RepoModel;
+}
+
+export function createRunContext(workspaceRoot: string, options: RunOptions): RunContext {
+  const paths = workspacePaths(workspaceRoot);
+  const model = loadConfig(workspaceRoot);
+  const namespace = resolveNamespace(paths, options.namespace, model.defaultNamespace);
+  return { paths, model, namespace, refresh: options.refresh ?? false };
+}
+
+export function createServiceRunContext(workspaceRoot: string, options: RunOptions & { service: string }): ServiceRunContext {
+  const run = createRunContext(workspaceRoot, options);
+  const service = findService(run.model, options.service);
+  if (!service) {
+    const known = run.model.services.map((candidate) => candidate.name);
+    const suggestion = didYouMean(options.service, known);
+    throw new UsageError(`no service "${options.service}" in config.yaml`, {
+      fix: suggestion ? `did you mean "${suggestion}"?` : `services: ${known.join(', ')}`,
+    });
+  }
+  return { ...run, service, repo: repoOf(run.model, service) };
+}
