@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Installs and starts what local-dev and its tests need on a fresh Debian machine, then the npm
+# packages. Safe to run again: it only installs what is missing and only starts dockerd when no
+# Docker engine answers.
+#
+#   Docker engine + compose v1 (docker.io, docker-compose): builds and runs the services
+#   busybox-static: test images are built FROM scratch with it (no registry is reachable)
+#   redis-server: the Redis the tunnel tests forward to
+#   git: clones
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[setup] %s\n' "$*"; }
+
+need_packages=()
+command -v dockerd >/dev/null 2>&1 || need_packages+=(docker.io)
+command -v docker-compose >/dev/null 2>&1 || need_packages+=(docker-compose)
+[ -x /bin/busybox ] || need_packages+=(busybox-static)
+command -v redis-server >/dev/null 2>&1 || need_packages+=(redis-server)
+command -v git >/dev/null 2>&1 || need_packages+=(git)
+
+if [ ${#need_packages[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    log "missing Debian packages: ${need_packages[*]} — run this script as root (or install them with sudo apt-get install)"
+    exit 1
+  fi
+  log "installing ${need_packages[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_packages[@]}" >/dev/null
+fi
+
+docker_answers() { docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+
+if ! docker_answers; then
+  if [ "$(id -u)" -ne 0 ]; then
+    log "no Docker engine answers and this is not root: start Docker (e.g. sudo systemctl start docker)"
+    exit 1
+  fi
+  mkdir -p logs
+  log "starting dockerd (log: logs/dockerd.log)"
+  nohup dockerd --storage-driver=overlay2 >logs/dockerd.log 2>&1 &
+  for _ in $(seq 1 60); do
+    docker_answers && break
+    sleep 0.5
+  done
+  if ! docker_answers; then
+    log "dockerd did not come up; last lines of logs/dockerd.log:"
+    tail -n 20 logs/dockerd.log
+    exit 1
+  fi
+fi
+log "docker engine $(docker version --format '{{.Server.Version}}')"
+
+# Test images are built FROM busybox:1.36 without a registry: make that tag from the static busybox.
+if ! docker image inspect busybox:1.36 >/dev/null 2>&1; then
+  log "tagging a local busybox:1.36 image from /bin/busybox"
+  context=$(mktemp -d)
+  cp /bin/busybox "$context/busybox"
+  printf 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\nCMD ["/bin/sh"]\n' >"$context/Dockerfile"
+  DOCKER_BUILDKIT=0 docker build -q -t busybox:1.36 "$context" >/dev/null
+  rm -rf "$context"
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund
+fi
+log "ready"
