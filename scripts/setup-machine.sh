@@ -12,6 +12,17 @@ cd "$(dirname "$0")/.."
 
 log() { printf '[setup] %s\n' "$*"; }
 
+# Root runs system steps directly; a normal user (a laptop) runs them through sudo, and keeps
+# node_modules owned by themself.
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"
+  elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+  else
+    log "need root for: $* — install sudo or run this script as root"
+    exit 1
+  fi
+}
+
 need_packages=()
 command -v dockerd >/dev/null 2>&1 || need_packages+=(docker.io)
 command -v docker-compose >/dev/null 2>&1 || need_packages+=(docker-compose)
@@ -20,25 +31,22 @@ command -v redis-server >/dev/null 2>&1 || need_packages+=(redis-server)
 command -v git >/dev/null 2>&1 || need_packages+=(git)
 
 if [ ${#need_packages[@]} -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    log "missing Debian packages: ${need_packages[*]} — run this script as root (or install them with sudo apt-get install)"
-    exit 1
-  fi
   log "installing ${need_packages[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_packages[@]}" >/dev/null
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_packages[@]}" >/dev/null
 fi
 
 docker_answers() { docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 
 if ! docker_answers; then
-  if [ "$(id -u)" -ne 0 ]; then
-    log "no Docker engine answers and this is not root: start Docker (e.g. sudo systemctl start docker)"
-    exit 1
+  if [ "$(id -u)" -ne 0 ] && command -v systemctl >/dev/null 2>&1 && systemctl list-unit-files docker.service >/dev/null 2>&1; then
+    log "starting the docker service"
+    as_root systemctl start docker
+  else
+    mkdir -p logs
+    log "starting dockerd (log: logs/dockerd.log)"
+    as_root sh -c 'nohup dockerd >"$1" 2>&1 &' sh "$PWD/logs/dockerd.log"
   fi
-  mkdir -p logs
-  log "starting dockerd (log: logs/dockerd.log)"
-  nohup dockerd --storage-driver=overlay2 >logs/dockerd.log 2>&1 &
   for _ in $(seq 1 60); do
     docker_answers && break
     sleep 0.5

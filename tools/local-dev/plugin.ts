@@ -72,7 +72,8 @@ function inferenceVersion(): string {
 export function projectsFor(workspaceRoot: string): Projects {
   const text = readFileSync(path.join(workspaceRoot, CONFIG_PATH), 'utf8');
   const hash = createHash('sha256').update(`${inferenceVersion()}\0${text}`).digest('hex');
-  const inMemory = memoryCache.get(hash);
+  const memoryKey = `${workspaceRoot}\0${hash}`;
+  const inMemory = memoryCache.get(memoryKey);
   if (inMemory) return inMemory;
   const file = cacheFile(workspaceRoot);
   let projects = readDiskCache(file, hash);
@@ -80,7 +81,7 @@ export function projectsFor(workspaceRoot: string): Projects {
     projects = computeProjects(workspaceRoot);
     writeDiskCache(file, hash, projects);
   }
-  memoryCache.set(hash, projects);
+  memoryCache.set(memoryKey, projects);
   return projects;
 }
 

@@ -57,7 +57,7 @@ function parseUncached(text: string, file: string): WorkspaceModel {
 
   const locate = makeLocator(document, lineAt);
   const data: unknown = document.toJS() ?? {};
-  const parsed = configSchema.safeParse(data);
+  const parsed = configSchema.safeParse(data, { reportInput: true });
   if (parsed.success) {
     const ruleProblems = checkRules(parsed.data, { file, locate });
     if (ruleProblems.length > 0) throw new ConfigError(ruleProblems);
@@ -65,7 +65,7 @@ function parseUncached(text: string, file: string): WorkspaceModel {
   }
   const schemaProblems = parsed.error.issues.flatMap((issue) => schemaIssueToProblems(issue, file, locate));
   // Unknown keys alone should not hide the other mistakes: drop them and check the rules too.
-  const withoutUnknownKeys = configSchema.safeParse(dropUnknownKeys(data, parsed.error.issues));
+  const withoutUnknownKeys = configSchema.safeParse(dropUnknownKeys(data, parsed.error.issues), { reportInput: true });
   const ruleProblems = withoutUnknownKeys.success ? checkRules(withoutUnknownKeys.data, { file, locate }) : [];
   throw new ConfigError([...schemaProblems, ...ruleProblems].sort((a, b) => a.line - b.line));
 }
@@ -150,7 +150,16 @@ function schemaIssueToProblems(issue: z.core.$ZodIssue, file: string, locate: Lo
   return [{ file, line: locate(yamlPath), message: `${where}: ${issue.message}`, fix: fixForIssue(issue) }];
 }
 
+const EXPECTED_WORDING: Record<string, string> = {
+  array: 'a list, e.g. ["8000:8000"] or one "- item" per line',
+  object: 'a mapping: "key: value" lines indented below this one',
+  record: 'a mapping: "key: value" lines indented below this one',
+  string: 'a text value',
+  number: 'a number',
+  boolean: 'true or false',
+};
+
 function fixForIssue(issue: z.core.$ZodIssue): string | undefined {
-  if (issue.code === 'invalid_type') return `write a ${issue.expected} here`;
+  if (issue.code === 'invalid_type') return `write ${EXPECTED_WORDING[issue.expected] ?? issue.expected} here`;
   return undefined;
 }

@@ -29,12 +29,11 @@ export function serviceRoot(name: string): string {
   return `${SERVICES_ROOT}/${name}`;
 }
 
-/** Inputs that decide whether a service's image must be rebuilt. */
-export function buildInputs(service: ServiceModel, repo: RepoModel): TargetConfiguration['inputs'] {
+/** Inputs of what is injected into a clone and built from it, for the given Dockerfiles. */
+function cloneInputs(dockerfiles: string[], repo: RepoModel): TargetConfiguration['inputs'] {
   const secretSources = repo.configs.map((entry) => `configs/*/${entry.source}`);
   return [
-    `{workspaceRoot}/repos_docker_files/${service.dockerfile}`,
-    `{workspaceRoot}/repos_docker_files/*/${service.dockerfile}`,
+    ...dockerfiles.flatMap((dockerfile) => [`{workspaceRoot}/repos_docker_files/${dockerfile}`, `{workspaceRoot}/repos_docker_files/*/${dockerfile}`]),
     ...repo.configs.map((entry) => `{workspaceRoot}/configs/*/${entry.source}.example`),
     `{workspaceRoot}/configs/*/debug-configs/${repo.dir}/**/*`,
     // cloned/ and the real secret files are gitignored, so file inputs cannot see them: a runtime
@@ -43,7 +42,18 @@ export function buildInputs(service: ServiceModel, repo: RepoModel): TargetConfi
   ];
 }
 
-function serviceTargets(service: ServiceModel, repo: RepoModel): Record<string, TargetConfiguration> {
+/** Inputs that decide whether a service's image must be rebuilt. */
+export function buildInputs(service: ServiceModel, repo: RepoModel): TargetConfiguration['inputs'] {
+  return cloneInputs([service.dockerfile], repo);
+}
+
+/** The owner's inject-config injects for the whole clone, so every Dockerfile built from it counts. */
+function injectInputs(repo: RepoModel, model: WorkspaceModel): TargetConfiguration['inputs'] {
+  const dockerfiles = model.services.filter((service) => repo.services.includes(service.name)).map((service) => service.dockerfile);
+  return cloneInputs(dockerfiles, repo);
+}
+
+function serviceTargets(service: ServiceModel, repo: RepoModel, model: WorkspaceModel): Record<string, TargetConfiguration> {
   const isWorker = service.kind === 'worker';
   const options = { service: service.name };
   return {
@@ -57,7 +67,7 @@ function serviceTargets(service: ServiceModel, repo: RepoModel): Record<string, 
           executor: `${EXECUTORS}:inject-config`,
           options,
           dependsOn: [forward('clone')],
-          inputs: buildInputs(service, repo),
+          inputs: injectInputs(repo, model),
           cache: false,
         },
     'build-image': {
@@ -123,7 +133,7 @@ export function inferProjects(model: WorkspaceModel): Record<string, InferredPro
       tags: [`local-dev:${service.kind}`, `repo:${repo.dir}`],
       implicitDependencies: service.dependsOn,
       metadata: { description: describeService(service, repo), technologies: ['docker'] },
-      targets: serviceTargets(service, repo),
+      targets: serviceTargets(service, repo, model),
     };
   });
   return Object.fromEntries([...projects, ...sharedProjects()].map((project) => [project.root, project]));

@@ -1,0 +1,182 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { ConfigError, type ConfigProblem } from '../core/errors';
+import { parseConfigText } from './load';
+
+const FILE = 'repos_docker_files/config.yaml';
+const CATALOG = readFileSync(path.resolve(__dirname, '../../../../repos_docker_files/config.yaml'), 'utf8');
+
+/** The problems a config text produces (fails the test when it parses cleanly). */
+function problemsOf(text: string): ConfigProblem[] {
+  try {
+    parseConfigText(text, FILE);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+const yaml = (lines: string[]) => `${lines.join('\n')}\n`;
+
+describe('the shipped catalog', () => {
+  const model = parseConfigText(CATALOG, FILE);
+
+  it('has the 8 services of the 5 company repos, workers sharing the oms clone', () => {
+    expect(model.services.map((service) => service.name)).toEqual([
+      'health-api',
+      'scheduler-api',
+      'oms-api',
+      'oms-worker',
+      'oms-worker-scheduler',
+      'oms-consumer-worker',
+      'bifrost',
+      'oms-web',
+    ]);
+    expect(model.repos.map((repo) => repo.dir)).toEqual(['health-api', 'scheduler-api', 'oms', 'bifrost', 'oms-web']);
+    const omsWorker = model.services.find((service) => service.name === 'oms-worker');
+    expect(omsWorker).toMatchObject({ kind: 'worker', owner: 'oms-api', dir: 'oms', dockerfile: 'oms-worker.dev.Dockerfile', dependsOn: ['oms-api'] });
+  });
+
+  it('gives both Python services their own debugger host port (the old tool mapped both to 5726)', () => {
+    const debug = model.services.filter((service) => service.debug).map((service) => [service.name, service.debug]);
+    expect(debug).toEqual([
+      ['health-api', { containerPort: 5678, hostPort: 5726 }],
+      ['scheduler-api', { containerPort: 5678, hostPort: 5727 }],
+    ]);
+  });
+
+  it('fills the defaults users rely on', () => {
+    expect(model.network).toBe('oh-network');
+    expect(model.defaultNamespace).toBe('s1');
+    expect(model.redis).toEqual({ deployment: 'redis', port: 6379 });
+    const health = model.repos.find((repo) => repo.owner === 'health-api');
+    expect(health?.configs).toEqual([
+      { source: 'health_secrets.py', dest: 'app/app/secrets.py', required: true },
+      { source: 'health_creds.json', dest: 'serviceAccountKey.json', required: false },
+    ]);
+    expect(model.services.find((service) => service.name === 'bifrost')?.buildSecrets).toEqual(['GITHUB_NPM_TOKEN']);
+  });
+});
+
+describe('defaults for a minimal config', () => {
+  it('derives the clone folder, Dockerfile name and branch from the repo alone', () => {
+    const model = parseConfigText(yaml(['services:', '  api:', '    repo: file:///srv/git/my-api.git']), FILE);
+    expect(model.services[0]).toMatchObject({ dir: 'my-api', dockerfile: 'api.dev.Dockerfile', healthcheck: { type: 'none' }, ports: [] });
+    expect(model.repos[0]).toMatchObject({ branch: undefined, alwaysRefresh: false, dir: 'my-api' });
+  });
+
+  it('understands the compose port forms', () => {
+    const model = parseConfigText(yaml(['services:', '  api:', '    repo: r.git', '    ports: [8000, "9000:90", "127.0.0.1:7000:70/udp"]']), FILE);
+    expect(model.services[0].ports).toEqual([
+      { hostIp: undefined, host: 8000, container: 8000, protocol: 'tcp' },
+      { hostIp: undefined, host: 9000, container: 90, protocol: 'tcp' },
+      { hostIp: '127.0.0.1', host: 7000, container: 70, protocol: 'udp' },
+    ]);
+  });
+});
+
+describe('bad input: every problem, with its line and a fix', () => {
+  it('reports a YAML syntax error with its line', () => {
+    const problems = problemsOf(yaml(['services:', '  api:', '    repo: r.git', '    ports: ["8000:8000"', '  web: {']));
+    expect(problems[0]).toMatchObject({ file: FILE, message: expect.stringContaining('YAML syntax error') });
+    expect(problems[0].line).toBeGreaterThanOrEqual(4);
+  });
+
+  it('suggests the key a typo meant, on the typo’s line', () => {
+    const problems = problemsOf(yaml(['services:', '  api:', '    repo: r.git', '    dependson: [web]', '    prots: [80]']));
+    expect(problems).toEqual([
+      { file: FILE, line: 4, message: 'unknown key "dependson" in services.api', fix: 'did you mean "depends-on"?' },
+      { file: FILE, line: 5, message: 'unknown key "prots" in services.api', fix: 'did you mean "ports"?' },
+    ]);
+  });
+
+  it('rejects a service defined twice', () => {
+    const problems = problemsOf(yaml(['services:', '  api:', '    repo: a.git', '  api:', '    repo: b.git']));
+    expect(problems).toEqual([expect.objectContaining({ line: 4, message: expect.stringContaining('defined twice') })]);
+  });
+
+  it('rejects a worker named like a service', () => {
+    const problems = problemsOf(
+      yaml(['services:', '  api:', '    repo: a.git', '    workers:', '      web: {}', '  web:', '    repo: b.git']),
+    );
+    expect(problems).toEqual([expect.objectContaining({ line: 6, message: '"web" is defined twice (also at worker at line 5)' })]);
+  });
+
+  it('names an unknown dependency and the service it probably meant', () => {
+    const problems = problemsOf(yaml(['services:', '  api:', '    repo: a.git', '    depends-on: [schedulr]', '  scheduler:', '    repo: b.git']));
+    expect(problems).toEqual([
+      { file: FILE, line: 4, message: 'api depends on "schedulr", which is not a service', fix: 'did you mean "scheduler"?' },
+    ]);
+  });
+
+  it('finds a depends-on cycle and prints it', () => {
+    const problems = problemsOf(
+      yaml(['services:', '  a:', '    repo: a.git', '    depends-on: [b]', '  b:', '    repo: b.git', '    depends-on: [c]', '  c:', '    repo: c.git', '    depends-on: [a]']),
+    );
+    expect(problems).toEqual([expect.objectContaining({ line: 4, message: 'depends-on forms a cycle: a → b → c → a' })]);
+  });
+
+  it('rejects two services publishing the same host port, and the Redis port', () => {
+    const problems = problemsOf(
+      yaml(['services:', '  a:', '    repo: a.git', '    ports: ["8000:8000"]', '  b:', '    repo: b.git', '    ports: ["8000:9000", "6379:6379"]']),
+    );
+    expect(problems.map((problem) => [problem.line, problem.message])).toEqual([
+      [7, 'host port 8000 of b is already published by a'],
+      [7, 'host port 6379 of b is already published by the Redis tunnel'],
+    ]);
+  });
+
+  it('refuses config paths that leave their folder', () => {
+    const problems = problemsOf(
+      yaml([
+        'services:',
+        '  a:',
+        '    repo: a.git',
+        '    configs:',
+        '      - { source: configs/../../etc/passwd, dest: ok.py }',
+        '      - { source: ok.py, dest: /etc/cron.d/x }',
+        '      - { source: ok.py, dest: ../sibling/x.py }',
+      ]),
+    );
+    expect(problems.map((problem) => [problem.line, problem.message])).toEqual([
+      [5, 'source "configs/../../etc/passwd" of a leaves configs/<namespace>/'],
+      [6, 'dest "/etc/cron.d/x" of a leaves the clone'],
+      [7, 'dest "../sibling/x.py" of a leaves the clone'],
+    ]);
+  });
+
+  it('rejects a default namespace that is not a plain folder name', () => {
+    const problems = problemsOf(yaml(['default-namespace: ../s1', 'services:', '  a:', '    repo: a.git']));
+    expect(problems).toEqual([expect.objectContaining({ line: 1, message: 'default-namespace "../s1" is not a plain folder name' })]);
+  });
+
+  it('reports schema and rule problems together, in line order', () => {
+    const problems = problemsOf(
+      yaml(['services:', '  a:', '    repo: a.git', '    dependson: [b]', '    ports: ["80:80"]', '  b:', '    repo: b.git', '    ports: ["80:81"]']),
+    );
+    expect(problems.map((problem) => problem.line)).toEqual([4, 8]);
+  });
+
+  it('explains a missing repo and a wrong type', () => {
+    const problems = problemsOf(yaml(['services:', '  a:', '    branch: main', '    ports: "8000"']));
+    expect(problems.map((problem) => [problem.line, problem.message])).toEqual([
+      [2, 'services.a.repo is missing'],
+      [4, expect.stringContaining('services.a.ports')],
+    ]);
+  });
+
+  it('reads as one message with every problem, file:line first', () => {
+    const error = (() => {
+      try {
+        parseConfigText(yaml(['services:', '  a:', '    repo: a.git', '    dependson: []']), FILE);
+      } catch (caught) {
+        return caught as ConfigError;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+    expect(error.describe()).toBe(
+      `1 problem in ${FILE}:\n  ${FILE}:4: unknown key "dependson" in services.a\n    fix: did you mean "depends-on"?`,
+    );
+  });
+});

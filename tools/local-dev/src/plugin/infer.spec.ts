@@ -1,0 +1,304 @@
+import { parseConfigText } from '../config/load';
+import { inferProjects } from './infer';
+
+const CONFIG = `
+services:
+  api:
+    repo: file:///srv/git/api.git
+    ports: ["8000:8000"]
+    depends-on: [db-proxy]
+    configs:
+      - { source: configs/api_secrets.py, dest: app/secrets.py, required: true }
+    workers:
+      api-worker: { dockerfile: worker.dev.Dockerfile }
+  db-proxy:
+    repo: file:///srv/git/db-proxy.git
+`;
+
+describe('inferProjects', () => {
+  const projects = inferProjects(parseConfigText(CONFIG, 'config.yaml'));
+
+  it('makes one project per service and worker, plus the shared compose and tunnel projects', () => {
+    expect(Object.keys(projects)).toEqual([
+      'services/api',
+      'services/api-worker',
+      'services/db-proxy',
+      'services/docker-compose',
+      'services/redis-tunnel',
+    ]);
+  });
+
+  it('chains clone → inject-config → build-image → up, forwarding --namespace, and waits for depends-on', () => {
+    expect(projects['services/api']).toMatchInlineSnapshot(`
+{
+  "implicitDependencies": [
+    "db-proxy",
+  ],
+  "metadata": {
+    "description": "api: cloned/api from file:///srv/git/api.git (config: repos_docker_files/config.yaml)",
+    "technologies": [
+      "docker",
+    ],
+  },
+  "name": "api",
+  "projectType": "application",
+  "root": "services/api",
+  "tags": [
+    "local-dev:service",
+    "repo:api",
+  ],
+  "targets": {
+    "build-image": {
+      "cache": false,
+      "dependsOn": [
+        {
+          "params": "forward",
+          "target": "inject-config",
+        },
+      ],
+      "executor": "@local-dev/nx-plugin:build-image",
+      "inputs": [
+        "{workspaceRoot}/repos_docker_files/api.dev.Dockerfile",
+        "{workspaceRoot}/repos_docker_files/*/api.dev.Dockerfile",
+        "{workspaceRoot}/configs/*/api_secrets.py.example",
+        "{workspaceRoot}/configs/*/debug-configs/api/**/*",
+        {
+          "runtime": "sh tools/local-dev/bin/input-state.sh cloned/api configs/*/api_secrets.py",
+        },
+      ],
+      "options": {
+        "service": "api",
+      },
+    },
+    "clone": {
+      "cache": false,
+      "executor": "@local-dev/nx-plugin:clone",
+      "options": {
+        "service": "api",
+      },
+    },
+    "down": {
+      "cache": false,
+      "executor": "@local-dev/nx-plugin:down",
+      "options": {
+        "service": "api",
+      },
+    },
+    "inject-config": {
+      "cache": false,
+      "dependsOn": [
+        {
+          "params": "forward",
+          "target": "clone",
+        },
+      ],
+      "executor": "@local-dev/nx-plugin:inject-config",
+      "inputs": [
+        "{workspaceRoot}/repos_docker_files/api.dev.Dockerfile",
+        "{workspaceRoot}/repos_docker_files/*/api.dev.Dockerfile",
+        "{workspaceRoot}/repos_docker_files/worker.dev.Dockerfile",
+        "{workspaceRoot}/repos_docker_files/*/worker.dev.Dockerfile",
+        "{workspaceRoot}/configs/*/api_secrets.py.example",
+        "{workspaceRoot}/configs/*/debug-configs/api/**/*",
+        {
+          "runtime": "sh tools/local-dev/bin/input-state.sh cloned/api configs/*/api_secrets.py",
+        },
+      ],
+      "options": {
+        "service": "api",
+      },
+    },
+    "logs": {
+      "cache": false,
+      "executor": "@local-dev/nx-plugin:logs",
+      "options": {
+        "service": "api",
+      },
+    },
+    "up": {
+      "cache": false,
+      "dependsOn": [
+        {
+          "params": "forward",
+          "target": "build-image",
+        },
+        {
+          "dependencies": true,
+          "params": "forward",
+          "target": "up",
+        },
+        {
+          "params": "forward",
+          "projects": [
+            "docker-compose",
+          ],
+          "target": "generate",
+        },
+        {
+          "params": "forward",
+          "projects": [
+            "redis-tunnel",
+          ],
+          "target": "up",
+        },
+      ],
+      "executor": "@local-dev/nx-plugin:up",
+      "options": {
+        "service": "api",
+      },
+    },
+  },
+}
+`);
+  });
+
+  it('lets a worker reuse its owner’s clone and start after it', () => {
+    expect(projects['services/api-worker']).toMatchInlineSnapshot(`
+{
+  "implicitDependencies": [
+    "api",
+  ],
+  "metadata": {
+    "description": "api-worker: worker of api, built from cloned/api (config: repos_docker_files/config.yaml)",
+    "technologies": [
+      "docker",
+    ],
+  },
+  "name": "api-worker",
+  "projectType": "application",
+  "root": "services/api-worker",
+  "tags": [
+    "local-dev:worker",
+    "repo:api",
+  ],
+  "targets": {
+    "build-image": {
+      "cache": false,
+      "dependsOn": [
+        {
+          "params": "forward",
+          "target": "inject-config",
+        },
+      ],
+      "executor": "@local-dev/nx-plugin:build-image",
+      "inputs": [
+        "{workspaceRoot}/repos_docker_files/worker.dev.Dockerfile",
+        "{workspaceRoot}/repos_docker_files/*/worker.dev.Dockerfile",
+        "{workspaceRoot}/configs/*/api_secrets.py.example",
+        "{workspaceRoot}/configs/*/debug-configs/api/**/*",
+        {
+          "runtime": "sh tools/local-dev/bin/input-state.sh cloned/api configs/*/api_secrets.py",
+        },
+      ],
+      "options": {
+        "service": "api-worker",
+      },
+    },
+    "clone": {
+      "cache": false,
+      "dependsOn": [
+        {
+          "params": "forward",
+          "projects": [
+            "api",
+          ],
+          "target": "clone",
+        },
+      ],
+      "executor": "nx:noop",
+    },
+    "down": {
+      "cache": false,
+      "executor": "@local-dev/nx-plugin:down",
+      "options": {
+        "service": "api-worker",
+      },
+    },
+    "inject-config": {
+      "cache": false,
+      "dependsOn": [
+        {
+          "params": "forward",
+          "projects": [
+            "api",
+          ],
+          "target": "inject-config",
+        },
+      ],
+      "executor": "nx:noop",
+    },
+    "logs": {
+      "cache": false,
+      "executor": "@local-dev/nx-plugin:logs",
+      "options": {
+        "service": "api-worker",
+      },
+    },
+    "up": {
+      "cache": false,
+      "dependsOn": [
+        {
+          "params": "forward",
+          "target": "build-image",
+        },
+        {
+          "dependencies": true,
+          "params": "forward",
+          "target": "up",
+        },
+        {
+          "params": "forward",
+          "projects": [
+            "docker-compose",
+          ],
+          "target": "generate",
+        },
+        {
+          "params": "forward",
+          "projects": [
+            "redis-tunnel",
+          ],
+          "target": "up",
+        },
+      ],
+      "executor": "@local-dev/nx-plugin:up",
+      "options": {
+        "service": "api-worker",
+      },
+    },
+  },
+}
+`);
+  });
+
+  it('gives the shared projects their own targets', () => {
+    expect(projects['services/redis-tunnel'].targets).toMatchInlineSnapshot(`
+{
+  "down": {
+    "cache": false,
+    "executor": "@local-dev/nx-plugin:tunnel-down",
+  },
+  "restart": {
+    "cache": false,
+    "executor": "@local-dev/nx-plugin:tunnel-restart",
+  },
+  "status": {
+    "cache": false,
+    "executor": "@local-dev/nx-plugin:tunnel-status",
+  },
+  "up": {
+    "cache": false,
+    "executor": "@local-dev/nx-plugin:tunnel-up",
+  },
+}
+`);
+    expect(projects['services/docker-compose'].targets).toMatchInlineSnapshot(`
+{
+  "generate": {
+    "cache": false,
+    "executor": "@local-dev/nx-plugin:compose-file",
+  },
+}
+`);
+  });
+});
