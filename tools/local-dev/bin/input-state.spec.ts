@@ -1,0 +1,71 @@
+/**
+ * input-state.sh is the runtime input that lets Nx see what it otherwise cannot: the code in a
+ * gitignored clone and the gitignored secret files. Run against a real git repo.
+ */
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const SCRIPT = path.resolve(__dirname, 'input-state.sh');
+
+describe('input-state.sh (the clone fingerprint Nx hashes)', () => {
+  let root: string;
+  const clone = () => path.join(root, 'cloned', 'api');
+  const git = (...args: string[]) => execFileSync('git', ['-C', clone(), ...args], { stdio: 'pipe' }).toString();
+  const state = (...secrets: string[]) => execFileSync('sh', [SCRIPT, 'cloned/api', ...secrets], { cwd: root }).toString();
+
+  beforeEach(() => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'local-dev-state-'));
+    mkdirSync(clone(), { recursive: true });
+    git('init', '-q', '-b', 'main');
+    writeFileSync(path.join(clone(), 'app.py'), 'print("v1")\n');
+    writeFileSync(path.join(clone(), 'settings.py'), 'SECRET = "placeholder"\n');
+    git('add', '-A');
+    git('-c', 'user.email=t@t.invalid', '-c', 'user.name=t', 'commit', '-q', '-m', 'one');
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('changes when a tracked file is edited, and back when the edit is undone', () => {
+    const clean = state();
+    appendFileSync(path.join(clone(), 'app.py'), 'print("v2")\n');
+    const edited = state();
+    expect(edited).not.toBe(clean);
+    git('checkout', '--', 'app.py');
+    expect(state()).toBe(clean);
+  });
+
+  it('changes with a new commit and with an untracked file’s content', () => {
+    const before = state();
+    writeFileSync(path.join(clone(), 'new.py'), 'x = 1\n');
+    const withUntracked = state();
+    expect(withUntracked).not.toBe(before);
+    writeFileSync(path.join(clone(), 'new.py'), 'x = 2\n');
+    expect(state()).not.toBe(withUntracked);
+    git('add', 'new.py');
+    git('-c', 'user.email=t@t.invalid', '-c', 'user.name=t', 'commit', '-q', '-m', 'two');
+    expect(state()).toMatch(/^head [0-9a-f]{40}$/m);
+  });
+
+  it('ignores files hidden the way inject-config hides them (info/exclude, skip-worktree)', () => {
+    const before = state();
+    writeFileSync(path.join(clone(), '.git', 'info', 'exclude'), 'injected.env\n');
+    writeFileSync(path.join(clone(), 'injected.env'), 'TOKEN=1\n');
+    git('update-index', '--skip-worktree', 'settings.py');
+    writeFileSync(path.join(clone(), 'settings.py'), 'SECRET = "s2 value"\n');
+    expect(state()).toBe(before);
+  });
+
+  it('fingerprints secret files by hash, never printing their content', () => {
+    mkdirSync(path.join(root, 'configs', 's1'), { recursive: true });
+    writeFileSync(path.join(root, 'configs', 's1', 'api.env'), 'TOKEN=very-secret\n');
+    const first = state('configs/s1/api.env');
+    expect(first).not.toContain('very-secret');
+    writeFileSync(path.join(root, 'configs', 's1', 'api.env'), 'TOKEN=rotated\n');
+    expect(state('configs/s1/api.env')).not.toBe(first);
+  });
+
+  it('says "not cloned" for a clone that does not exist yet', () => {
+    expect(execFileSync('sh', [SCRIPT, 'cloned/missing'], { cwd: root }).toString()).toBe('not cloned: cloned/missing\n');
+  });
+});
