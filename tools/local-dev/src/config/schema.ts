@@ -38,37 +38,38 @@ const environment = z.record(z.string(), z.union([z.string(), z.number(), z.bool
 
 /** What a worker may set: everything about running, nothing about the repo (it shares its owner's clone). */
 const runSettings = {
-  dockerfile: z.string().min(1).optional(),
-  ports: z.array(portMapping).optional(),
-  'debug-port': port.optional(),
-  environment: environment.optional(),
-  'build-args': environment.optional(),
+  dockerfile: z.string().min(1).optional().describe('Dev Dockerfile name; looked up in repos_docker_files/<ns>/ first, then repos_docker_files/. Default <service>.dev.Dockerfile'),
+  ports: z.array(portMapping).optional().describe('Published ports, compose short syntax: "host:container"'),
+  'debug-port': port.optional().describe('Container port of a debugger; a unique host port is assigned'),
+  environment: environment.optional().describe('Environment variables of the container'),
+  'build-args': environment.optional().describe('Plain docker build args (never secrets)'),
   'build-secrets': z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')).optional(),
-  healthcheck: healthcheck.optional(),
-  'depends-on': z.array(z.string()).optional(),
+  healthcheck: healthcheck.optional().describe('Polled before dependents start: { http: /health } or { tcp: 8000 }, timeout in seconds'),
+  'depends-on': z.array(z.string()).optional().describe('Services started (and healthy) before this one'),
 };
 
 export const workerSchema = z.strictObject(runSettings);
 
 export const serviceSchema = z.strictObject({
-  repo: z.string().min(1),
-  branch: z.string().min(1).optional(),
-  dir: z.string().min(1).optional(),
-  'always-refresh': z.boolean().optional(),
+  repo: z.string().min(1).describe('Any git URL, local path or file:// URL'),
+  branch: z.string().min(1).optional().describe("Default: the remote's default branch"),
+  dir: z.string().min(1).optional().describe('Folder under cloned/; default: repo basename without .git'),
+  'always-refresh': z.boolean().optional().describe('Refresh this repo on every run, as if --refresh were given'),
   ...runSettings,
-  configs: z.array(configFile).optional(),
-  workers: z.record(z.string(), workerSchema.nullable()).optional(),
+  configs: z.array(configFile).optional().describe('Files injected into the clone from configs/<ns>/'),
+  workers: z.record(z.string(), workerSchema.nullable()).optional().describe("Services built from this service's clone"),
 });
 
 export const configSchema = z.strictObject({
-  network: name.optional(),
-  'default-namespace': z.string().optional(),
+  network: name.optional().describe('Shared Docker network; default oh-network'),
+  'default-namespace': z.string().optional().describe('Namespace used when --namespace is not given; default s1'),
   redis: z
     .strictObject({
       deployment: z.string().min(1).optional(),
       port: port.optional(),
     })
-    .optional(),
+    .optional()
+    .describe('The tunnel: kubectl -n <ns> port-forward deployment/<deployment> <port>:<port>'),
   services: z.record(z.string(), serviceSchema),
 });
 
