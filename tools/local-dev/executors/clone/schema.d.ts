@@ -3,4 +3,6 @@ export interface CloneExecutorSchema {
   service: string;
   namespace?: string;
   refresh?: boolean;
+  /** Forwarded from inject-config --undo: clone does nothing. */
+  undo?: boolean;
 }

@@ -3,4 +3,6 @@ export interface InjectConfigExecutorSchema {
   service: string;
   namespace?: string;
   refresh?: boolean;
+  /** Remove the injected files instead of injecting. */
+  undo?: boolean;
 }

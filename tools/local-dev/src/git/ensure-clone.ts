@@ -1,0 +1,207 @@
+/**
+ * The clone task for one repo: make cloned/<dir> exist, on the configured branch, and say how it
+ * stands — without touching local work unless asked to refresh.
+ *
+ *   missing            → fresh clone (./fresh-clone.ts)
+ *   not a clone / other remote → refuse, touching nothing
+ *   refresh            → save local work (./backup.ts), then exactly origin/<branch>
+ *   branch differs     → switch (refused when the tree is dirty)
+ *   otherwise          → keep as is; only `git fetch` to report ahead/behind (offline is fine)
+ */
+import { rmdirSync } from 'node:fs';
+import * as path from 'node:path';
+import type { RepoModel } from '../config/model';
+import { ChildProcessError, GitError } from '../core/errors';
+import type { WorkspacePaths } from '../core/workspace';
+import { undoInjection } from '../inject/apply';
+import { changedFiles, saveLocalWork } from './backup';
+import { classifyGitFailure, describeGitFailure, gitSaid, type FailureContext } from './classify';
+import type { CloneStatus, RemoteComparison } from './describe';
+import { cloneFresh, removeLeftoverPartials, withProgress, type Log } from './fresh-clone';
+import { git } from './git';
+import { aheadBehind, currentBranch, inspectFolder, refExists, shortHead } from './inspect';
+import { closestRemoteBranches, remoteDefaultBranch } from './remote-branches';
+import { sameRepository } from './remote-url';
+
+/** How long a fetch that only informs (no --refresh) may take before we carry on offline. */
+export const INFORMATIVE_FETCH_TIMEOUT_MS = 30_000;
+
+export interface CloneRequest {
+  paths: WorkspacePaths;
+  repo: RepoModel;
+  /** --refresh, or always-refresh: true in config.yaml. */
+  refresh: boolean;
+  log: Log;
+  now?: Date;
+  progressIntervalMs?: number;
+  /** Limit for the informative fetch of an existing clone; default INFORMATIVE_FETCH_TIMEOUT_MS. */
+  fetchTimeoutMs?: number;
+}
+
+interface Clone {
+  root: string;
+  display: string;
+  repo: RepoModel;
+  log: Log;
+  fetchTimeoutMs: number;
+  progressIntervalMs: number | undefined;
+}
+
+export async function ensureClone(request: CloneRequest): Promise<CloneStatus> {
+  const { paths, repo, log } = request;
+  const root = path.join(paths.cloned, repo.dir);
+  const display = `cloned/${repo.dir}`;
+  removeLeftoverPartials(paths.cloned, repo.dir, log);
+  const state = await inspectFolder(root);
+  if (state.type === 'not-a-clone') {
+    throw new GitError(display, `exists but ${state.why}; local-dev leaves it untouched`, {
+      fix: `move it away (mv ${display} ${display}.old) and re-run to clone ${repo.url} there`,
+    });
+  }
+  if (state.type === 'missing' || state.type === 'empty-folder') {
+    if (state.type === 'empty-folder') rmdirSync(root);
+    await cloneFresh({ url: repo.url, branch: repo.branch, workspaceRoot: paths.root, clonedDir: paths.cloned, dir: repo.dir, log, progressIntervalMs: request.progressIntervalMs });
+    const branch = (await currentBranch(root)) ?? 'HEAD';
+    return { action: { type: 'cloned', url: repo.url }, branch, head: await shortHead(root), changedFiles: 0 };
+  }
+  if (state.originUrl === undefined || !sameRepository(state.originUrl, repo.url, paths.root)) {
+    throw new GitError(display, `points at ${state.originUrl ?? '(no origin remote)'}, but config.yaml says ${repo.url}; local-dev leaves it untouched`, {
+      fix: `if config.yaml is right, move the folder away (mv ${display} ${display}.old) and re-run; if the clone is right, fix repo: for ${repo.owner} in repos_docker_files/config.yaml`,
+    });
+  }
+  const clone: Clone = { root, display, repo, log, fetchTimeoutMs: request.fetchTimeoutMs ?? INFORMATIVE_FETCH_TIMEOUT_MS, progressIntervalMs: request.progressIntervalMs };
+  return request.refresh || repo.alwaysRefresh ? refreshClone(clone, request.now ?? new Date()) : updateClone(clone);
+}
+
+function failureContext(clone: Clone, branch: string): FailureContext {
+  return { repo: clone.display, url: clone.repo.url, branch };
+}
+
+/** Updates refs/remotes/origin/<branch> only: the working tree and local branches are untouched. */
+async function fetchBranch(clone: Clone, branch: string, timeoutMs?: number): Promise<void> {
+  const args = ['fetch', '--progress', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`];
+  await withProgress(clone.log, clone.progressIntervalMs, (onOutput) => git(args, { cwd: clone.root, timeoutMs, onOutput }), `fetching origin/${branch}`);
+}
+
+async function branchMissingError(clone: Clone, branch: string, output: string): Promise<GitError> {
+  const context = { ...failureContext(clone, branch), closeBranches: await closestRemoteBranches('origin', branch, clone.root) };
+  return describeGitFailure('branch-missing', output, context, 'fetching');
+}
+
+/** Fetch failures as data: a missing branch, or a warning for anything else (we may be offline). */
+async function tryFetch(clone: Clone, branch: string): Promise<{ missing: boolean; warning?: string; output?: string }> {
+  try {
+    await fetchBranch(clone, branch, clone.fetchTimeoutMs);
+    return { missing: false };
+  } catch (error) {
+    if (!(error instanceof ChildProcessError)) throw error;
+    if (error.exitCode === null) return { missing: false, warning: `no answer within ${clone.fetchTimeoutMs / 1000} s` };
+    const kind = classifyGitFailure(error.outputTail);
+    if (kind === 'branch-missing') return { missing: true, output: error.outputTail };
+    if (kind === 'disk-full') throw describeGitFailure(kind, error.outputTail, failureContext(clone, branch), 'fetching');
+    return { missing: false, warning: gitSaid(error.outputTail).split('\n')[0], output: error.outputTail };
+  }
+}
+
+async function compareWithRemote(root: string, branch: string): Promise<RemoteComparison | undefined> {
+  const upstream = `origin/${branch}`;
+  if (!(await refExists(root, `refs/remotes/${upstream}`))) return undefined;
+  return { upstream, ...(await aheadBehind(root, upstream)) };
+}
+
+function listFew(files: string[]): string {
+  const shown = files.slice(0, 5).join(', ');
+  return files.length > 5 ? `${shown}, … (${files.length - 5} more)` : shown;
+}
+
+async function updateClone(clone: Clone): Promise<CloneStatus> {
+  const { root, display, repo } = clone;
+  const current = await currentBranch(root);
+  const wanted = repo.branch ?? current;
+  if (wanted === undefined) {
+    // Detached HEAD and no branch in config.yaml: nothing says where to go, so stay.
+    return { action: { type: 'kept' }, branch: 'detached HEAD', head: await shortHead(root), changedFiles: (await changedFiles(root)).length };
+  }
+  if (current === wanted) {
+    const fetched = await tryFetch(clone, wanted);
+    return {
+      action: { type: 'kept' },
+      branch: wanted,
+      head: await shortHead(root),
+      changedFiles: (await changedFiles(root)).length,
+      remote: fetched.missing ? undefined : await compareWithRemote(root, wanted),
+      fetchWarning: fetched.warning,
+    };
+  }
+
+  const from = current ?? `detached HEAD ${await shortHead(root)}`;
+  const dirty = await changedFiles(root);
+  if (dirty.length > 0) {
+    throw new GitError(display, `is on ${from} but config.yaml says ${wanted}; not switching because it has uncommitted changes (${dirty.length}: ${listFew(dirty)})`, {
+      fix: `commit or stash them (git -C ${display} stash push -u), or re-run with --refresh to save them in a backup ref and reset to origin/${wanted}`,
+    });
+  }
+  if (current === undefined) {
+    const onABranch = (await git(['for-each-ref', '--contains', 'HEAD', '--format=%(refname)', 'refs/heads', 'refs/remotes'], { cwd: root })).stdout;
+    if (onABranch === '') {
+      throw new GitError(display, `HEAD is detached at commits no branch contains; switching to ${wanted} would leave them behind`, {
+        fix: `keep them on a branch first (git -C ${display} switch -c my-work), then re-run`,
+      });
+    }
+  }
+  const fetched = await tryFetch(clone, wanted);
+  const hasLocal = await refExists(root, `refs/heads/${wanted}`);
+  if (fetched.missing && !hasLocal) throw await branchMissingError(clone, wanted, fetched.output ?? '');
+  if (!hasLocal && !(await refExists(root, `refs/remotes/origin/${wanted}`))) {
+    throw new GitError(display, `cannot switch to ${wanted}: no such local branch and the remote could not be asked (${fetched.warning})`, {
+      fix: 're-run when the remote is reachable',
+    });
+  }
+  // Injected files would block or follow the checkout; inject-config (next task) puts them back.
+  await undoInjection({ root, display }, clone.log);
+  if (hasLocal) await git(['switch', '--quiet', wanted], { cwd: root });
+  else await git(['switch', '--quiet', '--create', wanted, '--track', `origin/${wanted}`], { cwd: root });
+  return {
+    action: { type: 'switched', from },
+    branch: wanted,
+    head: await shortHead(root),
+    changedFiles: 0,
+    remote: fetched.missing ? undefined : await compareWithRemote(root, wanted),
+    fetchWarning: fetched.warning,
+  };
+}
+
+async function refreshClone(clone: Clone, now: Date): Promise<CloneStatus> {
+  const { root, display, repo } = clone;
+  const current = await currentBranch(root);
+  const target = repo.branch ?? current ?? (await remoteDefaultBranch('origin', root));
+  if (target === undefined) throw new GitError(display, 'cannot tell which branch to refresh to', { fix: `set branch: for ${repo.owner} in repos_docker_files/config.yaml` });
+  // Fetch first: if the remote cannot be reached, nothing has been touched yet.
+  try {
+    await fetchBranch(clone, target);
+  } catch (error) {
+    if (!(error instanceof ChildProcessError)) throw error;
+    const kind = classifyGitFailure(error.outputTail);
+    if (kind === 'branch-missing') throw await branchMissingError(clone, target, error.outputTail);
+    throw describeGitFailure(kind, error.outputTail, failureContext(clone, target), 'fetching for --refresh (nothing was changed)');
+  }
+  const upstream = `refs/remotes/origin/${target}`;
+  // Injected files are not local work: take them out so they are neither saved nor reported.
+  await undoInjection({ root, display }, clone.log);
+  let atRisk: { name: string; commit: string } | undefined;
+  if (current !== target && (await refExists(root, `refs/heads/${target}`))) {
+    const unpushed = Number((await git(['rev-list', '--count', `${upstream}..refs/heads/${target}`], { cwd: root })).stdout);
+    if (unpushed > 0) atRisk = { name: target, commit: (await git(['rev-parse', `refs/heads/${target}`], { cwd: root })).stdout };
+  }
+  const backup = await saveLocalWork(root, display, upstream, now, atRisk);
+  await git(['checkout', '--quiet', '--force', '-B', target, upstream], { cwd: root });
+  await git(['branch', '--quiet', `--set-upstream-to=origin/${target}`], { cwd: root });
+  await git(['clean', '-fd', '--quiet'], { cwd: root });
+  return {
+    action: { type: 'refreshed', backup },
+    branch: target,
+    head: await shortHead(root),
+    changedFiles: (await changedFiles(root)).length,
+    remote: await compareWithRemote(root, target),
+  };
+}

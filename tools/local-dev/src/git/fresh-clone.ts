@@ -1,0 +1,136 @@
+/**
+ * A first clone, made so that an interruption can never pass for a good clone.
+ *
+ * git clones into a hidden sibling, cloned/.<dir>.partial-<pid>-<random>, and only a complete
+ * clone is renamed to cloned/<dir> (a rename within one folder is atomic). Ctrl-C, a dropped
+ * network or a killed process leaves only the partial folder, which is ours by its name and is
+ * removed on the next run — unless the process that made it is still running.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import * as path from 'node:path';
+import { ChildProcessError } from '../core/errors';
+import { classifyGitFailure, describeGitFailure, type FailureContext } from './classify';
+import { closestRemoteBranches } from './remote-branches';
+import { git } from './git';
+import { ProgressThrottle } from './progress';
+
+export type Log = (line: string) => void;
+
+const PARTIAL = /^\.(.+)\.partial-(\d+)-[0-9a-f]+$/;
+
+export function partialFolderName(dir: string, pid: number, random: string): string {
+  return `.${dir}.partial-${pid}-${random}`;
+}
+
+function isRunning(pid: number): boolean {
+  if (pid === process.pid) return false;
+  // A killed process can linger as a zombie until its parent reaps it: that is not running.
+  const state = procState(pid);
+  if (state !== undefined) return state !== 'Z' && state !== 'X';
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else — still running.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The state letter from /proc/<pid>/stat (Linux), or undefined where /proc cannot tell. */
+function procState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch (error) {
+    // No such process (ENOENT) or no /proc (macOS): the caller falls back to kill(pid, 0).
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return existsSync('/proc/self/stat') ? 'X' : undefined;
+    return undefined;
+  }
+}
+
+/** Removes interrupted clones of `dir` left in cloned/ by earlier runs. */
+export function removeLeftoverPartials(clonedDir: string, dir: string, log: Log): void {
+  let names: string[];
+  try {
+    names = readdirSync(clonedDir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  for (const name of names) {
+    const match = PARTIAL.exec(name);
+    if (!match || match[1] !== dir) continue;
+    if (isRunning(Number(match[2]))) {
+      log(`cloned/${name} is being made by another local-dev run (pid ${match[2]}); leaving it`);
+      continue;
+    }
+    rmSync(path.join(clonedDir, name), { recursive: true, force: true });
+    log(`removed cloned/${name}, left by an interrupted clone`);
+  }
+}
+
+export interface FreshCloneRequest {
+  url: string;
+  branch?: string;
+  /** Workspace root: relative repo URLs are relative to it. */
+  workspaceRoot: string;
+  clonedDir: string;
+  dir: string;
+  log: Log;
+  progressIntervalMs?: number;
+}
+
+export async function cloneFresh(request: FreshCloneRequest): Promise<void> {
+  const { url, branch, clonedDir, dir, log } = request;
+  const display = `cloned/${dir}`;
+  mkdirSync(clonedDir, { recursive: true });
+  const partial = path.join(clonedDir, partialFolderName(dir, process.pid, randomBytes(4).toString('hex')));
+  log(`cloning ${url}${branch ? ` (branch ${branch})` : ''} into ${display} …`);
+  const startedAt = Date.now();
+  try {
+    const args = ['clone', '--progress', ...(branch ? ['--branch', branch] : []), '--', url, partial];
+    await withProgress(log, request.progressIntervalMs, (onOutput) => git(args, { cwd: request.workspaceRoot, onOutput }));
+  } catch (error) {
+    removePartialAfterFailure(partial, log);
+    if (!(error instanceof ChildProcessError)) throw error;
+    const kind = classifyGitFailure(error.outputTail);
+    const context: FailureContext = { repo: display, url, branch };
+    if (kind === 'branch-missing' && branch) context.closeBranches = await closestRemoteBranches(url, branch, request.workspaceRoot);
+    throw describeGitFailure(kind, error.outputTail, context, 'cloning');
+  }
+  renameSync(partial, path.join(clonedDir, dir));
+  log(`clone complete in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+}
+
+/**
+ * Runs a git command that was given --progress, printing a throttled progress line every
+ * `intervalMs` (and a heartbeat when git is silent), so a long transfer never looks hung.
+ */
+export async function withProgress<T>(
+  log: Log,
+  intervalMs: number | undefined,
+  run: (onOutput: (chunk: string) => void) => Promise<T>,
+  label?: string,
+): Promise<T> {
+  const progress = new ProgressThrottle(Date.now(), intervalMs);
+  const timer = setInterval(() => {
+    const line = progress.tick(Date.now());
+    if (line) log(label ? `${label}: ${line}` : line);
+  }, Math.min(intervalMs ?? 3000, 1000));
+  try {
+    return await run((chunk) => progress.feed(chunk));
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+function removePartialAfterFailure(partial: string, log: Log): void {
+  try {
+    rmSync(partial, { recursive: true, force: true });
+  } catch (error) {
+    // Safe to go on: the clone error that follows is what the user must see, and the partial
+    // folder is recognisable by its name and removed on the next run.
+    log(`could not remove ${path.basename(partial)} now (${(error as Error).message}); the next run removes it`);
+  }
+}

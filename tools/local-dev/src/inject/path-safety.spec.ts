@@ -1,0 +1,54 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { checkDestLexically, checkDestOnDisk, normalizeDest } from './path-safety';
+
+describe('checkDestLexically', () => {
+  it.each([
+    ['app/secrets.py', undefined],
+    ['./.env', undefined],
+    ['a/../b', undefined],
+    ['', 'is empty'],
+    ['../x', 'leads outside the clone ("..")'],
+    ['a/../../x', 'leads outside the clone ("..")'],
+    ['/etc/passwd', 'is an absolute path; it must be relative to the clone'],
+    ['C:\\x', 'is an absolute path; it must be relative to the clone'],
+    ['.git/config', "points into the clone's .git folder"],
+    ['app/', 'names a folder, not a file'],
+  ])('%s', (dest, problem) => {
+    expect(checkDestLexically(dest)).toBe(problem);
+  });
+
+  it('normalizes to forward slashes without "./"', () => {
+    expect(normalizeDest('./app\\x/../secrets.py')).toBe('app/secrets.py');
+  });
+});
+
+describe('checkDestOnDisk', () => {
+  let root: string;
+  let clone: string;
+  beforeEach(() => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'local-dev-paths-'));
+    clone = path.join(root, 'clone');
+    mkdirSync(path.join(clone, 'app'), { recursive: true });
+    mkdirSync(path.join(root, 'outside'));
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('accepts new and existing files inside, including through a symlink that stays inside', () => {
+    writeFileSync(path.join(clone, 'app/secrets.py'), 'x');
+    symlinkSync(path.join(clone, 'app'), path.join(clone, 'alias'));
+    expect(checkDestOnDisk(clone, 'app/secrets.py')).toBeUndefined();
+    expect(checkDestOnDisk(clone, 'new/deep/file')).toBeUndefined();
+    expect(checkDestOnDisk(clone, 'alias/x.py')).toBeUndefined();
+  });
+
+  it('refuses a symlinked folder leading out, a symlink as the file, and a folder in the way', () => {
+    symlinkSync(path.join(root, 'outside'), path.join(clone, 'out'));
+    symlinkSync(path.join(root, 'outside/target'), path.join(clone, 'app/link.py'));
+    mkdirSync(path.join(clone, 'app/dir.py'));
+    expect(checkDestOnDisk(clone, 'out/deep/x.py')).toBe(`out resolves to ${path.join(root, 'outside')}, outside the clone (a symlink leads out)`);
+    expect(checkDestOnDisk(clone, 'app/link.py')).toBe('is a symlink in the clone; local-dev does not write through symlinks');
+    expect(checkDestOnDisk(clone, 'app/dir.py')).toBe('exists and is not a regular file');
+  });
+});
