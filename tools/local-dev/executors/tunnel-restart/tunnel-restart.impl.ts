@@ -1,10 +1,25 @@
+/**
+ * tunnel-restart: force the Redis tunnel to reconnect (a fresh kubectl), for when a user suspects
+ * it even though it reports healthy. Starts the tunnel when none runs; waits for a PING either way.
+ */
 import type { ExecutorContext } from '@nx/devkit';
 import { runAtEdge, type ExecutorResult } from '../../src/core/edge';
-import { UsageError } from '../../src/core/errors';
+import { createRunContext } from '../../src/core/run-context';
+import { DEFAULT_WAIT_MS, ensureTunnel } from '../../src/tunnel/control';
 import type { TunnelRestartExecutorSchema } from './schema';
 
-export default async function tunnelrestartExecutor(options: TunnelRestartExecutorSchema, context: ExecutorContext): Promise<ExecutorResult> {
+export interface NormalizedTunnelRestartOptions {
+  namespace: string | undefined;
+  refresh: boolean;
+}
+
+export function normalizeOptions(options: TunnelRestartExecutorSchema): NormalizedTunnelRestartOptions {
+  return { namespace: options.namespace, refresh: options.refresh ?? false };
+}
+
+export default async function tunnelRestartExecutor(options: TunnelRestartExecutorSchema, context: ExecutorContext): Promise<ExecutorResult> {
   return runAtEdge(`${context.projectName}:${context.targetName}`, async () => {
-    throw new UsageError(`tunnel-restart is not implemented yet (namespace ${options.namespace ?? 'default'})`);
+    const run = createRunContext(context.root, normalizeOptions(options));
+    await ensureTunnel(run, { reconnect: true, timeoutMs: DEFAULT_WAIT_MS, report: (line) => process.stdout.write(`${line}\n`) });
   });
 }

@@ -2,4 +2,6 @@
 export interface TunnelUpExecutorSchema {
   namespace?: string;
   refresh?: boolean;
+  /** Restart kubectl even when the tunnel is healthy. */
+  reconnect?: boolean;
 }

@@ -93,9 +93,13 @@ export class ChildProcessError extends LocalDevError {
     readonly exitCode: number | null,
     /** The last lines of combined stdout/stderr. */
     readonly outputTail: string,
-    options: { fix?: string; cause?: unknown; signal?: string } = {},
+    options: { fix?: string; cause?: unknown; signal?: string; notStarted?: boolean } = {},
   ) {
-    const how = exitCode === null ? `was killed${options.signal ? ` by ${options.signal}` : ''}` : `exited with ${exitCode}`;
+    const how = options.notStarted
+      ? 'could not start'
+      : exitCode === null
+        ? `was killed${options.signal ? ` by ${options.signal}` : ''}`
+        : `exited with ${exitCode}`;
     super(`\`${[command, ...args].join(' ')}\` ${how}${outputTail ? `:\n${indent(outputTail)}` : ''}`, options);
   }
 }

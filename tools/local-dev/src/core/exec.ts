@@ -35,7 +35,8 @@ export async function exec(command: string, args: readonly string[], options: Ex
     cwd: options.cwd,
     env: options.env,
     input: options.input,
-    timeout: options.timeoutMs,
+    // No execa `timeout`: execa 5 keeps a timer alive for the whole timeout even when the spawn
+    // failed with ENOENT, holding the process open. Our own timer below is always cleared.
     reject: false,
     all: true,
     stripFinalNewline: true,
@@ -45,8 +46,16 @@ export async function exec(command: string, args: readonly string[], options: Ex
     child.stdout?.on('data', (chunk: Buffer) => onOutput(chunk.toString(), 'stdout'));
     child.stderr?.on('data', (chunk: Buffer) => onOutput(chunk.toString(), 'stderr'));
   }
-  const result = await child;
-  if (result.exitCode === 0 && !result.failed) {
+  let timedOut = false;
+  const timer =
+    options.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          child.kill('SIGKILL');
+        }, options.timeoutMs);
+  const result = await child.finally(() => clearTimeout(timer));
+  if (result.exitCode === 0 && !result.failed && !timedOut) {
     return { stdout: result.stdout, stderr: result.stderr, exitCode: 0 };
   }
   const output = result.all ?? `${result.stdout}\n${result.stderr}`;
@@ -54,10 +63,11 @@ export async function exec(command: string, args: readonly string[], options: Ex
   if ((result as { code?: string }).code === 'ENOENT') {
     throw new ChildProcessError(command, args, null, `${command}: command not found`, {
       fix: `install ${command} or put it on PATH`,
+      notStarted: true,
     });
   }
-  throw new ChildProcessError(command, args, result.timedOut ? null : result.exitCode ?? null, tail(output, options.tailLines), {
-    signal: result.timedOut ? `timeout after ${options.timeoutMs} ms` : result.signal,
+  throw new ChildProcessError(command, args, timedOut ? null : (result.exitCode ?? null), tail(output, options.tailLines), {
+    signal: timedOut ? `timeout after ${options.timeoutMs} ms` : result.signal,
   });
 }
 

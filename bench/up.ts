@@ -1,0 +1,117 @@
+/**
+ * Benchmark: `nx run-many -t up` against what users run today, `docker-compose up -d --build`,
+ * on the same stack and the same generated compose file, with the Nx daemon on.
+ *
+ *   node -r @swc-node/register bench/up.ts [sizes, default 8,30]     (from the repository root)
+ *
+ * For each size: a temp workspace of busybox HTTP services (svc-0 with 3 workers sharing its repo,
+ * the rest one repo each; local bare repos as remotes), the real chain (clone, inject-config, the
+ * Redis tunnel through the kubectl STAND-IN to a real redis-server, build-image, generate, up with
+ * healthchecks), then the same compose file with docker-compose under another project name.
+ * Measures cold, no-op (first re-run and steady state) and one-service-change runs. Prints
+ * figures; asserts nothing. Targets (issue 4): no-op up ≤ 1.5× docker-compose's no-op at the
+ * catalog size, and below it at 30 services.
+ */
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { workspacePaths } from '../tools/local-dev/src/core/workspace';
+import { composeProjectName, workspaceId } from '../tools/local-dev/src/docker/naming';
+import { createHarness, freePort } from '../tools/local-dev/e2e/fixtures/kubectl-stand-in/harness';
+import { removeByWorkspaceLabel } from '../tools/local-dev/e2e/fixtures/stack/stack';
+import { createStackWorkspace } from '../tools/local-dev/e2e/fixtures/stack/workspace';
+import { initWorkspace } from '../tools/local-dev/e2e/support/temp-workspace';
+
+interface Figures {
+  cold: number;
+  noopFirst: number;
+  noopSteady: number;
+  change: number;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)} s`;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+async function timed(body: () => Promise<void> | void): Promise<number> {
+  const started = performance.now();
+  await body();
+  return performance.now() - started;
+}
+
+async function benchSize(services: number): Promise<void> {
+  const workers = 3;
+  const harness = createHarness();
+  const redis = await harness.startRedis();
+  harness.control({ targets: { s1: `127.0.0.1:${redis.port}` } });
+  const stack = await createStackWorkspace({ repos: services - workers, workers, redisPort: await freePort(), workerHealthcheck: 'none', name: `bench-${services}` });
+  const root = stack.workspace.root;
+  harness.watchWorkspace(workspacePaths(root));
+  const env = { ...harness.env, NX_DAEMON: 'true' };
+  const nx = async (args: string[]) => {
+    const result = await stack.workspace.nx(args, { env, timeoutMs: 900_000 });
+    if (result.code !== 0) throw new Error(`nx ${args.join(' ')} failed:\n${result.output.slice(-4000)}`);
+  };
+  const baselineProject = `${composeProjectName(root)}-baseline`;
+  const compose = (args: string[]) => {
+    const result = spawnSync('docker-compose', ['--project-name', baselineProject, '--file', 'docker-compose.yml', ...args], { cwd: root, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`docker-compose ${args.join(' ')} failed:\n${result.stderr.slice(-4000)}`);
+  };
+  const touch = (label: string) => writeFileSync(path.join(root, 'cloned/svc-1/version.txt'), `svc-1 ${label}\n`);
+  try {
+    await initWorkspace(stack.workspace);
+    await nx(['daemon', '--start']);
+    const ours: Figures = { cold: 0, noopFirst: 0, noopSteady: 0, change: 0 };
+    ours.cold = await timed(() => nx(['run-many', '-t', 'up', '--namespace=s1']));
+    ours.noopFirst = await timed(() => nx(['run-many', '-t', 'up', '--namespace=s1']));
+    const steady: number[] = [];
+    for (let round = 0; round < 3; round++) steady.push(await timed(() => nx(['run-many', '-t', 'up', '--namespace=s1'])));
+    ours.noopSteady = median(steady);
+    touch('changed');
+    ours.change = await timed(() => nx(['run-many', '-t', 'up', '--namespace=s1']));
+    await nx(['run-many', '-t', 'down']);
+
+    // The same docker-compose.yml, as users run it today (images tagged :latest, another project).
+    const theirs: Figures = { cold: 0, noopFirst: 0, noopSteady: 0, change: 0 };
+    theirs.cold = await timed(() => compose(['up', '--detach', '--build']));
+    theirs.noopFirst = await timed(() => compose(['up', '--detach', '--build']));
+    const theirSteady: number[] = [];
+    for (let round = 0; round < 3; round++) theirSteady.push(await timed(() => compose(['up', '--detach', '--build'])));
+    theirs.noopSteady = median(theirSteady);
+    touch('changed again');
+    theirs.change = await timed(() => compose(['up', '--detach', '--build']));
+    compose(['down']);
+
+    const ratio = ours.noopSteady / theirs.noopSteady;
+    const target = services <= 8 ? ratio <= 1.5 : ratio < 1;
+    console.log(`\nup, ${services} services (${services - workers} repos, ${workers} workers sharing svc-0's repo), Nx daemon on, ${process.env.NX_PARALLEL ?? 'default'} parallel`);
+    console.log('| run | nx run-many -t up | docker-compose up -d --build |');
+    console.log('| --- | --- | --- |');
+    console.log(`| cold (clone+build+start) | ${seconds(ours.cold)} | ${seconds(theirs.cold)} (clones already there) |`);
+    console.log(`| no-op, first re-run | ${seconds(ours.noopFirst)} | ${seconds(theirs.noopFirst)} |`);
+    console.log(`| no-op, steady (median of 3) | ${seconds(ours.noopSteady)} | ${seconds(theirs.noopSteady)} |`);
+    console.log(`| one service changed | ${seconds(ours.change)} | ${seconds(theirs.change)} |`);
+    console.log(`no-op ratio ${ratio.toFixed(2)}× (target ${services <= 8 ? '≤ 1.5×' : '< 1×'}: ${target ? 'met' : 'NOT met'}); ours waits for healthchecks, docker-compose -d does not`);
+  } finally {
+    await stack.workspace.nx(['run', 'redis-tunnel:down'], { env });
+    await stack.workspace.nx(['daemon', '--stop'], { env });
+    removeByWorkspaceLabel(workspaceId(root));
+    await harness.cleanup();
+    stack.remove();
+  }
+}
+
+async function main(): Promise<void> {
+  const sizes = (process.argv[2] ?? '8,30').split(',').map(Number);
+  for (const size of sizes) await benchSize(size);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,76 @@
+/**
+ * The spawn layer against tiny real processes (node -e scripts playing kubectl's output).
+ */
+import { liveCommandLine } from './state';
+import { PortForwardError, startPortForward, type PortForwardProcess } from './kubectl-process';
+
+const context = { namespace: 's1', deployment: 'redis', port: 6379 };
+const started: PortForwardProcess[] = [];
+
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((forward) => forward.stop()));
+});
+
+function run(script: string, readyTimeoutMs = 5000, lines: string[] = []): PortForwardProcess {
+  const forward = startPortForward({ kubectl: process.execPath, args: ['-e', script], env: process.env, context, readyTimeoutMs, onLine: (line) => lines.push(line) });
+  started.push(forward);
+  return forward;
+}
+
+async function failureOf(forward: PortForwardProcess): Promise<PortForwardError> {
+  const error = await forward.ready.then(() => undefined, (caught: unknown) => caught);
+  expect(error).toBeInstanceOf(PortForwardError);
+  return error as PortForwardError;
+}
+
+describe('startPortForward', () => {
+  it('is ready on "Forwarding from", and stop() ends kubectl together with the children it started', async () => {
+    const lines: string[] = [];
+    const forward = run(
+      `const c = require('child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+       console.log('child ' + c.pid); console.log('Forwarding from 127.0.0.1:6379 -> 6379'); setInterval(() => {}, 1000);`,
+      5000,
+      lines,
+    );
+    await forward.ready;
+    const childPid = Number(lines.find((line) => line.startsWith('child '))?.split(' ')[1]);
+    expect(liveCommandLine(childPid)).toBeDefined();
+
+    await forward.stop();
+
+    expect(liveCommandLine(forward.pid)).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(liveCommandLine(childPid)).toBeUndefined();
+  });
+
+  it('fails at once on a fatal stderr line, with kubectl\'s message and a fix', async () => {
+    const forward = run(`console.error('Error from server (Forbidden): pods "redis-1" is forbidden: cannot create resource "pods/portforward"'); setInterval(() => {}, 1000);`);
+    const error = await failureOf(forward);
+    expect(error.problem).toMatchObject({ kind: 'forbidden', permanent: true });
+    expect(error.message).toContain('is forbidden');
+    expect(error.fix).toContain('pods/portforward');
+    await forward.exited;
+  });
+
+  it('fails when kubectl exits before forwarding, quoting its output', async () => {
+    const error = await failureOf(run(`console.error('something odd'); process.exit(3);`));
+    expect(error.problem).toMatchObject({ kind: 'unknown', permanent: false });
+    expect(error.message).toContain('kubectl exited with code 3 before forwarding: something odd');
+  });
+
+  it('fails when kubectl stays silent past the ready timeout, and kills it', async () => {
+    const forward = run('setInterval(() => {}, 1000);', 200);
+    const error = await failureOf(forward);
+    expect(error.message).toContain('did not print "Forwarding from" within 200 ms');
+    await forward.exited;
+    expect(liveCommandLine(forward.pid)).toBeUndefined();
+  });
+
+  it('says kubectl is not installed when the program does not exist', async () => {
+    const forward = startPortForward({ kubectl: '/nonexistent/kubectl', args: [], env: process.env, context, readyTimeoutMs: 1000, onLine: () => undefined });
+    const error = await failureOf(forward);
+    expect(error.problem.kind).toBe('not-installed');
+    expect(error.fix).toContain('install kubectl');
+    await forward.exited;
+  });
+});

@@ -1,0 +1,168 @@
+/**
+ * The one place the tunnel spawns kubectl: start `kubectl port-forward`, wait for its
+ * "Forwarding from" line, and hand back a handle to watch and stop it.
+ *
+ * Like Garden's port-forward spawner: readiness is kubectl's own "Forwarding from" line; a fatal
+ * stderr line (namespace not found, forbidden, port in use …) or an exit before that line rejects
+ * with kubectl's message and a fix. kubectl runs in a process group of its own so that stopping it
+ * also ends anything it started (gcloud's kubectl dispatcher runs the real binary as a child).
+ */
+import { spawn } from 'node:child_process';
+import { tail } from '../core/exec';
+import { TunnelError } from '../core/errors';
+import { classifyKubectlOutput, isReadyLine, type KubectlProblem, type ProblemContext } from './kubectl-errors';
+
+/** kubectl could not start forwarding. Carries the classified problem for the supervisor's state. */
+export class PortForwardError extends TunnelError {
+  constructor(readonly problem: KubectlProblem) {
+    super(`kubectl port-forward failed: ${problem.message}`, { fix: problem.fix });
+  }
+}
+
+export interface KubectlExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The last lines kubectl printed, for the log and the state's last error. */
+  outputTail: string;
+}
+
+export interface PortForwardProcess {
+  /** -1 when kubectl could not even be spawned (not installed). */
+  pid: number;
+  /**
+   * Resolves on kubectl's first "Forwarding from" line. Rejects with a PortForwardError (and the
+   * process group killed) on a fatal stderr line, an exit before that line, or the ready timeout.
+   */
+  ready: Promise<void>;
+  /** Resolves when kubectl is gone, however that happens. */
+  exited: Promise<KubectlExit>;
+  /** Ends kubectl and its process group (SIGTERM, then SIGKILL after a grace period); waits for the exit. */
+  stop(): Promise<void>;
+}
+
+export interface StartPortForwardOptions {
+  kubectl: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  context: ProblemContext;
+  readyTimeoutMs: number;
+  /** Every line kubectl prints, as it arrives (the supervisor logs them and watches for breakage). */
+  onLine: (line: string, stream: 'stdout' | 'stderr') => void;
+}
+
+const STOP_GRACE_MS = 2000;
+const OUTPUT_TAIL_LINES = 10;
+const INSTALL_FIX = 'install kubectl (https://kubernetes.io/docs/tasks/tools/) and make sure it is on PATH';
+
+/** Spawns kubectl port-forward. The handle comes back at once, so a caller can stop a slow start. */
+export function startPortForward(options: StartPortForwardOptions): PortForwardProcess {
+  // detached: kubectl leads a new process group, so killGroup(pid) reaches its children too.
+  const child = spawn(options.kubectl, options.args, { env: options.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  let exitInfo: KubectlExit | undefined;
+  let settled = false;
+  let resolveReady!: () => void;
+  let rejectReady!: (error: PortForwardError) => void;
+  const ready = new Promise<void>((resolve, reject) => {
+    resolveReady = resolve;
+    rejectReady = reject;
+  });
+  let resolveExit!: (exit: KubectlExit) => void;
+  const exited = new Promise<KubectlExit>((resolve) => (resolveExit = resolve));
+
+  const settle = (problem?: KubectlProblem) => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    if (!problem) return resolveReady();
+    killGroup(child.pid, 'SIGKILL');
+    rejectReady(new PortForwardError(problem));
+  };
+
+  const timer = setTimeout(
+    () =>
+      settle({
+        kind: 'unknown',
+        message: `kubectl did not print "Forwarding from" within ${options.readyTimeoutMs} ms${output ? `; it said: ${tail(output, 3)}` : ''}`,
+        fix: 'check that the cluster is reachable (`kubectl cluster-info`); the tunnel retries on its own',
+        permanent: false,
+      }),
+    options.readyTimeoutMs,
+  );
+
+  const onText = (stream: 'stdout' | 'stderr') => {
+    let partial = '';
+    return (chunk: Buffer) => {
+      const lines = (partial + chunk.toString()).split(/\r?\n/);
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.trim() === '') continue;
+        output += `${line}\n`;
+        options.onLine(line, stream);
+        if (settled) continue;
+        if (stream === 'stdout' && isReadyLine(line)) settle();
+        else if (stream === 'stderr') {
+          const problem = classifyKubectlOutput(line, options.context);
+          if (problem?.permanent) settle(problem);
+        }
+      }
+    };
+  };
+  child.stdout.on('data', onText('stdout'));
+  child.stderr.on('data', onText('stderr'));
+
+  // 'exit', not 'close': a grandchild holding kubectl's pipes open must not delay noticing the exit.
+  child.on('exit', (code, signal) => {
+    exitInfo = { code, signal, outputTail: tail(output, OUTPUT_TAIL_LINES) };
+    // kubectl is gone; end whatever it left in its group (no orphans).
+    killGroup(child.pid, 'SIGKILL');
+    const how = code === null ? `was killed by ${signal}` : `exited with code ${code}`;
+    settle(
+      classifyKubectlOutput(exitInfo.outputTail, options.context) ?? {
+        kind: 'unknown',
+        message: `kubectl ${how} before forwarding${exitInfo.outputTail ? `: ${exitInfo.outputTail}` : ' (no output)'}`,
+        fix: 'see logs/redis-tunnel.log; the tunnel retries on its own',
+        permanent: false,
+      },
+    );
+    resolveExit(exitInfo);
+  });
+
+  child.on('error', (error: NodeJS.ErrnoException) => {
+    // Spawning failed: there is no process, so nothing will 'exit'.
+    const notInstalled = error.code === 'ENOENT';
+    settle({
+      kind: notInstalled ? 'not-installed' : 'unknown',
+      message: notInstalled ? `${options.kubectl}: command not found` : `cannot start ${options.kubectl}: ${error.message}`,
+      fix: notInstalled ? INSTALL_FIX : 'check that kubectl is an executable program',
+      permanent: true,
+    });
+    if (child.pid === undefined) {
+      exitInfo = { code: null, signal: null, outputTail: '' };
+      resolveExit(exitInfo);
+    }
+  });
+
+  return {
+    pid: child.pid ?? -1,
+    ready,
+    exited,
+    stop: async () => {
+      if (exitInfo) return;
+      killGroup(child.pid, 'SIGTERM');
+      const grace = setTimeout(() => killGroup(child.pid, 'SIGKILL'), STOP_GRACE_MS);
+      await exited;
+      clearTimeout(grace);
+    },
+  };
+}
+
+/** Signals a whole process group; a group that is already gone is fine (that is the goal). */
+export function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined || pid <= 0) return;
+  try {
+    process.kill(-pid, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}

@@ -1,0 +1,78 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { workspacePaths, type WorkspacePaths } from '../core/workspace';
+import { readTunnelState, stateFile, SUPERVISOR_ENTRY_NAME, writeTunnelState, type TunnelState } from './state';
+
+let paths: WorkspacePaths;
+const children: ChildProcess[] = [];
+
+beforeEach(() => {
+  paths = workspacePaths(mkdtempSync(path.join(os.tmpdir(), 'local-dev-state-')));
+});
+
+afterEach(async () => {
+  for (const child of children.splice(0)) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+  rmSync(paths.root, { recursive: true, force: true });
+});
+
+/** A real process whose command line looks like a supervisor's (the reader checks it). */
+function fakeSupervisor(): ChildProcess {
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', SUPERVISOR_ENTRY_NAME], { stdio: 'ignore' });
+  children.push(child);
+  return child;
+}
+
+function state(pid: number, status: TunnelState['status']): TunnelState {
+  const now = new Date().toISOString();
+  return { pid, status, namespace: 's1', deployment: 'redis', port: 6379, addresses: ['127.0.0.1'], restarts: 0, startedAt: now, updatedAt: now };
+}
+
+describe('readTunnelState', () => {
+  it('is absent when no tunnel was started', () => {
+    expect(readTunnelState(paths)).toEqual({ condition: 'absent' });
+  });
+
+  it('is running while the recorded supervisor lives', async () => {
+    const supervisor = fakeSupervisor();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    writeTunnelState(paths, state(supervisor.pid as number, 'healthy'));
+    expect(readTunnelState(paths)).toMatchObject({ condition: 'running', state: { status: 'healthy' } });
+  });
+
+  it('is stale when the supervisor died without saying so — never healthy', async () => {
+    const supervisor = fakeSupervisor();
+    writeTunnelState(paths, state(supervisor.pid as number, 'healthy'));
+    const exited = new Promise((resolve) => supervisor.once('exit', resolve));
+    supervisor.kill('SIGKILL');
+    await exited;
+    expect(readTunnelState(paths)).toMatchObject({ condition: 'stale', state: { status: 'healthy' } });
+  });
+
+  it('is stale when the pid now belongs to an unrelated program (pid reuse)', () => {
+    writeTunnelState(paths, state(process.pid, 'healthy'));
+    expect(readTunnelState(paths).condition).toBe('stale');
+  });
+
+  it('is stopped when the supervisor ended cleanly', () => {
+    writeTunnelState(paths, state(999_999_999, 'stopped'));
+    expect(readTunnelState(paths).condition).toBe('stopped');
+  });
+
+  it('treats a hand-edited, unreadable file as stale', () => {
+    writeTunnelState(paths, state(1, 'healthy'));
+    writeFileSync(stateFile(paths), '{ not json');
+    expect(readTunnelState(paths).condition).toBe('stale');
+  });
+
+  it('writes atomically: no temp file is left beside the state', () => {
+    writeTunnelState(paths, state(1, 'starting'));
+    expect(readdirSync(paths.logs)).toEqual(['redis-tunnel.json']);
+  });
+});

@@ -1,0 +1,132 @@
+/**
+ * The tunnel's state file, logs/redis-tunnel.json: what the supervisor says about itself.
+ *
+ * Only the supervisor writes it (atomically: temp file + rename, so a reader never sees half a
+ * file). Everyone else — tunnel-up/down/status, the dashboard — reads it with `readTunnelState`,
+ * which also checks that the recorded supervisor still lives: a state written by a process that
+ * died without saying so is reported as "stale", never as healthy.
+ */
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { WorkspacePaths } from '../core/workspace';
+import type { TunnelTarget } from './plan';
+
+export type TunnelStatus = 'starting' | 'healthy' | 'degraded' | 'stopped';
+
+export interface TunnelErrorInfo {
+  /** What went wrong, in kubectl's words when kubectl said it. */
+  message: string;
+  fix: string;
+  /** Retrying will not help (wrong namespace, no permission …). */
+  permanent: boolean;
+  at: string;
+}
+
+export interface TunnelState extends TunnelTarget {
+  /** The supervisor's pid. */
+  pid: number;
+  status: TunnelStatus;
+  /** kubectl restarts after the first start. */
+  restarts: number;
+  lastError?: TunnelErrorInfo;
+  /** ISO time of the last PING answered through the forward. */
+  lastCheckAt?: string;
+  /** What the last good PING got: PONG, or NOAUTH (Redis wants a password; the tunnel works). */
+  lastReply?: 'PONG' | 'NOAUTH';
+  kubectlPid?: number;
+  /** When the current kubectl was started; tunnel-restart waits for a newer one. */
+  kubectlStartedAt?: string;
+  startedAt: string;
+  updatedAt: string;
+}
+
+export function stateFile(paths: WorkspacePaths): string {
+  return path.join(paths.logs, 'redis-tunnel.json');
+}
+
+export function logFile(paths: WorkspacePaths): string {
+  return path.join(paths.logs, 'redis-tunnel.log');
+}
+
+export function writeTunnelState(paths: WorkspacePaths, state: TunnelState): void {
+  const file = stateFile(paths);
+  mkdirSync(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(state, null, 2)}\n`);
+  renameSync(temporary, file);
+}
+
+export function removeTunnelState(paths: WorkspacePaths): void {
+  rmSync(stateFile(paths), { force: true });
+}
+
+export type TunnelReading =
+  /** No state file: no tunnel was ever started here (or it was cleaned up). */
+  | { condition: 'absent' }
+  /** The supervisor runs; `state.status` says how the tunnel is. */
+  | { condition: 'running'; state: TunnelState }
+  /** The supervisor ended cleanly (tunnel-down or SIGTERM). */
+  | { condition: 'stopped'; state: TunnelState }
+  /** The supervisor is gone but never said so (killed, crashed, machine slept and rebooted). */
+  | { condition: 'stale'; state: TunnelState };
+
+export function readTunnelState(paths: WorkspacePaths): TunnelReading {
+  let text: string;
+  try {
+    text = readFileSync(stateFile(paths), 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { condition: 'absent' };
+    throw error;
+  }
+  let state: TunnelState;
+  try {
+    state = JSON.parse(text) as TunnelState;
+  } catch {
+    // Only the supervisor writes it, atomically; unreadable means someone edited it by hand.
+    // Treat it like a crashed supervisor's state so tunnel-up replaces it.
+    return { condition: 'stale', state: unreadableState() };
+  }
+  if (isSupervisorAlive(state.pid)) return { condition: 'running', state };
+  return state.status === 'stopped' ? { condition: 'stopped', state } : { condition: 'stale', state };
+}
+
+function unreadableState(): TunnelState {
+  const now = new Date(0).toISOString();
+  return { pid: 0, namespace: '?', deployment: '?', port: 0, addresses: [], status: 'stopped', restarts: 0, startedAt: now, updatedAt: now };
+}
+
+/** The file name every supervisor's command line contains; tells our supervisor from a reused pid. */
+export const SUPERVISOR_ENTRY_NAME = 'supervisor-main';
+
+/**
+ * True when `pid` is a live local-dev tunnel supervisor. Checks the command line on Linux, so a
+ * pid reused by an unrelated program after a reboot is not mistaken for ours.
+ */
+export function isSupervisorAlive(pid: number): boolean {
+  const commandLine = liveCommandLine(pid);
+  return commandLine !== undefined && (commandLine === '' || commandLine.includes(SUPERVISOR_ENTRY_NAME));
+}
+
+/**
+ * The command line of a running (not zombie) process; '' when it runs but /proc cannot tell
+ * (not Linux); undefined when there is no such process.
+ */
+export function liveCommandLine(pid: number): string | undefined {
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    // EPERM: it exists but belongs to another user — not ours to manage, but alive.
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return undefined;
+  }
+  try {
+    // A zombie (exited, not yet reaped by its parent) is dead for our purposes.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    if (/\) Z /.test(stat)) return undefined;
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+  } catch (error) {
+    // No /proc (macOS): kill(0) said it lives, and that is all we can know.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return process.platform === 'linux' ? undefined : '';
+    throw error;
+  }
+}
