@@ -27,6 +27,8 @@ interface Figures {
   noopFirst: number;
   noopSteady: number;
   change: number;
+  /** No-op of the up targets alone (no clone, inject-config, tunnel): what Nx caching leaves. */
+  upAlone?: number;
 }
 
 function seconds(ms: number): string {
@@ -72,6 +74,9 @@ async function benchSize(services: number): Promise<void> {
     const steady: number[] = [];
     for (let round = 0; round < 3; round++) steady.push(await timed(() => nx(['run-many', '-t', 'up', '--namespace=s1'])));
     ours.noopSteady = median(steady);
+    const alone: number[] = [];
+    for (let round = 0; round < 3; round++) alone.push(await timed(() => nx(['run-many', '-t', 'up', '--namespace=s1', '--exclude-task-dependencies'])));
+    ours.upAlone = median(alone);
     touch('changed');
     ours.change = await timed(() => nx(['run-many', '-t', 'up', '--namespace=s1']));
     await nx(['run-many', '-t', 'down']);
@@ -96,6 +101,7 @@ async function benchSize(services: number): Promise<void> {
     console.log(`| no-op, first re-run | ${seconds(ours.noopFirst)} | ${seconds(theirs.noopFirst)} |`);
     console.log(`| no-op, steady (median of 3) | ${seconds(ours.noopSteady)} | ${seconds(theirs.noopSteady)} |`);
     console.log(`| one service changed | ${seconds(ours.change)} | ${seconds(theirs.change)} |`);
+    console.log(`| no-op, up targets alone (--exclude-task-dependencies, median of 3) | ${seconds(ours.upAlone ?? 0)} | |`);
     console.log(`no-op ratio ${ratio.toFixed(2)}× (target ${services <= 8 ? '≤ 1.5×' : '< 1×'}: ${target ? 'met' : 'NOT met'}); ours waits for healthchecks, docker-compose -d does not`);
   } finally {
     await stack.workspace.nx(['run', 'redis-tunnel:down'], { env });

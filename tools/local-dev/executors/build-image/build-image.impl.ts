@@ -1,10 +1,26 @@
+/**
+ * build-image: build the service's image unless the image for its current input hash exists.
+ * A no-op run therefore starts no `docker build`; a deleted image is built again.
+ */
 import type { ExecutorContext } from '@nx/devkit';
 import { runAtEdge, type ExecutorResult } from '../../src/core/edge';
-import { UsageError } from '../../src/core/errors';
+import { createServiceRunContext } from '../../src/core/run-context';
+import { ensureImage } from '../../src/docker/image';
 import type { BuildImageExecutorSchema } from './schema';
 
-export default async function buildimageExecutor(options: BuildImageExecutorSchema, context: ExecutorContext): Promise<ExecutorResult> {
+export interface NormalizedBuildImageOptions {
+  service: string;
+  namespace: string | undefined;
+  refresh: boolean;
+}
+
+export function normalizeOptions(options: BuildImageExecutorSchema): NormalizedBuildImageOptions {
+  return { service: options.service, namespace: options.namespace, refresh: options.refresh ?? false };
+}
+
+export default async function buildImageExecutor(options: BuildImageExecutorSchema, context: ExecutorContext): Promise<ExecutorResult> {
   return runAtEdge(`${context.projectName}:${context.targetName}`, async () => {
-    throw new UsageError(`build-image is not implemented yet (namespace ${options.namespace ?? 'default'})`);
+    const run = createServiceRunContext(context.root, normalizeOptions(options));
+    await ensureImage(run, (line) => process.stdout.write(`${line}\n`));
   });
 }

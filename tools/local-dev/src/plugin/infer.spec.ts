@@ -49,7 +49,7 @@ describe('inferProjects', () => {
   ],
   "targets": {
     "build-image": {
-      "cache": false,
+      "cache": true,
       "dependsOn": [
         {
           "params": "forward",
@@ -65,10 +65,12 @@ describe('inferProjects', () => {
         {
           "runtime": "sh tools/local-dev/bin/input-state.sh cloned/api configs/*/api_secrets.py",
         },
+        "{workspaceRoot}/repos_docker_files/config.yaml",
       ],
       "options": {
         "service": "api",
       },
+      "outputs": [],
     },
     "clone": {
       "cache": false,
@@ -116,7 +118,7 @@ describe('inferProjects', () => {
       },
     },
     "up": {
-      "cache": false,
+      "cache": true,
       "dependsOn": [
         {
           "params": "forward",
@@ -143,9 +145,25 @@ describe('inferProjects', () => {
         },
       ],
       "executor": "@local-dev/nx-plugin:up",
+      "inputs": [
+        "{workspaceRoot}/repos_docker_files/api.dev.Dockerfile",
+        "{workspaceRoot}/repos_docker_files/*/api.dev.Dockerfile",
+        "{workspaceRoot}/configs/*/api_secrets.py.example",
+        "{workspaceRoot}/configs/*/debug-configs/api/**/*",
+        {
+          "runtime": "sh tools/local-dev/bin/input-state.sh cloned/api configs/*/api_secrets.py",
+        },
+        "{workspaceRoot}/repos_docker_files/config.yaml",
+        "{workspaceRoot}/tools/local-dev/src/compose/**/*",
+        "{workspaceRoot}/tools/local-dev/src/docker/naming.ts",
+        {
+          "runtime": "docker ps --filter label=io.local-dev.workspace --format '{{.Names}} {{.Image}} {{.State}} {{.Label "io.local-dev.definition"}}' 2>&1; echo "docker ps exit $?"",
+        },
+      ],
       "options": {
         "service": "api",
       },
+      "outputs": [],
     },
   },
 }
@@ -173,7 +191,7 @@ describe('inferProjects', () => {
   ],
   "targets": {
     "build-image": {
-      "cache": false,
+      "cache": true,
       "dependsOn": [
         {
           "params": "forward",
@@ -189,10 +207,12 @@ describe('inferProjects', () => {
         {
           "runtime": "sh tools/local-dev/bin/input-state.sh cloned/api configs/*/api_secrets.py",
         },
+        "{workspaceRoot}/repos_docker_files/config.yaml",
       ],
       "options": {
         "service": "api-worker",
       },
+      "outputs": [],
     },
     "clone": {
       "cache": false,
@@ -235,7 +255,7 @@ describe('inferProjects', () => {
       },
     },
     "up": {
-      "cache": false,
+      "cache": true,
       "dependsOn": [
         {
           "params": "forward",
@@ -262,9 +282,25 @@ describe('inferProjects', () => {
         },
       ],
       "executor": "@local-dev/nx-plugin:up",
+      "inputs": [
+        "{workspaceRoot}/repos_docker_files/worker.dev.Dockerfile",
+        "{workspaceRoot}/repos_docker_files/*/worker.dev.Dockerfile",
+        "{workspaceRoot}/configs/*/api_secrets.py.example",
+        "{workspaceRoot}/configs/*/debug-configs/api/**/*",
+        {
+          "runtime": "sh tools/local-dev/bin/input-state.sh cloned/api configs/*/api_secrets.py",
+        },
+        "{workspaceRoot}/repos_docker_files/config.yaml",
+        "{workspaceRoot}/tools/local-dev/src/compose/**/*",
+        "{workspaceRoot}/tools/local-dev/src/docker/naming.ts",
+        {
+          "runtime": "docker ps --filter label=io.local-dev.workspace --format '{{.Names}} {{.Image}} {{.State}} {{.Label "io.local-dev.definition"}}' 2>&1; echo "docker ps exit $?"",
+        },
+      ],
       "options": {
         "service": "api-worker",
       },
+      "outputs": [],
     },
   },
 }
@@ -295,8 +331,16 @@ describe('inferProjects', () => {
     expect(projects['services/docker-compose'].targets).toMatchInlineSnapshot(`
 {
   "generate": {
-    "cache": false,
+    "cache": true,
     "executor": "@local-dev/nx-plugin:compose-file",
+    "inputs": [
+      "{workspaceRoot}/repos_docker_files/config.yaml",
+      "{workspaceRoot}/tools/local-dev/src/compose/**/*",
+      "{workspaceRoot}/tools/local-dev/src/docker/naming.ts",
+    ],
+    "outputs": [
+      "{workspaceRoot}/docker-compose.yml",
+    ],
   },
 }
 `);

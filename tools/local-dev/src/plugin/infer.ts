@@ -17,6 +17,16 @@ export const EXECUTORS = '@local-dev/nx-plugin';
 export const SERVICES_ROOT = 'services';
 export const COMPOSE_PROJECT = 'docker-compose';
 export const TUNNEL_PROJECT = 'redis-tunnel';
+/**
+ * The running local-dev containers of every workspace (name, image, state, definition label), as
+ * up's runtime input. One command for all services, so Nx runs it once per run. Its own failure
+ * (no engine) is printed into the hash rather than failing the hashing: `up` then runs and reports
+ * it properly.
+ */
+export const RUNNING_CONTAINERS =
+  `docker ps --filter label=io.local-dev.workspace --format '{{.Names}} {{.Image}} {{.State}} {{.Label "io.local-dev.definition"}}' 2>&1; echo "docker ps exit $?"`;
+/** The code that writes docker-compose.yml: a new version of it must regenerate and restart. */
+const COMPOSE_SOURCES = ['{workspaceRoot}/tools/local-dev/src/compose/**/*', '{workspaceRoot}/tools/local-dev/src/docker/naming.ts'];
 /** Prints a fingerprint of a clone's code (HEAD, changes, untracked files) and of secret files. */
 export const STATE_SCRIPT = 'tools/local-dev/bin/input-state.sh';
 
@@ -74,10 +84,14 @@ function serviceTargets(service: ServiceModel, repo: RepoModel, model: Workspace
       executor: `${EXECUTORS}:build-image`,
       options,
       dependsOn: [forward('inject-config')],
-      inputs: buildInputs(service, repo),
-      // The image is not a file Nx can restore; the executor checks for the image of this input
-      // hash itself and builds only when it is missing.
-      cache: false,
+      // config.yaml too: build-args live there.
+      inputs: [...(buildInputs(service, repo) ?? []), `{workspaceRoot}/${CONFIG_PATH}`],
+      // Cached so an unchanged service costs no process at all. Safe although an image is not a
+      // file Nx can restore: `up` checks that the image of the current input hash exists and
+      // builds it when missing (deleted image, or an input Nx does not see), so a cache hit can
+      // never leave a service without its image.
+      cache: true,
+      outputs: [],
     },
     up: {
       executor: `${EXECUTORS}:up`,
@@ -88,7 +102,13 @@ function serviceTargets(service: ServiceModel, repo: RepoModel, model: Workspace
         forward('generate', [COMPOSE_PROJECT]),
         forward('up', [TUNNEL_PROJECT]),
       ],
-      cache: false,
+      // Cached so a no-op `up` costs no process: the hash covers what the image is built from
+      // and which local-dev containers run (with which image and definition). A stopped, removed
+      // or replaced container, a deleted image (ps then shows an id, not the name) or any input
+      // change misses the cache, and the executor then checks and starts for real.
+      inputs: [...(buildInputs(service, repo) ?? []), `{workspaceRoot}/${CONFIG_PATH}`, ...COMPOSE_SOURCES, { runtime: RUNNING_CONTAINERS }],
+      cache: true,
+      outputs: [],
     },
     down: { executor: `${EXECUTORS}:down`, options, cache: false },
     logs: { executor: `${EXECUTORS}:logs`, options, cache: false },
@@ -103,7 +123,14 @@ function sharedProjects(): InferredProject[] {
       tags: ['local-dev:shared'],
       metadata: { description: 'Generates docker-compose.yml for the namespace of the run, once per run.', technologies: ['docker'] },
       targets: {
-        generate: { executor: `${EXECUTORS}:compose-file`, cache: false },
+        // A pure function of config.yaml and the namespace (a forwarded param, so in the hash);
+        // cached with the file as its output, which Nx restores if it was deleted.
+        generate: {
+          executor: `${EXECUTORS}:compose-file`,
+          inputs: [`{workspaceRoot}/${CONFIG_PATH}`, ...COMPOSE_SOURCES],
+          outputs: ['{workspaceRoot}/docker-compose.yml'],
+          cache: true,
+        },
       },
     },
     {

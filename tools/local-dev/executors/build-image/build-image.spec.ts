@@ -1,0 +1,36 @@
+import type { ExecutorContext } from '@nx/devkit';
+import { DockerError } from '../../src/core/errors';
+import buildImageExecutor, { normalizeOptions } from './build-image.impl';
+
+jest.mock('../../src/core/run-context', () => ({ createServiceRunContext: jest.fn((root: string, options: object) => ({ root, ...options })) }));
+jest.mock('../../src/docker/image', () => ({ ensureImage: jest.fn() }));
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { ensureImage } = require('../../src/docker/image') as { ensureImage: jest.Mock };
+
+const context = { root: '/ws', projectName: 'bifrost', targetName: 'build-image' } as ExecutorContext;
+
+describe('build-image executor', () => {
+  let stderr: jest.SpyInstance;
+  beforeEach(() => {
+    stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    ensureImage.mockReset();
+  });
+  afterEach(() => stderr.mockRestore());
+
+  it('normalizes options: no optional field left', () => {
+    expect(normalizeOptions({ service: 'bifrost' })).toEqual({ service: 'bifrost', namespace: undefined, refresh: false });
+    expect(normalizeOptions({ service: 'bifrost', namespace: 's2', refresh: true })).toEqual({ service: 'bifrost', namespace: 's2', refresh: true });
+  });
+
+  it('ensures the image for the run context of the service and namespace', async () => {
+    ensureImage.mockResolvedValue({ image: 'local-dev/bifrost:1', built: false });
+    await expect(buildImageExecutor({ service: 'bifrost', namespace: 's2' }, context)).resolves.toEqual({ success: true });
+    expect(ensureImage).toHaveBeenCalledWith({ root: '/ws', service: 'bifrost', namespace: 's2', refresh: false }, expect.any(Function));
+  });
+
+  it('turns a failed build into a failed task with the message and fix', async () => {
+    ensureImage.mockRejectedValue(new DockerError('building bifrost failed', { fix: 'fix the Dockerfile' }));
+    await expect(buildImageExecutor({ service: 'bifrost' }, context)).resolves.toEqual({ success: false });
+    expect(stderr).toHaveBeenCalledWith('✖ bifrost:build-image: building bifrost failed\n  fix: fix the Dockerfile\n');
+  });
+});

@@ -1,0 +1,221 @@
+import { parseConfigText } from '../config/load';
+import { composeDocument, escapeDollars, formatPort } from './document';
+import { renderCompose } from './write';
+
+const CONFIG = `
+network: oh-network
+redis: { port: 6390 }
+services:
+  health-api:
+    repo: git@github.com:orange-health/health-api.git
+    ports: ["8000:8000"]
+    debug-port: 5678
+    environment: { DJANGO_SETTINGS_MODULE: app.settings, PRICE: "$5" }
+    build-args: { PYTHON_VERSION: "3.8" }
+    healthcheck: { http: /health }
+  scheduler-api:
+    repo: git@github.com:orange-health/scheduler-api.git
+    ports: ["127.0.0.1:8010:8010", "9999:9999/udp"]
+    debug-port: 5678
+    build-secrets: [GITHUB_NPM_TOKEN]
+  oms-api:
+    repo: git@github.com:orange-health/oms.git
+    workers:
+      oms-worker: { dockerfile: oms-worker.dev.Dockerfile }
+`;
+
+const model = parseConfigText(CONFIG, 'config.yaml');
+const settings = { namespace: 's2', workspaceId: 'abc123abc123' };
+
+describe('composeDocument', () => {
+  it('maps the model to a compose file both compose v1 and v2 accept', () => {
+    expect(composeDocument(model, settings)).toMatchInlineSnapshot(`
+{
+  "networks": {
+    "oh-network": {
+      "external": true,
+      "name": "oh-network",
+    },
+  },
+  "services": {
+    "health-api": {
+      "build": {
+        "args": {
+          "PYTHON_VERSION": "3.8",
+        },
+        "context": "./cloned/health-api",
+        "dockerfile": "health-api.dev.Dockerfile",
+        "labels": {
+          "io.local-dev.service": "health-api",
+          "io.local-dev.workspace": "abc123abc123",
+        },
+      },
+      "environment": {
+        "DEBUG_PORT": "5678",
+        "DJANGO_SETTINGS_MODULE": "app.settings",
+        "LOCAL_DEV_NAMESPACE": "s2",
+        "PRICE": "$$5",
+        "REDIS_HOST": "host.docker.internal",
+        "REDIS_PORT": "6390",
+      },
+      "extra_hosts": [
+        "host.docker.internal:host-gateway",
+      ],
+      "image": "\${LOCAL_DEV_IMAGE_HEALTH_API:-local-dev/health-api:latest}",
+      "init": true,
+      "labels": {
+        "io.local-dev.definition": "3d473bbdf7f9",
+        "io.local-dev.service": "health-api",
+        "io.local-dev.workspace": "abc123abc123",
+      },
+      "networks": [
+        "oh-network",
+      ],
+      "ports": [
+        "8000:8000",
+        "5726:5678",
+      ],
+    },
+    "oms-api": {
+      "build": {
+        "context": "./cloned/oms",
+        "dockerfile": "oms-api.dev.Dockerfile",
+        "labels": {
+          "io.local-dev.service": "oms-api",
+          "io.local-dev.workspace": "abc123abc123",
+        },
+      },
+      "environment": {
+        "LOCAL_DEV_NAMESPACE": "s2",
+        "REDIS_HOST": "host.docker.internal",
+        "REDIS_PORT": "6390",
+      },
+      "extra_hosts": [
+        "host.docker.internal:host-gateway",
+      ],
+      "image": "\${LOCAL_DEV_IMAGE_OMS_API:-local-dev/oms-api:latest}",
+      "init": true,
+      "labels": {
+        "io.local-dev.definition": "1e870223130f",
+        "io.local-dev.service": "oms-api",
+        "io.local-dev.workspace": "abc123abc123",
+      },
+      "networks": [
+        "oh-network",
+      ],
+    },
+    "oms-worker": {
+      "build": {
+        "context": "./cloned/oms",
+        "dockerfile": "oms-worker.dev.Dockerfile",
+        "labels": {
+          "io.local-dev.service": "oms-worker",
+          "io.local-dev.workspace": "abc123abc123",
+        },
+      },
+      "environment": {
+        "LOCAL_DEV_NAMESPACE": "s2",
+        "REDIS_HOST": "host.docker.internal",
+        "REDIS_PORT": "6390",
+      },
+      "extra_hosts": [
+        "host.docker.internal:host-gateway",
+      ],
+      "image": "\${LOCAL_DEV_IMAGE_OMS_WORKER:-local-dev/oms-worker:latest}",
+      "init": true,
+      "labels": {
+        "io.local-dev.definition": "cb509844b334",
+        "io.local-dev.service": "oms-worker",
+        "io.local-dev.workspace": "abc123abc123",
+      },
+      "networks": [
+        "oh-network",
+      ],
+    },
+    "scheduler-api": {
+      "build": {
+        "context": "./cloned/scheduler-api",
+        "dockerfile": "scheduler-api.dev.Dockerfile",
+        "labels": {
+          "io.local-dev.service": "scheduler-api",
+          "io.local-dev.workspace": "abc123abc123",
+        },
+      },
+      "environment": {
+        "DEBUG_PORT": "5678",
+        "LOCAL_DEV_NAMESPACE": "s2",
+        "REDIS_HOST": "host.docker.internal",
+        "REDIS_PORT": "6390",
+      },
+      "extra_hosts": [
+        "host.docker.internal:host-gateway",
+      ],
+      "image": "\${LOCAL_DEV_IMAGE_SCHEDULER_API:-local-dev/scheduler-api:latest}",
+      "init": true,
+      "labels": {
+        "io.local-dev.definition": "5f945a5b740d",
+        "io.local-dev.service": "scheduler-api",
+        "io.local-dev.workspace": "abc123abc123",
+      },
+      "networks": [
+        "oh-network",
+      ],
+      "ports": [
+        "127.0.0.1:8010:8010",
+        "9999:9999/udp",
+        "5727:5678",
+      ],
+    },
+  },
+  "version": "3.8",
+}
+`);
+  });
+
+  it('gives the two Python debuggers different host ports (the old tool mapped both to 5726)', () => {
+    const services = composeDocument(model, settings).services;
+    expect(services['health-api'].ports).toContain('5726:5678');
+    expect(services['scheduler-api'].ports).toContain('5727:5678');
+  });
+
+  it('never puts build secrets in the file', () => {
+    const text = renderCompose(composeDocument(model, settings), 's2');
+    expect(text).not.toContain('GITHUB_NPM_TOKEN');
+  });
+
+  it('starts with the "generated, do not edit" header naming the namespace', () => {
+    const text = renderCompose(composeDocument(model, settings), 's2');
+    expect(text.split('\n')[0]).toBe('# generated by local-dev, do not edit — from repos_docker_files/config.yaml for namespace s2.');
+    expect(text).toContain('version: "3.8"');
+  });
+
+  it('changes a service\'s definition hash when its entry changes, and only then', () => {
+    const before = composeDocument(model, settings).services;
+    const moved = parseConfigText(CONFIG.replace('"8000:8000"', '"8001:8000"'), 'config.yaml');
+    const after = composeDocument(moved, settings).services;
+    expect(after['health-api'].labels['io.local-dev.definition']).not.toBe(before['health-api'].labels['io.local-dev.definition']);
+    expect(after['oms-api'].labels['io.local-dev.definition']).toBe(before['oms-api'].labels['io.local-dev.definition']);
+  });
+
+  it('escapes $ so compose does not interpolate config values', () => {
+    expect(escapeDollars('a$b$$c')).toBe('a$$b$$$$c');
+  });
+
+  it('formats port mappings as compose expects', () => {
+    expect(formatPort({ host: 80, container: 8080, protocol: 'tcp' })).toBe('80:8080');
+    expect(formatPort({ hostIp: '127.0.0.1', host: 80, container: 8080, protocol: 'udp' })).toBe('127.0.0.1:80:8080/udp');
+  });
+});
+
+describe('renderCompose', () => {
+  it('quotes every string, so compose v1 (YAML 1.1) reads "2222:22" and "yes" as strings', () => {
+    const yaml1 = parseConfigText(
+      'services:\n  ssh:\n    repo: file:///x/ssh.git\n    ports: ["2222:22"]\n    environment: { FEATURE: "yes" }\n',
+      'config.yaml',
+    );
+    const text = renderCompose(composeDocument(yaml1, settings), 's1');
+    expect(text).toContain('- "2222:22"');
+    expect(text).toContain('FEATURE: "yes"');
+    expect(text).toContain('image: "${LOCAL_DEV_IMAGE_SSH:-local-dev/ssh:latest}"');
+  });
+});

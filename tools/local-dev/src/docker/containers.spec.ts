@@ -1,0 +1,35 @@
+import type { ServiceModel } from '../config/model';
+import { composeUpArgs, isCurrent, parseContainerLines, publishedHostPort } from './containers';
+
+describe('containers', () => {
+  it('parses docker ps lines', () => {
+    expect(parseContainerLines('abc\tlocal-dev/a:1\trunning\tdef1\n\nxyz\tlocal-dev/a:0\texited\t\n')).toEqual([
+      { id: 'abc', image: 'local-dev/a:1', state: 'running', definition: 'def1' },
+      { id: 'xyz', image: 'local-dev/a:0', state: 'exited', definition: '' },
+    ]);
+  });
+
+  it('treats a container as current only when running the same image and definition', () => {
+    const running = { id: 'abc', image: 'local-dev/a:1', state: 'running', definition: 'd' };
+    expect(isCurrent(running, 'local-dev/a:1', 'd')).toBe(true);
+    expect(isCurrent(running, 'local-dev/a:2', 'd')).toBe(false);
+    expect(isCurrent(running, 'local-dev/a:1', 'e')).toBe(false);
+    expect(isCurrent({ ...running, state: 'exited' }, 'local-dev/a:1', 'd')).toBe(false);
+    expect(isCurrent(undefined, 'local-dev/a:1', 'd')).toBe(false);
+  });
+
+  it('starts one service without its dependencies and without building, for v1 and v2', () => {
+    const base = { project: 'local-dev-1234', composeFile: '/ws/docker-compose.yml' };
+    expect(composeUpArgs({ ...base, compose: { program: 'docker-compose', prefix: [], version: '1.29.2', v1: true } }, 'health-api')).toEqual([
+      '--project-name', 'local-dev-1234', '--file', '/ws/docker-compose.yml', 'up', '--detach', '--no-deps', '--no-build', 'health-api',
+    ]);
+    expect(composeUpArgs({ ...base, compose: { program: 'docker', prefix: ['compose'], version: '2.27.0', v1: false } }, 'health-api')[0]).toBe('compose');
+  });
+
+  it('finds where a healthcheck port is published on the host', () => {
+    const service = { ports: [{ host: 18000, container: 8000, protocol: 'tcp' }, { hostIp: '127.0.0.2', host: 9, container: 90, protocol: 'tcp' }] } as ServiceModel;
+    expect(publishedHostPort(service, 8000)).toEqual({ host: '127.0.0.1', port: 18000 });
+    expect(publishedHostPort(service, 90)).toEqual({ host: '127.0.0.2', port: 9 });
+    expect(publishedHostPort(service, 7000)).toBeUndefined();
+  });
+});

@@ -1,0 +1,81 @@
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { DockerError } from '../core/errors';
+import { combineInputHash, readCloneState, type ImageInputs } from './input-hash';
+
+const inputs: ImageInputs = {
+  service: 'oms-api',
+  workspace: 'ws1',
+  namespace: 's1',
+  clone: { head: 'a'.repeat(40), diff: 'd', untracked: { 'b.txt': '2', 'a.txt': '1' } },
+  dockerfile: 'FROM busybox:1.36\n',
+  injected: { 'config/local.yaml': 'h1' },
+  buildArgs: { B: '2', A: '1' },
+};
+
+describe('combineInputHash', () => {
+  it('is stable and does not depend on the order records were filled in', () => {
+    const reordered = { ...inputs, clone: { ...inputs.clone, untracked: { 'a.txt': '1', 'b.txt': '2' } }, buildArgs: { A: '1', B: '2' } };
+    expect(combineInputHash(reordered)).toBe(combineInputHash(inputs));
+    expect(combineInputHash(inputs)).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it.each<[string, Partial<ImageInputs>]>([
+    ['the namespace', { namespace: 's2' }],
+    ['the Dockerfile', { dockerfile: 'FROM busybox:1.36\nRUN true\n' }],
+    ['an injected file', { injected: { 'config/local.yaml': 'h2' } }],
+    ['a build arg', { buildArgs: { A: '1', B: '3' } }],
+    ['the commit', { clone: { ...inputs.clone, head: 'b'.repeat(40) } }],
+    ['an untracked file', { clone: { ...inputs.clone, untracked: { 'a.txt': '1' } } }],
+    ['the workspace', { workspace: 'ws2' }],
+  ])('changes with %s', (_what, change) => {
+    expect(combineInputHash({ ...inputs, ...change })).not.toBe(combineInputHash(inputs));
+  });
+});
+
+describe('readCloneState (real git)', () => {
+  let clone: string;
+  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.email=t@t.invalid', '-c', 'user.name=t', ...args], { cwd: clone, encoding: 'utf8' });
+
+  beforeEach(() => {
+    clone = mkdtempSync(path.join(tmpdir(), 'local-dev-hash-'));
+    git('init', '-q', '-b', 'main');
+    writeFileSync(path.join(clone, 'main.go'), 'package main\n');
+    git('add', '-A');
+    git('commit', '-q', '-m', 'one');
+  });
+  afterEach(() => rmSync(clone, { recursive: true, force: true }));
+
+  it('sees edits, untracked files and commits, but not files hidden by .git/info/exclude', async () => {
+    const clean = await readCloneState(clone);
+    appendFileSync(path.join(clone, '.git/info/exclude'), '/secrets.py\n');
+    writeFileSync(path.join(clone, 'secrets.py'), 'TOKEN = 1\n');
+    expect(await readCloneState(clone)).toEqual(clean);
+
+    writeFileSync(path.join(clone, 'main.go'), 'package main // edited\n');
+    const edited = await readCloneState(clone);
+    expect(edited.diff).not.toBe(clean.diff);
+
+    writeFileSync(path.join(clone, 'new.go'), 'package main\n');
+    const withNew = await readCloneState(clone);
+    expect(Object.keys(withNew.untracked)).toEqual(['new.go']);
+    writeFileSync(path.join(clone, 'new.go'), 'package main // changed\n');
+    expect((await readCloneState(clone)).untracked['new.go']).not.toBe(withNew.untracked['new.go']);
+
+    git('add', '-A');
+    git('commit', '-q', '-m', 'two');
+    expect((await readCloneState(clone)).head).not.toBe(clean.head);
+  });
+
+  it('says to clone first when the folder is not a clone', async () => {
+    const empty = mkdtempSync(path.join(tmpdir(), 'local-dev-empty-'));
+    try {
+      await expect(readCloneState(empty)).rejects.toBeInstanceOf(DockerError);
+      await expect(readCloneState(empty)).rejects.toMatchObject({ fix: expect.stringContaining('clone') });
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});
