@@ -1,6 +1,9 @@
 /**
- * Benchmark: how long the Redis tunnel takes to be healthy again after kubectl dies.
- * Target: under 2 s from kubectl's death to a PING answered through the tunnel again.
+ * Benchmark: how long the Redis tunnel takes to be healthy again
+ *   1. after kubectl dies (SIGKILL) — target: under 2 s to a PING answered through the tunnel again;
+ *   2. after the forward gets stuck (accepts connections, never answers) — bounded by one check
+ *      interval + one PING timeout to notice, then a kubectl restart. The stand-in plays a stream
+ *      that a fresh kubectl cures: it answers again as soon as the supervisor has started a new one.
  *
  *   node -r @swc-node/register bench/tunnel-recovery.ts [rounds]     (from the repository root)
  *
@@ -54,8 +57,33 @@ async function main(): Promise<void> {
       await sleep(300);
     }
     const worst = Math.max(...healthyMs);
-    console.log(`traffic back:  median ${median(trafficMs).toFixed(0)} ms, max ${Math.max(...trafficMs).toFixed(0)} ms`);
-    console.log(`state healthy: median ${median(healthyMs).toFixed(0)} ms, max ${worst.toFixed(0)} ms  (target < ${TARGET_MS} ms: ${worst < TARGET_MS ? 'met' : 'NOT met'})`);
+    console.log(`killed kubectl → traffic back:  median ${median(trafficMs).toFixed(0)} ms, max ${Math.max(...trafficMs).toFixed(0)} ms`);
+    console.log(`killed kubectl → state healthy: median ${median(healthyMs).toFixed(0)} ms, max ${worst.toFixed(0)} ms  (target < ${TARGET_MS} ms: ${worst < TARGET_MS ? 'met' : 'NOT met'})`);
+
+    const bound = DEFAULT_TIMINGS.checkIntervalMs + DEFAULT_TIMINGS.pingTimeoutMs;
+    console.log(`tunnel-recovery: ${rounds} rounds, forward stuck (accepts, never answers) → degraded → healthy with a new kubectl (detection bound: check interval + PING timeout = ${bound} ms)`);
+    const targets = { s1: `127.0.0.1:${redis.port}` };
+    const detectedMs: number[] = [];
+    const stuckHealthyMs: number[] = [];
+    for (let round = 1; round <= rounds; round++) {
+      const before = runningState(paths);
+      const startsBefore = harness.starts().length;
+      const stuckAt = performance.now();
+      harness.control({ targets, mode: 'stuck' });
+      while (readTunnelState(paths).condition !== 'running' || runningStatus(paths) === 'healthy') await sleep(5);
+      const detected = performance.now() - stuckAt;
+      // A new kubectl is a new stream to the pod: the stuck one is gone.
+      while (harness.starts().length === startsBefore) await sleep(5);
+      harness.control({ targets });
+      while (!isHealthyWithNewKubectl(paths, before.kubectlPid)) await sleep(5);
+      const healthy = performance.now() - stuckAt;
+      detectedMs.push(detected);
+      stuckHealthyMs.push(healthy);
+      console.log(`  round ${String(round).padStart(2)}: degraded after ${detected.toFixed(0).padStart(4)} ms, state healthy after ${healthy.toFixed(0).padStart(4)} ms`);
+      await sleep(300);
+    }
+    console.log(`stuck forward → degraded:      median ${median(detectedMs).toFixed(0)} ms, max ${Math.max(...detectedMs).toFixed(0)} ms  (bound ${bound} ms, plus 150 ms waiting for kubectl's own exit reason)`);
+    console.log(`stuck forward → state healthy: median ${median(stuckHealthyMs).toFixed(0)} ms, max ${Math.max(...stuckHealthyMs).toFixed(0)} ms`);
     await stopTunnel(paths, () => undefined);
   } finally {
     await harness.cleanup();
@@ -66,6 +94,11 @@ function runningState(paths: ReturnType<typeof workspacePaths>) {
   const reading = readTunnelState(paths);
   if (reading.condition !== 'running' || reading.state.status !== 'healthy') throw new Error(`tunnel not healthy: ${JSON.stringify(reading)}`);
   return reading.state;
+}
+
+function runningStatus(paths: ReturnType<typeof workspacePaths>): string {
+  const reading = readTunnelState(paths);
+  return reading.condition === 'absent' ? 'absent' : reading.state.status;
 }
 
 function isHealthyWithNewKubectl(paths: ReturnType<typeof workspacePaths>, oldKubectlPid: number | undefined): boolean {

@@ -50,7 +50,7 @@ describe('redis-tunnel targets through nx (kubectl stand-in)', () => {
 
     const up = await nx(['run', 'redis-tunnel:up']);
     expect(up.code).toBe(0);
-    expect(up.output).toContain(`Redis tunnel: healthy — PING answered +PONG through 127.0.0.1:${port} → s1/deployment/redis`);
+    expect(up.output).toMatch(new RegExp(`Redis tunnel: healthy — PING answered \\+PONG through 127\\.0\\.0\\.1:${port}( and [\\d.]+:${port})? → s1/deployment/redis`));
     // The Nx run is over; the supervisor it started lives on and carries traffic.
     const first = runningState();
     expect(first.status).toBe('healthy');

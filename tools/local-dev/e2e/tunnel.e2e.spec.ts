@@ -101,17 +101,6 @@ describe('redis tunnel (kubectl stand-in, real redis-server)', () => {
     expect(healed.kubectlPid).not.toBe(before.kubectlPid);
   });
 
-  it('counts a Redis that wants a password (-NOAUTH) as reachable, and says so', async () => {
-    const redis = await harness.startRedis(undefined, ['--requirepass', 'local-dev-test']);
-    harness.control({ targets: { s1: `127.0.0.1:${redis.port}` } });
-
-    const state = await ensureTunnel(context('s1'), options());
-
-    expect(state).toMatchObject({ status: 'healthy', lastReply: 'NOAUTH' });
-    expect(lines.join('\n')).toContain('Redis answered -NOAUTH: reachable');
-    expect(await redisCli(forwardPort, ['-a', 'local-dev-test', '--no-auth-warning', 'PING'])).toBe('PONG');
-  });
-
   it('restarts a forward that drops every connection, and one whose kubectl exits on its own', async () => {
     const redis = await harness.startRedis();
     const targets = { s1: `127.0.0.1:${redis.port}` };

@@ -16,8 +16,9 @@ import type { WorkspacePaths } from '../core/workspace';
 import { classifyKubectlOutput } from './kubectl-errors';
 import { endOrphanKubectl, endSupervisor, launchSupervisor, logTail, signal, withTunnelLock } from './launch';
 import { findDockerBridgeGateway } from './host';
-import { chooseBindAddresses, portForwardArgs, sameTarget, type SupervisorTimings, type TunnelTarget } from './plan';
-import { liveCommandLine, readTunnelState, writeTunnelState, type TunnelState } from './state';
+import { chooseBindAddresses, DEFAULT_TIMINGS, freshnessBoundMs, portForwardArgs, sameTarget, type SupervisorTimings, type TunnelTarget } from './plan';
+import { pingRedis } from './redis-ping';
+import { checkAgeMs, liveCommandLine, readTunnelState, writeTunnelState, type TunnelState } from './state';
 
 export interface TunnelContext {
   paths: WorkspacePaths;
@@ -64,14 +65,12 @@ export async function ensureTunnel(context: TunnelContext, options: ControlOptio
         report(`Redis tunnel: reconnecting (supervisor pid ${running.pid}, namespace ${running.namespace})`);
         const since = new Date().toISOString();
         signal(running.pid, 'SIGHUP');
-        return waitForHealthy(context.paths, running.pid, since, options);
+        return waitForHealthy(context.paths, running.pid, { kubectl: since, check: since }, options);
       }
-      if (running.status === 'healthy') {
-        report(`Redis tunnel: reusing the healthy tunnel to ${running.namespace}/deployment/${running.deployment} on port ${running.port} (supervisor pid ${running.pid}, last PING ${running.lastCheckAt ?? 'never'})`);
-        return running;
-      }
-      report(`Redis tunnel: the running tunnel is ${running.status}${running.lastError ? ` (${running.lastError.message})` : ''}; waiting for it to recover`);
-      return waitForHealthy(context.paths, running.pid, '', options);
+      const reused = await reuseTunnel(context.paths, running, options);
+      if (reused) return reused;
+      await endSupervisor(running);
+      return startTunnel(context, target, options);
     }
     if (reading.condition === 'running') {
       const running = reading.state;
@@ -80,7 +79,8 @@ export async function ensureTunnel(context: TunnelContext, options: ControlOptio
         : `Redis tunnel: settings changed (${describeTarget(running)} → ${describeTarget(target)}); restarting it`);
       await endSupervisor(running);
     } else if (reading.condition === 'stale') {
-      report(`Redis tunnel: the previous supervisor (pid ${reading.state.pid}) is gone without stopping; cleaning up after it`);
+      const how = reading.state.status === 'crashed' ? `crashed (${reading.state.lastError?.message ?? 'no reason recorded'})` : 'is gone without stopping';
+      report(`Redis tunnel: the previous supervisor (pid ${reading.state.pid}) ${how}; cleaning up after it`);
       endOrphanKubectl(reading.state);
     }
     return startTunnel(context, target, options);
@@ -116,7 +116,7 @@ async function startTunnel(context: TunnelContext, target: TunnelTarget, options
   const pid = launchSupervisor(context.paths, { root: context.paths.root, target, kubectl, timings: options.timings }, env);
   options.report(`Redis tunnel: starting \`${kubectl} ${portForwardArgs(target).join(' ')}\` under supervisor pid ${pid} (log: logs/redis-tunnel.log)`);
   try {
-    return await waitForHealthy(context.paths, pid, since, options);
+    return await waitForHealthy(context.paths, pid, { kubectl: since, check: since }, options);
   } catch (error) {
     // We started it for this command and it failed: leave nothing running behind a failed command.
     const reading = readTunnelState(context.paths);
@@ -144,7 +144,18 @@ async function checkKubectlContext(kubectl: string, env: NodeJS.ProcessEnv, targ
 
 async function checkPortFree(target: TunnelTarget): Promise<void> {
   for (const address of target.addresses) {
-    if (await isPortFree(target.port, address)) continue;
+    let free: boolean;
+    try {
+      free = await isPortFree(target.port, address);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRNOTAVAIL') throw error;
+      // docker0 vanished between detecting the addresses and now (Docker restarting).
+      throw new TunnelError(`cannot start the Redis tunnel: ${address} is not an address of this host any more (bind: cannot assign requested address)`, {
+        fix: 'the Docker bridge (docker0) was removed or re-created: run the command again, it re-detects the addresses; `ip addr show docker0` shows the bridge',
+        cause: error,
+      });
+    }
+    if (free) continue;
     const holder = findPortHolder(target.port);
     const isKubectl = holder?.command.includes('port-forward') ?? false;
     throw new TunnelError(`port ${target.port} on ${address} is already in use by ${describeHolder(holder)}, not by a local-dev tunnel`, {
@@ -153,34 +164,83 @@ async function checkPortFree(target: TunnelTarget): Promise<void> {
   }
 }
 
-/** Polls the state until the supervisor `pid` reports a healthy kubectl started at or after `since`. */
-async function waitForHealthy(paths: WorkspacePaths, pid: number, since: string, options: ControlOptions): Promise<TunnelState> {
+/**
+ * Reuses a running tunnel for the same target, trusting nothing old: a healthy state must be fresh
+ * and a PING from here through every bound address must answer too; otherwise it waits for a check
+ * the supervisor makes after now. Returns undefined when the supervisor makes none within two check
+ * cycles (stopped, blocked): the caller then replaces it.
+ */
+async function reuseTunnel(paths: WorkspacePaths, running: TunnelState, options: ControlOptions): Promise<TunnelState | undefined> {
+  const since = new Date().toISOString();
+  const { report } = options;
+  if (running.status === 'healthy') {
+    const failure = await pingEveryAddress(running, options.timings?.pingTimeoutMs ?? DEFAULT_TIMINGS.pingTimeoutMs);
+    if (!failure) {
+      report(`Redis tunnel: reusing the healthy tunnel to ${running.namespace}/deployment/${running.deployment} on port ${running.port} (supervisor pid ${running.pid}; PING from here answered, supervisor's last check ${running.lastCheckAt})`);
+      return running;
+    }
+    report(`Redis tunnel: the running tunnel says healthy but a PING from here failed (${failure}); waiting for the supervisor to recover it`);
+    return waitForHealthy(paths, running.pid, { kubectl: '', check: since }, options);
+  }
+  if (running.status === 'unverified') {
+    const bound = running.staleAfterMs ?? freshnessBoundMs(DEFAULT_TIMINGS);
+    report(`Redis tunnel: the supervisor (pid ${running.pid}) last checked the tunnel ${Math.round(checkAgeMs(running, new Date()) / 1000)} s ago (machine asleep, or the supervisor is stopped or blocked); waiting up to ${Math.round(bound / 1000)} s for a fresh check`);
+    try {
+      return await waitForHealthy(paths, running.pid, { kubectl: '', check: since }, { ...options, timeoutMs: bound });
+    } catch (error) {
+      if (!(error instanceof NotHealthyInTime)) throw error;
+      report(`Redis tunnel: no fresh check from supervisor pid ${running.pid}; replacing it`);
+      return undefined;
+    }
+  }
+  report(`Redis tunnel: the running tunnel is ${running.status}${running.lastError ? ` (${running.lastError.message})` : ''}; waiting for it to recover`);
+  return waitForHealthy(paths, running.pid, { kubectl: '', check: since }, options);
+}
+
+/** One PING from this process through every address the tunnel binds; the first failure, or undefined. */
+async function pingEveryAddress(state: TunnelState, timeoutMs: number): Promise<string | undefined> {
+  const outcomes = await Promise.all(state.addresses.map(async (address) => ({ address, outcome: await pingRedis(address, state.port, timeoutMs) })));
+  const failed = outcomes.find(({ outcome }) => !outcome.ok);
+  return failed && !failed.outcome.ok ? `${failed.address}:${state.port}: ${failed.outcome.reason}` : undefined;
+}
+
+/** The tunnel did not become healthy before the deadline. */
+class NotHealthyInTime extends TunnelError {}
+
+/**
+ * Polls the state until the supervisor `pid` reports healthy from a kubectl started at or after
+ * `since.kubectl` and a PING made at or after `since.check` (so an old "healthy" never counts).
+ */
+async function waitForHealthy(paths: WorkspacePaths, pid: number, since: { kubectl: string; check: string }, options: ControlOptions): Promise<TunnelState> {
   const deadline = Date.now() + options.timeoutMs;
   let lastProgress = '';
   let latest: TunnelState | undefined;
   for (;;) {
     const reading = readTunnelState(paths);
     if (reading.condition !== 'absent' && reading.state.pid === pid) latest = reading.state;
-    // Until its first state write the supervisor is only a process; check that it still is one.
-    if (liveCommandLine(pid) === undefined) {
-      throw new TunnelError(`the Redis tunnel supervisor (pid ${pid}) exited unexpectedly; its log ends with:\n${logTail(paths)}`, {
-        fix: 'see logs/redis-tunnel.log; this is likely a bug in local-dev — please report it with that log',
-      });
-    }
     if (latest) {
       const progress = describeProgress(latest);
       if (progress !== '' && progress !== lastProgress) options.report(`Redis tunnel: ${progress}`);
       lastProgress = progress;
-      if (latest.status === 'healthy' && (latest.kubectlStartedAt ?? '') >= since) {
+      if (latest.status === 'healthy' && (latest.kubectlStartedAt ?? '') >= since.kubectl && (latest.lastCheckAt ?? '') >= since.check) {
         options.report(`Redis tunnel: healthy — ${healthSentence(latest)}`);
         return latest;
       }
+      // Checked before liveness: a supervisor ends itself on a permanent error, and the user
+      // needs kubectl's message, not "exited unexpectedly".
       const error = latest.lastError;
-      if (error?.permanent && error.at >= since) throw new TunnelError(`kubectl port-forward failed: ${error.message}`, { fix: error.fix });
+      if (error?.permanent && error.at >= since.check) throw new TunnelError(`kubectl port-forward failed: ${error.message}`, { fix: error.fix });
+    }
+    // Until its first state write the supervisor is only a process; check that it still is one.
+    if (liveCommandLine(pid) === undefined) {
+      const crashed = latest?.status === 'crashed' ? `${latest.lastError?.message ?? 'it crashed'}; ` : '';
+      throw new TunnelError(`the Redis tunnel supervisor (pid ${pid}) exited unexpectedly: ${crashed}its log ends with:\n${logTail(paths)}`, {
+        fix: 'see logs/redis-tunnel.log; this is likely a bug in local-dev — please report it with that log',
+      });
     }
     if (Date.now() > deadline) {
       const error = latest?.lastError;
-      throw new TunnelError(
+      throw new NotHealthyInTime(
         `the Redis tunnel did not become healthy within ${Math.round(options.timeoutMs / 1000)} s${error ? `; last error: ${error.message}` : ''}`,
         { fix: error?.fix ?? 'see logs/redis-tunnel.log, then `nx run redis-tunnel:restart`' },
       );
@@ -198,11 +258,11 @@ function describeProgress(state: TunnelState): string {
 
 /** One line on how the tunnel answers, used by tunnel-up and tunnel-status. */
 export function healthSentence(state: TunnelState): string {
-  const reply = state.lastReply === 'NOAUTH'
-    ? 'Redis answered -NOAUTH: reachable (it wants a password, which your services send)'
+  const reply = state.auth === 'required' || state.lastReply === 'NOAUTH'
+    ? 'Redis answered -NOAUTH (auth: required): reachable, it wants the password your services send'
     : 'PING answered +PONG';
   const containers = state.addresses.length > 1 ? `; containers use host.docker.internal:${state.port}` : '';
-  return `${reply} through 127.0.0.1:${state.port} → ${state.namespace}/deployment/${state.deployment}${containers}`;
+  return `${reply} through ${state.addresses.map((address) => `${address}:${state.port}`).join(' and ')} → ${state.namespace}/deployment/${state.deployment}${containers}`;
 }
 
 function describeTarget(target: TunnelTarget): string {

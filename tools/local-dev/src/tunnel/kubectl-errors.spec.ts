@@ -34,6 +34,22 @@ describe('classifyKubectlOutput', () => {
     expect(classifyKubectlOutput(recorded, context)).toMatchObject({ kind: 'cluster-unreachable', permanent: false });
   });
 
+  it('tells a vanished Docker bridge address from a busy port: its own retryable rule and fix', () => {
+    const gone = classifyKubectlOutput(
+      'Forwarding from 127.0.0.1:6379 -> 6379\nUnable to listen on port 6379: Listeners failed to create with the following errors: [unable to create listener: Error listen tcp4 172.17.0.1:6379: bind: cannot assign requested address]\nerror: unable to listen on any of the requested ports: [{6379 6379}]\n',
+      context,
+    );
+    expect(gone).toMatchObject({ kind: 'bind-address-gone', permanent: false, message: expect.stringContaining('172.17.0.1:6379: bind: cannot assign requested address') });
+    expect(gone?.fix).toContain('nx run redis-tunnel:restart');
+    expect(gone?.fix).toContain('ip addr show docker0');
+    expect(gone?.fix).not.toContain('redis.port');
+    const busy = classifyKubectlOutput(
+      'Unable to listen on port 6379: Listeners failed to create with the following errors: [unable to create listener: Error listen tcp4 127.0.0.1:6379: bind: address already in use]\nerror: unable to listen on any of the requested ports: [{6379 6379}]\n',
+      context,
+    );
+    expect(busy).toMatchObject({ kind: 'port-in-use', permanent: true });
+  });
+
   it('quotes an unknown error line instead of inventing a cause', () => {
     expect(classifyKubectlOutput('error: something new and strange', context)).toMatchObject({ kind: 'unknown', message: 'error: something new and strange', permanent: false });
   });

@@ -14,6 +14,7 @@ export type KubectlProblemKind =
   | 'deployment-not-found'
   | 'forbidden'
   | 'unauthorized'
+  | 'bind-address-gone'
   | 'port-in-use'
   | 'cluster-unreachable'
   | 'pod-not-running'
@@ -81,6 +82,17 @@ const RULES: Rule[] = [
     pattern: /\(Unauthorized\)|You must be logged in to the server|token (?:has )?expired|Unauthorized/i,
     permanent: true,
     fix: () => 'your cluster credentials are missing or expired: log in again (e.g. `gcloud auth login` / your SSO) and retry',
+  },
+  {
+    // Before port-in-use: kubectl follows this line with the generic "unable to listen on any of
+    // the requested ports", and the cause is not a busy port but an address this host lost (docker0
+    // removed and re-created, e.g. when Docker restarts). Retryable: the supervisor re-detects the
+    // bind addresses before it restarts kubectl.
+    kind: 'bind-address-gone',
+    pattern: /bind: cannot assign requested address/i,
+    permanent: false,
+    fix: () =>
+      'the Docker bridge address is not on this host any more (docker0 removed or re-created): the tunnel re-detects its bind addresses and retries on its own; `nx run redis-tunnel:restart` re-detects them now, and `ip addr show docker0` shows what the bridge has',
   },
   {
     kind: 'port-in-use',

@@ -1,6 +1,8 @@
 /**
  * The spawn layer against tiny real processes (node -e scripts playing kubectl's output).
  */
+import * as path from 'node:path';
+import { classifyKubectlOutput } from './kubectl-errors';
 import { liveCommandLine } from './state';
 import { PortForwardError, startPortForward, type PortForwardProcess } from './kubectl-process';
 
@@ -64,6 +66,24 @@ describe('startPortForward', () => {
     expect(error.message).toContain('did not print "Forwarding from" within 200 ms');
     await forward.exited;
     expect(liveCommandLine(forward.pid)).toBeUndefined();
+  });
+
+  it('the kubectl STAND-IN fails as a whole when one --address cannot be bound, like real kubectl, and that reads as a vanished bridge address', async () => {
+    const standIn = path.join(__dirname, '../../e2e/fixtures/kubectl-stand-in/kubectl');
+    // 192.0.2.1 (TEST-NET-1) is on no interface of this host: binding it fails like a removed docker0.
+    const forward = startPortForward({
+      kubectl: standIn,
+      args: ['-n', 's1', 'port-forward', 'deployment/redis', '--address', '127.0.0.1,192.0.2.1', '0:6379'],
+      env: { ...process.env, STAND_IN_KUBECTL_TARGET: '127.0.0.1:1' },
+      context,
+      readyTimeoutMs: 5000,
+      onLine: () => undefined,
+    });
+    started.push(forward);
+    void forward.ready.catch(() => undefined); // judged by the exit below; its readiness may go either way
+    const exit = await forward.exited;
+    expect(exit.code).toBe(1);
+    expect(classifyKubectlOutput(exit.outputTail, context)).toMatchObject({ kind: 'bind-address-gone', permanent: false });
   });
 
   it('says kubectl is not installed when the program does not exist', async () => {

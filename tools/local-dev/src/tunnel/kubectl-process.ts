@@ -102,7 +102,9 @@ export function startPortForward(options: StartPortForwardOptions): PortForwardP
         if (settled) continue;
         if (stream === 'stdout' && isReadyLine(line)) settle();
         else if (stream === 'stderr') {
-          const problem = classifyKubectlOutput(line, options.context);
+          // The whole output so far, not the line alone: kubectl's generic closing line ("unable to
+          // listen on any of the requested ports") must not hide the specific cause printed before it.
+          const problem = classifyKubectlOutput(output, options.context);
           if (problem?.permanent) settle(problem);
         }
       }

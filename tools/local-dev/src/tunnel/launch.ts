@@ -6,7 +6,8 @@
  * Nx executor in any workspace, from a test, or from the bench.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { TunnelError } from '../core/errors';
 import type { WorkspacePaths } from '../core/workspace';
@@ -42,16 +43,32 @@ export function launchSupervisor(paths: WorkspacePaths, launch: SupervisorLaunch
   }
 }
 
+/** How endSupervisor sees and signals processes; tests replace them to play a supervisor that will not die. */
+export interface EndSupervisorDeps {
+  isAlive: (pid: number) => boolean;
+  signal: (pid: number, name: NodeJS.Signals) => void;
+  timeoutMs: number;
+}
+
 /**
  * Ends a supervisor: SIGTERM (it stops kubectl and exits), then SIGKILL if it does not exit in
  * time, and finally makes sure the kubectl it recorded is gone too. Never signals a pid that is
- * not our supervisor or a kubectl port-forward (pids get reused).
+ * not our supervisor or a kubectl port-forward (pids get reused). Throws when the supervisor
+ * survives even SIGKILL: starting a second one beside it would fight it for the port.
  */
-export async function endSupervisor(state: TunnelState): Promise<void> {
-  if (isSupervisorAlive(state.pid)) {
-    signal(state.pid, 'SIGTERM');
-    if (!(await waitUntil(() => !isSupervisorAlive(state.pid), STOP_TIMEOUT_MS))) signal(state.pid, 'SIGKILL');
-    await waitUntil(() => !isSupervisorAlive(state.pid), STOP_TIMEOUT_MS);
+export async function endSupervisor(state: TunnelState, deps: EndSupervisorDeps = { isAlive: isSupervisorAlive, signal, timeoutMs: STOP_TIMEOUT_MS }): Promise<void> {
+  if (deps.isAlive(state.pid)) {
+    deps.signal(state.pid, 'SIGTERM');
+    // A stopped process (SIGSTOP, Ctrl-Z) keeps SIGTERM pending until it continues.
+    deps.signal(state.pid, 'SIGCONT');
+    if (!(await waitUntil(() => !deps.isAlive(state.pid), deps.timeoutMs))) {
+      deps.signal(state.pid, 'SIGKILL');
+      if (!(await waitUntil(() => !deps.isAlive(state.pid), deps.timeoutMs))) {
+        throw new TunnelError(`the Redis tunnel supervisor (pid ${state.pid}) is still running after SIGTERM and SIGKILL`, {
+          fix: `look at it with \`ps -o pid,stat,cmd -p ${state.pid}\` (state D = stuck in the kernel, often a hung mount); once it is gone run \`nx run redis-tunnel:up\` again`,
+        });
+      }
+    }
   }
   endOrphanKubectl(state);
 }
@@ -96,12 +113,14 @@ export function logTail(paths: WorkspacePaths, lines = 8): string {
 
 /**
  * One tunnel command at a time per workspace (two terminals running `up` at once must not start two
- * supervisors). The lock file holds the owner's pid; a lock whose owner died is taken over.
+ * supervisors). The lock file holds "<owner pid> <random token>"; a lock whose owner died is taken
+ * over (see takeOverIfStale).
  */
 export async function withTunnelLock<T>(paths: WorkspacePaths, timeoutMs: number, body: () => Promise<T>): Promise<T> {
   mkdirSync(paths.logs, { recursive: true });
-  const lock = path.join(paths.logs, 'redis-tunnel.lock');
-  const acquired = await waitUntil(() => tryLock(lock), timeoutMs, 100);
+  const lock = lockFile(paths);
+  const token = `${process.pid} ${randomBytes(8).toString('hex')}`;
+  const acquired = await waitUntil(() => tryLock(lock, token), timeoutMs, 100);
   if (!acquired) {
     throw new TunnelError(`another local-dev command has been managing the Redis tunnel for over ${Math.round(timeoutMs / 1000)} s (lock file ${lock})`, {
       fix: 'wait for it to finish and retry',
@@ -110,31 +129,83 @@ export async function withTunnelLock<T>(paths: WorkspacePaths, timeoutMs: number
   try {
     return await body();
   } finally {
-    rmSync(lock, { force: true });
+    // Only ours is ever at the path while we hold it (nobody takes over a live owner's lock).
+    if (readLock(lock) === token) rmSync(lock, { force: true });
   }
 }
 
-function tryLock(lock: string): boolean {
+export function lockFile(paths: WorkspacePaths): string {
+  return path.join(paths.logs, 'redis-tunnel.lock');
+}
+
+/** Test hooks for tryLock: run code at the racy moment, to prove the takeover is safe. */
+export interface LockHooks {
+  /** Called after the lock was read and found stale, before the takeover. */
+  afterStaleRead?: () => void;
+}
+
+/** One attempt: true when `token` now holds the lock. */
+export function tryLock(lock: string, token: string, hooks: LockHooks = {}): boolean {
+  // Written in full under a unique name, then linked into place: link() fails if the lock exists,
+  // and a reader never sees a lock without its owner.
+  const ours = `${lock}.${token.replace(' ', '-')}.tmp`;
+  writeFileSync(ours, token);
   try {
-    writeFileSync(lock, String(process.pid), { flag: 'wx' });
+    linkSync(ours, lock);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    rmSync(ours, { force: true });
   }
-  let owner: number;
+  const held = readLock(lock);
+  // Released between our two calls: try again on the next round.
+  if (held === undefined) return false;
+  const owner = Number(held.split(' ')[0]);
+  if (owner > 0 && liveCommandLine(owner) !== undefined) return false;
+  hooks.afterStaleRead?.();
+  takeOverIfStale(lock, held);
+  return false;
+}
+
+/**
+ * Removes the lock at `lock` only if it is still the stale one read as `held`.
+ *
+ * Several waiters can see the same dead owner at once; a plain delete would let a slow one delete
+ * the lock a faster one has just taken. So each stale lock (identified by its content, which
+ * includes a random token and so is never reused) may be removed by one claimant only: the one
+ * that creates `<lock>.takeover-<hash of the content>` (O_EXCL). The claimant then re-reads the
+ * lock and removes it only if it still holds that content. This is safe because the path can stop
+ * holding a given stale lock only through that removal: its dead owner will not release it, and
+ * nobody else may remove it without the claim. A claimant that finds newer content leaves it alone.
+ */
+function takeOverIfStale(lock: string, held: string): void {
+  const claim = `${lock}.takeover-${createHash('sha256').update(held).digest('hex').slice(0, 16)}`;
   try {
-    owner = Number(readFileSync(lock, 'utf8').trim());
+    writeFileSync(claim, String(process.pid), { flag: 'wx' });
   } catch (error) {
-    // Released between our two calls: try again on the next round.
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    // Another waiter is taking this stale lock over right now; we try again on the next round.
+    // A claim is held for microseconds; one whose claimant died is removed so the takeover can
+    // happen at all (else the workspace would stay locked for good).
+    const claimant = Number(readLock(claim) ?? 0);
+    if (claimant > 0 && liveCommandLine(claimant) === undefined) rmSync(claim, { force: true });
+    return;
+  }
+  try {
+    if (readLock(lock) === held) rmSync(lock, { force: true });
+  } finally {
+    rmSync(claim, { force: true });
+  }
+}
+
+function readLock(lock: string): string | undefined {
+  try {
+    return readFileSync(lock, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  // 0/NaN: its owner is still writing its pid.
-  if (owner > 0 && liveCommandLine(owner) === undefined) {
-    // Its owner died holding it; removing it lets the next attempt (ours or another) take it.
-    rmSync(lock, { force: true });
-  }
-  return false;
 }
 
 function rotateLog(log: string): void {

@@ -100,6 +100,15 @@ export const DEFAULT_TIMINGS: SupervisorTimings = {
 };
 
 /**
+ * How old the last good PING may be before "healthy" is no longer believed: two full check cycles
+ * (interval + PING timeout each). A supervisor that is alive and not stalled always checks within
+ * one cycle; an older check means the machine slept or the supervisor is stopped or blocked.
+ */
+export function freshnessBoundMs(timings: Pick<SupervisorTimings, 'checkIntervalMs' | 'pingTimeoutMs'>): number {
+  return 2 * (timings.checkIntervalMs + timings.pingTimeoutMs);
+}
+
+/**
  * Milliseconds to wait before restart attempt number `attempt` (0 = the first retry after a
  * failure). `random` is in [0, 1); pass Math.random in the supervisor, a constant in tests.
  */

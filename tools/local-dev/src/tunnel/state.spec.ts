@@ -29,9 +29,9 @@ function fakeSupervisor(): ChildProcess {
   return child;
 }
 
-function state(pid: number, status: TunnelState['status']): TunnelState {
+function state(pid: number, status: TunnelState['status'], lastCheckAt = new Date()): TunnelState {
   const now = new Date().toISOString();
-  return { pid, status, namespace: 's1', deployment: 'redis', port: 6379, addresses: ['127.0.0.1'], restarts: 0, startedAt: now, updatedAt: now };
+  return { pid, status, namespace: 's1', deployment: 'redis', port: 6379, addresses: ['127.0.0.1'], restarts: 0, lastCheckAt: lastCheckAt.toISOString(), staleAfterMs: 6000, startedAt: now, updatedAt: now };
 }
 
 describe('readTunnelState', () => {
@@ -44,6 +44,19 @@ describe('readTunnelState', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     writeTunnelState(paths, state(supervisor.pid as number, 'healthy'));
     expect(readTunnelState(paths)).toMatchObject({ condition: 'running', state: { status: 'healthy' } });
+  });
+
+  it('reads a healthy state whose last PING is older than staleAfterMs as unverified, never healthy (laptop slept, supervisor stopped)', async () => {
+    const supervisor = fakeSupervisor();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const checkedAt = new Date(Date.now() - 10_000);
+    writeTunnelState(paths, state(supervisor.pid as number, 'healthy', checkedAt));
+    expect(readTunnelState(paths)).toMatchObject({ condition: 'running', state: { status: 'unverified', lastCheckAt: checkedAt.toISOString() } });
+    // Just inside the bound it is still believed.
+    expect(readTunnelState(paths, new Date(checkedAt.getTime() + 5_900))).toMatchObject({ condition: 'running', state: { status: 'healthy' } });
+    // A healthy state without any check at all is not believed either.
+    writeTunnelState(paths, { ...state(supervisor.pid as number, 'healthy'), lastCheckAt: undefined });
+    expect(readTunnelState(paths)).toMatchObject({ condition: 'running', state: { status: 'unverified' } });
   });
 
   it('is stale when the supervisor died without saying so — never healthy', async () => {

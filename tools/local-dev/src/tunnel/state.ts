@@ -4,16 +4,26 @@
  * Only the supervisor writes it (atomically: temp file + rename, so a reader never sees half a
  * file). Everyone else — tunnel-up/down/status, the dashboard — reads it with `readTunnelState`,
  * which also checks that the recorded supervisor still lives: a state written by a process that
- * died without saying so is reported as "stale", never as healthy.
+ * died without saying so is reported as "stale", never as healthy, and a "healthy" whose last PING
+ * is older than two check cycles (laptop slept, supervisor stopped or blocked) is reported as
+ * "unverified", never as healthy.
  */
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { WorkspacePaths } from '../core/workspace';
-import type { TunnelTarget } from './plan';
+import { DEFAULT_TIMINGS, freshnessBoundMs, type TunnelTarget } from './plan';
 
-export type TunnelStatus = 'starting' | 'healthy' | 'degraded' | 'stopped';
+/**
+ * What the supervisor writes: starting, healthy, degraded, stopped (cleanly, or after a permanent
+ * kubectl error, then with lastError), crashed (a bug in the supervisor; lastError says which).
+ * 'unverified' is never written: readTunnelState reports it for a healthy state whose last check is
+ * too old to trust.
+ */
+export type TunnelStatus = 'starting' | 'healthy' | 'unverified' | 'degraded' | 'stopped' | 'crashed';
 
 export interface TunnelErrorInfo {
+  /** The kind of problem (kubectl-errors.ts' KubectlProblemKind, or 'supervisor-crashed'). */
+  kind?: string;
   /** What went wrong, in kubectl's words when kubectl said it. */
   message: string;
   fix: string;
@@ -33,6 +43,13 @@ export interface TunnelState extends TunnelTarget {
   lastCheckAt?: string;
   /** What the last good PING got: PONG, or NOAUTH (Redis wants a password; the tunnel works). */
   lastReply?: 'PONG' | 'NOAUTH';
+  /**
+   * 'required' when Redis answered -NOAUTH: traffic reaches a real Redis, which wants the password
+   * the services send. Healthy then means "reachable, auth required", and status says so.
+   */
+  auth?: 'none' | 'required';
+  /** A lastCheckAt older than this (ms) is not trusted: see freshnessBoundMs in plan.ts. */
+  staleAfterMs?: number;
   kubectlPid?: number;
   /** When the current kubectl was started; tunnel-restart waits for a newer one. */
   kubectlStartedAt?: string;
@@ -70,7 +87,7 @@ export type TunnelReading =
   /** The supervisor is gone but never said so (killed, crashed, machine slept and rebooted). */
   | { condition: 'stale'; state: TunnelState };
 
-export function readTunnelState(paths: WorkspacePaths): TunnelReading {
+export function readTunnelState(paths: WorkspacePaths, now: Date = new Date()): TunnelReading {
   let text: string;
   try {
     text = readFileSync(stateFile(paths), 'utf8');
@@ -86,8 +103,19 @@ export function readTunnelState(paths: WorkspacePaths): TunnelReading {
     // Treat it like a crashed supervisor's state so tunnel-up replaces it.
     return { condition: 'stale', state: unreadableState() };
   }
-  if (isSupervisorAlive(state.pid)) return { condition: 'running', state };
+  if (isSupervisorAlive(state.pid)) return { condition: 'running', state: withCheckedFreshness(state, now) };
   return state.status === 'stopped' ? { condition: 'stopped', state } : { condition: 'stale', state };
+}
+
+/** A healthy state whose last good PING is older than its bound reads as 'unverified'. */
+export function withCheckedFreshness(state: TunnelState, now: Date): TunnelState {
+  if (state.status !== 'healthy') return state;
+  return checkAgeMs(state, now) > (state.staleAfterMs ?? freshnessBoundMs(DEFAULT_TIMINGS)) ? { ...state, status: 'unverified' } : state;
+}
+
+/** Milliseconds since the last good PING; Infinity when there was none. */
+export function checkAgeMs(state: TunnelState, now: Date): number {
+  return state.lastCheckAt ? now.getTime() - new Date(state.lastCheckAt).getTime() : Number.POSITIVE_INFINITY;
 }
 
 function unreadableState(): TunnelState {

@@ -33,8 +33,27 @@ describe('formatTunnelStatus', () => {
     expect(text).toContain('error: error: lost connection to pod\n  fix: it reconnects on its own');
   });
 
-  it('says -NOAUTH means reachable', () => {
-    expect(formatTunnelStatus({ condition: 'running', state: { ...base, lastReply: 'NOAUTH' } }, now)).toContain('-NOAUTH (reachable; Redis wants a password)');
+  it('says -NOAUTH means reachable, with auth: required', () => {
+    const text = formatTunnelStatus({ condition: 'running', state: { ...base, lastReply: 'NOAUTH', auth: 'required' } }, now);
+    expect(text).toContain('-NOAUTH (reachable; Redis wants a password)');
+    expect(text).toContain('  auth: required (Redis answered -NOAUTH');
+    expect(formatTunnelStatus({ condition: 'running', state: base }, now)).not.toContain('auth:');
+  });
+
+  it('shows an unverified tunnel with the age of its last PING and the fix, never HEALTHY', () => {
+    const text = formatTunnelStatus({ condition: 'running', state: { ...base, status: 'unverified', lastCheckAt: '2026-11-26T07:30:00.000Z' } }, now);
+    expect(text).toMatch(/^Redis tunnel: UNVERIFIED/);
+    expect(text).not.toContain('HEALTHY');
+    expect(text).toContain('not verified: the last good PING was 2 h 30 min ago (9000 s)');
+    expect(text).toContain('fix: `nx run redis-tunnel:up` waits for a fresh check');
+  });
+
+  it('shows a crashed supervisor with its error, and a supervisor stopped by a permanent error with the fix', () => {
+    const crashed = formatTunnelStatus({ condition: 'stale', state: { ...base, status: 'crashed', lastError: { kind: 'supervisor-crashed', message: 'the tunnel supervisor crashed: boom', fix: 'up', permanent: false, at: base.updatedAt } } }, now);
+    expect(crashed).toMatch(/^Redis tunnel: CRASHED/);
+    expect(crashed).toContain('error: the tunnel supervisor crashed: boom');
+    const stopped = formatTunnelStatus({ condition: 'stopped', state: { ...base, status: 'stopped', lastError: { message: 'pods is forbidden', fix: 'ask for pods/portforward', permanent: true, at: base.updatedAt } } }, now);
+    expect(stopped).toContain('error: pods is forbidden\n  fix: ask for pods/portforward');
   });
 
   it('calls a dead supervisor stale, not healthy', () => {

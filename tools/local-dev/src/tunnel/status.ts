@@ -1,28 +1,39 @@
 /**
  * The tunnel's state as a few lines for people (tunnel-status, and later the dashboard). Pure.
  */
-import type { TunnelReading } from './state';
+import { checkAgeMs, type TunnelReading, type TunnelState } from './state';
 
 export function formatTunnelStatus(reading: TunnelReading, now: Date, requestedNamespace?: string): string {
   if (reading.condition === 'absent') return 'Redis tunnel: not started in this workspace (start it with `nx run redis-tunnel:up`)';
   const { state } = reading;
   const where = `${state.namespace}/deployment/${state.deployment} on ${state.addresses.join(',')}:${state.port}`;
   if (reading.condition === 'stale') {
-    return [
-      `Redis tunnel: STALE — its supervisor (pid ${state.pid}) died without stopping; the last state it wrote (${state.status}) is not true any more`,
-      `  was: ${where}`,
-      '  fix: `nx run redis-tunnel:up` cleans up and starts a new one; logs/redis-tunnel.log says how it ended',
-    ].join('\n');
+    const lines = state.status === 'crashed'
+      ? [`Redis tunnel: CRASHED — its supervisor (pid ${state.pid}) crashed ${ago(state.updatedAt, now)}; it ended kubectl first`]
+      : [`Redis tunnel: STALE — its supervisor (pid ${state.pid}) died without stopping; the last state it wrote (${state.status}) is not true any more`];
+    lines.push(`  was: ${where}`);
+    if (state.status === 'crashed' && state.lastError) lines.push(`  error: ${state.lastError.message}`);
+    lines.push('  fix: `nx run redis-tunnel:up` cleans up and starts a new one; logs/redis-tunnel.log says how it ended');
+    return lines.join('\n');
   }
-  if (reading.condition === 'stopped') return `Redis tunnel: stopped (was ${where}; stopped ${ago(state.updatedAt, now)})`;
+  if (reading.condition === 'stopped') {
+    const stopped = `Redis tunnel: stopped (was ${where}; stopped ${ago(state.updatedAt, now)})`;
+    // A supervisor that met a problem retrying cannot solve stops itself and says which.
+    return state.lastError?.permanent ? [stopped, `  error: ${state.lastError.message}`, `  fix: ${state.lastError.fix}`].join('\n') : stopped;
+  }
   const lines = [`Redis tunnel: ${state.status.toUpperCase()} — ${where}`];
   lines.push(`  supervisor pid ${state.pid} (up ${ago(state.startedAt, now).replace(/ ago$/, '')}), kubectl pid ${state.kubectlPid ?? 'none'}, restarts ${state.restarts}`);
-  if (state.lastCheckAt) {
-    const reply = state.lastReply === 'NOAUTH' ? '-NOAUTH (reachable; Redis wants a password)' : '+PONG';
-    lines.push(`  last good PING: ${ago(state.lastCheckAt, now)}, answered ${reply}`);
+  if (state.status === 'unverified') {
+    lines.push(
+      `  not verified: the last good PING was ${ago(state.lastCheckAt as string, now)} (${Math.round(checkAgeMs(state, now) / 1000)} s), but the supervisor checks every few seconds — the machine slept, or the supervisor is stopped or blocked`,
+      '  fix: `nx run redis-tunnel:up` waits for a fresh check and replaces a supervisor that makes none',
+    );
+  } else if (state.lastCheckAt) {
+    lines.push(`  last good PING: ${ago(state.lastCheckAt, now)}, answered ${replyText(state)}`);
   } else {
     lines.push('  no PING has succeeded yet');
   }
+  if (state.auth === 'required') lines.push('  auth: required (Redis answered -NOAUTH: traffic reaches a real Redis, which wants the password your services send)');
   if (state.lastError && state.status !== 'healthy') {
     lines.push(`  error: ${state.lastError.message}`, `  fix: ${state.lastError.fix}`);
   } else if (state.lastError) {
@@ -32,6 +43,10 @@ export function formatTunnelStatus(reading: TunnelReading, now: Date, requestedN
     lines.push(`  note: this tunnel serves ${state.namespace}, not ${requestedNamespace}; \`nx run redis-tunnel:up --namespace=${requestedNamespace}\` switches it`);
   }
   return lines.join('\n');
+}
+
+function replyText(state: TunnelState): string {
+  return state.lastReply === 'NOAUTH' ? '-NOAUTH (reachable; Redis wants a password)' : '+PONG';
 }
 
 function ago(iso: string, now: Date): string {

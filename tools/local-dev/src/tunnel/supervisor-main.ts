@@ -5,11 +5,14 @@
  *   node -r @swc-node/register supervisor-main.ts '<json SupervisorLaunch>'
  *
  * SIGTERM / SIGINT: stop kubectl (its whole process group) and exit 0. SIGHUP: reconnect now.
- * Its stdout/stderr go to logs/redis-tunnel.log (set up by the launcher), so `log` just prints.
+ * A crash (an uncaught exception or unhandled rejection anywhere, a timer callback included):
+ * kill kubectl's process group, write "crashed" with the error, exit 1 — never an orphan kubectl
+ * holding the port. Its stdout/stderr go to logs/redis-tunnel.log (set up by the launcher), so
+ * `log` just prints.
  */
 import { workspacePaths } from '../core/workspace';
 import { DEFAULT_TIMINGS, type SupervisorTimings, type TunnelTarget } from './plan';
-import { TunnelSupervisor } from './supervisor';
+import { TEST_HOOK_CRASH_ENV, TunnelSupervisor } from './supervisor';
 
 /** What the launcher passes as the one argument, JSON-encoded. */
 export interface SupervisorLaunch {
@@ -26,6 +29,32 @@ function log(line: string): void {
 
 /** Kept at module level so a crash can still end kubectl. */
 let supervisor: TunnelSupervisor | undefined;
+
+function crash(error: unknown): void {
+  log(`crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  try {
+    supervisor?.recordCrash(error);
+  } catch (recordError) {
+    // Already crashing: the log line is all that is left to say; exiting matters more.
+    log(`could not end kubectl or record the crash: ${String(recordError)}`);
+  }
+  process.exit(1);
+}
+
+process.on('uncaughtException', crash);
+process.on('unhandledRejection', crash);
+
+/** See TEST_HOOK_CRASH_ENV: only ever armed by tests. */
+function armTestHook(value: string | undefined): void {
+  const match = /^(throw|reject):(\d+)$/.exec(value ?? '');
+  if (!match) return;
+  log(`${TEST_HOOK_CRASH_ENV}=${value}: this supervisor will crash on purpose (test hook)`);
+  setTimeout(() => {
+    const error = new Error(`test hook ${TEST_HOOK_CRASH_ENV}=${value}`);
+    if (match[1] === 'throw') throw error;
+    void Promise.reject(error);
+  }, Number(match[2]));
+}
 
 async function main(): Promise<void> {
   const launch = JSON.parse(process.argv[2] ?? '') as SupervisorLaunch;
@@ -46,14 +75,10 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', () => running.requestReconnect());
+  armTestHook(process.env[TEST_HOOK_CRASH_ENV]);
   log(`supervising kubectl port-forward for ${launch.target.namespace}/deployment/${launch.target.deployment} on ${launch.target.addresses.join(',')}:${launch.target.port}`);
   await running.run();
 }
 
-main().catch((error: unknown) => {
-  // A bug in the supervisor: say so in the log; the state file then reads "stale" to everyone.
-  log(`crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  // No orphan kubectl holding the port after a crash.
-  supervisor?.killKubectlNow();
-  process.exit(1);
-});
+// run() ends on stop (the signal handler exits) or on a permanent kubectl error (state "stopped").
+main().then(() => process.exit(0), crash);
