@@ -3,10 +3,8 @@
  * In-process (fast); the nx CLI runs (parallel clone, failures, interruption) are in
  * git-nx.e2e.spec.ts.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync, readdirSync } from 'node:fs';
-import * as os from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { GitError, UsageError } from '../src/core/errors';
 import { describeCloneStatus } from '../src/git/describe';
@@ -16,7 +14,10 @@ import { injectConfigs } from '../src/inject/inject-configs';
 import { manifestPath } from '../src/inject/manifest';
 import { makeCatalog, NAMESPACE_FILES, HEALTH_FILES, type Catalog } from './fixtures/git/catalog';
 import { GitSandbox, sh, snapshotFiles } from './fixtures/git/repos';
+import { canMountTmpfs, withTmpfs } from './fixtures/git/tmpfs';
 import { plainWorkspace, type PlainWorkspace } from './fixtures/git/workspace';
+
+const itWithTmpfs = canMountTmpfs() ? it : it.skip;
 
 let sandbox: GitSandbox;
 let catalog: Catalog;
@@ -33,10 +34,10 @@ afterEach(() => {
   ws.remove();
 });
 
-async function clone(service: string, options: { refresh?: boolean } = {}): Promise<string[]> {
+async function clone(service: string, options: { refresh?: boolean; env?: Record<string, string>; fetchTimeoutMs?: number } = {}): Promise<string[]> {
   ws.lines.length = 0;
-  const run = ws.context(service, options);
-  const status = await ensureClone({ paths: run.paths, repo: run.repo, refresh: run.refresh, log: ws.log });
+  const run = ws.context(service, { refresh: options.refresh });
+  const status = await ensureClone({ paths: run.paths, repo: run.repo, refresh: run.refresh, log: ws.log, env: options.env, fetchTimeoutMs: options.fetchTimeoutMs });
   return [...ws.lines, ...describeCloneStatus(status)];
 }
 
@@ -109,6 +110,65 @@ describe('a first clone, then inject-config', () => {
     expect(existsSync(manifestPath(path.join(healthDir(), '.git')))).toBe(false);
   });
 
+  it('refuses a dest that is itself a symlink leading out, and one under a symlinked folder, writing nothing', async () => {
+    await clone('health-api');
+    const outside = path.join(sandbox.root, 'outside');
+    mkdirSync(path.join(outside, 'ide'), { recursive: true });
+    writeFileSync(path.join(outside, 'victim.json'), 'not yours\n');
+    symlinkSync(path.join(outside, 'victim.json'), path.join(healthDir(), 'serviceAccountKey.json'));
+    symlinkSync(path.join(outside, 'ide'), path.join(healthDir(), '.vscode'));
+    const failure = inject('health-api');
+    await expect(failure).rejects.toThrow(
+      [
+        'refusing to inject into cloned/health-api; nothing was written:',
+        '  - cloned/health-api/serviceAccountKey.json (from configs/s1/health_creds.json): is a symlink in the clone; local-dev does not write through symlinks',
+        `  - cloned/health-api/.vscode/launch.json (from configs/s1/debug-configs/health-api/.vscode/launch.json.example): .vscode resolves to ${path.join(outside, 'ide')}, outside the clone (a symlink leads out)`,
+      ].join('\n'),
+    );
+    expect(readFileSync(path.join(outside, 'victim.json'), 'utf8')).toBe('not yours\n');
+    expect(readdirSync(path.join(outside, 'ide'))).toEqual([]);
+    expect(read('app/app/secrets.py')).toBe(HEALTH_FILES['app/app/secrets.py']);
+    expect(existsSync(manifestPath(path.join(healthDir(), '.git')))).toBe(false);
+  });
+
+  it('follows symlinked debug configs (a file or a whole folder linked from elsewhere on disk)', async () => {
+    const dotfiles = path.join(sandbox.root, 'dotfiles');
+    mkdirSync(path.join(dotfiles, 'oms-ide/.vscode'), { recursive: true });
+    writeFileSync(path.join(dotfiles, 'launch.json'), '{ "mine": {{debugHostPort}} }\n');
+    writeFileSync(path.join(dotfiles, 'oms-ide/.vscode/settings.json'), '{ "ns": "{{namespace}}" }\n');
+    const debugConfigs = path.join(ws.root, 'configs/s1/debug-configs');
+    symlinkSync(path.join(dotfiles, 'launch.json'), path.join(debugConfigs, 'health-api/.vscode/launch.json'));
+    rmSync(path.join(debugConfigs, 'oms'), { recursive: true });
+    symlinkSync(path.join(dotfiles, 'oms-ide'), path.join(debugConfigs, 'oms'));
+    await clone('health-api');
+    expect(await inject('health-api')).toContain('injected debug config configs/s1/debug-configs/health-api/.vscode/launch.json → .vscode/launch.json');
+    expect(read('.vscode/launch.json')).toBe('{ "mine": 5726 }\n');
+    await clone('oms-api');
+    await inject('oms-api');
+    expect(readFileSync(path.join(ws.root, 'cloned/oms/.vscode/settings.json'), 'utf8')).toBe('{ "ns": "s1" }\n');
+    expect(status(path.join(ws.root, 'cloned/oms'))).toBe('');
+  });
+
+  itWithTmpfs('an injection interrupted half way (disk full) leaves nothing that `git add -A` would stage', async () => {
+    await clone('health-api');
+    // The debug config is written last; its folder is a full 4 KiB disk (the user's file fills it).
+    const vscode = path.join(healthDir(), '.vscode');
+    mkdirSync(vscode);
+    await withTmpfs(vscode, '4k', async () => {
+      writeFileSync(path.join(vscode, 'filler'), 'x');
+      await expect(inject('health-api')).rejects.toThrow(/^cloned\/health-api: the disk is full while writing .*\.vscode\/launch\.json/);
+      expect(read('app/app/secrets.py')).toBe('SECRET_KEY = "s1-secret"\n');
+      expect(read('serviceAccountKey.json')).toBe('{"ns": "s1"}\n');
+      sh(healthDir(), 'add', '-A');
+      expect(sh(healthDir(), 'diff', '--cached', '--name-only')).toBe('.vscode/filler');
+      sh(healthDir(), 'reset', '-q');
+    });
+    // Space again: the next run finishes the job.
+    await inject('health-api');
+    expect(read('.vscode/launch.json')).toContain('"port": 5726');
+    expect(status()).toBe('');
+  });
+
   it('keeps an untracked file of the user that an injected file replaces', async () => {
     await clone('health-api');
     writeFileSync(path.join(healthDir(), 'serviceAccountKey.json'), 'my own key\n');
@@ -177,22 +237,27 @@ describe('an existing clone without --refresh', () => {
     expect(lines).toContain('up to date with origin/master');
   });
 
+  it('offline without an earlier fetch of the branch, does not claim origin lacks it', async () => {
+    await clone('health-api');
+    sh(healthDir(), 'update-ref', '-d', 'refs/remotes/origin/master');
+    rmSync(catalog.health.path, { recursive: true });
+    mkdirSync(catalog.health.path);
+    const lines = await clone('health-api');
+    expect(lines).toContainEqual(expect.stringMatching(/^⚠ could not ask the remote \(fatal: .*\); working offline$/));
+    expect(lines).toContain('not compared with origin/master: this clone has never fetched it');
+    expect(lines.join('\n')).not.toContain('origin has no branch');
+  });
+
   it('does not wait long for a remote that does not answer', async () => {
     const sshUrl = `ssh://git.example.invalid${catalog.health.path}`;
     ws.write({ 'repos_docker_files/config.yaml': catalog.config({ healthUrl: sshUrl }) });
+    // The ssh stand-in reaches git through the request's env only: nothing global is changed.
     const sshEnv = { GIT_SSH_COMMAND: path.join(__dirname, 'fixtures/git/slow-ssh.sh'), GIT_SSH_VARIANT: 'simple' };
-    Object.assign(process.env, sshEnv);
-    try {
-      await clone('health-api');
-      process.env.SLOW_SSH_BYTES_PER_SECOND = '1';
-      ws.lines.length = 0;
-      const run = ws.context('health-api');
-      const status = await ensureClone({ paths: run.paths, repo: run.repo, refresh: false, log: ws.log, fetchTimeoutMs: 1000 });
-      // The warning names the limit: git was stopped at it (the stand-in would take ~hours).
-      expect(describeCloneStatus(status)).toContain('⚠ could not ask the remote (no answer within 1 s); working offline, comparing with the last fetch');
-    } finally {
-      for (const key of [...Object.keys(sshEnv), 'SLOW_SSH_BYTES_PER_SECOND']) delete process.env[key];
-    }
+    expect(await clone('health-api', { env: sshEnv })).toContainEqual(expect.stringMatching(/^cloned ssh:/));
+    const lines = await clone('health-api', { env: { ...sshEnv, SLOW_SSH_BYTES_PER_SECOND: '1' }, fetchTimeoutMs: 1000 });
+    // The warning names the limit: git was stopped at it (the stand-in would take ~hours).
+    expect(lines).toContain('⚠ could not ask the remote (no answer within 1 s); working offline, comparing with the last fetch');
+    expect(process.env.GIT_SSH_COMMAND).toBeUndefined();
   });
 
   it('switches to a newly configured branch, and refuses while the tree is dirty', async () => {
@@ -226,6 +291,31 @@ describe('clone errors name the repo and the fix', () => {
     expect(readdirSync(path.join(ws.root, 'cloned'))).toEqual([]);
   });
 
+  it('refuses to switch when the new branch tracks a file that is ignored here (the switch would overwrite it)', async () => {
+    catalog.health.push('master', { '.gitignore': '.env\n' });
+    catalog.health.push('develop', { '.env': 'TEAM_DEFAULTS=1\n' });
+    await clone('health-api');
+    writeFileSync(path.join(healthDir(), '.env'), 'TOKEN=mine\n');
+    ws.write({ 'repos_docker_files/config.yaml': catalog.config({ healthBranch: 'develop' }) });
+    await expect(clone('health-api')).rejects.toThrow(
+      'cloned/health-api: is on master but config.yaml says develop; not switching because develop tracks files you have here as ignored files, which the switch would overwrite (1: .env)',
+    );
+    expect(read('.env')).toBe('TOKEN=mine\n');
+    expect(sh(healthDir(), 'branch', '--show-current')).toBe('master');
+  });
+
+  it('refuses to switch an existing clone to a branch the remote lacks, listing the closest, and keeps it as it is', async () => {
+    await clone('health-api');
+    await inject('health-api');
+    ws.write({ 'repos_docker_files/config.yaml': catalog.config({ healthBranch: 'feature/logn' }) });
+    const failure = clone('health-api');
+    await expect(failure).rejects.toThrow(GitError);
+    await expect(failure).rejects.toThrow(/^cloned\/health-api: branch "feature\/logn" does not exist on file:.*health-api\.git \(closest branches on the remote: feature\/login, /);
+    expect(sh(healthDir(), 'branch', '--show-current')).toBe('master');
+    expect(read('app/app/secrets.py')).toBe('SECRET_KEY = "s1-secret"\n');
+    expect(status()).toBe('');
+  });
+
   it('leaves a folder that is not a git repo untouched, even inside the workspace repo', async () => {
     // cloned/ sits inside the local-dev workspace, itself a git repo: git would answer for it.
     sh(ws.root, 'init', '-q');
@@ -251,32 +341,13 @@ describe('clone errors name the repo and the fix', () => {
   });
 });
 
-/** A real full disk needs a tiny filesystem: a 1 MiB tmpfs, which only root with CAP_SYS_ADMIN can mount. */
-function canMountTmpfs(): boolean {
-  if (process.getuid?.() !== 0) return false;
-  const probe = mkdtempSync(path.join(os.tmpdir(), 'local-dev-mount-probe-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe], { stdio: 'pipe' });
-    execFileSync('umount', [probe]);
-    return true;
-  } catch {
-    // Not permitted here (e.g. an unprivileged container): the test below is skipped, by name.
-    return false;
-  } finally {
-    rmSync(probe, { recursive: true, force: true });
-  }
-}
-
-(canMountTmpfs() ? it : it.skip)('says the disk is full (on a real full filesystem) and leaves no half-made clone', async () => {
+itWithTmpfs('says the disk is full (on a real full filesystem) and leaves no half-made clone', async () => {
   catalog.health.push('master', { 'assets/big.bin': randomBytes(3_000_000) });
   const cloned = path.join(ws.root, 'cloned');
   mkdirSync(cloned);
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', cloned]);
-  try {
+  await withTmpfs(cloned, '1m', async () => {
     const failure = clone('health-api');
     await expect(failure).rejects.toThrow(/^cloned\/health-api: the disk is full while cloning\n  git said: .*No space left on device/);
     expect(readdirSync(cloned)).toEqual([]);
-  } finally {
-    execFileSync('umount', [cloned]);
-  }
+  });
 });

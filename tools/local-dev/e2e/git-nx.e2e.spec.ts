@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createTempWorkspace, initWorkspace, type TempWorkspace } from './support/temp-workspace';
 import { HEALTH_FILES, makeCatalog, NAMESPACE_FILES, type Catalog } from './fixtures/git/catalog';
@@ -37,25 +37,35 @@ async function makeWorkspace(config: string): Promise<TempWorkspace> {
 
 it('clones every repo in parallel and reports the unreachable one without stopping the others', async () => {
   const unreachable = `file://${sandbox.root}/nowhere/bifrost.git`;
-  const config = `${catalog.config()}  bifrost:
+  const healthUrl = `ssh://git.example.invalid${catalog.health.path}`;
+  const omsUrl = `ssh://git.example.invalid${catalog.oms.path}`;
+  const config = `${catalog.config({ healthUrl, omsUrl })}  bifrost:
     repo: ${unreachable}
     branch: master
     ports: ["3000:3000"]
 `;
   const ws = await makeWorkspace(config);
-  const cloned = await ws.nx(['run-many', '-t', 'clone', '--parallel=3', '--output-style=stream']);
+  const sshEnv = { GIT_SSH_COMMAND: SLOW_SSH, GIT_SSH_VARIANT: 'simple' };
+  // Each clone's connection waits until both are open at once (see slow-ssh.sh): clones made one
+  // after the other would fail here, whatever the timing.
+  const rendezvous = path.join(sandbox.root, 'rendezvous');
+  mkdirSync(rendezvous);
+  const cloned = await ws.nx(['run-many', '-t', 'clone', '--parallel=3', '--output-style=stream'], {
+    env: { ...sshEnv, SLOW_SSH_RENDEZVOUS: rendezvous, SLOW_SSH_RENDEZVOUS_COUNT: '2' },
+  });
+  expect(cloned.output).toMatch(/health-api: cloned ssh:.*health-api\.git at master/);
+  expect(cloned.output).toMatch(/oms-api: cloned ssh:.*oms\.git at master/);
+  expect(readdirSync(rendezvous)).toHaveLength(2);
   expect(cloned.code).not.toBe(0);
   expect(cloned.output).toContain(`✖ bifrost:clone: cloned/bifrost: cannot read ${unreachable}: no access, or no such repository, while cloning`);
   expect(cloned.output).toContain('fix: check that the path in config.yaml points at an existing git repository you can read');
   expect(cloned.output).toMatch(/Failed tasks:\s+- bifrost:clone\s/);
-  expect(cloned.output).toMatch(/health-api: cloned file:.*health-api\.git at master/);
-  expect(cloned.output).toMatch(/oms-api: cloned file:.*oms\.git at master/);
   // A worker shares its owner's clone: one clone of oms, and no folder of the failed repo.
-  expect(cloned.output.match(/cloning file:.*oms\.git/g)).toHaveLength(1);
+  expect(cloned.output.match(/cloning ssh:.*oms\.git/g)).toHaveLength(1);
   expect(readdirSync(path.join(ws.root, 'cloned')).sort()).toEqual(['health-api', 'oms']);
 
   // The next run keeps the clones as they are and injects; bifrost still fails on its own.
-  const injected = await ws.nx(['run-many', '-t', 'inject-config', '--parallel=3', '--output-style=stream']);
+  const injected = await ws.nx(['run-many', '-t', 'inject-config', '--parallel=3', '--output-style=stream'], { env: sshEnv });
   expect(injected.code).not.toBe(0);
   expect(injected.output).toMatch(/Failed tasks:\s+- bifrost:clone\s/);
   expect(injected.output).toMatch(/health-api: kept master at [0-9a-f]{7} as it is \(nothing pulled without --refresh\)/);
@@ -64,7 +74,7 @@ it('clones every repo in parallel and reports the unreachable one without stoppi
   expect(sh(path.join(ws.root, 'cloned/oms'), 'status', '--porcelain', '--untracked-files=all')).toBe('');
 
   // --undo (forwarded to the clone dependency, which then leaves the repo alone) takes them out again.
-  const undo = await ws.nx(['run', 'health-api:inject-config', '--undo']);
+  const undo = await ws.nx(['run', 'health-api:inject-config', '--undo'], { env: sshEnv });
   expect(undo.code).toBe(0);
   expect(undo.output).toContain('health-api: left cloned/health-api alone (inject-config --undo)');
   expect(undo.output).toContain('health-api: removed 4 injected files (namespace s1)');
@@ -114,12 +124,15 @@ it('shows progress during a slow clone, and a clone killed half way is cleaned u
   await slow.waitFor(/health-api: receiving objects \d+%, [\d.]+ [KM]iB \| [\d.]+ [KM]iB\/s \(\d+ s\)/, 30_000);
   slow.killGroup();
   await slow.exited;
-  const leftovers = readdirSync(path.join(ws.root, 'cloned'));
-  expect(leftovers).toEqual([expect.stringMatching(/^\.health-api\.partial-\d+-[0-9a-f]+$/)]);
+  const leftovers = readdirSync(path.join(ws.root, 'cloned')).sort();
+  // The half-made clone, hidden, and the clone's lock of the killed run.
+  expect(leftovers).toEqual(['.health-api.lock', expect.stringMatching(/^\.health-api\.partial-\d+-[0-9a-f]+$/)]);
+  const killedPid = /^\.health-api\.partial-(\d+)-/.exec(leftovers[1])?.[1];
 
   const again = await ws.nx(['run', 'health-api:clone'], { env: sshEnv });
   expect(again.code).toBe(0);
-  expect(again.output).toContain(`health-api: removed cloned/${leftovers[0]}, left by an interrupted clone`);
+  expect(again.output).toContain(`health-api: took over the lock on cloned/health-api left by pid ${killedPid} (clone), which is no longer running`);
+  expect(again.output).toContain(`health-api: removed cloned/${leftovers[1]}, left by an interrupted clone`);
   expect(again.output).toMatch(/health-api: cloned ssh:.*health-api\.git at master/);
   expect(readdirSync(path.join(ws.root, 'cloned'))).toEqual(['health-api']);
   expect(sh(path.join(ws.root, 'cloned/health-api'), 'fsck', '--no-progress')).toBe('');

@@ -4,7 +4,8 @@
  * byte for byte with the commands the output prints.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describeCloneStatus } from '../src/git/describe';
 import { ensureClone } from '../src/git/ensure-clone';
@@ -28,16 +29,17 @@ afterEach(() => {
   ws.remove();
 });
 
-async function clone(options: { refresh?: boolean } = {}): Promise<string[]> {
+async function clone(options: { refresh?: boolean; env?: Record<string, string>; log?: (line: string) => void; progressIntervalMs?: number } = {}): Promise<string[]> {
   ws.lines.length = 0;
-  const run = ws.context('health-api', options);
-  const status = await ensureClone({ paths: run.paths, repo: run.repo, refresh: run.refresh, log: ws.log });
+  const run = ws.context('health-api', { refresh: options.refresh });
+  const { env, log = ws.log, progressIntervalMs } = options;
+  const status = await ensureClone({ paths: run.paths, repo: run.repo, refresh: run.refresh, log, env, progressIntervalMs });
   return [...ws.lines, ...describeCloneStatus(status)];
 }
 
-async function inject(): Promise<void> {
-  const run = ws.context('health-api');
-  await injectConfigs({ paths: run.paths, model: run.model, repo: run.repo, namespace: run.namespace, log: ws.log });
+async function inject(log = ws.log, namespace = 's1'): Promise<void> {
+  const run = ws.context('health-api', { namespace });
+  await injectConfigs({ paths: run.paths, model: run.model, repo: run.repo, namespace: run.namespace, log });
 }
 
 const clonePath = () => path.join(ws.root, 'cloned/health-api');
@@ -138,5 +140,62 @@ describe('--refresh', () => {
     expect(sh(dir, 'rev-parse', extraRef)).toBe(developHead);
     expect(sh(dir, 'rev-parse', 'HEAD')).toBe(sh(catalog.health.path, 'rev-parse', 'develop'));
     expect(sh(dir, 'status', '--porcelain')).toBe('');
+  });
+
+  it('loses no ignored file: one the target branch does not ignore is kept, one it tracks is backed up', async () => {
+    // On develop, .env and settings.local are ignored; master ignores neither and now tracks settings.local.
+    catalog.health.push('develop', { '.gitignore': '.env\nsettings.local\n*.log\n' });
+    catalog.health.push('master', { '.gitignore': '*.log\n', 'settings.local': 'DEBUG = False\n' });
+    ws.write({ 'repos_docker_files/config.yaml': catalog.config({ healthBranch: 'develop' }) });
+    await clone();
+    const dir = clonePath();
+    writeFileSync(path.join(dir, '.env'), 'TOKEN=mine\n');
+    writeFileSync(path.join(dir, 'settings.local'), 'DEBUG = True  # mine\n');
+    writeFileSync(path.join(dir, 'debug.log'), 'ignored on both\n');
+    const workBefore = snapshotFiles(dir);
+    await inject();
+    ws.write({ 'repos_docker_files/config.yaml': catalog.config({ healthBranch: 'master' }) });
+
+    const lines = await clone({ refresh: true });
+    expect(lines).toContain('kept 1 file that develop ignored and master does not (yours, never in the repo; now untracked): .env');
+    const saved = lines.find((line) => line.startsWith('saved your local work')) ?? '';
+    expect(saved).toMatch(/^saved your local work \(2 local commits and 1 ignored file the new checkout overwrites\) in refs\/local-dev\/backup\//);
+    expect(readFileSync(path.join(dir, '.env'), 'utf8')).toBe('TOKEN=mine\n');
+    expect(readFileSync(path.join(dir, 'debug.log'), 'utf8')).toBe('ignored on both\n');
+    expect(readFileSync(path.join(dir, 'settings.local'), 'utf8')).toBe('DEBUG = False\n');
+    const ref = /(refs\/local-dev\/backup\/\S+)/.exec(saved)?.[1] as string;
+    // In the backup: the overwritten ignored file; not the ignored file left alone, not an injected secret.
+    expect(sh(dir, 'ls-tree', '-r', '--name-only', `${ref}^3`)).toBe('settings.local');
+
+    const restore = lines.slice(lines.indexOf('to get it back:') + 1).filter((line) => line.startsWith('  git'));
+    for (const command of restore) runPrinted(command);
+    expect(snapshotFiles(dir)).toEqual(workBefore);
+  });
+
+  it('waits for another run holding the clone instead of interleaving (refresh, then inject-config)', async () => {
+    // The remote is reached through a slow stand-in for ssh, so the refresh's fetch takes a while.
+    const sshEnv = { GIT_SSH_COMMAND: path.join(__dirname, 'fixtures/git/slow-ssh.sh'), GIT_SSH_VARIANT: 'simple' };
+    ws.write({ 'repos_docker_files/config.yaml': catalog.config({ healthUrl: `ssh://git.example.invalid${catalog.health.path}` }) });
+    await clone({ env: sshEnv });
+    catalog.health.push('master', { 'assets/blob.bin': randomBytes(10_000) });
+    let fetching!: () => void;
+    const fetchStarted = new Promise<void>((resolve) => (fetching = resolve));
+    const refreshLog = (line: string) => {
+      if (line.startsWith('fetching origin/master')) fetching();
+    };
+    const refresh = clone({ refresh: true, env: { ...sshEnv, SLOW_SSH_BYTES_PER_SECOND: '5000' }, log: refreshLog, progressIntervalMs: 100 });
+    await fetchStarted;
+    // Now, in the middle of the refresh, another run injects s2 into the same clone.
+    const injectLines: string[] = [];
+    await inject((line) => injectLines.push(line), 's2');
+    await refresh;
+
+    expect(injectLines[0]).toMatch(
+      new RegExp(`^waiting for cloned/health-api: in use by another local-dev run, pid ${process.pid} \\(clone --refresh; since \\S+; command: .*\\) \\(waiting up to 600 s\\)$`),
+    );
+    // The refresh finished before the injection began: the injected files are there and hidden.
+    expect(readFileSync(path.join(clonePath(), 'app/app/secrets.py'), 'utf8')).toBe('SECRET_KEY = "s2-secret"\n');
+    expect(sh(clonePath(), 'status', '--porcelain', '--untracked-files=all')).toBe('');
+    expect(readdirSync(path.join(ws.root, 'cloned'))).toEqual(['health-api']);
   });
 });

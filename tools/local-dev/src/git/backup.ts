@@ -6,6 +6,10 @@
  * touched while saving. That commit is kept twice: as refs/local-dev/backup/<UTC time> (never
  * expires, lists with `git for-each-ref refs/local-dev`) and as a named entry in `git stash list`.
  * Its first parent is the old HEAD, so local commits are saved by the same ref.
+ *
+ * Ignored files are not local work for a refresh (`git clean -fd` keeps them), with one exception:
+ * an ignored file where the target tree has a tracked file (or a folder) would be overwritten by the
+ * checkout, so it joins the untracked files in the backup (as `git stash --all` would put it).
  */
 import { rmSync } from 'node:fs';
 import * as path from 'node:path';
@@ -59,22 +63,48 @@ export async function changedFiles(cwd: string): Promise<string[]> {
 }
 
 /**
+ * The ignored files a checkout of a tree tracking `targetTracked` would overwrite: the same path,
+ * a tracked file where the ignored one sits in a folder, or tracked files inside a path that is an
+ * ignored file. Pure.
+ */
+export function ignoredFilesInTheWay(ignored: readonly string[], targetTracked: readonly string[]): string[] {
+  const files = new Set(targetTracked);
+  const folders = new Set<string>();
+  for (const file of targetTracked) for (let dir = path.posix.dirname(file); dir !== '.'; dir = path.posix.dirname(dir)) folders.add(dir);
+  return ignored.filter((file) => {
+    if (files.has(file) || folders.has(file)) return true;
+    for (let dir = path.posix.dirname(file); dir !== '.'; dir = path.posix.dirname(dir)) if (files.has(dir)) return true;
+    return false;
+  });
+}
+
+/** Ignored files of the working tree (by its current rules) that checking out `target` would overwrite. */
+export async function ignoredFilesAtRisk(cwd: string, target: string): Promise<string[]> {
+  const ignored = (await git(['ls-files', '--others', '--ignored', '--exclude-standard', '-z'], { cwd })).stdout.split('\0').filter(Boolean);
+  if (ignored.length === 0) return [];
+  const tracked = (await git(['ls-tree', '-r', '-z', '--name-only', target], { cwd })).stdout.split('\0').filter(Boolean);
+  return ignoredFilesInTheWay(ignored, tracked);
+}
+
+/**
  * Saves HEAD's local commits, staged, unstaged and untracked changes. Returns undefined when
  * there is nothing to save. `localBranchAtRisk` is the target branch when HEAD is elsewhere and
- * that branch has commits the reset would drop.
+ * that branch has commits the reset would drop. `ignoredInTheWay` (see ignoredFilesAtRisk) are
+ * saved with the untracked files.
  */
 export async function saveLocalWork(
   cwd: string,
   displayDir: string,
   upstream: string | undefined,
   now: Date,
-  localBranchAtRisk?: { name: string; commit: string },
+  localBranchAtRisk: { name: string; commit: string } | undefined,
+  ignoredInTheWay: readonly string[],
 ): Promise<BackupSummary | undefined> {
   const work = await measureLocalWork(cwd, upstream);
-  if (work.localCommits === 0 && work.changedFiles === 0 && !localBranchAtRisk) return undefined;
+  if (work.localCommits === 0 && work.changedFiles === 0 && !localBranchAtRisk && ignoredInTheWay.length === 0) return undefined;
   const stamp = await uniqueStamp(cwd, backupStamp(now));
   const ref = `${BACKUP_REF_PREFIX}${stamp}`;
-  const commit = await createStashCommit(cwd, work);
+  const commit = await createStashCommit(cwd, work, ignoredInTheWay);
   const reason = `local-dev: saved before refresh (${displayDir} ${work.branch} at ${work.head.slice(0, 7)})`;
   await git(['update-ref', '-m', reason, ref, commit, ''], { cwd });
   await git(['stash', 'store', '-m', `${reason} = ${ref}`, commit], { cwd });
@@ -88,7 +118,8 @@ export async function saveLocalWork(
     ref,
     localCommits: work.localCommits,
     changedFiles: work.changedFiles,
-    restoreCommands: restoreCommands(displayDir, ref, stamp, work.changedFiles > 0),
+    ignoredFiles: ignoredInTheWay.length,
+    restoreCommands: restoreCommands(displayDir, ref, stamp, work.changedFiles > 0 || ignoredInTheWay.length > 0),
     extraRefs,
   };
 }
@@ -102,7 +133,7 @@ async function uniqueStamp(cwd: string, stamp: string): Promise<string> {
 }
 
 /** A stash-format commit of the working tree, built with temporary index files. */
-async function createStashCommit(cwd: string, work: LocalWork): Promise<string> {
+async function createStashCommit(cwd: string, work: LocalWork, ignoredInTheWay: readonly string[]): Promise<string> {
   const gitDir = (await git(['rev-parse', '--absolute-git-dir'], { cwd })).stdout;
   const subject = (await git(['log', '-1', '--format=%s', 'HEAD'], { cwd })).stdout;
   const on = `${work.branch}: ${work.head.slice(0, 7)} ${subject}`;
@@ -113,7 +144,8 @@ async function createStashCommit(cwd: string, work: LocalWork): Promise<string> 
     const indexTree = (await git(['write-tree'], { cwd })).stdout;
     const indexCommit = (await git(['commit-tree', indexTree, '-p', work.head, '-m', `index on ${on}`], { cwd, env })).stdout;
 
-    const untracked = (await git(['ls-files', '--others', '--exclude-standard', '-z'], { cwd })).stdout;
+    const listed = (await git(['ls-files', '--others', '--exclude-standard', '-z'], { cwd })).stdout;
+    const untracked = listed + ignoredInTheWay.map((file) => `${file}\0`).join('');
     let untrackedCommit: string | undefined;
     if (untracked !== '') {
       const withIndex = { ...env, GIT_INDEX_FILE: untrackedIndex };

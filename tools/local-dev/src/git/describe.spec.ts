@@ -26,9 +26,17 @@ describe('describeCloneStatus', () => {
   });
 
   it('a switch, and a branch that exists only locally', () => {
-    expect(describeCloneStatus({ ...base, branch: 'develop', action: { type: 'switched', from: 'master' } })).toEqual([
+    expect(describeCloneStatus({ ...base, branch: 'develop', action: { type: 'switched', from: 'master' }, remoteBranchMissing: true })).toEqual([
       'switched master → develop (abc1234)',
       'origin has no branch develop: it exists only in this clone',
+    ]);
+  });
+
+  it('offline with no earlier fetch of the branch: does not claim origin lacks it', () => {
+    expect(describeCloneStatus({ ...base, action: { type: 'kept' }, fetchWarning: 'no answer within 30 s' })).toEqual([
+      'kept master at abc1234 as it is (nothing pulled without --refresh)',
+      '⚠ could not ask the remote (no answer within 30 s); working offline',
+      'not compared with origin/master: this clone has never fetched it',
     ]);
   });
 
@@ -37,12 +45,13 @@ describe('describeCloneStatus', () => {
       ref: 'refs/local-dev/backup/20261126T080000Z',
       localCommits: 2,
       changedFiles: 1,
+      ignoredFiles: 1,
       restoreCommands: ['git -C cloned/x switch -c rescued refs/local-dev/backup/20261126T080000Z^1'],
       extraRefs: [],
     };
     expect(describeCloneStatus({ ...base, action: { type: 'refreshed', backup }, remote: { upstream: 'origin/master', ahead: 0, behind: 0 } })).toEqual([
       'refreshed to origin/master (abc1234)',
-      'saved your local work (2 local commits and 1 changed file (uncommitted and untracked)) in refs/local-dev/backup/20261126T080000Z and as a git stash',
+      'saved your local work (2 local commits and 1 changed file (uncommitted and untracked) and 1 ignored file the new checkout overwrites) in refs/local-dev/backup/20261126T080000Z and as a git stash',
       'to get it back:',
       '  git -C cloned/x switch -c rescued refs/local-dev/backup/20261126T080000Z^1',
       'up to date with origin/master',

@@ -17,6 +17,8 @@ export interface BackupSummary {
   ref: string;
   localCommits: number;
   changedFiles: number;
+  /** Ignored files the checkout would have overwritten (the target branch tracks them). */
+  ignoredFiles: number;
   /** Commands (already prefixed with `git -C cloned/<dir>`) that bring the work back. */
   restoreCommands: string[];
   extraRefs: string[];
@@ -37,6 +39,8 @@ export interface CloneStatus {
   changedFiles: number;
   /** undefined when the remote could not be asked and no earlier fetch exists. */
   remote?: RemoteComparison;
+  /** The fetch answered that origin has no such branch (not merely: the fetch failed). */
+  remoteBranchMissing?: boolean;
   /** Why the remote could not be asked (offline work goes on; this is a warning). */
   fetchWarning?: string;
 }
@@ -76,7 +80,8 @@ export function describeCloneStatus(status: CloneStatus): string[] {
   if (status.changedFiles > 0) lines.push(`kept local changes: ${plural(status.changedFiles, 'file')}`);
   if (status.fetchWarning) lines.push(`⚠ could not ask the remote (${status.fetchWarning}); working offline${status.remote ? ', comparing with the last fetch' : ''}`);
   if (status.remote) lines.push(describeRemote(status.remote));
-  else if (action.type !== 'cloned') lines.push(`origin has no branch ${status.branch}: it exists only in this clone`);
+  else if (status.remoteBranchMissing) lines.push(`origin has no branch ${status.branch}: it exists only in this clone`);
+  else if (status.fetchWarning) lines.push(`not compared with origin/${status.branch}: this clone has never fetched it`);
   return lines;
 }
 
@@ -84,6 +89,7 @@ export function describeBackup(backup: BackupSummary): string[] {
   const what = [
     backup.localCommits > 0 ? plural(backup.localCommits, 'local commit') : undefined,
     backup.changedFiles > 0 ? `${plural(backup.changedFiles, 'changed file')} (uncommitted and untracked)` : undefined,
+    backup.ignoredFiles > 0 ? `${plural(backup.ignoredFiles, 'ignored file')} the new checkout overwrites` : undefined,
   ].filter(Boolean);
   return [
     `saved your local work (${what.join(' and ')}) in ${backup.ref} and as a git stash`,

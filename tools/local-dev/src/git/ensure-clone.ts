@@ -7,18 +7,21 @@
  *   refresh            → save local work (./backup.ts), then exactly origin/<branch>
  *   branch differs     → switch (refused when the tree is dirty)
  *   otherwise          → keep as is; only `git fetch` to report ahead/behind (offline is fine)
+ *
+ * All of it holds the clone's lock (./clone-lock.ts): another run waits rather than interleaving.
  */
 import { rmdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { RepoModel } from '../config/model';
 import { ChildProcessError, GitError } from '../core/errors';
 import type { WorkspacePaths } from '../core/workspace';
-import { undoInjection } from '../inject/apply';
-import { changedFiles, saveLocalWork } from './backup';
+import { undoInjectionUnderLock } from '../inject/apply';
+import { changedFiles, ignoredFilesAtRisk, saveLocalWork } from './backup';
 import { classifyGitFailure, describeGitFailure, gitSaid, type FailureContext } from './classify';
 import type { CloneStatus, RemoteComparison } from './describe';
 import { cloneFresh, removeLeftoverPartials, withProgress, type Log } from './fresh-clone';
-import { git } from './git';
+import { withCloneLock, type CloneLock } from './clone-lock';
+import { git, type GitOptions } from './git';
 import { aheadBehind, currentBranch, inspectFolder, refExists, shortHead } from './inspect';
 import { closestRemoteBranches, remoteDefaultBranch } from './remote-branches';
 import { sameRepository } from './remote-url';
@@ -36,6 +39,10 @@ export interface CloneRequest {
   progressIntervalMs?: number;
   /** Limit for the informative fetch of an existing clone; default INFORMATIVE_FETCH_TIMEOUT_MS. */
   fetchTimeoutMs?: number;
+  /** Extra environment for the git commands that talk to the remote (e.g. GIT_SSH_COMMAND). */
+  env?: GitOptions['env'];
+  /** How long to wait for another run holding this clone's lock; default DEFAULT_LOCK_TIMEOUT_MS. */
+  lockTimeoutMs?: number;
 }
 
 interface Clone {
@@ -45,12 +52,20 @@ interface Clone {
   log: Log;
   fetchTimeoutMs: number;
   progressIntervalMs: number | undefined;
+  env: GitOptions['env'];
+  lock: CloneLock;
 }
 
 export async function ensureClone(request: CloneRequest): Promise<CloneStatus> {
+  const root = path.join(request.paths.cloned, request.repo.dir);
+  const display = `cloned/${request.repo.dir}`;
+  const refresh = request.refresh || request.repo.alwaysRefresh;
+  const lockOptions = { purpose: refresh ? 'clone --refresh' : 'clone', log: request.log, timeoutMs: request.lockTimeoutMs };
+  return withCloneLock(root, display, lockOptions, (lock) => ensureCloneUnderLock(request, root, display, lock));
+}
+
+async function ensureCloneUnderLock(request: CloneRequest, root: string, display: string, lock: CloneLock): Promise<CloneStatus> {
   const { paths, repo, log } = request;
-  const root = path.join(paths.cloned, repo.dir);
-  const display = `cloned/${repo.dir}`;
   removeLeftoverPartials(paths.cloned, repo.dir, log);
   const state = await inspectFolder(root);
   if (state.type === 'not-a-clone') {
@@ -60,7 +75,7 @@ export async function ensureClone(request: CloneRequest): Promise<CloneStatus> {
   }
   if (state.type === 'missing' || state.type === 'empty-folder') {
     if (state.type === 'empty-folder') rmdirSync(root);
-    await cloneFresh({ url: repo.url, branch: repo.branch, workspaceRoot: paths.root, clonedDir: paths.cloned, dir: repo.dir, log, progressIntervalMs: request.progressIntervalMs });
+    await cloneFresh({ url: repo.url, branch: repo.branch, workspaceRoot: paths.root, clonedDir: paths.cloned, dir: repo.dir, log, progressIntervalMs: request.progressIntervalMs, env: request.env });
     const branch = (await currentBranch(root)) ?? 'HEAD';
     return { action: { type: 'cloned', url: repo.url }, branch, head: await shortHead(root), changedFiles: 0 };
   }
@@ -69,7 +84,16 @@ export async function ensureClone(request: CloneRequest): Promise<CloneStatus> {
       fix: `if config.yaml is right, move the folder away (mv ${display} ${display}.old) and re-run; if the clone is right, fix repo: for ${repo.owner} in repos_docker_files/config.yaml`,
     });
   }
-  const clone: Clone = { root, display, repo, log, fetchTimeoutMs: request.fetchTimeoutMs ?? INFORMATIVE_FETCH_TIMEOUT_MS, progressIntervalMs: request.progressIntervalMs };
+  const clone: Clone = {
+    root,
+    display,
+    repo,
+    log,
+    fetchTimeoutMs: request.fetchTimeoutMs ?? INFORMATIVE_FETCH_TIMEOUT_MS,
+    progressIntervalMs: request.progressIntervalMs,
+    env: request.env,
+    lock,
+  };
   return request.refresh || repo.alwaysRefresh ? refreshClone(clone, request.now ?? new Date()) : updateClone(clone);
 }
 
@@ -80,11 +104,11 @@ function failureContext(clone: Clone, branch: string): FailureContext {
 /** Updates refs/remotes/origin/<branch> only: the working tree and local branches are untouched. */
 async function fetchBranch(clone: Clone, branch: string, timeoutMs?: number): Promise<void> {
   const args = ['fetch', '--progress', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`];
-  await withProgress(clone.log, clone.progressIntervalMs, (onOutput) => git(args, { cwd: clone.root, timeoutMs, onOutput }), `fetching origin/${branch}`);
+  await withProgress(clone.log, clone.progressIntervalMs, (onOutput) => git(args, { cwd: clone.root, env: clone.env, timeoutMs, onOutput }), `fetching origin/${branch}`);
 }
 
 async function branchMissingError(clone: Clone, branch: string, output: string): Promise<GitError> {
-  const context = { ...failureContext(clone, branch), closeBranches: await closestRemoteBranches('origin', branch, clone.root) };
+  const context = { ...failureContext(clone, branch), closeBranches: await closestRemoteBranches('origin', branch, clone.root, clone.env) };
   return describeGitFailure('branch-missing', output, context, 'fetching');
 }
 
@@ -130,6 +154,7 @@ async function updateClone(clone: Clone): Promise<CloneStatus> {
       head: await shortHead(root),
       changedFiles: (await changedFiles(root)).length,
       remote: fetched.missing ? undefined : await compareWithRemote(root, wanted),
+      remoteBranchMissing: fetched.missing,
       fetchWarning: fetched.warning,
     };
   }
@@ -158,7 +183,14 @@ async function updateClone(clone: Clone): Promise<CloneStatus> {
     });
   }
   // Injected files would block or follow the checkout; inject-config (next task) puts them back.
-  await undoInjection({ root, display }, clone.log);
+  await undoInjectionUnderLock({ root, display }, clone.log, clone.lock);
+  // git switch overwrites ignored files without a word when the other branch tracks them.
+  const overwritten = await ignoredFilesAtRisk(root, hasLocal ? `refs/heads/${wanted}` : `refs/remotes/origin/${wanted}`);
+  if (overwritten.length > 0) {
+    throw new GitError(display, `is on ${from} but config.yaml says ${wanted}; not switching because ${wanted} tracks files you have here as ignored files, which the switch would overwrite (${overwritten.length}: ${listFew(overwritten)})`, {
+      fix: `move them away and re-run, or re-run with --refresh to save them in a backup ref first`,
+    });
+  }
   if (hasLocal) await git(['switch', '--quiet', wanted], { cwd: root });
   else await git(['switch', '--quiet', '--create', wanted, '--track', `origin/${wanted}`], { cwd: root });
   return {
@@ -167,6 +199,7 @@ async function updateClone(clone: Clone): Promise<CloneStatus> {
     head: await shortHead(root),
     changedFiles: 0,
     remote: fetched.missing ? undefined : await compareWithRemote(root, wanted),
+    remoteBranchMissing: fetched.missing,
     fetchWarning: fetched.warning,
   };
 }
@@ -174,7 +207,7 @@ async function updateClone(clone: Clone): Promise<CloneStatus> {
 async function refreshClone(clone: Clone, now: Date): Promise<CloneStatus> {
   const { root, display, repo } = clone;
   const current = await currentBranch(root);
-  const target = repo.branch ?? current ?? (await remoteDefaultBranch('origin', root));
+  const target = repo.branch ?? current ?? (await remoteDefaultBranch('origin', root, clone.env));
   if (target === undefined) throw new GitError(display, 'cannot tell which branch to refresh to', { fix: `set branch: for ${repo.owner} in repos_docker_files/config.yaml` });
   // Fetch first: if the remote cannot be reached, nothing has been touched yet.
   try {
@@ -187,16 +220,24 @@ async function refreshClone(clone: Clone, now: Date): Promise<CloneStatus> {
   }
   const upstream = `refs/remotes/origin/${target}`;
   // Injected files are not local work: take them out so they are neither saved nor reported.
-  await undoInjection({ root, display }, clone.log);
+  await undoInjectionUnderLock({ root, display }, clone.log, clone.lock);
   let atRisk: { name: string; commit: string } | undefined;
   if (current !== target && (await refExists(root, `refs/heads/${target}`))) {
     const unpushed = Number((await git(['rev-list', '--count', `${upstream}..refs/heads/${target}`], { cwd: root })).stdout);
     if (unpushed > 0) atRisk = { name: target, commit: (await git(['rev-parse', `refs/heads/${target}`], { cwd: root })).stdout };
   }
-  const backup = await saveLocalWork(root, display, upstream, now, atRisk);
+  const backup = await saveLocalWork(root, display, upstream, now, atRisk, await ignoredFilesAtRisk(root, upstream));
+  // Clean BEFORE the checkout, under the .gitignore rules the backup was made with: every file it
+  // removes is in the backup. After the checkout the target branch's rules would apply, and a
+  // file ignored here but not there (never saved) would be deleted.
+  await git(['clean', '-fd', '--quiet'], { cwd: root });
   await git(['checkout', '--quiet', '--force', '-B', target, upstream], { cwd: root });
   await git(['branch', '--quiet', `--set-upstream-to=origin/${target}`], { cwd: root });
-  await git(['clean', '-fd', '--quiet'], { cwd: root });
+  // Left now: only files that were ignored and that the target's .gitignore does not ignore.
+  const unignored = await changedFiles(root);
+  if (unignored.length > 0) {
+    clone.log(`kept ${unignored.length === 1 ? '1 file' : `${unignored.length} files`} that ${current ?? 'HEAD'} ignored and ${target} does not (yours, never in the repo; now untracked): ${listFew(unignored)}`);
+  }
   return {
     action: { type: 'refreshed', backup },
     branch: target,

@@ -7,12 +7,13 @@
  * removed on the next run — unless the process that made it is still running.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { ChildProcessError } from '../core/errors';
 import { classifyGitFailure, describeGitFailure, type FailureContext } from './classify';
 import { closestRemoteBranches } from './remote-branches';
-import { git } from './git';
+import { git, type GitOptions } from './git';
+import { isProcessAlive } from './process-alive';
 import { ProgressThrottle } from './progress';
 
 export type Log = (line: string) => void;
@@ -23,30 +24,9 @@ export function partialFolderName(dir: string, pid: number, random: string): str
   return `.${dir}.partial-${pid}-${random}`;
 }
 
+/** Our own pid's partial folders are from an earlier run only: the clone lock keeps one clone of a dir at a time. */
 function isRunning(pid: number): boolean {
-  if (pid === process.pid) return false;
-  // A killed process can linger as a zombie until its parent reaps it: that is not running.
-  const state = procState(pid);
-  if (state !== undefined) return state !== 'Z' && state !== 'X';
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else — still running.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** The state letter from /proc/<pid>/stat (Linux), or undefined where /proc cannot tell. */
-function procState(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-  } catch (error) {
-    // No such process (ENOENT) or no /proc (macOS): the caller falls back to kill(pid, 0).
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return existsSync('/proc/self/stat') ? 'X' : undefined;
-    return undefined;
-  }
+  return pid !== process.pid && isProcessAlive(pid);
 }
 
 /** Removes interrupted clones of `dir` left in cloned/ by earlier runs. */
@@ -79,6 +59,8 @@ export interface FreshCloneRequest {
   dir: string;
   log: Log;
   progressIntervalMs?: number;
+  /** Extra environment for git (e.g. GIT_SSH_COMMAND), on top of the process's own. */
+  env?: GitOptions['env'];
 }
 
 export async function cloneFresh(request: FreshCloneRequest): Promise<void> {
@@ -90,13 +72,13 @@ export async function cloneFresh(request: FreshCloneRequest): Promise<void> {
   const startedAt = Date.now();
   try {
     const args = ['clone', '--progress', ...(branch ? ['--branch', branch] : []), '--', url, partial];
-    await withProgress(log, request.progressIntervalMs, (onOutput) => git(args, { cwd: request.workspaceRoot, onOutput }));
+    await withProgress(log, request.progressIntervalMs, (onOutput) => git(args, { cwd: request.workspaceRoot, env: request.env, onOutput }));
   } catch (error) {
     removePartialAfterFailure(partial, log);
     if (!(error instanceof ChildProcessError)) throw error;
     const kind = classifyGitFailure(error.outputTail);
     const context: FailureContext = { repo: display, url, branch };
-    if (kind === 'branch-missing' && branch) context.closeBranches = await closestRemoteBranches(url, branch, request.workspaceRoot);
+    if (kind === 'branch-missing' && branch) context.closeBranches = await closestRemoteBranches(url, branch, request.workspaceRoot, request.env);
     throw describeGitFailure(kind, error.outputTail, context, 'cloning');
   }
   renameSync(partial, path.join(clonedDir, dir));

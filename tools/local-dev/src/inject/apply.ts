@@ -1,14 +1,18 @@
 /**
  * Writing a plan into a clone, and taking it out again. The only part of inject/ that touches disk.
  *
- * Order matters so that nothing is half-done and nothing of the user's is lost:
+ * Everything here runs holding the clone's lock (../git/clone-lock.ts), so two runs never interleave.
+ * Order matters so that nothing is half-done, nothing of the user's is lost, and no secret is ever
+ * on disk where git could see it:
  *  1. every destination is checked against the disk first; one refusal means nothing is written;
  *  2. files of the previous injection that this one does not have are removed (namespace switch);
  *  3. the manifest is written before the files, so an interruption can always be undone;
- *  4. files are written via temp file + rename; a file we did not write ourselves whose content
+ *  4. BEFORE any file is written, tracked destinations get skip-worktree and untracked ones are
+ *     listed in .git/info/exclude: a run interrupted at any point (disk full, Ctrl-C) never leaves
+ *     a secret that `git add -A` would stage;
+ *  5. files are written via temp file + rename; a file we did not write ourselves whose content
  *     would be lost (an untracked file, a modified tracked file, our file edited by hand) is copied
- *     to .git/local-dev/saved/<time>/ first;
- *  5. tracked files we overwrote get skip-worktree; untracked ones go in .git/info/exclude.
+ *     to .git/local-dev/saved/<time>/ first.
  */
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +21,7 @@ import { GitError, UsageError } from '../core/errors';
 import { git } from '../git/git';
 import { inspectFolder } from '../git/inspect';
 import { backupStamp } from '../git/backup';
+import { withCloneLock, type CloneLock } from '../git/clone-lock';
 import { withExcludeBlock } from './exclude';
 import { readManifest, removeManifest, writeManifest, type Manifest, type ManifestEntry } from './manifest';
 import { checkDestOnDisk } from './path-safety';
@@ -155,9 +160,14 @@ async function undoEntry(target: CloneTarget, entry: ManifestEntry, saved: Saved
 
 /**
  * Removes everything the manifest lists, restoring overwritten tracked files from git.
- * Used by refresh (injected files are not local work) and by `clean`. Returns how many files.
+ * Used by `inject-config --undo` and `clean`. Returns how many files.
  */
 export async function undoInjection(target: CloneTarget, log: Log, now = new Date()): Promise<number> {
+  return withCloneLock(target.root, target.display, { purpose: 'inject-config --undo', log }, (lock) => undoInjectionUnderLock(target, log, lock, now));
+}
+
+/** undoInjection for a caller that already holds the clone's lock (clone: refresh, branch switch). */
+export async function undoInjectionUnderLock(target: CloneTarget, log: Log, _lock: CloneLock, now = new Date()): Promise<number> {
   const gitDir = await openClone(target);
   const manifest = readManifest(gitDir, target.display);
   if (!manifest) return 0;
@@ -186,6 +196,10 @@ export async function applyInjection(
   if (plan.problems.length > 0) {
     throw new UsageError(`cannot inject configs into ${target.display} (namespace ${namespace}); nothing was written:\n${plan.problems.map((p) => `  - ${p}`).join('\n')}`);
   }
+  return withCloneLock(target.root, target.display, { purpose: `inject-config for namespace ${namespace}`, log }, () => applyUnderLock(target, plan, namespace, workspaceRoot, log, now));
+}
+
+async function applyUnderLock(target: CloneTarget, plan: InjectionPlan, namespace: string, workspaceRoot: string, log: Log, now: Date): Promise<Manifest> {
   const gitDir = await openClone(target);
   const unsafe = plan.files.flatMap((file) => {
     const problem = checkDestOnDisk(target.root, file.dest);
@@ -222,6 +236,12 @@ export async function applyInjection(
   });
   const manifest: Manifest = { version: 1, namespace, injectedAt: now.toISOString(), files: entries };
   writeManifest(gitDir, manifest);
+  // Hidden from git before a single byte is written (see 4. above).
+  const skipWorktree = entries.filter((entry) => entry.tracked).map((entry) => entry.dest);
+  if (skipWorktree.length > 0) {
+    await git(['update-index', '--skip-worktree', '-z', '--stdin'], { cwd: target.root, input: skipWorktree.map((dest) => `${dest}\0`).join('') });
+  }
+  await setExcludeBlock(gitDir, entries.filter((entry) => !entry.tracked).map((entry) => entry.dest));
 
   for (const [i, file] of plan.files.entries()) {
     const entry = entries[i];
@@ -235,18 +255,16 @@ export async function applyInjection(
       const isCommitted = index !== undefined && gitBlobId(current, index.blob.length) === index.blob;
       if (!isOurs && !isCommitted) saved.save(file.dest, ours ? 'your edited copy of injected file' : index ? 'your uncommitted changes to' : 'your untracked file');
     }
-    if (!current) entry.createdDirs = [...entry.createdDirs, ...makeParents(target.root, file.dest)];
+    if (!current) {
+      entry.createdDirs = [...entry.createdDirs, ...makeParents(target.root, file.dest)];
+      // The folders it made are recorded before the file is written, so undo can remove them.
+      writeManifest(gitDir, manifest);
+    }
     const unchanged = current?.equals(bytes) && ours !== undefined;
     if (!current?.equals(bytes)) writeAtomically(absolute, bytes, target.display);
     const details = [file.note, index ? 'replaces a tracked file, hidden with skip-worktree' : undefined, unchanged ? 'unchanged' : undefined].filter(Boolean);
     log(`${unchanged ? 'kept' : 'injected'} ${KIND_LABEL[file.kind]} ${file.origin} → ${file.dest}${details.length > 0 ? ` (${details.join('; ')})` : ''}`);
   }
-  const skipWorktree = entries.filter((entry) => entry.tracked && tracked.has(entry.dest)).map((entry) => entry.dest);
-  if (skipWorktree.length > 0) {
-    await git(['update-index', '--skip-worktree', '-z', '--stdin'], { cwd: target.root, input: skipWorktree.map((dest) => `${dest}\0`).join('') });
-  }
-  await setExcludeBlock(gitDir, entries.filter((entry) => !tracked.has(entry.dest)).map((entry) => entry.dest));
-  writeManifest(gitDir, manifest);
   for (const note of plan.notes) log(note);
   return manifest;
 }

@@ -1,9 +1,10 @@
 /**
  * Reading which source files exist for a clone's injection: the disk facts the pure plan needs.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { RepoModel, ServiceModel } from '../config/model';
+import { UsageError } from '../core/errors';
 import type { WorkspacePaths } from '../core/workspace';
 import { EXAMPLE_SUFFIX, type Inventory } from './plan';
 
@@ -17,20 +18,47 @@ function isFile(file: string): boolean {
   }
 }
 
-/** Regular files under `folder`, relative to it with forward slashes; [] when it does not exist. */
-export function listFiles(folder: string, prefix = ''): string[] {
+/**
+ * Files under `folder`, relative to it with forward slashes; [] when it does not exist.
+ * Symlinks are followed, files and folders alike, like config files (a debug config may be linked
+ * from the user's dotfiles): the link is a SOURCE and may point anywhere; where the copy lands is
+ * still checked strictly (./path-safety.ts). A folder reached twice (a link loop) is listed once;
+ * a link to nothing is an error, not a silent skip.
+ */
+export function listFiles(folder: string, prefix = '', seen = new Set<string>()): string[] {
+  const here = path.join(folder, prefix);
   let entries;
   try {
-    entries = readdirSync(path.join(folder, prefix), { withFileTypes: true });
+    entries = readdirSync(here, { withFileTypes: true });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && prefix === '') return [];
     throw error;
   }
+  const real = realpathSync(here);
+  if (seen.has(real)) return [];
+  seen.add(real);
   return entries.flatMap((entry) => {
     const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) return listFiles(folder, relative);
-    return entry.isFile() ? [relative] : [];
+    const kind = entry.isSymbolicLink() ? linkTargetKind(path.join(folder, relative)) : entry.isDirectory() ? 'folder' : entry.isFile() ? 'file' : 'other';
+    if (kind === 'folder') return listFiles(folder, relative, seen);
+    return kind === 'file' ? [relative] : [];
   });
+}
+
+function linkTargetKind(link: string): 'file' | 'folder' | 'other' {
+  let stats;
+  try {
+    stats = statSync(link);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ELOOP') {
+      throw new UsageError(`${link} is a symlink to ${readlinkSync(link)}, which ${code === 'ELOOP' ? 'loops back on itself' : 'does not exist'}`, {
+        fix: 'point the link at the real file, or remove it',
+      });
+    }
+    throw error;
+  }
+  return stats.isDirectory() ? 'folder' : stats.isFile() ? 'file' : 'other';
 }
 
 export function readInventory(paths: WorkspacePaths, namespace: string, repo: RepoModel, services: ServiceModel[]): Inventory {
