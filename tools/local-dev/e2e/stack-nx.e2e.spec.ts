@@ -4,7 +4,7 @@
  * real redis-server), build-image, the generated compose file, up and its healthchecks. Every
  * `docker` process goes through a counting wrapper, so "zero builds" is counted, not assumed.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -98,13 +98,43 @@ describe('nx run-many -t up (real chain, real Docker)', () => {
     expect(await get(`http://127.0.0.1:${stack.hostPorts['svc-1']}/health`)).toBe('ok\n');
   });
 
-  it('down stops one service; up brings back only what is missing', async () => {
-    expectOk(await nx(['run', 'svc-1:down']));
-    expect(containerOf('svc-1')).toBe('');
-    expect(await upAll()).toEqual([]);
-    expect(containerOf('svc-1')).not.toBe('');
+  it('down stops one service; up brings back only what is missing — every time', async () => {
+    // Twice: the second `up` after a `down` must not be answered from Nx's cache of the first.
+    for (let round = 0; round < 2; round++) {
+      expectOk(await nx(['run', 'svc-1:down']));
+      expect(containerOf('svc-1')).toBe('');
+      expect(await upAll()).toEqual([]);
+      expect(containerOf('svc-1')).not.toBe('');
+      expect(await get(`http://127.0.0.1:${stack.hostPorts['svc-1']}/health`)).toBe('ok\n');
+    }
+  });
+
+  it('--refresh brings new remote commits into the running service, on every refresh', async () => {
+    // Each refresh pulls a new commit: the images must be rebuilt from the refreshed clone, not
+    // answered from a cache keyed on the clone as it was before the pull.
+    for (const version of ['svc-1 remote-2', 'svc-1 remote-3']) {
+      pushToRemote(path.join(stack.remotes, 'svc-1.git'), { 'version.txt': `${version}\n` });
+      const before = builtServices().length;
+      expectOk(await nx(['run-many', '-t', 'up', '--namespace=s1', '--refresh']));
+      expect(builtServices().slice(before)).toEqual(['svc-1']);
+      expect(await get(`http://127.0.0.1:${stack.hostPorts['svc-1']}/version.txt`)).toBe(`${version}\n`);
+    }
   });
 });
+
+/** Commits `files` on main of the bare repo at `bare`, as a colleague's push would. */
+function pushToRemote(bare: string, files: Record<string, string>): void {
+  const work = mkdtempSync(path.join(tmpdir(), 'local-dev-push-'));
+  try {
+    git(tmpdir(), 'clone', '-q', bare, work);
+    for (const [file, content] of Object.entries(files)) writeFileSync(path.join(work, file), content);
+    git(work, 'add', '-A');
+    git(work, '-c', 'user.email=colleague@local-dev.invalid', '-c', 'user.name=colleague', 'commit', '-q', '-m', 'a colleague’s change');
+    git(work, 'push', '-q', 'origin', 'HEAD:main');
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
 
 function get(url: string): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -66,6 +66,10 @@ describe('inferProjects', () => {
           "runtime": "sh tools/local-dev/bin/input-state.sh cloned/api configs/*/api_secrets.py",
         },
         "{workspaceRoot}/repos_docker_files/config.yaml",
+        {
+          "dependentTasksOutputFiles": "**/*",
+          "transitive": true,
+        },
       ],
       "options": {
         "service": "api",
@@ -109,6 +113,9 @@ describe('inferProjects', () => {
       "options": {
         "service": "api",
       },
+      "outputs": [
+        "{workspaceRoot}/cloned/api/.git/local-dev/injected.json",
+      ],
     },
     "logs": {
       "cache": false,
@@ -157,7 +164,11 @@ describe('inferProjects', () => {
         "{workspaceRoot}/tools/local-dev/src/compose/**/*",
         "{workspaceRoot}/tools/local-dev/src/docker/naming.ts",
         {
-          "runtime": "docker ps --filter label=io.local-dev.workspace --format '{{.Names}} {{.Image}} {{.State}} {{.Label "io.local-dev.definition"}}' 2>&1; echo "docker ps exit $?"",
+          "runtime": "sh tools/local-dev/bin/containers-state.sh api api-worker db-proxy",
+        },
+        {
+          "dependentTasksOutputFiles": "**/*",
+          "transitive": true,
         },
       ],
       "options": {
@@ -208,6 +219,10 @@ describe('inferProjects', () => {
           "runtime": "sh tools/local-dev/bin/input-state.sh cloned/api configs/*/api_secrets.py",
         },
         "{workspaceRoot}/repos_docker_files/config.yaml",
+        {
+          "dependentTasksOutputFiles": "**/*",
+          "transitive": true,
+        },
       ],
       "options": {
         "service": "api-worker",
@@ -294,7 +309,11 @@ describe('inferProjects', () => {
         "{workspaceRoot}/tools/local-dev/src/compose/**/*",
         "{workspaceRoot}/tools/local-dev/src/docker/naming.ts",
         {
-          "runtime": "docker ps --filter label=io.local-dev.workspace --format '{{.Names}} {{.Image}} {{.State}} {{.Label "io.local-dev.definition"}}' 2>&1; echo "docker ps exit $?"",
+          "runtime": "sh tools/local-dev/bin/containers-state.sh api api-worker db-proxy",
+        },
+        {
+          "dependentTasksOutputFiles": "**/*",
+          "transitive": true,
         },
       ],
       "options": {
@@ -323,8 +342,15 @@ describe('inferProjects', () => {
     "executor": "@local-dev/nx-plugin:tunnel-status",
   },
   "up": {
-    "cache": false,
+    "cache": true,
     "executor": "@local-dev/nx-plugin:tunnel-up",
+    "inputs": [
+      {
+        "runtime": "node tools/local-dev/bin/tunnel-state.js",
+      },
+      "{workspaceRoot}/repos_docker_files/config.yaml",
+    ],
+    "outputs": [],
   },
 }
 `);

@@ -18,13 +18,20 @@ export const SERVICES_ROOT = 'services';
 export const COMPOSE_PROJECT = 'docker-compose';
 export const TUNNEL_PROJECT = 'redis-tunnel';
 /**
- * The running local-dev containers of every workspace (name, image, state, definition label), as
- * up's runtime input. One command for all services, so Nx runs it once per run. Its own failure
- * (no engine) is printed into the hash rather than failing the hashing: `up` then runs and reports
- * it properly.
+ * up's runtime input: which local-dev containers run, with which image and definition; a line that
+ * never repeats unless every service has a running container (tools/local-dev/bin/containers-state.sh),
+ * so a cache hit is only possible when the whole stack already runs as built.
  */
-export const RUNNING_CONTAINERS =
-  `docker ps --filter label=io.local-dev.workspace --format '{{.Names}} {{.Image}} {{.State}} {{.Label "io.local-dev.definition"}}' 2>&1; echo "docker ps exit $?"`;
+export function runningContainersInput(model: WorkspaceModel): string {
+  return ['sh', 'tools/local-dev/bin/containers-state.sh', ...model.services.map((service) => service.name)].join(' ');
+}
+/** redis-tunnel:up's runtime input: stable only while our supervisor runs and its last PING is fresh. */
+export const TUNNEL_STATE_INPUT = 'node tools/local-dev/bin/tunnel-state.js';
+/**
+ * Hash a task only when the tasks it depends on have finished, so its runtime inputs see the clone
+ * as clone/inject-config left it (after a --refresh pull), not as it was when the run started.
+ */
+const AFTER_DEPENDENCIES = { dependentTasksOutputFiles: '**/*', transitive: true };
 /** The code that writes docker-compose.yml: a new version of it must regenerate and restart. */
 const COMPOSE_SOURCES = ['{workspaceRoot}/tools/local-dev/src/compose/**/*', '{workspaceRoot}/tools/local-dev/src/docker/naming.ts'];
 /** Prints a fingerprint of a clone's code (HEAD, changes, untracked files) and of secret files. */
@@ -78,6 +85,8 @@ function serviceTargets(service: ServiceModel, repo: RepoModel, model: Workspace
           options,
           dependsOn: [forward('clone')],
           inputs: injectInputs(repo, model),
+          // Its manifest, so build-image and up (AFTER_DEPENDENCIES) are hashed after it ran.
+          outputs: [`{workspaceRoot}/cloned/${repo.dir}/.git/local-dev/injected.json`],
           cache: false,
         },
     'build-image': {
@@ -85,7 +94,7 @@ function serviceTargets(service: ServiceModel, repo: RepoModel, model: Workspace
       options,
       dependsOn: [forward('inject-config')],
       // config.yaml too: build-args live there.
-      inputs: [...(buildInputs(service, repo) ?? []), `{workspaceRoot}/${CONFIG_PATH}`],
+      inputs: [...(buildInputs(service, repo) ?? []), `{workspaceRoot}/${CONFIG_PATH}`, AFTER_DEPENDENCIES],
       // Cached so an unchanged service costs no process at all. Safe although an image is not a
       // file Nx can restore: `up` checks that the image of the current input hash exists and
       // builds it when missing (deleted image, or an input Nx does not see), so a cache hit can
@@ -106,7 +115,13 @@ function serviceTargets(service: ServiceModel, repo: RepoModel, model: Workspace
       // and which local-dev containers run (with which image and definition). A stopped, removed
       // or replaced container, a deleted image (ps then shows an id, not the name) or any input
       // change misses the cache, and the executor then checks and starts for real.
-      inputs: [...(buildInputs(service, repo) ?? []), `{workspaceRoot}/${CONFIG_PATH}`, ...COMPOSE_SOURCES, { runtime: RUNNING_CONTAINERS }],
+      inputs: [
+        ...(buildInputs(service, repo) ?? []),
+        `{workspaceRoot}/${CONFIG_PATH}`,
+        ...COMPOSE_SOURCES,
+        { runtime: runningContainersInput(model) },
+        AFTER_DEPENDENCIES,
+      ],
       cache: true,
       outputs: [],
     },
@@ -139,7 +154,9 @@ function sharedProjects(): InferredProject[] {
       tags: ['local-dev:shared'],
       metadata: { description: 'The supervised Redis tunnel (kubectl port-forward) every service reaches Redis through.', technologies: ['kubernetes'] },
       targets: {
-        up: { executor: `${EXECUTORS}:tunnel-up`, cache: false },
+        // Cached only while our supervisor runs healthy with a fresh PING (TUNNEL_STATE_INPUT prints
+        // a never-repeating line otherwise), so a no-op run starts no process for it.
+        up: { executor: `${EXECUTORS}:tunnel-up`, inputs: [{ runtime: TUNNEL_STATE_INPUT }, `{workspaceRoot}/${CONFIG_PATH}`], cache: true, outputs: [] },
         down: { executor: `${EXECUTORS}:tunnel-down`, cache: false },
         restart: { executor: `${EXECUTORS}:tunnel-restart`, cache: false },
         status: { executor: `${EXECUTORS}:tunnel-status`, cache: false },
