@@ -1,0 +1,66 @@
+import type { ExecutorContext, TaskGraph } from '@nx/devkit';
+import { batchOf, type BatchTaskResult } from './batch';
+
+function graphOf(projects: string[], dependencies: Record<string, string[]> = {}): TaskGraph {
+  const tasks = Object.fromEntries(
+    projects.map((project) => [`${project}:clone`, { id: `${project}:clone`, target: { project, target: 'clone' }, overrides: {}, outputs: [], parallelism: true }]),
+  );
+  return {
+    roots: Object.keys(tasks),
+    tasks,
+    dependencies: Object.fromEntries(Object.keys(tasks).map((id) => [id, dependencies[id] ?? []])),
+    continuousDependencies: {},
+  } as unknown as TaskGraph;
+}
+
+const context = { root: '/workspace', cwd: '/workspace', isVerbose: false } as ExecutorContext;
+
+async function collect(results: AsyncGenerator<BatchTaskResult>): Promise<BatchTaskResult[]> {
+  const all: BatchTaskResult[] = [];
+  for await (const result of results) all.push(result);
+  return all;
+}
+
+describe('batchOf', () => {
+  it('runs each task with its own project in the context and reports each as it finishes', async () => {
+    const delays: Record<string, number> = { slow: 60, fast: 5 };
+    const seen: string[] = [];
+    const batch = batchOf<{ service: string }>(async (options, taskContext) => {
+      seen.push(`${taskContext.projectName}:${taskContext.targetName}:${options.service}`);
+      await new Promise((resolve) => setTimeout(resolve, delays[options.service]));
+      return { success: true };
+    });
+    const results = await collect(batch(graphOf(['slow', 'fast']), { 'slow:clone': { service: 'slow' }, 'fast:clone': { service: 'fast' } }, { service: '' }, context));
+    expect(seen.sort()).toEqual(['fast:clone:fast', 'slow:clone:slow']);
+    expect(results.map((result) => result.task)).toEqual(['fast:clone', 'slow:clone']);
+  });
+
+  it('keeps going when one task fails, and reports that failure', async () => {
+    const batch = batchOf<{ service: string }>(async (options) => ({ success: options.service !== 'broken' }));
+    const results = await collect(batch(graphOf(['a', 'broken', 'c']), { 'a:clone': { service: 'a' }, 'broken:clone': { service: 'broken' }, 'c:clone': { service: 'c' } }, { service: '' }, context));
+    expect(Object.fromEntries(results.map((result) => [result.task, result.result.success]))).toEqual({ 'a:clone': true, 'broken:clone': false, 'c:clone': true });
+  });
+
+  it('never runs more tasks at once than its bound', async () => {
+    let running = 0;
+    let most = 0;
+    const batch = batchOf<object>(async () => {
+      running++;
+      most = Math.max(most, running);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      running--;
+      return { success: true };
+    }, 2);
+    const projects = ['a', 'b', 'c', 'd', 'e'];
+    const results = await collect(batch(graphOf(projects), Object.fromEntries(projects.map((project) => [`${project}:clone`, {}])), {}, context));
+    expect(results).toHaveLength(5);
+    expect(most).toBe(2);
+  });
+
+  it('refuses a batch whose tasks depend on each other', async () => {
+    const batch = batchOf<object>(async () => ({ success: true }));
+    await expect(collect(batch(graphOf(['a', 'b'], { 'b:clone': ['a:clone'] }), { 'a:clone': {}, 'b:clone': {} }, {}, context))).rejects.toThrow(
+      'has an inner dependency (b:clone)',
+    );
+  });
+});
