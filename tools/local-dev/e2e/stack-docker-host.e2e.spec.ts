@@ -10,7 +10,6 @@ import * as path from 'node:path';
 import composeFileExecutor from '../executors/compose-file/compose-file.impl';
 import downExecutor from '../executors/down/down.impl';
 import upExecutor from '../executors/up/up.impl';
-import { resetDetection } from '../src/docker/client';
 import { workspaceId } from '../src/docker/naming';
 import { captureOutput, docker, executorContext, expectSuccess, freePort, injectDockerfile, makeClone, removeByWorkspaceLabel } from './fixtures/stack/stack';
 import { startSecondDockerd, type SecondDockerd } from './fixtures/stack/second-dockerd';
@@ -52,7 +51,6 @@ services:
     makeClone(path.join(workspace.root, 'cloned/solo'), { 'version.txt': 'solo\n', health: 'ok\n' });
     injectDockerfile(workspace.root, 'solo', 'solo.dev.Dockerfile');
     dockerConfig = mkdtempSync(path.join(tmpdir(), 'local-dev-docker-config-'));
-    resetDetection();
     expectSuccess(await captureOutput(() => composeFileExecutor({}, context('generate'))));
   });
 
@@ -61,7 +59,6 @@ services:
       if (saved[name] === undefined) delete process.env[name];
       else process.env[name] = saved[name];
     }
-    resetDetection();
     if (second) {
       if (workspace) removeByWorkspaceLabel(workspaceId(workspace.root), secondEngine());
       await second.stop();

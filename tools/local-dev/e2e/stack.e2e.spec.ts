@@ -14,29 +14,31 @@ import composeFileExecutor from '../executors/compose-file/compose-file.impl';
 import downExecutor from '../executors/down/down.impl';
 import logsExecutor from '../executors/logs/logs.impl';
 import upExecutor from '../executors/up/up.impl';
-import { resetDetection } from '../src/docker/client';
+import { loadConfig } from '../src/config/load';
+import { checkHostPorts } from '../src/docker/ports';
 import { workspaceId } from '../src/docker/naming';
 import {
   countingDocker, crashingDockerfile, docker, executorContext, freePort, git, httpDockerfile, injectDockerfile,
-  makeClone, removeByWorkspaceLabel, secretDockerfile, TOKEN_NAME, workerDockerfile,
+  makeClone, removeByWorkspaceLabel, secretDockerfile, shortLivedDockerfile, slowListenerDockerfile, TOKEN_NAME, workerDockerfile,
 } from './fixtures/stack/stack';
 import { createTempWorkspace, type TempWorkspace } from './support/temp-workspace';
 
 jest.setTimeout(180_000);
 
+const SLOW_LISTEN_SECONDS = 4;
 const TOKEN = `ghp_e2e_${Math.random().toString(36).slice(2)}_secret`;
 
 describe('build-image and up on a real Docker engine', () => {
   let workspace: TempWorkspace;
   let wsId: string;
-  let ports: { alpha: number; beta: number };
+  let ports: { alpha: number; beta: number; slow: number };
   let network: string;
   const wrapperDir = path.join(tmpdir(), `local-dev-docker-wrapper-${process.pid}`);
   const dockerLog = path.join(wrapperDir, 'invocations.log');
   const originalPath = process.env.PATH;
   let output: string;
 
-  const context = (project: string, target: string) => executorContext(workspace.root, project, target);
+  const context = (project: string, target: string, runTasks: string[] = []) => executorContext(workspace.root, project, target, runTasks);
   const builds = () => readFileSync(dockerLog, 'utf8').split('\n').filter((line) => /^build /.test(line));
   const captured = async <T>(body: () => Promise<T>): Promise<T> => {
     output = '';
@@ -60,7 +62,7 @@ describe('build-image and up on a real Docker engine', () => {
     docker(['ps', '-q', '--filter', `label=io.local-dev.workspace=${wsId}`, '--filter', `label=io.local-dev.service=${service}`]);
 
   beforeAll(async () => {
-    ports = { alpha: await freePort(), beta: await freePort() };
+    ports = { alpha: await freePort(), beta: await freePort(), slow: await freePort() };
     network = `ld-e2e-${process.pid}`;
     workspace = createTempWorkspace({
       name: 'stack',
@@ -92,32 +94,40 @@ services:
   crashy:
     repo: file:///nowhere/crashy.git
     healthcheck: { tcp: 7000, timeout: 30 }
+  slow:
+    repo: file:///nowhere/slow.git
+    ports: ["${ports.slow}:7100"]
+    healthcheck: { tcp: 7100, timeout: 30 }
+  brief:
+    repo: file:///nowhere/brief.git
 `,
       files: {
         'repos_docker_files/alpha.dev.Dockerfile': secretDockerfile(8080),
         'repos_docker_files/alpha-worker.dev.Dockerfile': workerDockerfile(9000),
         'repos_docker_files/beta.dev.Dockerfile': httpDockerfile(8081),
         'repos_docker_files/crashy.dev.Dockerfile': crashingDockerfile(),
+        'repos_docker_files/slow.dev.Dockerfile': slowListenerDockerfile(7100, SLOW_LISTEN_SECONDS),
+        'repos_docker_files/brief.dev.Dockerfile': shortLivedDockerfile(),
       },
     });
     wsId = workspaceId(workspace.root);
     makeClone(path.join(workspace.root, 'cloned/alpha'), { 'version.txt': 'alpha 1\n' });
     makeClone(path.join(workspace.root, 'cloned/beta'), { 'version.txt': 'beta 1\n' });
     makeClone(path.join(workspace.root, 'cloned/crashy'), { 'README.md': 'crashes\n' });
-    for (const [dir, file] of [['alpha', 'alpha.dev.Dockerfile'], ['alpha', 'alpha-worker.dev.Dockerfile'], ['beta', 'beta.dev.Dockerfile'], ['crashy', 'crashy.dev.Dockerfile']]) {
+    makeClone(path.join(workspace.root, 'cloned/slow'), { 'README.md': 'slow\n' });
+    makeClone(path.join(workspace.root, 'cloned/brief'), { 'README.md': 'brief\n' });
+    for (const [dir, file] of [['alpha', 'alpha.dev.Dockerfile'], ['alpha', 'alpha-worker.dev.Dockerfile'], ['beta', 'beta.dev.Dockerfile'], ['crashy', 'crashy.dev.Dockerfile'], ['slow', 'slow.dev.Dockerfile'], ['brief', 'brief.dev.Dockerfile']]) {
       injectDockerfile(workspace.root, dir, file);
     }
     countingDocker(wrapperDir, dockerLog);
     process.env.PATH = `${wrapperDir}${path.delimiter}${originalPath}`;
     process.env[TOKEN_NAME] = TOKEN;
-    resetDetection();
     await expect(captured(() => composeFileExecutor({}, context('docker-compose', 'generate')))).resolves.toEqual({ success: true });
   });
 
   afterAll(() => {
     process.env.PATH = originalPath;
     delete process.env[TOKEN_NAME];
-    resetDetection();
     if (workspace) {
       removeByWorkspaceLabel(wsId);
       workspace.remove();
@@ -200,14 +210,19 @@ services:
     expect(docker(['image', 'inspect', '--format', '{{.Id}}', image])).toMatch(/^sha256:/);
   });
 
-  it('fails before building when a required token is missing, naming the services that need it', async () => {
+  it('fails before any build of the run when a required token is missing, naming the services that need it', async () => {
     delete process.env[TOKEN_NAME];
     try {
       writeFileSync(path.join(workspace.root, 'cloned/alpha/new-file.txt'), 'forces a rebuild\n');
+      writeFileSync(path.join(workspace.root, 'cloned/beta/new-file.txt'), 'forces a rebuild\n');
       const before = builds().length;
-      await expect(build('alpha')).resolves.toEqual({ success: false });
-      expect(output).toContain(`${TOKEN_NAME} (needed by alpha)`);
-      expect(output).toContain('.env.local');
+      // alpha and beta build in the same run; beta's task (which needs no token) must not build either.
+      const runTasks = ['alpha:build-image', 'beta:build-image', 'beta:up'];
+      for (const service of ['beta', 'alpha']) {
+        await expect(captured(() => buildImageExecutor({ service }, context(service, 'build-image', runTasks)))).resolves.toEqual({ success: false });
+        expect(output).toContain(`${TOKEN_NAME} (needed by alpha) — nothing was built`);
+        expect(output).toContain('.env.local');
+      }
       expect(builds().length).toBe(before);
       // …and .env.local at the workspace root is read when the environment has no token.
       writeFileSync(path.join(workspace.root, '.env.local'), `${TOKEN_NAME}=${TOKEN}\n`);
@@ -230,6 +245,49 @@ services:
     } finally {
       await new Promise((resolve) => squatter.close(resolve));
     }
+  });
+
+  it('skips only the host ports its own running container publishes: a newly configured port is still checked', async () => {
+    expectSuccess(await up('beta'));
+    const squatter = net.createServer();
+    const added = await freePort();
+    await new Promise<void>((resolve) => squatter.listen(added, '0.0.0.0', resolve));
+    try {
+      const beta = loadConfig(workspace.root).services.find((service) => service.name === 'beta')!;
+      const withNewPort = { ...beta, ports: [...beta.ports, { host: added, container: 9999, protocol: 'tcp' as const }] };
+      const failure = checkHostPorts(withNewPort, containerOf('beta'));
+      await expect(failure).rejects.toThrow(`host port ${added} ("${added}:9999") is taken by pid ${process.pid}`);
+      await expect(failure).rejects.not.toThrow(`host port ${ports.beta} `);
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
+  });
+
+  it('refuses to start from a docker-compose.yml another namespace\'s run rewrote', async () => {
+    await captured(() => downExecutor({ service: 'beta' }, context('beta', 'down')));
+    expectSuccess(await captured(() => composeFileExecutor({ namespace: 's2' }, context('docker-compose', 'generate'))));
+    try {
+      await expect(up('beta')).resolves.toEqual({ success: false });
+      expect(output).toContain('another run for namespace s2 rewrote docker-compose.yml (this run is for namespace s1); run one namespace at a time');
+      expect(containerOf('beta')).toBe('');
+    } finally {
+      expectSuccess(await captured(() => composeFileExecutor({}, context('docker-compose', 'generate'))));
+    }
+  });
+
+  it('a TCP check on a published port waits for the app, not for docker-proxy', async () => {
+    const started = Date.now();
+    expectSuccess(await up('slow'));
+    // docker-proxy accepted on the published port from the first moment; the app only after 4 s.
+    expect(docker(['logs', containerOf('slow')])).toContain('listening now');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(SLOW_LISTEN_SECONDS * 1000);
+    expect(output).toContain('slow: healthy (port 7100 accepts)');
+  });
+
+  it('without a healthcheck, a container that exits right after starting is not reported up', async () => {
+    await expect(up('brief')).resolves.toEqual({ success: false });
+    expect(output).toContain('brief stopped while starting (exited, exit code 5)');
+    expect(output).toContain('giving up');
   });
 
   it('fails fast when the container exits, printing its last log lines', async () => {

@@ -1,11 +1,14 @@
 /**
  * build-image: build the service's image unless the image for its current input hash exists.
- * A no-op run therefore starts no `docker build`; a deleted image is built again.
+ * A no-op run therefore starts no `docker build`; a deleted image is built again. First, the build
+ * secrets of every service building in this run are checked (run-secrets.ts), so a missing token
+ * stops the run before any service builds.
  */
 import type { ExecutorContext } from '@nx/devkit';
 import { runAtEdge, type ExecutorResult } from '../../src/core/edge';
 import { createServiceRunContext } from '../../src/core/run-context';
 import { ensureImage } from '../../src/docker/image';
+import { checkRunBuildSecrets } from '../../src/docker/run-secrets';
 import type { BuildImageExecutorSchema } from './schema';
 
 export interface NormalizedBuildImageOptions {
@@ -21,6 +24,7 @@ export function normalizeOptions(options: BuildImageExecutorSchema): NormalizedB
 export default async function buildImageExecutor(options: BuildImageExecutorSchema, context: ExecutorContext): Promise<ExecutorResult> {
   return runAtEdge(`${context.projectName}:${context.targetName}`, async () => {
     const run = createServiceRunContext(context.root, normalizeOptions(options));
+    await checkRunBuildSecrets(run, context.taskGraph);
     await ensureImage(run, (line) => process.stdout.write(`${line}\n`));
   });
 }

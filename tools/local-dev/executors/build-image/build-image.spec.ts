@@ -4,16 +4,21 @@ import buildImageExecutor, { normalizeOptions } from './build-image.impl';
 
 jest.mock('../../src/core/run-context', () => ({ createServiceRunContext: jest.fn((root: string, options: object) => ({ root, ...options })) }));
 jest.mock('../../src/docker/image', () => ({ ensureImage: jest.fn() }));
+jest.mock('../../src/docker/run-secrets', () => ({ checkRunBuildSecrets: jest.fn() }));
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { ensureImage } = require('../../src/docker/image') as { ensureImage: jest.Mock };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { checkRunBuildSecrets } = require('../../src/docker/run-secrets') as { checkRunBuildSecrets: jest.Mock };
 
-const context = { root: '/ws', projectName: 'bifrost', targetName: 'build-image' } as ExecutorContext;
+const taskGraph = { roots: [], dependencies: {}, tasks: { 'bifrost:build-image': { target: { project: 'bifrost', target: 'build-image' } } } };
+const context = { root: '/ws', projectName: 'bifrost', targetName: 'build-image', taskGraph } as unknown as ExecutorContext;
 
 describe('build-image executor', () => {
   let stderr: jest.SpyInstance;
   beforeEach(() => {
     stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     ensureImage.mockReset();
+    checkRunBuildSecrets.mockReset();
   });
   afterEach(() => stderr.mockRestore());
 
@@ -26,6 +31,14 @@ describe('build-image executor', () => {
     ensureImage.mockResolvedValue({ image: 'local-dev/bifrost:1', built: false });
     await expect(buildImageExecutor({ service: 'bifrost', namespace: 's2' }, context)).resolves.toEqual({ success: true });
     expect(ensureImage).toHaveBeenCalledWith({ root: '/ws', service: 'bifrost', namespace: 's2', refresh: false }, expect.any(Function));
+  });
+
+  it('checks the build secrets of the whole run (its task graph) before building', async () => {
+    const { UsageError } = jest.requireActual('../../src/core/errors') as typeof import('../../src/core/errors');
+    checkRunBuildSecrets.mockRejectedValue(new UsageError('build secret not set: GITHUB_NPM_TOKEN (needed by oms-web) — nothing was built'));
+    await expect(buildImageExecutor({ service: 'bifrost' }, context)).resolves.toEqual({ success: false });
+    expect(checkRunBuildSecrets).toHaveBeenCalledWith({ root: '/ws', service: 'bifrost', namespace: undefined, refresh: false }, taskGraph);
+    expect(ensureImage).not.toHaveBeenCalled();
   });
 
   it('turns a failed build into a failed task with the message and fix', async () => {

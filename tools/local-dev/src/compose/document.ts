@@ -52,9 +52,17 @@ export function formatPort(mapping: PortMapping): string {
 }
 
 /** Every host port a service publishes (its ports and its debugger), with the mapping as written. */
-export function publishedPorts(service: ServiceModel): { host: number; hostIp?: string; text: string }[] {
-  const ports = service.ports.map((mapping) => ({ host: mapping.host, hostIp: mapping.hostIp, text: formatPort(mapping) }));
-  if (service.debug) ports.push({ host: service.debug.hostPort, hostIp: undefined, text: `${service.debug.hostPort}:${service.debug.containerPort}` });
+export interface PublishedPort {
+  host: number;
+  hostIp?: string;
+  protocol: 'tcp' | 'udp';
+  /** The mapping as written in docker-compose.yml. */
+  text: string;
+}
+
+export function publishedPorts(service: ServiceModel): PublishedPort[] {
+  const ports: PublishedPort[] = service.ports.map((mapping) => ({ host: mapping.host, hostIp: mapping.hostIp, protocol: mapping.protocol, text: formatPort(mapping) }));
+  if (service.debug) ports.push({ host: service.debug.hostPort, hostIp: undefined, protocol: 'tcp', text: `${service.debug.hostPort}:${service.debug.containerPort}` });
   return ports;
 }
 

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DockerError } from '../core/errors';
-import { atLeast, chooseBuildMode, dockerCandidates, findBuildClient, parseComposeVersion, parseVersion } from './client';
+import { atLeast, chooseBuildMode, detectBuildClient, detectionKey, dockerCandidates, findBuildClient, parseComposeVersion, parseVersion } from './client';
 
 describe('version parsing', () => {
   it('reads the versions docker clients print', () => {
@@ -69,5 +69,21 @@ describe('finding docker clients on PATH (real tiny programs)', () => {
     await expect(failure).rejects.toBeInstanceOf(DockerError);
     await expect(failure).rejects.toThrow(`${modern} (28.2.2, no buildx)`);
     await expect(failure).rejects.toMatchObject({ fix: expect.stringContaining('buildx') });
+  });
+
+  it('detects again when PATH or the engine changes: a cached answer never speaks for another environment', async () => {
+    const originalPath = process.env.PATH;
+    const modern = fakeDocker('a', '28.2.2', true);
+    const debian = fakeDocker('b', '20.10.24+dfsg1', false);
+    try {
+      process.env.PATH = path.dirname(modern);
+      await expect(detectBuildClient()).resolves.toMatchObject({ program: modern, mode: 'buildx' });
+      process.env.PATH = path.dirname(debian);
+      await expect(detectBuildClient()).resolves.toMatchObject({ program: debian, mode: 'buildkit-env' });
+    } finally {
+      process.env.PATH = originalPath;
+    }
+    expect(detectionKey({ PATH: '/a', DOCKER_HOST: 'unix:///one.sock' })).not.toBe(detectionKey({ PATH: '/a', DOCKER_HOST: 'unix:///two.sock' }));
+    expect(detectionKey({ PATH: '/a', DOCKER_CONTEXT: 'x' })).not.toBe(detectionKey({ PATH: '/a' }));
   });
 });

@@ -4,7 +4,9 @@
  * Plain commands (inspect, ps, rm, logs) use the first `docker` on PATH. Builds need a client that
  * can pass BuildKit secrets: `docker buildx build`, or a pre-23 client whose built-in BuildKit is
  * switched on with DOCKER_BUILDKIT=1 (Debian's 20.10). A 23+ client without the buildx plugin can
- * do neither, so every `docker` on PATH is tried, and the decision is cached for the process.
+ * do neither, so every `docker` on PATH is tried. Decisions are cached per environment that decides
+ * them (DOCKER_HOST, DOCKER_CONTEXT, DOCKER_CONFIG, PATH), so a changed engine or PATH is detected
+ * again instead of being answered from another engine's cache.
  * The parsing and choosing are pure; `detect*` are the thin layer that spawns.
  */
 import { accessSync, constants, realpathSync } from 'node:fs';
@@ -84,13 +86,31 @@ async function succeeds(program: string, args: string[], env?: Record<string, st
   }
 }
 
-let buildClient: Promise<BuildClient> | undefined;
-
-/** The docker client that builds with secrets, detected once per process. */
-export function detectBuildClient(): Promise<BuildClient> {
-  buildClient ??= findBuildClient(dockerCandidates(process.env.PATH));
-  return buildClient;
+/** Pure: the part of the environment that decides which docker client and compose are used. */
+export function detectionKey(environment: Record<string, string | undefined>): string {
+  return JSON.stringify(['DOCKER_HOST', 'DOCKER_CONTEXT', 'DOCKER_CONFIG', 'PATH'].map((name) => environment[name] ?? null));
 }
+
+/**
+ * Remembers a detection per environment key. A failed detection is forgotten, so installing the
+ * missing program and retrying in the same process works.
+ */
+function cachedPerEnvironment<T>(detect: () => Promise<T>): () => Promise<T> {
+  const cache = new Map<string, Promise<T>>();
+  return () => {
+    const key = detectionKey(process.env);
+    let found = cache.get(key);
+    if (!found) {
+      found = detect();
+      cache.set(key, found);
+      found.catch(() => cache.delete(key));
+    }
+    return found;
+  };
+}
+
+/** The docker client that builds with secrets, detected once per environment (PATH, DOCKER_HOST, …). */
+export const detectBuildClient: () => Promise<BuildClient> = cachedPerEnvironment(() => findBuildClient(dockerCandidates(process.env.PATH)));
 
 export async function findBuildClient(candidates: string[]): Promise<BuildClient> {
   const rejected: string[] = [];
@@ -110,13 +130,8 @@ export async function findBuildClient(candidates: string[]): Promise<BuildClient
   );
 }
 
-let composeCommand: Promise<ComposeCommand> | undefined;
-
-/** `docker compose` (v2) when the plugin exists, else `docker-compose` (v1); detected once per process. */
-export function detectCompose(): Promise<ComposeCommand> {
-  composeCommand ??= findCompose();
-  return composeCommand;
-}
+/** `docker compose` (v2) when the plugin exists, else `docker-compose` (v1); detected once per environment. */
+export const detectCompose: () => Promise<ComposeCommand> = cachedPerEnvironment(() => findCompose());
 
 async function findCompose(): Promise<ComposeCommand> {
   const v2 = await succeeds('docker', ['compose', 'version', '--short']);
@@ -138,10 +153,4 @@ export async function composeEnvironment(compose: ComposeCommand): Promise<Recor
   const host = await exec('docker', ['context', 'inspect', '--format', '{{.Endpoints.docker.Host}}']);
   const endpoint = host.stdout.trim();
   return endpoint ? { DOCKER_HOST: endpoint } : {};
-}
-
-/** For tests: forget the cached decisions. */
-export function resetDetection(): void {
-  buildClient = undefined;
-  composeCommand = undefined;
 }

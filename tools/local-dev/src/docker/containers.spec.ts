@@ -18,12 +18,12 @@ describe('containers', () => {
     expect(isCurrent(undefined, 'local-dev/a:1', 'd')).toBe(false);
   });
 
-  it('starts one service without its dependencies and without building, for v1 and v2', () => {
-    const base = { project: 'local-dev-1234', composeFile: '/ws/docker-compose.yml' };
-    expect(composeUpArgs({ ...base, compose: { program: 'docker-compose', prefix: [], version: '1.29.2', v1: true } }, 'health-api')).toEqual([
-      '--project-name', 'local-dev-1234', '--file', '/ws/docker-compose.yml', 'up', '--detach', '--no-deps', '--no-build', 'health-api',
+  it('starts one service without its dependencies and without building, for v1 and v2, from the checked copy of the file', () => {
+    const base = { project: 'local-dev-1234', projectDirectory: '/ws' };
+    expect(composeUpArgs({ ...base, compose: { program: 'docker-compose', prefix: [], version: '1.29.2', v1: true } }, '/tmp/x/docker-compose.yml', 'health-api')).toEqual([
+      '--project-name', 'local-dev-1234', '--project-directory', '/ws', '--file', '/tmp/x/docker-compose.yml', 'up', '--detach', '--no-deps', '--no-build', 'health-api',
     ]);
-    expect(composeUpArgs({ ...base, compose: { program: 'docker', prefix: ['compose'], version: '2.27.0', v1: false } }, 'health-api')[0]).toBe('compose');
+    expect(composeUpArgs({ ...base, compose: { program: 'docker', prefix: ['compose'], version: '2.27.0', v1: false } }, '/tmp/x/docker-compose.yml', 'health-api')[0]).toBe('compose');
   });
 
   it('finds where a healthcheck port is published on the host', () => {

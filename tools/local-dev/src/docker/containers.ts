@@ -1,12 +1,14 @@
 /**
- * The service's container: finding it (by compose project + service labels), checking the host
- * ports it will publish are free, starting it with compose, removing it, and the network.
+ * The service's container: finding it (by compose project + service labels), starting it with
+ * compose, removing it, its address, and the network. (The port preflight is in ports.ts.)
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import type { ServiceModel } from '../config/model';
 import { exec } from '../core/exec';
 import { ChildProcessError, DockerError } from '../core/errors';
-import { describeHolder, findPortHolder, isPortFree } from '../core/port-owner';
-import { publishedPorts } from '../compose/document';
 import { composeEnvironment, type ComposeCommand } from './client';
 import { COMPOSE_LABELS, LABELS } from './naming';
 
@@ -35,7 +37,7 @@ export async function findServiceContainers(project: string, service: string): P
     '--filter', `label=${COMPOSE_LABELS.project}=${project}`,
     '--filter', `label=${COMPOSE_LABELS.service}=${service}`,
     '--format', `{{.ID}}\t{{.Image}}\t{{.State}}\t{{.Label "${LABELS.definition}"}}`,
-  ]);
+  ], { timeoutMs: 15_000 });
   return parseContainerLines(result.stdout);
 }
 
@@ -44,51 +46,36 @@ export function isCurrent(container: ContainerInfo | undefined, image: string, d
   return container !== undefined && container.state === 'running' && container.image === image && container.definition === definition;
 }
 
-/**
- * Fails before starting when a host port the service publishes is taken by someone else, naming
- * the port and who holds it. Ports held by this service's own running container are fine.
- */
-export async function checkHostPorts(service: ServiceModel, ownContainerRunning: boolean): Promise<void> {
-  if (ownContainerRunning) return;
-  const problems: string[] = [];
-  for (const port of publishedPorts(service)) {
-    if (await isPortFree(port.host, port.hostIp ?? '0.0.0.0')) continue;
-    problems.push(`host port ${port.host} ("${port.text}") is taken by ${await describePortUser(port.host)}`);
-  }
-  if (problems.length > 0) {
-    throw new DockerError(`cannot start ${service.name}: ${problems.join('; ')}`, {
-      fix: `stop what holds the port, or publish ${service.name} on another host port in repos_docker_files/config.yaml`,
-    });
-  }
-}
-
-async function describePortUser(port: number): Promise<string> {
-  const holder = findPortHolder(port);
-  // Published by a container: docker-proxy holds it (or nothing visible does); name the container.
-  if (!holder || /docker-proxy/.test(holder.command)) {
-    const names = (await exec('docker', ['ps', '--filter', `publish=${port}`, '--format', '{{.Names}}'])).stdout.trim();
-    if (names) return `the container ${names.split('\n').join(', ')}`;
-  }
-  return describeHolder(holder);
-}
-
 export interface ComposeTarget {
   compose: ComposeCommand;
   project: string;
-  composeFile: string;
+  /** The workspace root: relative paths in the file (build contexts) resolve from here. */
+  projectDirectory: string;
+  /**
+   * The text of docker-compose.yml that `up` checked (see compose/check.ts). Compose reads a
+   * private copy of exactly this text, so another run rewriting the shared file between the check
+   * and compose's read cannot slip in.
+   */
+  composeText: string;
   /** Extra variables for compose (the image of the current hash). */
   env: Record<string, string>;
 }
 
 /** Pure: the compose arguments for starting one service without its dependencies or a build. */
-export function composeUpArgs(target: Omit<ComposeTarget, 'env'>, service: string): string[] {
-  return [...target.compose.prefix, '--project-name', target.project, '--file', target.composeFile, 'up', '--detach', '--no-deps', '--no-build', service];
+export function composeUpArgs(target: Pick<ComposeTarget, 'compose' | 'project' | 'projectDirectory'>, composeFile: string, service: string): string[] {
+  return [
+    ...target.compose.prefix, '--project-name', target.project, '--project-directory', target.projectDirectory, '--file', composeFile,
+    'up', '--detach', '--no-deps', '--no-build', service,
+  ];
 }
 
 export async function composeUp(target: ComposeTarget, service: string): Promise<void> {
   const env = { ...(await composeEnvironment(target.compose)), ...target.env };
+  const folder = mkdtempSync(path.join(tmpdir(), 'local-dev-compose-'));
+  const composeFile = path.join(folder, 'docker-compose.yml');
   try {
-    await exec(target.compose.program, composeUpArgs(target, service), { env, tailLines: 30 });
+    writeFileSync(composeFile, target.composeText);
+    await exec(target.compose.program, composeUpArgs(target, composeFile, service), { env, tailLines: 30 });
   } catch (error) {
     if (error instanceof ChildProcessError) {
       throw new DockerError(`docker compose could not start ${service}:\n${error.outputTail}`, {
@@ -97,6 +84,8 @@ export async function composeUp(target: ComposeTarget, service: string): Promise
       });
     }
     throw error;
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
   }
 }
 
@@ -131,10 +120,29 @@ export function publishedHostPort(service: ServiceModel, containerPort: number):
   return { host, port: mapping.host };
 }
 
-/** The container's address on a network (for a healthcheck port that is not published). */
-export async function containerAddress(containerId: string, network: string): Promise<string> {
-  const result = await exec('docker', ['inspect', '--format', `{{with index .NetworkSettings.Networks "${network}"}}{{.IPAddress}}{{end}}`, containerId]);
-  const address = result.stdout.trim();
-  if (!address) throw new DockerError(`container ${containerId.slice(0, 12)} has no address on network ${network}`);
-  return address;
+/** The container's address on a network, or undefined when it has none there. */
+export async function containerAddress(containerId: string, network: string): Promise<string | undefined> {
+  const result = await exec('docker', ['inspect', '--format', `{{with index .NetworkSettings.Networks "${network}"}}{{.IPAddress}}{{end}}`, containerId], { timeoutMs: 10_000 });
+  return result.stdout.trim() || undefined;
+}
+
+/**
+ * Whether this machine reaches the container's own address: true on Linux with a local engine
+ * (the bridge is a host interface). The kernel's answer decides, not a guess from DOCKER_HOST:
+ * a connection or a refusal (RST from the container's namespace) proves a route; a timeout or
+ * "unreachable" (Docker Desktop's VM, rootless Docker, a remote engine) does not.
+ */
+export function addressReachable(address: string, port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: address, port, timeout: timeoutMs });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+  });
 }

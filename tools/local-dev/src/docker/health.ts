@@ -1,21 +1,37 @@
 /**
  * Waiting until a started service is healthy — never `sleep N`: poll the signal (HTTP 2xx on the
- * path, the TCP port accepting, or just "running") until the timeout, and fail fast when the
- * container exits, with its last log lines.
+ * path, the TCP port accepting, or "still running after a grace period") until the timeout, and
+ * fail fast when the container exits, with its last log lines. Every docker call has a timeout
+ * within the deadline, so a hung engine cannot make `up` wait past it.
  */
 import * as http from 'node:http';
 import * as net from 'node:net';
 import type { Healthcheck } from '../config/model';
 import { exec } from '../core/exec';
-import { DockerError } from '../core/errors';
+import { ChildProcessError, DockerError } from '../core/errors';
 
 export interface HealthTarget {
   service: string;
   containerId: string;
   healthcheck: Healthcheck;
-  /** Where the check connects (the published host port, or the container's address); asked once it runs. */
-  endpoint: () => Promise<{ host: string; port: number }>;
+  /** Where the check connects (see HealthEndpoint); asked once the container runs. */
+  endpoint: () => Promise<HealthEndpoint>;
 }
+
+export interface HealthEndpoint {
+  host: string;
+  port: number;
+  /**
+   * True when the check goes through a published host port (docker-proxy, or Docker Desktop's
+   * forwarder): those accept a connection before the app listens, so a TCP accept proves nothing.
+   */
+  viaProxy: boolean;
+}
+
+/** A `none` healthcheck passes when the container still runs this long after it started running. */
+export const NONE_GRACE_MS = 2000;
+/** How long a TCP check through a port proxy waits to see whether the accepted connection is dropped. */
+export const PROXY_HOLD_MS = 300;
 
 export type ProbeResult = { ok: true } | { ok: false; reason: string };
 
@@ -31,12 +47,37 @@ export function probeHttp(host: string, port: number, pathname: string, timeoutM
   });
 }
 
-export function probeTcp(host: string, port: number, timeoutMs = 2000): Promise<ProbeResult> {
+/**
+ * Connects to host:port. Directly (the container's own address) an accept is the truth. Through a
+ * port proxy (`viaProxy`) it is not: docker-proxy accepts every connection on the published port
+ * and only then dials the app, closing ours at once when the app does not listen yet. So there
+ * the connection must survive PROXY_HOLD_MS (or bring data): a close without data in that window
+ * counts as not ready. A healthy server that closes silently at once would look the same, which
+ * is why this is only the fallback for engines whose container addresses the host cannot reach.
+ */
+export function probeTcp(host: string, port: number, timeoutMs = 2000, viaProxy = false): Promise<ProbeResult> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port, timeout: timeoutMs });
     socket.once('connect', () => {
-      socket.destroy();
-      resolve({ ok: true });
+      socket.setTimeout(0);
+      if (!viaProxy) {
+        socket.destroy();
+        resolve({ ok: true });
+        return;
+      }
+      const held = setTimeout(() => {
+        socket.destroy();
+        resolve({ ok: true });
+      }, PROXY_HOLD_MS);
+      socket.once('data', () => {
+        clearTimeout(held);
+        socket.destroy();
+        resolve({ ok: true });
+      });
+      socket.once('close', () => {
+        clearTimeout(held);
+        resolve({ ok: false, reason: `${host}:${port} accepted and closed at once (the port proxy answers, the app does not listen yet)` });
+      });
     });
     socket.once('timeout', () => {
       socket.destroy();
@@ -49,46 +90,86 @@ export function probeTcp(host: string, port: number, timeoutMs = 2000): Promise<
 export interface ContainerState {
   status: string;
   exitCode: number;
+  /** When the container last started (ms since the epoch, engine clock); NaN when unknown. */
+  startedAt: number;
 }
 
-export async function containerState(containerId: string): Promise<ContainerState> {
-  const result = await exec('docker', ['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', containerId]);
-  const [status, exitCode] = result.stdout.trim().split(' ');
-  return { status, exitCode: Number(exitCode) };
+/** Longest a single docker query may take; a hung engine fails the check instead of blocking it. */
+export const DOCKER_QUERY_TIMEOUT_MS = 10_000;
+/** Still granted to the log query after the deadline, so the failure can show the log lines. */
+const LOG_GRACE_MS = 3000;
+
+export async function containerState(containerId: string, timeoutMs = DOCKER_QUERY_TIMEOUT_MS): Promise<ContainerState> {
+  const result = await engineQuery(['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}} {{.State.StartedAt}}', containerId], timeoutMs);
+  const [status, exitCode, startedAt] = result.trim().split(' ');
+  return { status, exitCode: Number(exitCode), startedAt: Date.parse(startedAt ?? '') };
 }
 
-export async function lastLogLines(containerId: string, lines = 30): Promise<string> {
-  const result = await exec('docker', ['logs', '--tail', String(lines), containerId]);
-  return [result.stdout, result.stderr].filter(Boolean).join('\n');
+export async function lastLogLines(containerId: string, lines = 30, timeoutMs = DOCKER_QUERY_TIMEOUT_MS): Promise<string> {
+  try {
+    return await engineQuery(['logs', '--tail', String(lines), containerId], timeoutMs, true);
+  } catch (error) {
+    // The logs only decorate a failure already being reported: say why they are missing instead.
+    if (error instanceof DockerError) return `(no log lines: ${error.message})`;
+    throw error;
+  }
 }
 
-async function probe(healthcheck: Healthcheck, endpoint: { host: string; port: number }): Promise<ProbeResult> {
+async function engineQuery(args: string[], timeoutMs: number, withStderr = false): Promise<string> {
+  try {
+    const result = await exec('docker', args, { timeoutMs: Math.max(1, Math.round(timeoutMs)) });
+    return withStderr ? [result.stdout, result.stderr].filter(Boolean).join('\n') : result.stdout;
+  } catch (error) {
+    if (error instanceof ChildProcessError && error.exitCode === null && /killed by timeout/.test(error.message)) {
+      throw new DockerError(`the Docker engine did not answer \`docker ${args[0]}\` within ${Math.ceil(timeoutMs / 1000)} s`, {
+        fix: 'check that Docker is responsive (docker info), restart it if it hangs, then run again',
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+async function probe(healthcheck: Healthcheck, endpoint: HealthEndpoint): Promise<ProbeResult> {
   if (healthcheck.type === 'http') return probeHttp(endpoint.host, endpoint.port, healthcheck.path);
-  if (healthcheck.type === 'tcp') return probeTcp(endpoint.host, endpoint.port);
+  if (healthcheck.type === 'tcp') return probeTcp(endpoint.host, endpoint.port, 2000, endpoint.viaProxy);
   return { ok: true };
 }
 
 const POLL_INTERVAL_MS = 250;
 
-/** Resolves once healthy; throws DockerError (with the container's last log lines) otherwise. */
+/**
+ * Resolves once healthy; throws DockerError (with the container's last log lines) otherwise.
+ * With no healthcheck, "healthy" means still running NONE_GRACE_MS after it started, so a
+ * container that crashes right after starting is not reported up.
+ */
 export async function waitUntilHealthy(target: HealthTarget, now: () => number = Date.now): Promise<void> {
   const timeoutSeconds = target.healthcheck.type === 'none' ? 30 : target.healthcheck.timeoutSeconds;
   const deadline = now() + timeoutSeconds * 1000;
+  const remaining = () => Math.min(DOCKER_QUERY_TIMEOUT_MS, Math.max(1000, deadline - now()));
   let lastReason = 'not checked yet';
-  let endpoint: { host: string; port: number } | undefined;
+  let endpoint: HealthEndpoint | undefined;
+  let runningSince: number | undefined;
   for (;;) {
-    const state = await containerState(target.containerId);
+    const state = await containerState(target.containerId, remaining());
     if (state.status !== 'running') {
-      throw new DockerError(`${target.service} stopped while starting (${state.status}, exit code ${state.exitCode}); its last log lines:\n${indent(await lastLogLines(target.containerId))}`, {
+      throw new DockerError(`${target.service} stopped while starting (${state.status}, exit code ${state.exitCode}); its last log lines:\n${indent(await lastLogLines(target.containerId, 30, LOG_GRACE_MS))}`, {
         fix: `fix the error above, then run nx run ${target.service}:up again (full log: nx run ${target.service}:logs)`,
       });
     }
-    endpoint ??= await target.endpoint();
-    const result = await probe(target.healthcheck, endpoint);
-    if (result.ok) return;
-    lastReason = result.reason;
+    runningSince ??= now();
+    if (target.healthcheck.type === 'none') {
+      // Started long enough ago (an already-running container passes at once), or seen running
+      // that long by us (the engine's clock may differ from ours).
+      if (now() - state.startedAt >= NONE_GRACE_MS || now() - runningSince >= NONE_GRACE_MS) return;
+    } else {
+      endpoint ??= await target.endpoint();
+      const result = await probe(target.healthcheck, endpoint);
+      if (result.ok) return;
+      lastReason = result.reason;
+    }
     if (now() >= deadline) {
-      throw new DockerError(`${target.service} was not healthy after ${timeoutSeconds} s (${lastReason}); its last log lines:\n${indent(await lastLogLines(target.containerId))}`, {
+      throw new DockerError(`${target.service} was not healthy after ${timeoutSeconds} s (${lastReason}); its last log lines:\n${indent(await lastLogLines(target.containerId, 30, LOG_GRACE_MS))}`, {
         fix: `check the log above; raise "healthcheck: { timeout: … }" for ${target.service} in repos_docker_files/config.yaml if it just starts slowly`,
       });
     }

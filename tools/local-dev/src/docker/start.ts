@@ -1,17 +1,19 @@
 /**
  * Starting one service, as the up executor does it:
  *   image for the current input hash (built if missing) → already running with that image and
- *   definition? → else port preflight, network, `compose up -d --no-deps --no-build <service>` →
- *   wait for the healthcheck.
+ *   definition? → else docker-compose.yml is this run's?, port preflight, network,
+ *   `compose up -d --no-deps --no-build <service>` → wait for the healthcheck.
  * The "already current" check costs one `docker ps`, so a no-op `up` never spawns compose.
  */
-import { existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { composeFileMismatch } from '../compose/check';
 import { composeDocument } from '../compose/document';
-import { UsageError } from '../core/errors';
+import { DockerError, UsageError } from '../core/errors';
 import type { ServiceRunContext } from '../core/run-context';
 import { detectCompose } from './client';
-import { checkHostPorts, composeUp, containerAddress, ensureNetwork, findServiceContainers, isCurrent, publishedHostPort } from './containers';
-import { waitUntilHealthy, type HealthTarget } from './health';
+import { addressReachable, composeUp, containerAddress, ensureNetwork, findServiceContainers, isCurrent, publishedHostPort } from './containers';
+import { NONE_GRACE_MS, waitUntilHealthy, type HealthEndpoint, type HealthTarget } from './health';
+import { checkHostPorts } from './ports';
 import { ensureImage } from './image';
 import { composeProjectName, imageVariable, LABELS, workspaceId } from './naming';
 
@@ -33,13 +35,12 @@ export async function startService(run: ServiceRunContext, log: (line: string) =
   if (isCurrent(running, ensured.image, definition)) {
     log(`${service.name}: already running ${ensured.image}`);
   } else {
-    if (!existsSync(run.paths.composeFile)) {
-      throw new UsageError('docker-compose.yml has not been generated', { fix: 'run nx run docker-compose:generate (nx run <service>:up does it for you)' });
-    }
-    await checkHostPorts(service, running !== undefined);
+    const composeText = checkedComposeFile(run, definition);
+    await checkHostPorts(service, running?.id);
     await ensureNetwork(run.model.network, workspaceId(run.paths.root));
     log(`${service.name}: starting ${ensured.image}${running ? ' (replacing the outdated container)' : ''}`);
-    await composeUp({ compose: await detectCompose(), project, composeFile: run.paths.composeFile, env: { [imageVariable(service.name)]: ensured.image } }, service.name);
+    const compose = await detectCompose();
+    await composeUp({ compose, project, projectDirectory: run.paths.root, composeText, env: { [imageVariable(service.name)]: ensured.image } }, service.name);
     started = true;
   }
   const container = (await findServiceContainers(project, service.name)).find((candidate) => candidate.image === ensured.image);
@@ -49,12 +50,43 @@ export async function startService(run: ServiceRunContext, log: (line: string) =
   return { image: ensured.image, built: ensured.built, started };
 }
 
+/** docker-compose.yml's text, once checked to be this run's (compose/check.ts); compose gets exactly this. */
+function checkedComposeFile(run: ServiceRunContext, definition: string): string {
+  let text: string;
+  try {
+    text = readFileSync(run.paths.composeFile, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    throw new UsageError('docker-compose.yml has not been generated', { fix: 'run nx run docker-compose:generate (nx run <service>:up does it for you)' });
+  }
+  const mismatch = composeFileMismatch(text, { namespace: run.namespace, service: run.service.name, definition });
+  if (mismatch) {
+    throw new UsageError(`not starting ${run.service.name}: ${mismatch}`, {
+      fix: `run again with one namespace at a time (nx run-many -t up --namespace=${run.namespace}); it regenerates docker-compose.yml`,
+    });
+  }
+  return text;
+}
+
+/**
+ * Where the healthcheck connects. Why not simply the published host port: docker-proxy (and
+ * Docker Desktop's forwarder) accepts on it before the app inside listens, so a TCP check there
+ * passes at once. The container's own address on the network gives the true answer, and is
+ * used whenever this machine reaches it (Linux with a local engine); otherwise the published port
+ * is the fallback, with the proxy-aware TCP check (see probeTcp). HTTP needs an answer from the
+ * app either way.
+ */
 function healthTarget(run: ServiceRunContext, containerId: string): HealthTarget {
   const check = run.service.healthcheck;
-  const endpoint = async () => {
-    if (check.type === 'none') return { host: '', port: 0 };
-    // Not published: reach the container on its network address (works where the engine is local).
-    return publishedHostPort(run.service, check.port) ?? { host: await containerAddress(containerId, run.model.network), port: check.port };
+  const endpoint = async (): Promise<HealthEndpoint> => {
+    if (check.type === 'none') return { host: '', port: 0, viaProxy: false };
+    const address = await containerAddress(containerId, run.model.network);
+    const published = publishedHostPort(run.service, check.port);
+    if (address && (!published || (await addressReachable(address, check.port)))) return { host: address, port: check.port, viaProxy: false };
+    if (published) return { ...published, viaProxy: true };
+    throw new DockerError(`${run.service.name}'s container has no address on network ${run.model.network}, and port ${check.port} is not published`, {
+      fix: `publish port ${check.port} of ${run.service.name} in repos_docker_files/config.yaml so the healthcheck can reach it`,
+    });
   };
   return { service: run.service.name, containerId, healthcheck: check, endpoint };
 }
@@ -63,5 +95,5 @@ function describeCheck(run: ServiceRunContext): string {
   const check = run.service.healthcheck;
   if (check.type === 'http') return ` (GET ${check.path} on port ${check.port})`;
   if (check.type === 'tcp') return ` (port ${check.port} accepts)`;
-  return ' (running)';
+  return ` (still running after ${NONE_GRACE_MS / 1000} s)`;
 }

@@ -1,0 +1,122 @@
+/**
+ * Port preflight: before compose starts a service, every host port it publishes must be free, or
+ * `up` fails naming the port and who holds it (instead of compose's "address already in use").
+ *
+ * Decided per port, not per container: when our own (possibly outdated) container of this service
+ * runs, only the host ports `docker port` says it publishes are skipped (compose frees and
+ * re-takes them); a port added to config.yaml since is still checked. A port without a host IP is
+ * published by Docker on IPv4 and IPv6, so both wildcards are tried (a holder on [::1] only
+ * blocks it too); `/udp` mappings are tried with a UDP bind.
+ */
+import * as dgram from 'node:dgram';
+import * as net from 'node:net';
+import type { ServiceModel } from '../config/model';
+import { exec } from '../core/exec';
+import { DockerError } from '../core/errors';
+import { describeHolder, findPortHolder } from '../core/port-owner';
+import { publishedPorts, type PublishedPort } from '../compose/document';
+
+/**
+ * What binding host:port ourselves tells. `no-root` is EACCES (a port below 1024 and we are not
+ * root): that says nothing about the port being taken — the Docker engine binds published ports
+ * with its own privileges — so it is only reported when /proc shows a holder.
+ */
+export type BindOutcome = 'free' | 'in-use' | 'no-root' | 'no-such-address';
+
+/** Pure: the outcome an error code of bind() stands for, or undefined for an unexpected error. */
+export function bindOutcome(code: string | undefined): BindOutcome | undefined {
+  if (code === 'EADDRINUSE') return 'in-use';
+  if (code === 'EACCES') return 'no-root';
+  // No such local address (a host IP of another machine) or no IPv6 on this host: nothing to check there.
+  if (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT') return 'no-such-address';
+  return undefined;
+}
+
+/** Pure: the addresses a mapping needs free — its host IP, else both wildcards (Docker publishes on each). */
+export function addressesToCheck(port: Pick<PublishedPort, 'hostIp'>): string[] {
+  return port.hostIp ? [port.hostIp] : ['0.0.0.0', '::'];
+}
+
+/** Pure: `docker port <container>` output ("8080/tcp -> 0.0.0.0:18080", "… -> [::]:18080") → {"18080/tcp"}. */
+export function parseDockerPort(output: string): Set<string> {
+  const published = new Set<string>();
+  for (const line of output.split('\n')) {
+    const match = /^\d+\/(tcp|udp|sctp)\s*->\s*.*:(\d+)\s*$/.exec(line.trim());
+    if (match) published.add(`${match[2]}/${match[1]}`);
+  }
+  return published;
+}
+
+/** Pure: the mappings to check, leaving out host ports our own container of this service publishes. */
+export function portsToCheck(ports: PublishedPort[], ownPublished: Set<string>): PublishedPort[] {
+  return ports.filter((port) => !ownPublished.has(`${port.host}/${port.protocol}`));
+}
+
+/** Binds host:port (TCP or UDP) exclusively and lets go at once. */
+export function tryBind(port: number, host: string, protocol: 'tcp' | 'udp'): Promise<BindOutcome> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      const outcome = bindOutcome(error.code);
+      if (outcome) resolve(outcome);
+      else reject(error);
+    };
+    if (protocol === 'udp') {
+      const socket = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4' });
+      socket.once('error', (error) => {
+        socket.close();
+        onError(error);
+      });
+      socket.bind({ port, address: host, exclusive: true }, () => socket.close(() => resolve('free')));
+      return;
+    }
+    const server = net.createServer();
+    server.once('error', onError);
+    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve('free')));
+  });
+}
+
+/** The host ports a container publishes, as "port/protocol". */
+export async function ownPublishedPorts(containerId: string): Promise<Set<string>> {
+  return parseDockerPort((await exec('docker', ['port', containerId], { timeoutMs: 10_000 })).stdout);
+}
+
+/** Why `port` cannot be used, or undefined when it can. */
+async function portProblem(port: PublishedPort): Promise<string | undefined> {
+  for (const address of addressesToCheck(port)) {
+    const outcome = await tryBind(port.host, address, port.protocol);
+    if (outcome === 'free' || outcome === 'no-such-address') continue;
+    if (port.protocol === 'udp') return `host port ${port.host}/udp ("${port.text}") is taken by another process (\`ss -ulpn\` shows which)`;
+    const holder = findPortHolder(port.host);
+    // EACCES without a visible holder: we may not bind it, but the engine may (see BindOutcome).
+    if (outcome === 'no-root' && !holder) continue;
+    return `host port ${port.host} ("${port.text}") is taken by ${await describePortUser(port.host, holder)}`;
+  }
+  return undefined;
+}
+
+/**
+ * Fails before starting when a host port the service publishes is taken by someone else, naming
+ * every such port and who holds it. `ownContainer` is this service's running container, if any.
+ */
+export async function checkHostPorts(service: ServiceModel, ownContainer: string | undefined): Promise<void> {
+  const own = ownContainer ? await ownPublishedPorts(ownContainer) : new Set<string>();
+  const problems: string[] = [];
+  for (const port of portsToCheck(publishedPorts(service), own)) {
+    const problem = await portProblem(port);
+    if (problem) problems.push(problem);
+  }
+  if (problems.length > 0) {
+    throw new DockerError(`cannot start ${service.name}: ${problems.join('; ')}`, {
+      fix: `stop what holds the port, or publish ${service.name} on another host port in repos_docker_files/config.yaml`,
+    });
+  }
+}
+
+async function describePortUser(port: number, holder: ReturnType<typeof findPortHolder>): Promise<string> {
+  // Published by a container: docker-proxy holds it (or nothing visible does); name the container.
+  if (!holder || /docker-proxy/.test(holder.command)) {
+    const names = (await exec('docker', ['ps', '--filter', `publish=${port}`, '--format', '{{.Names}}'], { timeoutMs: 10_000 })).stdout.trim();
+    if (names) return `the container ${names.split('\n').join(', ')}`;
+  }
+  return describeHolder(holder);
+}
