@@ -13,7 +13,8 @@
  * catalog size, and below it at 30 services.
  */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { workspacePaths } from '../tools/local-dev/src/core/workspace';
 import { composeProjectName, workspaceId } from '../tools/local-dev/src/docker/naming';
@@ -21,6 +22,20 @@ import { createHarness, freePort } from '../tools/local-dev/e2e/fixtures/kubectl
 import { removeByWorkspaceLabel } from '../tools/local-dev/e2e/fixtures/stack/stack';
 import { createStackWorkspace } from '../tools/local-dev/e2e/fixtures/stack/workspace';
 import { initWorkspace } from '../tools/local-dev/e2e/support/temp-workspace';
+
+/**
+ * Preloaded (NODE_OPTIONS=-r) into every node process of one extra no-op run: at exit each appends
+ * how long it lived and whether a TypeScript transpiler was loaded in it, to see where time goes.
+ */
+const PROBE = `const fs = require('fs');
+process.on('exit', () => {
+  const loaded = Object.keys(require.cache);
+  fs.appendFileSync(process.env.LOCAL_DEV_BENCH_PROBE, JSON.stringify({
+    task: process.argv.some((arg) => arg.endsWith('run-executor.js')),
+    ms: process.uptime() * 1000,
+    swc: loaded.some((file) => file.includes('/@swc/core/') || file.includes('/@swc-node/')),
+  }) + '\\n');
+});`;
 
 interface Figures {
   cold: number;
@@ -79,6 +94,9 @@ async function benchSize(services: number): Promise<void> {
     ours.upAlone = median(alone);
     touch('changed');
     ours.change = await timed(() => nx(['run-many', '-t', 'up', '--namespace=s1']));
+    // Last, since it changes the environment: another no-op with every process probed.
+    await nx(['run-many', '-t', 'up', '--namespace=s1']);
+    const taskCost = await probeTaskProcesses((extraEnv) => stack.workspace.nx(['run-many', '-t', 'up', '--namespace=s1'], { env: { ...env, ...extraEnv }, timeoutMs: 900_000 }));
     await nx(['run-many', '-t', 'down']);
 
     // The same docker-compose.yml, as users run it today (images tagged :latest, another project).
@@ -102,6 +120,7 @@ async function benchSize(services: number): Promise<void> {
     console.log(`| no-op, steady (median of 3) | ${seconds(ours.noopSteady)} | ${seconds(theirs.noopSteady)} |`);
     console.log(`| one service changed | ${seconds(ours.change)} | ${seconds(theirs.change)} |`);
     console.log(`| no-op, up targets alone (--exclude-task-dependencies, median of 3) | ${seconds(ours.upAlone ?? 0)} | |`);
+    console.log(`no-op run's task processes: ${taskCost}`);
     console.log(`no-op ratio ${ratio.toFixed(2)}× (target ${services <= 8 ? '≤ 1.5×' : '< 1×'}: ${target ? 'met' : 'NOT met'}); ours waits for healthchecks, docker-compose -d does not`);
   } finally {
     await stack.workspace.nx(['run', 'redis-tunnel:down'], { env });
@@ -110,6 +129,25 @@ async function benchSize(services: number): Promise<void> {
     await harness.cleanup();
     stack.remove();
   }
+}
+
+/** One more no-op run with PROBE preloaded: how many task processes, how long each lived, swc or not. */
+async function probeTaskProcesses(run: (env: Record<string, string>) => Promise<{ code: number | null; output: string }>): Promise<string> {
+  // Outside the workspace, so Nx sees no new file.
+  const folder = mkdtempSync(path.join(os.tmpdir(), 'local-dev-bench-probe-'));
+  const probe = path.join(folder, 'probe.js');
+  const out = path.join(folder, 'probe.jsonl');
+  writeFileSync(probe, PROBE);
+  writeFileSync(out, '');
+  const result = await run({ NODE_OPTIONS: `-r ${probe}`, LOCAL_DEV_BENCH_PROBE: out });
+  if (result.code !== 0) throw new Error(`probed no-op run failed:\n${result.output.slice(-4000)}`);
+  const text = readFileSync(out, 'utf8');
+  rmSync(folder, { recursive: true, force: true });
+  const rows = text.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { task: boolean; ms: number; swc: boolean });
+  const tasks = rows.filter((row) => row.task);
+  if (tasks.length === 0) return 'none';
+  const withSwc = tasks.filter((row) => row.swc).length;
+  return `${tasks.length}, each alive ${Math.round(median(tasks.map((row) => row.ms)))} ms (median), ${withSwc} of them loaded swc; node processes in all: ${rows.length}, ${rows.filter((row) => row.swc).length} with swc`;
 }
 
 async function main(): Promise<void> {

@@ -67,7 +67,7 @@ describe('inferProjects', () => {
         },
         "{workspaceRoot}/repos_docker_files/config.yaml",
         {
-          "dependentTasksOutputFiles": "**/*",
+          "dependentTasksOutputFiles": "**/.local-dev-hash-after-dependencies",
           "transitive": true,
         },
       ],
@@ -113,9 +113,6 @@ describe('inferProjects', () => {
       "options": {
         "service": "api",
       },
-      "outputs": [
-        "{workspaceRoot}/cloned/api/.git/local-dev/injected.json",
-      ],
     },
     "logs": {
       "cache": false,
@@ -167,7 +164,7 @@ describe('inferProjects', () => {
           "runtime": "sh tools/local-dev/bin/containers-state.sh api api-worker db-proxy",
         },
         {
-          "dependentTasksOutputFiles": "**/*",
+          "dependentTasksOutputFiles": "**/.local-dev-hash-after-dependencies",
           "transitive": true,
         },
       ],
@@ -220,7 +217,7 @@ describe('inferProjects', () => {
         },
         "{workspaceRoot}/repos_docker_files/config.yaml",
         {
-          "dependentTasksOutputFiles": "**/*",
+          "dependentTasksOutputFiles": "**/.local-dev-hash-after-dependencies",
           "transitive": true,
         },
       ],
@@ -312,7 +309,7 @@ describe('inferProjects', () => {
           "runtime": "sh tools/local-dev/bin/containers-state.sh api api-worker db-proxy",
         },
         {
-          "dependentTasksOutputFiles": "**/*",
+          "dependentTasksOutputFiles": "**/.local-dev-hash-after-dependencies",
           "transitive": true,
         },
       ],

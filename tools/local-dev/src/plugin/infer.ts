@@ -30,8 +30,10 @@ export const TUNNEL_STATE_INPUT = 'node tools/local-dev/bin/tunnel-state.js';
 /**
  * Hash a task only when the tasks it depends on have finished, so its runtime inputs see the clone
  * as clone/inject-config left it (after a --refresh pull), not as it was when the run started.
+ * Nx defers hashing any task with a `dependentTasksOutputFiles` input; the pattern names a file no
+ * task writes, so the input itself adds nothing that could change between identical runs.
  */
-const AFTER_DEPENDENCIES = { dependentTasksOutputFiles: '**/*', transitive: true };
+const AFTER_DEPENDENCIES = { dependentTasksOutputFiles: '**/.local-dev-hash-after-dependencies', transitive: true };
 /** The code that writes docker-compose.yml: a new version of it must regenerate and restart. */
 const COMPOSE_SOURCES = ['{workspaceRoot}/tools/local-dev/src/compose/**/*', '{workspaceRoot}/tools/local-dev/src/docker/naming.ts'];
 /** Prints a fingerprint of a clone's code (HEAD, changes, untracked files) and of secret files. */
@@ -85,8 +87,6 @@ function serviceTargets(service: ServiceModel, repo: RepoModel, model: Workspace
           options,
           dependsOn: [forward('clone')],
           inputs: injectInputs(repo, model),
-          // Its manifest, so build-image and up (AFTER_DEPENDENCIES) are hashed after it ran.
-          outputs: [`{workspaceRoot}/cloned/${repo.dir}/.git/local-dev/injected.json`],
           cache: false,
         },
     'build-image': {

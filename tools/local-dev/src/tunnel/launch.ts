@@ -1,9 +1,10 @@
 /**
  * Starting and ending supervisor processes: the process-level half of the control functions.
  *
- * The supervisor is a detached node process running supervisor-main.ts through @swc-node/register,
- * with every path resolved from this file (never from the cwd), so it starts the same way from an
- * Nx executor in any workspace, from a test, or from the bench.
+ * The supervisor is a detached node process running the precompiled JavaScript of supervisor-main.ts
+ * (tools/local-dev/runtime/compiled.js: no transpiler in a process that runs for hours), with every
+ * path resolved from this file (never from the cwd), so it starts the same way from an Nx executor in
+ * any workspace, from a test, or from the bench.
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -15,7 +16,13 @@ import { killGroup } from './kubectl-process';
 import type { SupervisorLaunch } from './supervisor-main';
 import { isSupervisorAlive, liveCommandLine, logFile, SUPERVISOR_ENTRY_NAME, type TunnelState } from './state';
 
-const ENTRY = path.join(__dirname, `${SUPERVISOR_ENTRY_NAME}.ts`);
+/** The compiled tree for the sources as they are now (compiled on first use; see runtime/compiled.js). */
+function compiledEntry(): string {
+  // Resolved from the source folder: this file also runs compiled, from another folder.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const loader = require(path.join(__dirname, '../../runtime/compiled.js')) as { compiledPath(relative: string): string };
+  return loader.compiledPath(`src/tunnel/${SUPERVISOR_ENTRY_NAME}`);
+}
 /** The log is rotated once it passes this size, when a new supervisor starts. */
 const MAX_LOG_BYTES = 5 * 1024 * 1024;
 const STOP_TIMEOUT_MS = 5000;
@@ -27,15 +34,15 @@ export function launchSupervisor(paths: WorkspacePaths, launch: SupervisorLaunch
   rotateLog(log);
   const logFd = openSync(log, 'a');
   try {
-    const tsconfig = findUp(__dirname, 'tsconfig.base.json');
-    const child = spawn(process.execPath, ['-r', require.resolve('@swc-node/register'), ENTRY, JSON.stringify(launch)], {
+    const entry = compiledEntry();
+    const child = spawn(process.execPath, [entry, JSON.stringify(launch)], {
       cwd: paths.root,
       // Its own session and process group: Ctrl-C in the terminal that ran nx does not reach it.
       detached: true,
       stdio: ['ignore', logFd, logFd],
-      env: { ...env, ...(tsconfig ? { SWC_NODE_PROJECT: tsconfig } : {}) },
+      env,
     });
-    if (child.pid === undefined) throw new TunnelError(`could not start the tunnel supervisor (${process.execPath} ${ENTRY})`);
+    if (child.pid === undefined) throw new TunnelError(`could not start the tunnel supervisor (${process.execPath} ${entry})`);
     child.unref();
     return child.pid;
   } finally {
@@ -210,12 +217,4 @@ function readLock(lock: string): string | undefined {
 
 function rotateLog(log: string): void {
   if (existsSync(log) && statSync(log).size > MAX_LOG_BYTES) renameSync(log, `${log}.1`);
-}
-
-function findUp(start: string, name: string): string | undefined {
-  for (let folder = start; ; folder = path.dirname(folder)) {
-    const candidate = path.join(folder, name);
-    if (existsSync(candidate)) return candidate;
-    if (path.dirname(folder) === folder) return undefined;
-  }
 }

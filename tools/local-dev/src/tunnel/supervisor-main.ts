@@ -2,7 +2,9 @@
  * Entry point of the background supervisor process (started by tunnel-up through `control.ts`,
  * detached from the Nx run so it outlives it):
  *
- *   node -r @swc-node/register supervisor-main.ts '<json SupervisorLaunch>'
+ *   node <compiled tree>/src/tunnel/supervisor-main.js '<json SupervisorLaunch>'
+ *
+ * (the precompiled JavaScript of this file, see tools/local-dev/runtime/compiled.js and launch.ts).
  *
  * SIGTERM / SIGINT: stop kubectl (its whole process group) and exit 0. SIGHUP: reconnect now.
  * A crash (an uncaught exception or unhandled rejection anywhere, a timer callback included):
