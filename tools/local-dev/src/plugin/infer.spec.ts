@@ -91,7 +91,7 @@ describe('inferProjects', () => {
       },
     },
     "inject-config": {
-      "cache": false,
+      "cache": true,
       "dependsOn": [
         {
           "params": "forward",
@@ -109,10 +109,19 @@ describe('inferProjects', () => {
         {
           "runtime": "sh tools/local-dev/bin/input-state.sh cloned/api configs/*/api_secrets.py",
         },
+        "{workspaceRoot}/repos_docker_files/config.yaml",
+        {
+          "runtime": "node tools/local-dev/bin/injection-state.js cloned/api configs/*/debug-configs/api",
+        },
+        {
+          "dependentTasksOutputFiles": "**/.local-dev-hash-after-dependencies",
+          "transitive": true,
+        },
       ],
       "options": {
         "service": "api",
       },
+      "outputs": [],
     },
     "logs": {
       "cache": false,

@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+/**
+ * Nx runtime input of inject-config: what is injected in a clone right now, so Nx can skip the
+ * task when every injected file is still there, unchanged, and hidden from git, and run it when
+ * anything differs (a file deleted or edited, the exclude block touched, a refresh that took the
+ * files out, nothing injected yet).
+ *
+ * Prints the namespace and every injected file with the sha256 of its bytes ON DISK, next to the
+ * sha256 the manifest recorded; the exclude block as it stands; and the hashes of the namespace's
+ * real (gitignored) debug configs, which file inputs cannot see. Hashes only, never contents.
+ *
+ * Plain JavaScript with no imports from src/ (a bare `node` start, no TypeScript load). It reads the
+ * manifest that src/inject/manifest.ts writes and the block markers of src/inject/exclude.ts; keep
+ * them in step (tools/local-dev/bin/injection-state.spec.ts runs real injections).
+ *
+ * usage: node tools/local-dev/bin/injection-state.js <clone dir> [<debug-configs dir> …]
+ */
+'use strict';
+const { createHash } = require('node:crypto');
+const { readdirSync, readFileSync, statSync } = require('node:fs');
+const path = require('node:path');
+
+const BLOCK_START = '# >>> local-dev: injected files (managed by local-dev; edits inside this block are lost)';
+const BLOCK_END = '# <<< local-dev';
+
+function sha256(file) {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+function readOptional(file) {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
+    throw error;
+  }
+}
+
+/** Every file under `folder` (following links, as inject-config does), sorted, workspace-relative. */
+function filesUnder(folder) {
+  let entries;
+  try {
+    entries = readdirSync(folder);
+  } catch (error) {
+    if (error.code === 'ENOENT') return [];
+    throw error;
+  }
+  return entries
+    .sort()
+    .flatMap((entry) => {
+      const full = path.join(folder, entry);
+      return statSync(full).isDirectory() ? filesUnder(full) : [full];
+    });
+}
+
+function injectionState(clone, debugFolders) {
+  const lines = [];
+  const manifestText = readOptional(path.join(clone, '.git', 'local-dev', 'injected.json'));
+  if (manifestText === undefined) return [`nothing injected in ${clone} (${Date.now()}-${process.pid})`];
+  const manifest = JSON.parse(manifestText);
+  lines.push(`namespace ${manifest.namespace}`);
+  for (const entry of manifest.files) {
+    const onDisk = readOptional(path.join(clone, entry.dest)) === undefined ? 'missing' : sha256(path.join(clone, entry.dest));
+    lines.push(`${entry.dest} recorded ${entry.sha256} on-disk ${onDisk}`);
+  }
+  const exclude = readOptional(path.join(clone, '.git', 'info', 'exclude')) ?? '';
+  const start = exclude.indexOf(BLOCK_START);
+  const end = exclude.indexOf(BLOCK_END, start);
+  lines.push(start === -1 || end === -1 ? 'exclude block missing' : exclude.slice(start, end + BLOCK_END.length));
+  for (const folder of debugFolders) {
+    for (const file of filesUnder(folder)) lines.push(`debug ${file} ${sha256(file)}`);
+  }
+  return lines;
+}
+
+module.exports = { injectionState };
+
+if (require.main === module) {
+  const [clone, ...debugFolders] = process.argv.slice(2);
+  process.stdout.write(`${injectionState(clone, debugFolders).join('\n')}\n`);
+}

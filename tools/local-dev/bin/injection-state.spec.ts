@@ -1,0 +1,74 @@
+/**
+ * injection-state.js decides when Nx may skip inject-config. Against real clones injected by the
+ * real code: the line must stay the same while the injection is intact and change whenever it is
+ * not.
+ */
+import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { ensureClone } from '../src/git/ensure-clone';
+import { injectConfigs } from '../src/inject/inject-configs';
+import { makeCatalog, NAMESPACE_FILES } from '../e2e/fixtures/git/catalog';
+import { GitSandbox } from '../e2e/fixtures/git/repos';
+import { plainWorkspace, type PlainWorkspace } from '../e2e/fixtures/git/workspace';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { injectionState } = require('./injection-state.js') as { injectionState: (clone: string, debugFolders: string[]) => string[] };
+
+describe('injection-state.js (runtime input of inject-config)', () => {
+  let sandbox: GitSandbox;
+  let ws: PlainWorkspace;
+  const clone = () => path.join(ws.root, 'cloned', 'health-api');
+  const debugFolders = () => ['s1', 's2'].map((namespace) => path.join(ws.root, 'configs', namespace, 'debug-configs', 'health-api'));
+  const state = () => injectionState(clone(), debugFolders()).join('\n');
+
+  const inject = async (namespace: string) => {
+    const run = ws.context('health-api', { namespace });
+    await injectConfigs({ paths: run.paths, model: run.model, repo: run.repo, namespace: run.namespace, log: ws.log });
+  };
+
+  beforeEach(async () => {
+    sandbox = new GitSandbox();
+    const catalog = makeCatalog(sandbox);
+    ws = plainWorkspace(catalog.config(), NAMESPACE_FILES);
+    const run = ws.context('health-api');
+    await ensureClone({ paths: run.paths, repo: run.repo, refresh: false, log: ws.log });
+  });
+  afterEach(() => {
+    ws.remove();
+    sandbox.cleanup();
+  });
+
+  it('says nothing is injected yet, with a stamp unique to the process (so Nx never skips it)', () => {
+    expect(state()).toMatch(new RegExp(`^nothing injected in .+ \\(\\d+-${process.pid}\\)$`));
+  });
+
+  it('stays the same while the injection is intact, without printing any secret', async () => {
+    await inject('s1');
+    const first = state();
+    expect(first).toContain('namespace s1');
+    expect(first).not.toContain('s1-secret');
+    await inject('s1');
+    expect(state()).toBe(first);
+  });
+
+  it('changes when an injected file is edited or deleted, or the namespace changes', async () => {
+    await inject('s1');
+    const intact = state();
+    appendFileSync(path.join(clone(), 'app/app/secrets.py'), '# my edit\n');
+    expect(state()).not.toBe(intact);
+    await inject('s1');
+    expect(state()).toBe(intact);
+    rmSync(path.join(clone(), 'serviceAccountKey.json'));
+    expect(state()).toContain('serviceAccountKey.json recorded');
+    expect(state()).toContain('on-disk missing');
+    await inject('s2');
+    expect(state()).toContain('namespace s2');
+  });
+
+  it('changes when a real (gitignored) debug config changes, which file inputs cannot see', async () => {
+    await inject('s1');
+    const before = state();
+    writeFileSync(path.join(ws.root, 'configs/s1/debug-configs/health-api/.vscode/launch.json'), '{ "mine": true }\n');
+    expect(state()).not.toBe(before);
+  });
+});
