@@ -13,7 +13,11 @@
  * manifest that src/inject/manifest.ts writes and the block markers of src/inject/exclude.ts; keep
  * them in step (tools/local-dev/bin/injection-state.spec.ts runs real injections).
  *
- * usage: node tools/local-dev/bin/injection-state.js <clone dir> [<debug-configs dir> …]
+ * One command for every clone of the workspace (the same string in every inject-config target), so
+ * Nx runs it once per run instead of starting node once per repo; a change in any clone's injection
+ * then re-runs the inject-config batch, which is one process.
+ *
+ * usage: node tools/local-dev/bin/injection-state.js <clone folder name> …   (run in the workspace root)
  */
 'use strict';
 const { createHash } = require('node:crypto');
@@ -75,7 +79,25 @@ function injectionState(clone, debugFolders) {
 
 module.exports = { injectionState };
 
+/** The namespaces' debug-config folders of one clone: configs/<ns>/debug-configs/<dir>. */
+function debugFoldersOf(root, dir) {
+  const configs = path.join(root, 'configs');
+  let namespaces;
+  try {
+    namespaces = readdirSync(configs).sort();
+  } catch (error) {
+    if (error.code === 'ENOENT') return [];
+    throw error;
+  }
+  return namespaces.map((namespace) => path.join(configs, namespace, 'debug-configs', dir));
+}
+
+function workspaceInjectionState(root, dirs) {
+  return dirs.flatMap((dir) => [`[cloned/${dir}]`, ...injectionState(path.join(root, 'cloned', dir), debugFoldersOf(root, dir))]);
+}
+
+module.exports.workspaceInjectionState = workspaceInjectionState;
+
 if (require.main === module) {
-  const [clone, ...debugFolders] = process.argv.slice(2);
-  process.stdout.write(`${injectionState(clone, debugFolders).join('\n')}\n`);
+  process.stdout.write(`${workspaceInjectionState(process.cwd(), process.argv.slice(2)).join('\n')}\n`);
 }

@@ -12,7 +12,10 @@ import { GitSandbox } from '../e2e/fixtures/git/repos';
 import { plainWorkspace, type PlainWorkspace } from '../e2e/fixtures/git/workspace';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { injectionState } = require('./injection-state.js') as { injectionState: (clone: string, debugFolders: string[]) => string[] };
+const { injectionState, workspaceInjectionState } = require('./injection-state.js') as {
+  injectionState: (clone: string, debugFolders: string[]) => string[];
+  workspaceInjectionState: (root: string, dirs: string[]) => string[];
+};
 
 describe('injection-state.js (runtime input of inject-config)', () => {
   let sandbox: GitSandbox;
@@ -70,5 +73,15 @@ describe('injection-state.js (runtime input of inject-config)', () => {
     const before = state();
     writeFileSync(path.join(ws.root, 'configs/s1/debug-configs/health-api/.vscode/launch.json'), '{ "mine": true }\n');
     expect(state()).not.toBe(before);
+  });
+
+  it('reports every clone of the workspace in one run, finding each namespace’s debug configs', async () => {
+    await inject('s1');
+    ws.write({ 'configs/s2/debug-configs/health-api/launch.json': '{}\n' });
+    const lines = workspaceInjectionState(ws.root, ['health-api', 'oms']);
+    expect(lines[0]).toBe('[cloned/health-api]');
+    expect(lines).toContain('namespace s1');
+    expect(lines.some((line) => line.startsWith(`debug ${path.join(ws.root, 'configs/s2/debug-configs/health-api/launch.json')} `))).toBe(true);
+    expect(lines.some((line) => line.startsWith('nothing injected in ') && line.includes('cloned/oms'))).toBe(true);
   });
 });

@@ -111,7 +111,7 @@ describe('inferProjects', () => {
         },
         "{workspaceRoot}/repos_docker_files/config.yaml",
         {
-          "runtime": "node tools/local-dev/bin/injection-state.js cloned/api configs/*/debug-configs/api",
+          "runtime": "node tools/local-dev/bin/injection-state.js api db-proxy",
         },
         {
           "dependentTasksOutputFiles": "**/.local-dev-hash-after-dependencies",

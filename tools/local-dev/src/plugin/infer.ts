@@ -36,7 +36,7 @@ export const TUNNEL_STATE_INPUT = 'node tools/local-dev/bin/tunnel-state.js';
 const AFTER_DEPENDENCIES = { dependentTasksOutputFiles: '**/.local-dev-hash-after-dependencies', transitive: true };
 /** The code that writes docker-compose.yml: a new version of it must regenerate and restart. */
 const COMPOSE_SOURCES = ['{workspaceRoot}/tools/local-dev/src/compose/**/*', '{workspaceRoot}/tools/local-dev/src/docker/naming.ts'];
-/** Prints what is injected in a clone now, and the namespace's real debug configs (hashes only). */
+/** Prints what is injected in every clone now, and the namespaces' real debug configs (hashes only). */
 export const INJECTION_STATE_SCRIPT = 'tools/local-dev/bin/injection-state.js';
 /** Prints a fingerprint of a clone's code (HEAD, changes, untracked files) and of secret files. */
 export const STATE_SCRIPT = 'tools/local-dev/bin/input-state.sh';
@@ -90,12 +90,12 @@ function serviceTargets(service: ServiceModel, repo: RepoModel, model: Workspace
           dependsOn: [forward('clone')],
           // Cached so a no-op run starts no process for it: the hash covers the sources (secrets,
           // Dockerfiles, debug configs, config.yaml for the ports filled in) and what is injected
-          // in the clone now (bin/injection-state.js), taken after clone ran. A deleted or edited
+          // in the clones now (bin/injection-state.js, one command for all), taken after clone ran. A deleted or edited
           // injected file, a refresh that took them out, or any source change runs it again.
           inputs: [
             ...(injectInputs(repo, model) ?? []),
             `{workspaceRoot}/${CONFIG_PATH}`,
-            { runtime: `node ${INJECTION_STATE_SCRIPT} cloned/${repo.dir} configs/*/debug-configs/${repo.dir}` },
+            { runtime: ['node', INJECTION_STATE_SCRIPT, ...model.repos.map((each) => each.dir)].join(' ') },
             AFTER_DEPENDENCIES,
           ],
           cache: true,
