@@ -6,7 +6,7 @@
 #   Docker engine + compose v1 (docker.io, docker-compose): builds and runs the services
 #   busybox-static: test images are built FROM scratch with it (no registry is reachable)
 #   redis-server: the Redis the tunnel tests forward to
-#   git: clones
+#   git: clones; iproute2: the docker bridge address
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +29,8 @@ command -v docker-compose >/dev/null 2>&1 || need_packages+=(docker-compose)
 [ -x /bin/busybox ] || need_packages+=(busybox-static)
 command -v redis-server >/dev/null 2>&1 || need_packages+=(redis-server)
 command -v git >/dev/null 2>&1 || need_packages+=(git)
+# `ip`: the tunnel finds the docker0 address with it; the second-engine test makes a bridge with it.
+command -v ip >/dev/null 2>&1 || need_packages+=(iproute2)
 
 if [ ${#need_packages[@]} -gt 0 ]; then
   log "installing ${need_packages[*]}"
