@@ -7,16 +7,17 @@
  * read and a hash. All mapping logic lives in src/plugin/infer.ts.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { CreateNodes, CreateNodesResult } from '@nx/devkit';
 import { CONFIG_PATH } from './src/config/paths';
+import { writeFileAtomically } from './src/core/atomic-write';
 import { ensureProjectFolders } from './src/plugin/project-folders';
 
 type Projects = NonNullable<CreateNodesResult['projects']>;
 
 /** Source files whose change must invalidate the disk cache (the inference itself). */
-const INFERENCE_SOURCES = ['src/plugin/infer.ts', 'src/config/model.ts', 'src/config/rules.ts', 'src/config/schema.ts', 'src/config/load.ts'];
+const INFERENCE_SOURCES = ['src/plugin/infer.ts', 'src/config/model.ts', 'src/config/rules.ts', 'src/config/schema.ts', 'src/config/patterns.ts', 'src/config/load.ts'];
 const memoryCache = new Map<string, Projects>();
 
 function cacheFile(workspaceRoot: string): string {
@@ -36,9 +37,7 @@ function readDiskCache(file: string, hash: string): Projects | undefined {
 
 function writeDiskCache(file: string, hash: string, projects: Projects): void {
   mkdirSync(path.dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, JSON.stringify({ hash, projects }));
-  renameSync(temporary, file);
+  writeFileAtomically(file, JSON.stringify({ hash, projects }));
 }
 
 function computeProjects(workspaceRoot: string): Projects {

@@ -5,7 +5,8 @@
  */
 import type { ExecutorContext } from '@nx/devkit';
 import { composeDocument } from '../../src/compose/document';
-import { renderCompose, writeAtomically } from '../../src/compose/write';
+import { renderCompose } from '../../src/compose/write';
+import { writeFileAtomically } from '../../src/core/atomic-write';
 import { runAtEdge, type ExecutorResult } from '../../src/core/edge';
 import { createRunContext } from '../../src/core/run-context';
 import { workspaceId } from '../../src/docker/naming';
@@ -24,7 +25,7 @@ export default async function composeFileExecutor(options: ComposeFileExecutorSc
   return runAtEdge(`${context.projectName}:${context.targetName}`, async () => {
     const run = createRunContext(context.root, normalizeOptions(options));
     const document = composeDocument(run.model, { namespace: run.namespace, workspaceId: workspaceId(run.paths.root) });
-    writeAtomically(run.paths.composeFile, renderCompose(document, run.namespace));
+    writeFileAtomically(run.paths.composeFile, renderCompose(document, run.namespace));
     process.stdout.write(`docker-compose.yml: ${run.model.services.length} services, namespace ${run.namespace}, network ${run.model.network}\n`);
   });
 }

@@ -1,8 +1,7 @@
 /**
- * Writing docker-compose.yml: rendered once per run by the docker-compose:generate task, written
- * to a temp file beside it and renamed over it, so a reader never sees half a file.
+ * Rendering docker-compose.yml, which the docker-compose:generate task writes once per run with
+ * writeFileAtomically (a reader never sees half a file).
  */
-import { renameSync, writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { composeHeader, type ComposeDocument } from './document';
 
@@ -15,8 +14,3 @@ export function renderCompose(document: ComposeDocument, namespace: string): str
   return `${composeHeader(namespace)}${stringify(document, { lineWidth: 0, defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' })}`;
 }
 
-export function writeAtomically(file: string, text: string): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, file);
-}

@@ -6,7 +6,7 @@
  * derived facts (clone folder, debug host ports, Redis settings) are computed here, purely.
  */
 import type { RawConfig, RawService, RawWorker } from './schema';
-import { PORT_MAPPING_PATTERN } from './schema';
+import { PORT_MAPPING_PATTERN } from './patterns';
 
 export const DEFAULT_NETWORK = 'oh-network';
 export const DEFAULT_NAMESPACE = 's1';

@@ -7,15 +7,14 @@
  */
 import { z } from 'zod';
 
-/** Plain folder-like names: services become Docker hostnames and Nx project names. */
-export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
+import { NAME_PATTERN, PORT_MAPPING_PATTERN } from './patterns';
+
+export { NAME_PATTERN, PORT_MAPPING_PATTERN };
 
 const name = z.string().regex(NAME_PATTERN, 'must be lower-case letters, digits and dashes, starting with a letter or digit');
 
 const port = z.number().int().min(1).max(65535);
 
-/** "8000:8000", "8000", "127.0.0.1:8000:8000", "8000:8000/udp" — the compose short syntax we accept. */
-export const PORT_MAPPING_PATTERN = /^(?:(?:\d{1,3}(?:\.\d{1,3}){3}):)?(?:(\d{1,5}):)?(\d{1,5})(?:\/(tcp|udp))?$/;
 
 const PORT_MAPPING_HINT = 'must look like "8000:8000" (host:container), "8000" or "127.0.0.1:8000:8000"';
 const portMapping = z.union([port, z.string().regex(PORT_MAPPING_PATTERN)], { error: PORT_MAPPING_HINT });

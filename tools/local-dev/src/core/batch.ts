@@ -15,8 +15,8 @@ export interface BatchTaskResult {
 
 type SingleExecutor<Options> = (options: Options, context: ExecutorContext) => Promise<ExecutorResult>;
 
-/** How many tasks of a batch run at once: repos clone in parallel, but not all 60 at a time. */
-export const BATCH_CONCURRENCY = 4;
+/** How many tasks of a batch run at once: repos clone and fetch in parallel (network-bound), but not all 60 at a time. */
+export const BATCH_CONCURRENCY = 8;
 
 /**
  * Turns a single-task executor into a batch implementation, for executors whose tasks are

@@ -3,7 +3,7 @@
  * validated config model, the namespace of the run and (for per-service tasks) the service.
  * Passed down explicitly; nothing below reads globals or process.cwd().
  */
-import { loadConfig } from '../config/load';
+import { loadConfigCached } from '../config/cached-load';
 import { findService, repoOf, type RepoModel, type ServiceModel, type WorkspaceModel } from '../config/model';
 import { didYouMean } from './did-you-mean';
 import { UsageError } from './errors';
@@ -32,7 +32,7 @@ export interface ServiceRunContext extends RunContext {
 
 export function createRunContext(workspaceRoot: string, options: RunOptions): RunContext {
   const paths = workspacePaths(workspaceRoot);
-  const model = loadConfig(workspaceRoot);
+  const model = loadConfigCached(workspaceRoot);
   const namespace = resolveNamespace(paths, options.namespace, model.defaultNamespace);
   return { paths, model, namespace, refresh: options.refresh ?? false };
 }

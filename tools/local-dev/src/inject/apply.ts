@@ -15,7 +15,8 @@
  *     to .git/local-dev/saved/<time>/ first.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { writeFileAtomically } from '../core/atomic-write';
 import * as path from 'node:path';
 import { GitError, UsageError } from '../core/errors';
 import { git } from '../git/git';
@@ -91,12 +92,9 @@ class SavedCopies {
 }
 
 function writeAtomically(file: string, bytes: Buffer, repo: string): void {
-  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.local-dev-${process.pid}.tmp`);
   try {
-    writeFileSync(temporary, bytes);
-    renameSync(temporary, file);
+    writeFileAtomically(file, bytes);
   } catch (error) {
-    rmSync(temporary, { force: true });
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOSPC' || code === 'EDQUOT') {
       throw new GitError(repo, `the disk is full while writing ${file}`, {

@@ -3,7 +3,8 @@
  * (.git/local-dev/injected.json) so it travels with the clone, is never committed, and lets
  * refresh, a namespace switch and `clean` undo exactly what was done — no more, no less.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { writeFileAtomically } from '../core/atomic-write';
 import * as path from 'node:path';
 import { GitError } from '../core/errors';
 import type { InjectedKind } from './plan';
@@ -58,9 +59,7 @@ export function readManifest(gitDir: string, repo: string): Manifest | undefined
 export function writeManifest(gitDir: string, manifest: Manifest): void {
   const file = manifestPath(gitDir);
   mkdirSync(path.dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(manifest, null, 2)}\n`);
-  renameSync(temporary, file);
+  writeFileAtomically(file, `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
 export function removeManifest(gitDir: string): void {

@@ -8,8 +8,9 @@
  * is older than two check cycles (laptop slept, supervisor stopped or blocked) is reported as
  * "unverified", never as healthy.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomically } from '../core/atomic-write';
 import type { WorkspacePaths } from '../core/workspace';
 import { DEFAULT_TIMINGS, freshnessBoundMs, type TunnelTarget } from './plan';
 
@@ -68,9 +69,7 @@ export function logFile(paths: WorkspacePaths): string {
 export function writeTunnelState(paths: WorkspacePaths, state: TunnelState): void {
   const file = stateFile(paths);
   mkdirSync(path.dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(state, null, 2)}\n`);
-  renameSync(temporary, file);
+  writeFileAtomically(file, `${JSON.stringify(state, null, 2)}\n`);
 }
 
 export function removeTunnelState(paths: WorkspacePaths): void {

@@ -1,0 +1,58 @@
+/**
+ * loadConfig with a disk cache, for executors: every task process needs the model, and parsing it
+ * means loading yaml and zod (~65 ms) for a config that rarely changes. The validated model is
+ * kept in Nx's workspace data folder keyed by the config text and the code that turns it into a
+ * model; only a successful load is cached, so a broken config is always reported afresh.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { writeFileAtomically } from '../core/atomic-write';
+import type { WorkspaceModel } from './model';
+import { CONFIG_PATH } from './paths';
+
+/** The code that decides the model: a change to any of it must not be answered from the cache. */
+const MODEL_SOURCES = ['model.ts', 'rules.ts', 'schema.ts', 'patterns.ts', 'load.ts'];
+
+let modelCodeVersion: string | undefined;
+
+function cacheFile(workspaceRoot: string): string {
+  const dataDirectory = process.env.NX_WORKSPACE_DATA_DIRECTORY ?? path.join(workspaceRoot, '.nx', 'workspace-data');
+  return path.join(dataDirectory, 'local-dev-model.json');
+}
+
+function readCache(file: string, key: string): WorkspaceModel | undefined {
+  try {
+    const cached = JSON.parse(readFileSync(file, 'utf8')) as { key: string; model: WorkspaceModel };
+    return cached.key === key ? cached.model : undefined;
+  } catch {
+    // No cache yet, or torn: parsing the config again is always correct, so a miss is not an error.
+    return undefined;
+  }
+}
+
+export function loadConfigCached(workspaceRoot: string): WorkspaceModel {
+  let text: string;
+  try {
+    text = readFileSync(path.join(workspaceRoot, CONFIG_PATH), 'utf8');
+  } catch {
+    // Missing or unreadable: loadConfig reports it properly (file, fix).
+    return loadUncached(workspaceRoot);
+  }
+  modelCodeVersion ??= MODEL_SOURCES.map((file) => readFileSync(path.join(__dirname, file), 'utf8')).join('\0');
+  const key = createHash('sha256').update(`${modelCodeVersion}\0${text}`).digest('hex');
+  const file = cacheFile(workspaceRoot);
+  const cached = readCache(file, key);
+  if (cached) return cached;
+  const model = loadUncached(workspaceRoot);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileAtomically(file, JSON.stringify({ key, model }));
+  return model;
+}
+
+function loadUncached(workspaceRoot: string): WorkspaceModel {
+  // Lazy on purpose: yaml and zod load only when the config (or its code) changed.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { loadConfig } = require('./load') as typeof import('./load');
+  return loadConfig(workspaceRoot);
+}
