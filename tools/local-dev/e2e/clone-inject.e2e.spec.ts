@@ -34,10 +34,21 @@ afterEach(() => {
   ws.remove();
 });
 
-async function clone(service: string, options: { refresh?: boolean; env?: Record<string, string>; fetchTimeoutMs?: number } = {}): Promise<string[]> {
+async function clone(
+  service: string,
+  options: { refresh?: boolean; env?: Record<string, string>; fetchTimeoutMs?: number; freshFetchMs?: number } = {},
+): Promise<string[]> {
   ws.lines.length = 0;
   const run = ws.context(service, { refresh: options.refresh });
-  const status = await ensureClone({ paths: run.paths, repo: run.repo, refresh: run.refresh, log: ws.log, env: options.env, fetchTimeoutMs: options.fetchTimeoutMs });
+  const status = await ensureClone({
+    paths: run.paths,
+    repo: run.repo,
+    refresh: run.refresh,
+    log: ws.log,
+    env: options.env,
+    fetchTimeoutMs: options.fetchTimeoutMs,
+    freshFetchMs: options.freshFetchMs,
+  });
   return [...ws.lines, ...describeCloneStatus(status)];
 }
 
@@ -225,6 +236,16 @@ describe('an existing clone without --refresh', () => {
     ]);
     expect(sh(healthDir(), 'rev-parse', 'HEAD~1')).toBe(before);
     expect(read('app/main.py')).toBe('print("my second edit")\n');
+  });
+
+  it('reuses a fetch made seconds ago and says how old the comparison is; --refresh still fetches', async () => {
+    await clone('health-api');
+    await clone('health-api'); // an informative fetch, now seconds old
+    catalog.health.push('master', { 'app/main.py': 'print("new upstream")\n' });
+    expect((await clone('health-api')).at(-1)).toMatch(/^up to date with origin\/master \(as fetched \d+ s ago\)$/);
+    expect((await clone('health-api', { freshFetchMs: 0 })).at(-1)).toBe('behind origin/master by 1 commit — --refresh updates it (your local work is saved first)');
+    await clone('health-api', { refresh: true });
+    expect(read('app/main.py')).toBe('print("new upstream")\n');
   });
 
   it('works offline: an unreachable remote is a warning, the clone is kept', async () => {

@@ -43,6 +43,8 @@ export interface CloneStatus {
   remoteBranchMissing?: boolean;
   /** Why the remote could not be asked (offline work goes on; this is a warning). */
   fetchWarning?: string;
+  /** Set when a fetch this recent was reused instead of asking the remote again. */
+  fetchedAgoMs?: number;
 }
 
 function plural(count: number, one: string, many = `${one}s`): string {
@@ -79,7 +81,10 @@ export function describeCloneStatus(status: CloneStatus): string[] {
   }
   if (status.changedFiles > 0) lines.push(`kept local changes: ${plural(status.changedFiles, 'file')}`);
   if (status.fetchWarning) lines.push(`⚠ could not ask the remote (${status.fetchWarning}); working offline${status.remote ? ', comparing with the last fetch' : ''}`);
-  if (status.remote) lines.push(describeRemote(status.remote));
+  if (status.remote) {
+    const age = status.fetchedAgoMs === undefined ? '' : ` (as fetched ${Math.round(status.fetchedAgoMs / 1000)} s ago)`;
+    lines.push(`${describeRemote(status.remote)}${age}`);
+  }
   else if (status.remoteBranchMissing) lines.push(`origin has no branch ${status.branch}: it exists only in this clone`);
   else if (status.fetchWarning) lines.push(`not compared with origin/${status.branch}: this clone has never fetched it`);
   return lines;

@@ -10,7 +10,7 @@
  *
  * All of it holds the clone's lock (./clone-lock.ts): another run waits rather than interleaving.
  */
-import { rmdirSync } from 'node:fs';
+import { rmdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { RepoModel } from '../config/model';
 import { ChildProcessError, GitError } from '../core/errors';
@@ -28,6 +28,11 @@ import { sameRepository } from './remote-url';
 
 /** How long a fetch that only informs (no --refresh) may take before we carry on offline. */
 export const INFORMATIVE_FETCH_TIMEOUT_MS = 30_000;
+/**
+ * An informative fetch younger than this is reused: two `up`s a few seconds apart do not ask the
+ * remote twice (the report says how old the comparison is). --refresh always fetches.
+ */
+export const FRESH_FETCH_MS = 60_000;
 
 export interface CloneRequest {
   paths: WorkspacePaths;
@@ -39,6 +44,8 @@ export interface CloneRequest {
   progressIntervalMs?: number;
   /** Limit for the informative fetch of an existing clone; default INFORMATIVE_FETCH_TIMEOUT_MS. */
   fetchTimeoutMs?: number;
+  /** Reuse an informative fetch younger than this; default FRESH_FETCH_MS (0: always fetch). */
+  freshFetchMs?: number;
   /** Extra environment for the git commands that talk to the remote (e.g. GIT_SSH_COMMAND). */
   env?: GitOptions['env'];
   /** How long to wait for another run holding this clone's lock; default DEFAULT_LOCK_TIMEOUT_MS. */
@@ -51,6 +58,7 @@ interface Clone {
   repo: RepoModel;
   log: Log;
   fetchTimeoutMs: number;
+  freshFetchMs: number;
   progressIntervalMs: number | undefined;
   env: GitOptions['env'];
   lock: CloneLock;
@@ -90,6 +98,7 @@ async function ensureCloneUnderLock(request: CloneRequest, root: string, display
     repo,
     log,
     fetchTimeoutMs: request.fetchTimeoutMs ?? INFORMATIVE_FETCH_TIMEOUT_MS,
+    freshFetchMs: request.freshFetchMs ?? FRESH_FETCH_MS,
     progressIntervalMs: request.progressIntervalMs,
     env: request.env,
     lock,
@@ -127,6 +136,24 @@ async function tryFetch(clone: Clone, branch: string): Promise<{ missing: boolea
   }
 }
 
+/**
+ * How long ago this clone fetched `branch`, when that is recent enough to reuse (FETCH_HEAD is
+ * rewritten by every fetch; the remote-tracking ref must exist to compare with). undefined: fetch.
+ */
+async function recentFetchAge(clone: Clone, branch: string): Promise<number | undefined> {
+  if (clone.freshFetchMs <= 0) return undefined;
+  let modified: number;
+  try {
+    modified = statSync(path.join(clone.root, '.git', 'FETCH_HEAD')).mtimeMs;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const age = Date.now() - modified;
+  if (age < 0 || age >= clone.freshFetchMs) return undefined;
+  return (await refExists(clone.root, `refs/remotes/origin/${branch}`)) ? age : undefined;
+}
+
 async function compareWithRemote(root: string, branch: string): Promise<RemoteComparison | undefined> {
   const upstream = `origin/${branch}`;
   if (!(await refExists(root, `refs/remotes/${upstream}`))) return undefined;
@@ -147,7 +174,8 @@ async function updateClone(clone: Clone): Promise<CloneStatus> {
     return { action: { type: 'kept' }, branch: 'detached HEAD', head: await shortHead(root), changedFiles: (await changedFiles(root)).length };
   }
   if (current === wanted) {
-    const fetched = await tryFetch(clone, wanted);
+    const fetchedAgoMs = await recentFetchAge(clone, wanted);
+    const fetched = fetchedAgoMs === undefined ? await tryFetch(clone, wanted) : { missing: false };
     return {
       action: { type: 'kept' },
       branch: wanted,
@@ -156,6 +184,7 @@ async function updateClone(clone: Clone): Promise<CloneStatus> {
       remote: fetched.missing ? undefined : await compareWithRemote(root, wanted),
       remoteBranchMissing: fetched.missing,
       fetchWarning: fetched.warning,
+      fetchedAgoMs,
     };
   }
 
