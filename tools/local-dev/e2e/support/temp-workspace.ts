@@ -68,7 +68,8 @@ export function createTempWorkspace(options: TempWorkspaceOptions): TempWorkspac
     nx: (args, runOptions = {}) =>
       run(path.join(root, 'node_modules', '.bin', 'nx'), args, {
         ...runOptions,
-        env: { NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', NX_SKIP_NX_CACHE: undefined, ...runOptions.env },
+        // Plain text whatever the caller's terminal or CI says: tests match what Nx prints.
+        env: { NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', NX_SKIP_NX_CACHE: undefined, FORCE_COLOR: '0', NO_COLOR: '1', ...runOptions.env },
       }),
     remove: () => rmSync(root, { recursive: true, force: true }),
   };
