@@ -88,7 +88,7 @@ function startNx(ws: TempWorkspace, args: string[], env: Record<string, string>)
   const child = spawn(path.join(ws.root, 'node_modules/.bin/nx'), args, {
     cwd: ws.root,
     detached: true,
-    env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', ...env },
+    env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0', NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
