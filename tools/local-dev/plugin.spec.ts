@@ -51,11 +51,11 @@ describe('the plugin’s createNodes', () => {
     writeConfig('services:\n  api:\n    repo: a.git\n');
     await run();
     const cacheFile = path.join(dataDirectory, 'local-dev-projects.json');
-    const first = JSON.parse(readFileSync(cacheFile, 'utf8')) as { hash: string };
+    const first = JSON.parse(readFileSync(cacheFile, 'utf8')) as { key: string };
     writeConfig('services:\n  api:\n    repo: a.git\n  web:\n    repo: w.git\n');
     const projects = await run();
-    const second = JSON.parse(readFileSync(cacheFile, 'utf8')) as { hash: string };
-    expect(second.hash).not.toBe(first.hash);
+    const second = JSON.parse(readFileSync(cacheFile, 'utf8')) as { key: string };
+    expect(second.key).not.toBe(first.key);
     expect(Object.values(projects).map((project) => project.name)).toContain('web');
   });
 

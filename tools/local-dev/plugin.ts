@@ -7,11 +7,11 @@
  * read and a hash. All mapping logic lives in src/plugin/infer.ts.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { CreateNodes, CreateNodesResult } from '@nx/devkit';
 import { CONFIG_PATH } from './src/config/paths';
-import { writeFileAtomically } from './src/core/atomic-write';
+import { readKeyedCache, workspaceDataFile, writeKeyedCache } from './src/core/keyed-cache';
 import { ensureProjectFolders } from './src/plugin/project-folders';
 
 type Projects = NonNullable<CreateNodesResult['projects']>;
@@ -19,26 +19,6 @@ type Projects = NonNullable<CreateNodesResult['projects']>;
 /** Source files whose change must invalidate the disk cache (the inference itself). */
 const INFERENCE_SOURCES = ['src/plugin/infer.ts', 'src/config/model.ts', 'src/config/rules.ts', 'src/config/schema.ts', 'src/config/patterns.ts', 'src/config/load.ts'];
 const memoryCache = new Map<string, Projects>();
-
-function cacheFile(workspaceRoot: string): string {
-  const dataDirectory = process.env.NX_WORKSPACE_DATA_DIRECTORY ?? path.join(workspaceRoot, '.nx', 'workspace-data');
-  return path.join(dataDirectory, 'local-dev-projects.json');
-}
-
-function readDiskCache(file: string, hash: string): Projects | undefined {
-  try {
-    const cached = JSON.parse(readFileSync(file, 'utf8')) as { hash: string; projects: Projects };
-    return cached.hash === hash ? cached.projects : undefined;
-  } catch {
-    // No cache yet, or a torn/old one: recomputing is always correct, so a miss is not an error.
-    return undefined;
-  }
-}
-
-function writeDiskCache(file: string, hash: string, projects: Projects): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileAtomically(file, JSON.stringify({ hash, projects }));
-}
 
 function computeProjects(workspaceRoot: string): Projects {
   // Lazy on purpose: the parser is only needed when the config changed.
@@ -74,11 +54,11 @@ export function projectsFor(workspaceRoot: string): Projects {
   const memoryKey = `${workspaceRoot}\0${hash}`;
   const inMemory = memoryCache.get(memoryKey);
   if (inMemory) return inMemory;
-  const file = cacheFile(workspaceRoot);
-  let projects = readDiskCache(file, hash);
+  const file = workspaceDataFile(workspaceRoot, 'local-dev-projects.json');
+  let projects = readKeyedCache<Projects>(file, hash);
   if (!projects) {
     projects = computeProjects(workspaceRoot);
-    writeDiskCache(file, hash, projects);
+    writeKeyedCache(file, hash, projects);
   }
   memoryCache.set(memoryKey, projects);
   return projects;

@@ -25,8 +25,8 @@ describe('loadConfigCached', () => {
     writeConfig('services:\n  api:\n    repo: a.git\n');
     expect(loadConfigCached(root).network).toBe('oh-network');
     // Proof that the next load reads the cache instead of parsing: what the cache says wins.
-    const cached = JSON.parse(readFileSync(cacheFile(), 'utf8')) as { key: string; model: { network: string } };
-    cached.model.network = 'from-the-cache';
+    const cached = JSON.parse(readFileSync(cacheFile(), 'utf8')) as { key: string; value: { network: string } };
+    cached.value.network = 'from-the-cache';
     writeFileSync(cacheFile(), JSON.stringify(cached));
     expect(loadConfigCached(root).network).toBe('from-the-cache');
   });

@@ -5,9 +5,9 @@
  * model; only a successful load is cached, so a broken config is always reported afresh.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomically } from '../core/atomic-write';
+import { readKeyedCache, workspaceDataFile, writeKeyedCache } from '../core/keyed-cache';
 import type { WorkspaceModel } from './model';
 import { CONFIG_PATH } from './paths';
 
@@ -15,21 +15,6 @@ import { CONFIG_PATH } from './paths';
 const MODEL_SOURCES = ['model.ts', 'rules.ts', 'schema.ts', 'patterns.ts', 'load.ts'];
 
 let modelCodeVersion: string | undefined;
-
-function cacheFile(workspaceRoot: string): string {
-  const dataDirectory = process.env.NX_WORKSPACE_DATA_DIRECTORY ?? path.join(workspaceRoot, '.nx', 'workspace-data');
-  return path.join(dataDirectory, 'local-dev-model.json');
-}
-
-function readCache(file: string, key: string): WorkspaceModel | undefined {
-  try {
-    const cached = JSON.parse(readFileSync(file, 'utf8')) as { key: string; model: WorkspaceModel };
-    return cached.key === key ? cached.model : undefined;
-  } catch {
-    // No cache yet, or torn: parsing the config again is always correct, so a miss is not an error.
-    return undefined;
-  }
-}
 
 export function loadConfigCached(workspaceRoot: string): WorkspaceModel {
   let text: string;
@@ -41,12 +26,11 @@ export function loadConfigCached(workspaceRoot: string): WorkspaceModel {
   }
   modelCodeVersion ??= MODEL_SOURCES.map((file) => readFileSync(path.join(__dirname, file), 'utf8')).join('\0');
   const key = createHash('sha256').update(`${modelCodeVersion}\0${text}`).digest('hex');
-  const file = cacheFile(workspaceRoot);
-  const cached = readCache(file, key);
+  const file = workspaceDataFile(workspaceRoot, 'local-dev-model.json');
+  const cached = readKeyedCache<WorkspaceModel>(file, key);
   if (cached) return cached;
   const model = loadUncached(workspaceRoot);
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileAtomically(file, JSON.stringify({ key, model }));
+  writeKeyedCache(file, key, model);
   return model;
 }
 
