@@ -4,14 +4,13 @@
  * nothing appears in the default engine.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import * as http from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import composeFileExecutor from '../executors/compose-file/compose-file.impl';
 import downExecutor from '../executors/down/down.impl';
 import upExecutor from '../executors/up/up.impl';
 import { workspaceId } from '../src/docker/naming';
-import { captureOutput, docker, executorContext, expectSuccess, freePort, injectDockerfile, makeClone, removeByWorkspaceLabel } from './fixtures/stack/stack';
+import { captureOutput, docker, executorContext, expectSuccess, freePort, get, injectDockerfile, makeClone, removeByWorkspaceLabel } from './fixtures/stack/stack';
 import { startSecondDockerd, type SecondDockerd } from './fixtures/stack/second-dockerd';
 import { createTempWorkspace, type TempWorkspace } from './support/temp-workspace';
 
@@ -95,13 +94,3 @@ services:
     expect(docker(['run', '--rm', 'busybox:1.36', 'echo', 'default bridge works'], defaultEngine)).toBe('default bridge works');
   });
 });
-
-function get(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http.get(url, (response) => {
-      let body = '';
-      response.on('data', (chunk: Buffer) => (body += chunk));
-      response.on('end', () => resolve(body));
-    }).on('error', reject);
-  });
-}

@@ -5,13 +5,12 @@
  * `docker` process goes through a counting wrapper, so "zero builds" is counted, not assumed.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import * as http from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { workspacePaths } from '../src/core/workspace';
 import { workspaceId } from '../src/docker/naming';
 import { createHarness, type Harness } from './fixtures/kubectl-stand-in/harness';
-import { countingDocker, docker, freePort, git, removeByWorkspaceLabel } from './fixtures/stack/stack';
+import { countingDocker, docker, freePort, get, git, removeByWorkspaceLabel } from './fixtures/stack/stack';
 import { createStackWorkspace, type StackWorkspace } from './fixtures/stack/workspace';
 import { initWorkspace, type RunResult } from './support/temp-workspace';
 
@@ -134,14 +133,4 @@ function pushToRemote(bare: string, files: Record<string, string>): void {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-}
-
-function get(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http.get(url, (response) => {
-      let body = '';
-      response.on('data', (chunk: Buffer) => (body += chunk));
-      response.on('end', () => resolve(body));
-    }).on('error', reject);
-  });
 }

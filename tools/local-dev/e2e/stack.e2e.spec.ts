@@ -5,7 +5,6 @@
  * so "a no-op run starts zero builds" is proved by counting `docker build` invocations.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import * as http from 'node:http';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -17,10 +16,7 @@ import upExecutor from '../executors/up/up.impl';
 import { loadConfig } from '../src/config/load';
 import { checkHostPorts } from '../src/docker/ports';
 import { workspaceId } from '../src/docker/naming';
-import {
-  countingDocker, crashingDockerfile, docker, executorContext, freePort, git, httpDockerfile, injectDockerfile,
-  makeClone, removeByWorkspaceLabel, secretDockerfile, shortLivedDockerfile, slowListenerDockerfile, TOKEN_NAME, workerDockerfile,
-} from './fixtures/stack/stack';
+import { countingDocker, crashingDockerfile, docker, executorContext, freePort, get, git, httpDockerfile, injectDockerfile, makeClone, removeByWorkspaceLabel, secretDockerfile, shortLivedDockerfile, slowListenerDockerfile, TOKEN_NAME, workerDockerfile } from './fixtures/stack/stack';
 import { createTempWorkspace, type TempWorkspace } from './support/temp-workspace';
 
 jest.setTimeout(180_000);
@@ -312,13 +308,3 @@ services:
     expect(output).toContain('boom: missing DATABASE_URL');
   });
 });
-
-function get(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http.get(url, (response) => {
-      let body = '';
-      response.on('data', (chunk: Buffer) => (body += chunk));
-      response.on('end', () => resolve(body));
-    }).on('error', reject);
-  });
-}
