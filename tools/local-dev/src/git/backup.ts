@@ -15,6 +15,7 @@ import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { git, gitQuery, LOCAL_DEV_IDENTITY } from './git';
 import type { BackupSummary } from './describe';
+import { readStatus } from './status';
 
 export const BACKUP_REF_PREFIX = 'refs/local-dev/backup/';
 
@@ -51,15 +52,7 @@ export async function countChangedFiles(cwd: string): Promise<number> {
 }
 
 export async function changedFiles(cwd: string): Promise<string[]> {
-  const { stdout } = await git(['status', '--porcelain=v1', '-z', '--untracked-files=all'], { cwd });
-  const entries: string[] = [];
-  const fields = stdout.split('\0').filter(Boolean);
-  for (let i = 0; i < fields.length; i++) {
-    entries.push(fields[i].slice(3));
-    // A rename/copy entry is followed by its original path as a field of its own.
-    if (/^[RC]/.test(fields[i])) i++;
-  }
-  return entries;
+  return (await readStatus(cwd)).changed;
 }
 
 /**

@@ -23,6 +23,7 @@ import { cloneFresh, removeLeftoverPartials, withProgress, type Log } from './fr
 import { withCloneLock, type CloneLock } from './clone-lock';
 import { git, type GitOptions } from './git';
 import { aheadBehind, currentBranch, inspectFolder, refExists, shortHead } from './inspect';
+import { readStatus, type WorkingTreeStatus } from './status';
 import { closestRemoteBranches, remoteDefaultBranch } from './remote-branches';
 import { sameRepository } from './remote-url';
 
@@ -54,6 +55,8 @@ export interface CloneRequest {
 
 interface Clone {
   root: string;
+  /** HEAD abbreviated, as inspectFolder read it (undefined before the first commit). */
+  shortHead: string | undefined;
   display: string;
   repo: RepoModel;
   log: Log;
@@ -94,6 +97,7 @@ async function ensureCloneUnderLock(request: CloneRequest, root: string, display
   }
   const clone: Clone = {
     root,
+    shortHead: state.shortHead,
     display,
     repo,
     log,
@@ -140,7 +144,7 @@ async function tryFetch(clone: Clone, branch: string): Promise<{ missing: boolea
  * How long ago this clone fetched `branch`, when that is recent enough to reuse (FETCH_HEAD is
  * rewritten by every fetch; the remote-tracking ref must exist to compare with). undefined: fetch.
  */
-async function recentFetchAge(clone: Clone, branch: string): Promise<number | undefined> {
+async function recentFetchAge(clone: Clone, branch: string, status: WorkingTreeStatus): Promise<number | undefined> {
   if (clone.freshFetchMs <= 0) return undefined;
   let modified: number;
   try {
@@ -151,7 +155,16 @@ async function recentFetchAge(clone: Clone, branch: string): Promise<number | un
   }
   const age = Date.now() - modified;
   if (age < 0 || age >= clone.freshFetchMs) return undefined;
-  return (await refExists(clone.root, `refs/remotes/origin/${branch}`)) ? age : undefined;
+  return trackedComparison(status, branch) !== undefined || (await refExists(clone.root, `refs/remotes/origin/${branch}`)) ? age : undefined;
+}
+
+/**
+ * ahead/behind origin/<branch> as `git status` already computed it, when the branch tracks exactly
+ * that (the usual case: a clone's branch tracks its origin namesake) and it resolves.
+ */
+function trackedComparison(status: WorkingTreeStatus, branch: string): RemoteComparison | undefined {
+  const upstream = `origin/${branch}`;
+  return status.upstream === upstream && status.aheadBehind ? { upstream, ...status.aheadBehind } : undefined;
 }
 
 async function compareWithRemote(root: string, branch: string): Promise<RemoteComparison | undefined> {
@@ -167,29 +180,34 @@ function listFew(files: string[]): string {
 
 async function updateClone(clone: Clone): Promise<CloneStatus> {
   const { root, display, repo } = clone;
-  const current = await currentBranch(root);
+  // One status for the branch, the changed files and (when the fetch is reused) the comparison.
+  const status = await readStatus(root);
+  const current = status.branch;
   const wanted = repo.branch ?? current;
+  const head = clone.shortHead ?? '(no commit yet)';
   if (wanted === undefined) {
     // Detached HEAD and no branch in config.yaml: nothing says where to go, so stay.
-    return { action: { type: 'kept' }, branch: 'detached HEAD', head: await shortHead(root), changedFiles: (await changedFiles(root)).length };
+    return { action: { type: 'kept' }, branch: 'detached HEAD', head, changedFiles: status.changed.length };
   }
   if (current === wanted) {
-    const fetchedAgoMs = await recentFetchAge(clone, wanted);
+    const fetchedAgoMs = await recentFetchAge(clone, wanted, status);
     const fetched = fetchedAgoMs === undefined ? await tryFetch(clone, wanted) : { missing: false };
+    // A reused fetch left the remote ref as status saw it; after a fetch, compare again.
+    const remote = fetched.missing ? undefined : ((fetchedAgoMs !== undefined ? trackedComparison(status, wanted) : undefined) ?? (await compareWithRemote(root, wanted)));
     return {
       action: { type: 'kept' },
       branch: wanted,
-      head: await shortHead(root),
-      changedFiles: (await changedFiles(root)).length,
-      remote: fetched.missing ? undefined : await compareWithRemote(root, wanted),
+      head,
+      changedFiles: status.changed.length,
+      remote,
       remoteBranchMissing: fetched.missing,
       fetchWarning: fetched.warning,
       fetchedAgoMs,
     };
   }
 
-  const from = current ?? `detached HEAD ${await shortHead(root)}`;
-  const dirty = await changedFiles(root);
+  const from = current ?? `detached HEAD ${head}`;
+  const dirty = status.changed;
   if (dirty.length > 0) {
     throw new GitError(display, `is on ${from} but config.yaml says ${wanted}; not switching because it has uncommitted changes (${dirty.length}: ${listFew(dirty)})`, {
       fix: `commit or stash them (git -C ${display} stash push -u), or re-run with --refresh to save them in a backup ref and reset to origin/${wanted}`,

@@ -2,10 +2,11 @@
  * What is in cloned/<dir> right now, asked of git without changing anything.
  *
  * cloned/ lives inside the local-dev workspace, which is itself a git repo: `git -C cloned/x`
- * in a plain folder would happily answer for the workspace. So a folder is a clone only when git's
- * top level for it is the folder itself.
+ * in a plain folder would happily answer for the workspace. So a folder is a clone only when it
+ * has a repository of its own (git is not allowed to look above it).
  */
 import { lstatSync, readdirSync, realpathSync } from 'node:fs';
+import * as path from 'node:path';
 import { ChildProcessError } from '../core/errors';
 import { git, gitQuery } from './git';
 
@@ -13,8 +14,15 @@ export type FolderState =
   | { type: 'missing' }
   | { type: 'empty-folder' }
   | { type: 'not-a-clone'; why: string }
-  | { type: 'clone'; gitDir: string; originUrl: string | undefined };
+  | {
+      type: 'clone';
+      gitDir: string;
+      originUrl: string | undefined;
+      /** HEAD abbreviated as git abbreviates it; undefined before the first commit. */
+      shortHead: string | undefined;
+    };
 
+/** Two git processes for a clone (its git dir and HEAD, then origin): this runs on every `up`. */
 export async function inspectFolder(folder: string): Promise<FolderState> {
   let stats;
   try {
@@ -25,24 +33,30 @@ export async function inspectFolder(folder: string): Promise<FolderState> {
   }
   if (!stats.isDirectory()) return { type: 'not-a-clone', why: stats.isSymbolicLink() ? 'it is a symlink' : 'it is a file, not a folder' };
   if (readdirSync(folder).length === 0) return { type: 'empty-folder' };
-  const topLevel = await topLevelOf(folder);
-  if (topLevel === undefined || realpathSync(topLevel) !== realpathSync(folder)) {
-    return { type: 'not-a-clone', why: 'it is not a git repository (no .git of its own)' };
-  }
-  const gitDir = (await git(['rev-parse', '--absolute-git-dir'], { cwd: folder })).stdout;
+  const repository = await ownRepository(folder);
+  if (repository === undefined) return { type: 'not-a-clone', why: 'it is not a git repository (no .git of its own)' };
   const originUrl = await gitQuery(['remote', 'get-url', 'origin'], { cwd: folder }, [2, 128]);
-  return { type: 'clone', gitDir, originUrl };
+  return { type: 'clone', ...repository, originUrl };
 }
 
-/** git's top level for `folder`, or undefined when it is in no repository. */
-async function topLevelOf(folder: string): Promise<string | undefined> {
+/**
+ * The folder's own repository, or undefined when it has none. GIT_CEILING_DIRECTORIES keeps git
+ * from walking up into the parent: cloned/ lives inside the workspace's own repo, which git would
+ * otherwise happily answer for.
+ */
+async function ownRepository(folder: string): Promise<{ gitDir: string; shortHead: string | undefined } | undefined> {
+  const options = { cwd: folder, env: { GIT_CEILING_DIRECTORIES: path.dirname(realpathSync(folder)) } };
   try {
-    return (await git(['rev-parse', '--show-toplevel'], { cwd: folder })).stdout;
+    const [gitDir, shortHead] = (await git(['rev-parse', '--absolute-git-dir', '--short', 'HEAD'], options)).stdout.split('\n');
+    return { gitDir, shortHead };
   } catch (error) {
     // Only "not a git repository" means no repo; anything else (e.g. "dubious ownership" when
     // the folder belongs to another user) is a real problem the user must see as it is.
-    if (error instanceof ChildProcessError && /not a git repository/i.test(error.outputTail)) return undefined;
-    throw error;
+    if (!(error instanceof ChildProcessError)) throw error;
+    if (/not a git repository/i.test(error.outputTail)) return undefined;
+    // A repository without any commit yet has no HEAD to abbreviate.
+    if (!/needed a single revision|unknown revision/i.test(error.outputTail)) throw error;
+    return { gitDir: (await git(['rev-parse', '--absolute-git-dir'], options)).stdout, shortHead: undefined };
   }
 }
 
