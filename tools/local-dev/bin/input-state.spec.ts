@@ -65,6 +65,23 @@ describe('input-state.sh (the clone fingerprint Nx hashes)', () => {
     expect(state('configs/s1/api.env')).not.toBe(first);
   });
 
+  it('fingerprints only the secret files that exist, each by its own content', () => {
+    mkdirSync(path.join(root, 'configs', 's1'), { recursive: true });
+    mkdirSync(path.join(root, 'configs', 's2'), { recursive: true });
+    writeFileSync(path.join(root, 'configs', 's1', 'api.env'), 'A=1\n');
+    writeFileSync(path.join(root, 'configs', 's2', 'api.env'), 'A=2\n');
+    expect(state('configs/s1/api.env', 'configs/s3/api.env')).toBe(state('configs/s1/api.env'));
+    const both = state('configs/s1/api.env', 'configs/s2/api.env');
+    writeFileSync(path.join(root, 'configs', 's2', 'api.env'), 'A=3\n');
+    expect(state('configs/s1/api.env', 'configs/s2/api.env')).not.toBe(both);
+  });
+
+  it('says "not cloned" for a folder without a repository of its own, even inside another repository', () => {
+    execFileSync('git', ['init', '-q', root]);
+    mkdirSync(path.join(root, 'cloned', 'half'), { recursive: true });
+    expect(execFileSync('sh', [SCRIPT, 'cloned/half'], { cwd: root }).toString()).toBe('not cloned: cloned/half\n');
+  });
+
   it('says "not cloned" for a clone that does not exist yet', () => {
     expect(execFileSync('sh', [SCRIPT, 'cloned/missing'], { cwd: root }).toString()).toBe('not cloned: cloned/missing\n');
   });
