@@ -6,8 +6,9 @@
  * files out, nothing injected yet).
  *
  * Prints the namespace and every injected file with the sha256 of its bytes ON DISK, next to the
- * sha256 the manifest recorded; the exclude block as it stands; and the hashes of the namespace's
- * real (gitignored) debug configs, which file inputs cannot see. Hashes only, never contents.
+ * sha256 the manifest recorded; the exclude block as it stands; the hashes of the namespace's
+ * real (gitignored) debug configs; and the hashes of every file in configs/<namespace>/, where the
+ * real secret files live, which file inputs cannot see either. Hashes only, never contents.
  *
  * Plain JavaScript with no imports from src/ (a bare `node` start, no TypeScript load). It reads the
  * manifest that src/inject/manifest.ts writes and the block markers of src/inject/exclude.ts; keep
@@ -15,7 +16,8 @@
  *
  * One command for every clone of the workspace (the same string in every inject-config target), so
  * Nx runs it once per run instead of starting node once per repo; a change in any clone's injection
- * then re-runs the inject-config batch, which is one process.
+ * or in any secret file then re-runs the inject-config batch, which is one process (images are not
+ * affected: build-image has its own per-repo fingerprint, bin/input-state.sh).
  *
  * usage: node tools/local-dev/bin/injection-state.js <clone folder name> …   (run in the workspace root)
  */
@@ -92,8 +94,38 @@ function debugFoldersOf(root, dir) {
   return namespaces.map((namespace) => path.join(configs, namespace, 'debug-configs', dir));
 }
 
+/**
+ * Every file of every namespace folder except debug-configs/ (reported per clone above): the real
+ * secret files, whatever services use them, and the committed templates beside them.
+ */
+function namespaceFilesState(root) {
+  const configs = path.join(root, 'configs');
+  let namespaces;
+  try {
+    namespaces = readdirSync(configs).sort();
+  } catch (error) {
+    if (error.code === 'ENOENT') return [];
+    throw error;
+  }
+  return namespaces.flatMap((namespace) => {
+    const folder = path.join(configs, namespace);
+    if (!statSync(folder).isDirectory()) return [];
+    const entries = readdirSync(folder).sort().filter((entry) => entry !== 'debug-configs');
+    return entries
+      .flatMap((entry) => {
+        const full = path.join(folder, entry);
+        return statSync(full).isDirectory() ? filesUnder(full) : [full];
+      })
+      .map((file) => `secret ${path.relative(root, file)} ${sha256(file)}`);
+  });
+}
+
 function workspaceInjectionState(root, dirs) {
-  return dirs.flatMap((dir) => [`[cloned/${dir}]`, ...injectionState(path.join(root, 'cloned', dir), debugFoldersOf(root, dir))]);
+  return [
+    '[configs]',
+    ...namespaceFilesState(root),
+    ...dirs.flatMap((dir) => [`[cloned/${dir}]`, ...injectionState(path.join(root, 'cloned', dir), debugFoldersOf(root, dir))]),
+  ];
 }
 
 module.exports.workspaceInjectionState = workspaceInjectionState;

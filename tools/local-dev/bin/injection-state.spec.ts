@@ -79,9 +79,20 @@ describe('injection-state.js (runtime input of inject-config)', () => {
     await inject('s1');
     ws.write({ 'configs/s2/debug-configs/health-api/launch.json': '{}\n' });
     const lines = workspaceInjectionState(ws.root, ['health-api', 'oms']);
-    expect(lines[0]).toBe('[cloned/health-api]');
+    expect(lines).toContain('[cloned/health-api]');
     expect(lines).toContain('namespace s1');
     expect(lines.some((line) => line.startsWith(`debug ${path.join(ws.root, 'configs/s2/debug-configs/health-api/launch.json')} `))).toBe(true);
     expect(lines.some((line) => line.startsWith('nothing injected in ') && line.includes('cloned/oms'))).toBe(true);
+  });
+
+  it('changes when a real (gitignored) secret file in a namespace folder changes, printing its hash only', async () => {
+    await inject('s1');
+    const before = workspaceInjectionState(ws.root, ['health-api']);
+    const secretLine = before.find((line) => line.startsWith('secret configs/s1/'));
+    expect(secretLine).toMatch(/^secret configs\/s1\/\S+ [0-9a-f]{64}$/);
+    expect(before.join('\n')).not.toContain('s1-secret');
+    const file = path.join(ws.root, (secretLine ?? '').split(' ')[1]);
+    appendFileSync(file, '# rotated\n');
+    expect(workspaceInjectionState(ws.root, ['health-api'])).not.toEqual(before);
   });
 });

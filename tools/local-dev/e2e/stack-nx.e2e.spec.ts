@@ -39,7 +39,7 @@ describe('nx run-many -t up (real chain, real Docker)', () => {
   beforeAll(async () => {
     harness = createHarness();
     const redis = await harness.startRedis();
-    stack = await createStackWorkspace({ repos: 2, workers: 1, redisPort: await freePort(), name: 'stack-nx' });
+    stack = await createStackWorkspace({ repos: 2, workers: 1, redisPort: await freePort(), name: 'stack-nx', secretFile: true });
     wsId = workspaceId(stack.workspace.root);
     harness.control({ targets: { s1: `127.0.0.1:${redis.port}` } });
     harness.watchWorkspace(workspacePaths(stack.workspace.root));
@@ -87,6 +87,15 @@ describe('nx run-many -t up (real chain, real Docker)', () => {
     expect(await get(`http://127.0.0.1:${stack.hostPorts['svc-1']}/version.txt`)).toBe('svc-1 2\n');
     git(path.join(stack.workspace.root, 'cloned/svc-0'), 'commit', '-q', '--allow-empty', '-m', 'work on svc-0');
     expect(await upAll()).toEqual(['svc-0', 'svc-0-worker-1']);
+  });
+
+  it('a changed namespace secret file is injected again and rebuilds only the service that uses it', async () => {
+    const secret = () => docker(['exec', containerOf('svc-1'), 'cat', '/app/secret.env']);
+    expect(secret()).toBe('TOKEN=s1-first');
+    writeFileSync(path.join(stack.workspace.root, 'configs/s1/svc-1.env'), 'TOKEN=s1-rotated\n');
+    expect(await upAll()).toEqual(['svc-1']);
+    expect(secret()).toBe('TOKEN=s1-rotated');
+    expect(await upAll()).toEqual([]);
   });
 
   it('rebuilds and restarts a service whose image was deleted', async () => {

@@ -2,11 +2,13 @@
  * build-image: build the service's image unless the image for its current input hash exists.
  * A no-op run therefore starts no `docker build`; a deleted image is built again. First, the build
  * secrets of every service building in this run are checked (run-secrets.ts), so a missing token
- * stops the run before any service builds.
+ * stops the run before any service builds. Last, the build record (the task's Nx output, which
+ * `up` is hashed with) names the image.
  */
 import type { ExecutorContext } from '@nx/devkit';
 import { runAtEdge, type ExecutorResult } from '../../src/core/edge';
 import { createServiceRunContext } from '../../src/core/run-context';
+import { writeBuildRecord } from '../../src/docker/build-record';
 import { ensureImage } from '../../src/docker/image';
 import { checkRunBuildSecrets } from '../../src/docker/run-secrets';
 import type { BuildImageExecutorSchema } from './schema';
@@ -25,6 +27,7 @@ export default async function buildImageExecutor(options: BuildImageExecutorSche
   return runAtEdge(`${context.projectName}:${context.targetName}`, async () => {
     const run = createServiceRunContext(context.root, normalizeOptions(options));
     await checkRunBuildSecrets(run, context.taskGraph);
-    await ensureImage(run, (line) => process.stdout.write(`${line}\n`));
+    const { image } = await ensureImage(run, (line) => process.stdout.write(`${line}\n`));
+    writeBuildRecord(run.paths, { service: run.service.name, image });
   });
 }

@@ -2,13 +2,16 @@ import type { ExecutorContext } from '@nx/devkit';
 import { DockerError } from '../../src/core/errors';
 import buildImageExecutor, { normalizeOptions } from './build-image.impl';
 
-jest.mock('../../src/core/run-context', () => ({ createServiceRunContext: jest.fn((root: string, options: object) => ({ root, ...options })) }));
+jest.mock('../../src/core/run-context', () => ({ createServiceRunContext: jest.fn((root: string, options: object) => ({ root, ...options, paths: { logs: `${root}/logs` }, service: { name: 'bifrost' } })) }));
 jest.mock('../../src/docker/image', () => ({ ensureImage: jest.fn() }));
+jest.mock('../../src/docker/build-record', () => ({ writeBuildRecord: jest.fn() }));
 jest.mock('../../src/docker/run-secrets', () => ({ checkRunBuildSecrets: jest.fn() }));
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { ensureImage } = require('../../src/docker/image') as { ensureImage: jest.Mock };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { checkRunBuildSecrets } = require('../../src/docker/run-secrets') as { checkRunBuildSecrets: jest.Mock };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { writeBuildRecord } = require('../../src/docker/build-record') as { writeBuildRecord: jest.Mock };
 
 const taskGraph = { roots: [], dependencies: {}, tasks: { 'bifrost:build-image': { target: { project: 'bifrost', target: 'build-image' } } } };
 const context = { root: '/ws', projectName: 'bifrost', targetName: 'build-image', taskGraph } as unknown as ExecutorContext;
@@ -19,6 +22,7 @@ describe('build-image executor', () => {
     stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     ensureImage.mockReset();
     checkRunBuildSecrets.mockReset();
+    writeBuildRecord.mockReset();
   });
   afterEach(() => stderr.mockRestore());
 
@@ -27,23 +31,26 @@ describe('build-image executor', () => {
     expect(normalizeOptions({ service: 'bifrost', namespace: 's2', refresh: true })).toEqual({ service: 'bifrost', namespace: 's2', refresh: true });
   });
 
-  it('ensures the image for the run context of the service and namespace', async () => {
+  it('ensures the image for the run context of the service and namespace, then records it (the Nx output up is hashed with)', async () => {
     ensureImage.mockResolvedValue({ image: 'local-dev/bifrost:1', built: false });
     await expect(buildImageExecutor({ service: 'bifrost', namespace: 's2' }, context)).resolves.toEqual({ success: true });
-    expect(ensureImage).toHaveBeenCalledWith({ root: '/ws', service: 'bifrost', namespace: 's2', refresh: false }, expect.any(Function));
+    expect(ensureImage).toHaveBeenCalledWith(expect.objectContaining({ root: '/ws', namespace: 's2', refresh: false }), expect.any(Function));
+    expect(writeBuildRecord).toHaveBeenCalledWith({ logs: '/ws/logs' }, { service: 'bifrost', image: 'local-dev/bifrost:1' });
   });
 
   it('checks the build secrets of the whole run (its task graph) before building', async () => {
     const { UsageError } = jest.requireActual('../../src/core/errors') as typeof import('../../src/core/errors');
     checkRunBuildSecrets.mockRejectedValue(new UsageError('build secret not set: GITHUB_NPM_TOKEN (needed by oms-web) — nothing was built'));
     await expect(buildImageExecutor({ service: 'bifrost' }, context)).resolves.toEqual({ success: false });
-    expect(checkRunBuildSecrets).toHaveBeenCalledWith({ root: '/ws', service: 'bifrost', namespace: undefined, refresh: false }, taskGraph);
+    expect(checkRunBuildSecrets).toHaveBeenCalledWith(expect.objectContaining({ root: '/ws', namespace: undefined, refresh: false }), taskGraph);
     expect(ensureImage).not.toHaveBeenCalled();
+    expect(writeBuildRecord).not.toHaveBeenCalled();
   });
 
   it('turns a failed build into a failed task with the message and fix', async () => {
     ensureImage.mockRejectedValue(new DockerError('building bifrost failed', { fix: 'fix the Dockerfile' }));
     await expect(buildImageExecutor({ service: 'bifrost' }, context)).resolves.toEqual({ success: false });
     expect(stderr).toHaveBeenCalledWith('✖ bifrost:build-image: building bifrost failed\n  fix: fix the Dockerfile\n');
+    expect(writeBuildRecord).not.toHaveBeenCalled();
   });
 });

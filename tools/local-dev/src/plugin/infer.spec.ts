@@ -66,6 +66,7 @@ describe('inferProjects', () => {
           "runtime": "sh tools/local-dev/bin/input-state.sh cloned/api configs/*/api_secrets.py",
         },
         "{workspaceRoot}/repos_docker_files/config.yaml",
+        "{workspaceRoot}/tools/local-dev/src/docker/build-record.ts",
         {
           "dependentTasksOutputFiles": "**/.local-dev-hash-after-dependencies",
           "transitive": true,
@@ -74,7 +75,9 @@ describe('inferProjects', () => {
       "options": {
         "service": "api",
       },
-      "outputs": [],
+      "outputs": [
+        "{workspaceRoot}/logs/images/api.json",
+      ],
     },
     "clone": {
       "cache": false,
@@ -106,9 +109,6 @@ describe('inferProjects', () => {
         "{workspaceRoot}/repos_docker_files/*/worker.dev.Dockerfile",
         "{workspaceRoot}/configs/*/api_secrets.py.example",
         "{workspaceRoot}/configs/*/debug-configs/api/**/*",
-        {
-          "runtime": "sh tools/local-dev/bin/input-state.sh cloned/api configs/*/api_secrets.py",
-        },
         "{workspaceRoot}/repos_docker_files/config.yaml",
         {
           "runtime": "node tools/local-dev/bin/injection-state.js api db-proxy",
@@ -159,12 +159,9 @@ describe('inferProjects', () => {
       ],
       "executor": "@local-dev/nx-plugin:up",
       "inputs": [
-        "{workspaceRoot}/repos_docker_files/api.dev.Dockerfile",
-        "{workspaceRoot}/repos_docker_files/*/api.dev.Dockerfile",
-        "{workspaceRoot}/configs/*/api_secrets.py.example",
-        "{workspaceRoot}/configs/*/debug-configs/api/**/*",
         {
-          "runtime": "sh tools/local-dev/bin/input-state.sh cloned/api configs/*/api_secrets.py",
+          "dependentTasksOutputFiles": "logs/images/*.json",
+          "transitive": false,
         },
         "{workspaceRoot}/repos_docker_files/config.yaml",
         "{workspaceRoot}/tools/local-dev/src/compose/**/*",
@@ -225,6 +222,7 @@ describe('inferProjects', () => {
           "runtime": "sh tools/local-dev/bin/input-state.sh cloned/api configs/*/api_secrets.py",
         },
         "{workspaceRoot}/repos_docker_files/config.yaml",
+        "{workspaceRoot}/tools/local-dev/src/docker/build-record.ts",
         {
           "dependentTasksOutputFiles": "**/.local-dev-hash-after-dependencies",
           "transitive": true,
@@ -233,7 +231,9 @@ describe('inferProjects', () => {
       "options": {
         "service": "api-worker",
       },
-      "outputs": [],
+      "outputs": [
+        "{workspaceRoot}/logs/images/api-worker.json",
+      ],
     },
     "clone": {
       "cache": false,
@@ -304,12 +304,9 @@ describe('inferProjects', () => {
       ],
       "executor": "@local-dev/nx-plugin:up",
       "inputs": [
-        "{workspaceRoot}/repos_docker_files/worker.dev.Dockerfile",
-        "{workspaceRoot}/repos_docker_files/*/worker.dev.Dockerfile",
-        "{workspaceRoot}/configs/*/api_secrets.py.example",
-        "{workspaceRoot}/configs/*/debug-configs/api/**/*",
         {
-          "runtime": "sh tools/local-dev/bin/input-state.sh cloned/api configs/*/api_secrets.py",
+          "dependentTasksOutputFiles": "logs/images/*.json",
+          "transitive": false,
         },
         "{workspaceRoot}/repos_docker_files/config.yaml",
         "{workspaceRoot}/tools/local-dev/src/compose/**/*",

@@ -41,6 +41,21 @@ export const INJECTION_STATE_SCRIPT = 'tools/local-dev/bin/injection-state.js';
 /** Prints a fingerprint of a clone's code (HEAD, changes, untracked files) and of secret files. */
 export const STATE_SCRIPT = 'tools/local-dev/bin/input-state.sh';
 
+/**
+ * build-image's one output: which image the service's current inputs call for (src/docker/build-record.ts).
+ * Nx restores it with a cache hit, so it always names the image of the hash that hit.
+ */
+export function buildRecordOutput(service: string): string {
+  return `{workspaceRoot}/logs/images/${service}.json`;
+}
+/**
+ * up is hashed with its build-image's record instead of the clone fingerprint again: the record
+ * changes exactly when the image does, and reading a file costs Nx nothing, where a second
+ * input-state.sh per service was a shell and five git processes.
+ */
+const BUILD_RECORD_SOURCE = 'tools/local-dev/src/docker/build-record.ts';
+const IMAGE_RECORD = { dependentTasksOutputFiles: 'logs/images/*.json', transitive: false };
+
 type InferredProject = Omit<ProjectConfiguration, 'root'> & { root: string };
 
 const forward = (target: string, projects?: string[]) =>
@@ -50,28 +65,34 @@ export function serviceRoot(name: string): string {
   return `${SERVICES_ROOT}/${name}`;
 }
 
-/** Inputs of what is injected into a clone and built from it, for the given Dockerfiles. */
-function cloneInputs(dockerfiles: string[], repo: RepoModel): TargetConfiguration['inputs'] {
-  const secretSources = repo.configs.map((entry) => `configs/*/${entry.source}`);
+/** The committed sources of what is injected into a clone, for the given Dockerfiles. */
+function injectedSources(dockerfiles: string[], repo: RepoModel): string[] {
   return [
     ...dockerfiles.flatMap((dockerfile) => [`{workspaceRoot}/repos_docker_files/${dockerfile}`, `{workspaceRoot}/repos_docker_files/*/${dockerfile}`]),
     ...repo.configs.map((entry) => `{workspaceRoot}/configs/*/${entry.source}.example`),
     `{workspaceRoot}/configs/*/debug-configs/${repo.dir}/**/*`,
+  ];
+}
+
+/** Inputs that decide whether a service's image must be rebuilt. */
+export function buildInputs(service: ServiceModel, repo: RepoModel): TargetConfiguration['inputs'] {
+  const secretSources = repo.configs.map((entry) => `configs/*/${entry.source}`);
+  return [
+    ...injectedSources([service.dockerfile], repo),
     // cloned/ and the real secret files are gitignored, so file inputs cannot see them: a runtime
     // input fingerprints them (git HEAD + diff + untracked files, and the secrets' content).
     { runtime: ['sh', STATE_SCRIPT, `cloned/${repo.dir}`, ...secretSources].join(' ') },
   ];
 }
 
-/** Inputs that decide whether a service's image must be rebuilt. */
-export function buildInputs(service: ServiceModel, repo: RepoModel): TargetConfiguration['inputs'] {
-  return cloneInputs([service.dockerfile], repo);
-}
-
-/** The owner's inject-config injects for the whole clone, so every Dockerfile built from it counts. */
-function injectInputs(repo: RepoModel, model: WorkspaceModel): TargetConfiguration['inputs'] {
+/**
+ * The owner's inject-config injects for the whole clone, so every Dockerfile built from it counts.
+ * The clone's code is not an input (injection does not depend on it); the real secret files are,
+ * through injection-state.js, which also checks what is on disk in the clones.
+ */
+function injectInputs(repo: RepoModel, model: WorkspaceModel): string[] {
   const dockerfiles = model.services.filter((service) => repo.services.includes(service.name)).map((service) => service.dockerfile);
-  return cloneInputs(dockerfiles, repo);
+  return injectedSources(dockerfiles, repo);
 }
 
 function serviceTargets(service: ServiceModel, repo: RepoModel, model: WorkspaceModel): Record<string, TargetConfiguration> {
@@ -88,12 +109,13 @@ function serviceTargets(service: ServiceModel, repo: RepoModel, model: Workspace
           executor: `${EXECUTORS}:inject-config`,
           options,
           dependsOn: [forward('clone')],
-          // Cached so a no-op run starts no process for it: the hash covers the sources (secrets,
-          // Dockerfiles, debug configs, config.yaml for the ports filled in) and what is injected
-          // in the clones now (bin/injection-state.js, one command for all), taken after clone ran. A deleted or edited
-          // injected file, a refresh that took them out, or any source change runs it again.
+          // Cached so a no-op run starts no process for it: the hash covers the sources (Dockerfiles,
+          // templates, debug configs, config.yaml for the ports filled in) and, through
+          // bin/injection-state.js (one command for all clones, run after clone), the real secret
+          // files and what is injected in the clones now. A deleted or edited injected file, a
+          // refresh that took them out, or any source change runs it again.
           inputs: [
-            ...(injectInputs(repo, model) ?? []),
+            ...injectInputs(repo, model),
             `{workspaceRoot}/${CONFIG_PATH}`,
             { runtime: ['node', INJECTION_STATE_SCRIPT, ...model.repos.map((each) => each.dir)].join(' ') },
             AFTER_DEPENDENCIES,
@@ -106,13 +128,14 @@ function serviceTargets(service: ServiceModel, repo: RepoModel, model: Workspace
       options,
       dependsOn: [forward('inject-config')],
       // config.yaml too: build-args live there.
-      inputs: [...(buildInputs(service, repo) ?? []), `{workspaceRoot}/${CONFIG_PATH}`, AFTER_DEPENDENCIES],
+      // The record's module too: a new record format must not be skipped by an entry cached before it.
+      inputs: [...(buildInputs(service, repo) ?? []), `{workspaceRoot}/${CONFIG_PATH}`, `{workspaceRoot}/${BUILD_RECORD_SOURCE}`, AFTER_DEPENDENCIES],
       // Cached so an unchanged service costs no process at all. Safe although an image is not a
       // file Nx can restore: `up` checks that the image of the current input hash exists and
       // builds it when missing (deleted image, or an input Nx does not see), so a cache hit can
-      // never leave a service without its image.
+      // never leave a service without its image. The output is the record naming that image.
       cache: true,
-      outputs: [],
+      outputs: [buildRecordOutput(service.name)],
     },
     up: {
       executor: `${EXECUTORS}:up`,
@@ -123,12 +146,13 @@ function serviceTargets(service: ServiceModel, repo: RepoModel, model: Workspace
         forward('generate', [COMPOSE_PROJECT]),
         forward('up', [TUNNEL_PROJECT]),
       ],
-      // Cached so a no-op `up` costs no process: the hash covers what the image is built from
-      // and which local-dev containers run (with which image and definition). A stopped, removed
-      // or replaced container, a deleted image (ps then shows an id, not the name) or any input
-      // change misses the cache, and the executor then checks and starts for real.
+      // Cached so a no-op `up` costs no process: the hash covers the image build-image settled
+      // on (its record) and which local-dev containers run (with which image and definition). A
+      // stopped, removed or replaced container, a deleted image (ps then shows an id, not the
+      // name), a new image or any input change misses the cache, and the executor then checks
+      // and starts for real.
       inputs: [
-        ...(buildInputs(service, repo) ?? []),
+        IMAGE_RECORD,
         `{workspaceRoot}/${CONFIG_PATH}`,
         ...COMPOSE_SOURCES,
         { runtime: runningContainersInput(model) },

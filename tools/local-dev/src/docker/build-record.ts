@@ -1,0 +1,28 @@
+/**
+ * The build record: logs/images/<service>.json names the image build-image settled on for the
+ * service's current inputs. It is build-image's Nx output, so a cache hit restores the record of the
+ * hash that hit, and `up` is hashed with it (src/plugin/infer.ts): up misses the cache exactly when
+ * the image changes, without fingerprinting the clone a second time.
+ *
+ * Only what identifies the image goes in (no time, no "built or reused"), so the same image always
+ * gives the same bytes and the same up hash.
+ */
+import { mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { writeFileAtomically } from '../core/atomic-write';
+import type { WorkspacePaths } from '../core/workspace';
+
+export interface BuildRecord {
+  service: string;
+  image: string;
+}
+
+export function buildRecordPath(paths: WorkspacePaths, service: string): string {
+  return path.join(paths.logs, 'images', `${service}.json`);
+}
+
+export function writeBuildRecord(paths: WorkspacePaths, record: BuildRecord): void {
+  const file = buildRecordPath(paths, record.service);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileAtomically(file, `${JSON.stringify({ service: record.service, image: record.image }, null, 2)}\n`);
+}
