@@ -75,10 +75,18 @@ describe('nx run-many -t up (real chain, real Docker)', () => {
     expect(check).toMatchObject({ code: 0 });
   });
 
-  it('a no-op re-run builds nothing and keeps the containers', async () => {
+  it('a no-op re-run builds nothing and keeps the containers; the next is all Nx cache hits', async () => {
     const containers = ['svc-0', 'svc-0-worker-1', 'svc-1'].map(containerOf);
     expect(await upAll()).toEqual([]);
     expect(['svc-0', 'svc-0-worker-1', 'svc-1'].map(containerOf)).toEqual(containers);
+    // The first re-run checked for real (its hash was taken while nothing ran); from now on the
+    // containers run as built, so only clone starts a process: inject-config (2 repos),
+    // build-image (3), up (3), generate and the tunnel are all cache hits.
+    const again = await nx(['run-many', '-t', 'up', '--namespace=s1']);
+    expectOk(again);
+    const taskLines = again.output.split('\n').filter((line) => /nx run \S+:(inject-config|build-image|up|generate)\b/.test(line));
+    expect(taskLines).toHaveLength(10);
+    expect(taskLines.filter((line) => !/cache/.test(line))).toEqual([]);
   });
 
   it('a change in one repo rebuilds only the services built from it', async () => {

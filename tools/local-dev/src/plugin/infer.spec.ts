@@ -167,7 +167,7 @@ describe('inferProjects', () => {
         "{workspaceRoot}/tools/local-dev/src/compose/**/*",
         "{workspaceRoot}/tools/local-dev/src/docker/naming.ts",
         {
-          "runtime": "sh tools/local-dev/bin/containers-state.sh api api-worker db-proxy",
+          "runtime": "sh tools/local-dev/bin/container-state.sh api",
         },
         {
           "dependentTasksOutputFiles": "**/.local-dev-hash-after-dependencies",
@@ -312,7 +312,7 @@ describe('inferProjects', () => {
         "{workspaceRoot}/tools/local-dev/src/compose/**/*",
         "{workspaceRoot}/tools/local-dev/src/docker/naming.ts",
         {
-          "runtime": "sh tools/local-dev/bin/containers-state.sh api api-worker db-proxy",
+          "runtime": "sh tools/local-dev/bin/container-state.sh api-worker",
         },
         {
           "dependentTasksOutputFiles": "**/.local-dev-hash-after-dependencies",

@@ -18,12 +18,13 @@ export const SERVICES_ROOT = 'services';
 export const COMPOSE_PROJECT = 'docker-compose';
 export const TUNNEL_PROJECT = 'redis-tunnel';
 /**
- * up's runtime input: which local-dev containers run, with which image and definition; a line that
- * never repeats unless every service has a running container (tools/local-dev/bin/containers-state.sh),
- * so a cache hit is only possible when the whole stack already runs as built.
+ * up's runtime input: a line that repeats only while the service's container runs the image its
+ * build record names with the definition docker-compose.yml gives it (tools/local-dev/bin/container-state.sh),
+ * so a cache hit is only possible when the service already runs as built. One per service: a
+ * change to one service does not make every other service's `up` miss the cache.
  */
-export function runningContainersInput(model: WorkspaceModel): string {
-  return ['sh', 'tools/local-dev/bin/containers-state.sh', ...model.services.map((service) => service.name)].join(' ');
+export function containerStateInput(service: string): string {
+  return `sh tools/local-dev/bin/container-state.sh ${service}`;
 }
 /** redis-tunnel:up's runtime input: stable only while our supervisor runs and its last PING is fresh. */
 export const TUNNEL_STATE_INPUT = 'node tools/local-dev/bin/tunnel-state.js';
@@ -147,15 +148,15 @@ function serviceTargets(service: ServiceModel, repo: RepoModel, model: Workspace
         forward('up', [TUNNEL_PROJECT]),
       ],
       // Cached so a no-op `up` costs no process: the hash covers the image build-image settled
-      // on (its record) and which local-dev containers run (with which image and definition). A
-      // stopped, removed or replaced container, a deleted image (ps then shows an id, not the
-      // name), a new image or any input change misses the cache, and the executor then checks
-      // and starts for real.
+      // on (its record) and whether the service's container runs exactly that image and
+      // definition. A stopped, removed or replaced container, a deleted image (ps then shows an
+      // id, not the name), a new image or definition misses the cache, and the executor then
+      // checks and starts for real.
       inputs: [
         IMAGE_RECORD,
         `{workspaceRoot}/${CONFIG_PATH}`,
         ...COMPOSE_SOURCES,
-        { runtime: runningContainersInput(model) },
+        { runtime: containerStateInput(service.name) },
         AFTER_DEPENDENCIES,
       ],
       cache: true,
