@@ -8,7 +8,7 @@
  * the rest one repo each; local bare repos as remotes), the real chain (clone, inject-config, the
  * Redis tunnel through the kubectl STAND-IN to a real redis-server, build-image, generate, up with
  * healthchecks), then the same compose file with docker-compose under another project name.
- * Measures cold, no-op (first re-run and steady state) and one-service-change runs. Prints
+ * Measures cold, no-op (first re-run and steady state), one-service-change runs and the no-op right after. Prints
  * figures; asserts nothing. Targets (issue 4): no-op up ≤ 1.5× docker-compose's no-op at the
  * catalog size, and below it at 30 services.
  */
@@ -24,14 +24,18 @@ import { createStackWorkspace } from '../tools/local-dev/e2e/fixtures/stack/work
 import { initWorkspace } from '../tools/local-dev/e2e/support/temp-workspace';
 
 /**
- * Preloaded (NODE_OPTIONS=-r) into every node process of one extra no-op run: at exit each appends
+ * Preloaded (NODE_OPTIONS=-r) into every node process of one extra no-op run: each appends a line
+ * when it starts (Nx kills its batch workers at the end, so they never reach 'exit') and, at exit,
  * how long it lived and whether a TypeScript transpiler was loaded in it, to see where time goes.
  */
 const PROBE = `const fs = require('fs');
+const task = process.argv.some((arg) => arg.endsWith('run-executor.js') || arg.endsWith('run-batch.js'));
+fs.appendFileSync(process.env.LOCAL_DEV_BENCH_PROBE, JSON.stringify({ phase: 'start', task }) + '\\n');
 process.on('exit', () => {
   const loaded = Object.keys(require.cache);
   fs.appendFileSync(process.env.LOCAL_DEV_BENCH_PROBE, JSON.stringify({
-    task: process.argv.some((arg) => arg.endsWith('run-executor.js')),
+    phase: 'exit',
+    task,
     ms: process.uptime() * 1000,
     swc: loaded.some((file) => file.includes('/@swc/core/') || file.includes('/@swc-node/')),
   }) + '\\n');
@@ -42,6 +46,8 @@ interface Figures {
   noopFirst: number;
   noopSteady: number;
   change: number;
+  /** The no-op run right after the one-service change. */
+  afterChange: number;
   /** No-op of the up targets alone (no clone, inject-config, tunnel): what Nx caching leaves. */
   upAlone?: number;
 }
@@ -83,7 +89,7 @@ async function benchSize(services: number): Promise<void> {
   try {
     await initWorkspace(stack.workspace);
     await nx(['daemon', '--start']);
-    const ours: Figures = { cold: 0, noopFirst: 0, noopSteady: 0, change: 0 };
+    const ours: Figures = { cold: 0, noopFirst: 0, noopSteady: 0, change: 0, afterChange: 0 };
     ours.cold = await timed(() => nx(['run-many', '-t', 'up', '--namespace=s1']));
     ours.noopFirst = await timed(() => nx(['run-many', '-t', 'up', '--namespace=s1']));
     const steady: number[] = [];
@@ -94,13 +100,13 @@ async function benchSize(services: number): Promise<void> {
     ours.upAlone = median(alone);
     touch('changed');
     ours.change = await timed(() => nx(['run-many', '-t', 'up', '--namespace=s1']));
+    ours.afterChange = await timed(() => nx(['run-many', '-t', 'up', '--namespace=s1']));
     // Last, since it changes the environment: another no-op with every process probed.
-    await nx(['run-many', '-t', 'up', '--namespace=s1']);
     const taskCost = await probeTaskProcesses((extraEnv) => stack.workspace.nx(['run-many', '-t', 'up', '--namespace=s1'], { env: { ...env, ...extraEnv }, timeoutMs: 900_000 }));
     await nx(['run-many', '-t', 'down']);
 
     // The same docker-compose.yml, as users run it today (images tagged :latest, another project).
-    const theirs: Figures = { cold: 0, noopFirst: 0, noopSteady: 0, change: 0 };
+    const theirs: Figures = { cold: 0, noopFirst: 0, noopSteady: 0, change: 0, afterChange: 0 };
     theirs.cold = await timed(() => compose(['up', '--detach', '--build']));
     theirs.noopFirst = await timed(() => compose(['up', '--detach', '--build']));
     const theirSteady: number[] = [];
@@ -108,6 +114,7 @@ async function benchSize(services: number): Promise<void> {
     theirs.noopSteady = median(theirSteady);
     touch('changed again');
     theirs.change = await timed(() => compose(['up', '--detach', '--build']));
+    theirs.afterChange = await timed(() => compose(['up', '--detach', '--build']));
     compose(['down']);
 
     const ratio = ours.noopSteady / theirs.noopSteady;
@@ -119,6 +126,7 @@ async function benchSize(services: number): Promise<void> {
     console.log(`| no-op, first re-run | ${seconds(ours.noopFirst)} | ${seconds(theirs.noopFirst)} |`);
     console.log(`| no-op, steady (median of 3) | ${seconds(ours.noopSteady)} | ${seconds(theirs.noopSteady)} |`);
     console.log(`| one service changed | ${seconds(ours.change)} | ${seconds(theirs.change)} |`);
+    console.log(`| no-op right after that change | ${seconds(ours.afterChange)} | ${seconds(theirs.afterChange)} |`);
     console.log(`| no-op, up targets alone (--exclude-task-dependencies, median of 3) | ${seconds(ours.upAlone ?? 0)} | |`);
     console.log(`no-op run's task processes: ${taskCost}`);
     console.log(`no-op ratio ${ratio.toFixed(2)}× (target ${services <= 8 ? '≤ 1.5×' : '< 1×'}: ${target ? 'met' : 'NOT met'}); ours waits for healthchecks, docker-compose -d does not`);
@@ -143,11 +151,15 @@ async function probeTaskProcesses(run: (env: Record<string, string>) => Promise<
   if (result.code !== 0) throw new Error(`probed no-op run failed:\n${result.output.slice(-4000)}`);
   const text = readFileSync(out, 'utf8');
   rmSync(folder, { recursive: true, force: true });
-  const rows = text.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { task: boolean; ms: number; swc: boolean });
-  const tasks = rows.filter((row) => row.task);
-  if (tasks.length === 0) return 'none';
-  const withSwc = tasks.filter((row) => row.swc).length;
-  return `${tasks.length}, each alive ${Math.round(median(tasks.map((row) => row.ms)))} ms (median), ${withSwc} of them loaded swc; node processes in all: ${rows.length}, ${rows.filter((row) => row.swc).length} with swc`;
+  type Row = { phase: 'start' | 'exit'; task: boolean; ms?: number; swc?: boolean };
+  const rows = text.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Row);
+  const started = rows.filter((row) => row.phase === 'start');
+  const taskStarts = started.filter((row) => row.task).length;
+  if (taskStarts === 0) return `none (node processes in all: ${started.length})`;
+  const exited = rows.filter((row) => row.phase === 'exit' && row.task);
+  const lifetime = exited.length > 0 ? `, ${exited.length} ran to exit, alive ${Math.round(median(exited.map((row) => row.ms ?? 0)))} ms (median)` : ' (batch workers, ended by Nx)';
+  const withSwc = rows.filter((row) => row.phase === 'exit' && row.swc).length;
+  return `${taskStarts} (task or batch worker)${lifetime}; node processes in all: ${started.length}, ${withSwc} loaded swc`;
 }
 
 async function main(): Promise<void> {
