@@ -31,7 +31,7 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  // --rm removes the container when it ends; this catches one a failed test left running.
+  // The test's container, finished or not.
   const ids = spawnSync('docker', ['ps', '-aq', '--filter', `label=${LABEL}`], { encoding: 'utf8' }).stdout.trim();
   if (ids) spawnSync('docker', ['rm', '-f', ...ids.split('\n')]);
   await harness.cleanup();
@@ -63,13 +63,21 @@ describeWithBridge('redis tunnel seen from a container (real Docker, kubectl sta
     );
     expect(state.addresses).toHaveLength(2);
 
-    const result = await docker(
-      ['run', '--rm', '--label', LABEL, '--add-host', 'host.docker.internal:host-gateway', 'busybox:1.36',
+    // Detached, then its output read: the reply is what matters, and on a busy engine a `--rm`
+    // run can take long to return after the container ended (its removal), which is not ours.
+    const started = await docker(
+      ['run', '--detach', '--label', LABEL, '--add-host', 'host.docker.internal:host-gateway', 'busybox:1.36',
         // The sleep keeps nc's stdin open until the reply is back (busybox nc quits on EOF).
         'sh', '-c', `(printf 'PING\\r\\n'; sleep 1) | nc -w 3 host.docker.internal ${port}`],
       25_000,
     );
-
-    expect(result).toMatchObject({ code: 0, output: expect.stringContaining('+PONG') });
+    expect(started.code).toBe(0);
+    const container = started.output.trim();
+    let logs = '';
+    for (let waited = 0; waited < 20_000 && !logs.includes('+PONG'); waited += 250) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      logs = (await docker(['logs', container], 10_000)).output;
+    }
+    expect(logs).toContain('+PONG');
   }, 40_000);
 });
