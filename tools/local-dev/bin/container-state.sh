@@ -28,7 +28,8 @@ fi
 record="logs/images/$service.json"
 [ -f "$record" ] || never_again "no build record"
 image=$(sed -n 's/^ *"image": "\(.*\)",\{0,1\}$/\1/p' "$record")
-# The service's own labels sit at 6 spaces under "  <service>:"; build labels are deeper.
+# The service's own labels sit at 6 spaces under "  <service>:"; build labels are deeper. (A
+# name YAML must quote, such as `null`, is not found: that service's `up` then always runs.)
 definition=$(awk -v key="  $service:" '
   $0 == key { inside = 1; next }
   inside && /^  [^ ]/ { exit }

@@ -7,6 +7,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { composeDocument } from '../src/compose/document';
+import { renderCompose } from '../src/compose/write';
+import { parseConfigText } from '../src/config/load';
 import { workspaceId } from '../src/docker/naming';
 import { docker, removeByWorkspaceLabel } from '../e2e/fixtures/stack/stack';
 
@@ -15,19 +18,29 @@ jest.setTimeout(60_000);
 const SCRIPT = path.resolve(__dirname, 'container-state.sh');
 const IMAGE = 'busybox:1.36';
 
-/** The parts of a generated docker-compose.yml the script reads (see src/compose/document.ts). */
-function composeFile(definitions: Record<string, string>): string {
-  const lines = ['version: "3.8"', 'services:'];
-  for (const [service, definition] of Object.entries(definitions)) {
-    lines.push(`  ${service}:`, '    build:', '      labels:', `        io.local-dev.service: "${service}"`, '    labels:');
-    lines.push(`      io.local-dev.service: "${service}"`, `      io.local-dev.definition: "${definition}"`);
-  }
-  return `${lines.join('\n')}\n`;
+/**
+ * docker-compose.yml exactly as docker-compose:generate writes it, for api and web; `apiLevel`
+ * changes api's environment and so its definition label. Returns the file and the labels.
+ */
+function generatedCompose(workspace: string, apiLevel: string): { text: string; definitions: Record<string, string> } {
+  const config = [
+    'services:',
+    '  api:',
+    '    repo: git@example.invalid:team/api.git',
+    `    environment: { LEVEL: "${apiLevel}" }`,
+    '  web:',
+    '    repo: git@example.invalid:team/web.git',
+    '',
+  ].join('\n');
+  const document = composeDocument(parseConfigText(config, 'config.yaml'), { namespace: 's1', workspaceId: workspaceId(workspace) });
+  const definitions = Object.fromEntries(Object.entries(document.services).map(([name, entry]) => [name, entry.labels['io.local-dev.definition']]));
+  return { text: renderCompose(document, 's1'), definitions };
 }
 
 describe('container-state.sh (runtime input of up)', () => {
   let root: string;
   let other: string;
+  let compose: { text: string; definitions: Record<string, string> };
   const state = (service: string) => execFileSync('sh', [SCRIPT, service], { cwd: root }).toString();
   const start = (workspace: string, service: string, definition: string) =>
     docker(['run', '--detach', ...['workspace', 'service', 'definition'].flatMap((key, i) => ['--label', `io.local-dev.${key}=${[workspaceId(workspace), service, definition][i]}`]), IMAGE, 'sleep', '300']);
@@ -39,7 +52,8 @@ describe('container-state.sh (runtime input of up)', () => {
   beforeEach(() => {
     root = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'local-dev-containers-')));
     other = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'local-dev-containers-other-')));
-    writeFileSync(path.join(root, 'docker-compose.yml'), composeFile({ api: 'def-api', web: 'def-web' }));
+    compose = generatedCompose(root, 'one');
+    writeFileSync(path.join(root, 'docker-compose.yml'), compose.text);
     record('api', IMAGE);
     record('web', IMAGE);
   });
@@ -51,28 +65,30 @@ describe('container-state.sh (runtime input of up)', () => {
   });
 
   it('repeats while the service runs its recorded image with its definition, whatever the others do', () => {
-    start(root, 'api', 'def-api');
+    start(root, 'api', compose.definitions.api);
     const first = state('api');
-    expect(first).toBe(`api runs ${IMAGE} with definition def-api in workspace ${workspaceId(root)}\n`);
+    expect(first).toBe(`api runs ${IMAGE} with definition ${compose.definitions.api} in workspace ${workspaceId(root)}\n`);
     expect(state('api')).toBe(first);
     expect(state('web')).toMatch(/^not as built: web /);
   });
 
   it('never repeats when the service runs only in another workspace', () => {
-    start(other, 'api', 'def-api');
+    start(other, 'api', compose.definitions.api);
     const first = state('api');
     expect(first).toMatch(/^not as built: api \(runs: nothing; .*\) at \d+-\d+\n$/);
     expect(state('api')).not.toBe(first);
   });
 
   it('never repeats once the container stops, or when the record or the definition wants something else', () => {
-    const container = start(root, 'api', 'def-api');
+    const container = start(root, 'api', compose.definitions.api);
     record('api', 'local-dev/api:0123456789ab');
-    expect(state('api')).toMatch(/^not as built: api .*wanted: local-dev\/api:0123456789ab def-api/);
+    expect(state('api')).toContain(`wanted: local-dev/api:0123456789ab ${compose.definitions.api}`);
     record('api', IMAGE);
-    writeFileSync(path.join(root, 'docker-compose.yml'), composeFile({ api: 'def-api-2', web: 'def-web' }));
-    expect(state('api')).toMatch(/^not as built: api .*wanted: busybox:1.36 def-api-2/);
-    writeFileSync(path.join(root, 'docker-compose.yml'), composeFile({ api: 'def-api', web: 'def-web' }));
+    const changed = generatedCompose(root, 'two');
+    expect(changed.definitions.api).not.toBe(compose.definitions.api);
+    writeFileSync(path.join(root, 'docker-compose.yml'), changed.text);
+    expect(state('api')).toContain(`wanted: ${IMAGE} ${changed.definitions.api}`);
+    writeFileSync(path.join(root, 'docker-compose.yml'), compose.text);
     expect(state('api')).toMatch(/^api runs /);
     docker(['stop', '--time', '0', container]);
     expect(state('api')).toMatch(/^not as built: api /);
@@ -80,11 +96,10 @@ describe('container-state.sh (runtime input of up)', () => {
   });
 
   it('never repeats without a build record or a compose entry for the service', () => {
-    start(root, 'api', 'def-api');
+    start(root, 'api', compose.definitions.api);
     rmSync(path.join(root, 'logs', 'images', 'api.json'));
     expect(state('api')).toMatch(/^not as built: api \(no build record\)/);
-    record('api', IMAGE);
-    writeFileSync(path.join(root, 'docker-compose.yml'), composeFile({ web: 'def-web' }));
-    expect(state('api')).toMatch(/^not as built: api \(not in docker-compose.yml\)/);
+    record('db', IMAGE);
+    expect(state('db')).toMatch(/^not as built: db \(not in docker-compose.yml\)/);
   });
 });

@@ -19,6 +19,10 @@
  * or in any secret file then re-runs the inject-config batch, which is one process (images are not
  * affected: build-image has its own per-repo fingerprint, bin/input-state.sh).
  *
+ * Nx hashes the output and ignores the exit code: a file that cannot be read is reported as such
+ * (a line that changes when it becomes readable), and any other failure prints a line that never
+ * repeats, so inject-config runs and says what is wrong instead of being skipped for good.
+ *
  * usage: node tools/local-dev/bin/injection-state.js <clone folder name> …   (run in the workspace root)
  */
 'use strict';
@@ -31,6 +35,42 @@ const BLOCK_END = '# <<< local-dev';
 
 function sha256(file) {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+/** sha256 of a file, or why it cannot be read (a dangling link to an unmounted store, no permission). */
+function contentOf(file) {
+  try {
+    return sha256(file);
+  } catch (error) {
+    if (['ENOENT', 'EACCES', 'EPERM', 'ELOOP', 'EISDIR'].includes(error.code)) return `unreadable ${error.code}`;
+    throw error;
+  }
+}
+
+/** Whether `file` is a folder, following links; a dangling link counts as a file (contentOf says why). */
+function isFolder(file) {
+  try {
+    return statSync(file).isDirectory();
+  } catch (error) {
+    if (['ENOENT', 'EACCES', 'ELOOP'].includes(error.code)) return false;
+    throw error;
+  }
+}
+
+/**
+ * Where the clone's HEAD points, read from the files (no git process): a commit, branch switch or
+ * reset can stop tracking a file injected over a tracked one, so inject-config must look again.
+ */
+function headOf(clone) {
+  const gitDir = path.join(clone, '.git');
+  const head = readOptional(path.join(gitDir, 'HEAD'));
+  if (head === undefined) return 'head none';
+  const ref = /^ref: (\S+)/.exec(head);
+  if (!ref) return `head ${head.trim()}`;
+  const loose = readOptional(path.join(gitDir, ref[1]));
+  if (loose !== undefined) return `head ${ref[1]} ${loose.trim()}`;
+  const packed = (readOptional(path.join(gitDir, 'packed-refs')) ?? '').split('\n').find((line) => line.endsWith(` ${ref[1]}`));
+  return `head ${ref[1]} ${packed ? packed.split(' ')[0] : 'unborn'}`;
 }
 
 function readOptional(file) {
@@ -55,7 +95,7 @@ function filesUnder(folder) {
     .sort()
     .flatMap((entry) => {
       const full = path.join(folder, entry);
-      return statSync(full).isDirectory() ? filesUnder(full) : [full];
+      return isFolder(full) ? filesUnder(full) : [full];
     });
 }
 
@@ -64,9 +104,9 @@ function injectionState(clone, debugFolders) {
   const manifestText = readOptional(path.join(clone, '.git', 'local-dev', 'injected.json'));
   if (manifestText === undefined) return [`nothing injected in ${clone} (${Date.now()}-${process.pid})`];
   const manifest = JSON.parse(manifestText);
-  lines.push(`namespace ${manifest.namespace}`);
+  lines.push(`namespace ${manifest.namespace}`, headOf(clone));
   for (const entry of manifest.files) {
-    const onDisk = readOptional(path.join(clone, entry.dest)) === undefined ? 'missing' : sha256(path.join(clone, entry.dest));
+    const onDisk = readOptional(path.join(clone, entry.dest)) === undefined ? 'missing' : contentOf(path.join(clone, entry.dest));
     lines.push(`${entry.dest} recorded ${entry.sha256} on-disk ${onDisk}`);
   }
   const exclude = readOptional(path.join(clone, '.git', 'info', 'exclude')) ?? '';
@@ -74,7 +114,7 @@ function injectionState(clone, debugFolders) {
   const end = exclude.indexOf(BLOCK_END, start);
   lines.push(start === -1 || end === -1 ? 'exclude block missing' : exclude.slice(start, end + BLOCK_END.length));
   for (const folder of debugFolders) {
-    for (const file of filesUnder(folder)) lines.push(`debug ${file} ${sha256(file)}`);
+    for (const file of filesUnder(folder)) lines.push(`debug ${file} ${contentOf(file)}`);
   }
   return lines;
 }
@@ -109,14 +149,11 @@ function namespaceFilesState(root) {
   }
   return namespaces.flatMap((namespace) => {
     const folder = path.join(configs, namespace);
-    if (!statSync(folder).isDirectory()) return [];
-    const entries = readdirSync(folder).sort().filter((entry) => entry !== 'debug-configs');
-    return entries
-      .flatMap((entry) => {
-        const full = path.join(folder, entry);
-        return statSync(full).isDirectory() ? filesUnder(full) : [full];
-      })
-      .map((file) => `secret ${path.relative(root, file)} ${sha256(file)}`);
+    if (!isFolder(folder)) return [];
+    const debugConfigs = path.join(folder, 'debug-configs') + path.sep;
+    return filesUnder(folder)
+      .filter((file) => !file.startsWith(debugConfigs))
+      .map((file) => `secret ${path.relative(root, file)} ${contentOf(file)}`);
   });
 }
 
@@ -131,5 +168,9 @@ function workspaceInjectionState(root, dirs) {
 module.exports.workspaceInjectionState = workspaceInjectionState;
 
 if (require.main === module) {
-  process.stdout.write(`${workspaceInjectionState(process.cwd(), process.argv.slice(2)).join('\n')}\n`);
+  try {
+    process.stdout.write(`${workspaceInjectionState(process.cwd(), process.argv.slice(2)).join('\n')}\n`);
+  } catch (error) {
+    process.stdout.write(`injection-state failed at ${Date.now()}-${process.pid}: ${error.message}\n`);
+  }
 }

@@ -3,7 +3,8 @@
  * real code: the line must stay the same while the injection is intact and change whenever it is
  * not.
  */
-import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ensureClone } from '../src/git/ensure-clone';
 import { injectConfigs } from '../src/inject/inject-configs';
@@ -94,5 +95,28 @@ describe('injection-state.js (runtime input of inject-config)', () => {
     const file = path.join(ws.root, (secretLine ?? '').split(' ')[1]);
     appendFileSync(file, '# rotated\n');
     expect(workspaceInjectionState(ws.root, ['health-api'])).not.toEqual(before);
+  });
+
+  it('changes when the clone’s HEAD moves (a commit or switch can stop tracking a file injected over a tracked one)', async () => {
+    await inject('s1');
+    const before = state();
+    execFileSync('git', ['-C', clone(), '-c', 'user.email=t@t.invalid', '-c', 'user.name=t', 'commit', '-q', '--allow-empty', '-m', 'mine']);
+    expect(state()).not.toBe(before);
+  });
+
+  it('reports a secret it cannot read (a link into an unmounted store) instead of failing', async () => {
+    await inject('s1');
+    mkdirSync(path.join(ws.root, 'configs', 's2'), { recursive: true });
+    symlinkSync('/nonexistent/password-store/gcp.json', path.join(ws.root, 'configs', 's2', 'gcp.json'));
+    expect(workspaceInjectionState(ws.root, ['health-api'])).toContain('secret configs/s2/gcp.json unreadable ENOENT');
+  });
+
+  it('prints a line that never repeats when it fails, so Nx never skips inject-config on a failure', async () => {
+    await inject('s1');
+    writeFileSync(path.join(clone(), '.git', 'local-dev', 'injected.json'), '{ torn');
+    const run = () => execFileSync('node', [path.join(__dirname, 'injection-state.js'), 'health-api'], { cwd: ws.root }).toString();
+    const first = run();
+    expect(first).toMatch(/^injection-state failed at \d+-\d+: /);
+    expect(run()).not.toBe(first);
   });
 });

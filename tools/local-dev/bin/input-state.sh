@@ -1,13 +1,18 @@
 #!/bin/sh
 # Prints a fingerprint of what a service's image is built from but Nx cannot see: the code in its
-# clone (cloned/ is gitignored by the workspace) and the namespace secret files (gitignored too).
-# Used as build-image's Nx runtime input, so a change in either invalidates it. It runs once per
-# repo on every `up`, so a clean clone costs two git processes (HEAD, status); only a dirty one
+# clone (cloned/ is gitignored by the workspace), what inject-config put in it (secrets, Dockerfile,
+# debug configs: the sha256 lines of its manifest) and the namespace secret files (gitignored too).
+# Used as build-image's Nx runtime input, so a change in any of them invalidates it. It runs once
+# per repo on every `up`, so a clean clone costs two git processes (HEAD, status); only a dirty one
 # pays for hashing its diff and untracked files.
 #
 # usage: input-state.sh <clone-dir> [secret-file ...]
 # Prints hashes only, never file contents: secrets do not end up in Nx's cache or logs.
+#
+# A failure must never print the same thing twice (Nx would then skip build-image for good): the
+# trap ends a failed run with a line that never repeats, and exits 0 so Nx takes it as the input.
 set -eu
+trap 'status=$?; if [ "$status" -ne 0 ]; then echo "input-state failed ($status) at $(date +%s)-$$"; exit 0; fi' EXIT
 clone=$1
 shift
 if [ -e "$clone/.git" ]; then
@@ -20,11 +25,17 @@ if [ -e "$clone/.git" ]; then
   changes=$(git --no-optional-locks -C "$clone" status --porcelain --untracked-files=all)
   if [ -n "$changes" ]; then
     echo "diff $(git -C "$clone" diff HEAD --binary --no-ext-diff | git hash-object --stdin)"
-    untracked=$(git -C "$clone" ls-files --others --exclude-standard)
+    # Names as they are (no octal quoting of non-ASCII), so hash-object finds the files.
+    untracked=$(git -c core.quotePath=false -C "$clone" ls-files --others --exclude-standard)
     if [ -n "$untracked" ]; then
       echo "untracked $untracked"
       echo "$untracked" | (cd "$clone" && git hash-object --stdin-paths)
     fi
+  fi
+  # What inject-config wrote, by content (injectedAt, which changes on every injection, left out).
+  manifest="$clone/.git/local-dev/injected.json"
+  if [ -f "$manifest" ]; then
+    grep -E '^ *"(namespace|dest|sha256)": ' "$manifest" || [ $? -eq 1 ]
   fi
 else
   echo "not cloned: $clone"

@@ -82,6 +82,39 @@ describe('input-state.sh (the clone fingerprint Nx hashes)', () => {
     expect(execFileSync('sh', [SCRIPT, 'cloned/half'], { cwd: root }).toString()).toBe('not cloned: cloned/half\n');
   });
 
+  it('never repeats for a clone whose .git is broken, rather than fingerprinting the repository around it', () => {
+    execFileSync('git', ['init', '-q', root]);
+    mkdirSync(path.join(root, 'cloned', 'broken', '.git'), { recursive: true });
+    const first = execFileSync('sh', [SCRIPT, 'cloned/broken'], { cwd: root }).toString();
+    expect(first).toMatch(/input-state failed \(\d+\) at \d+-\d+\n$/);
+    expect(execFileSync('sh', [SCRIPT, 'cloned/broken'], { cwd: root }).toString()).not.toBe(first);
+  });
+
+  it('fingerprints untracked files with non-ASCII names, and still the secrets after them', () => {
+    mkdirSync(path.join(root, 'configs', 's1'), { recursive: true });
+    writeFileSync(path.join(root, 'configs', 's1', 'api.env'), 'A=1\n');
+    writeFileSync(path.join(clone(), 'café.py'), 'v1\n');
+    const first = state('configs/s1/api.env');
+    expect(first).toContain('secrets configs/s1/api.env');
+    expect(first).not.toContain('failed');
+    writeFileSync(path.join(clone(), 'café.py'), 'v2\n');
+    expect(state('configs/s1/api.env')).not.toBe(first);
+  });
+
+  it('fingerprints what inject-config recorded by content, not by when it injected', () => {
+    const manifest = (sha: string, at: string) =>
+      `${JSON.stringify({ version: 1, namespace: 's1', injectedAt: at, files: [{ dest: '.vscode/launch.json', kind: 'debug-config', origin: 'configs/s1/debug-configs/api/.vscode/launch.json', sha256: sha, createdDirs: [] }] }, null, 2)}\n`;
+    mkdirSync(path.join(clone(), '.git', 'local-dev'), { recursive: true });
+    const file = path.join(clone(), '.git', 'local-dev', 'injected.json');
+    writeFileSync(file, manifest('a'.repeat(64), '2026-11-26T10:00:00.000Z'));
+    const first = state();
+    expect(first).toContain('"sha256": "' + 'a'.repeat(64));
+    writeFileSync(file, manifest('a'.repeat(64), '2026-11-26T11:00:00.000Z'));
+    expect(state()).toBe(first);
+    writeFileSync(file, manifest('b'.repeat(64), '2026-11-26T11:00:00.000Z'));
+    expect(state()).not.toBe(first);
+  });
+
   it('says "not cloned" for a clone that does not exist yet', () => {
     expect(execFileSync('sh', [SCRIPT, 'cloned/missing'], { cwd: root }).toString()).toBe('not cloned: cloned/missing\n');
   });
