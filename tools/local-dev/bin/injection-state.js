@@ -121,34 +121,23 @@ function injectionState(clone, debugFolders) {
 
 module.exports = { injectionState };
 
-/** The namespaces' debug-config folders of one clone: configs/<ns>/debug-configs/<dir>. */
-function debugFoldersOf(root, dir) {
+/** configs/<ns> of every namespace, sorted; listed once per run and shared by both uses below. */
+function namespaceFolders(root) {
   const configs = path.join(root, 'configs');
-  let namespaces;
   try {
-    namespaces = readdirSync(configs).sort();
+    return readdirSync(configs).sort().map((namespace) => path.join(configs, namespace));
   } catch (error) {
     if (error.code === 'ENOENT') return [];
     throw error;
   }
-  return namespaces.map((namespace) => path.join(configs, namespace, 'debug-configs', dir));
 }
 
 /**
- * Every file of every namespace folder except debug-configs/ (reported per clone above): the real
+ * Every file of every namespace folder except debug-configs/ (reported per clone below): the real
  * secret files, whatever services use them, and the committed templates beside them.
  */
-function namespaceFilesState(root) {
-  const configs = path.join(root, 'configs');
-  let namespaces;
-  try {
-    namespaces = readdirSync(configs).sort();
-  } catch (error) {
-    if (error.code === 'ENOENT') return [];
-    throw error;
-  }
-  return namespaces.flatMap((namespace) => {
-    const folder = path.join(configs, namespace);
+function namespaceFilesState(root, folders) {
+  return folders.flatMap((folder) => {
     if (!isFolder(folder)) return [];
     const debugConfigs = path.join(folder, 'debug-configs') + path.sep;
     return filesUnder(folder)
@@ -158,10 +147,12 @@ function namespaceFilesState(root) {
 }
 
 function workspaceInjectionState(root, dirs) {
+  const folders = namespaceFolders(root);
   return [
     '[configs]',
-    ...namespaceFilesState(root),
-    ...dirs.flatMap((dir) => [`[cloned/${dir}]`, ...injectionState(path.join(root, 'cloned', dir), debugFoldersOf(root, dir))]),
+    ...namespaceFilesState(root, folders),
+    // Each clone's debug configs: configs/<ns>/debug-configs/<dir> of every namespace.
+    ...dirs.flatMap((dir) => [`[cloned/${dir}]`, ...injectionState(path.join(root, 'cloned', dir), folders.map((folder) => path.join(folder, 'debug-configs', dir)))]),
   ];
 }
 
