@@ -14,4 +14,11 @@ describe('config.schema.json', () => {
     expect(Object.keys(service)).toEqual(expect.arrayContaining(['repo', 'branch', 'depends-on', 'workers', 'configs', 'build-secrets']));
     expect(service.repo.description).toBe('Any git URL, local path or file:// URL');
   });
+
+  it('documents redis.required as a boolean with its best-effort default', () => {
+    const schema = JSON.parse(configJsonSchemaText()) as { properties: { redis: { properties: Record<string, { type?: string; description?: string }> } } };
+    const required = schema.properties.redis.properties.required;
+    expect(required.type).toBe('boolean');
+    expect(required.description).toMatch(/false \(default\): the tunnel is best effort/);
+  });
 });

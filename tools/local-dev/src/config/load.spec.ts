@@ -49,7 +49,7 @@ describe('the shipped catalog', () => {
   it('fills the defaults users rely on', () => {
     expect(model.network).toBe('oh-network');
     expect(model.defaultNamespace).toBe('s1');
-    expect(model.redis).toEqual({ deployment: 'redis', port: 6379 });
+    expect(model.redis).toEqual({ deployment: 'redis', port: 6379, required: false });
     const health = model.repos.find((repo) => repo.owner === 'health-api');
     expect(health?.configs).toEqual([
       { source: 'health_secrets.py', dest: 'app/app/secrets.py', required: true },
@@ -64,6 +64,13 @@ describe('defaults for a minimal config', () => {
     const model = parseConfigText(yaml(['services:', '  api:', '    repo: file:///srv/git/my-api.git']), FILE);
     expect(model.services[0]).toMatchObject({ dir: 'my-api', dockerfile: 'api.dev.Dockerfile', healthcheck: { type: 'none' }, ports: [] });
     expect(model.repos[0]).toMatchObject({ branch: undefined, alwaysRefresh: false, dir: 'my-api' });
+  });
+
+  it('treats the Redis tunnel as best effort unless redis.required is true', () => {
+    const relaxed = parseConfigText(yaml(['redis: { port: 6390 }', 'services:', '  api:', '    repo: r.git']), FILE);
+    expect(relaxed.redis).toEqual({ deployment: 'redis', port: 6390, required: false });
+    const strict = parseConfigText(yaml(['redis:', '  required: true', 'services:', '  api:', '    repo: r.git']), FILE);
+    expect(strict.redis).toEqual({ deployment: 'redis', port: 6379, required: true });
   });
 
   it('understands the compose port forms', () => {
@@ -156,6 +163,14 @@ describe('bad input: every problem, with its line and a fix', () => {
       yaml(['services:', '  a:', '    repo: a.git', '    dependson: [b]', '    ports: ["80:80"]', '  b:', '    repo: b.git', '    ports: ["80:81"]']),
     );
     expect(problems.map((problem) => problem.line)).toEqual([4, 8]);
+  });
+
+  it('explains a redis.required that is not a boolean, and suggests it for a typo', () => {
+    const problems = problemsOf(yaml(['redis:', '  required: "yes"', '  requird: true', 'services:', '  a:', '    repo: a.git']));
+    expect(problems).toEqual([
+      expect.objectContaining({ line: 2, message: expect.stringContaining('redis.required'), fix: 'write true or false here' }),
+      expect.objectContaining({ line: 3, message: 'unknown key "requird" in redis', fix: 'did you mean "required"?' }),
+    ]);
   });
 
   it('explains a missing repo and a wrong type', () => {

@@ -10,7 +10,8 @@ import { PORT_MAPPING_PATTERN } from './patterns';
 
 export const DEFAULT_NETWORK = 'oh-network';
 export const DEFAULT_NAMESPACE = 's1';
-export const DEFAULT_REDIS = { deployment: 'redis', port: 6379 };
+/** required false: the tunnel is best effort, services start even when it is not healthy. */
+export const DEFAULT_REDIS = { deployment: 'redis', port: 6379, required: false };
 export const DEFAULT_HEALTHCHECK_TIMEOUT_SECONDS = 90;
 /** Host ports for debuggers are handed out from here, in config order (the old tool used 5726). */
 export const FIRST_DEBUG_HOST_PORT = 5726;
@@ -70,7 +71,8 @@ export interface ServiceModel {
 export interface WorkspaceModel {
   network: string;
   defaultNamespace: string;
-  redis: { deployment: string; port: number };
+  /** required: an unhealthy tunnel stops the run (true) or is reported while services start anyway (false). */
+  redis: { deployment: string; port: number; required: boolean };
   /** In config order, each worker right after its owner. */
   services: ServiceModel[];
   repos: RepoModel[];
@@ -176,7 +178,11 @@ export function normalizeConfig(raw: RawConfig): WorkspaceModel {
       })),
     });
   }
-  const redis = { ...DEFAULT_REDIS, ...raw.redis };
+  const redis = {
+    deployment: raw.redis?.deployment ?? DEFAULT_REDIS.deployment,
+    port: raw.redis?.port ?? DEFAULT_REDIS.port,
+    required: raw.redis?.required ?? DEFAULT_REDIS.required,
+  };
   assignDebugHostPorts(services, debugPorts, redis.port);
   return {
     network: raw.network ?? DEFAULT_NETWORK,

@@ -66,6 +66,12 @@ export const configSchema = z.strictObject({
     .strictObject({
       deployment: z.string().min(1).optional(),
       port: port.optional(),
+      required: z
+        .boolean()
+        .optional()
+        .describe(
+          'true: a Redis tunnel that is not healthy stops the run (strict). false (default): the tunnel is best effort; services start anyway and the tunnel problem is reported',
+        ),
     })
     .optional()
     .describe('The tunnel: kubectl -n <ns> port-forward deployment/<deployment> <port>:<port>'),
@@ -79,7 +85,7 @@ export type RawWorker = z.infer<typeof workerSchema>;
 /** Every key the schema knows at each level, for "did you mean" suggestions on unknown keys. */
 export const KNOWN_KEYS = {
   top: Object.keys(configSchema.shape),
-  redis: ['deployment', 'port'],
+  redis: ['deployment', 'port', 'required'],
   service: Object.keys(serviceSchema.shape),
   worker: Object.keys(workerSchema.shape),
   configFile: Object.keys(configFile.shape),
