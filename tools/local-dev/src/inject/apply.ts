@@ -12,11 +12,12 @@
  *     a secret that `git add -A` would stage;
  *  5. files are written via temp file + rename; a file we did not write ourselves whose content
  *     would be lost (an untracked file, a modified tracked file, our file edited by hand) is copied
- *     to .git/local-dev/saved/<time>/ first.
+ *     to .git/local-dev/saved/<time>/ first. Each file gets its source's permissions (./file-mode.ts:
+ *     a 0600 secret stays 0600), also when only its mode is out of date.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
-import { writeFileAtomically } from '../core/atomic-write';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { existingMode, writeFileAtomically } from '../core/atomic-write';
 import * as path from 'node:path';
 import { GitError, UsageError } from '../core/errors';
 import { git } from '../git/git';
@@ -24,6 +25,7 @@ import { inspectFolder } from '../git/inspect';
 import { backupStamp } from '../git/backup';
 import { withCloneLock, type CloneLock } from '../git/clone-lock';
 import { withExcludeBlock } from './exclude';
+import { formatMode, gitIndexMode, injectedMode } from './file-mode';
 import { readManifest, removeManifest, writeManifest, type Manifest, type ManifestEntry } from './manifest';
 import { checkDestOnDisk } from './path-safety';
 import type { InjectionPlan, PlannedFile } from './plan';
@@ -91,9 +93,9 @@ class SavedCopies {
   }
 }
 
-function writeAtomically(file: string, bytes: Buffer, repo: string): void {
+function writeAtomically(file: string, bytes: Buffer, repo: string, mode?: number): void {
   try {
-    writeFileAtomically(file, bytes);
+    writeFileAtomically(file, bytes, { mode });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOSPC' || code === 'EDQUOT') {
@@ -181,6 +183,11 @@ function contentOf(file: PlannedFile, workspaceRoot: string): Buffer {
   return file.source.type === 'text' ? Buffer.from(file.source.text) : readFileSync(path.join(workspaceRoot, file.source.path));
 }
 
+/** The source's mode, through symlinks: origin is the workspace-relative file every kind comes from. */
+function sourceModeOf(file: PlannedFile, workspaceRoot: string): number {
+  return statSync(path.join(workspaceRoot, file.source.type === 'file' ? file.source.path : file.origin)).mode;
+}
+
 const KIND_LABEL: Record<PlannedFile['kind'], string> = { config: 'config', dockerfile: 'Dockerfile', 'debug-config': 'debug config' };
 
 export async function applyInjection(
@@ -258,9 +265,15 @@ async function applyUnderLock(target: CloneTarget, plan: InjectionPlan, namespac
       // The folders it made are recorded before the file is written, so undo can remove them.
       writeManifest(gitDir, manifest);
     }
+    // What it replaces decides the execute bits: git's mode for a tracked file, the user's file as it is; never our own earlier copy.
+    const replacedMode = index ? gitIndexMode(index.mode) : current && !ours ? existingMode(absolute) : undefined;
+    const mode = injectedMode(sourceModeOf(file, workspaceRoot), replacedMode);
+    const modeBefore = current ? existingMode(absolute) : undefined;
     const unchanged = current?.equals(bytes) && ours !== undefined;
-    if (!current?.equals(bytes)) writeAtomically(absolute, bytes, target.display);
-    const details = [file.note, index ? 'replaces a tracked file, hidden with skip-worktree' : undefined, unchanged ? 'unchanged' : undefined].filter(Boolean);
+    if (!current?.equals(bytes)) writeAtomically(absolute, bytes, target.display, mode);
+    else if (modeBefore !== mode) chmodSync(absolute, mode);
+    const modeFixed = current?.equals(bytes) && modeBefore !== undefined && modeBefore !== mode ? `mode ${formatMode(modeBefore)} → ${formatMode(mode)}` : undefined;
+    const details = [file.note, index ? 'replaces a tracked file, hidden with skip-worktree' : undefined, unchanged ? 'unchanged' : undefined, modeFixed].filter(Boolean);
     log(`${unchanged ? 'kept' : 'injected'} ${KIND_LABEL[file.kind]} ${file.origin} → ${file.dest}${details.length > 0 ? ` (${details.join('; ')})` : ''}`);
   }
   for (const note of plan.notes) log(note);

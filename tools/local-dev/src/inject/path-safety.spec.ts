@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -50,5 +51,16 @@ describe('checkDestOnDisk', () => {
     expect(checkDestOnDisk(clone, 'out/deep/x.py')).toBe(`out resolves to ${path.join(root, 'outside')}, outside the clone (a symlink leads out)`);
     expect(checkDestOnDisk(clone, 'app/link.py')).toBe('is a symlink in the clone; local-dev does not write through symlinks');
     expect(checkDestOnDisk(clone, 'app/dir.py')).toBe('exists and is not a regular file');
+  });
+
+  // issue 15, survivor 1: only the on-disk check sees that `h` leads into .git (lexically, h/post-checkout is fine).
+  it("refuses a dest whose folder is a symlink into the clone's .git (a hook would run on the next checkout)", () => {
+    spawnSync('git', ['init', '-q', clone]);
+    symlinkSync(path.join(clone, '.git/hooks'), path.join(clone, 'h'));
+    expect(checkDestLexically('h/post-checkout')).toBeUndefined();
+    expect(checkDestOnDisk(clone, 'h/post-checkout')).toBe("resolves into the clone's .git folder");
+    // Relative links and links to .git itself too.
+    symlinkSync('.git', path.join(clone, 'g'));
+    expect(checkDestOnDisk(clone, 'g/hooks/pre-commit')).toBe("resolves into the clone's .git folder");
   });
 });

@@ -1,0 +1,190 @@
+/**
+ * applyInjection / undoInjection against real git repos and real files in a temp folder: the
+ * only inject code that writes to disk. Plans are written by hand here (planning has its own spec).
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { UsageError } from '../core/errors';
+import { applyInjection, undoInjection, type CloneTarget } from './apply';
+import { manifestPath } from './manifest';
+import type { InjectionPlan, PlannedFile } from './plan';
+
+let root: string;
+let workspace: string;
+let target: CloneTarget;
+let lines: string[];
+const log = (line: string) => lines.push(line);
+const NOW = new Date('2026-11-29T08:15:38Z');
+
+function git(cwd: string, ...args: string[]): string {
+  const result = spawnSync('git', ['-c', 'user.email=t@local-dev.invalid', '-c', 'user.name=t', ...args], { cwd, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
+  return result.stdout.trim();
+}
+
+/** A file in the workspace's configs/s1/ with this mode. */
+function source(name: string, content: string, mode = 0o644): string {
+  const file = path.join(workspace, 'configs/s1', name);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, content);
+  chmodSync(file, mode);
+  return `configs/s1/${name}`;
+}
+
+function config(origin: string, dest: string): PlannedFile {
+  return { dest, kind: 'config', origin, source: { type: 'file', path: origin } };
+}
+
+const plan = (...files: PlannedFile[]): InjectionPlan => ({ files, notes: [], problems: [] });
+const inClone = (relative: string) => path.join(target.root, relative);
+const read = (relative: string) => readFileSync(inClone(relative), 'utf8');
+const modeOf = (relative: string) => statSync(inClone(relative)).mode & 0o777;
+const gitStatus = () => git(target.root, 'status', '--porcelain', '--untracked-files=all');
+
+async function apply(thePlan: InjectionPlan, namespace = 's1'): Promise<string[]> {
+  lines = [];
+  await applyInjection(target, thePlan, namespace, workspace, log, NOW);
+  return lines;
+}
+
+beforeEach(() => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'local-dev-apply-'));
+  workspace = path.join(root, 'ws');
+  const clone = path.join(workspace, 'cloned/app');
+  mkdirSync(path.join(clone, 'app'), { recursive: true });
+  writeFileSync(path.join(clone, 'app/settings.py'), 'DEBUG = False\n');
+  writeFileSync(path.join(clone, 'run.sh'), '#!/bin/sh\necho committed\n');
+  chmodSync(path.join(clone, 'run.sh'), 0o755);
+  git(clone, 'init', '-q', '-b', 'main');
+  git(clone, 'add', '-A');
+  git(clone, 'commit', '-q', '-m', 'first');
+  target = { root: clone, display: 'cloned/app' };
+  lines = [];
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+describe('modes (issue 9 item 2)', () => {
+  it("gives a new file its source's mode: 0600 stays 0600, 0640 stays 0640 (not the umask's 0644)", async () => {
+    const secret = source('secret.env', 'TOKEN=1\n', 0o600);
+    const shared = source('group.env', 'GROUP=1\n', 0o640);
+    await apply(plan(config(secret, '.env'), config(shared, 'conf/group.env')));
+    expect([modeOf('.env'), modeOf('conf/group.env')]).toEqual([0o600, 0o640]);
+  });
+
+  it('keeps a tracked executable runnable, but only for those the source lets read it', async () => {
+    const privateScript = source('run.sh', '#!/bin/sh\necho secret\n', 0o600);
+    await apply(plan(config(privateScript, 'run.sh')));
+    expect([read('run.sh'), modeOf('run.sh')]).toEqual(['#!/bin/sh\necho secret\n', 0o700]);
+    chmodSync(path.join(workspace, privateScript), 0o644);
+    writeFileSync(path.join(workspace, privateScript), '#!/bin/sh\necho shared\n');
+    await apply(plan(config(privateScript, 'run.sh')));
+    expect(modeOf('run.sh')).toBe(0o755);
+  });
+
+  it('never takes execute from its own earlier copy: a source made non-executable lands non-executable', async () => {
+    const tool = source('tool', 'x\n', 0o700);
+    await apply(plan(config(tool, 'bin/tool')));
+    expect(modeOf('bin/tool')).toBe(0o700);
+    chmodSync(path.join(workspace, tool), 0o600);
+    expect(await apply(plan(config(tool, 'bin/tool')))).toEqual(['kept config configs/s1/tool → bin/tool (unchanged; mode 0700 → 0600)']);
+    expect(modeOf('bin/tool')).toBe(0o600);
+  });
+
+  it('narrows a file injected too wide by an earlier version whose content is unchanged', async () => {
+    const secret = source('secret.env', 'TOKEN=1\n', 0o600);
+    await apply(plan(config(secret, '.env')));
+    chmodSync(inClone('.env'), 0o644); // what inject-config did before modes were kept
+    expect(await apply(plan(config(secret, '.env')))).toEqual(['kept config configs/s1/secret.env → .env (unchanged; mode 0644 → 0600)']);
+    expect(modeOf('.env')).toBe(0o600);
+  });
+
+  it("follows a symlinked secret to its file's mode", async () => {
+    const vault = path.join(root, 'vault');
+    mkdirSync(vault);
+    writeFileSync(path.join(vault, 'db.env'), 'PASSWORD=x\n');
+    chmodSync(path.join(vault, 'db.env'), 0o600);
+    mkdirSync(path.join(workspace, 'configs/s1'), { recursive: true });
+    symlinkSync(path.join(vault, 'db.env'), path.join(workspace, 'configs/s1/db.env'));
+    await apply(plan(config('configs/s1/db.env', 'db.env')));
+    expect([read('db.env'), modeOf('db.env')]).toEqual(['PASSWORD=x\n', 0o600]);
+  });
+});
+
+describe('invisible to git', () => {
+  it('hides a replaced tracked file with skip-worktree and lists new files in the exclude block, keeping the user’s lines', async () => {
+    mkdirSync(path.join(target.root, '.git/info'), { recursive: true });
+    writeFileSync(path.join(target.root, '.git/info/exclude'), '# mine\n*.log\n');
+    const settings = source('settings.py', 'DEBUG = True\n');
+    const secret = source('secret.env', 'TOKEN=1\n', 0o600);
+    expect(await apply(plan(config(settings, 'app/settings.py'), config(secret, 'deep/er/.env')))).toEqual([
+      'injected config configs/s1/settings.py → app/settings.py (replaces a tracked file, hidden with skip-worktree)',
+      'injected config configs/s1/secret.env → deep/er/.env',
+    ]);
+    expect(git(target.root, 'ls-files', '-v', 'app/settings.py')).toBe('S app/settings.py');
+    expect(readFileSync(path.join(target.root, '.git/info/exclude'), 'utf8')).toBe(
+      '# mine\n*.log\n# >>> local-dev: injected files (managed by local-dev; edits inside this block are lost)\n/deep/er/.env\n# <<< local-dev\n',
+    );
+    expect(gitStatus()).toBe('');
+    git(target.root, 'add', '-A');
+    expect(git(target.root, 'diff', '--cached', '--name-only')).toBe('');
+  });
+
+  it('undo restores the tracked file from git, removes created files and folders, and gives the exclude file back as it was', async () => {
+    writeFileSync(path.join(target.root, '.git/info/exclude'), '*.log\n');
+    await apply(plan(config(source('settings.py', 'DEBUG = True\n'), 'app/settings.py'), config(source('secret.env', 'T=1\n'), 'deep/er/.env')));
+    lines = [];
+    expect(await undoInjection(target, log, NOW)).toBe(2);
+    expect(lines).toEqual(['removed 2 injected files (namespace s1)']);
+    expect(read('app/settings.py')).toBe('DEBUG = False\n');
+    expect(git(target.root, 'ls-files', '-v', 'app/settings.py')).toBe('H app/settings.py');
+    expect(existsSync(inClone('deep'))).toBe(false);
+    expect(readFileSync(path.join(target.root, '.git/info/exclude'), 'utf8')).toBe('*.log\n');
+    expect(existsSync(manifestPath(path.join(target.root, '.git')))).toBe(false);
+    expect(gitStatus()).toBe('');
+  });
+});
+
+describe("nothing of the user's is lost", () => {
+  const SAVED = '.git/local-dev/saved/20261129T081538Z';
+
+  it('saves an untracked file and uncommitted edits to a tracked file before replacing them', async () => {
+    writeFileSync(inClone('.env'), 'my own\n');
+    chmodSync(inClone('.env'), 0o600);
+    writeFileSync(inClone('app/settings.py'), 'DEBUG = "my edit"\n');
+    expect(await apply(plan(config(source('secret.env', 'T=1\n'), '.env'), config(source('settings.py', 'DEBUG = True\n'), 'app/settings.py')))).toEqual([
+      `saved your untracked file .env to ${SAVED}/.env before replacing it`,
+      'injected config configs/s1/secret.env → .env',
+      `saved your uncommitted changes to app/settings.py to ${SAVED}/app/settings.py before replacing it`,
+      'injected config configs/s1/settings.py → app/settings.py (replaces a tracked file, hidden with skip-worktree)',
+    ]);
+    expect(readFileSync(inClone(`${SAVED}/.env`), 'utf8')).toBe('my own\n');
+    expect(readFileSync(inClone(`${SAVED}/app/settings.py`), 'utf8')).toBe('DEBUG = "my edit"\n');
+  });
+
+  it('switching namespace removes what the new one lacks and saves a hand-edited injected file first', async () => {
+    await apply(plan(config(source('secret.env', 'T=1\n'), '.env'), config(source('extra.env', 'E=1\n'), 'extra.env')));
+    writeFileSync(inClone('extra.env'), 'E=edited by hand\n');
+    expect(await apply(plan(config(source('secret.env', 'T=1\n'), '.env')), 's2')).toEqual([
+      `saved your edited copy of injected file extra.env to ${SAVED}/extra.env before replacing it`,
+      'removed extra.env (from configs/s1/extra.env; namespace s2 has none)',
+      'kept config configs/s1/secret.env → .env (unchanged)',
+    ]);
+    expect(existsSync(inClone('extra.env'))).toBe(false);
+    expect(readFileSync(inClone(`${SAVED}/extra.env`), 'utf8')).toBe('E=edited by hand\n');
+    expect(gitStatus()).toBe('');
+  });
+
+  it('writes nothing at all when the plan has problems, or when one dest is unsafe on disk', async () => {
+    const broken = { ...plan(config(source('secret.env', 'T=1\n'), '.env')), problems: ['configs/s1/x is missing'] };
+    await expect(apply(broken)).rejects.toThrow(new UsageError('cannot inject configs into cloned/app (namespace s1); nothing was written:\n  - configs/s1/x is missing'));
+    const outside = path.join(root, 'outside');
+    mkdirSync(outside);
+    symlinkSync(outside, inClone('out'));
+    await expect(apply(plan(config('configs/s1/secret.env', '.env'), config('configs/s1/secret.env', 'out/x.env')))).rejects.toThrow(/refusing to inject into cloned\/app; nothing was written/);
+    expect(existsSync(inClone('.env'))).toBe(false);
+    expect(existsSync(path.join(outside, 'x.env'))).toBe(false);
+    expect(existsSync(manifestPath(path.join(target.root, '.git')))).toBe(false);
+  });
+});
