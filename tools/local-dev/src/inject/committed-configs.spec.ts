@@ -56,3 +56,9 @@ it('git ignores real secret files and personal debug configs, never the template
   const committed = ['configs/README.md', 'configs/s1/README.md', 'configs/s1/health_secrets.py.example', 'configs/auto/debug-configs/health-api/.vscode/launch.json.example'];
   expect(ignored([...real, ...committed])).toEqual(real);
 });
+
+it('no committed file under configs/ or repos_docker_files/ is a symlink (it would pull content from outside the repo into clones)', () => {
+  const result = spawnSync('git', ['ls-files', '--stage', '--', 'configs', 'repos_docker_files'], { cwd: ROOT, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(result.stderr);
+  expect(result.stdout.split('\n').filter((line) => line.startsWith('120000 '))).toEqual([]);
+});

@@ -1,12 +1,12 @@
 /**
  * Reading which source files exist for a clone's injection: the disk facts the pure plan needs.
  */
-import { readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { RepoModel, ServiceModel } from '../config/model';
 import { UsageError } from '../core/errors';
-import type { WorkspacePaths } from '../core/workspace';
-import { EXAMPLE_SUFFIX, type Inventory } from './plan';
+import { displayPath, type WorkspacePaths } from '../core/workspace';
+import { EXAMPLE_SUFFIX, isCommittedPath, type Inventory, type SourceLink } from './plan';
 
 function isFile(file: string): boolean {
   try {
@@ -61,21 +61,49 @@ function linkTargetKind(link: string): 'file' | 'folder' | 'other' {
   return stats.isDirectory() ? 'folder' : stats.isFile() ? 'file' : 'other';
 }
 
+/** Symlinks on the way from `base` (itself not included) down to the existing file base/relative. */
+function linksOnTheWay(paths: WorkspacePaths, base: string, relative: string): SourceLink[] {
+  const links: SourceLink[] = [];
+  let current = base;
+  for (const part of relative.split(/[/\\]/).filter((piece) => piece !== '' && piece !== '.')) {
+    current = path.join(current, part);
+    if (lstatSync(current).isSymbolicLink()) links.push({ link: displayPath(paths, current), target: realpathSync(current) });
+  }
+  return links;
+}
+
 export function readInventory(paths: WorkspacePaths, namespace: string, repo: RepoModel, services: ServiceModel[]): Inventory {
   const namespaceDir = path.join(paths.configs, namespace);
+  const links = new Map<string, SourceLink[]>();
+  /** Records the links on the way to base/relative; true when one of them is committed (its target is never read). */
+  const noteLinks = (base: string, relative: string): boolean => {
+    const found = linksOnTheWay(paths, base, relative);
+    if (found.length > 0) links.set(displayPath(paths, path.join(base, relative)), found);
+    return found.some((link) => isCommittedPath(link.link));
+  };
   const configFiles = new Set<string>();
   for (const entry of repo.configs) {
-    for (const candidate of [entry.source, `${entry.source}${EXAMPLE_SUFFIX}`]) {
-      if (isFile(path.join(namespaceDir, candidate))) configFiles.add(candidate);
+    if (isFile(path.join(namespaceDir, entry.source))) {
+      configFiles.add(entry.source);
+      noteLinks(namespaceDir, entry.source);
     }
+    // Only a hint in messages ("start from …"), never copied.
+    if (isFile(path.join(namespaceDir, `${entry.source}${EXAMPLE_SUFFIX}`))) configFiles.add(`${entry.source}${EXAMPLE_SUFFIX}`);
   }
   const dockerfiles = new Set<string>();
   for (const service of services) {
     for (const candidate of [`${namespace}/${service.dockerfile}`, service.dockerfile]) {
-      if (isFile(path.join(paths.dockerfiles, candidate))) dockerfiles.add(candidate);
+      if (isFile(path.join(paths.dockerfiles, candidate))) {
+        dockerfiles.add(candidate);
+        noteLinks(paths.dockerfiles, candidate);
+      }
     }
   }
   const debugDir = path.join(namespaceDir, 'debug-configs', repo.dir);
-  const debugFiles = listFiles(debugDir).map((file) => ({ path: file, text: readFileSync(path.join(debugDir, file), 'utf8') }));
-  return { configFiles, dockerfiles, debugFiles };
+  const debugFiles = listFiles(debugDir).map((file) => {
+    const committedLink = noteLinks(namespaceDir, path.posix.join('debug-configs', repo.dir, file));
+    // A committed link is refused by the plan; what it points at is not even read.
+    return { path: file, text: committedLink ? '' : readFileSync(path.join(debugDir, file), 'utf8') };
+  });
+  return { configFiles, dockerfiles, debugFiles, links };
 }

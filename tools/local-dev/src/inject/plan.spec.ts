@@ -37,6 +37,7 @@ function inventory(extra: Partial<Inventory> = {}): Inventory {
     configFiles: new Set(['oms.yaml']),
     dockerfiles: new Set(['oms-api.dev.Dockerfile', 'oms-worker.dev.Dockerfile', 's2/oms-worker.dev.Dockerfile']),
     debugFiles: [],
+    links: new Map(),
     ...extra,
   };
 }

@@ -9,6 +9,12 @@
  *                  one) → the clone's root under its file name;
  *  - debug-config: configs/<ns>/debug-configs/<dir>/** → the same path in the clone, ".example"
  *                  dropped and placeholders filled in (a real file beats its .example).
+ *
+ * Symlinks among the sources: the user's own (gitignored) files may be links to anywhere (a
+ * password store, dotfiles) and are followed, each link named in the output with where it points.
+ * Committed files — templates (*.example) and everything under repos_docker_files/ — must be real
+ * files: a link committed there would copy whatever it points at on each engineer's machine
+ * (~/.ssh/id_rsa) into their clones, and from there into images.
  */
 import * as path from 'node:path';
 import type { RepoModel, ServiceModel } from '../config/model';
@@ -28,6 +34,13 @@ export interface PlannedFile {
   note?: string;
 }
 
+export interface SourceLink {
+  /** Workspace-relative path of the symlink (the file itself, or a folder on the way to it). */
+  link: string;
+  /** Where it leads, fully resolved. */
+  target: string;
+}
+
 export interface Inventory {
   /** Files that exist, relative to configs/<ns>/ (including *.example ones, for hints). */
   configFiles: ReadonlySet<string>;
@@ -35,6 +48,8 @@ export interface Inventory {
   dockerfiles: ReadonlySet<string>;
   /** Every file under configs/<ns>/debug-configs/<dir>/, relative to that folder, with its text. */
   debugFiles: ReadonlyArray<{ path: string; text: string }>;
+  /** For each source file reached through symlinks (workspace-relative, normalized): those links, outermost first. */
+  links: ReadonlyMap<string, readonly SourceLink[]>;
 }
 
 export interface InjectionPlan {
@@ -53,6 +68,14 @@ export interface PlanInput {
 }
 
 export const EXAMPLE_SUFFIX = '.example';
+
+/**
+ * Whether a workspace path is shared through the repo rather than the user's own: a template
+ * (`*.example`, which configs/'s .gitignore lets through) or anything in repos_docker_files/.
+ */
+export function isCommittedPath(workspaceRelative: string): boolean {
+  return workspaceRelative.startsWith('repos_docker_files/') || path.posix.basename(workspaceRelative).endsWith(EXAMPLE_SUFFIX);
+}
 
 export function planInjection({ namespace, repo, services, inventory }: PlanInput): InjectionPlan {
   const files: PlannedFile[] = [];
@@ -105,6 +128,17 @@ export function planInjection({ namespace, repo, services, inventory }: PlanInpu
     problems.push(...rendered.problems);
     files.push({ dest, kind: 'debug-config', origin, source: { type: 'text', text: rendered.content } });
   }
+
+  const followed = new Map<string, string>();
+  const committedLinks = new Set<string>();
+  for (const file of files) {
+    for (const { link, target } of inventory.links.get(path.posix.normalize(file.origin)) ?? []) {
+      if (isCommittedPath(link)) committedLinks.add(`${link} is a symlink (to ${target}); committed files (*.example templates, repos_docker_files/) must be real files, so nothing from outside the repo lands in a clone: replace it with a real file (git rm ${link}, then add the template text), and keep your own copy in a file without .example (gitignored), which may be a symlink`);
+      else followed.set(link, target);
+    }
+  }
+  problems.push(...committedLinks);
+  notes.push(...[...followed].map(([link, target]) => `followed symlink ${link} → ${target}`));
 
   const seen = new Map<string, string>();
   for (const file of files) {
