@@ -201,6 +201,19 @@ describe('composeDocument', () => {
     expect(escapeDollars('a$b$$c')).toBe('a$$b$$$$c');
   });
 
+  it('writes a $ in a build arg and in an environment value as $$, so compose passes it on literally', () => {
+    const withDollars = parseConfigText(
+      'services:\n  api:\n    repo: file:///x/api.git\n    build-args: { NPM_PREFIX: "$HOME/.npm", PLAIN: "1" }\n    environment: { PRICE: "${PRICE:-5}$" }\n',
+      'config.yaml',
+    );
+    const api = composeDocument(withDollars, settings).services.api;
+    expect(api.build.args).toEqual({ NPM_PREFIX: '$$HOME/.npm', PLAIN: '1' });
+    expect(api.environment.PRICE).toBe('$${PRICE:-5}$$');
+    const text = renderCompose(composeDocument(withDollars, settings), 's2');
+    expect(text).toContain('NPM_PREFIX: "$$HOME/.npm"');
+    expect(text).toContain('PRICE: "$${PRICE:-5}$$"');
+  });
+
   it('formats port mappings as compose expects', () => {
     expect(formatPort({ host: 80, container: 8080, protocol: 'tcp' })).toBe('80:8080');
     expect(formatPort({ hostIp: '127.0.0.1', host: 80, container: 8080, protocol: 'udp' })).toBe('127.0.0.1:80:8080/udp');
