@@ -131,7 +131,7 @@ it('shows progress during a slow clone, and a clone killed half way is cleaned u
 
   const again = await ws.nx(['run', 'health-api:clone'], { env: sshEnv });
   expect(again.code).toBe(0);
-  expect(again.output).toContain(`health-api: took over the lock on cloned/health-api left by pid ${killedPid} (clone), which is no longer running`);
+  expect(again.output).toMatch(new RegExp(`health-api: took over the lock on cloned/health-api left by \`nx run health-api:clone\` \\(pid ${killedPid}; clone\\), which is no longer running`));
   expect(again.output).toContain(`health-api: removed cloned/${leftovers[1]}, left by an interrupted clone`);
   expect(again.output).toMatch(/health-api: cloned ssh:.*health-api\.git at master/);
   expect(readdirSync(path.join(ws.root, 'cloned'))).toEqual(['health-api']);

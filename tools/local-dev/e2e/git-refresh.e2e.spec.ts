@@ -191,7 +191,7 @@ describe('--refresh', () => {
     await refresh;
 
     expect(injectLines[0]).toMatch(
-      new RegExp(`^waiting for cloned/health-api: in use by another local-dev run, pid ${process.pid} \\(clone --refresh; since \\S+; command: .*\\) \\(waiting up to 600 s\\)$`),
+      new RegExp(`^waiting for cloned/health-api: in use by \`.*\` \\(pid ${process.pid}; clone --refresh, for \\d+ s\\); waited 0 s so far \\(gives up after 600 s\\)$`),
     );
     // The refresh finished before the injection began: the injected files are there and hidden.
     expect(readFileSync(path.join(clonePath(), 'app/app/secrets.py'), 'utf8')).toBe('SECRET_KEY = "s2-secret"\n');

@@ -4,8 +4,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { GitError } from '../core/errors';
-import { acquireCloneLock, cloneLockPath, releaseCloneLock, withCloneLock, type LockHolder } from './clone-lock';
-import { processStartTime } from './process-alive';
+import type { LockHolder } from '../core/lock';
+import { processStartTime } from '../core/proc';
+import { acquireCloneLock, cloneLockPath, releaseCloneLock, withCloneLock } from './clone-lock';
 
 let cloned: string;
 let clone: string;
@@ -52,7 +53,7 @@ it('runs two operations on one clone one after the other, never interleaved', as
     });
   await Promise.all([operation('inject-config for namespace s1'), operation('inject-config for namespace s2')]);
   expect(events).toEqual(['inject-config for namespace s1 starts', 'inject-config for namespace s1 ends', 'inject-config for namespace s2 starts', 'inject-config for namespace s2 ends']);
-  expect(lines).toEqual([expect.stringMatching(new RegExp(`^waiting for cloned/health-api: in use by another local-dev run, pid ${process.pid} \\(inject-config for namespace s1; since `))]);
+  expect(lines).toEqual([expect.stringMatching(new RegExp(`^waiting for cloned/health-api: in use by \`.*\` \\(pid ${process.pid}; inject-config for namespace s1, for 0 s\\); waited 0 s so far`))]);
 });
 
 it('takes over a lock whose process has died, saying whose it was', async () => {
@@ -60,7 +61,7 @@ it('takes over a lock whose process has died, saying whose it was', async () => 
   const pid = deadPid();
   recordHolder({ pid, startTime: '' });
   const lock = await acquireCloneLock(clone, 'cloned/health-api', { purpose: 'clone', log, timeoutMs: 0 });
-  expect(lines).toEqual([`took over the lock on cloned/health-api left by pid ${pid} (clone --refresh), which is no longer running`]);
+  expect(lines).toEqual([expect.stringMatching(new RegExp(`^took over the lock on cloned/health-api left by \`.*\` \\(pid ${pid}; clone --refresh\\), which is no longer running$`))]);
   releaseCloneLock(lock);
   expect(readdirSync(cloned)).toEqual([]);
 });
@@ -69,15 +70,15 @@ it('takes over a lock whose pid now belongs to another process (started at anoth
   await acquireCloneLock(clone, 'cloned/health-api', { purpose: 'clone', log });
   recordHolder({ pid: process.ppid, startTime: '1' });
   releaseCloneLock(await acquireCloneLock(clone, 'cloned/health-api', { purpose: 'clone', log, timeoutMs: 0 }));
-  expect(lines).toEqual([`took over the lock on cloned/health-api left by pid ${process.ppid} (clone), which is no longer running`]);
+  expect(lines).toEqual([expect.stringMatching(new RegExp(`^took over the lock on cloned/health-api left by \`.*\` \\(pid ${process.ppid}; clone\\), which is no longer running$`))]);
 });
 
 it('gives up after the timeout, naming the holder and the fix', async () => {
   const held = await acquireCloneLock(clone, 'cloned/health-api', { purpose: 'clone --refresh', log });
   const waiting = acquireCloneLock(clone, 'cloned/health-api', { purpose: 'inject-config for namespace s2', log, timeoutMs: 300, pollMs: 50 });
   await expect(waiting).rejects.toThrow(GitError);
-  await expect(waiting).rejects.toThrow(new RegExp(`^cloned/health-api: is still in use by another local-dev run after waiting 0 s: pid ${process.pid} \\(clone --refresh; since `));
-  await waiting.catch((error: GitError) => expect(error.fix).toMatch(new RegExp(`^let that run finish, or stop it \\(kill ${process.pid}\\) and re-run`)));
+  await expect(waiting).rejects.toThrow(new RegExp(`^cloned/health-api: still in use by another local-dev command after waiting 0 s: \`.*\` \\(pid ${process.pid}; clone --refresh, for 0 s\\)$`));
+  await waiting.catch((error: GitError) => expect(error.fix).toMatch(new RegExp(`^let that command finish, or stop it \\(kill ${process.pid}\\) and run again`)));
   expect(readFileSync(held.path, 'utf8')).toBe(held.record);
   releaseCloneLock(held);
 });

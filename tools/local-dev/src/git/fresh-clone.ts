@@ -10,10 +10,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { ChildProcessError } from '../core/errors';
+import { redactCredentials } from '../core/redact';
+import { isProcessAlive } from '../core/proc';
 import { classifyGitFailure, describeGitFailure, type FailureContext } from './classify';
 import { closestRemoteBranches } from './remote-branches';
 import { git, type GitOptions } from './git';
-import { isProcessAlive } from './process-alive';
 import { ProgressThrottle } from './progress';
 
 export type Log = (line: string) => void;
@@ -68,7 +69,8 @@ export async function cloneFresh(request: FreshCloneRequest): Promise<void> {
   const display = `cloned/${dir}`;
   mkdirSync(clonedDir, { recursive: true });
   const partial = path.join(clonedDir, partialFolderName(dir, process.pid, randomBytes(4).toString('hex')));
-  log(`cloning ${url}${branch ? ` (branch ${branch})` : ''} into ${display} …`);
+  // The URL as config.yaml has it goes to git only; every line and error shows it redacted.
+  log(`cloning ${redactCredentials(url)}${branch ? ` (branch ${branch})` : ''} into ${display} …`);
   const startedAt = Date.now();
   try {
     const args = ['clone', '--progress', ...(branch ? ['--branch', branch] : []), '--', url, partial];
@@ -78,11 +80,25 @@ export async function cloneFresh(request: FreshCloneRequest): Promise<void> {
     if (!(error instanceof ChildProcessError)) throw error;
     const kind = classifyGitFailure(error.outputTail);
     const context: FailureContext = { repo: display, url, branch };
-    if (kind === 'branch-missing' && branch) context.closeBranches = await closestRemoteBranches(url, branch, request.workspaceRoot, request.env);
+    if (kind === 'branch-missing' && branch) context.closeBranches = await remoteBranchesNear(context, request);
     throw describeGitFailure(kind, error.outputTail, context, 'cloning');
   }
   renameSync(partial, path.join(clonedDir, dir));
   log(`clone complete in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+}
+
+/**
+ * The remote branches closest to the one a clone did not find. Asking needs the URL on git's
+ * command line, which a raw ChildProcessError would print: its failure is described like the
+ * clone's own (redacted).
+ */
+async function remoteBranchesNear(context: FailureContext, request: FreshCloneRequest): Promise<string[]> {
+  try {
+    return await closestRemoteBranches(request.url, context.branch ?? '', request.workspaceRoot, request.env);
+  } catch (error) {
+    if (!(error instanceof ChildProcessError)) throw error;
+    throw describeGitFailure(classifyGitFailure(error.outputTail), error.outputTail, context, 'listing the branches of the remote');
+  }
 }
 
 /**
