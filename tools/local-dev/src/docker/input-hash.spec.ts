@@ -30,6 +30,11 @@ describe('combineInputHash', () => {
     ['the commit', { clone: { ...inputs.clone, head: 'b'.repeat(40) } }],
     ['an untracked file', { clone: { ...inputs.clone, untracked: { 'a.txt': '1' } } }],
     ['the workspace', { workspace: 'ws2' }],
+    ['uncommitted edits to tracked files', { clone: { ...inputs.clone, diff: 'e' } }],
+    // A worker built from the same clone and Dockerfile as its service still gets its own image.
+    ['the service', { service: 'oms-worker' }],
+    ['an injected file appearing', { injected: { ...inputs.injected, '.env': 'h3' } }],
+    ['a build arg\'s name', { buildArgs: { A: '1', C: '2' } }],
   ])('changes with %s', (_what, change) => {
     expect(combineInputHash({ ...inputs, ...change })).not.toBe(combineInputHash(inputs));
   });
