@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError } from '../core/errors';
@@ -48,5 +48,21 @@ describe('loadConfigCached', () => {
 
   it('reports a missing config.yaml with its fix', () => {
     expect(() => loadConfigCached(root)).toThrow(ConfigError);
+  });
+
+  it('never writes a config whose repo URL carries a credential, and removes such a cache left by an older version', () => {
+    const url = 'https://x-access-token:ghp_s3cret@github.com/o/api.git';
+    writeConfig(`services:\n  api:\n    repo: ${url}\n`);
+    // What an older local-dev left behind for this very config.
+    const older = { ...loadConfigCached(root), network: 'from-an-older-cache' };
+    mkdirSync(path.dirname(cacheFile()), { recursive: true });
+    const key = 'whatever the older key was';
+    writeFileSync(cacheFile(), JSON.stringify({ key, value: older }));
+    // The clone needs the real URL: the model has it, parsed afresh on every load.
+    expect(loadConfigCached(root).repos[0].url).toBe(url);
+    expect(loadConfigCached(root).network).toBe('oh-network');
+    expect(existsSync(cacheFile())).toBe(false);
+    const holding = (file: string) => statSync(path.join(root, file)).isFile() && readFileSync(path.join(root, file), 'utf8').includes('ghp_s3cret');
+    expect(readdirSync(root, { recursive: true }).map(String).filter(holding)).toEqual(['repos_docker_files/config.yaml']);
   });
 });

@@ -3,11 +3,17 @@
  * means loading yaml and zod (~65 ms) for a config that rarely changes. The validated model is
  * kept in Nx's workspace data folder keyed by the config text and the code that turns it into a
  * model; only a successful load is cached, so a broken config is always reported afresh.
+ *
+ * A config whose repo URLs carry credentials (`https://x-access-token:…@host/…`) is never cached:
+ * no file local-dev writes may hold a secret (../core/redact.ts), and the clone needs the real URL.
+ * Such a workspace parses config.yaml in every task instead (~65 ms each); the credential then
+ * lives only in config.yaml and in git's own remote setting in cloned/<dir>/.git/config.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { readKeyedCache, workspaceDataFile, writeKeyedCache } from '../core/keyed-cache';
+import { redactCredentials } from '../core/redact';
 import type { WorkspaceModel } from './model';
 import { CONFIG_PATH } from './paths';
 
@@ -28,10 +34,17 @@ export function loadConfigCached(workspaceRoot: string): WorkspaceModel {
   const key = createHash('sha256').update(`${modelCodeVersion}\0${text}`).digest('hex');
   const file = workspaceDataFile(workspaceRoot, 'local-dev-model.json');
   const cached = readKeyedCache<WorkspaceModel>(file, key);
-  if (cached) return cached;
+  // A cached model with a credential can only be one written before this rule.
+  if (cached && !hasCredentials(cached)) return cached;
   const model = loadUncached(workspaceRoot);
-  writeKeyedCache(file, key, model);
+  // Removing also drops a cache file written before this rule, which may hold the credential.
+  if (hasCredentials(model)) rmSync(file, { force: true });
+  else writeKeyedCache(file, key, model);
   return model;
+}
+
+function hasCredentials(model: WorkspaceModel): boolean {
+  return model.repos.some((repo) => redactCredentials(repo.url) !== repo.url);
 }
 
 function loadUncached(workspaceRoot: string): WorkspaceModel {

@@ -38,6 +38,20 @@ describe('describeGitFailure', () => {
     expect(error.fix).toMatch(/^check your SSH key can read it: `ssh -T git@github.com` must greet you/);
   });
 
+  it('never repeats a credential of the URL, in our words or in git\'s', () => {
+    const https = { repo: 'cloned/x', url: 'https://x-access-token:ghp_s3cret@github.com/o/x.git', branch: 'develp' };
+    const said = "fatal: unable to access 'https://x-access-token:ghp_s3cret@github.com/o/x.git/': The requested URL returned error: 403";
+    const errors = [
+      describeGitFailure('no-access', said, https, 'cloning'),
+      describeGitFailure('branch-missing', said, { ...https, closeBranches: ['develop'] }, 'cloning'),
+      describeGitFailure('unknown', said, https, 'cloning'),
+    ];
+    for (const error of errors) expect(error.describe()).not.toContain('ghp_s3cret');
+    expect(errors[0].message).toBe(
+      "cloned/x: cannot read https://x-access-token:***@github.com/o/x.git: no access, or no such repository, while cloning\n  git said: fatal: unable to access 'https://x-access-token:***@github.com/o/x.git/': The requested URL returned error: 403",
+    );
+  });
+
   it('says the disk is full and that the half-made clone goes away', () => {
     const error = describeGitFailure('disk-full', 'fatal: write error: No space left on device', context, 'cloning');
     expect(error.message).toBe('cloned/health-api: the disk is full while cloning\n  git said: fatal: write error: No space left on device');

@@ -5,6 +5,7 @@
  * phrases tell us what went wrong. What we do not recognise is passed on with git's own words.
  */
 import { GitError } from '../core/errors';
+import { redactCredentials } from '../core/redact';
 
 export type GitFailureKind = 'disk-full' | 'branch-missing' | 'no-access' | 'network' | 'unknown';
 
@@ -68,9 +69,13 @@ export function accessFix(url: string): string {
   }
 }
 
-/** Builds the GitError a user reads for a failed git operation on `context.repo`. */
-export function describeGitFailure(kind: GitFailureKind, output: string, context: FailureContext, doing: string): GitError {
-  const said = gitSaid(output);
+/**
+ * Builds the GitError a user reads for a failed git operation on `context.repo`. Credentials in
+ * the URL or in git's words are redacted here, so no caller can print them (../core/redact.ts).
+ */
+export function describeGitFailure(kind: GitFailureKind, output: string, rawContext: FailureContext, doing: string): GitError {
+  const context = { ...rawContext, url: redactCredentials(rawContext.url) };
+  const said = redactCredentials(gitSaid(output));
   const cause = said ? `\n  git said: ${said}` : '';
   switch (kind) {
     case 'disk-full':

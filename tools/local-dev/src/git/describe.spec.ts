@@ -60,5 +60,6 @@ describe('describeCloneStatus', () => {
 
   it('a fresh clone says only that', () => {
     expect(describeCloneStatus({ ...base, action: { type: 'cloned', url: 'git@h:o/x.git' } })).toEqual(['cloned git@h:o/x.git at master (abc1234)']);
+    expect(describeCloneStatus({ ...base, action: { type: 'cloned', url: 'https://u:s3cret@h/o/x.git' } })).toEqual(['cloned https://u:***@h/o/x.git at master (abc1234)']);
   });
 });

@@ -1,5 +1,8 @@
+import { redactCredentials } from '../core/redact';
+
 /**
  * What the clone task tells the user about each repo, one short line per fact. Pure.
+ * (No credential of a repo URL is ever printed: ../core/redact.ts.)
  *
  * Users read this every morning: it must say what was done ("switched master → develop"), what
  * was left alone ("kept local changes: 3 files") and how the clone stands against the remote
@@ -65,7 +68,7 @@ export function describeCloneStatus(status: CloneStatus): string[] {
   const { action } = status;
   switch (action.type) {
     case 'cloned':
-      lines.push(`cloned ${action.url} at ${status.branch} (${status.head})`);
+      lines.push(`cloned ${redactCredentials(action.url)} at ${status.branch} (${status.head})`);
       break;
     case 'kept':
       lines.push(`kept ${status.branch} at ${status.head} as it is (nothing pulled without --refresh)`);
@@ -80,7 +83,7 @@ export function describeCloneStatus(status: CloneStatus): string[] {
       break;
   }
   if (status.changedFiles > 0) lines.push(`kept local changes: ${plural(status.changedFiles, 'file')}`);
-  if (status.fetchWarning) lines.push(`⚠ could not ask the remote (${status.fetchWarning}); working offline${status.remote ? ', comparing with the last fetch' : ''}`);
+  if (status.fetchWarning) lines.push(`⚠ could not ask the remote (${redactCredentials(status.fetchWarning)}); working offline${status.remote ? ', comparing with the last fetch' : ''}`);
   if (status.remote) {
     const age = status.fetchedAgoMs === undefined ? '' : ` (as fetched ${Math.round(status.fetchedAgoMs / 1000)} s ago)`;
     lines.push(`${describeRemote(status.remote)}${age}`);

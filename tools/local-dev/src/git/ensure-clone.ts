@@ -14,6 +14,7 @@ import { rmdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { RepoModel } from '../config/model';
 import { ChildProcessError, GitError } from '../core/errors';
+import { redactCredentials } from '../core/redact';
 import type { WorkspacePaths } from '../core/workspace';
 import { undoInjectionUnderLock } from '../inject/apply';
 import { changedFiles, ignoredFilesAtRisk, saveLocalWork } from './backup';
@@ -81,17 +82,18 @@ async function ensureCloneUnderLock(request: CloneRequest, root: string, display
   const state = await inspectFolder(root);
   if (state.type === 'not-a-clone') {
     throw new GitError(display, `exists but ${state.why}; local-dev leaves it untouched`, {
-      fix: `move it away (mv ${display} ${display}.old) and re-run to clone ${repo.url} there`,
+      fix: `move it away (mv ${display} ${display}.old) and re-run to clone ${redactCredentials(repo.url)} there`,
     });
   }
   if (state.type === 'missing' || state.type === 'empty-folder') {
     if (state.type === 'empty-folder') rmdirSync(root);
     await cloneFresh({ url: repo.url, branch: repo.branch, workspaceRoot: paths.root, clonedDir: paths.cloned, dir: repo.dir, log, progressIntervalMs: request.progressIntervalMs, env: request.env });
     const branch = (await currentBranch(root)) ?? 'HEAD';
-    return { action: { type: 'cloned', url: repo.url }, branch, head: await shortHead(root), changedFiles: 0 };
+    return { action: { type: 'cloned', url: redactCredentials(repo.url) }, branch, head: await shortHead(root), changedFiles: 0 };
   }
   if (state.originUrl === undefined || !sameRepository(state.originUrl, repo.url, paths.root)) {
-    throw new GitError(display, `points at ${state.originUrl ?? '(no origin remote)'}, but config.yaml says ${repo.url}; local-dev leaves it untouched`, {
+    const origin = state.originUrl === undefined ? '(no origin remote)' : redactCredentials(state.originUrl);
+    throw new GitError(display, `points at ${origin}, but config.yaml says ${redactCredentials(repo.url)}; local-dev leaves it untouched`, {
       fix: `if config.yaml is right, move the folder away (mv ${display} ${display}.old) and re-run; if the clone is right, fix repo: for ${repo.owner} in repos_docker_files/config.yaml`,
     });
   }
@@ -136,7 +138,7 @@ async function tryFetch(clone: Clone, branch: string): Promise<{ missing: boolea
     const kind = classifyGitFailure(error.outputTail);
     if (kind === 'branch-missing') return { missing: true, output: error.outputTail };
     if (kind === 'disk-full') throw describeGitFailure(kind, error.outputTail, failureContext(clone, branch), 'fetching');
-    return { missing: false, warning: gitSaid(error.outputTail).split('\n')[0], output: error.outputTail };
+    return { missing: false, warning: redactCredentials(gitSaid(error.outputTail).split('\n')[0]), output: error.outputTail };
   }
 }
 

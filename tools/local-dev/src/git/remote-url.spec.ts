@@ -11,6 +11,13 @@ describe('sameRepository', () => {
     expect(sameRepository(ssh, 'git@gitlab.com:orange-health/health-api.git')).toBe(false);
   });
 
+  it('ignores credentials in the URL, even a password holding a raw "@"', () => {
+    const ssh = 'git@github.com:orange-health/health-api.git';
+    expect(sameRepository(ssh, 'https://x-access-token:ghp_abc@github.com/orange-health/health-api.git')).toBe(true);
+    expect(sameRepository(ssh, 'https://me:p@ss@github.com/orange-health/health-api.git')).toBe(true);
+    expect(sameRepository(ssh, 'https://me:p@ss@gitlab.com/orange-health/health-api.git')).toBe(false);
+  });
+
   it('resolves local paths, with or without file://', () => {
     expect(sameRepository('/srv/git/x.git', 'file:///srv/git/x.git')).toBe(true);
     expect(sameRepository('../git/x.git', '/srv/git/x', '/srv/work')).toBe(true);

@@ -11,7 +11,8 @@ import * as path from 'node:path';
 export function repositoryIdentity(url: string, relativeTo = '/'): string {
   const trimmed = url.trim().replace(/[/\\]+$/, '');
   const sshShort = /^(?:[^@/]+@)?([^:/]+):(?!\/\/)(.+)$/.exec(trimmed);
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]+@)?([^/:]+)(?::\d+)?\/(.*)$/i.exec(trimmed);
+  // User info runs to the last "@" before the path: a password may hold a raw "@".
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\/(?:[^/]*@)?([^/:@]+)(?::\d+)?\/(.*)$/i.exec(trimmed);
   if (/^file:\/\//i.test(trimmed)) return stripGit(path.resolve(trimmed.replace(/^file:\/\//i, '')));
   if (withScheme) return `${withScheme[1].toLowerCase()}/${stripGit(withScheme[2]).toLowerCase()}`;
   if (sshShort && !/^[A-Za-z]$/.test(sshShort[1])) return `${sshShort[1].toLowerCase()}/${stripGit(sshShort[2]).toLowerCase()}`;
