@@ -110,6 +110,46 @@ describe('bad input: every problem, with its line and a fix', () => {
     expect(problems).toEqual([expect.objectContaining({ line: 6, message: '"web" is defined twice (also at worker at line 5)' })]);
   });
 
+  it('reports a worker named like its owner on the worker’s own line, not the owner’s', () => {
+    const problems = problemsOf(
+      yaml(['services:', '  api:', '    repo: a.git', '    ports: ["8000:8000"]', '    workers:', '      jobs: {}', '      api:', '        environment: { A: "1" }']),
+    );
+    expect(problems).toEqual([
+      { file: FILE, line: 7, message: '"api" is defined twice (also at service at line 2)', fix: 'service and worker names share one namespace: rename one of them' },
+    ]);
+  });
+
+  it('refuses an alias bomb with the line where the nesting starts', () => {
+    const tenTimes = (alias: string) => `[${Array(10).fill(alias).join(', ')}]`;
+    const problems = problemsOf(
+      yaml([
+        `a: &a ${tenTimes('"lol"')}`,
+        `b: &b ${tenTimes('*a')}`,
+        `c: &c ${tenTimes('*b')}`,
+        `d: &d ${tenTimes('*c')}`,
+        `e: &e ${tenTimes('*d')}`,
+        'services:',
+        '  api:',
+        '    repo: a.git',
+      ]),
+    );
+    expect(problems).toEqual([
+      {
+        file: FILE,
+        line: 3,
+        message: 'YAML aliases (*name) expand to too much data, refused as an alias bomb (yaml: Excessive alias count indicates a resource exhaustion attack)',
+        fix: 'write the values out instead of nesting aliases (*name) inside anchored values',
+      },
+    ]);
+  });
+
+  it('reports an alias without its anchor on its line', () => {
+    const problems = problemsOf(yaml(['services:', '  api:', '    repo: a.git', '    environment: *common']));
+    expect(problems).toEqual([
+      { file: FILE, line: 4, message: 'the alias *common has no anchor &common before it', fix: 'define "&common" earlier in the file, or write the value out' },
+    ]);
+  });
+
   it('names an unknown dependency and the service it probably meant', () => {
     const problems = problemsOf(yaml(['services:', '  api:', '    repo: a.git', '    depends-on: [schedulr]', '  scheduler:', '    repo: b.git']));
     expect(problems).toEqual([
@@ -147,9 +187,20 @@ describe('bad input: every problem, with its line and a fix', () => {
       ]),
     );
     expect(problems.map((problem) => [problem.line, problem.message])).toEqual([
-      [5, 'source "configs/../../etc/passwd" of a leaves configs/<namespace>/'],
-      [6, 'dest "/etc/cron.d/x" of a leaves the clone'],
-      [7, 'dest "../sibling/x.py" of a leaves the clone'],
+      [5, expect.stringMatching(/^services\.a\.configs\.0\.source: "configs\/\.\.\/\.\.\/etc\/passwd" has a "\.\." part \(it would leave its folder\)/)],
+      [6, expect.stringMatching(/^services\.a\.configs\.1\.dest: "\/etc\/cron\.d\/x" is an absolute path/)],
+      [7, expect.stringMatching(/^services\.a\.configs\.2\.dest: "\.\.\/sibling\/x\.py" has a "\.\." part/)],
+    ]);
+  });
+
+  it('refuses a config path or Dockerfile that names a folder instead of a file', () => {
+    const problems = problemsOf(
+      yaml(['services:', '  a:', '    repo: a.git', '    dockerfile: docker/', '    configs:', '      - { source: configs/, dest: ok.py }', '      - { source: ok.py, dest: ./ }']),
+    );
+    expect(problems).toEqual([
+      { file: FILE, line: 4, message: 'dockerfile "docker/" of a names a folder, not a file', fix: 'name the file, e.g. a.dev.Dockerfile' },
+      { file: FILE, line: 6, message: 'source "configs/" of a names a folder, not a file', fix: 'name the file, e.g. configs/health_secrets.py' },
+      { file: FILE, line: 7, message: 'dest "./" of a names a folder, not a file', fix: 'name the file, e.g. app/app/secrets.py' },
     ]);
   });
 
@@ -170,6 +221,16 @@ describe('bad input: every problem, with its line and a fix', () => {
     expect(problems).toEqual([
       expect.objectContaining({ line: 2, message: expect.stringContaining('redis.required'), fix: 'write true or false here' }),
       expect.objectContaining({ line: 3, message: 'unknown key "requird" in redis', fix: 'did you mean "required"?' }),
+    ]);
+  });
+
+  it('sorts by line when a schema problem comes after a rule problem in the file', () => {
+    const problems = problemsOf(
+      yaml(['services:', '  a:', '    repo: a.git', '    ports: ["80:80"]', '  b:', '    repo: b.git', '    ports: ["80:81"]', '  c:', '    repo: c.git', '    prots: [90]']),
+    );
+    expect(problems.map((problem) => [problem.line, problem.message])).toEqual([
+      [7, 'host port 80 of b is already published by a'],
+      [10, 'unknown key "prots" in services.c'],
     ]);
   });
 

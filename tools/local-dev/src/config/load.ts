@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Alias, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { didYouMean } from '../core/did-you-mean';
 import { ConfigError, type ConfigProblem } from '../core/errors';
@@ -56,7 +56,7 @@ function parseUncached(text: string, file: string): WorkspaceModel {
   if (yamlProblems.length > 0) throw new ConfigError(yamlProblems);
 
   const locate = makeLocator(document, lineAt);
-  const data: unknown = document.toJS() ?? {};
+  const data = documentData(document, file, lineAt);
   const parsed = configSchema.safeParse(data, { reportInput: true });
   if (parsed.success) {
     const ruleProblems = checkRules(parsed.data, { file, locate });
@@ -68,6 +68,52 @@ function parseUncached(text: string, file: string): WorkspaceModel {
   const withoutUnknownKeys = configSchema.safeParse(dropUnknownKeys(data, parsed.error.issues), { reportInput: true });
   const ruleProblems = withoutUnknownKeys.success ? checkRules(withoutUnknownKeys.data, { file, locate }) : [];
   throw new ConfigError([...schemaProblems, ...ruleProblems].sort((a, b) => a.line - b.line));
+}
+
+/**
+ * The document as plain data. Turning aliases (*name) into data is where the yaml package refuses
+ * an alias bomb or an alias used before its anchor; it throws without a position, so the line is
+ * the alias that starts the problem.
+ */
+function documentData(document: Document, file: string, lineAt: (offset: number) => number): unknown {
+  try {
+    return document.toJS() ?? {};
+  } catch (error) {
+    if (!(error instanceof ReferenceError)) throw error;
+    const aliases: Alias[] = [];
+    visit(document, { Alias: (_key, alias) => void aliases.push(alias) });
+    const unresolved = aliases.find((alias) => alias.resolve(document) === undefined);
+    if (unresolved) {
+      return refuse(file, lineOf(unresolved, lineAt), `the alias *${unresolved.source} has no anchor &${unresolved.source} before it`, `define "&${unresolved.source}" earlier in the file, or write the value out`);
+    }
+    // The explosion starts where an alias points at something that itself contains aliases.
+    const nested = aliases.find((alias) => containsAlias(alias.resolve(document))) ?? aliases[0];
+    return refuse(
+      file,
+      nested ? lineOf(nested, lineAt) : 0,
+      `YAML aliases (*name) expand to too much data, refused as an alias bomb (yaml: ${error.message})`,
+      'write the values out instead of nesting aliases (*name) inside anchored values',
+    );
+  }
+}
+
+function refuse(file: string, line: number, message: string, fix: string): never {
+  throw new ConfigError([{ file, line, message, fix }]);
+}
+
+function lineOf(node: Node, lineAt: (offset: number) => number): number {
+  return node.range ? lineAt(node.range[0]) : 0;
+}
+
+function containsAlias(node: unknown): boolean {
+  let found = false;
+  if (node && (isMap(node) || isSeq(node))) {
+    visit(node, { Alias: () => {
+      found = true;
+      return visit.BREAK;
+    } });
+  }
+  return found;
 }
 
 /** A copy of `data` without the keys the schema reported as unknown. */
@@ -95,14 +141,15 @@ function makeLocator(document: Document, lineAt: (offset: number) => number): Lo
   return (yamlPath, part = 'value') => {
     let node: unknown = document.contents;
     let line = 1;
-    for (const segment of yamlPath) {
+    for (const [index, segment] of yamlPath.entries()) {
       if (isMap(node)) {
         const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment));
         if (!pair) return line;
         const keyNode = pair.key as Node;
         if (keyNode.range) line = lineAt(keyNode.range[0]);
         node = pair.value;
-        if (part === 'key' && segment === yamlPath[yamlPath.length - 1]) return line;
+        // By position, not by name: a worker may be named like its owner (services.api.workers.api).
+        if (part === 'key' && index === yamlPath.length - 1) return line;
       } else if (isSeq(node) && typeof segment === 'number') {
         node = node.items[segment];
       } else {
@@ -147,7 +194,7 @@ function schemaIssueToProblems(issue: z.core.$ZodIssue, file: string, locate: Lo
   if (issue.code === 'invalid_type' && issue.input === undefined) {
     return [{ file, line: locate(yamlPath.slice(0, -1), 'key'), message: `${where} is missing`, fix: `add "${String(yamlPath[yamlPath.length - 1])}:"` }];
   }
-  return [{ file, line: locate(yamlPath), message: `${where}: ${issue.message}`, fix: fixForIssue(issue) }];
+  return [{ file, line: locate(yamlPath), message: `${where}: ${issue.message}`, fix: fixForIssue(issue, yamlPath) }];
 }
 
 const EXPECTED_WORDING: Record<string, string> = {
@@ -159,7 +206,15 @@ const EXPECTED_WORDING: Record<string, string> = {
   boolean: 'true or false',
 };
 
-function fixForIssue(issue: z.core.$ZodIssue): string | undefined {
+function fixForIssue(issue: z.core.$ZodIssue, yamlPath: readonly (string | number)[]): string | undefined {
   if (issue.code === 'invalid_type') return `write ${EXPECTED_WORDING[issue.expected] ?? issue.expected} here`;
+  // The schema's own checks carry their fix (see checkedString in ./schema.ts).
+  if (issue.code === 'custom' && typeof issue.params?.fix === 'string') return issue.params.fix;
+  const [settings, key] = yamlPath.slice(-2);
+  if (issue.code === 'invalid_union' && (settings === 'environment' || settings === 'build-args')) {
+    return issue.input === null || issue.input === undefined
+      ? `give it a value, or write ${String(key)}: "" for an empty one`
+      : `quote it to pass it as text: ${String(key)}: '...'`;
+  }
   return undefined;
 }

@@ -88,10 +88,10 @@ export function parsePortMapping(value: number | string): PortMapping {
   if (typeof value === 'number') return { host: value, container: value, protocol: 'tcp' };
   const match = PORT_MAPPING_PATTERN.exec(value);
   if (!match) throw new Error(`unvalidated port mapping ${value}`);
-  const hostIp = value.match(/^(\d{1,3}(?:\.\d{1,3}){3}):/)?.[1];
-  const container = Number(match[2]);
-  const host = match[1] === undefined ? container : Number(match[1]);
-  return { hostIp, host, container, protocol: (match[3] as 'tcp' | 'udp' | undefined) ?? 'tcp' };
+  const [, hostIp, hostPort, containerPort, protocol] = match;
+  const container = Number(containerPort);
+  const host = hostPort === undefined ? container : Number(hostPort);
+  return { hostIp, host, container, protocol: (protocol as 'tcp' | 'udp' | undefined) ?? 'tcp' };
 }
 
 /** configs entries name "configs/x" (as the old tool did) or just "x"; both mean configs/<ns>/x. */

@@ -7,7 +7,7 @@ import { didYouMean } from '../core/did-you-mean';
 import type { ConfigProblem } from '../core/errors';
 import { defaultCloneDir, namespaceRelativeSource, parsePortMapping } from './model';
 import type { RawConfig, RawWorker } from './schema';
-import { NAME_PATTERN } from './schema';
+import { FOLDER_NAME_PATTERN, NAME_PATTERN } from './patterns';
 
 /** Finds the line of a path in the YAML file (the key's line when `key` is set). */
 export type Locate = (yamlPath: readonly (string | number)[], part?: 'key' | 'value') => number;
@@ -159,26 +159,29 @@ const healthchecks: Rule = (config, { file, locate }) =>
     return [];
   });
 
-/** A relative path that stays inside its folder: no absolute paths, no "..", no empty parts. */
-export function isContainedRelativePath(value: string): boolean {
-  if (path.isAbsolute(value) || path.win32.isAbsolute(value) || value.includes('\0')) return false;
-  const normalized = path.posix.normalize(value.replace(/\\/g, '/'));
-  return normalized !== '.' && normalized !== '..' && !normalized.startsWith('../');
+/**
+ * The schema keeps these paths inside their folder (./patterns.ts); what it cannot see is a path
+ * that names the folder itself or ends in "/", where a file is meant.
+ */
+export function namesAFile(value: string): boolean {
+  const normalized = path.posix.normalize(value);
+  return normalized !== '.' && !normalized.endsWith('/');
 }
 
-const configPaths: Rule = (config, { file, locate }) =>
-  Object.entries(config.services).flatMap(([name, service]) =>
-    (service.configs ?? []).flatMap((entry, index): ConfigProblem[] => {
-      const problems: ConfigProblem[] = [];
-      if (!isContainedRelativePath(namespaceRelativeSource(entry.source))) {
-        problems.push({ file, line: locate(['services', name, 'configs', index, 'source']), message: `source "${entry.source}" of ${name} leaves configs/<namespace>/`, fix: 'use a path inside the namespace folder, e.g. configs/health_secrets.py' });
-      }
-      if (!isContainedRelativePath(entry.dest)) {
-        problems.push({ file, line: locate(['services', name, 'configs', index, 'dest']), message: `dest "${entry.dest}" of ${name} leaves the clone`, fix: 'use a path relative to the repo root, e.g. app/app/secrets.py' });
-      }
-      return problems;
-    }),
-  );
+const filePaths: Rule = (config, { file, locate }) =>
+  runnables(config).flatMap(({ name, at, settings }) => {
+    const folderProblem = (written: string, asFile: string, where: (string | number)[], example: string): ConfigProblem[] =>
+      namesAFile(asFile) ? [] : [{ file, line: locate(where), message: `${String(where[where.length - 1])} "${written}" of ${name} names a folder, not a file`, fix: `name the file, e.g. ${example}` }];
+    const configs = at.length === 2 ? (config.services[name].configs ?? []) : [];
+    return [
+      ...(settings.dockerfile === undefined ? [] : folderProblem(settings.dockerfile, settings.dockerfile, [...at, 'dockerfile'], `${name}.dev.Dockerfile`)),
+      ...configs.flatMap((entry, index) => [
+        // "configs/x" and "x" both mean configs/<ns>/x, so "configs/" alone is the namespace folder.
+        ...folderProblem(entry.source, namespaceRelativeSource(entry.source), [...at, 'configs', index, 'source'], 'configs/health_secrets.py'),
+        ...folderProblem(entry.dest, entry.dest, [...at, 'configs', index, 'dest'], 'app/app/secrets.py'),
+      ]),
+    ];
+  });
 
 const cloneDirs: Rule = (config, { file, locate }) => {
   const problems: ConfigProblem[] = [];
@@ -186,8 +189,8 @@ const cloneDirs: Rule = (config, { file, locate }) => {
   for (const [name, service] of Object.entries(config.services)) {
     const dir = service.dir ?? defaultCloneDir(service.repo);
     const line = locate(['services', name, service.dir ? 'dir' : 'repo']);
-    if (!/^[A-Za-z0-9._-]+$/.test(dir) || dir === '.' || dir === '..') {
-      problems.push({ file, line, message: `clone folder "${dir}" of ${name} is not a plain folder name`, fix: 'set "dir:" to a name like health-api (no slashes)' });
+    if (!isPlainFolderName(dir)) {
+      problems.push({ file, line, message: `clone folder "${dir}" of ${name} is not a plain folder name`, fix: 'set "dir:" to a name like health-api (no slashes, starting with a letter or digit)' });
       continue;
     }
     const earlier = byDir.get(dir);
@@ -213,10 +216,10 @@ const defaultNamespace: Rule = (config, { file, locate }) => {
 };
 
 export function isPlainFolderName(value: string): boolean {
-  return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(value);
+  return FOLDER_NAME_PATTERN.test(value);
 }
 
-const RULES: Rule[] = [names, dependencies, hostPorts, healthchecks, configPaths, cloneDirs, defaultNamespace];
+const RULES: Rule[] = [names, dependencies, hostPorts, healthchecks, filePaths, cloneDirs, defaultNamespace];
 
 export function checkRules(config: RawConfig, context: RuleContext): ConfigProblem[] {
   return RULES.flatMap((rule) => rule(config, context));

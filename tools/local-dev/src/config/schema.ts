@@ -7,17 +7,61 @@
  */
 import { z } from 'zod';
 
-import { NAME_PATTERN, PORT_MAPPING_PATTERN } from './patterns';
+import {
+  BRANCH_PATTERN,
+  BRANCH_RULE,
+  DEST_PATH_PATTERN,
+  DEST_PATH_RULE,
+  FOLDER_NAME_PATTERN,
+  FOLDER_NAME_RULE,
+  MAX_PORT,
+  MIN_PORT,
+  NAME_PATTERN,
+  PORT_MAPPING_EXAMPLES,
+  PORT_MAPPING_PATTERN,
+  portMappingProblem,
+  REPO_PATTERN,
+  REPO_RULE,
+  SAFE_PATH_PATTERN,
+  SAFE_PATH_RULE,
+  unsafeBranchReason,
+  unsafeDestReason,
+  unsafeFolderNameReason,
+  unsafePathReason,
+  unsafeRepoReason,
+} from './patterns';
 
 export { NAME_PATTERN, PORT_MAPPING_PATTERN };
 
 const name = z.string().regex(NAME_PATTERN, 'must be lower-case letters, digits and dashes, starting with a letter or digit');
 
-const port = z.number().int().min(1).max(65535);
+const PORT_RANGE = `must be a port from ${MIN_PORT} to ${MAX_PORT}`;
+const port = z.number().int(PORT_RANGE).min(MIN_PORT, PORT_RANGE).max(MAX_PORT, PORT_RANGE);
 
+/**
+ * A string checked by `reason` (from ./patterns), whose pattern also goes into config.schema.json.
+ * Each refusal carries its fix in `params.fix`, which load.ts prints.
+ */
+function checkedString(pattern: RegExp, reason: (value: string) => string | undefined, rule: string, example: string) {
+  return z
+    .string()
+    .superRefine((value, context) => {
+      const why = reason(value);
+      if (why !== undefined) context.addIssue({ code: 'custom', message: `"${value}" ${why}; allowed: ${rule}`, params: { fix: `write it like ${example}` } });
+    })
+    .meta({ pattern: pattern.source });
+}
 
-const PORT_MAPPING_HINT = 'must look like "8000:8000" (host:container), "8000" or "127.0.0.1:8000:8000"';
-const portMapping = z.union([port, z.string().regex(PORT_MAPPING_PATTERN)], { error: PORT_MAPPING_HINT });
+const safePath = (example: string) => checkedString(SAFE_PATH_PATTERN, unsafePathReason, SAFE_PATH_RULE, example);
+
+const portSpec = z
+  .string()
+  .superRefine((value, context) => {
+    const problem = portMappingProblem(value);
+    if (problem) context.addIssue({ code: 'custom', message: problem.problem, params: { fix: problem.fix } });
+  })
+  .meta({ pattern: PORT_MAPPING_PATTERN.source });
+const portMapping = z.union([port, portSpec]);
 
 /** One object rather than a union, so a typo inside it gets a precise message; "http xor tcp" is a rule. */
 const healthcheck = z.strictObject({
@@ -28,17 +72,30 @@ const healthcheck = z.strictObject({
 });
 
 const configFile = z.strictObject({
-  source: z.string().min(1),
-  dest: z.string().min(1),
+  source: safePath('configs/health_secrets.py').describe(`File under configs/<ns>/ (a leading "configs/" is optional). Allowed: ${SAFE_PATH_RULE}`),
+  dest: checkedString(DEST_PATH_PATTERN, unsafeDestReason, DEST_PATH_RULE, 'app/app/secrets.py').describe(`Where the file goes, relative to the clone's root. Allowed: ${DEST_PATH_RULE}`),
   required: z.boolean().optional(),
 });
 
-const environment = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
+/** Plain values only: a mapping, a list or an empty value here is almost always a quoting mistake. */
+export const ENVIRONMENT_VALUE_RULE = 'must be a string, number or boolean';
+const environmentValue = z.union([z.string(), z.number(), z.boolean()], {
+  error: (issue) => `${ENVIRONMENT_VALUE_RULE}, not ${describeValue(issue.input)}`,
+});
+const environment = z.record(z.string(), environmentValue);
+
+function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return 'empty';
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'object' ? 'a mapping' : typeof value;
+}
 
 /** What a worker may set: everything about running, nothing about the repo (it shares its owner's clone). */
 const runSettings = {
-  dockerfile: z.string().min(1).optional().describe('Dev Dockerfile name; looked up in repos_docker_files/<ns>/ first, then repos_docker_files/. Default <service>.dev.Dockerfile'),
-  ports: z.array(portMapping).optional().describe('Published ports, compose short syntax: "host:container"'),
+  dockerfile: safePath('api.dev.Dockerfile')
+    .optional()
+    .describe(`Dev Dockerfile name; looked up in repos_docker_files/<ns>/ first, then repos_docker_files/. Default <service>.dev.Dockerfile. Allowed: ${SAFE_PATH_RULE}`),
+  ports: z.array(portMapping).optional().describe(`Published ports, compose short syntax: ${PORT_MAPPING_EXAMPLES}; ports ${MIN_PORT}–${MAX_PORT}`),
   'debug-port': port.optional().describe('Container port of a debugger; a unique host port is assigned'),
   environment: environment.optional().describe('Environment variables of the container'),
   'build-args': environment.optional().describe('Plain docker build args (never secrets)'),
@@ -50,9 +107,13 @@ const runSettings = {
 export const workerSchema = z.strictObject(runSettings);
 
 export const serviceSchema = z.strictObject({
-  repo: z.string().min(1).describe('Any git URL, local path or file:// URL'),
-  branch: z.string().min(1).optional().describe("Default: the remote's default branch"),
-  dir: z.string().min(1).optional().describe('Folder under cloned/; default: repo basename without .git'),
+  repo: checkedString(REPO_PATTERN, unsafeRepoReason, REPO_RULE, 'git@github.com:company/health-api.git').describe('Any git URL, local path or file:// URL'),
+  branch: checkedString(BRANCH_PATTERN, unsafeBranchReason, BRANCH_RULE, 'main or feature/login-form')
+    .optional()
+    .describe(`Default: the remote's default branch. Allowed: ${BRANCH_RULE}`),
+  dir: checkedString(FOLDER_NAME_PATTERN, unsafeFolderNameReason, FOLDER_NAME_RULE, 'health-api')
+    .optional()
+    .describe(`Folder under cloned/; default: repo basename without .git. Allowed: ${FOLDER_NAME_RULE}`),
   'always-refresh': z.boolean().optional().describe('Refresh this repo on every run, as if --refresh were given'),
   ...runSettings,
   configs: z.array(configFile).optional().describe('Files injected into the clone from configs/<ns>/'),
