@@ -9,27 +9,45 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { CreateNodes, CreateNodesResult } from '@nx/devkit';
+import type { CreateNodes, CreateNodesResult, PreTasksExecution } from '@nx/devkit';
 import { CONFIG_PATH } from './src/config/paths';
 import { readKeyedCache, workspaceDataFile, writeKeyedCache } from './src/core/keyed-cache';
 import { ensureProjectFolders } from './src/plugin/project-folders';
+import { ensureRuntimeInputArgs } from './src/plugin/runtime-inputs';
 
 type Projects = NonNullable<CreateNodesResult['projects']>;
+/** What one config gives: the projects, and the argument files their runtime inputs read. */
+interface Inference {
+  projects: Projects;
+  runtimeInputArgs: Record<string, string>;
+}
 
-/** Source files whose change must invalidate the disk cache (the inference itself). */
-const INFERENCE_SOURCES = ['src/plugin/infer.ts', 'src/config/model.ts', 'src/config/rules.ts', 'src/config/schema.ts', 'src/config/patterns.ts', 'src/config/load.ts'];
-const memoryCache = new Map<string, Projects>();
+/** Source files whose change must invalidate the disk cache (the inference itself, and this file's cache shape). */
+const INFERENCE_SOURCES = [
+  'plugin.ts',
+  'src/plugin/infer.ts',
+  'src/plugin/runtime-inputs.ts',
+  'src/config/model.ts',
+  'src/config/rules.ts',
+  'src/config/schema.ts',
+  'src/config/patterns.ts',
+  'src/config/load.ts',
+];
+const memoryCache = new Map<string, Inference>();
 
-function computeProjects(workspaceRoot: string): Projects {
+function infer(workspaceRoot: string): Inference {
   // Lazy on purpose: the parser is only needed when the config changed.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { loadConfig } = require('./src/config/load') as typeof import('./src/config/load');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { inferProjects } = require('./src/plugin/infer') as typeof import('./src/plugin/infer');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { runtimeInputArgs } = require('./src/plugin/runtime-inputs') as typeof import('./src/plugin/runtime-inputs');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { isLocalDevError } = require('./src/core/errors') as typeof import('./src/core/errors');
   try {
-    return inferProjects(loadConfig(workspaceRoot));
+    const model = loadConfig(workspaceRoot);
+    return { projects: inferProjects(model), runtimeInputArgs: runtimeInputArgs(model) };
   } catch (error) {
     // A broken config.yaml is the user's to fix, not a crash: Nx shows this message, not our stack.
     if (isLocalDevError(error)) {
@@ -52,16 +70,19 @@ export function projectsFor(workspaceRoot: string): Projects {
   const text = readFileSync(path.join(workspaceRoot, CONFIG_PATH), 'utf8');
   const hash = createHash('sha256').update(`${inferenceVersion()}\0${text}`).digest('hex');
   const memoryKey = `${workspaceRoot}\0${hash}`;
-  const inMemory = memoryCache.get(memoryKey);
-  if (inMemory) return inMemory;
-  const file = workspaceDataFile(workspaceRoot, 'local-dev-projects.json');
-  let projects = readKeyedCache<Projects>(file, hash);
-  if (!projects) {
-    projects = computeProjects(workspaceRoot);
-    writeKeyedCache(file, hash, projects);
+  let inference = memoryCache.get(memoryKey);
+  if (!inference) {
+    const file = workspaceDataFile(workspaceRoot, 'local-dev-projects.json');
+    inference = readKeyedCache<Inference>(file, hash);
+    if (!inference) {
+      inference = infer(workspaceRoot);
+      writeKeyedCache(file, hash, inference);
+    }
+    memoryCache.set(memoryKey, inference);
   }
-  memoryCache.set(memoryKey, projects);
-  return projects;
+  // Also on a memory hit: the files may have been deleted (rm -rf .nx) under a running daemon.
+  ensureRuntimeInputArgs(workspaceRoot, hash, inference.runtimeInputArgs);
+  return inference.projects;
 }
 
 export const createNodes: CreateNodes = [
@@ -80,6 +101,27 @@ export const createNodes: CreateNodes = [
       return [file, { projects }] as const;
     }),
 ];
+
+/**
+ * Before any task of a run: a --namespace that cannot be used stops the run with one message and
+ * exit status 1 (src/plugin/pre-run.ts says why). Nx shows the message of the error thrown here.
+ */
+export const preTasksExecution: PreTasksExecution = (_options, context) => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { checkCommandLine } = require('./src/plugin/pre-run') as typeof import('./src/plugin/pre-run');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { isLocalDevError } = require('./src/core/errors') as typeof import('./src/core/errors');
+  try {
+    checkCommandLine(context.workspaceRoot, context.argv);
+  } catch (error) {
+    if (isLocalDevError(error)) {
+      const clean = new Error(`local-dev: ${error.describe()}`);
+      clean.stack = clean.message;
+      throw clean;
+    }
+    throw error;
+  }
+};
 
 /** The same function under the name older Nx versions look for. */
 export const createNodesV2 = createNodes;

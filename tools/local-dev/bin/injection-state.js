@@ -23,7 +23,9 @@
  * (a line that changes when it becomes readable), and any other failure prints a line that never
  * repeats, so inject-config runs and says what is wrong instead of being skipped for good.
  *
- * usage: node tools/local-dev/bin/injection-state.js <clone folder name> …   (run in the workspace root)
+ * usage: node tools/local-dev/bin/injection-state.js <argument file>   (run in the workspace root)
+ * The argument file, written by the plugin (src/plugin/runtime-inputs.ts), names one clone folder
+ * (under cloned/) per line: config text is read as data, never put into the command Nx runs.
  */
 'use strict';
 const { createHash } = require('node:crypto');
@@ -121,11 +123,17 @@ function injectionState(clone, debugFolders) {
 
 module.exports = { injectionState };
 
-/** configs/<ns> of every namespace, sorted; listed once per run and shared by both uses below. */
+/**
+ * configs/<ns> of every namespace, sorted; listed once per run and shared by both uses below.
+ * Folders only: configs/README.md ships beside them and is no namespace.
+ */
 function namespaceFolders(root) {
   const configs = path.join(root, 'configs');
   try {
-    return readdirSync(configs).sort().map((namespace) => path.join(configs, namespace));
+    return readdirSync(configs)
+      .sort()
+      .map((namespace) => path.join(configs, namespace))
+      .filter(isFolder);
   } catch (error) {
     if (error.code === 'ENOENT') return [];
     throw error;
@@ -138,7 +146,6 @@ function namespaceFolders(root) {
  */
 function namespaceFilesState(root, folders) {
   return folders.flatMap((folder) => {
-    if (!isFolder(folder)) return [];
     const debugConfigs = path.join(folder, 'debug-configs') + path.sep;
     return filesUnder(folder)
       .filter((file) => !file.startsWith(debugConfigs))
@@ -160,7 +167,8 @@ module.exports.workspaceInjectionState = workspaceInjectionState;
 
 if (require.main === module) {
   try {
-    process.stdout.write(`${workspaceInjectionState(process.cwd(), process.argv.slice(2)).join('\n')}\n`);
+    const dirs = readFileSync(process.argv[2], 'utf8').split('\n').filter((line) => line !== '');
+    process.stdout.write(`${workspaceInjectionState(process.cwd(), dirs).join('\n')}\n`);
   } catch (error) {
     process.stdout.write(`injection-state failed at ${Date.now()}-${process.pid}: ${error.message}\n`);
   }

@@ -114,9 +114,25 @@ describe('injection-state.js (runtime input of inject-config)', () => {
   it('prints a line that never repeats when it fails, so Nx never skips inject-config on a failure', async () => {
     await inject('s1');
     writeFileSync(path.join(clone(), '.git', 'local-dev', 'injected.json'), '{ torn');
-    const run = () => execFileSync('node', [path.join(__dirname, 'injection-state.js'), 'health-api'], { cwd: ws.root }).toString();
-    const first = run();
+    const first = runAsNx();
     expect(first).toMatch(/^injection-state failed at \d+-\d+: /);
-    expect(run()).not.toBe(first);
+    expect(runAsNx()).not.toBe(first);
   });
+
+  it('repeats for an intact injection in the shipped layout, where configs/README.md sits beside the namespaces', async () => {
+    await inject('s1');
+    // A file under configs/ is no namespace: reading configs/README.md/debug-configs failed with
+    // ENOTDIR and printed a line that never repeats, so inject-config was never cached.
+    writeFileSync(path.join(ws.root, 'configs', 'README.md'), '# namespaces\n');
+    const first = runAsNx();
+    expect(first).not.toContain('failed');
+    expect(first).toContain('[cloned/health-api]');
+    expect(runAsNx()).toBe(first);
+  });
+
+  /** As Nx runs it: the clone folders come from the argument file the plugin writes. */
+  const runAsNx = () => {
+    writeFileSync(path.join(ws.root, 'clones.txt'), 'health-api\n');
+    return execFileSync('node', [path.join(__dirname, 'injection-state.js'), 'clones.txt'], { cwd: ws.root }).toString();
+  };
 });

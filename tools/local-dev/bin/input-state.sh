@@ -6,15 +6,28 @@
 # per repo on every `up`, so a clean clone costs two git processes (HEAD, status); only a dirty one
 # pays for hashing its diff and untracked files.
 #
-# usage: input-state.sh <clone-dir> [secret-file ...]
+# usage: input-state.sh <argument file>   (run in the workspace root, as Nx does)
+# The argument file is written by the plugin (src/plugin/runtime-inputs.ts): the clone folder on
+# its first line, then one secret file pattern per line (configs/*/<source>: every namespace).
+# Config text reaches this script only as data read from that file, never as shell code: Nx runs
+# runtime inputs through `sh -c`, so the command itself holds nothing but fixed words.
 # Prints hashes only, never file contents: secrets do not end up in Nx's cache or logs.
 #
 # A failure must never print the same thing twice (Nx would then skip build-image for good): the
 # trap ends a failed run with a line that never repeats, and exits 0 so Nx takes it as the input.
 set -eu
 trap 'status=$?; if [ "$status" -ne 0 ]; then echo "input-state failed ($status) at $(date +%s)-$$"; exit 0; fi' EXIT
-clone=$1
-shift
+args_file=$1
+# Line breaks only: a pattern is one line, whatever it holds.
+IFS='
+'
+clone=
+patterns=
+while IFS= read -r line || [ -n "$line" ]; do
+  if [ -z "$clone" ]; then clone=$line; else patterns="$patterns$line
+"; fi
+done <"$args_file"
+[ -n "$clone" ] || { echo "input-state: $args_file names no clone" >&2; exit 1; }
 if [ -e "$clone/.git" ]; then
   # Never let git answer for the workspace repo around cloned/ if the clone's .git is broken.
   GIT_CEILING_DIRECTORIES=$(cd "$clone/.." && pwd -P)
@@ -41,11 +54,13 @@ else
   echo "not cloned: $clone"
 fi
 # The secret files that exist, then their hashes in the same order (one git process for all).
-count=$#
-for secret in "$@"; do
-  if [ -f "$secret" ]; then set -- "$@" "$secret"; fi
+# $pattern is unquoted on purpose: the namespace `*` must expand (globbing runs no command).
+set --
+for pattern in $patterns; do
+  for secret in $pattern; do
+    if [ -f "$secret" ]; then set -- "$@" "$secret"; fi
+  done
 done
-shift "$count"
 if [ $# -gt 0 ]; then
   echo "secrets $*"
   git hash-object -- "$@"

@@ -3,7 +3,7 @@
  * gitignored clone and the gitignored secret files. Run against a real git repo.
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -13,7 +13,12 @@ describe('input-state.sh (the clone fingerprint Nx hashes)', () => {
   let root: string;
   const clone = () => path.join(root, 'cloned', 'api');
   const git = (...args: string[]) => execFileSync('git', ['-C', clone(), ...args], { stdio: 'pipe' }).toString();
-  const state = (...secrets: string[]) => execFileSync('sh', [SCRIPT, 'cloned/api', ...secrets], { cwd: root }).toString();
+  /** Runs the script as Nx does: with the argument file the plugin writes (clone, then secret patterns). */
+  const stateOf = (cloneFolder: string, ...secrets: string[]) => {
+    writeFileSync(path.join(root, 'args.txt'), [cloneFolder, ...secrets].map((line) => `${line}\n`).join(''));
+    return execFileSync('sh', [SCRIPT, 'args.txt'], { cwd: root }).toString();
+  };
+  const state = (...secrets: string[]) => stateOf('cloned/api', ...secrets);
 
   beforeEach(() => {
     root = mkdtempSync(path.join(os.tmpdir(), 'local-dev-state-'));
@@ -79,15 +84,15 @@ describe('input-state.sh (the clone fingerprint Nx hashes)', () => {
   it('says "not cloned" for a folder without a repository of its own, even inside another repository', () => {
     execFileSync('git', ['init', '-q', root]);
     mkdirSync(path.join(root, 'cloned', 'half'), { recursive: true });
-    expect(execFileSync('sh', [SCRIPT, 'cloned/half'], { cwd: root }).toString()).toBe('not cloned: cloned/half\n');
+    expect(stateOf('cloned/half')).toBe('not cloned: cloned/half\n');
   });
 
   it('never repeats for a clone whose .git is broken, rather than fingerprinting the repository around it', () => {
     execFileSync('git', ['init', '-q', root]);
     mkdirSync(path.join(root, 'cloned', 'broken', '.git'), { recursive: true });
-    const first = execFileSync('sh', [SCRIPT, 'cloned/broken'], { cwd: root }).toString();
+    const first = stateOf('cloned/broken');
     expect(first).toMatch(/input-state failed \(\d+\) at \d+-\d+\n$/);
-    expect(execFileSync('sh', [SCRIPT, 'cloned/broken'], { cwd: root }).toString()).not.toBe(first);
+    expect(stateOf('cloned/broken')).not.toBe(first);
   });
 
   it('fingerprints untracked files with non-ASCII names, and still the secrets after them', () => {
@@ -116,6 +121,31 @@ describe('input-state.sh (the clone fingerprint Nx hashes)', () => {
   });
 
   it('says "not cloned" for a clone that does not exist yet', () => {
-    expect(execFileSync('sh', [SCRIPT, 'cloned/missing'], { cwd: root }).toString()).toBe('not cloned: cloned/missing\n');
+    expect(stateOf('cloned/missing')).toBe('not cloned: cloned/missing\n');
+  });
+
+  it('reads every namespace’s copy of a secret through the namespace wildcard of its pattern', () => {
+    for (const namespace of ['s1', 's2']) {
+      mkdirSync(path.join(root, 'configs', namespace), { recursive: true });
+      writeFileSync(path.join(root, 'configs', namespace, 'api.env'), `A=${namespace}\n`);
+    }
+    const both = state('configs/*/api.env');
+    expect(both).toContain('configs/s1/api.env');
+    expect(both).toContain('configs/s2/api.env');
+    writeFileSync(path.join(root, 'configs', 's2', 'api.env'), 'A=rotated\n');
+    expect(state('configs/*/api.env')).not.toBe(both);
+  });
+
+  it('treats what the argument file holds as data: shell syntax in it runs nothing', () => {
+    const pwned = path.join(root, 'pwned');
+    const hostile = [`x;touch ${pwned};echo`, `\`touch ${pwned}\``, `$(touch ${pwned})`, `configs/*/a b;touch ${pwned}`];
+    state(...hostile.map((source) => `configs/*/${source}`));
+    stateOf(`cloned/$(touch ${pwned})`);
+    expect(existsSync(pwned)).toBe(false);
+  });
+
+  it('never repeats when its argument file is missing (the plugin has not written it)', () => {
+    const first = execFileSync('sh', [SCRIPT, 'no-such-args.txt'], { cwd: root }).toString();
+    expect(first).toMatch(/input-state failed \(\d+\) at \d+-\d+\n$/);
   });
 });

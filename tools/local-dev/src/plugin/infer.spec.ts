@@ -63,7 +63,7 @@ describe('inferProjects', () => {
         "{workspaceRoot}/configs/*/api_secrets.py.example",
         "{workspaceRoot}/configs/*/debug-configs/api/**/*",
         {
-          "runtime": "sh tools/local-dev/bin/input-state.sh cloned/api configs/*/api_secrets.py",
+          "runtime": "sh tools/local-dev/bin/input-state.sh .nx/local-dev/runtime-inputs/build-image-api.txt",
         },
         "{workspaceRoot}/repos_docker_files/config.yaml",
         "{workspaceRoot}/tools/local-dev/src/docker/build-record.ts",
@@ -111,7 +111,7 @@ describe('inferProjects', () => {
         "{workspaceRoot}/configs/*/debug-configs/api/**/*",
         "{workspaceRoot}/repos_docker_files/config.yaml",
         {
-          "runtime": "node tools/local-dev/bin/injection-state.js api db-proxy",
+          "runtime": "node tools/local-dev/bin/injection-state.js .nx/local-dev/runtime-inputs/clones.txt",
         },
         {
           "dependentTasksOutputFiles": "**/.local-dev-hash-after-dependencies",
@@ -219,7 +219,7 @@ describe('inferProjects', () => {
         "{workspaceRoot}/configs/*/api_secrets.py.example",
         "{workspaceRoot}/configs/*/debug-configs/api/**/*",
         {
-          "runtime": "sh tools/local-dev/bin/input-state.sh cloned/api configs/*/api_secrets.py",
+          "runtime": "sh tools/local-dev/bin/input-state.sh .nx/local-dev/runtime-inputs/build-image-api-worker.txt",
         },
         "{workspaceRoot}/repos_docker_files/config.yaml",
         "{workspaceRoot}/tools/local-dev/src/docker/build-record.ts",
@@ -373,5 +373,23 @@ describe('inferProjects', () => {
   },
 }
 `);
+  });
+});
+
+describe('runtime inputs (commands Nx runs through a shell while hashing)', () => {
+  it('hold no text from config.yaml, even text that slipped past validation', () => {
+    // Validation refuses these characters at load; inference must not rely on that alone.
+    const model = parseConfigText(CONFIG, 'config.yaml');
+    const hostile = 'x;touch /tmp/pwned;echo `id` $(id)';
+    model.repos[0].configs[0].source = hostile;
+    model.repos[0].dir = hostile;
+    const commands = Object.values(inferProjects(model)).flatMap((project) =>
+      Object.values(project.targets ?? {}).flatMap((target) =>
+        (target.inputs ?? []).flatMap((input) => (typeof input === 'object' && 'runtime' in input ? [input.runtime as string] : [])),
+      ),
+    );
+    expect(commands.length).toBeGreaterThan(0);
+    for (const command of commands) expect(command).toMatch(/^(sh|node) tools\/local-dev\/bin\/[a-z-]+\.(sh|js)( [A-Za-z0-9._/-]+)?$/);
+    expect(commands.join('\n')).not.toContain('touch');
   });
 });

@@ -11,6 +11,7 @@
 import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import type { RepoModel, ServiceModel, WorkspaceModel } from '../config/model';
 import { CONFIG_PATH } from '../config/paths';
+import { buildStateArgsFile, INJECTION_STATE_ARGS_FILE, runtimeInput } from './runtime-inputs';
 
 /** The executors' package, as installed from tools/local-dev (see package.json devDependencies). */
 export const EXECUTORS = '@local-dev/nx-plugin';
@@ -24,10 +25,10 @@ export const TUNNEL_PROJECT = 'redis-tunnel';
  * change to one service does not make every other service's `up` miss the cache.
  */
 export function containerStateInput(service: string): string {
-  return `sh tools/local-dev/bin/container-state.sh ${service}`;
+  return runtimeInput('sh', 'tools/local-dev/bin/container-state.sh', service);
 }
 /** redis-tunnel:up's runtime input: stable only while our supervisor runs and its last PING is fresh. */
-export const TUNNEL_STATE_INPUT = 'node tools/local-dev/bin/tunnel-state.js';
+export const TUNNEL_STATE_INPUT = runtimeInput('node', 'tools/local-dev/bin/tunnel-state.js');
 /**
  * Hash a task only when the tasks it depends on have finished, so its runtime inputs see the clone
  * as clone/inject-config left it (after a --refresh pull), not as it was when the run started.
@@ -77,12 +78,13 @@ function injectedSources(dockerfiles: string[], repo: RepoModel): string[] {
 
 /** Inputs that decide whether a service's image must be rebuilt. */
 export function buildInputs(service: ServiceModel, repo: RepoModel): TargetConfiguration['inputs'] {
-  const secretSources = repo.configs.map((entry) => `configs/*/${entry.source}`);
   return [
     ...injectedSources([service.dockerfile], repo),
     // cloned/ and the real secret files are gitignored, so file inputs cannot see them: a runtime
-    // input fingerprints them (git HEAD + diff + untracked files, and the secrets' content).
-    { runtime: ['sh', STATE_SCRIPT, `cloned/${repo.dir}`, ...secretSources].join(' ') },
+    // input fingerprints them (git HEAD + diff + untracked files, and the secrets' content). Which
+    // clone and which secrets it reads from an argument file the plugin writes (./runtime-inputs.ts):
+    // config text never becomes part of the command.
+    { runtime: runtimeInput('sh', STATE_SCRIPT, buildStateArgsFile(service.name)) },
   ];
 }
 
@@ -118,7 +120,7 @@ function serviceTargets(service: ServiceModel, repo: RepoModel, model: Workspace
           inputs: [
             ...injectInputs(repo, model),
             `{workspaceRoot}/${CONFIG_PATH}`,
-            { runtime: ['node', INJECTION_STATE_SCRIPT, ...model.repos.map((each) => each.dir)].join(' ') },
+            { runtime: runtimeInput('node', INJECTION_STATE_SCRIPT, INJECTION_STATE_ARGS_FILE) },
             AFTER_DEPENDENCIES,
           ],
           cache: true,
