@@ -94,12 +94,24 @@ describe('the Nx workspace (real nx CLI)', () => {
     expect(tasks.dependencies['oms-worker:up'].sort()).toEqual(['docker-compose:generate', 'oms-api:up', 'oms-worker:build-image', 'redis-tunnel:up']);
   });
 
-  it('runs the dependency task with the forwarded namespace (an unknown one fails there, listing the real ones)', async () => {
-    const result = await workspace.nx(['run', 'oms-worker:inject-config', '--namespace=s9']);
-    expect(result.code).not.toBe(0);
-    expect(result.output).toContain('oms-api:clone');
-    expect(result.output).toContain('unknown namespace "s9": configs/s9/ does not exist');
-    expect(result.output).toContain('namespaces here: s1, s2');
+  it('stops a run with an unknown, empty or path-like namespace before any task, with exit status 1 (not 130, read as Ctrl-C)', async () => {
+    const unknown = await workspace.nx(['run', 'oms-worker:inject-config', '--namespace=s9']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.output).toContain('unknown namespace "s9": configs/s9/ does not exist');
+    expect(unknown.output).toContain('namespaces here: s1, s2');
+    expect(unknown.output).not.toContain('nx run oms-api:clone');
+
+    // Before the check, the batched clone refused it once per repo and Nx exited with 130.
+    const pathLike = await workspace.nx(['run-many', '-t', 'clone', '--namespace=../etc']);
+    expect(pathLike.code).toBe(1);
+    expect(pathLike.output).toContain('namespace "../etc" is not a plain folder name');
+
+    // `--namespace=` with its value forgotten used to run the default namespace (s1's secrets).
+    const empty = await workspace.nx(['run-many', '-t', 'inject-config', '--namespace=']);
+    expect(empty.code).toBe(1);
+    expect(empty.output).toContain('--namespace is empty');
+    expect(empty.output).toContain('namespaces here: s1, s2');
+    expect(existsSync(path.join(workspace.root, 'cloned'))).toBe(false);
   });
 });
 

@@ -23,7 +23,8 @@ afterEach(() => jest.restoreAllMocks());
 
 it('normalizes options: no optional fields left', () => {
   expect(normalizeOptions({ service: 'x' })).toEqual({ service: 'x', namespace: undefined, refresh: false, undo: false });
-  expect(normalizeOptions({ service: 'x', namespace: '', refresh: true })).toEqual({ service: 'x', namespace: undefined, refresh: true, undo: false });
+  // An empty --namespace= is passed on as it is, so the run context refuses it (never read as the default).
+  expect(normalizeOptions({ service: 'x', namespace: '', refresh: true })).toEqual({ service: 'x', namespace: '', refresh: true, undo: false });
   expect(normalizeOptions({ service: 'x', namespace: 's2' })).toEqual({ service: 'x', namespace: 's2', refresh: false, undo: false });
 });
 

@@ -11,7 +11,7 @@ import type { CloneExecutorSchema } from './schema';
 
 export interface NormalizedCloneOptions {
   service: string;
-  /** undefined → config.yaml's default-namespace (resolved by the run context). */
+  /** undefined → config.yaml's default-namespace; '' is refused (both by the run context). */
   namespace: string | undefined;
   refresh: boolean;
   /** inject-config --undo forwards its options to its clone dependency; then there is nothing to do. */
@@ -21,7 +21,7 @@ export interface NormalizedCloneOptions {
 export function normalizeOptions(options: CloneExecutorSchema): NormalizedCloneOptions {
   return {
     service: options.service,
-    namespace: options.namespace === '' ? undefined : options.namespace,
+    namespace: options.namespace,
     refresh: options.refresh ?? false,
     undo: options.undo ?? false,
   };

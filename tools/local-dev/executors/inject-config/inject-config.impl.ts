@@ -24,7 +24,7 @@ export interface NormalizedInjectOptions {
 export function normalizeOptions(options: InjectConfigExecutorSchema): NormalizedInjectOptions {
   return {
     service: options.service,
-    namespace: options.namespace === '' ? undefined : options.namespace,
+    namespace: options.namespace,
     refresh: options.refresh ?? false,
     undo: options.undo ?? false,
   };

@@ -27,7 +27,19 @@ describe('resolveNamespace', () => {
 
   it('uses the default namespace when none is given', () => {
     expect(resolve(undefined)).toBe('s1');
-    expect(resolve('')).toBe('s1');
+  });
+
+  it('refuses an empty --namespace instead of silently running the default one, listing the namespaces', () => {
+    expect(failureOf('')).toBe(
+      "--namespace is empty\n  fix: give a namespace, e.g. --namespace=qa, or leave the flag out to use config.yaml's default-namespace (s1); namespaces here: qa, s1, s2",
+    );
+    expect(failureOf('  ')).toContain('--namespace is empty');
+  });
+
+  it('never takes a file under configs/ for a namespace folder', () => {
+    // configs/README.md is shipped: a namespace must be a folder, not any existing path.
+    expect(failureOf('README.md')).toBe('unknown namespace "README.md": configs/README.md/ does not exist\n  fix: namespaces here: qa, s1, s2');
+    expect(listNamespaces(workspacePaths(root))).not.toContain('README.md');
   });
 
   it('accepts a namespace whose configs folder exists', () => {

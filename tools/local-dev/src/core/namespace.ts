@@ -23,9 +23,20 @@ export function listNamespaces(paths: WorkspacePaths): string[] {
   }
 }
 
-/** Returns the namespace to use, or throws a UsageError that lists the ones that exist. */
+/**
+ * Returns the namespace to use, or throws a UsageError that lists the ones that exist.
+ * `requested` undefined means no --namespace was given (the default applies); an empty one is
+ * `--namespace=` with its value forgotten, and is refused rather than read as the default: running
+ * s1's secrets when the user meant another namespace is the mistake this check exists to stop.
+ */
 export function resolveNamespace(paths: WorkspacePaths, requested: string | undefined, defaultNamespace: string): string {
-  const namespace = requested === undefined || requested === '' ? defaultNamespace : requested;
+  if (requested !== undefined && requested.trim() === '') {
+    const existing = listNamespaces(paths);
+    throw new UsageError('--namespace is empty', {
+      fix: `give a namespace, e.g. --namespace=${existing[0] ?? defaultNamespace}, or leave the flag out to use config.yaml's default-namespace (${defaultNamespace})${existing.length > 0 ? `; namespaces here: ${existing.join(', ')}` : ''}`,
+    });
+  }
+  const namespace = requested ?? defaultNamespace;
   if (!PLAIN_NAME.test(namespace)) {
     throw new UsageError(`namespace "${namespace}" is not a plain folder name`, {
       fix: 'pass --namespace=<name of a folder under configs/>, e.g. --namespace=s2',
