@@ -27,6 +27,7 @@ const INFERENCE_SOURCES = [
   'plugin.ts',
   'src/plugin/infer.ts',
   'src/plugin/runtime-inputs.ts',
+  'src/core/redact.ts',
   'src/config/model.ts',
   'src/config/rules.ts',
   'src/config/schema.ts',

@@ -393,3 +393,13 @@ describe('runtime inputs (commands Nx runs through a shell while hashing)', () =
     expect(commands.join('\n')).not.toContain('touch');
   });
 });
+
+describe('credentials in a repo URL', () => {
+  it('never reach the inferred projects (shown by nx show project, stored in Nx’s cache)', () => {
+    const token = 'ghp_0123456789abcdefTOKEN';
+    const model = parseConfigText(`services:\n  api:\n    repo: https://x-access-token:${token}@github.example/o/api.git\n`, 'config.yaml');
+    const projects = inferProjects(model);
+    expect(projects['services/api'].metadata?.description).toBe('api: cloned/api from https://x-access-token:***@github.example/o/api.git (config: repos_docker_files/config.yaml)');
+    expect(JSON.stringify(projects)).not.toContain(token);
+  });
+});

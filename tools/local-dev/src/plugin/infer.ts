@@ -11,6 +11,7 @@
 import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import type { RepoModel, ServiceModel, WorkspaceModel } from '../config/model';
 import { CONFIG_PATH } from '../config/paths';
+import { redactCredentials } from '../core/redact';
 import { buildStateArgsFile, INJECTION_STATE_ARGS_FILE, runtimeInput } from './runtime-inputs';
 
 /** The executors' package, as installed from tools/local-dev (see package.json devDependencies). */
@@ -223,6 +224,7 @@ export function inferProjects(model: WorkspaceModel): Record<string, InferredPro
 }
 
 function describeService(service: ServiceModel, repo: RepoModel): string {
-  const source = service.kind === 'worker' ? `worker of ${service.owner}, built from cloned/${repo.dir}` : `cloned/${repo.dir} from ${repo.url}`;
+  // Shown by `nx show project` and stored in Nx's project cache: never with a token from the URL.
+  const source = service.kind === 'worker' ? `worker of ${service.owner}, built from cloned/${repo.dir}` : `cloned/${repo.dir} from ${redactCredentials(repo.url)}`;
   return `${service.name}: ${source} (config: ${CONFIG_PATH})`;
 }
