@@ -13,7 +13,7 @@ describe('config.schema.json', () => {
     const schema = JSON.parse(configJsonSchemaText()) as { properties: { services: { additionalProperties: { properties: Record<string, { description?: string }> } } } };
     const service = schema.properties.services.additionalProperties.properties;
     expect(Object.keys(service)).toEqual(expect.arrayContaining(['repo', 'branch', 'depends-on', 'workers', 'configs', 'build-secrets']));
-    expect(service.repo.description).toBe('Any git URL, local path or file:// URL');
+    expect(service.repo.description).toBe('Any git URL, local path or file:// URL; not starting with "-", no "<helper>::" remote helpers (ext:: runs commands)');
   });
 
   it('documents redis.required as a boolean with its best-effort default', () => {

@@ -106,13 +106,14 @@ function lineOf(node: Node, lineAt: (offset: number) => number): number {
 }
 
 function containsAlias(node: unknown): boolean {
+  if (!isMap(node) && !isSeq(node)) return false;
   let found = false;
-  if (node && (isMap(node) || isSeq(node))) {
-    visit(node, { Alias: () => {
+  visit(node, {
+    Alias: () => {
       found = true;
       return visit.BREAK;
-    } });
-  }
+    },
+  });
   return found;
 }
 

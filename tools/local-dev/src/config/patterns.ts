@@ -10,7 +10,7 @@
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
 
 /**
- * Paths written in config.yaml (configs source/dest, dir, dockerfile). They end up in file globs,
+ * Paths written in config.yaml (configs source and dest, dockerfile). They end up in file globs,
  * command arguments and file names, so they are kept to characters that mean nothing to a shell or a
  * glob, relative, never read as an option, and never climbing out with "..".
  */
@@ -43,9 +43,8 @@ export function unsafeFolderNameReason(value: string): string | undefined {
 /**
  * Where an injected file goes in a clone: a safe path with no ".git" part (any case: macOS and
  * Windows file systems ignore it), so no hook or git config can be planted. The injector checks
- * again on disk, where symlinks show.
+ * again on disk, where symlinks show. It is SAFE_PATH_PATTERN with one more condition in front.
  */
-/** SAFE_PATH_PATTERN with one more condition in front: no ".git" part. */
 export const DEST_PATH_PATTERN = /^(?!(?:.*\/)?\.[Gg][Ii][Tt](?:\/|$))(?![-/])(?!(?:.*\/)?\.\.(?:\/|$))[A-Za-z0-9._/-]+$/;
 export const DEST_PATH_RULE = `${SAFE_PATH_RULE}; not inside a .git folder`;
 

@@ -78,7 +78,7 @@ const configFile = z.strictObject({
 });
 
 /** Plain values only: a mapping, a list or an empty value here is almost always a quoting mistake. */
-export const ENVIRONMENT_VALUE_RULE = 'must be a string, number or boolean';
+const ENVIRONMENT_VALUE_RULE = 'must be a string, number or boolean';
 const environmentValue = z.union([z.string(), z.number(), z.boolean()], {
   error: (issue) => `${ENVIRONMENT_VALUE_RULE}, not ${describeValue(issue.input)}`,
 });
@@ -107,7 +107,9 @@ const runSettings = {
 export const workerSchema = z.strictObject(runSettings);
 
 export const serviceSchema = z.strictObject({
-  repo: checkedString(REPO_PATTERN, unsafeRepoReason, REPO_RULE, 'git@github.com:company/health-api.git').describe('Any git URL, local path or file:// URL'),
+  repo: checkedString(REPO_PATTERN, unsafeRepoReason, REPO_RULE, 'git@github.com:company/health-api.git').describe(
+    'Any git URL, local path or file:// URL; not starting with "-", no "<helper>::" remote helpers (ext:: runs commands)',
+  ),
   branch: checkedString(BRANCH_PATTERN, unsafeBranchReason, BRANCH_RULE, 'main or feature/login-form')
     .optional()
     .describe(`Default: the remote's default branch. Allowed: ${BRANCH_RULE}`),
