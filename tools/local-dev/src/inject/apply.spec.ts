@@ -160,6 +160,7 @@ describe("nothing of the user's is lost", () => {
       'injected config configs/s1/settings.py → app/settings.py (replaces a tracked file, hidden with skip-worktree)',
     ]);
     expect(readFileSync(inClone(`${SAVED}/.env`), 'utf8')).toBe('my own\n');
+    expect(statSync(inClone(`${SAVED}/.env`)).mode & 0o777).toBe(0o600); // the saved copy is as private as the original
     expect(readFileSync(inClone(`${SAVED}/app/settings.py`), 'utf8')).toBe('DEBUG = "my edit"\n');
   });
 

@@ -130,6 +130,12 @@ describe("the user's own (gitignored) files that are symlinks", () => {
     expect(readFileSync(path.join(clone(), '.vscode/launch.json'), 'utf8')).toBe('{ "ns": "s1" }\n');
   });
 
+  it('a secret linked to nothing (a vault not mounted) is named as such, not as missing', async () => {
+    rmSync(path.join(root, 'configs/s1/app.env'));
+    link('/mnt/not-mounted/app.env', 'configs/s1/app.env');
+    await expect(inject()).rejects.toThrow(`${path.join(root, 'configs/s1/app.env')} is a symlink to /mnt/not-mounted/app.env, which does not exist`);
+  });
+
   it('a template inside a folder the user linked is theirs, not committed, and is followed', async () => {
     mkdirSync(path.join(outside, 'dotfiles'));
     writeFileSync(path.join(outside, 'dotfiles/launch.json.example'), '{}\n');

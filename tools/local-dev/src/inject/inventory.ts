@@ -13,8 +13,11 @@ function isFile(file: string): boolean {
     // Followed through symlinks: a secret may live in a password store and be linked here.
     return statSync(file).isFile();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return false;
-    throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'ELOOP') throw error;
+    // A link to nothing (the password store is not mounted) is named as such, not "missing".
+    if (code !== 'ENOTDIR' && lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) linkTargetKind(file);
+    return false;
   }
 }
 
