@@ -1,0 +1,59 @@
+// @ts-check
+/**
+ * Mutation testing (Stryker) of the modules whose mistakes hurt users most (issue 15). Run it with
+ * `npm run test:mutation [-- <folder|folder/module> …]` (tools/testing/mutation.mjs), which picks
+ * the files from MUTATION_SCOPE, keeps one incremental file per selection and prints the score per
+ * module. `npx stryker run` also works and takes the whole scope.
+ *
+ * Bounded on 2 shared cores: the unit-only jest config (no Docker, no nx), one test-runner process,
+ * per-test coverage so a mutant runs only the tests that reach it, and incremental mode so a
+ * re-run only tests mutants whose code or covering tests changed.
+ */
+
+/** Folder → the modules mutated in it, under tools/local-dev/src/. */
+export const MUTATION_SCOPE = {
+  config: ['load', 'rules', 'schema'],
+  inject: ['plan', 'path-safety', 'apply'],
+  compose: ['document'],
+  docker: ['input-hash', 'ports', 'build-args'],
+  tunnel: ['plan', 'redis-ping', 'supervisor'],
+  git: ['backup', 'classify'],
+  core: ['namespace'],
+};
+
+export const SOURCE_ROOT = 'tools/local-dev/src';
+
+/** The issue's bar: killed + timeout over all valid mutants. */
+export const REQUIRED_SCORE = 85;
+
+/** @param {string} folder @param {string} module */
+export const modulePath = (folder, module) => `${SOURCE_ROOT}/${folder}/${module}.ts`;
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  packageManager: 'npm',
+  testRunner: 'jest',
+  jest: { configFile: 'jest.unit.config.js' },
+  coverageAnalysis: 'perTest',
+  // Mutants in module-level constants would need every spec re-run for each; their values are
+  // asserted through the functions that use them.
+  ignoreStatic: true,
+  checkers: ['typescript'],
+  // The runtime sources only (tsconfig.mutation.json): a spec mid-edit elsewhere cannot stop the run.
+  tsconfigFile: 'tsconfig.mutation.json',
+  // Other engineers share the 2 cores; `npm run test:mutation -- --concurrency 2` when the machine is yours.
+  concurrency: 1,
+  // Generous, so a slow moment on a busy machine is not scored as a killed (timed-out) mutant.
+  timeoutMS: 15000,
+  mutate: Object.entries(MUTATION_SCOPE).flatMap(([folder, modules]) => modules.map((module) => modulePath(folder, module))),
+  // Run-time folders of a developer's checkout: never read by the unit specs.
+  ignorePatterns: ['/cloned', '/logs', '/.nx', '/docker-compose.yml'],
+  incremental: true,
+  incrementalFile: 'reports/mutation/incremental.json',
+  reporters: ['clear-text', 'html', 'progress-append-only'],
+  // The per-module table comes from tools/testing/mutation.mjs; Stryker lists the survivors.
+  clearTextReporter: { reportScoreTable: false, reportTests: false, logTests: false },
+  htmlReporter: { fileName: 'reports/mutation/index.html' },
+  thresholds: { high: 90, low: REQUIRED_SCORE, break: null },
+  tempDirName: '.stryker-tmp',
+};

@@ -1,0 +1,111 @@
+/**
+ * `npm run test:mutation [-- <selection> …] [--force] [--concurrency N]`: Stryker on the scope of
+ * stryker.config.mjs, or on part of it, then the mutation score of every module.
+ *
+ *   npm run test:mutation                     the whole scope
+ *   npm run test:mutation -- docker git       two folders
+ *   npm run test:mutation -- docker/ports     one module
+ *   npm run test:mutation -- git --force      re-test every mutant, not only the changed ones
+ *
+ * Each selection keeps its own incremental file under reports/mutation/ (git-ignored), so running
+ * one folder never throws away what a run of another folder learnt. Exits 1 when the run fails or
+ * the score of what it tested is below REQUIRED_SCORE.
+ */
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Stryker } from '@stryker-mutator/core';
+import { MUTATION_SCOPE, modulePath, REQUIRED_SCORE } from '../../stryker.config.mjs';
+
+const USAGE = `usage: npm run test:mutation [-- <folder|folder/module> …] [--force] [--concurrency N]
+  folders and modules: ${Object.entries(MUTATION_SCOPE).map(([folder, modules]) => `${folder} (${modules.join(', ')})`).join('; ')}`;
+
+/** argv → the modules to mutate (as "folder/module") and Stryker options, or an error message. */
+export function parseArguments(argv) {
+  const selected = [];
+  const names = [];
+  const options = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--force') options.force = true;
+    else if (arg === '--concurrency' || arg.startsWith('--concurrency=')) {
+      const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
+      if (!/^[1-9]\d*$/.test(value ?? '')) return { error: `--concurrency needs a whole number of processes, got "${value ?? ''}"` };
+      options.concurrency = Number(value);
+    } else if (arg.startsWith('-')) return { error: `unknown option ${arg}` };
+    else {
+      const [folder, module, extra] = arg.replace(/\.ts$/, '').replace(/\/$/, '').split('/');
+      const modules = MUTATION_SCOPE[folder];
+      if (!modules || extra !== undefined || (module !== undefined && !modules.includes(module))) return { error: `"${arg}" is not in the mutation scope` };
+      names.push(module === undefined ? folder : `${folder}-${module}`);
+      for (const name of module === undefined ? modules : [module]) if (!selected.includes(`${folder}/${name}`)) selected.push(`${folder}/${name}`);
+    }
+  }
+  const modules = selected.length > 0 ? selected : Object.entries(MUTATION_SCOPE).flatMap(([folder, names]) => names.map((name) => `${folder}/${name}`));
+  const key = names.length > 0 ? [...new Set(names)].sort().join('+') : 'all';
+  return { modules, options: { ...options, mutate: modules.map((module) => modulePath(...module.split('/'))), incrementalFile: `reports/mutation/${key}.incremental.json`, htmlReporter: { fileName: `reports/mutation/${key}.html` } } };
+}
+
+const DETECTED = new Set(['Killed', 'Timeout']);
+const UNDETECTED = new Set(['Survived', 'NoCoverage']);
+
+/** Per-module counts and score (killed + timeout over valid mutants: CompileError, RuntimeError and Ignored are not valid). */
+export function scoresByModule(results, modules) {
+  const rows = new Map(modules.map((module) => [module, { module, killed: 0, timeout: 0, survived: 0, noCoverage: 0, invalid: 0 }]));
+  for (const result of results) {
+    const relative = path.relative(process.cwd(), path.resolve(result.fileName)).split(path.sep).join('/');
+    const module = modules.find((name) => relative === modulePath(...name.split('/')));
+    const row = module && rows.get(module);
+    if (!row) continue;
+    if (result.status === 'Killed') row.killed++;
+    else if (result.status === 'Timeout') row.timeout++;
+    else if (result.status === 'Survived') row.survived++;
+    else if (result.status === 'NoCoverage') row.noCoverage++;
+    else row.invalid++;
+  }
+  const total = { module: 'total', killed: 0, timeout: 0, survived: 0, noCoverage: 0, invalid: 0 };
+  for (const row of rows.values()) for (const key of ['killed', 'timeout', 'survived', 'noCoverage', 'invalid']) total[key] += row[key];
+  const withScore = (row) => {
+    const detected = row.killed + row.timeout;
+    const valid = detected + row.survived + row.noCoverage;
+    return { ...row, score: valid === 0 ? undefined : (100 * detected) / valid };
+  };
+  return { rows: [...rows.values()].map(withScore), total: withScore(total) };
+}
+
+export function formatScores({ rows, total }) {
+  const header = ['module', 'score', 'killed', 'timeout', 'survived', 'no cover', 'invalid'];
+  const line = (row) => [row.module, row.score === undefined ? 'n/a' : `${row.score.toFixed(1)}%`, row.killed, row.timeout, row.survived, row.noCoverage, row.invalid].map(String);
+  const table = [header, ...rows.map(line), line(total)];
+  const widths = header.map((_, column) => Math.max(...table.map((cells) => cells[column].length)));
+  const render = (cells) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  ');
+  return [`mutation score per module (killed + timeout over valid mutants; required: ${REQUIRED_SCORE}%)`, render(header), ...rows.map((row) => render(line(row))), render(line(total))].join('\n');
+}
+
+async function main() {
+  const parsed = parseArguments(process.argv.slice(2));
+  if (parsed.error) {
+    process.stderr.write(`${parsed.error}\n${USAGE}\n`);
+    return 2;
+  }
+  const started = Date.now();
+  const results = await new Stryker(parsed.options).runMutationTest();
+  const scores = scoresByModule(results, parsed.modules);
+  const seconds = Math.round((Date.now() - started) / 1000);
+  process.stdout.write(`\n${formatScores(scores)}\n(${parsed.modules.length} modules in ${Math.floor(seconds / 60)} min ${seconds % 60} s)\n`);
+  if (scores.total.score !== undefined && scores.total.score < REQUIRED_SCORE) {
+    process.stderr.write(`mutation score ${scores.total.score.toFixed(1)}% is below ${REQUIRED_SCORE}%: the survivors are listed above\n`);
+    return 1;
+  }
+  return 0;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().then(
+    (code) => process.exit(code),
+    (error) => {
+      // Stryker has logged the cause already; make sure the run fails.
+      process.stderr.write(`mutation testing failed: ${error?.message ?? error}\n`);
+      process.exit(1);
+    },
+  );
+}
