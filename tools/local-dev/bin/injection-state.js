@@ -49,6 +49,26 @@ function contentOf(file) {
   }
 }
 
+/**
+ * Permission bits of a file, following links (as injection reads the source and the clone keeps
+ * the copy), or why they cannot be read: injected secrets must keep their source's mode, so a
+ * chmod of either side must make inject-config run again.
+ */
+function modeOf(file) {
+  try {
+    return (statSync(file).mode & 0o7777).toString(8).padStart(4, '0');
+  } catch (error) {
+    if (['ENOENT', 'EACCES', 'EPERM', 'ELOOP', 'ENOTDIR'].includes(error.code)) return `unreadable ${error.code}`;
+    throw error;
+  }
+}
+
+/** A file's sha256 and permission bits, or why it cannot be read. */
+function fileState(file) {
+  const content = contentOf(file);
+  return content.startsWith('unreadable') ? content : `${content} mode ${modeOf(file)}`;
+}
+
 /** Whether `file` is a folder, following links; a dangling link counts as a file (contentOf says why). */
 function isFolder(file) {
   try {
@@ -101,15 +121,16 @@ function filesUnder(folder) {
     });
 }
 
-function injectionState(clone, debugFolders) {
+function injectionState(root, clone, debugFolders) {
   const lines = [];
   const manifestText = readOptional(path.join(clone, '.git', 'local-dev', 'injected.json'));
   if (manifestText === undefined) return [`nothing injected in ${clone} (${Date.now()}-${process.pid})`];
   const manifest = JSON.parse(manifestText);
   lines.push(`namespace ${manifest.namespace}`, headOf(clone));
   for (const entry of manifest.files) {
-    const onDisk = readOptional(path.join(clone, entry.dest)) === undefined ? 'missing' : contentOf(path.join(clone, entry.dest));
-    lines.push(`${entry.dest} recorded ${entry.sha256} on-disk ${onDisk}`);
+    const dest = path.join(clone, entry.dest);
+    const onDisk = readOptional(dest) === undefined ? 'missing' : fileState(dest);
+    lines.push(`${entry.dest} recorded ${entry.sha256} on-disk ${onDisk} source-mode ${modeOf(path.join(root, entry.origin))}`);
   }
   const exclude = readOptional(path.join(clone, '.git', 'info', 'exclude')) ?? '';
   const start = exclude.indexOf(BLOCK_START);
@@ -149,7 +170,7 @@ function namespaceFilesState(root, folders) {
     const debugConfigs = path.join(folder, 'debug-configs') + path.sep;
     return filesUnder(folder)
       .filter((file) => !file.startsWith(debugConfigs))
-      .map((file) => `secret ${path.relative(root, file)} ${contentOf(file)}`);
+      .map((file) => `secret ${path.relative(root, file)} ${fileState(file)}`);
   });
 }
 
@@ -159,7 +180,7 @@ function workspaceInjectionState(root, dirs) {
     '[configs]',
     ...namespaceFilesState(root, folders),
     // Each clone's debug configs: configs/<ns>/debug-configs/<dir> of every namespace.
-    ...dirs.flatMap((dir) => [`[cloned/${dir}]`, ...injectionState(path.join(root, 'cloned', dir), folders.map((folder) => path.join(folder, 'debug-configs', dir)))]),
+    ...dirs.flatMap((dir) => [`[cloned/${dir}]`, ...injectionState(root, path.join(root, 'cloned', dir), folders.map((folder) => path.join(folder, 'debug-configs', dir)))]),
   ];
 }
 

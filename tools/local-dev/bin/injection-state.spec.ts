@@ -4,7 +4,7 @@
  * not.
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ensureClone } from '../src/git/ensure-clone';
 import { injectConfigs } from '../src/inject/inject-configs';
@@ -14,7 +14,7 @@ import { plainWorkspace, type PlainWorkspace } from '../e2e/fixtures/git/workspa
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { injectionState, workspaceInjectionState } = require('./injection-state.js') as {
-  injectionState: (clone: string, debugFolders: string[]) => string[];
+  injectionState: (root: string, clone: string, debugFolders: string[]) => string[];
   workspaceInjectionState: (root: string, dirs: string[]) => string[];
 };
 
@@ -23,7 +23,7 @@ describe('injection-state.js (runtime input of inject-config)', () => {
   let ws: PlainWorkspace;
   const clone = () => path.join(ws.root, 'cloned', 'health-api');
   const debugFolders = () => ['s1', 's2'].map((namespace) => path.join(ws.root, 'configs', namespace, 'debug-configs', 'health-api'));
-  const state = () => injectionState(clone(), debugFolders()).join('\n');
+  const state = () => injectionState(ws.root, clone(), debugFolders()).join('\n');
 
   const inject = async (namespace: string) => {
     const run = ws.context('health-api', { namespace });
@@ -69,6 +69,23 @@ describe('injection-state.js (runtime input of inject-config)', () => {
     expect(state()).toContain('namespace s2');
   });
 
+  it('changes when an injected file’s mode or its source’s mode changes, so inject-config puts the source’s mode back', async () => {
+    await inject('s1');
+    const intact = state();
+    const injected = path.join(clone(), 'app/app/secrets.py');
+    const mode = statSync(injected).mode & 0o777;
+    chmodSync(injected, 0o644 === mode ? 0o600 : 0o644);
+    expect(state()).not.toBe(intact);
+    chmodSync(injected, mode);
+    expect(state()).toBe(intact);
+    const before = workspaceInjectionState(ws.root, ['health-api']);
+    const secretLine = before.find((line) => line.startsWith('secret configs/s1/'));
+    const source = path.join(ws.root, (secretLine ?? '').split(' ')[1]);
+    chmodSync(source, 0o600);
+    chmodSync(source, 0o640);
+    expect(workspaceInjectionState(ws.root, ['health-api'])).not.toEqual(before);
+  });
+
   it('changes when a real (gitignored) debug config changes, which file inputs cannot see', async () => {
     await inject('s1');
     const before = state();
@@ -90,7 +107,7 @@ describe('injection-state.js (runtime input of inject-config)', () => {
     await inject('s1');
     const before = workspaceInjectionState(ws.root, ['health-api']);
     const secretLine = before.find((line) => line.startsWith('secret configs/s1/'));
-    expect(secretLine).toMatch(/^secret configs\/s1\/\S+ [0-9a-f]{64}$/);
+    expect(secretLine).toMatch(/^secret configs\/s1\/\S+ [0-9a-f]{64} mode \d{4}$/);
     expect(before.join('\n')).not.toContain('s1-secret');
     const file = path.join(ws.root, (secretLine ?? '').split(' ')[1]);
     appendFileSync(file, '# rotated\n');

@@ -6,6 +6,7 @@
  * else is a bug in local-dev and prints its full stack so it can be reported.
  */
 import { isLocalDevError } from './errors';
+import { redactCredentials } from './redact';
 
 export interface ExecutorResult {
   success: boolean;
@@ -21,8 +22,13 @@ export async function runAtEdge(task: string, body: () => Promise<void>): Promis
   }
 }
 
+/**
+ * What the user reads for a failure. Redacted as a last safeguard: the modules below redact the
+ * URLs they print, but an error carrying a raw command line (a ChildProcessError's arguments, a
+ * stack) must not show a token from a repo URL either.
+ */
 export function describeFailure(task: string, error: unknown): string {
-  if (isLocalDevError(error)) return `✖ ${task}: ${error.describe()}`;
+  if (isLocalDevError(error)) return redactCredentials(`✖ ${task}: ${error.describe()}`);
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  return `✖ ${task}: unexpected error (a bug in local-dev — please report it with this output):\n${detail}`;
+  return redactCredentials(`✖ ${task}: unexpected error (a bug in local-dev — please report it with this output):\n${detail}`);
 }
