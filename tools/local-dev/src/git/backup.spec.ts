@@ -97,6 +97,8 @@ describe('saveLocalWork (real git)', () => {
       restoreCommands: ['git -C cloned/api switch -c rescued-20261126T080723Z refs/local-dev/backup/20261126T080723Z^1'],
       extraRefs: ['refs/local-dev/backup/20261126T080723Z-release_1.2'],
     });
+    // Nothing uncommitted: the backup commit has HEAD and the index as parents, no untracked-files commit.
+    expect(git('rev-list', '--parents', '-n', '1', backup!.ref).split(' ')).toHaveLength(3);
     // The branch's commit is reachable from the extra ref after the branch is reset away.
     git('branch', '-q', '-f', 'release/1.2', UPSTREAM);
     expect(git('log', '-1', '--format=%s', 'refs/local-dev/backup/20261126T080723Z-release_1.2')).toBe('app.py: only on release/1.2');
@@ -120,6 +122,11 @@ describe('saveLocalWork (real git)', () => {
     const head = git('rev-parse', '--short=7', 'HEAD');
     expect(stashes()).toEqual([`local-dev: saved before refresh (${clone} main at ${head}) = ${backup!.ref}`]);
     expect(backupRefs()).toEqual([backup!.ref]);
+    // In git's own stash format, so `git stash show` and `git log` describe it as for any stash.
+    const on = `main: ${head} app.py: v2, not pushed`;
+    expect(git('log', '-1', '--format=%s', backup!.ref)).toBe(`WIP on ${on}`);
+    expect(git('log', '-1', '--format=%s', `${backup!.ref}^2`)).toBe(`index on ${on}`);
+    expect(git('log', '-1', '--format=%s', `${backup!.ref}^3`)).toBe(`untracked files on ${on}`);
 
     resetLikeRefresh();
     expect(read('app.py')).toBe('v1\n');
@@ -129,6 +136,15 @@ describe('saveLocalWork (real git)', () => {
     expect(read('app.py')).toBe('v3, unstaged\n');
     expect(read('notes.txt')).toBe('untracked\n');
     expect(git('diff', '--cached', '--name-only')).toBe('staged.py');
+  });
+
+  it('names a detached HEAD by its commit', async () => {
+    git('switch', '-q', '--detach');
+    write('notes.txt', 'detached work\n');
+    const backup = await saveLocalWork(clone, 'cloned/api', UPSTREAM, NOW, undefined, []);
+    const head = git('rev-parse', '--short=7', 'HEAD');
+    expect(stashes()).toEqual([`local-dev: saved before refresh (cloned/api detached ${head} at ${head}) = ${backup!.ref}`]);
+    expect(git('log', '-1', '--format=%s', backup!.ref)).toBe(`WIP on detached ${head}: ${head} .gitignore: .env`);
   });
 
   it('counts all of HEAD\'s history as local commits when there is no upstream', async () => {
