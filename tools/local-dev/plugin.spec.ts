@@ -34,7 +34,7 @@ describe('the plugin’s createNodes', () => {
   it('infers the projects and creates each project folder Nx needs', async () => {
     writeConfig('services:\n  api:\n    repo: a.git\n    workers:\n      api-worker: {}\n');
     const projects = await run();
-    expect(Object.values(projects).map((project) => project.name)).toEqual(['api', 'api-worker', 'docker-compose', 'redis-tunnel']);
+    expect(Object.values(projects).map((project) => project.name)).toEqual(['api', 'api-worker', 'docker-compose', 'redis-tunnel', 'stack']);
     expect(readFileSync(path.join(root, 'services/api-worker/README.md'), 'utf8')).toContain('# api-worker');
     expect(existsSync(path.join(root, 'services/redis-tunnel/README.md'))).toBe(true);
   });

@@ -1,29 +1,34 @@
 import type { ExecutorContext } from '@nx/devkit';
-import logsExecutor, { logsArgs, normalizeOptions } from './logs.impl';
+import logsExecutor, { normalizeOptions } from './logs.impl';
 
-jest.mock('../../src/core/run-context', () => ({ createServiceRunContext: jest.fn((root: string, options: { service: string }) => ({ paths: { root }, service: { name: options.service } })) }));
-jest.mock('../../src/docker/containers', () => ({ findServiceContainers: jest.fn() }));
+jest.mock('../../src/stack/gather', () => ({ openWorkspace: jest.fn(() => ({ model: { services: [{ name: 'bifrost' }, { name: 'oms-web' }] } })) }));
+jest.mock('../../src/stack/logs', () => ({ ...jest.requireActual('../../src/stack/logs'), showLogs: jest.fn() }));
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { findServiceContainers } = require('../../src/docker/containers') as { findServiceContainers: jest.Mock };
+const { showLogs } = require('../../src/stack/logs') as { showLogs: jest.Mock };
 
-const context = { root: '/ws', projectName: 'bifrost', targetName: 'logs' } as ExecutorContext;
+const context = (projectName: string) => ({ root: '/ws', projectName, targetName: 'logs' }) as ExecutorContext;
 
 describe('logs executor', () => {
-  it('normalizes options with the schema defaults', () => {
-    expect(normalizeOptions({ service: 'bifrost' })).toEqual({ service: 'bifrost', namespace: undefined, refresh: false, follow: false, tail: 200 });
+  it('normalizes options with the schema defaults; the project\'s own service comes first', () => {
+    expect(normalizeOptions({ service: 'bifrost' })).toEqual({ services: ['bifrost'], namespace: undefined, follow: false, tail: 200, since: undefined });
+    expect(normalizeOptions({ services: 'oms-web,bifrost', follow: true, tail: 5, since: '10m' })).toEqual({ services: ['oms-web', 'bifrost'], namespace: undefined, follow: true, tail: 5, since: '10m' });
   });
 
-  it('builds docker logs arguments', () => {
-    expect(logsArgs('abc', { follow: false, tail: 50 })).toEqual(['logs', '--tail', '50', 'abc']);
-    expect(logsArgs('abc', { follow: true, tail: 0 })).toEqual(['logs', '--follow', '--tail', '0', 'abc']);
+  it('a service project shows its service; the stack project all of them', async () => {
+    showLogs.mockResolvedValue(undefined);
+    await expect(logsExecutor({ service: 'oms-web' }, context('oms-web'))).resolves.toEqual({ success: true });
+    expect(showLogs.mock.calls[0][0]).toMatchObject({ workspaceRoot: '/ws', services: ['oms-web'], follow: false, tail: 200 });
+    await logsExecutor({}, context('stack'));
+    expect(showLogs.mock.calls[1][0]).toMatchObject({ services: ['bifrost', 'oms-web'] });
   });
 
-  it('says how to start a service that has no container', async () => {
-    findServiceContainers.mockResolvedValue([]);
+  it('refuses an unknown service with the close one, before asking Docker', async () => {
+    showLogs.mockClear();
     const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
-      await expect(logsExecutor({ service: 'bifrost' }, context)).resolves.toEqual({ success: false });
-      expect(stderr).toHaveBeenCalledWith('✖ bifrost:logs: bifrost has no container\n  fix: start it: nx run bifrost:up\n');
+      await expect(logsExecutor({ services: 'bifrots' }, context('stack'))).resolves.toEqual({ success: false });
+      expect(stderr).toHaveBeenCalledWith('✖ stack:logs: no service "bifrots" in repos_docker_files/config.yaml\n  fix: "bifrots": did you mean "bifrost"?\n');
+      expect(showLogs).not.toHaveBeenCalled();
     } finally {
       stderr.mockRestore();
     }

@@ -18,14 +18,42 @@ services:
 describe('inferProjects', () => {
   const projects = inferProjects(parseConfigText(CONFIG, 'config.yaml'));
 
-  it('makes one project per service and worker, plus the shared compose and tunnel projects', () => {
+  it('makes one project per service and worker, plus the shared compose, tunnel and stack projects', () => {
     expect(Object.keys(projects)).toEqual([
       'services/api',
       'services/api-worker',
       'services/db-proxy',
       'services/docker-compose',
       'services/redis-tunnel',
+      'services/stack',
     ]);
+  });
+
+  it('gives the stack project the day-to-day commands, never cached (each looks at the stack as it is now)', () => {
+    expect(projects['services/stack'].targets).toMatchInlineSnapshot(`
+{
+  "logs": {
+    "cache": false,
+    "executor": "@local-dev/nx-plugin:logs",
+  },
+  "restart": {
+    "cache": false,
+    "executor": "@local-dev/nx-plugin:restart",
+  },
+  "stats": {
+    "cache": false,
+    "executor": "@local-dev/nx-plugin:stats",
+  },
+  "status": {
+    "cache": false,
+    "executor": "@local-dev/nx-plugin:status",
+  },
+  "stop": {
+    "cache": false,
+    "executor": "@local-dev/nx-plugin:stop",
+  },
+}
+`);
   });
 
   it('chains clone → inject-config → build-image → up, forwarding --namespace, and waits for depends-on', () => {

@@ -5,7 +5,8 @@
  * Every service (and every worker) becomes a project at services/<name>/ with the chain
  *   clone → inject-config → build-image → up
  * plus down and logs. Two shared projects carry what several services need once per run:
- * `docker-compose` (writes docker-compose.yml) and `redis-tunnel` (the supervised port-forward).
+ * `docker-compose` (writes docker-compose.yml) and `redis-tunnel` (the supervised port-forward);
+ * a third, `stack`, holds the day-to-day commands on the whole stack (status, stats, logs, stop, restart).
  * Every dependsOn forwards the task's params, so `--namespace=s2` reaches the whole chain.
  */
 import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
@@ -19,6 +20,8 @@ export const EXECUTORS = '@local-dev/nx-plugin';
 export const SERVICES_ROOT = 'services';
 export const COMPOSE_PROJECT = 'docker-compose';
 export const TUNNEL_PROJECT = 'redis-tunnel';
+/** The workspace-level project of the day-to-day commands that act on the whole stack. */
+export const STACK_PROJECT = 'stack';
 /**
  * up's runtime input: a line that repeats only while the service's container runs the image its
  * build record names with the definition docker-compose.yml gives it (tools/local-dev/bin/container-state.sh),
@@ -202,8 +205,19 @@ function sharedProjects(): InferredProject[] {
         status: { executor: `${EXECUTORS}:tunnel-status`, cache: false },
       },
     },
+    {
+      name: STACK_PROJECT,
+      root: serviceRoot(STACK_PROJECT),
+      tags: ['local-dev:shared'],
+      metadata: { description: 'The whole stack at once: status, stats, logs, stop, restart (docs/day-to-day.md).', technologies: ['docker'] },
+      // Never cached: each one looks at (or acts on) the stack as it is now.
+      targets: Object.fromEntries(STACK_TARGETS.map((target) => [target, { executor: `${EXECUTORS}:${target}`, cache: false }])),
+    },
   ];
 }
+
+/** The stack project's targets; each has an executor of the same name. */
+export const STACK_TARGETS = ['status', 'stats', 'logs', 'stop', 'restart'] as const;
 
 /** All projects local-dev infers from the model, keyed by project root. */
 export function inferProjects(model: WorkspaceModel): Record<string, InferredProject> {

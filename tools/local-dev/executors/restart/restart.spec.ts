@@ -1,0 +1,23 @@
+import type { ExecutorContext } from '@nx/devkit';
+import restartExecutor, { normalizeOptions } from './restart.impl';
+
+jest.mock('../../src/stack/gather', () => ({ openWorkspace: jest.fn(() => ({ paths: { root: '/ws' }, model: { services: [{ name: 'a' }, { name: 'b' }] }, namespace: 's1' })) }));
+jest.mock('../../src/stack/restart', () => ({ restartStack: jest.fn() }));
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { restartStack } = require('../../src/stack/restart') as { restartStack: jest.Mock };
+
+describe('restart executor', () => {
+  it('normalizes options: the tunnel reconnects unless told not to', () => {
+    expect(normalizeOptions({})).toEqual({ services: [], tunnel: true, namespace: undefined });
+    expect(normalizeOptions({ services: 'b', tunnel: false })).toEqual({ services: ['b'], tunnel: false, namespace: undefined });
+  });
+
+  it('restarts every service, or the named ones (then each must exist)', async () => {
+    restartStack.mockResolvedValue(undefined);
+    const context = { root: '/ws', projectName: 'stack', targetName: 'restart' } as ExecutorContext;
+    await expect(restartExecutor({}, context)).resolves.toEqual({ success: true });
+    expect(restartStack.mock.calls[0][0]).toMatchObject({ services: ['a', 'b'], named: false, tunnel: true, namespace: 's1' });
+    await restartExecutor({ services: 'b', tunnel: false }, context);
+    expect(restartStack.mock.calls[1][0]).toMatchObject({ services: ['b'], named: true, tunnel: false });
+  });
+});

@@ -1,0 +1,67 @@
+/**
+ * Docker queries for the day-to-day commands, through the one exec helper, with a timeout and one
+ * clear message when no engine answers (instead of a raw `docker` failure per command).
+ */
+import { ChildProcessError, DockerError } from '../core/errors';
+import { exec, type ExecResult } from '../core/exec';
+import { LABELS, workspaceFilter } from '../docker/naming';
+import { parseJsonLines } from './docker-facts';
+
+export const ENGINE_TIMEOUT_MS = 15_000;
+
+/** Pure: does this docker failure mean "no engine" (rather than a bad request)? */
+export function isEngineUnreachable(error: ChildProcessError): boolean {
+  return error.exitCode === null || /cannot connect to the docker daemon|is the docker daemon running|error during connect|connection refused|no such file or directory.*docker\.sock|command not found/i.test(error.outputTail);
+}
+
+export function engineUnreachableError(error: ChildProcessError): DockerError {
+  return new DockerError(`the Docker engine does not answer: ${error.outputTail.split('\n').pop() || error.message}`, {
+    fix: 'start Docker (or check DOCKER_HOST / `docker context ls`), then run again — nothing was changed',
+    cause: error,
+  });
+}
+
+/** `docker <args>`; an engine that does not answer becomes one DockerError saying so. */
+export async function docker(args: readonly string[], timeoutMs = ENGINE_TIMEOUT_MS): Promise<ExecResult> {
+  try {
+    return await exec('docker', args, { timeoutMs });
+  } catch (error) {
+    if (error instanceof ChildProcessError && isEngineUnreachable(error)) throw engineUnreachableError(error);
+    throw error;
+  }
+}
+
+export interface LabelledContainer {
+  id: string;
+  service: string;
+  state: string;
+  name: string;
+}
+
+/**
+ * Every container of this workspace (its io.local-dev.workspace label), optionally only running
+ * ones, with the service label — from `docker ps --format '{{json .}}'`.
+ */
+export async function workspaceContainers(workspaceRoot: string, options: { running?: boolean } = {}): Promise<LabelledContainer[]> {
+  const result = await docker(['ps', ...(options.running ? [] : ['--all']), '--no-trunc', ...workspaceFilter(workspaceRoot), '--format', '{{json .}}']);
+  return parseWorkspaceContainers(result.stdout);
+}
+
+/** Pure: `docker ps --format '{{json .}}'` lines → id, service label, state, name. */
+export function parseWorkspaceContainers(output: string): LabelledContainer[] {
+  return parseJsonLines<{ ID?: string; Labels?: string; State?: string; Names?: string }>(output).map((entry) => ({
+    id: entry.ID ?? '',
+    service: labelValue(entry.Labels ?? '', LABELS.service) ?? '',
+    state: entry.State ?? '',
+    name: entry.Names ?? '',
+  }));
+}
+
+/** Pure: one label's value from docker ps's "a=1,b=2" Labels field. */
+export function labelValue(labels: string, key: string): string | undefined {
+  for (const pair of labels.split(',')) {
+    const at = pair.indexOf('=');
+    if (at > 0 && pair.slice(0, at) === key) return pair.slice(at + 1);
+  }
+  return undefined;
+}

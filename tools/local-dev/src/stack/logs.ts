@@ -1,0 +1,143 @@
+/**
+ * Logs of one, several or all services, interleaved with a coloured service prefix.
+ *
+ * Without --follow, every container's lines (stdout and stderr, `docker logs --timestamps`) are
+ * merged by their timestamp, so the output reads in the order things happened across services.
+ * With --follow, lines are printed as they arrive, each whole line with its prefix. One service
+ * alone prints its lines as they are, without a prefix, as `docker logs` would.
+ */
+import { UsageError } from '../core/errors';
+import { exec } from '../core/exec';
+import { workspaceContainers, type LabelledContainer } from './engine';
+
+export interface LogsRequest {
+  workspaceRoot: string;
+  services: string[];
+  follow: boolean;
+  tail: number;
+  since: string | undefined;
+  colour: boolean;
+  write: (text: string, stream: 'stdout' | 'stderr') => void;
+}
+
+/** 256-colour-safe ANSI colours that read on dark and light terminals. */
+const COLOURS = [36, 33, 35, 32, 34, 31, 96, 93, 95, 92, 94, 91];
+
+/** Pure: "svc-0     | " per service, padded to the longest name, coloured when asked. */
+export function prefixes(services: readonly string[], colour: boolean): Map<string, string> {
+  const width = Math.max(...services.map((service) => service.length));
+  return new Map(
+    services.map((service, index) => {
+      const text = `${service.padEnd(width)} | `;
+      return [service, colour ? `\u001b[${COLOURS[index % COLOURS.length]}m${text}\u001b[0m` : text];
+    }),
+  );
+}
+
+/** Pure: the `docker logs` arguments. */
+export function logsArgs(containerId: string, options: { follow: boolean; tail: number; since: string | undefined; timestamps: boolean }): string[] {
+  return [
+    'logs',
+    ...(options.follow ? ['--follow'] : []),
+    ...(options.timestamps ? ['--timestamps'] : []),
+    '--tail',
+    String(options.tail),
+    ...(options.since ? ['--since', options.since] : []),
+    containerId,
+  ];
+}
+
+export interface TimedLine {
+  service: string;
+  stream: 'stdout' | 'stderr';
+  /** RFC 3339 with nanoseconds, as docker prints it; sorts as text. */
+  time: string;
+  text: string;
+}
+
+/** Pure: `docker logs --timestamps` text → lines with their time split off. */
+export function timedLines(service: string, stream: 'stdout' | 'stderr', output: string): TimedLine[] {
+  return output
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => {
+      const space = line.indexOf(' ');
+      return space > 0 ? { service, stream, time: line.slice(0, space), text: line.slice(space + 1) } : { service, stream, time: '', text: line };
+    });
+}
+
+/** Pure: every service's lines in time order (stable: equal times keep their service's order). */
+export function mergeByTime(lines: readonly TimedLine[]): TimedLine[] {
+  return lines
+    .map((line, index) => ({ line, index }))
+    .sort((a, b) => (a.line.time < b.line.time ? -1 : a.line.time > b.line.time ? 1 : a.index - b.index))
+    .map(({ line }) => line);
+}
+
+/** Cuts a stream of chunks into whole lines; `flush` gives the unfinished last one. */
+export class LineSplitter {
+  private rest = '';
+  push(chunk: string): string[] {
+    const parts = (this.rest + chunk).split('\n');
+    this.rest = parts.pop() ?? '';
+    return parts;
+  }
+  flush(): string[] {
+    const rest = this.rest;
+    this.rest = '';
+    return rest === '' ? [] : [rest];
+  }
+}
+
+/** The container of each service (a running one first); refuses when none of them has one. */
+export function containersToShow(services: readonly string[], containers: readonly LabelledContainer[]): { shown: Map<string, string>; missing: string[] } {
+  const shown = new Map<string, string>();
+  for (const service of services) {
+    const mine = containers.filter((container) => container.service === service);
+    const chosen = mine.find((container) => container.state === 'running') ?? mine[0];
+    if (chosen) shown.set(service, chosen.id);
+  }
+  const missing = services.filter((service) => !shown.has(service));
+  if (shown.size === 0) {
+    throw new UsageError(`${services.length === 1 ? `${services[0]} has no container` : 'no service of this workspace has a container'}: there are no logs to show`, {
+      fix: services.length === 1 ? `start it: \`nx run ${services[0]}:up\`` : 'start the stack first: `make run` (or `npx nx run-many -t up`)',
+    });
+  }
+  return { shown, missing };
+}
+
+export async function showLogs(request: LogsRequest): Promise<void> {
+  const { shown, missing } = containersToShow(request.services, await workspaceContainers(request.workspaceRoot));
+  if (missing.length > 0) request.write(`(no container, so no logs: ${missing.join(', ')})\n`, 'stderr');
+  if (shown.size === 1 && request.services.length === 1) {
+    const [id] = shown.values();
+    await exec('docker', logsArgs(id, { ...request, timestamps: false }), { onOutput: (chunk, stream) => request.write(chunk, stream) });
+    return;
+  }
+  const prefix = prefixes([...shown.keys()], request.colour);
+  if (request.follow) {
+    await Promise.all(
+      [...shown].map(([service, id]) => {
+        const splitters = { stdout: new LineSplitter(), stderr: new LineSplitter() };
+        const print = (lines: string[], stream: 'stdout' | 'stderr') => {
+          if (lines.length > 0) request.write(lines.map((line) => `${prefix.get(service)}${line}\n`).join(''), stream);
+        };
+        return exec('docker', logsArgs(id, { ...request, timestamps: false }), { onOutput: (chunk, stream) => print(splitters[stream].push(chunk), stream) }).finally(() => {
+          print(splitters.stdout.flush(), 'stdout');
+          print(splitters.stderr.flush(), 'stderr');
+        });
+      }),
+    );
+    return;
+  }
+  const outputs = await Promise.all([...shown].map(async ([service, id]) => ({ service, result: await exec('docker', logsArgs(id, { ...request, timestamps: true })) })));
+  const lines = mergeByTime(outputs.flatMap(({ service, result }) => [...timedLines(service, 'stdout', result.stdout), ...timedLines(service, 'stderr', result.stderr)]));
+  for (const line of lines) request.write(`${prefix.get(line.service)}${line.text}\n`, line.stream);
+}
+
+/** Colour when writing to a terminal (or when FORCE_COLOR asks), never when NO_COLOR is set. */
+export function wantsColour(environment: NodeJS.ProcessEnv, isTty: boolean): boolean {
+  if (environment.NO_COLOR !== undefined && environment.NO_COLOR !== '') return false;
+  if (environment.FORCE_COLOR !== undefined) return environment.FORCE_COLOR !== '0' && environment.FORCE_COLOR !== 'false';
+  return isTty;
+}
