@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     const redis = await harness.startRedis();
     harness.control({ targets: { s1: `127.0.0.1:${redis.port}` } });
     const port = await freePort();
-    const context = { paths, model: { redis: { deployment: 'redis', port } }, namespace: 's1' };
+    const context = { paths, model: { redis: { deployment: 'redis', port, required: true } }, namespace: 's1' };
     await ensureTunnel(context, { report: () => undefined, timeoutMs: 30_000, env: harness.env, reconnect: false });
     console.log(`tunnel-recovery: ${rounds} rounds, SIGKILL kubectl → PING answered through the tunnel again (timings: check every ${DEFAULT_TIMINGS.checkIntervalMs} ms, first retry ${DEFAULT_TIMINGS.backoff.firstMs} ms)`);
 

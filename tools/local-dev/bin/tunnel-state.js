@@ -4,8 +4,11 @@
  * supervisor runs and has proved traffic works recently, and that never repeats otherwise.
  *
  * So a no-op `nx run-many -t up` finds redis-tunnel:up in the cache (no process at all) exactly
- * when there is nothing for it to do, and any other tunnel state (absent, stopped, crashed,
- * degraded, a PING older than its bound, another namespace) misses the cache and runs the task.
+ * when there is nothing for it to do, and any other tunnel state (absent, stopped, could not
+ * start, crashed, starting, degraded, a PING older than its bound, another namespace, a restarted
+ * kubectl) misses the cache and runs the task. That matters more since tunnel-up is best effort:
+ * it succeeds on a tunnel that is not healthy, and such a success must never stand in for a
+ * healthy tunnel on a later run.
  *
  * Plain JavaScript with no imports from src/: it must cost a bare `node` start (~40 ms), not a
  * TypeScript load. It reads the state file that src/tunnel/state.ts writes and applies the same two
@@ -48,7 +51,10 @@ function tunnelFingerprint(state, now) {
   const age = state.lastCheckAt ? now - Date.parse(state.lastCheckAt) : Number.POSITIVE_INFINITY;
   if (!(age <= (state.staleAfterMs ?? DEFAULT_STALE_AFTER_MS))) return notReady('unverified');
   const addresses = Array.isArray(state.addresses) ? state.addresses.join(',') : '';
-  return `healthy namespace=${state.namespace} deployment=${state.deployment} port=${state.port} addresses=${addresses} pid=${state.pid} started=${state.startedAt}`;
+  // The kubectl too: tunnel-up is best effort, so a run that found the tunnel failing (after Nx
+  // had hashed it healthy) succeeds and is cached. Any failure restarts kubectl, so that entry is
+  // never replayed for the recovered tunnel: only an unbroken healthy stretch of one kubectl hits.
+  return `healthy namespace=${state.namespace} deployment=${state.deployment} port=${state.port} addresses=${addresses} pid=${state.pid} started=${state.startedAt} kubectl=${state.kubectlPid}@${state.kubectlStartedAt}`;
 }
 
 function readState(root) {

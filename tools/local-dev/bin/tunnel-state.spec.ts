@@ -64,8 +64,19 @@ describe('tunnel-state.js (runtime input of redis-tunnel:up)', () => {
     expect(tunnelFingerprint(state({ namespace: 's2' }), now)).not.toBe(tunnelFingerprint(state({}), now));
   });
 
-  it('never repeats a line for a tunnel that needs work', () => {
+  it('never repeats a line for a tunnel that needs work: a best-effort tunnel-up that succeeded on it is never replayed', () => {
     expect(tunnelFingerprint(undefined, now)).not.toBe(tunnelFingerprint(undefined, now + 1));
-    expect(tunnelFingerprint(state({ status: 'degraded' }), now)).not.toBe(tunnelFingerprint(state({ status: 'degraded' }), now + 1));
+    for (const status of ['starting', 'degraded', 'stopped', 'crashed'] as const) {
+      expect(tunnelFingerprint(state({ status }), now)).toMatch(new RegExp(`^not-ready ${status} `));
+      expect(tunnelFingerprint(state({ status }), now)).not.toBe(tunnelFingerprint(state({ status }), now + 1));
+    }
+    // A tunnel that could not start at all (no kubectl, no context): no supervisor, state "stopped".
+    expect(tunnelFingerprint(state({ pid: 0, status: 'stopped', lastError: { kind: 'not-installed', message: 'kubectl: command not found', fix: 'install kubectl', permanent: true, at: '' } }), now)).toMatch(/^not-ready /);
+  });
+
+  it('changes once kubectl was restarted: a run that saw the tunnel break (hashed healthy, ended degraded) is not replayed after it recovers', () => {
+    const before = state({ kubectlPid: 5001, kubectlStartedAt: '2026-11-26T09:00:01.000Z' });
+    const recovered = state({ kubectlPid: 5002, kubectlStartedAt: '2026-11-26T09:59:58.500Z', restarts: 1 });
+    expect(tunnelFingerprint(recovered, now)).not.toBe(tunnelFingerprint(before, now));
   });
 });

@@ -58,7 +58,7 @@ describeWithBridge('redis tunnel seen from a container (real Docker, kubectl sta
     harness.control({ targets: { s1: `127.0.0.1:${redis.port}` } });
     const port = await freePort();
     const state = await ensureTunnel(
-      { paths, model: { redis: { deployment: 'redis', port } }, namespace: 's1' },
+      { paths, model: { redis: { deployment: 'redis', port, required: true } }, namespace: 's1' },
       { report: () => undefined, timeoutMs: 15_000, env: harness.env, reconnect: false },
     );
     expect(state.addresses).toHaveLength(2);

@@ -21,7 +21,7 @@ beforeAll(async () => {
   port = await freePort();
   workspace = createTempWorkspace({
     name: 'tunnel',
-    config: `default-namespace: s1\nredis:\n  deployment: redis\n  port: ${port}\nservices:\n  api:\n    repo: /tmp/local-dev-no-such-repo.git\n`,
+    config: config(port),
     files: Object.fromEntries(['api', 'docker-compose', 'redis-tunnel'].map((name) => [`services/${name}/README.md`, `# ${name}\n`])),
   });
   harness.watchWorkspace(workspacePaths(workspace.root));
@@ -32,6 +32,13 @@ afterAll(async () => {
   await harness?.cleanup();
   workspace?.remove();
 });
+
+/** What Nx prints when it answered a task from its cache instead of running it. */
+const NX_CACHE_HIT = /from the cache|\[local cache\]|\[remote cache\]|existing outputs match the cache/;
+
+function config(redisPort: number, redisExtra = ''): string {
+  return `default-namespace: s1\nredis:\n  deployment: redis\n  port: ${redisPort}\n${redisExtra}services:\n  api:\n    repo: /tmp/local-dev-no-such-repo.git\n`;
+}
 
 const nx = (args: string[]) => workspace.nx(args, { env: harness.env, timeoutMs: 50_000 });
 
@@ -82,12 +89,36 @@ describe('redis-tunnel targets through nx (kubectl stand-in)', () => {
     for (const pid of pids) expect(await waitUntil(() => !isAlive(pid), 5000)).toBe(true);
   });
 
-  it('fails with kubectl\'s message and the fix when the namespace does not exist in the cluster', async () => {
+  it('best effort by default: an unreachable cluster is reported loudly, up succeeds, status shows it, and Nx never replays such a run', async () => {
+    harness.control({ failToStart: 'Unable to connect to the server: dial tcp: lookup k8s.example.com: no such host' });
+    for (const run of ['first', 'second']) {
+      const up = await nx(['run', 'redis-tunnel:up']);
+      expect({ run, code: up.code }).toEqual({ run, code: 0 });
+      expect(up.output).toContain('⚠ Redis tunnel: NOT HEALTHY — the services start anyway');
+      expect(up.output).toContain('Unable to connect to the server: dial tcp: lookup k8s.example.com: no such host');
+      expect(up.output).toContain('keeps retrying in the background');
+      // A success on a tunnel that is not healthy is cached by Nx, but under a hash that never recurs.
+      expect(up.output).not.toMatch(NX_CACHE_HIT);
+    }
+    const status = await nx(['run', 'redis-tunnel:status']);
+    expect(status.output).toContain('Redis tunnel: DEGRADED');
+    expect(status.output).toContain('keeps retrying in the background');
+    expect((await nx(['run', 'redis-tunnel:down'])).code).toBe(0);
+  });
+
+  it('a namespace the cluster does not have: reported with kubectl\'s message and the fix; with redis.required: true up fails', async () => {
     harness.control({ targets: {} });
     const up = await nx(['run', 'redis-tunnel:up', '--namespace=s2']);
-    expect(up.code).not.toBe(0);
-    expect(up.output).toContain('✖ redis-tunnel:up: kubectl port-forward failed: Error from server (NotFound): namespaces "s2" not found');
+    expect(up.code).toBe(0);
+    expect(up.output).toContain('what failed: kubectl port-forward failed: Error from server (NotFound): namespaces "s2" not found');
     expect(up.output).toContain('fix: namespace "s2" does not exist in this cluster');
+    expect(up.output).toContain('nothing retries it');
+
+    workspace.write('repos_docker_files/config.yaml', config(port, '  required: true\n'));
+    const strict = await nx(['run', 'redis-tunnel:up', '--namespace=s2']);
+    expect(strict.code).not.toBe(0);
+    expect(strict.output).toContain('✖ redis-tunnel:up: kubectl port-forward failed: Error from server (NotFound): namespaces "s2" not found');
+    expect(strict.output).toContain('fix: namespace "s2" does not exist in this cluster');
     expect(readTunnelState(workspacePaths(workspace.root)).condition).not.toBe('running');
   });
 });

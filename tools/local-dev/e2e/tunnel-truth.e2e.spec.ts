@@ -34,7 +34,7 @@ function options(extra: Partial<ControlOptions> = {}): ControlOptions & { reconn
 }
 
 function context(): TunnelContext {
-  return { paths, model: { redis: { deployment: 'redis', port: forwardPort } }, namespace: 's1' };
+  return { paths, model: { redis: { deployment: 'redis', port: forwardPort, required: true } }, namespace: 's1' };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -9,10 +9,11 @@ import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { TunnelError } from '../src/core/errors';
 import { workspacePaths, type WorkspacePaths } from '../src/core/workspace';
-import { ensureTunnel, stopTunnel, type ControlOptions, type TunnelContext } from '../src/tunnel/control';
+import { bringUpTunnel, ensureTunnel, stopTunnel, type ControlOptions, type TunnelContext } from '../src/tunnel/control';
 import { signal, waitUntil } from '../src/tunnel/launch';
 import { pingRedis } from '../src/tunnel/redis-ping';
 import { readTunnelState } from '../src/tunnel/state';
+import { formatTunnelStatus } from '../src/tunnel/status';
 import { createHarness, freePort, isAlive, redisCli, waitForState, type Harness } from './fixtures/kubectl-stand-in/harness';
 
 jest.setTimeout(30_000);
@@ -28,8 +29,9 @@ function options(extra: Partial<ControlOptions> = {}): ControlOptions & { reconn
   return { report: (line) => lines.push(line), timeoutMs: 15_000, env: harness.env, timings: FAST, reconnect: false, ...extra };
 }
 
-function context(namespace: string): TunnelContext {
-  return { paths, model: { redis: { deployment: 'redis', port: forwardPort } }, namespace };
+/** ensureTunnel is strict whatever `required` says; bringUpTunnel follows it (false: best effort, the default). */
+function context(namespace: string, required = false): TunnelContext {
+  return { paths, model: { redis: { deployment: 'redis', port: forwardPort, required } }, namespace };
 }
 
 beforeEach(async () => {
@@ -148,7 +150,8 @@ describe('redis tunnel (kubectl stand-in, real redis-server)', () => {
     expect(error.fix).toContain(`kill ${foreign.process.pid}`);
     expect(error.fix).toContain('never kills');
     expect(await pingRedis('127.0.0.1', forwardPort, 2000)).toMatchObject({ ok: true });
-    expect(readTunnelState(paths).condition).toBe('absent');
+    // No supervisor was started; the state says why, so `status` can.
+    expect(readTunnelState(paths)).toMatchObject({ condition: 'stopped', state: { pid: 0, lastError: { kind: 'port-in-use', permanent: true } } });
     expect(harness.starts()).toHaveLength(0);
   });
 
@@ -213,5 +216,83 @@ describe('redis tunnel (kubectl stand-in, real redis-server)', () => {
     expect(next.pid).not.toBe(state.pid);
     expect(isAlive(state.kubectlPid)).toBe(false);
     expect(await redisCli(forwardPort, ['PING'])).toBe('PONG');
+  });
+  it('becomes healthy when kubectl binds its addresses one after the other, 0.4 s apart (the bridge after loopback)', async () => {
+    const redis = await harness.startRedis();
+    harness.control({ targets: { s1: `127.0.0.1:${redis.port}` }, bindIntervalSeconds: 0.4 });
+
+    const state = await ensureTunnel(context('s1'), options());
+
+    // The race needs a second address: this host has Docker's bridge (docker0), as the suites assume.
+    expect(state.addresses).toHaveLength(2);
+    expect(state).toMatchObject({ status: 'healthy', restarts: 0 });
+    // One kubectl, never killed for a PING sent to an address it had not bound yet.
+    expect(harness.starts()).toHaveLength(1);
+    for (const address of state.addresses) expect(await pingRedis(address, forwardPort, 2000)).toMatchObject({ ok: true, reply: 'PONG' });
+  });
+
+  it('gives up on a `kubectl config current-context` that never answers, with a message, instead of hanging', async () => {
+    harness.control({ hangConfig: true });
+    const failure = ensureTunnel(context('s1'), options({ checkTimeoutMs: 1000 }));
+    await expect(failure).rejects.toThrow('cannot start the Redis tunnel: `kubectl config current-context` was killed by timeout after 1000 ms');
+    expect(harness.starts()).toHaveLength(0);
+  });
+
+  describe('best effort (the default: redis.required is false)', () => {
+    it('an unreachable cluster: up comes back without a healthy tunnel, the supervisor keeps retrying and heals on its own', async () => {
+      const redis = await harness.startRedis();
+      harness.control({ failToStart: 'Unable to connect to the server: dial tcp: lookup k8s.example.com: no such host' });
+
+      const outcome = await bringUpTunnel(context('s1'), options({ bestEffortWaitMs: 15_000 }));
+
+      if (outcome.healthy) throw new Error('expected a tunnel that is not healthy');
+      expect(outcome.problem.message).toContain('attempts in a row failed; last error: Unable to connect to the server');
+      expect(outcome.problem.fix).toContain('VPN');
+      expect(outcome.reading).toMatchObject({ condition: 'running', state: { status: 'degraded' } });
+      const supervisorPid = outcome.reading.condition === 'running' ? outcome.reading.state.pid : -1;
+      expect(formatTunnelStatus(readTunnelState(paths), new Date())).toContain(`the supervisor (pid ${supervisorPid}) keeps retrying in the background`);
+
+      // The network comes back: nobody runs anything, the supervisor heals the tunnel by itself.
+      harness.control({ targets: { s1: `127.0.0.1:${redis.port}` } });
+      const healed = await waitForState(paths, (state) => state.status === 'healthy', 15_000);
+      expect(healed.pid).toBe(supervisorPid);
+      expect(await redisCli(forwardPort, ['PING'])).toBe('PONG');
+    });
+
+    it('kubectl missing, or no context: reported with the fix, no supervisor, and `status` says so', async () => {
+      const missing = await bringUpTunnel(context('s1'), options({ kubectl: path.join(harness.dir, 'no-such-kubectl') }));
+      if (missing.healthy) throw new Error('expected no tunnel');
+      expect(missing.problem.message).toMatch(/no-such-kubectl: command not found/);
+      expect(missing.problem.fix).toMatch(/install kubectl/);
+      expect(formatTunnelStatus(readTunnelState(paths), new Date())).toMatch(/^Redis tunnel: NOT RUNNING — it could not start[^]*no-such-kubectl: command not found[^]*fix: install kubectl/);
+
+      harness.control({ noContext: true });
+      const noContext = await bringUpTunnel(context('s1'), options());
+      if (noContext.healthy) throw new Error('expected no tunnel');
+      expect(noContext.problem.message).toBe('cannot start the Redis tunnel: error: current-context is not set');
+      expect(noContext.reading).toMatchObject({ condition: 'stopped', state: { pid: 0, lastError: { kind: 'no-context' } } });
+      expect(harness.starts()).toHaveLength(0);
+    });
+
+    it('an expired login: reported at once with kubectl\'s words; the supervisor stops (retrying cannot log in)', async () => {
+      harness.control({ failToStart: 'error: You must be logged in to the server (Unauthorized)' });
+      const outcome = await bringUpTunnel(context('s1'), options());
+      if (outcome.healthy) throw new Error('expected no tunnel');
+      expect(outcome.problem.message).toBe('kubectl port-forward failed: error: You must be logged in to the server (Unauthorized)');
+      // The supervisor has written "stopped" and is exiting (it may not be gone yet at this instant).
+      expect(outcome.reading).toMatchObject({ state: { status: 'stopped', lastError: { kind: 'unauthorized', permanent: true } } });
+      expect(await waitUntil(() => readTunnelState(paths).condition === 'stopped', 5000)).toBe(true);
+      expect(formatTunnelStatus(readTunnelState(paths), new Date())).toContain('nothing retries it');
+      expect(harness.starts()).toHaveLength(1);
+    });
+
+    it('redis.required: true keeps the strict behaviour: no healthy tunnel is an error, and nothing is left running', async () => {
+      harness.control({ failToStart: 'Unable to connect to the server: dial tcp: lookup k8s.example.com: no such host' });
+      const failure = bringUpTunnel(context('s1', true), options({ timeoutMs: 2000 }));
+      await expect(failure).rejects.toThrow(/did not become healthy within 2 s; last error: Unable to connect to the server/);
+      const reading = readTunnelState(paths);
+      expect(reading.condition).not.toBe('running');
+      if (reading.condition !== 'absent') expect(isAlive(reading.state.pid)).toBe(false);
+    });
   });
 });

@@ -1,12 +1,15 @@
 /**
  * tunnel-up: make sure the supervised Redis tunnel for the run's namespace is up and answers PING.
  * Reuses a healthy tunnel, switches one that points at another namespace, starts one otherwise
- * (see src/tunnel/control.ts). Every service's `up` depends on this target.
+ * (see src/tunnel/control.ts). Every service's `up` depends on this target, so by default it is
+ * best effort: a tunnel that cannot start or is still retrying is reported loudly and the target
+ * succeeds, so the services still start. With `redis.required: true` in config.yaml it fails instead.
  */
 import type { ExecutorContext } from '@nx/devkit';
 import { runAtEdge, type ExecutorResult } from '../../src/core/edge';
 import { createRunContext } from '../../src/core/run-context';
-import { DEFAULT_WAIT_MS, ensureTunnel } from '../../src/tunnel/control';
+import { bringUpTunnel, DEFAULT_WAIT_MS } from '../../src/tunnel/control';
+import { formatBestEffortWarning } from '../../src/tunnel/status';
 import type { TunnelUpExecutorSchema } from './schema';
 
 export interface NormalizedTunnelUpOptions {
@@ -23,10 +26,11 @@ export default async function tunnelUpExecutor(options: TunnelUpExecutorSchema, 
   return runAtEdge(`${context.projectName}:${context.targetName}`, async () => {
     const normalized = normalizeOptions(options);
     const run = createRunContext(context.root, normalized);
-    await ensureTunnel(run, {
+    const outcome = await bringUpTunnel(run, {
       reconnect: normalized.reconnect,
       timeoutMs: DEFAULT_WAIT_MS,
       report: (line) => process.stdout.write(`${line}\n`),
     });
+    if (!outcome.healthy) process.stderr.write(`${formatBestEffortWarning(outcome.problem, outcome.reading)}\n`);
   });
 }

@@ -1,5 +1,6 @@
 /**
- * tunnel-up's wiring: options → run context → ensureTunnel, errors → a failed result with the fix.
+ * tunnel-up's wiring: options → run context → bringUpTunnel; a best-effort outcome without a
+ * healthy tunnel → a loud warning and success; errors → a failed result with the fix.
  * The tunnel itself is mocked here; e2e/tunnel*.e2e.spec.ts runs it for real.
  */
 import type { ExecutorContext } from '@nx/devkit';
@@ -7,11 +8,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { TunnelError } from '../../src/core/errors';
-import { ensureTunnel } from '../../src/tunnel/control';
+import { bringUpTunnel } from '../../src/tunnel/control';
 import tunnelUpExecutor, { normalizeOptions } from './tunnel-up.impl';
 
-jest.mock('../../src/tunnel/control', () => ({ ...jest.requireActual('../../src/tunnel/control'), ensureTunnel: jest.fn() }));
-const ensure = ensureTunnel as jest.MockedFunction<typeof ensureTunnel>;
+jest.mock('../../src/tunnel/control', () => ({ ...jest.requireActual('../../src/tunnel/control'), bringUpTunnel: jest.fn() }));
+const ensure = bringUpTunnel as jest.MockedFunction<typeof bringUpTunnel>;
 
 let root: string;
 let stderr: jest.SpyInstance;
@@ -46,19 +47,19 @@ describe('tunnel-up executor', () => {
   it('ensures the tunnel for the default namespace with the model\'s deployment and port, and prints progress', async () => {
     ensure.mockImplementation(async (_run, options) => {
       options.report('Redis tunnel: healthy');
-      return {} as never;
+      return { healthy: true, state: {} as never };
     });
     expect(await tunnelUpExecutor({}, context())).toEqual({ success: true });
     const [run, options] = ensure.mock.calls[0];
     expect(run.namespace).toBe('s1');
-    expect(run.model.redis).toEqual({ deployment: 'redis-main', port: 16379 });
+    expect(run.model.redis).toEqual({ deployment: 'redis-main', port: 16379, required: false });
     expect(run.paths.logs).toBe(path.join(root, 'logs'));
     expect(options.reconnect).toBe(false);
     expect(stdout).toHaveBeenCalledWith('Redis tunnel: healthy\n');
   });
 
   it('passes --namespace and --reconnect through', async () => {
-    ensure.mockResolvedValue({} as never);
+    ensure.mockResolvedValue({ healthy: true, state: {} as never });
     await tunnelUpExecutor({ namespace: 's2', reconnect: true }, context());
     expect(ensure.mock.calls[0][0].namespace).toBe('s2');
     expect(ensure.mock.calls[0][1].reconnect).toBe(true);
@@ -68,6 +69,28 @@ describe('tunnel-up executor', () => {
     expect(await tunnelUpExecutor({ namespace: 's9' }, context())).toEqual({ success: false });
     expect(ensure).not.toHaveBeenCalled();
     expect(String(stderr.mock.calls[0][0])).toContain('unknown namespace "s9"');
+  });
+
+  it('best effort: a tunnel that is not healthy is reported loudly on stderr and the target still succeeds', async () => {
+    ensure.mockResolvedValue({
+      healthy: false,
+      problem: new TunnelError('the Redis tunnel is not healthy: 2 attempts in a row failed; last error: Unable to connect to the server: dial tcp: lookup k8s.example: no such host', { fix: 'check your VPN / network' }),
+      reading: { condition: 'running', state: { pid: 4242, status: 'degraded', failures: 2, namespace: 's1', deployment: 'redis-main', port: 16379, addresses: ['127.0.0.1'], restarts: 1, startedAt: '', updatedAt: '' } },
+    });
+    expect(await tunnelUpExecutor({}, context())).toEqual({ success: true });
+    const printed = String(stderr.mock.calls[0][0]);
+    expect(printed).toContain('⚠ Redis tunnel: NOT HEALTHY — the services start anyway');
+    expect(printed).toContain('what failed: the Redis tunnel is not healthy: 2 attempts in a row failed; last error: Unable to connect to the server');
+    expect(printed).toContain('fix: check your VPN / network');
+    expect(printed).toContain('the supervisor (pid 4242) keeps retrying in the background (2 failed attempts in a row so far)');
+    expect(printed).toContain('redis: { required: true }');
+  });
+
+  it('hands redis.required from config.yaml to the tunnel (strict: no healthy tunnel, no up)', async () => {
+    writeFileSync(path.join(root, 'repos_docker_files', 'config.yaml'), 'default-namespace: s1\nredis:\n  required: true\nservices:\n  api:\n    repo: /tmp/api.git\n');
+    ensure.mockResolvedValue({ healthy: true, state: {} as never });
+    expect(await tunnelUpExecutor({}, context())).toEqual({ success: true });
+    expect(ensure.mock.calls[0][0].model.redis.required).toBe(true);
   });
 
   it('fails with the tunnel error and its fix', async () => {

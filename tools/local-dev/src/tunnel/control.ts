@@ -6,42 +6,59 @@
  *   - our supervisor, anything different (e.g. --namespace=s2 after s1) → stop it, start a new one;
  *   - a stale state (supervisor died) → end its leftover kubectl, start a new one;
  *   - the port held by some other process → fail naming that process; never touch it.
- * Starting waits until a PING went through (printing progress), and fails at once with kubectl's
- * message and a fix on problems retrying cannot solve.
+ * Deciding (and starting) happens under the workspace's tunnel lock; waiting for the PING does
+ * not, so `down` is never queued behind an `up` that waits for a tunnel that does not come.
+ *
+ * The tunnel is best effort by default (bringUpTunnel): a tunnel that cannot start, or is still
+ * retrying, is reported and the services start anyway. `redis.required: true` makes it strict:
+ * no healthy tunnel, no `up`.
  */
 import { ChildProcessError, TunnelError } from '../core/errors';
 import { exec } from '../core/exec';
 import { describeHolder, findPortHolder, isPortFree } from '../core/port-owner';
 import type { WorkspacePaths } from '../core/workspace';
-import { classifyKubectlOutput } from './kubectl-errors';
-import { endOrphanKubectl, endSupervisor, launchSupervisor, logTail, signal, withTunnelLock } from './launch';
 import { findDockerBridgeGateway } from './host';
+import { classifyKubectlOutput } from './kubectl-errors';
+import { endOrphanKubectl, endSupervisor, launchSupervisor, signal, withTunnelLock } from './launch';
 import { chooseBindAddresses, DEFAULT_TIMINGS, freshnessBoundMs, portForwardArgs, sameTarget, type SupervisorTimings, type TunnelTarget } from './plan';
 import { pingRedis } from './redis-ping';
-import { checkAgeMs, liveCommandLine, readTunnelState, writeTunnelState, type TunnelState } from './state';
+import { checkAgeMs, NO_SUPERVISOR_PID, readTunnelState, writeTunnelState, type TunnelReading, type TunnelState } from './state';
+import { NotHealthyInTime, waitForHealthy, type WaitOptions, type WaitSince } from './wait';
 
 export interface TunnelContext {
   paths: WorkspacePaths;
-  model: { redis: { deployment: string; port: number } };
+  /** `required`: config.yaml's redis.required (strict: no healthy tunnel fails tunnel-up). */
+  model: { redis: { deployment: string; port: number; required: boolean } };
   namespace: string;
 }
 
 export interface ControlOptions {
   /** Progress lines for the user. */
   report: (line: string) => void;
-  /** How long to wait for the first healthy PING. */
+  /** How long a strict wait (redis.required, restart) waits for the first healthy PING. */
   timeoutMs: number;
+  /** How long a best-effort wait waits at most (default BEST_EFFORT_WAIT_MS). */
+  bestEffortWaitMs?: number;
   /** The kubectl program; tests put a stand-in first on PATH rather than changing this. */
   kubectl?: string;
   /** Environment of the supervisor and kubectl (default: this process's). */
   env?: NodeJS.ProcessEnv;
   /** Supervisor timing overrides (tests, bench). */
   timings?: Partial<SupervisorTimings>;
+  /** Limit for `kubectl config current-context` (default KUBECTL_CHECK_TIMEOUT_MS). */
+  checkTimeoutMs?: number;
 }
 
 export const DEFAULT_WAIT_MS = 60_000;
+/**
+ * Best effort: the longest tunnel-up waits before it lets the services start without a healthy
+ * tunnel. A real kubectl forwards within a few seconds; an unreachable cluster usually fails twice
+ * well before this (see wait.ts), so this only bounds a kubectl that hangs while connecting.
+ */
+export const BEST_EFFORT_WAIT_MS = 10_000;
+/** `kubectl config current-context` reads the kubeconfig; a hung credential plugin must not hold the run. */
+export const KUBECTL_CHECK_TIMEOUT_MS = 10_000;
 const LOCK_TIMEOUT_MS = 90_000;
-const POLL_MS = 50;
 
 /** The tunnel this context asks for, binding the Docker bridge when this host has one. */
 export async function tunnelTarget(context: TunnelContext): Promise<TunnelTarget> {
@@ -53,38 +70,79 @@ export async function tunnelTarget(context: TunnelContext): Promise<TunnelTarget
   };
 }
 
-/** Makes sure a healthy tunnel for `context` runs; `reconnect` forces a fresh kubectl. */
-export async function ensureTunnel(context: TunnelContext, options: ControlOptions & { reconnect: boolean }): Promise<TunnelState> {
+/** What tunnel-up ends with: a healthy tunnel, or (best effort) the problem and how things stand. */
+export type TunnelOutcome = { healthy: true; state: TunnelState } | { healthy: false; problem: TunnelError; reading: TunnelReading };
+
+/**
+ * tunnel-up: strict when redis.required (a TunnelError unless healthy), best effort otherwise: a
+ * tunnel that cannot start or is still retrying comes back as the problem, never as an error, and
+ * a supervisor that is retrying keeps running.
+ */
+export async function bringUpTunnel(context: TunnelContext, options: ControlOptions & { reconnect: boolean }): Promise<TunnelOutcome> {
+  if (context.model.redis.required) return { healthy: true, state: await ensureTunnel(context, options) };
+  try {
+    return { healthy: true, state: await ensure(context, options, 'best-effort') };
+  } catch (error) {
+    if (!(error instanceof TunnelError)) throw error;
+    return { healthy: false, problem: error, reading: readTunnelState(context.paths) };
+  }
+}
+
+/** Makes sure a healthy tunnel for `context` runs, or throws; `reconnect` forces a fresh kubectl. */
+export function ensureTunnel(context: TunnelContext, options: ControlOptions & { reconnect: boolean }): Promise<TunnelState> {
+  return ensure(context, options, 'strict');
+}
+
+type Policy = 'strict' | 'best-effort';
+
+/** After deciding under the lock: a tunnel to use now, or a supervisor to wait for. */
+type Decision = { kind: 'ready'; state: TunnelState } | { kind: 'wait'; pid: number; since: WaitSince; startedHere: boolean };
+
+async function ensure(context: TunnelContext, options: ControlOptions & { reconnect: boolean }, policy: Policy): Promise<TunnelState> {
   const target = await tunnelTarget(context);
+  const decision = await withTunnelLock(context.paths, LOCK_TIMEOUT_MS, () => decide(context, target, options));
+  if (decision.kind === 'ready') return decision.state;
+  const wait: WaitOptions = policy === 'strict'
+    ? { report: options.report, timeoutMs: options.timeoutMs }
+    : { report: options.report, timeoutMs: options.bestEffortWaitMs ?? BEST_EFFORT_WAIT_MS, giveUpAfterFailures: 2 };
+  try {
+    return await waitForHealthy(context.paths, decision.pid, decision.since, wait);
+  } catch (error) {
+    // Strict: we started it for this command and it failed, so leave nothing running behind a
+    // failed command. Best effort: a supervisor still retrying is the point; it stays.
+    if (policy === 'strict' && decision.startedHere) await endIfStillRunning(context.paths, decision.pid, target);
+    throw error;
+  }
+}
+
+async function decide(context: TunnelContext, target: TunnelTarget, options: ControlOptions & { reconnect: boolean }): Promise<Decision> {
   const { report } = options;
-  return withTunnelLock(context.paths, LOCK_TIMEOUT_MS, async () => {
-    const reading = readTunnelState(context.paths);
-    if (reading.condition === 'running' && sameTarget(reading.state, target)) {
-      const running = reading.state;
-      if (options.reconnect) {
-        report(`Redis tunnel: reconnecting (supervisor pid ${running.pid}, namespace ${running.namespace})`);
-        const since = new Date().toISOString();
-        signal(running.pid, 'SIGHUP');
-        return waitForHealthy(context.paths, running.pid, { kubectl: since, check: since }, options);
-      }
-      const reused = await reuseTunnel(context.paths, running, options);
-      if (reused) return reused;
-      await endSupervisor(running);
-      return startTunnel(context, target, options);
+  const reading = readTunnelState(context.paths);
+  if (reading.condition === 'running' && sameTarget(reading.state, target)) {
+    const running = reading.state;
+    if (options.reconnect) {
+      report(`Redis tunnel: reconnecting (supervisor pid ${running.pid}, namespace ${running.namespace})`);
+      const since = new Date().toISOString();
+      signal(running.pid, 'SIGHUP');
+      return { kind: 'wait', pid: running.pid, since: { kubectl: since, check: since }, startedHere: false };
     }
-    if (reading.condition === 'running') {
-      const running = reading.state;
-      report(running.namespace !== target.namespace
-        ? `Redis tunnel: switching from namespace ${running.namespace} to ${target.namespace}`
-        : `Redis tunnel: settings changed (${describeTarget(running)} → ${describeTarget(target)}); restarting it`);
-      await endSupervisor(running);
-    } else if (reading.condition === 'stale') {
-      const how = reading.state.status === 'crashed' ? `crashed (${reading.state.lastError?.message ?? 'no reason recorded'})` : 'is gone without stopping';
-      report(`Redis tunnel: the previous supervisor (pid ${reading.state.pid}) ${how}; cleaning up after it`);
-      endOrphanKubectl(reading.state);
-    }
+    const reused = await reuseTunnel(context.paths, running, options);
+    if (reused) return reused;
+    await endSupervisor(running);
     return startTunnel(context, target, options);
-  });
+  }
+  if (reading.condition === 'running') {
+    const running = reading.state;
+    report(running.namespace !== target.namespace
+      ? `Redis tunnel: switching from namespace ${running.namespace} to ${target.namespace}`
+      : `Redis tunnel: settings changed (${describeTarget(running)} → ${describeTarget(target)}); restarting it`);
+    await endSupervisor(running);
+  } else if (reading.condition === 'stale') {
+    const how = reading.state.status === 'crashed' ? `crashed (${reading.state.lastError?.message ?? 'no reason recorded'})` : 'is gone without stopping';
+    report(`Redis tunnel: the previous supervisor (pid ${reading.state.pid}) ${how}; cleaning up after it`);
+    endOrphanKubectl(reading.state);
+  }
+  return startTunnel(context, target, options);
 }
 
 /** Stops the supervisor and its kubectl. Says what it found; stopping nothing is not an error. */
@@ -107,36 +165,65 @@ export async function stopTunnel(paths: WorkspacePaths, report: (line: string) =
   });
 }
 
-async function startTunnel(context: TunnelContext, target: TunnelTarget, options: ControlOptions): Promise<TunnelState> {
+/** Ends supervisor `pid` if the state still names it (another command may have replaced it meanwhile). */
+async function endIfStillRunning(paths: WorkspacePaths, pid: number, target: TunnelTarget): Promise<void> {
+  await withTunnelLock(paths, LOCK_TIMEOUT_MS, async () => {
+    const reading = readTunnelState(paths);
+    if (reading.condition === 'absent') await endSupervisor({ ...target, pid, status: 'starting', restarts: 0, startedAt: '', updatedAt: '' });
+    else if (reading.state.pid === pid) await endSupervisor(reading.state);
+  });
+}
+
+async function startTunnel(context: TunnelContext, target: TunnelTarget, options: ControlOptions): Promise<Decision> {
   const kubectl = options.kubectl ?? 'kubectl';
   const env = options.env ?? process.env;
-  await checkKubectlContext(kubectl, env, target);
-  await checkPortFree(target);
+  try {
+    await checkKubectlContext(kubectl, env, target, options.checkTimeoutMs ?? KUBECTL_CHECK_TIMEOUT_MS);
+    await checkPortFree(target);
+  } catch (error) {
+    // No supervisor will say why there is no tunnel, so the state does: `status` shows it.
+    if (error instanceof NotStarted) recordNotStarted(context.paths, target, error);
+    throw error;
+  }
   const since = new Date().toISOString();
   const pid = launchSupervisor(context.paths, { root: context.paths.root, target, kubectl, timings: options.timings }, env);
   options.report(`Redis tunnel: starting \`${kubectl} ${portForwardArgs(target).join(' ')}\` under supervisor pid ${pid} (log: logs/redis-tunnel.log)`);
-  try {
-    return await waitForHealthy(context.paths, pid, { kubectl: since, check: since }, options);
-  } catch (error) {
-    // We started it for this command and it failed: leave nothing running behind a failed command.
-    const reading = readTunnelState(context.paths);
-    if (reading.condition !== 'absent' && reading.state.pid === pid) await endSupervisor(reading.state);
-    else await endSupervisor({ ...target, pid, status: 'starting', restarts: 0, startedAt: since, updatedAt: since });
-    throw error;
+  return { kind: 'wait', pid, since: { kubectl: since, check: since }, startedHere: true };
+}
+
+/** The tunnel could not even be started (no kubectl, no context, port taken); retrying would not help. */
+class NotStarted extends TunnelError {
+  constructor(
+    readonly problemKind: string,
+    message: string,
+    options: { fix: string; cause?: unknown },
+  ) {
+    super(message, options);
   }
 }
 
+function recordNotStarted(paths: WorkspacePaths, target: TunnelTarget, error: NotStarted): void {
+  const now = new Date().toISOString();
+  writeTunnelState(paths, {
+    ...target,
+    pid: NO_SUPERVISOR_PID,
+    status: 'stopped',
+    restarts: 0,
+    lastError: { kind: error.problemKind, message: error.message, fix: error.fix ?? '', permanent: true, at: now },
+    startedAt: now,
+    updatedAt: now,
+  });
+}
+
 /** kubectl installed and a current context set; the cheapest call that proves both. */
-async function checkKubectlContext(kubectl: string, env: NodeJS.ProcessEnv, target: TunnelTarget): Promise<void> {
+async function checkKubectlContext(kubectl: string, env: NodeJS.ProcessEnv, target: TunnelTarget, timeoutMs: number): Promise<void> {
   try {
-    // No timeoutMs: it only reads the kubeconfig file, and exec's timeout timer outlives a
-    // kubectl that is not installed (execa 5), which would hold the Nx run for the whole timeout.
-    await exec(kubectl, ['config', 'current-context'], { env });
+    await exec(kubectl, ['config', 'current-context'], { env, timeoutMs });
   } catch (error) {
     if (!(error instanceof ChildProcessError)) throw error;
     const problem = classifyKubectlOutput(error.outputTail, target);
-    throw new TunnelError(`cannot start the Redis tunnel: ${problem?.message ?? error.message}`, {
-      fix: problem?.fix ?? 'check your kubectl setup with `kubectl config current-context`',
+    throw new NotStarted(problem?.kind ?? 'unknown', `cannot start the Redis tunnel: ${problem?.message ?? error.message}`, {
+      fix: problem?.fix ?? `check your kubectl setup with \`${kubectl} config current-context\` (it must answer within ${Math.round(timeoutMs / 1000)} s)`,
       cause: error,
     });
   }
@@ -158,7 +245,7 @@ async function checkPortFree(target: TunnelTarget): Promise<void> {
     if (free) continue;
     const holder = findPortHolder(target.port);
     const isKubectl = holder?.command.includes('port-forward') ?? false;
-    throw new TunnelError(`port ${target.port} on ${address} is already in use by ${describeHolder(holder)}, not by a local-dev tunnel`, {
+    throw new NotStarted('port-in-use', `port ${target.port} on ${address} is already in use by ${describeHolder(holder)}, not by a local-dev tunnel`, {
       fix: `${isKubectl ? 'that looks like a port-forward started by hand or by the old run.sh: ' : ''}stop it${holder ? ` (\`kill ${holder.pid}\`)` : ''} and retry, or set redis.port in repos_docker_files/config.yaml to a free port; local-dev never kills processes it did not start`,
     });
   }
@@ -166,27 +253,29 @@ async function checkPortFree(target: TunnelTarget): Promise<void> {
 
 /**
  * Reuses a running tunnel for the same target, trusting nothing old: a healthy state must be fresh
- * and a PING from here through every bound address must answer too; otherwise it waits for a check
- * the supervisor makes after now. Returns undefined when the supervisor makes none within two check
- * cycles (stopped, blocked): the caller then replaces it.
+ * and a PING from here through every bound address must answer too; otherwise the caller waits for
+ * a check the supervisor makes after now. Returns undefined when a supervisor whose last check is
+ * too old makes none within two check cycles (stopped, blocked): the caller then replaces it. That
+ * one wait happens under the lock, and is bounded by those two cycles (6 s in production).
  */
-async function reuseTunnel(paths: WorkspacePaths, running: TunnelState, options: ControlOptions): Promise<TunnelState | undefined> {
+async function reuseTunnel(paths: WorkspacePaths, running: TunnelState, options: ControlOptions): Promise<Decision | undefined> {
   const since = new Date().toISOString();
+  const recheck: Decision = { kind: 'wait', pid: running.pid, since: { kubectl: '', check: since }, startedHere: false };
   const { report } = options;
   if (running.status === 'healthy') {
     const failure = await pingEveryAddress(running, options.timings?.pingTimeoutMs ?? DEFAULT_TIMINGS.pingTimeoutMs);
     if (!failure) {
       report(`Redis tunnel: reusing the healthy tunnel to ${running.namespace}/deployment/${running.deployment} on port ${running.port} (supervisor pid ${running.pid}; PING from here answered, supervisor's last check ${running.lastCheckAt})`);
-      return running;
+      return { kind: 'ready', state: running };
     }
     report(`Redis tunnel: the running tunnel says healthy but a PING from here failed (${failure}); waiting for the supervisor to recover it`);
-    return waitForHealthy(paths, running.pid, { kubectl: '', check: since }, options);
+    return recheck;
   }
   if (running.status === 'unverified') {
     const bound = running.staleAfterMs ?? freshnessBoundMs(DEFAULT_TIMINGS);
     report(`Redis tunnel: the supervisor (pid ${running.pid}) last checked the tunnel ${Math.round(checkAgeMs(running, new Date()) / 1000)} s ago (machine asleep, or the supervisor is stopped or blocked); waiting up to ${Math.round(bound / 1000)} s for a fresh check`);
     try {
-      return await waitForHealthy(paths, running.pid, { kubectl: '', check: since }, { ...options, timeoutMs: bound });
+      return { kind: 'ready', state: await waitForHealthy(paths, running.pid, recheck.since, { report, timeoutMs: bound }) };
     } catch (error) {
       if (!(error instanceof NotHealthyInTime)) throw error;
       report(`Redis tunnel: no fresh check from supervisor pid ${running.pid}; replacing it`);
@@ -194,7 +283,7 @@ async function reuseTunnel(paths: WorkspacePaths, running: TunnelState, options:
     }
   }
   report(`Redis tunnel: the running tunnel is ${running.status}${running.lastError ? ` (${running.lastError.message})` : ''}; waiting for it to recover`);
-  return waitForHealthy(paths, running.pid, { kubectl: '', check: since }, options);
+  return recheck;
 }
 
 /** One PING from this process through every address the tunnel binds; the first failure, or undefined. */
@@ -202,67 +291,6 @@ async function pingEveryAddress(state: TunnelState, timeoutMs: number): Promise<
   const outcomes = await Promise.all(state.addresses.map(async (address) => ({ address, outcome: await pingRedis(address, state.port, timeoutMs) })));
   const failed = outcomes.find(({ outcome }) => !outcome.ok);
   return failed && !failed.outcome.ok ? `${failed.address}:${state.port}: ${failed.outcome.reason}` : undefined;
-}
-
-/** The tunnel did not become healthy before the deadline. */
-class NotHealthyInTime extends TunnelError {}
-
-/**
- * Polls the state until the supervisor `pid` reports healthy from a kubectl started at or after
- * `since.kubectl` and a PING made at or after `since.check` (so an old "healthy" never counts).
- */
-async function waitForHealthy(paths: WorkspacePaths, pid: number, since: { kubectl: string; check: string }, options: ControlOptions): Promise<TunnelState> {
-  const deadline = Date.now() + options.timeoutMs;
-  let lastProgress = '';
-  let latest: TunnelState | undefined;
-  for (;;) {
-    const reading = readTunnelState(paths);
-    if (reading.condition !== 'absent' && reading.state.pid === pid) latest = reading.state;
-    if (latest) {
-      const progress = describeProgress(latest);
-      if (progress !== '' && progress !== lastProgress) options.report(`Redis tunnel: ${progress}`);
-      lastProgress = progress;
-      if (latest.status === 'healthy' && (latest.kubectlStartedAt ?? '') >= since.kubectl && (latest.lastCheckAt ?? '') >= since.check) {
-        options.report(`Redis tunnel: healthy — ${healthSentence(latest)}`);
-        return latest;
-      }
-      // Checked before liveness: a supervisor ends itself on a permanent error, and the user
-      // needs kubectl's message, not "exited unexpectedly".
-      const error = latest.lastError;
-      if (error?.permanent && error.at >= since.check) throw new TunnelError(`kubectl port-forward failed: ${error.message}`, { fix: error.fix });
-    }
-    // Until its first state write the supervisor is only a process; check that it still is one.
-    if (liveCommandLine(pid) === undefined) {
-      const crashed = latest?.status === 'crashed' ? `${latest.lastError?.message ?? 'it crashed'}; ` : '';
-      throw new TunnelError(`the Redis tunnel supervisor (pid ${pid}) exited unexpectedly: ${crashed}its log ends with:\n${logTail(paths)}`, {
-        fix: 'see logs/redis-tunnel.log; this is likely a bug in local-dev — please report it with that log',
-      });
-    }
-    if (Date.now() > deadline) {
-      const error = latest?.lastError;
-      throw new NotHealthyInTime(
-        `the Redis tunnel did not become healthy within ${Math.round(options.timeoutMs / 1000)} s${error ? `; last error: ${error.message}` : ''}`,
-        { fix: error?.fix ?? 'see logs/redis-tunnel.log, then `nx run redis-tunnel:restart`' },
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-}
-
-function describeProgress(state: TunnelState): string {
-  if (state.status === 'degraded') return `degraded: ${state.lastError?.message ?? 'unknown'} (retrying; restarts so far: ${state.restarts})`;
-  // Healthy gets its own closing line; a healthy state read here may still be the old kubectl's.
-  if (state.status === 'healthy') return '';
-  return state.kubectlPid ? `kubectl started (pid ${state.kubectlPid}); waiting for "Forwarding from" and a PING through it` : state.status;
-}
-
-/** One line on how the tunnel answers, used by tunnel-up and tunnel-status. */
-export function healthSentence(state: TunnelState): string {
-  const reply = state.auth === 'required' || state.lastReply === 'NOAUTH'
-    ? 'Redis answered -NOAUTH (auth: required): reachable, it wants the password your services send'
-    : 'PING answered +PONG';
-  const containers = state.addresses.length > 1 ? `; containers use host.docker.internal:${state.port}` : '';
-  return `${reply} through ${state.addresses.map((address) => `${address}:${state.port}`).join(' and ')} → ${state.namespace}/deployment/${state.deployment}${containers}`;
 }
 
 function describeTarget(target: TunnelTarget): string {

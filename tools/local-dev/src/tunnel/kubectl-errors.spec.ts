@@ -1,4 +1,4 @@
-import { classifyKubectlOutput, isBrokenForwardLine, isReadyLine } from './kubectl-errors';
+import { addressesNotYetForwarding, classifyKubectlOutput, forwardingAddress, isBrokenForwardLine, isReadyLine } from './kubectl-errors';
 
 const context = { namespace: 's2', deployment: 'redis', port: 6379 };
 
@@ -64,6 +64,22 @@ describe('readiness and breakage lines', () => {
     expect(isReadyLine('Forwarding from 127.0.0.1:6379 -> 6379')).toBe(true);
     expect(isReadyLine('Forwarding from [::1]:6379 -> 6379')).toBe(true);
     expect(isReadyLine('Handling connection for 6379')).toBe(false);
+  });
+
+  it('reads the address each "Forwarding from" line announces', () => {
+    expect(forwardingAddress('Forwarding from 127.0.0.1:6379 -> 6379')).toBe('127.0.0.1');
+    expect(forwardingAddress('Forwarding from 172.17.0.1:16379 -> 6379')).toBe('172.17.0.1');
+    expect(forwardingAddress('Forwarding from [::1]:6379 -> 6379')).toBe('::1');
+    expect(forwardingAddress('Handling connection for 6379')).toBeUndefined();
+  });
+
+  it('is ready only when every bound address has its own line: the bridge address may come 0.4 s after loopback', () => {
+    const expected = ['127.0.0.1', '172.17.0.1'];
+    expect(addressesNotYetForwarding(expected, [])).toEqual(['127.0.0.1', '172.17.0.1']);
+    expect(addressesNotYetForwarding(expected, ['127.0.0.1'])).toEqual(['172.17.0.1']);
+    expect(addressesNotYetForwarding(expected, ['127.0.0.1', '172.17.0.1'])).toEqual([]);
+    // Order does not matter, and a line for an address nobody asked for does not count.
+    expect(addressesNotYetForwarding(expected, ['172.17.0.1', '::1'])).toEqual(['127.0.0.1']);
   });
 
   it('treats a lost pod or a failed forward as broken, but not a client hanging up', () => {

@@ -144,9 +144,29 @@ export function classifyKubectlOutput(output: string, context: ProblemContext): 
   };
 }
 
-/** kubectl says the forward is up: `Forwarding from 127.0.0.1:6379 -> 6379`. */
+/** kubectl says one listener is up: `Forwarding from 127.0.0.1:6379 -> 6379`. */
 export function isReadyLine(line: string): boolean {
-  return /^Forwarding from \S+ -> \d+/.test(line.trim());
+  return forwardingAddress(line) !== undefined;
+}
+
+/**
+ * The local address a "Forwarding from" line announces: `127.0.0.1` for
+ * `Forwarding from 127.0.0.1:6379 -> 6379`, `::1` for `Forwarding from [::1]:6379 -> 6379`.
+ * kubectl prints one such line per address, as it binds it.
+ */
+export function forwardingAddress(line: string): string | undefined {
+  const match = /^Forwarding from (?:\[([^\]]+)\]|([^\s:]+)):\d+ -> \d+/.exec(line.trim());
+  return match ? (match[1] ?? match[2]) : undefined;
+}
+
+/**
+ * The addresses of `expected` that no "Forwarding from" line has announced yet. kubectl binds its
+ * addresses one after the other (loopback first, then the Docker bridge, sometimes a good fraction
+ * of a second later), so the forward is ready only when this is empty: a PING sent to an address
+ * kubectl has not bound yet is refused, and would be taken for a broken tunnel. Pure.
+ */
+export function addressesNotYetForwarding(expected: readonly string[], announced: readonly string[]): string[] {
+  return expected.filter((address) => !announced.includes(address));
 }
 
 /**

@@ -13,8 +13,8 @@ afterEach(async () => {
   await Promise.all(started.splice(0).map((forward) => forward.stop()));
 });
 
-function run(script: string, readyTimeoutMs = 5000, lines: string[] = []): PortForwardProcess {
-  const forward = startPortForward({ kubectl: process.execPath, args: ['-e', script], env: process.env, context, readyTimeoutMs, onLine: (line) => lines.push(line) });
+function run(script: string, readyTimeoutMs = 5000, lines: string[] = [], addresses: string[] = ['127.0.0.1']): PortForwardProcess {
+  const forward = startPortForward({ kubectl: process.execPath, args: ['-e', script], env: process.env, context, addresses, readyTimeoutMs, onLine: (line) => lines.push(line) });
   started.push(forward);
   return forward;
 }
@@ -63,9 +63,29 @@ describe('startPortForward', () => {
   it('fails when kubectl stays silent past the ready timeout, and kills it', async () => {
     const forward = run('setInterval(() => {}, 1000);', 200);
     const error = await failureOf(forward);
-    expect(error.message).toContain('did not print "Forwarding from" within 200 ms');
+    expect(error.message).toContain('did not print "Forwarding from" for 127.0.0.1 within 200 ms');
     await forward.exited;
     expect(liveCommandLine(forward.pid)).toBeUndefined();
+  });
+
+  it('is ready only once every address has its own "Forwarding from" line (kubectl binds them 0.4 s apart)', async () => {
+    const lines: string[] = [];
+    const forward = run(
+      `console.log('Forwarding from 127.0.0.1:6379 -> 6379');
+       setTimeout(() => console.log('Forwarding from 172.17.0.1:6379 -> 6379'), 400); setInterval(() => {}, 1000);`,
+      5000,
+      lines,
+      ['127.0.0.1', '172.17.0.1'],
+    );
+    await forward.ready;
+    // Had it been ready on the first line, the supervisor would PING 172.17.0.1 before it is bound.
+    expect(lines).toEqual(['Forwarding from 127.0.0.1:6379 -> 6379', 'Forwarding from 172.17.0.1:6379 -> 6379']);
+  });
+
+  it('names the address that never got its line when the ready timeout passes', async () => {
+    const forward = run(`console.log('Forwarding from 127.0.0.1:6379 -> 6379'); setInterval(() => {}, 1000);`, 2000, [], ['127.0.0.1', '172.17.0.1']);
+    const error = await failureOf(forward);
+    expect(error.message).toContain('did not print "Forwarding from" for 172.17.0.1 within 2000 ms');
   });
 
   it('the kubectl STAND-IN fails as a whole when one --address cannot be bound, like real kubectl, and that reads as a vanished bridge address', async () => {
@@ -76,6 +96,7 @@ describe('startPortForward', () => {
       args: ['-n', 's1', 'port-forward', 'deployment/redis', '--address', '127.0.0.1,192.0.2.1', '0:6379'],
       env: { ...process.env, STAND_IN_KUBECTL_TARGET: '127.0.0.1:1' },
       context,
+      addresses: ['127.0.0.1', '192.0.2.1'],
       readyTimeoutMs: 5000,
       onLine: () => undefined,
     });
@@ -87,7 +108,7 @@ describe('startPortForward', () => {
   });
 
   it('says kubectl is not installed when the program does not exist', async () => {
-    const forward = startPortForward({ kubectl: '/nonexistent/kubectl', args: [], env: process.env, context, readyTimeoutMs: 1000, onLine: () => undefined });
+    const forward = startPortForward({ kubectl: '/nonexistent/kubectl', args: [], env: process.env, context, addresses: ['127.0.0.1'], readyTimeoutMs: 1000, onLine: () => undefined });
     const error = await failureOf(forward);
     expect(error.problem.kind).toBe('not-installed');
     expect(error.fix).toContain('install kubectl');

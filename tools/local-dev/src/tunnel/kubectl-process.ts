@@ -1,16 +1,22 @@
 /**
- * The one place the tunnel spawns kubectl: start `kubectl port-forward`, wait for its
- * "Forwarding from" line, and hand back a handle to watch and stop it.
+ * The one place the tunnel spawns kubectl: start `kubectl port-forward`, wait until it forwards on
+ * every address, and hand back a handle to watch and stop it.
  *
- * Like Garden's port-forward spawner: readiness is kubectl's own "Forwarding from" line; a fatal
- * stderr line (namespace not found, forbidden, port in use …) or an exit before that line rejects
- * with kubectl's message and a fix. kubectl runs in a process group of its own so that stopping it
- * also ends anything it started (gcloud's kubectl dispatcher runs the real binary as a child).
+ * Like Garden's port-forward spawner: readiness is kubectl's own "Forwarding from" lines; a fatal
+ * stderr line (namespace not found, forbidden, port in use …) or an exit before them rejects with
+ * kubectl's message and a fix. kubectl runs in a process group of its own so that stopping it also
+ * ends anything it started (gcloud's kubectl dispatcher runs the real binary as a child).
+ *
+ * Readiness waits for one "Forwarding from" line per address, not the first one: kubectl binds its
+ * addresses in turn, and the Docker bridge address can come 0.4 s after loopback. The other design,
+ * taking a refused PING as "not yet" for a grace period, would guess a duration, and would hide a
+ * real refusal for that long; kubectl's own line says exactly when each listener exists, and the
+ * ready timeout still bounds a kubectl that never announces one.
  */
 import { spawn } from 'node:child_process';
 import { tail } from '../core/exec';
 import { TunnelError } from '../core/errors';
-import { classifyKubectlOutput, isReadyLine, type KubectlProblem, type ProblemContext } from './kubectl-errors';
+import { addressesNotYetForwarding, classifyKubectlOutput, forwardingAddress, type KubectlProblem, type ProblemContext } from './kubectl-errors';
 
 /** kubectl could not start forwarding. Carries the classified problem for the supervisor's state. */
 export class PortForwardError extends TunnelError {
@@ -30,8 +36,9 @@ export interface PortForwardProcess {
   /** -1 when kubectl could not even be spawned (not installed). */
   pid: number;
   /**
-   * Resolves on kubectl's first "Forwarding from" line. Rejects with a PortForwardError (and the
-   * process group killed) on a fatal stderr line, an exit before that line, or the ready timeout.
+   * Resolves once kubectl has printed a "Forwarding from" line for every address it was asked to
+   * bind. Rejects with a PortForwardError (and the process group killed) on a fatal stderr line,
+   * an exit before then, or the ready timeout.
    */
   ready: Promise<void>;
   /** Resolves when kubectl is gone, however that happens. */
@@ -45,12 +52,21 @@ export interface StartPortForwardOptions {
   args: string[];
   env: NodeJS.ProcessEnv;
   context: ProblemContext;
+  /**
+   * The addresses kubectl binds (its --address list). Ready waits for each one's own "Forwarding
+   * from" line; empty means the first such line is enough.
+   */
+  addresses: readonly string[];
   readyTimeoutMs: number;
   /** Every line kubectl prints, as it arrives (the supervisor logs them and watches for breakage). */
   onLine: (line: string, stream: 'stdout' | 'stderr') => void;
 }
 
-const STOP_GRACE_MS = 2000;
+/**
+ * kubectl ends its port-forward on SIGTERM at once; one that has not exited after this is killed.
+ * Kept short: stopping the tunnel (redis-tunnel:down) must take well under 2 s in every state.
+ */
+const STOP_GRACE_MS = 500;
 const OUTPUT_TAIL_LINES = 10;
 const INSTALL_FIX = 'install kubectl (https://kubernetes.io/docs/tasks/tools/) and make sure it is on PATH';
 
@@ -69,6 +85,8 @@ export function startPortForward(options: StartPortForwardOptions): PortForwardP
   });
   let resolveExit!: (exit: KubectlExit) => void;
   const exited = new Promise<KubectlExit>((resolve) => (resolveExit = resolve));
+  const announced: string[] = [];
+  const stillToBind = () => (options.addresses.length === 0 ? (announced.length > 0 ? [] : ['any address']) : addressesNotYetForwarding(options.addresses, announced));
 
   const settle = (problem?: KubectlProblem) => {
     if (settled) return;
@@ -83,7 +101,7 @@ export function startPortForward(options: StartPortForwardOptions): PortForwardP
     () =>
       settle({
         kind: 'unknown',
-        message: `kubectl did not print "Forwarding from" within ${options.readyTimeoutMs} ms${output ? `; it said: ${tail(output, 3)}` : ''}`,
+        message: `kubectl did not print "Forwarding from" for ${stillToBind().join(', ')} within ${options.readyTimeoutMs} ms${output ? `; it said: ${tail(output, 3)}` : ''}`,
         fix: 'check that the cluster is reachable (`kubectl cluster-info`); the tunnel retries on its own',
         permanent: false,
       }),
@@ -100,8 +118,13 @@ export function startPortForward(options: StartPortForwardOptions): PortForwardP
         output += `${line}\n`;
         options.onLine(line, stream);
         if (settled) continue;
-        if (stream === 'stdout' && isReadyLine(line)) settle();
-        else if (stream === 'stderr') {
+        const address = stream === 'stdout' ? forwardingAddress(line) : undefined;
+        if (address !== undefined) {
+          // Ready only when every address has its own line: kubectl binds them one by one, and a
+          // PING to one it has not bound yet would be refused (see addressesNotYetForwarding).
+          announced.push(address);
+          if (stillToBind().length === 0) settle();
+        } else if (stream === 'stderr') {
           // The whole output so far, not the line alone: kubectl's generic closing line ("unable to
           // listen on any of the requested ports") must not hide the specific cause printed before it.
           const problem = classifyKubectlOutput(output, options.context);

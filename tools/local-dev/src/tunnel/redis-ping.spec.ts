@@ -56,6 +56,13 @@ describe('pingRedis against tiny real servers', () => {
     expect(await pingRedis('127.0.0.1', port, 1000)).toMatchObject({ ok: true, reply: 'PONG' });
   });
 
+  it('is not fooled by a server that answers every command with +OK: only +PONG is Redis answering PING', async () => {
+    // A tunnel that reaches something other than Redis (a proxy, another service on the port)
+    // must not read healthy just because the reply is a RESP simple string.
+    const port = await serve((socket) => socket.on('data', () => socket.write('+OK\r\n')));
+    expect(await pingRedis('127.0.0.1', port, 1000)).toEqual({ ok: false, reason: 'Redis answered PING with "OK" instead of PONG', ms: expect.any(Number) });
+  });
+
   it('times out on a server that accepts and never answers (a stuck forward)', async () => {
     const port = await serve(() => undefined);
     expect(await pingRedis('127.0.0.1', port, 200)).toMatchObject({ ok: false, reason: expect.stringContaining('no answer to PING within 200 ms') });

@@ -33,12 +33,17 @@ export interface TunnelErrorInfo {
   at: string;
 }
 
+/** The pid recorded for a tunnel that could not start at all (no kubectl, no context, port taken). */
+export const NO_SUPERVISOR_PID = 0;
+
 export interface TunnelState extends TunnelTarget {
-  /** The supervisor's pid. */
+  /** The supervisor's pid; NO_SUPERVISOR_PID when none was started. */
   pid: number;
   status: TunnelStatus;
   /** kubectl restarts after the first start. */
   restarts: number;
+  /** Failed attempts in a row since the last healthy check (0 or absent while healthy). */
+  failures?: number;
   lastError?: TunnelErrorInfo;
   /** ISO time of the last PING answered through the forward. */
   lastCheckAt?: string;

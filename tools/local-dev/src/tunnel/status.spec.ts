@@ -1,5 +1,5 @@
 import type { TunnelState } from './state';
-import { formatTunnelStatus } from './status';
+import { formatBestEffortWarning, formatTunnelStatus } from './status';
 
 const now = new Date('2026-11-26T10:00:00.000Z');
 const base: TunnelState = {
@@ -53,7 +53,37 @@ describe('formatTunnelStatus', () => {
     expect(crashed).toMatch(/^Redis tunnel: CRASHED/);
     expect(crashed).toContain('error: the tunnel supervisor crashed: boom');
     const stopped = formatTunnelStatus({ condition: 'stopped', state: { ...base, status: 'stopped', lastError: { message: 'pods is forbidden', fix: 'ask for pods/portforward', permanent: true, at: base.updatedAt } } }, now);
-    expect(stopped).toContain('error: pods is forbidden\n  fix: ask for pods/portforward');
+    expect(stopped).toContain('error: pods is forbidden\n  fix: ask for pods/portforward\n  nothing retries it');
+  });
+
+  it('says a degraded tunnel is being retried in the background, and how often it failed so far', () => {
+    const degraded: TunnelState = { ...base, status: 'degraded', failures: 3, lastError: { message: 'Unable to connect to the server', fix: 'check your VPN', permanent: false, at: base.updatedAt } };
+    expect(formatTunnelStatus({ condition: 'running', state: degraded }, now)).toContain('the supervisor (pid 4242) keeps retrying in the background (3 failed attempts in a row so far)');
+  });
+
+  it('shows a tunnel that could not start at all (no supervisor) as NOT RUNNING, with the error, the fix and that nothing retries', () => {
+    const notStarted: TunnelState = { ...base, pid: 0, status: 'stopped', kubectlPid: undefined, lastError: { kind: 'not-installed', message: 'cannot start the Redis tunnel: kubectl: command not found', fix: 'install kubectl', permanent: true, at: base.updatedAt } };
+    expect(formatTunnelStatus({ condition: 'stopped', state: notStarted }, now)).toMatchInlineSnapshot(`
+"Redis tunnel: NOT RUNNING — it could not start (2 s ago)
+  for: s1/deployment/redis on 127.0.0.1,172.17.0.1:6379
+  error: cannot start the Redis tunnel: kubectl: command not found
+  fix: install kubectl
+  nothing retries it: after the fix, \`nx run redis-tunnel:up\` (every service's up runs it) starts it"
+`);
+  });
+
+  it('warns loudly when tunnel-up lets the services start without a healthy tunnel', () => {
+    const problem = { message: 'cannot start the Redis tunnel: error: current-context is not set', fix: 'kubectl config use-context <name>' };
+    const alone = formatBestEffortWarning(problem, { condition: 'absent' });
+    expect(alone).toMatch(/^⚠ Redis tunnel: NOT HEALTHY — the services start anyway/);
+    expect(alone).toContain('what failed: cannot start the Redis tunnel: error: current-context is not set\n  fix: kubectl config use-context <name>');
+    expect(alone).toContain('nothing retries it');
+    expect(alone).toContain('set `redis: { required: true }`');
+    const retrying = formatBestEffortWarning(problem, { condition: 'running', state: { ...base, status: 'degraded', failures: 2 } });
+    expect(retrying).toContain('keeps retrying in the background (2 failed attempts in a row so far)');
+    expect(retrying).not.toContain('nothing retries it');
+    // Stopped on a problem retrying cannot solve, but not exited yet: nothing retries.
+    expect(formatBestEffortWarning(problem, { condition: 'running', state: { ...base, status: 'stopped' } })).toContain('nothing retries it');
   });
 
   it('calls a dead supervisor stale, not healthy', () => {

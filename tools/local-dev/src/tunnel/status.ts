@@ -1,7 +1,12 @@
 /**
  * The tunnel's state as a few lines for people (tunnel-status, and later the dashboard). Pure.
  */
-import { checkAgeMs, type TunnelReading, type TunnelState } from './state';
+import { checkAgeMs, NO_SUPERVISOR_PID, type TunnelReading, type TunnelState } from './state';
+
+const NOTHING_RETRIES = 'nothing retries it: after the fix, `nx run redis-tunnel:up` (every service\'s up runs it) starts it';
+
+/** How to make a missing tunnel an error instead of a warning (config.yaml's redis.required). */
+export const STRICT_HINT = 'to make tunnel-up fail instead, set `redis: { required: true }` in repos_docker_files/config.yaml';
 
 export function formatTunnelStatus(reading: TunnelReading, now: Date, requestedNamespace?: string): string {
   if (reading.condition === 'absent') return 'Redis tunnel: not started in this workspace (start it with `nx run redis-tunnel:up`)';
@@ -16,10 +21,19 @@ export function formatTunnelStatus(reading: TunnelReading, now: Date, requestedN
     lines.push('  fix: `nx run redis-tunnel:up` cleans up and starts a new one; logs/redis-tunnel.log says how it ended');
     return lines.join('\n');
   }
+  if (reading.condition === 'stopped' && state.pid === NO_SUPERVISOR_PID) {
+    return [
+      `Redis tunnel: NOT RUNNING — it could not start (${ago(state.updatedAt, now)})`,
+      `  for: ${where}`,
+      `  error: ${state.lastError?.message ?? 'unknown'}`,
+      `  fix: ${state.lastError?.fix ?? 'see logs/redis-tunnel.log'}`,
+      `  ${NOTHING_RETRIES}`,
+    ].join('\n');
+  }
   if (reading.condition === 'stopped') {
     const stopped = `Redis tunnel: stopped (was ${where}; stopped ${ago(state.updatedAt, now)})`;
     // A supervisor that met a problem retrying cannot solve stops itself and says which.
-    return state.lastError?.permanent ? [stopped, `  error: ${state.lastError.message}`, `  fix: ${state.lastError.fix}`].join('\n') : stopped;
+    return state.lastError?.permanent ? [stopped, `  error: ${state.lastError.message}`, `  fix: ${state.lastError.fix}`, `  ${NOTHING_RETRIES}`].join('\n') : stopped;
   }
   const lines = [`Redis tunnel: ${state.status.toUpperCase()} — ${where}`];
   lines.push(`  supervisor pid ${state.pid} (up ${ago(state.startedAt, now).replace(/ ago$/, '')}), kubectl pid ${state.kubectlPid ?? 'none'}, restarts ${state.restarts}`);
@@ -36,13 +50,39 @@ export function formatTunnelStatus(reading: TunnelReading, now: Date, requestedN
   if (state.auth === 'required') lines.push('  auth: required (Redis answered -NOAUTH: traffic reaches a real Redis, which wants the password your services send)');
   if (state.lastError && state.status !== 'healthy') {
     lines.push(`  error: ${state.lastError.message}`, `  fix: ${state.lastError.fix}`);
-  } else if (state.lastError) {
+  }
+  if (state.status === 'degraded' || state.status === 'starting') lines.push(`  ${retryingSentence(state)}`); else if (state.lastError) {
     lines.push(`  last error (recovered): ${state.lastError.message} (${ago(state.lastError.at, now)})`);
   }
   if (requestedNamespace && requestedNamespace !== state.namespace) {
     lines.push(`  note: this tunnel serves ${state.namespace}, not ${requestedNamespace}; \`nx run redis-tunnel:up --namespace=${requestedNamespace}\` switches it`);
   }
   return lines.join('\n');
+}
+
+/**
+ * What tunnel-up prints (to stderr, so it stands out) when it lets the services start without a
+ * healthy tunnel: what failed, the fix, and whether anything keeps trying. Pure.
+ */
+export function formatBestEffortWarning(problem: { message: string; fix?: string }, reading: TunnelReading): string {
+  // A supervisor that has just written "stopped" (a permanent error) may not have exited yet.
+  const retrying = reading.condition === 'running' && ['starting', 'degraded', 'unverified'].includes(reading.state.status);
+  const lines = [
+    '⚠ Redis tunnel: NOT HEALTHY — the services start anyway (the tunnel is best effort); those that use Redis cannot reach it yet',
+    `  what failed: ${problem.message}`,
+    `  fix: ${problem.fix ?? 'see logs/redis-tunnel.log'}`,
+    retrying
+      ? `  ${retryingSentence(reading.state)}`
+      : `  ${NOTHING_RETRIES}`,
+    '  `nx run redis-tunnel:status` shows how it stands; logs/redis-tunnel.log has every line kubectl printed',
+    `  ${STRICT_HINT}`,
+  ];
+  return lines.join('\n');
+}
+
+function retryingSentence(state: TunnelState): string {
+  const failures = state.failures ? ` (${state.failures} failed attempt${state.failures === 1 ? '' : 's'} in a row so far)` : '';
+  return `the supervisor (pid ${state.pid}) keeps retrying in the background${failures}; services reach Redis as soon as it is healthy`;
 }
 
 function replyText(state: TunnelState): string {

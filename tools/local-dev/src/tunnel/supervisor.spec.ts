@@ -268,6 +268,41 @@ describe('TunnelSupervisor (fake kubectl, fake PING, fake clock)', () => {
     expect(last()).toMatchObject({ status: 'healthy', addresses: ['127.0.0.1'], kubectlPid: 101 });
   });
 
+  it('counts failed attempts in a row in the state, and clears the count on a healthy check', async () => {
+    supervisor = createSupervisor();
+    void supervisor.run();
+    await tick();
+    kubectls[0].failToStart(unreachable());
+    await tick(150);
+    expect(last()).toMatchObject({ status: 'degraded', failures: 1 });
+    latestKubectl().failToStart(unreachable());
+    await tick(250);
+    expect(last()).toMatchObject({ status: 'degraded', failures: 2 });
+    latestKubectl().becomeReady();
+    await tick();
+    expect(last()).toMatchObject({ status: 'healthy', failures: 0 });
+  });
+
+  it('a stop that arrives while the loop is busy between sleeps does not wait out the back-off', async () => {
+    supervisor = createSupervisor({ ...TARGET, addresses: ['127.0.0.1', '172.17.0.1'] });
+    let answerDetect!: (addresses: string[]) => void;
+    void supervisor.run();
+    await tick();
+    // kubectl cannot bind the bridge address: the loop re-detects the addresses before backing off.
+    const detecting = new Promise<string[]>((resolve) => (answerDetect = resolve));
+    (supervisor as unknown as { deps: { detectBindAddresses: () => Promise<string[]> } }).deps.detectBindAddresses = () => detecting;
+    kubectls[0].failToStart(classifyKubectlOutput('Error listen tcp4 172.17.0.1:6379: bind: cannot assign requested address', TARGET) as KubectlProblem);
+    await tick();
+    let stopped = false;
+    void supervisor.stop().then(() => (stopped = true));
+    answerDetect(['127.0.0.1']);
+    // No clock moves: a stop must not sit out the back-off delay that follows the re-detection.
+    await tick(0);
+    expect(stopped).toBe(true);
+    expect(last()).toMatchObject({ status: 'stopped' });
+    expect(kubectls).toHaveLength(1);
+  });
+
   it('picks the Docker bridge up again when it comes back while healthy', async () => {
     supervisor = createSupervisor();
     void supervisor.run();

@@ -1,7 +1,7 @@
 /**
  * The supervisor loop: keep one kubectl port-forward alive and tell the truth about it.
  *
- *   start kubectl → "Forwarding from" → PING through the forward on every bound address → healthy
+ *   start kubectl → "Forwarding from" on every address → PING through each of them → healthy
  *        ↑                                            │ every checkIntervalMs: PING again
  *        └── backoff + jitter ← degraded ←────────────┘ a PING fails or times out, kubectl exits,
  *                                                       or kubectl says the forward broke
@@ -14,6 +14,7 @@
  * kubectl's process group and writes "stopped". kubectl failing to bind an address this host lost
  * (docker0 re-created) makes the supervisor re-detect its bind addresses before retrying.
  */
+import { TunnelError } from '../core/errors';
 import type { WorkspacePaths } from '../core/workspace';
 import { findDockerBridgeGateway } from './host';
 import { classifyKubectlOutput, isBrokenForwardLine, type KubectlProblem } from './kubectl-errors';
@@ -157,11 +158,11 @@ export class TunnelSupervisor {
         this.save({ status: 'stopped', lastError: end.error, kubectlPid: undefined });
         return;
       }
-      this.options.log(`degraded: ${end.error.message}`);
-      this.save({ status: 'degraded', lastError: end.error, kubectlPid: undefined });
-      if (end.error.kind === 'bind-address-gone') await this.redetectAddresses();
       const delay = backoffDelay(this.failures, this.options.timings.backoff, this.deps.random());
       this.failures++;
+      this.options.log(`degraded: ${end.error.message}`);
+      this.save({ status: 'degraded', lastError: end.error, kubectlPid: undefined, failures: this.failures });
+      if (end.error.kind === 'bind-address-gone') await this.redetectAddresses();
       this.options.log(`restarting kubectl in ${delay} ms (attempt ${this.failures})`);
       await this.sleep(delay);
       this.reconnectRequested = false;
@@ -201,6 +202,7 @@ export class TunnelSupervisor {
       args,
       env: this.options.env,
       context: this.target,
+      addresses: this.target.addresses,
       readyTimeoutMs: this.options.timings.readyTimeoutMs,
       onLine: (line, stream) => {
         // kubectl announces every connection, each health check's too: noise that would fill the log.
@@ -270,7 +272,7 @@ export class TunnelSupervisor {
     const slowest = Math.max(...outcomes.map(({ outcome }) => outcome.ms));
     if (this.state.status !== 'healthy') this.options.log(`healthy: PING answered ${noauth ? 'NOAUTH' : 'PONG'} on ${addresses.join(', ')} within ${slowest} ms`);
     this.failures = 0;
-    this.save({ status: 'healthy', lastCheckAt: new Date().toISOString(), lastReply: noauth ? 'NOAUTH' : 'PONG', auth: noauth ? 'required' : 'none' });
+    this.save({ status: 'healthy', failures: 0, lastCheckAt: new Date().toISOString(), lastReply: noauth ? 'NOAUTH' : 'PONG', auth: noauth ? 'required' : 'none' });
     return undefined;
   }
 
@@ -283,7 +285,15 @@ export class TunnelSupervisor {
   /** Asks again where kubectl should listen; true (and the target updated) when it changed. */
   private async redetectAddresses(): Promise<boolean> {
     this.addressesCheckedAt = Date.now();
-    const addresses = await this.deps.detectBindAddresses();
+    let addresses: string[];
+    try {
+      addresses = await this.deps.detectBindAddresses();
+    } catch (error) {
+      // `ip` hung (see host.ts): keep the addresses kubectl has; the next check asks again.
+      if (!(error instanceof TunnelError)) throw error;
+      this.options.log(`cannot re-detect the bind addresses, keeping ${this.target.addresses.join(',')}: ${error.message}`);
+      return false;
+    }
     if (addresses.join(',') === this.target.addresses.join(',')) return false;
     this.options.log(`bind addresses changed: ${this.target.addresses.join(',')} → ${addresses.join(',')}; kubectl restarts with them`);
     this.target = { ...this.target, addresses };
@@ -291,8 +301,13 @@ export class TunnelSupervisor {
     return true;
   }
 
-  /** Waits `ms`, or less when stop, reconnect, a kubectl exit or a broken-forward line wakes it. */
+  /**
+   * Waits `ms`, or less when stop, reconnect, a kubectl exit or a broken-forward line wakes it.
+   * Returns at once once stopping: a stop that arrived while the loop was busy elsewhere (stopping
+   * kubectl, re-detecting addresses) found no sleep to wake, and must not wait out a back-off.
+   */
   private sleep(ms: number): Promise<void> {
+    if (this.stopping) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms);
       const wake = () => done();
