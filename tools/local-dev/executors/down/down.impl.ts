@@ -1,9 +1,13 @@
-/** down: stop and remove the service's container (found by compose project + service label). */
+/**
+ * down: stop and remove the service's container (found by compose project + service label),
+ * holding the service's lock: a `down` during another command's `up` of it waits, then stops it.
+ */
 import type { ExecutorContext } from '@nx/devkit';
 import { runAtEdge, type ExecutorResult } from '../../src/core/edge';
 import { createServiceRunContext } from '../../src/core/run-context';
 import { removeServiceContainers } from '../../src/docker/containers';
 import { composeProjectName } from '../../src/docker/naming';
+import { withServiceLock } from '../../src/docker/service-lock';
 import type { DownExecutorSchema } from './schema';
 
 export interface NormalizedDownOptions {
@@ -19,7 +23,9 @@ export function normalizeOptions(options: DownExecutorSchema): NormalizedDownOpt
 export default async function downExecutor(options: DownExecutorSchema, context: ExecutorContext): Promise<ExecutorResult> {
   return runAtEdge(`${context.projectName}:${context.targetName}`, async () => {
     const run = createServiceRunContext(context.root, normalizeOptions(options));
-    const removed = await removeServiceContainers(composeProjectName(run.paths.root), run.service.name);
-    process.stdout.write(removed > 0 ? `${run.service.name}: stopped and removed\n` : `${run.service.name}: not running — nothing to stop\n`);
+    const log = (line: string) => process.stdout.write(`${line}\n`);
+    const service = run.service.name;
+    const removed = await withServiceLock(run.paths, service, `down ${service}`, log, () => removeServiceContainers(composeProjectName(run.paths.root), service));
+    log(removed > 0 ? `${service}: stopped and removed` : `${service}: not running — nothing to stop`);
   });
 }

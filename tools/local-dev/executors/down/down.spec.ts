@@ -1,19 +1,30 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import downExecutor, { normalizeOptions } from './down.impl';
 
-jest.mock('../../src/core/run-context', () => ({ createServiceRunContext: jest.fn((root: string, options: { service: string }) => ({ paths: { root }, service: { name: options.service } })) }));
+jest.mock('../../src/core/run-context', () => ({
+  createServiceRunContext: jest.fn((root: string, options: { service: string }) => ({
+    paths: (jest.requireActual('../../src/core/workspace') as typeof import('../../src/core/workspace')).workspacePaths(root),
+    service: { name: options.service },
+  })),
+}));
 jest.mock('../../src/docker/containers', () => ({ removeServiceContainers: jest.fn() }));
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { removeServiceContainers } = require('../../src/docker/containers') as { removeServiceContainers: jest.Mock };
 
-const context = { root: '/ws', projectName: 'oms-api', targetName: 'down' } as ExecutorContext;
-
 describe('down executor', () => {
   let stdout: jest.SpyInstance;
+  let context: ExecutorContext;
   beforeEach(() => {
     stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    context = { root: mkdtempSync(path.join(tmpdir(), 'local-dev-down-')), projectName: 'oms-api', targetName: 'down' } as ExecutorContext;
   });
-  afterEach(() => stdout.mockRestore());
+  afterEach(() => {
+    stdout.mockRestore();
+    rmSync(context.root, { recursive: true, force: true });
+  });
 
   it('normalizes options', () => {
     expect(normalizeOptions({ service: 'oms-api' })).toEqual({ service: 'oms-api', namespace: undefined, refresh: false });
@@ -26,5 +37,17 @@ describe('down executor', () => {
     expect(stdout).toHaveBeenCalledWith('oms-api: stopped and removed\n');
     await expect(downExecutor({ service: 'oms-api' }, context)).resolves.toEqual({ success: true });
     expect(stdout).toHaveBeenCalledWith('oms-api: not running — nothing to stop\n');
+  });
+
+  it('removes them holding the service\'s lock (logs/locks/oms-api.lock), released afterwards', async () => {
+    const lock = path.join(context.root, 'logs', 'locks', 'oms-api.lock');
+    let heldDuringRemove = false;
+    removeServiceContainers.mockImplementationOnce(async () => {
+      heldDuringRemove = existsSync(lock);
+      return 1;
+    });
+    await expect(downExecutor({ service: 'oms-api' }, context)).resolves.toEqual({ success: true });
+    expect(heldDuringRemove).toBe(true);
+    expect(readdirSync(path.dirname(lock))).toEqual([]);
   });
 });

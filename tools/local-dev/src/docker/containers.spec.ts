@@ -1,11 +1,24 @@
 import type { ServiceModel } from '../config/model';
-import { composeUpArgs, isCurrent, parseContainerLines, publishedHostPort } from './containers';
+import { composeUpArgs, isCurrent, parseContainerLines, parseNetworkLines, publishedHostPort } from './containers';
 
 describe('containers', () => {
   it('parses docker ps lines', () => {
     expect(parseContainerLines('abc\tlocal-dev/a:1\trunning\tdef1\n\nxyz\tlocal-dev/a:0\texited\t\n')).toEqual([
       { id: 'abc', image: 'local-dev/a:1', state: 'running', definition: 'def1' },
       { id: 'xyz', image: 'local-dev/a:0', state: 'exited', definition: '' },
+    ]);
+  });
+
+  it('lists the networks of exactly one name, oldest first (docker\'s name filter matches substrings)', () => {
+    const output = [
+      'b2\toh-network\t2026-11-29 18:25:01.200000000 +0000 UTC',
+      'c3\toh-network-2\t2026-11-29 18:00:00.000000000 +0000 UTC',
+      'a1\toh-network\t2026-11-29 18:25:01.100000000 +0000 UTC',
+      '',
+    ].join('\n');
+    expect(parseNetworkLines(output, 'oh-network')).toEqual([
+      { id: 'a1', created: '2026-11-29 18:25:01.100000000 +0000 UTC' },
+      { id: 'b2', created: '2026-11-29 18:25:01.200000000 +0000 UTC' },
     ]);
   });
 

@@ -96,19 +96,67 @@ export async function removeServiceContainers(project: string, service: string):
   return containers.length;
 }
 
-/** Creates the shared network when missing, labelled as ours. Tolerates a parallel task winning the race. */
+/** Pure: `docker network ls --format '{{.ID}}\t{{.Name}}\t{{.CreatedAt}}'` → the networks named exactly `name`, oldest first. */
+export function parseNetworkLines(output: string, name: string): { id: string; created: string }[] {
+  return output
+    .split('\n')
+    .map((line) => line.split('\t'))
+    .filter((fields) => fields.length >= 3 && fields[1] === name)
+    .map(([id, , created]) => ({ id, created }))
+    .sort((a, b) => a.created.localeCompare(b.created) || a.id.localeCompare(b.id));
+}
+
+async function networksNamed(name: string): Promise<{ id: string; created: string }[]> {
+  // The name filter matches substrings ("oh-network" also finds "oh-network-2"): parse keeps exact names.
+  const listed = await exec('docker', ['network', 'ls', '--no-trunc', '--filter', `name=${name}`, '--format', '{{.ID}}\t{{.Name}}\t{{.CreatedAt}}'], { timeoutMs: 15_000 });
+  return parseNetworkLines(listed.stdout, name);
+}
+
+/**
+ * Creates the shared network when missing, labelled as ours. The network is shared by name with
+ * every workspace on the engine, and local-dev never removes it (`down` removes containers only).
+ *
+ * Docker checks the name on create, but not atomically: commands creating it at the same moment
+ * (two workspaces starting cold) can each make one, and compose then fails on the ambiguous name.
+ * So after creating, it looks again: when there are several, every creator keeps the oldest and
+ * removes the one it made itself. (Within one workspace, creation is also serialised by a lock.)
+ */
 export async function ensureNetwork(name: string, workspace: string): Promise<void> {
+  if ((await networksNamed(name)).length > 0) return ensureSingleNetwork(name, undefined);
+  let created: string | undefined;
   try {
-    await exec('docker', ['network', 'inspect', '--format', '{{.Name}}', name]);
-    return;
+    created = (await exec('docker', ['network', 'create', '--label', `${LABELS.workspace}=${workspace}`, name], { timeoutMs: 30_000 })).stdout.trim();
   } catch (error) {
-    if (!(error instanceof ChildProcessError && /no such network|not found/i.test(error.outputTail))) throw error;
+    if (!(error instanceof ChildProcessError && /already exists/i.test(error.outputTail))) throw error;
   }
-  try {
-    await exec('docker', ['network', 'create', '--label', `${LABELS.workspace}=${workspace}`, name]);
-  } catch (error) {
-    if (error instanceof ChildProcessError && /already exists/i.test(error.outputTail)) return;
-    throw error;
+  return ensureSingleNetwork(name, created);
+}
+
+/** How long a command waits for the other creators of a duplicate network to remove theirs. */
+const DUPLICATE_NETWORK_WAIT_MS = 5000;
+
+async function ensureSingleNetwork(name: string, created: string | undefined): Promise<void> {
+  const deadline = Date.now() + DUPLICATE_NETWORK_WAIT_MS;
+  let ours = created;
+  for (;;) {
+    const networks = await networksNamed(name);
+    if (networks.length === 1) return;
+    if (networks.length === 0) {
+      throw new DockerError(`the network ${name} disappeared right after it was created (removed by another command?)`, { fix: 'run again' });
+    }
+    if (ours !== undefined && networks[0].id !== ours && networks.some((network) => network.id === ours)) {
+      await exec('docker', ['network', 'rm', ours], { timeoutMs: 30_000 });
+      ours = undefined;
+      continue;
+    }
+    if (Date.now() >= deadline) {
+      const extra = networks.slice(1).map((network) => network.id.slice(0, 12));
+      throw new DockerError(`there are ${networks.length} Docker networks named ${name} (${networks.map((network) => network.id.slice(0, 12)).join(', ')}): compose cannot tell which to use`, {
+        fix: `keep one: stop the containers attached to the others, then \`docker network rm ${extra.join(' ')}\``,
+      });
+    }
+    // Other commands that created one at the same moment are removing theirs.
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 

@@ -60,6 +60,15 @@ describe('who publishes a port', () => {
   });
 });
 
+describe('who publishes a port', () => {
+  it('names another local-dev workspace\'s container as such, with its folder and how to stop it', () => {
+    const [theirs, ours, foreign] = parsePublishingContainers('local-dev-aaaa_svc-0_1\tother-ws\tsvc-0\t/home/me/checkout-b\nlocal-dev-bbbb_svc-1_1\tthis-ws\tsvc-1\t/w\npostgres\t\t\t\n');
+    expect(describeContainer(theirs, 'this-ws')).toBe('the container local-dev-aaaa_svc-0_1: svc-0 of another local-dev workspace in /home/me/checkout-b (stop it there with `nx run svc-0:down`)');
+    expect(describeContainer(ours, 'this-ws')).toBe('the container local-dev-bbbb_svc-1_1 (svc-1 of this workspace)');
+    expect(describeContainer(foreign, 'this-ws')).toBe('the container postgres');
+  });
+});
+
 describe('port preflight (real sockets)', () => {
   it('finds a holder that listens on [::1] only', async () => {
     const holder = await listenTcp('::1');

@@ -15,6 +15,10 @@ import { exec } from '../core/exec';
 import { DockerError } from '../core/errors';
 import { describeHolder, findPortHolder } from '../core/port-owner';
 import { publishedPorts, type PublishedPort } from '../compose/document';
+import { LABELS } from './naming';
+
+/** The folder compose ran in, which compose (v1 and v2) labels every container with. */
+const COMPOSE_WORKING_DIR_LABEL = 'com.docker.compose.project.working_dir';
 
 /**
  * What binding host:port ourselves tells. `no-root` is EACCES (a port below 1024 and we are not
@@ -80,8 +84,8 @@ export async function ownPublishedPorts(containerId: string): Promise<Set<string
   return parseDockerPort((await exec('docker', ['port', containerId], { timeoutMs: 10_000 })).stdout);
 }
 
-/** Why `port` cannot be used, or undefined when it can. */
-async function portProblem(port: PublishedPort): Promise<string | undefined> {
+/** Why `port` cannot be used, or undefined when it can. `workspace`: this workspace's id. */
+async function portProblem(port: PublishedPort, workspace: string): Promise<string | undefined> {
   for (const address of addressesToCheck(port)) {
     const outcome = await tryBind(port.host, address, port.protocol);
     if (outcome === 'free' || outcome === 'no-such-address') continue;
@@ -89,20 +93,21 @@ async function portProblem(port: PublishedPort): Promise<string | undefined> {
     const holder = findPortHolder(port.host);
     // EACCES without a visible holder: we may not bind it, but the engine may (see BindOutcome).
     if (outcome === 'no-root' && !holder) continue;
-    return `host port ${port.host} ("${port.text}") is taken by ${await describePortUser(port.host, holder)}`;
+    return `host port ${port.host} ("${port.text}") is taken by ${await describePortUser(port.host, holder, workspace)}`;
   }
   return undefined;
 }
 
 /**
  * Fails before starting when a host port the service publishes is taken by someone else, naming
- * every such port and who holds it. `ownContainer` is this service's running container, if any.
+ * every such port and who holds it. `ownContainer` is this service's running container, if any;
+ * `workspace` this workspace's id (to tell its containers from another checkout's).
  */
-export async function checkHostPorts(service: ServiceModel, ownContainer: string | undefined): Promise<void> {
+export async function checkHostPorts(service: ServiceModel, ownContainer: string | undefined, workspace: string): Promise<void> {
   const own = ownContainer ? await ownPublishedPorts(ownContainer) : new Set<string>();
   const problems: string[] = [];
   for (const port of portsToCheck(publishedPorts(service), own)) {
-    const problem = await portProblem(port);
+    const problem = await portProblem(port, workspace);
     if (problem) problems.push(problem);
   }
   if (problems.length > 0) {
@@ -112,11 +117,42 @@ export async function checkHostPorts(service: ServiceModel, ownContainer: string
   }
 }
 
-async function describePortUser(port: number, holder: ReturnType<typeof findPortHolder>): Promise<string> {
+/** A container publishing a host port, with the labels that say whose it is. */
+export interface PublishingContainer {
+  name: string;
+  /** io.local-dev.workspace: '' for a container local-dev did not make. */
+  workspace: string;
+  service: string;
+  /** The workspace folder compose ran in (compose's project.working_dir label), '' if unknown. */
+  folder: string;
+}
+
+/** Pure: `docker ps --format` lines (see describePortUser) → the containers. */
+export function parsePublishingContainers(output: string): PublishingContainer[] {
+  return output
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const [name, workspace = '', service = '', folder = ''] = line.split('\t');
+      return { name, workspace, service, folder };
+    });
+}
+
+/** Pure: "the container X", saying when it is another local-dev workspace's (and how to stop it there). */
+export function describeContainer(container: PublishingContainer, workspace: string): string {
+  if (container.workspace === '') return `the container ${container.name}`;
+  if (container.workspace === workspace) return `the container ${container.name} (${container.service} of this workspace)`;
+  const where = container.folder ? ` in ${container.folder}` : '';
+  return `the container ${container.name}: ${container.service} of another local-dev workspace${where} (stop it there with \`nx run ${container.service}:down\`)`;
+}
+
+async function describePortUser(port: number, holder: ReturnType<typeof findPortHolder>, workspace: string): Promise<string> {
   // Published by a container: docker-proxy holds it (or nothing visible does); name the container.
   if (!holder || /docker-proxy/.test(holder.command)) {
-    const names = (await exec('docker', ['ps', '--filter', `publish=${port}`, '--format', '{{.Names}}'], { timeoutMs: 10_000 })).stdout.trim();
-    if (names) return `the container ${names.split('\n').join(', ')}`;
+    const format = `{{.Names}}\t{{.Label "${LABELS.workspace}"}}\t{{.Label "${LABELS.service}"}}\t{{.Label "${COMPOSE_WORKING_DIR_LABEL}"}}`;
+    const listed = await exec('docker', ['ps', '--filter', `publish=${port}`, '--format', format], { timeoutMs: 10_000 });
+    const containers = parsePublishingContainers(listed.stdout);
+    if (containers.length > 0) return containers.map((container) => describeContainer(container, workspace)).join(', ');
   }
   return describeHolder(holder);
 }

@@ -1,12 +1,13 @@
 /**
- * Starting one service, as the up executor does it:
+ * Starting one service, as the up executor does it, all of it holding the service's lock (so a
+ * second `up` or a `down` of the same service in another command waits; see service-lock.ts):
  *   image for the current input hash (built if missing) → already running with that image and
  *   definition? → else docker-compose.yml is this run's?, port preflight, network,
  *   `compose up -d --no-deps --no-build <service>` → wait for the healthcheck.
  * The "already current" check costs one `docker ps`, so a no-op `up` never spawns compose.
  */
 import { readFileSync } from 'node:fs';
-import { composeFileMismatch } from '../compose/check';
+import { composeFileMismatch, headerNamespace } from '../compose/check';
 import { composeDocument } from '../compose/document';
 import { DockerError, UsageError } from '../core/errors';
 import type { ServiceRunContext } from '../core/run-context';
@@ -16,6 +17,7 @@ import { NONE_GRACE_MS, waitUntilHealthy, type HealthEndpoint, type HealthTarget
 import { checkHostPorts } from './ports';
 import { ensureImage } from './image';
 import { composeProjectName, imageVariable, LABELS, workspaceId } from './naming';
+import { withNetworkLock, withServiceLock } from './service-lock';
 
 export interface StartResult {
   image: string;
@@ -24,7 +26,11 @@ export interface StartResult {
   started: boolean;
 }
 
-export async function startService(run: ServiceRunContext, log: (line: string) => void): Promise<StartResult> {
+export function startService(run: ServiceRunContext, log: (line: string) => void): Promise<StartResult> {
+  return withServiceLock(run.paths, run.service.name, `up ${run.service.name}`, log, () => startUnderLock(run, log));
+}
+
+async function startUnderLock(run: ServiceRunContext, log: (line: string) => void): Promise<StartResult> {
   const { service } = run;
   const ensured = await ensureImage(run, log);
   const project = composeProjectName(run.paths.root);
@@ -35,9 +41,9 @@ export async function startService(run: ServiceRunContext, log: (line: string) =
   if (isCurrent(running, ensured.image, definition)) {
     log(`${service.name}: already running ${ensured.image}`);
   } else {
-    const composeText = checkedComposeFile(run, definition);
-    await checkHostPorts(service, running?.id);
-    await ensureNetwork(run.model.network, workspaceId(run.paths.root));
+    const composeText = await checkedComposeFile(run, definition);
+    await checkHostPorts(service, running?.id, workspaceId(run.paths.root));
+    await withNetworkLock(run.paths, run.model.network, log, () => ensureNetwork(run.model.network, workspaceId(run.paths.root)));
     log(`${service.name}: starting ${ensured.image}${running ? ' (replacing the outdated container)' : ''}`);
     const compose = await detectCompose();
     await composeUp({ compose, project, projectDirectory: run.paths.root, composeText, env: { [imageVariable(service.name)]: ensured.image } }, service.name);
@@ -50,22 +56,41 @@ export async function startService(run: ServiceRunContext, log: (line: string) =
   return { image: ensured.image, built: ensured.built, started };
 }
 
+/**
+ * How long `up` waits for docker-compose.yml to become this run's again when it is missing or not
+ * whole: another run's `docker-compose:generate` that is an Nx cache hit restores the file by
+ * deleting it and copying it back (not atomically), so an overlapping run can catch it half way.
+ */
+const COMPOSE_FILE_SETTLE_MS = 3000;
+
 /** docker-compose.yml's text, once checked to be this run's (compose/check.ts); compose gets exactly this. */
-function checkedComposeFile(run: ServiceRunContext, definition: string): string {
-  let text: string;
+async function checkedComposeFile(run: ServiceRunContext, definition: string): Promise<string> {
+  const deadline = Date.now() + COMPOSE_FILE_SETTLE_MS;
+  for (;;) {
+    const text = readIfExists(run.paths.composeFile);
+    const mismatch = text === undefined ? 'missing' : composeFileMismatch(text, { namespace: run.namespace, service: run.service.name, definition });
+    if (mismatch === undefined) return text as string;
+    // Another namespace's run wrote it: waiting would not change that.
+    const otherNamespace = text !== undefined && headerNamespace(text) !== undefined && headerNamespace(text) !== run.namespace;
+    if (otherNamespace || Date.now() >= deadline) {
+      if (text === undefined) {
+        throw new UsageError('docker-compose.yml has not been generated', { fix: 'run nx run docker-compose:generate (nx run <service>:up does it for you)' });
+      }
+      throw new UsageError(`not starting ${run.service.name}: ${mismatch}`, {
+        fix: `run again with one namespace at a time (nx run-many -t up --namespace=${run.namespace}); it regenerates docker-compose.yml`,
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function readIfExists(file: string): string | undefined {
   try {
-    text = readFileSync(run.paths.composeFile, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    throw new UsageError('docker-compose.yml has not been generated', { fix: 'run nx run docker-compose:generate (nx run <service>:up does it for you)' });
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
   }
-  const mismatch = composeFileMismatch(text, { namespace: run.namespace, service: run.service.name, definition });
-  if (mismatch) {
-    throw new UsageError(`not starting ${run.service.name}: ${mismatch}`, {
-      fix: `run again with one namespace at a time (nx run-many -t up --namespace=${run.namespace}); it regenerates docker-compose.yml`,
-    });
-  }
-  return text;
 }
 
 /**
