@@ -75,4 +75,6 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   log "installing npm packages (npm ci)"
   npm ci --no-audit --no-fund
 fi
+# npm ci runs it as postinstall; again here for a node_modules installed before the patch existed.
+node scripts/patch-nx.js
 log "ready"

@@ -113,6 +113,14 @@ describe('the Nx workspace (real nx CLI)', () => {
     expect(empty.output).toContain('namespaces here: s1, s2');
     expect(existsSync(path.join(workspace.root, 'cloned'))).toBe(false);
   });
+
+  it('exits with 1 when a task fails and the tasks after it are skipped (Nx 23.3.1 said 130, Ctrl-C; scripts/patch-nx.js)', async () => {
+    // oms-api's repo does not exist: its clone fails and oms-worker's clone, which waits for it, is skipped.
+    const result = await workspace.nx(['run', 'oms-worker:clone']);
+    expect(result.output).toContain('Tasks not run because their dependencies failed');
+    expect(result.output).toContain('- oms-worker:clone');
+    expect(result.code).toBe(1);
+  });
 });
 
 describe('config.yaml changes seen by nx', () => {
@@ -130,6 +138,21 @@ describe('config.yaml changes seen by nx', () => {
     expect(result.output).toContain('repos_docker_files/config.yaml:8: health-api depends on "schedular-api", which is not a service');
     expect(result.output).toContain('fix: did you mean "scheduler-api"?');
     expect(result.output).not.toMatch(/^\s+at .+\(.+:\d+:\d+\)$/m);
+  });
+
+  it('refuses shell syntax in a configs source when it reads the config, before anything can run it', async () => {
+    const pwned = path.join(workspace.root, 'pwned');
+    workspace.write(
+      'repos_docker_files/config.yaml',
+      CONFIG.replace('    ports: ["18010:8010"]', `    ports: ["18010:8010"]\n    configs:\n      - { source: "x;touch ${pwned};echo", dest: ok.py }`),
+    );
+    const shown = await workspace.nx(['show', 'projects']);
+    expect(shown.code).not.toBe(0);
+    expect(shown.output).toContain('services.scheduler-api.configs.0.source: "x;touch');
+    expect(shown.output).toContain('contains ";", a space');
+    const built = await workspace.nx(['run', 'scheduler-api:build-image']);
+    expect(built.code).not.toBe(0);
+    expect(existsSync(pwned)).toBe(false);
   });
 
   it('gives a service added to config.yaml its project folder on the next nx command', async () => {
