@@ -42,6 +42,11 @@ describe('buildCommand', () => {
     expect(command.args).toContain('id=GITHUB_NPM_TOKEN,src=/tmp/s/1');
   });
 
+  it('passes each secret its own way: a file where one was written, else the environment', () => {
+    const command = buildCommand(debian2010, { ...spec, secrets: ['GITHUB_NPM_TOKEN', 'PIP_TOKEN'], secretFiles: { PIP_TOKEN: '/tmp/s/2' } });
+    expect(command.args.slice(-5)).toEqual(['--secret', 'id=GITHUB_NPM_TOKEN,env=GITHUB_NPM_TOKEN', '--secret', 'id=PIP_TOKEN,src=/tmp/s/2', '/ws/cloned/bifrost']);
+  });
+
   it('never carries a secret value: only ids go on the command line', () => {
     expect(JSON.stringify(buildCommand(debian2010, spec))).not.toMatch(/ghp_|_authToken/);
   });

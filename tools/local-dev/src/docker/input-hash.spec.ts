@@ -3,7 +3,7 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DockerError } from '../core/errors';
-import { combineInputHash, readCloneState, type ImageInputs } from './input-hash';
+import { combineInputHash, hashFileOrAbsent, readCloneState, sha256, type ImageInputs } from './input-hash';
 
 const inputs: ImageInputs = {
   service: 'oms-api',
@@ -20,6 +20,21 @@ describe('combineInputHash', () => {
     const reordered = { ...inputs, clone: { ...inputs.clone, untracked: { 'a.txt': '1', 'b.txt': '2' } }, buildArgs: { A: '1', B: '2' } };
     expect(combineInputHash(reordered)).toBe(combineInputHash(inputs));
     expect(combineInputHash(inputs)).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('sorts every record, however it was filled in', () => {
+    const keys = ['d', 'b', 'e', 'a', 'c'];
+    const permutations = [keys, [...keys].reverse(), [...keys].sort(), ['c', 'a', 'e', 'b', 'd']];
+    const hashes = permutations.map((order) => {
+      const record = Object.fromEntries(order.map((key) => [key, `value of ${key}`]));
+      return combineInputHash({ ...inputs, clone: { ...inputs.clone, untracked: record }, injected: record, buildArgs: record });
+    });
+    expect(new Set(hashes).size).toBe(1);
+  });
+
+  it('gives the same hash as earlier versions of local-dev for the same inputs, so an upgrade rebuilds nothing', () => {
+    // If this changes on purpose, bump INPUT_HASH_VERSION: images of the old scheme must not be mistaken for new ones.
+    expect(combineInputHash(inputs)).toBe('72b3e4eb46617ef7159f9a87f0f97c23ff9408a5025f025fb58d5ce813536559');
   });
 
   it.each<[string, Partial<ImageInputs>]>([
@@ -74,13 +89,38 @@ describe('readCloneState (real git)', () => {
     expect((await readCloneState(clone)).head).not.toBe(clean.head);
   });
 
+  it('counts an untracked nested repository (a folder git lists as one entry) as present, without reading it', async () => {
+    const nested = path.join(clone, 'vendored');
+    execFileSync('git', ['init', '-q', nested]);
+    writeFileSync(path.join(nested, 'x.go'), 'package x\n');
+    expect((await readCloneState(clone)).untracked).toEqual({ 'vendored/': 'absent' });
+  });
+
   it('says to clone first when the folder is not a clone', async () => {
     const empty = mkdtempSync(path.join(tmpdir(), 'local-dev-empty-'));
     try {
       await expect(readCloneState(empty)).rejects.toBeInstanceOf(DockerError);
+      await expect(readCloneState(empty)).rejects.toThrow(`${empty} is not a git clone with a commit, so there is nothing to build`);
       await expect(readCloneState(empty)).rejects.toMatchObject({ fix: expect.stringContaining('clone') });
     } finally {
       rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('hashFileOrAbsent', () => {
+  it('hashes the content, and calls a file deleted since it was listed (or a folder) absent', () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'local-dev-hash-file-'));
+    try {
+      writeFileSync(path.join(folder, 'a.txt'), 'abc');
+      expect(hashFileOrAbsent(path.join(folder, 'a.txt'))).toBe(sha256('abc'));
+      expect(sha256('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+      expect(hashFileOrAbsent(path.join(folder, 'gone.txt'))).toBe('absent');
+      expect(hashFileOrAbsent(folder)).toBe('absent');
+      // Anything else is a real problem, not a state: a path through a file is not "absent".
+      expect(() => hashFileOrAbsent(path.join(folder, 'a.txt', 'x'))).toThrow(expect.objectContaining({ code: 'ENOTDIR' }));
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
     }
   });
 });

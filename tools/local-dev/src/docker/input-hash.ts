@@ -42,6 +42,7 @@ export function sha256(data: string | Buffer): string {
 }
 
 function sortedEntries(record: Record<string, string>): [string, string][] {
+  // Equivalent mutants: a record's keys are unique, so `<=`, `>=`, or `true` in place of `a > b`, sort alike.
   return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
@@ -66,6 +67,7 @@ export function combineInputHash(inputs: ImageInputs): string {
 export async function readCloneState(cloneDir: string): Promise<CloneState> {
   let head: string;
   try {
+    // Equivalent mutant: without .trim() too, as exec strips the final newline and rev-parse prints nothing else.
     head = (await exec('git', ['-C', cloneDir, 'rev-parse', '--verify', 'HEAD'])).stdout.trim();
   } catch (error) {
     throw new DockerError(`${cloneDir} is not a git clone with a commit, so there is nothing to build`, {
