@@ -181,7 +181,11 @@ async function startTunnel(context: TunnelContext, target: TunnelTarget, options
     await checkKubectlContext(kubectl, env, target, options.checkTimeoutMs ?? KUBECTL_CHECK_TIMEOUT_MS);
     await checkPortFree(target);
   } catch (error) {
-    // No supervisor will say why there is no tunnel, so the state does: `status` shows it.
+    // No kubectl, no context, the port taken: no supervisor is started to retry. Waiting cannot
+    // install kubectl or pick a context (on a train, neither can the user), and a background
+    // process that fails every few seconds until the laptop closes helps nobody. The next `up`
+    // checks again (a few ms) and says it again. No supervisor will say why there is no tunnel,
+    // so the state does: `status` shows it.
     if (error instanceof NotStarted) recordNotStarted(context.paths, target, error);
     throw error;
   }
