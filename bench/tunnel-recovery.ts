@@ -3,7 +3,9 @@
  *   1. after kubectl dies (SIGKILL) — target: under 2 s to a PING answered through the tunnel again;
  *   2. after the forward gets stuck (accepts connections, never answers) — bounded by one check
  *      interval + one PING timeout to notice, then a kubectl restart. The stand-in plays a stream
- *      that a fresh kubectl cures: it answers again as soon as the supervisor has started a new one.
+ *      that a fresh kubectl cures: it answers again as soon as the supervisor has started a new one;
+ * and how long `redis-tunnel:down` (stopTunnel) takes with the supervisor starting, healthy and
+ * backing off before a retry — issue 9's contract: under 2 s in every state.
  *
  *   node -r @swc-node/register bench/tunnel-recovery.ts [rounds]     (from the repository root)
  *
@@ -15,13 +17,15 @@
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { workspacePaths } from '../tools/local-dev/src/core/workspace';
-import { ensureTunnel, stopTunnel } from '../tools/local-dev/src/tunnel/control';
+import { ensureTunnel, stopTunnel, tunnelTarget, type TunnelContext } from '../tools/local-dev/src/tunnel/control';
+import { launchSupervisor } from '../tools/local-dev/src/tunnel/launch';
 import { DEFAULT_TIMINGS } from '../tools/local-dev/src/tunnel/plan';
 import { pingRedis } from '../tools/local-dev/src/tunnel/redis-ping';
 import { readTunnelState } from '../tools/local-dev/src/tunnel/state';
-import { createHarness, freePort } from '../tools/local-dev/e2e/fixtures/kubectl-stand-in/harness';
+import { createHarness, freePort, type Harness, type StandInControl } from '../tools/local-dev/e2e/fixtures/kubectl-stand-in/harness';
 
 const TARGET_MS = 2000;
+const STOP_CONTRACT_MS = 2000;
 
 async function main(): Promise<void> {
   const rounds = Number(process.argv[2] ?? 10);
@@ -85,8 +89,37 @@ async function main(): Promise<void> {
     console.log(`stuck forward → degraded:      median ${median(detectedMs).toFixed(0)} ms, max ${Math.max(...detectedMs).toFixed(0)} ms  (bound ${bound} ms, plus 150 ms waiting for kubectl's own exit reason)`);
     console.log(`stuck forward → state healthy: median ${median(stuckHealthyMs).toFixed(0)} ms, max ${Math.max(...stuckHealthyMs).toFixed(0)} ms`);
     await stopTunnel(paths, () => undefined);
+
+    console.log(`tunnel-recovery: ${rounds} rounds each, redis-tunnel:down (stopTunnel) by supervisor state (contract: < ${STOP_CONTRACT_MS} ms)`);
+    const states: Array<[string, StandInControl, (status: string, kubectlPid: number | undefined) => boolean]> = [
+      ['starting', { targets, startDelaySeconds: 60 }, (status, kubectlPid) => status === 'starting' && kubectlPid !== undefined],
+      ['healthy', { targets }, (status) => status === 'healthy'],
+      ['backing off', { failToStart: 'Unable to connect to the server: dial tcp: lookup k8s.example.com: no such host' }, (status, kubectlPid) => status === 'degraded' && kubectlPid === undefined],
+    ];
+    for (const [name, control, reached] of states) {
+      const stopMs: number[] = [];
+      for (let round = 1; round <= rounds; round++) {
+        await launchInState(harness, context, control, reached);
+        const stopAt = performance.now();
+        await stopTunnel(paths, () => undefined);
+        stopMs.push(performance.now() - stopAt);
+      }
+      const worstStop = Math.max(...stopMs);
+      console.log(`down while ${name.padEnd(11)}: median ${median(stopMs).toFixed(0)} ms, max ${worstStop.toFixed(0)} ms  (${worstStop < STOP_CONTRACT_MS ? 'met' : 'NOT met'})`);
+    }
   } finally {
     await harness.cleanup();
+  }
+}
+
+/** Starts a supervisor (production timings) with the stand-in steered by `control`, and waits for the state. */
+async function launchInState(harness: Harness, context: TunnelContext, control: StandInControl, reached: (status: string, kubectlPid: number | undefined) => boolean): Promise<void> {
+  harness.control(control);
+  launchSupervisor(context.paths, { root: context.paths.root, target: await tunnelTarget(context), kubectl: 'kubectl' }, harness.env);
+  for (;;) {
+    const reading = readTunnelState(context.paths);
+    if (reading.condition === 'running' && reached(reading.state.status, reading.state.kubectlPid)) return;
+    await sleep(5);
   }
 }
 
