@@ -6,21 +6,24 @@
 #   make logs [<service> …]                                  follow the logs of all, or the named services
 #   make stop [<service> …]                                  stop everything (containers, tunnel, network), or the named services
 #   make restart [<namespace>] [<service> …]                 restart the containers (all, or the named) and reconnect Redis
+#   make clean [force]                                       stop, then remove images, generated files and cloned/ (force: even
+#                                                            clones with local work, which are saved to logs/backups/ first)
 #
-# Words after the command are read as: "refresh", "live", "watch", a namespace (a folder under
+# Words after the command are read as: "refresh", "live", "watch", "force", a namespace (a folder under
 # configs/), or a service. GNU make rejects options it does not know, so the old `make run --live`
 # and `make run --dashboard` are the words `live` and `dashboard` here.
 
 NX := npx nx
 COMMANDS := run status stats logs stop restart clean doctor dashboard
 NAMESPACES := $(notdir $(patsubst %/,%,$(wildcard configs/*/)))
-FLAG_WORDS := refresh live watch dashboard
+FLAG_WORDS := refresh live watch force dashboard
 WORDS := $(filter-out $(COMMANDS),$(MAKECMDGOALS))
 NAMESPACE := $(firstword $(filter $(NAMESPACES),$(WORDS)))
 REFRESH := $(if $(filter refresh,$(WORDS)),--refresh)
 # Nx streams every task's output as it is printed (builds, starts) instead of after each task.
 LIVE := $(if $(filter live,$(WORDS)),--outputStyle=stream)
 WATCH := $(if $(filter watch,$(WORDS)),--watch)
+FORCE := $(if $(filter force,$(WORDS)),--force)
 SERVICES := $(filter-out $(NAMESPACES) $(FLAG_WORDS),$(WORDS))
 comma := ,
 empty :=
@@ -51,7 +54,10 @@ stop:
 restart:
 	$(NX) run stack:restart $(SERVICES_FLAG) $(NS_FLAG)
 
-clean doctor:
+clean:
+	$(NX) run stack:clean $(FORCE)
+
+doctor:
 	@$(call NOT_YET,make $@,issue 11: see docs/day-to-day.md)
 
 dashboard:

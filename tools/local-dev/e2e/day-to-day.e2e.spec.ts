@@ -7,7 +7,7 @@
  * A foreign container (not ours: another "workspace" label, and one with no label) runs on the
  * stack's network the whole time: no command may show it, stop it or let it block the network.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { workspacePaths } from '../src/core/workspace';
 import { workspaceId } from '../src/docker/naming';
@@ -25,6 +25,8 @@ describe('day-to-day commands (real stack, through make and nx)', () => {
   let stack: StackWorkspace;
   let wsId: string;
   const foreign: string[] = [];
+  /** Named like ours (local-dev/svc-0), labelled as another workspace's: clean must not touch it. */
+  const foreignImage = `local-dev/svc-0:foreign${process.pid}`;
   const env = () => ({ ...harness.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0', NO_COLOR: '1' });
   const nx = (args: string[], extra: Record<string, string> = {}) => stack.workspace.nx(args, { env: { ...env(), ...extra }, timeoutMs: 180_000 });
   const make = (args: string[]) => stack.workspace.run('make', ['--no-print-directory', ...args], { env: env(), timeoutMs: 180_000 });
@@ -52,6 +54,7 @@ describe('day-to-day commands (real stack, through make and nx)', () => {
 
   afterAll(async () => {
     for (const id of foreign) docker(['rm', '-f', id]);
+    if (docker(['images', '-q', foreignImage])) docker(['rmi', '-f', foreignImage]);
     if (stack) {
       await stack.workspace.nx(['run', 'redis-tunnel:down'], { env: env() });
       removeByWorkspaceLabel(wsId);
@@ -173,5 +176,29 @@ describe('day-to-day commands (real stack, through make and nx)', () => {
     expect(again.stdout).toContain('no container of this workspace was running');
     expect(again.stdout).toContain(`network ${stack.network}: removed`);
     expect(docker(['network', 'ls', '-q', '--filter', `name=^${stack.network}$`])).toBe('');
+  });
+
+  it('clean refuses a clone with local work, changing nothing; with force it saves and moves it, and never touches a foreign container or image', async () => {
+    docker(['commit', '-c', 'LABEL io.local-dev.workspace=someone-else', '-c', 'LABEL io.local-dev.service=svc-0', foreign[0], foreignImage]);
+    const ourImages = () => docker(['images', '-q', '--filter', `label=io.local-dev.workspace=${wsId}`]).split('\n').filter(Boolean);
+    const imagesBefore = ourImages();
+    expect(imagesBefore.length).toBeGreaterThan(0);
+    const refused = await make(['clean']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('clean would lose work that exists only here — nothing was changed:\n  cloned/svc-1: 1 uncommitted or untracked file');
+    expect(ourImages()).toEqual(imagesBefore);
+    expect(readFileSync(path.join(stack.workspace.root, 'cloned/svc-1/version.txt'), 'utf8')).toBe('svc-1 local edit\n');
+    expect(existsSync(path.join(stack.workspace.root, 'docker-compose.yml'))).toBe(true);
+
+    const forced = await make(['clean', 'force']);
+    expectOk(forced);
+    const backup = /to put it back: mv (\S+) cloned\/svc-1/.exec(forced.stdout)?.[1];
+    expect(backup).toMatch(/^logs\/backups\/\d{8}T\d{6}Z\/svc-1$/);
+    expect(readFileSync(path.join(stack.workspace.root, `${backup}/version.txt`), 'utf8')).toBe('svc-1 local edit\n');
+    expect(existsSync(path.join(stack.workspace.root, 'cloned'))).toBe(false);
+    expect(existsSync(path.join(stack.workspace.root, 'docker-compose.yml'))).toBe(false);
+    expect(ourImages()).toEqual([]);
+    expect(docker(['images', '-q', foreignImage])).not.toBe('');
+    for (const id of foreign) expect(docker(['inspect', '--format', '{{.State.Status}}', id])).toBe('running');
   });
 });

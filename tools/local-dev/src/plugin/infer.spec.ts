@@ -32,6 +32,10 @@ describe('inferProjects', () => {
   it('gives the stack project the day-to-day commands, never cached (each looks at the stack as it is now)', () => {
     expect(projects['services/stack'].targets).toMatchInlineSnapshot(`
 {
+  "clean": {
+    "cache": false,
+    "executor": "@local-dev/nx-plugin:clean",
+  },
   "logs": {
     "cache": false,
     "executor": "@local-dev/nx-plugin:logs",
