@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { backupStamp, ignoredFilesAtRisk, ignoredFilesInTheWay, restoreCommands, saveLocalWork } from './backup';
@@ -62,15 +62,26 @@ describe('saveLocalWork (real git)', () => {
     git('checkout', '--quiet', '--force', '-B', 'main', UPSTREAM);
   };
 
-  beforeEach(() => {
-    folder = mkdtempSync(path.join(os.tmpdir(), 'local-dev-backup-'));
-    const origin = path.join(folder, 'origin');
+  // The origin and its clone are made with git once, then copied for each test (spawning git is
+  // the slow part, and mutation testing runs these tests once per mutant).
+  let template: string;
+  beforeAll(() => {
+    template = mkdtempSync(path.join(os.tmpdir(), 'local-dev-backup-template-'));
+    const origin = path.join(template, 'origin');
     execFileSync('git', ['init', '-q', '-b', 'main', origin]);
     clone = origin;
     commit('app.py', 'v1\n');
     commit('.gitignore', '.env\n');
+    execFileSync('git', ['clone', '-q', origin, path.join(template, 'clone')]);
+  });
+  afterAll(() => rmSync(template, { recursive: true, force: true }));
+
+  beforeEach(() => {
+    folder = mkdtempSync(path.join(os.tmpdir(), 'local-dev-backup-'));
+    cpSync(template, folder, { recursive: true });
     clone = path.join(folder, 'clone');
-    execFileSync('git', ['clone', '-q', origin, clone]);
+    const config = path.join(clone, '.git', 'config');
+    writeFileSync(config, readFileSync(config, 'utf8').replace(path.join(template, 'origin'), path.join(folder, 'origin')));
   });
   afterEach(() => rmSync(folder, { recursive: true, force: true }));
 
@@ -127,6 +138,8 @@ describe('saveLocalWork (real git)', () => {
     expect(git('log', '-1', '--format=%s', backup!.ref)).toBe(`WIP on ${on}`);
     expect(git('log', '-1', '--format=%s', `${backup!.ref}^2`)).toBe(`index on ${on}`);
     expect(git('log', '-1', '--format=%s', `${backup!.ref}^3`)).toBe(`untracked files on ${on}`);
+    // Made by local-dev, not in the user's name (and without needing user.name set).
+    expect(git('log', '-1', '--format=%an <%ae> / %cn <%ce>', backup!.ref)).toBe('local-dev <local-dev@localhost> / local-dev <local-dev@localhost>');
 
     resetLikeRefresh();
     expect(read('app.py')).toBe('v1\n');
