@@ -100,7 +100,7 @@ type Decision = { kind: 'ready'; state: TunnelState } | { kind: 'wait'; pid: num
 
 async function ensure(context: TunnelContext, options: ControlOptions & { reconnect: boolean }, policy: Policy): Promise<TunnelState> {
   const target = await tunnelTarget(context);
-  const decision = await withTunnelLock(context.paths, LOCK_TIMEOUT_MS, () => decide(context, target, options));
+  const decision = await withTunnelLock(context.paths, LOCK_TIMEOUT_MS, () => decide(context, target, options), options.report);
   if (decision.kind === 'ready') return decision.state;
   const wait: WaitOptions = policy === 'strict'
     ? { report: options.report, timeoutMs: options.timeoutMs }
@@ -147,22 +147,27 @@ async function decide(context: TunnelContext, target: TunnelTarget, options: Con
 
 /** Stops the supervisor and its kubectl. Says what it found; stopping nothing is not an error. */
 export async function stopTunnel(paths: WorkspacePaths, report: (line: string) => void): Promise<void> {
-  await withTunnelLock(paths, LOCK_TIMEOUT_MS, async () => {
-    const reading = readTunnelState(paths);
-    if (reading.condition === 'absent' || reading.condition === 'stopped') {
-      report('Redis tunnel: not running; nothing to stop');
-      return;
-    }
-    const { state } = reading;
-    report(reading.condition === 'running'
-      ? `Redis tunnel: stopping the supervisor (pid ${state.pid}) and kubectl${state.kubectlPid ? ` (pid ${state.kubectlPid})` : ''}`
-      : `Redis tunnel: the supervisor (pid ${state.pid}) had died; ending its leftover kubectl`);
-    await endSupervisor(state);
-    const after = readTunnelState(paths);
-    // A supervisor that had to be killed (or had died) could not write "stopped" itself.
-    if (after.condition !== 'stopped') writeTunnelState(paths, { ...state, status: 'stopped', kubectlPid: undefined, updatedAt: new Date().toISOString() });
-    report('Redis tunnel: stopped');
-  });
+  await withTunnelLock(
+    paths,
+    LOCK_TIMEOUT_MS,
+    async () => {
+      const reading = readTunnelState(paths);
+      if (reading.condition === 'absent' || reading.condition === 'stopped') {
+        report('Redis tunnel: not running; nothing to stop');
+        return;
+      }
+      const { state } = reading;
+      report(reading.condition === 'running'
+        ? `Redis tunnel: stopping the supervisor (pid ${state.pid}) and kubectl${state.kubectlPid ? ` (pid ${state.kubectlPid})` : ''}`
+        : `Redis tunnel: the supervisor (pid ${state.pid}) had died; ending its leftover kubectl`);
+      await endSupervisor(state);
+      const after = readTunnelState(paths);
+      // A supervisor that had to be killed (or had died) could not write "stopped" itself.
+      if (after.condition !== 'stopped') writeTunnelState(paths, { ...state, status: 'stopped', kubectlPid: undefined, updatedAt: new Date().toISOString() });
+      report('Redis tunnel: stopped');
+    },
+    report,
+  );
 }
 
 /** Ends supervisor `pid` if the state still names it (another command may have replaced it meanwhile). */

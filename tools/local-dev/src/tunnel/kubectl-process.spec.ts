@@ -3,7 +3,7 @@
  */
 import * as path from 'node:path';
 import { classifyKubectlOutput } from './kubectl-errors';
-import { liveCommandLine } from './state';
+import { liveCommandLine } from '../core/proc';
 import { PortForwardError, startPortForward, type PortForwardProcess } from './kubectl-process';
 
 const context = { namespace: 's1', deployment: 'redis', port: 6379 };

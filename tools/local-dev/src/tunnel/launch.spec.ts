@@ -1,16 +1,16 @@
 /**
  * The tunnel lock (one tunnel command at a time per workspace) and ending a supervisor. The lock is
- * tested with real processes racing for a stale lock, and with the racy moment replayed exactly
- * through a hook; endSupervisor's "it will not die" case with an injected liveness check, since no
+ * the workspace's one lock (src/core/lock.ts, whose spec replays its racy moments); here, how the
+ * tunnel uses it, with real processes racing for a stale lock; endSupervisor's "it will not die" case with an injected liveness check, since no
  * real process survives SIGKILL on demand.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { TunnelError } from '../core/errors';
 import { workspacePaths, type WorkspacePaths } from '../core/workspace';
-import { endSupervisor, lockFile, tryLock } from './launch';
+import { endSupervisor, lockFile, withTunnelLock } from './launch';
 import type { TunnelState } from './state';
 
 /** A pid no process has (above the kernel's pid_max). */
@@ -26,28 +26,30 @@ afterEach(() => {
   rmSync(paths.root, { recursive: true, force: true });
 });
 
-describe('tunnel lock', () => {
-  it('a slow waiter that saw the dead owner does not remove the lock a faster waiter has just taken', () => {
-    const lock = lockFile(paths);
+describe('tunnel lock (the workspace’s one lock, src/core/lock.ts)', () => {
+  it('takes over at once a lock whose pid now belongs to another process (it waited out its timeout before)', async () => {
     mkdirSync(paths.logs, { recursive: true });
-    writeFileSync(lock, `${DEAD_PID} dead-owner-token`);
-    let fasterGotIt = false;
+    // This test's own pid is alive, but the start time recorded with it is not its own: a pid reused
+    // after a crash or a reboot. The old tunnel lock stored the pid only and waited 90 s for it.
+    const reused = { pid: process.pid, startTime: '1', purpose: 'managing the Redis tunnel', command: 'nx run redis-tunnel:up', commandPid: process.pid, since: new Date().toISOString(), nonce: 'old' };
+    writeFileSync(lockFile(paths), `${JSON.stringify(reused)}\n`);
+    const said: string[] = [];
+    const entered = await withTunnelLock(paths, 3000, async () => 'entered', (line) => said.push(line));
+    expect(entered).toBe('entered');
+    expect(said.join('\n')).toContain('Redis tunnel: took over the lock on the Redis tunnel left by `nx run redis-tunnel:up`');
+    expect(existsSync(lockFile(paths))).toBe(false);
+  });
 
-    // B reads the stale lock; at that very moment A takes it over and acquires it.
-    const slowerGotIt = tryLock(lock, `${process.pid} waiter-b`, {
-      afterStaleRead: () => {
-        expect(tryLock(lock, `${process.pid} waiter-a`)).toBe(false); // removes the stale lock
-        fasterGotIt = tryLock(lock, `${process.pid} waiter-a`);
-      },
-    });
-
-    expect(fasterGotIt).toBe(true);
-    expect(slowerGotIt).toBe(false);
-    expect(readFileSync(lock, 'utf8')).toBe(`${process.pid} waiter-a`);
-    // B's next attempts see a live owner and wait.
-    expect(tryLock(lock, `${process.pid} waiter-b`)).toBe(false);
-    expect(readFileSync(lock, 'utf8')).toBe(`${process.pid} waiter-a`);
-    expect(readdirSync(paths.logs).sort()).toEqual(['redis-tunnel.lock']);
+  it('says whom it waits for, then gives up with a TunnelError naming the command holding it', async () => {
+    mkdirSync(paths.logs, { recursive: true });
+    const said: string[] = [];
+    const holder = withTunnelLock(paths, 5000, () => new Promise((resolve) => setTimeout(resolve, 1500)));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const waiter = withTunnelLock(paths, 300, async () => 'never', (line) => said.push(line));
+    await expect(waiter).rejects.toThrow(TunnelError);
+    await expect(waiter).rejects.toThrow(/the Redis tunnel is still in use by another local-dev command after waiting/);
+    expect(said[0]).toMatch(/^Redis tunnel: waiting for the Redis tunnel: in use by `.+` \(pid \d+/);
+    await holder;
   });
 
   it('real processes racing to take over a stale lock: exactly one holds it at any time', async () => {

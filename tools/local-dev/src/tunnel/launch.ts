@@ -7,14 +7,15 @@
  * any workspace, from a test, or from the bench.
  */
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { TunnelError } from '../core/errors';
+import { withLock } from '../core/lock';
+import { liveCommandLine } from '../core/proc';
 import type { WorkspacePaths } from '../core/workspace';
 import { killGroup } from './kubectl-process';
 import type { SupervisorLaunch } from './supervisor-main';
-import { isSupervisorAlive, liveCommandLine, logFile, SUPERVISOR_ENTRY_NAME, type TunnelState } from './state';
+import { isSupervisorAlive, logFile, SUPERVISOR_ENTRY_NAME, type TunnelState } from './state';
 
 /** The compiled tree for the sources as they are now (compiled on first use; see runtime/compiled.js). */
 function compiledEntry(): string {
@@ -125,99 +126,30 @@ export function logTail(paths: WorkspacePaths, lines = 8): string {
 
 /**
  * One tunnel command at a time per workspace (two terminals running `up` at once must not start two
- * supervisors). The lock file holds "<owner pid> <random token>"; a lock whose owner died is taken
- * over (see takeOverIfStale).
+ * supervisors), on the workspace's one lock (src/core/lock.ts): a waiting command says whom it waits
+ * for, and a lock left by a dead command, or by a pid since reused, is taken over at once.
  */
-export async function withTunnelLock<T>(paths: WorkspacePaths, timeoutMs: number, body: () => Promise<T>): Promise<T> {
-  mkdirSync(paths.logs, { recursive: true });
-  const lock = lockFile(paths);
-  const token = `${process.pid} ${randomBytes(8).toString('hex')}`;
-  const acquired = await waitUntil(() => tryLock(lock, token), timeoutMs, 100);
-  if (!acquired) {
-    throw new TunnelError(`another local-dev command has been managing the Redis tunnel for over ${Math.round(timeoutMs / 1000)} s (lock file ${lock})`, {
-      fix: 'wait for it to finish and retry',
-    });
-  }
-  try {
-    return await body();
-  } finally {
-    // Only ours is ever at the path while we hold it (nobody takes over a live owner's lock).
-    if (readLock(lock) === token) rmSync(lock, { force: true });
-  }
+export async function withTunnelLock<T>(
+  paths: WorkspacePaths,
+  timeoutMs: number,
+  body: () => Promise<T>,
+  log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): Promise<T> {
+  return withLock(
+    lockFile(paths),
+    {
+      subject: 'the Redis tunnel',
+      purpose: 'managing the Redis tunnel',
+      log: (line) => log(`Redis tunnel: ${line}`),
+      timeoutMs,
+      timeoutError: (message, fix) => new TunnelError(`the Redis tunnel is ${message}`, { fix }),
+    },
+    () => body(),
+  );
 }
 
 export function lockFile(paths: WorkspacePaths): string {
   return path.join(paths.logs, 'redis-tunnel.lock');
-}
-
-/** Test hooks for tryLock: run code at the racy moment, to prove the takeover is safe. */
-export interface LockHooks {
-  /** Called after the lock was read and found stale, before the takeover. */
-  afterStaleRead?: () => void;
-}
-
-/** One attempt: true when `token` now holds the lock. */
-export function tryLock(lock: string, token: string, hooks: LockHooks = {}): boolean {
-  // Written in full under a unique name, then linked into place: link() fails if the lock exists,
-  // and a reader never sees a lock without its owner.
-  const ours = `${lock}.${token.replace(' ', '-')}.tmp`;
-  writeFileSync(ours, token);
-  try {
-    linkSync(ours, lock);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  } finally {
-    rmSync(ours, { force: true });
-  }
-  const held = readLock(lock);
-  // Released between our two calls: try again on the next round.
-  if (held === undefined) return false;
-  const owner = Number(held.split(' ')[0]);
-  if (owner > 0 && liveCommandLine(owner) !== undefined) return false;
-  hooks.afterStaleRead?.();
-  takeOverIfStale(lock, held);
-  return false;
-}
-
-/**
- * Removes the lock at `lock` only if it is still the stale one read as `held`.
- *
- * Several waiters can see the same dead owner at once; a plain delete would let a slow one delete
- * the lock a faster one has just taken. So each stale lock (identified by its content, which
- * includes a random token and so is never reused) may be removed by one claimant only: the one
- * that creates `<lock>.takeover-<hash of the content>` (O_EXCL). The claimant then re-reads the
- * lock and removes it only if it still holds that content. This is safe because the path can stop
- * holding a given stale lock only through that removal: its dead owner will not release it, and
- * nobody else may remove it without the claim. A claimant that finds newer content leaves it alone.
- */
-function takeOverIfStale(lock: string, held: string): void {
-  const claim = `${lock}.takeover-${createHash('sha256').update(held).digest('hex').slice(0, 16)}`;
-  try {
-    writeFileSync(claim, String(process.pid), { flag: 'wx' });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    // Another waiter is taking this stale lock over right now; we try again on the next round.
-    // A claim is held for microseconds; one whose claimant died is removed so the takeover can
-    // happen at all (else the workspace would stay locked for good).
-    const claimant = Number(readLock(claim) ?? 0);
-    if (claimant > 0 && liveCommandLine(claimant) === undefined) rmSync(claim, { force: true });
-    return;
-  }
-  try {
-    if (readLock(lock) === held) rmSync(lock, { force: true });
-  } finally {
-    rmSync(claim, { force: true });
-  }
-}
-
-function readLock(lock: string): string | undefined {
-  try {
-    return readFileSync(lock, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
 }
 
 function rotateLog(log: string): void {

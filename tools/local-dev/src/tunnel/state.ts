@@ -11,6 +11,7 @@
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomically } from '../core/atomic-write';
+import { liveCommandLine } from '../core/proc';
 import type { WorkspacePaths } from '../core/workspace';
 import { DEFAULT_TIMINGS, freshnessBoundMs, type TunnelTarget } from './plan';
 
@@ -139,26 +140,3 @@ export function isSupervisorAlive(pid: number): boolean {
   return commandLine !== undefined && (commandLine === '' || commandLine.includes(SUPERVISOR_ENTRY_NAME));
 }
 
-/**
- * The command line of a running (not zombie) process; '' when it runs but /proc cannot tell
- * (not Linux); undefined when there is no such process.
- */
-export function liveCommandLine(pid: number): string | undefined {
-  if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    // EPERM: it exists but belongs to another user — not ours to manage, but alive.
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return undefined;
-  }
-  try {
-    // A zombie (exited, not yet reaped by its parent) is dead for our purposes.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    if (/\) Z /.test(stat)) return undefined;
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-  } catch (error) {
-    // No /proc (macOS): kill(0) said it lives, and that is all we can know.
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return process.platform === 'linux' ? undefined : '';
-    throw error;
-  }
-}

@@ -12,7 +12,8 @@
 import { TunnelError } from '../core/errors';
 import type { WorkspacePaths } from '../core/workspace';
 import { logTail } from './launch';
-import { liveCommandLine, readTunnelState, type TunnelState } from './state';
+import { liveCommandLine } from '../core/proc';
+import { readTunnelState, type TunnelState } from './state';
 
 export interface WaitOptions {
   report: (line: string) => void;
