@@ -6,6 +6,7 @@
 #   make logs [<service> …]                                  follow the logs of all, or the named services
 #   make stop [<service> …]                                  stop everything (containers, tunnel, network), or the named services
 #   make restart [<namespace>] [<service> …]                 restart the containers (all, or the named) and reconnect Redis
+#   make doctor [<namespace>] [<service> …]                  check everything a run needs, each problem with its fix
 #   make clean [force]                                       stop, then remove images, generated files and cloned/ (force: even
 #                                                            clones with local work, which are saved to logs/backups/ first)
 #
@@ -58,7 +59,7 @@ clean:
 	$(NX) run stack:clean $(FORCE)
 
 doctor:
-	@$(call NOT_YET,make $@,issue 11: see docs/day-to-day.md)
+	$(NX) run stack:doctor $(SERVICES_FLAG) $(NS_FLAG)
 
 dashboard:
 	@$(call NOT_YET,the web dashboard,issue 13)

@@ -8,6 +8,7 @@
  * stack's network the whole time: no command may show it, stop it or let it block the network.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { workspacePaths } from '../src/core/workspace';
 import { workspaceId } from '../src/docker/naming';
@@ -90,6 +91,22 @@ describe('day-to-day commands (real stack, through make and nx)', () => {
     expect(noEngine.code).not.toBe(0);
     expect(noEngine.stderr).toContain('the Docker engine does not answer');
     expect(noEngine.stderr).toContain('nothing was changed');
+  });
+
+  it('doctor checks what a run needs, each problem with its fix: here a host port another process holds', async () => {
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(stack.hostPorts['svc-1'], '0.0.0.0', resolve));
+    try {
+      const blocked = await make(['doctor']);
+      expect(blocked.code).not.toBe(0);
+      expect(blocked.stdout).toContain(`✖ host ports: ${stack.hostPorts['svc-1']} (svc-1) is taken by pid ${process.pid}`);
+      expect(blocked.stdout).toMatch(/✔ git access svc-0: file:\/\/\S+svc-0\.git answers \(branch main\)/);
+      expect(blocked.stdout).toContain('✔ kubectl: context');
+      expect(blocked.stderr).toContain('1 check failed: host ports');
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+    expectOk(await make(['doctor']));
   });
 
   it('after `make run`: stats has a row per running container of ours and none for a foreign one', async () => {

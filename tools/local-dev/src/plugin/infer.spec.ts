@@ -36,6 +36,10 @@ describe('inferProjects', () => {
     "cache": false,
     "executor": "@local-dev/nx-plugin:clean",
   },
+  "doctor": {
+    "cache": false,
+    "executor": "@local-dev/nx-plugin:doctor",
+  },
   "logs": {
     "cache": false,
     "executor": "@local-dev/nx-plugin:logs",

@@ -217,7 +217,7 @@ function sharedProjects(): InferredProject[] {
 }
 
 /** The stack project's targets; each has an executor of the same name. */
-export const STACK_TARGETS = ['status', 'stats', 'logs', 'stop', 'restart', 'clean'] as const;
+export const STACK_TARGETS = ['status', 'stats', 'logs', 'stop', 'restart', 'clean', 'doctor'] as const;
 
 /** All projects local-dev infers from the model, keyed by project root. */
 export function inferProjects(model: WorkspaceModel): Record<string, InferredProject> {

@@ -1,0 +1,5 @@
+/** Options of the doctor executor, as declared in schema.json. */
+export interface DoctorExecutorSchema {
+  services?: string;
+  namespace?: string;
+}

@@ -1,0 +1,187 @@
+/**
+ * doctor: every precondition of a run, checked without changing anything, each failed one with
+ * its fix — the engine, compose, BuildKit, kubectl and its context, the namespace's folder and
+ * required secret files, build secrets (GITHUB_NPM_TOKEN) for the services that need them, host
+ * ports (free, or held by this workspace's own containers), git access to each repo, and injected
+ * files that drifted. Checks are independent: one failing does not hide the others.
+ */
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import type { ServiceModel, WorkspaceModel } from '../config/model';
+import { publishedPorts } from '../compose/document';
+import { ChildProcessError, isLocalDevError } from '../core/errors';
+import { exec } from '../core/exec';
+import { describeHolder, findPortHolder, isPortFree } from '../core/port-owner';
+import { redactCredentials } from '../core/redact';
+import type { WorkspacePaths } from '../core/workspace';
+import { detectBuildClient, detectCompose } from '../docker/client';
+import { missingSecrets } from '../docker/run-secrets';
+import { ENV_LOCAL, readEnvLocal } from '../docker/secrets';
+import { accessFix } from '../git/classify';
+import { git } from '../git/git';
+import type { ContainerFacts } from './docker-facts';
+import { gatherClone, gatherDocker, mapLimit } from './gather';
+
+export type CheckResult = 'ok' | 'warn' | 'fail';
+
+export interface Check {
+  name: string;
+  result: CheckResult;
+  detail: string;
+  fix?: string;
+}
+
+const MARKS: Record<CheckResult, string> = { ok: '✔', warn: '⚠', fail: '✖' };
+
+/** Pure: the checks as printed, and a last line counting them. */
+export function formatChecks(checks: readonly Check[]): string {
+  const lines = checks.flatMap((check) => [`${MARKS[check.result]} ${check.name}: ${check.detail}`, ...(check.fix && check.result !== 'ok' ? [`    fix: ${check.fix}`] : [])]);
+  const failed = checks.filter((check) => check.result === 'fail').length;
+  const warned = checks.filter((check) => check.result === 'warn').length;
+  lines.push('', failed === 0 ? `All ${checks.length} checks passed${warned > 0 ? ` (${warned} warning${warned === 1 ? '' : 's'})` : ''}.` : `${failed} of ${checks.length} checks failed.`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** A check that threw becomes a failed check carrying the message: doctor reports, it never stops half way. */
+async function guarded(name: string, body: () => Promise<Check | Check[]>): Promise<Check[]> {
+  try {
+    const result = await body();
+    return Array.isArray(result) ? result : [result];
+  } catch (error) {
+    if (isLocalDevError(error)) return [{ name, result: 'fail', detail: error.message, fix: error.fix }];
+    throw error;
+  }
+}
+
+export interface DoctorRequest {
+  paths: WorkspacePaths;
+  model: WorkspaceModel;
+  namespace: string;
+  /** The services the checks are about (their repos, secrets and ports). */
+  services: ServiceModel[];
+  environment: NodeJS.ProcessEnv;
+}
+
+export async function runDoctor(request: DoctorRequest): Promise<Check[]> {
+  const docker = await gatherDocker(request.paths.root, request.model.network);
+  const groups = await Promise.all([
+    guarded('Docker engine', async () =>
+      docker.engine.reachable
+        ? { name: 'Docker engine', result: 'ok', detail: `answers (${(await exec('docker', ['version', '--format', '{{.Server.Version}}'], { timeoutMs: 15_000 })).stdout.trim()})` }
+        : { name: 'Docker engine', result: 'fail', detail: `does not answer: ${docker.engine.error}`, fix: 'start Docker (or check DOCKER_HOST / `docker context ls`)' },
+    ),
+    guarded('compose', async () => {
+      const compose = await detectCompose();
+      return { name: 'compose', result: 'ok', detail: `${compose.v1 ? 'docker-compose (v1)' : 'docker compose (v2)'} ${compose.version}` };
+    }),
+    guarded('BuildKit', async () => {
+      const client = await detectBuildClient();
+      return { name: 'BuildKit', result: 'ok', detail: `${client.program} ${client.version} (${client.mode === 'buildx' ? 'buildx' : 'DOCKER_BUILDKIT=1'})` };
+    }),
+    guarded('kubectl', () => kubectlChecks()),
+    guarded('namespace', async () => namespaceChecks(request)),
+    guarded('build secrets', async () => secretChecks(request)),
+    guarded('host ports', () => portChecks(request.services, docker.containers)),
+    guarded('git access', () => gitAccessChecks(request)),
+    guarded('injected files', () => driftChecks(request)),
+  ]);
+  return groups.flat();
+}
+
+/** One kubectl call answers both: is it installed (not "command not found"), and which context it uses. */
+async function kubectlChecks(): Promise<Check[]> {
+  try {
+    const context = (await exec('kubectl', ['config', 'current-context'], { timeoutMs: 10_000 })).stdout.trim();
+    return [{ name: 'kubectl', result: 'ok', detail: `context ${context}` }];
+  } catch (error) {
+    if (!(error instanceof ChildProcessError)) throw error;
+    if (/command not found/.test(error.outputTail)) {
+      return [{ name: 'kubectl', result: 'fail', detail: 'not installed', fix: 'install kubectl (https://kubernetes.io/docs/tasks/tools/): the Redis tunnel needs it' }];
+    }
+    return [{ name: 'kubectl context', result: 'fail', detail: error.outputTail.split('\n').pop() || 'no current context', fix: 'log in to the cluster and pick a context: `kubectl config get-contexts`, then `kubectl config use-context <name>`' }];
+  }
+}
+
+/** Pure but for existsSync: configs/<ns>/ and every required secret file of the chosen services' repos. */
+export function namespaceChecks(request: Pick<DoctorRequest, 'paths' | 'model' | 'namespace' | 'services'>): Check[] {
+  const folder = path.join(request.paths.configs, request.namespace);
+  const owners = new Set(request.services.map((service) => service.owner));
+  const required = request.model.repos.filter((repo) => owners.has(repo.owner)).flatMap((repo) => repo.configs.filter((entry) => entry.required).map((entry) => ({ repo, entry })));
+  const missing = required.filter(({ entry }) => !existsSync(path.join(folder, entry.source)));
+  const checks: Check[] = [{ name: 'namespace', result: 'ok', detail: `configs/${request.namespace}/ exists` }];
+  if (missing.length === 0) {
+    checks.push({ name: 'required secret files', result: 'ok', detail: required.length === 0 ? 'none required' : `all ${required.length} present in configs/${request.namespace}/` });
+  } else {
+    checks.push({
+      name: 'required secret files',
+      result: 'fail',
+      detail: `missing in configs/${request.namespace}/: ${missing.map(({ repo, entry }) => `${entry.source} (for ${repo.owner})`).join(', ')}`,
+      fix: `create them (from the .example beside each, see configs/README.md)`,
+    });
+  }
+  return checks;
+}
+
+export function secretChecks(request: Pick<DoctorRequest, 'paths' | 'services' | 'environment'>): Check[] {
+  const needing = request.services.filter((service) => service.buildSecrets.length > 0);
+  if (needing.length === 0) return [{ name: 'build secrets', result: 'ok', detail: 'no chosen service needs one' }];
+  const missing = missingSecrets(needing, { environment: request.environment, envLocal: readEnvLocal(request.paths.root) });
+  if (missing.size === 0) return [{ name: 'build secrets', result: 'ok', detail: `set for ${needing.map((service) => service.name).join(', ')}` }];
+  return [...missing].map(([name, services]) => ({
+    name: `build secret ${name}`,
+    result: 'fail' as const,
+    detail: `not set (needed to build ${services.join(', ')})`,
+    fix: `export ${name}=… in your shell, or add the line ${name}=… to ${ENV_LOCAL} at the workspace root (gitignored)`,
+  }));
+}
+
+/** Pure: is this host port published by one of our containers (so it is ours to hold)? */
+export function heldByOurs(port: number, containers: readonly ContainerFacts[]): ContainerFacts | undefined {
+  return containers.find((container) => container.status === 'running' && container.ports.some((binding) => binding.hostPort === port));
+}
+
+async function portChecks(services: readonly ServiceModel[], ours: readonly ContainerFacts[]): Promise<Check[]> {
+  const problems: string[] = [];
+  let checked = 0;
+  for (const service of services) {
+    for (const port of publishedPorts(service).filter((candidate) => candidate.protocol === 'tcp')) {
+      checked++;
+      // Below 1024 the engine binds it with its own privileges; a non-root test bind says nothing.
+      if (port.host < 1024 || heldByOurs(port.host, ours)) continue;
+      if (await isPortFree(port.host, port.hostIp ?? '0.0.0.0')) continue;
+      problems.push(`${port.host} (${service.name}) is taken by ${describeHolder(findPortHolder(port.host))}`);
+    }
+  }
+  if (problems.length === 0) return [{ name: 'host ports', result: 'ok', detail: `${checked} free or held by this workspace's own containers` }];
+  return [{ name: 'host ports', result: 'fail', detail: problems.join('; '), fix: 'stop what holds them, or change the port in repos_docker_files/config.yaml' }];
+}
+
+async function gitAccessChecks(request: DoctorRequest): Promise<Check[]> {
+  const owners = new Set(request.services.map((service) => service.owner));
+  const repos = request.model.repos.filter((repo) => owners.has(repo.owner));
+  return mapLimit(repos, 4, async (repo): Promise<Check> => {
+    const name = `git access ${repo.owner}`;
+    const shown = redactCredentials(repo.url);
+    try {
+      const heads = (await git(['ls-remote', '--heads', repo.url, ...(repo.branch ? [repo.branch] : [])], { cwd: request.paths.root, timeoutMs: 30_000 })).stdout;
+      if (repo.branch && heads.trim() === '') return { name, result: 'fail', detail: `${shown} has no branch ${repo.branch}`, fix: `fix "branch:" for ${repo.owner} in repos_docker_files/config.yaml` };
+      return { name, result: 'ok', detail: `${shown} answers${repo.branch ? ` (branch ${repo.branch})` : ''}` };
+    } catch (error) {
+      if (!(error instanceof ChildProcessError)) throw error;
+      return { name, result: 'fail', detail: `${shown}: ${redactCredentials(error.outputTail.split('\n').pop() ?? '')}`, fix: accessFix(repo.url) };
+    }
+  });
+}
+
+async function driftChecks(request: DoctorRequest): Promise<Check[]> {
+  const owners = new Set(request.services.map((service) => service.owner));
+  const repos = request.model.repos.filter((repo) => owners.has(repo.owner));
+  const drifted: string[] = [];
+  for (const repo of repos) {
+    const clone = await gatherClone(path.join(request.paths.cloned, repo.dir));
+    if (clone.state !== 'clone' || !clone.injection) continue;
+    for (const file of clone.injection.files.filter((entry) => entry.drift !== 'none')) drifted.push(`cloned/${repo.dir}/${file.dest} (${file.drift})`);
+  }
+  if (drifted.length === 0) return [{ name: 'injected files', result: 'ok', detail: 'as inject-config wrote them (or nothing injected yet)' }];
+  return [{ name: 'injected files', result: 'warn', detail: `changed since inject-config wrote them: ${drifted.join(', ')}`, fix: `\`nx run-many -t inject-config --namespace=${request.namespace}\` writes them again` }];
+}
