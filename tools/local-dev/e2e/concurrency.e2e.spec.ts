@@ -37,12 +37,18 @@ interface Running {
 function startNx(stack: StackWorkspace, args: string[], env: NodeJS.ProcessEnv): Running {
   // run-many hides the output of tasks that succeed unless asked: the tests read what they said.
   const allOutput = args[0] === 'run-many' ? ['--output-style=static'] : [];
-  const child: ChildProcess = spawn(path.join(stack.workspace.root, 'node_modules', '.bin', 'nx'), [...args, ...allOutput], {
-    cwd: stack.workspace.root,
-    env: { ...env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0', NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
+  return track(
+    spawn(path.join(stack.workspace.root, 'node_modules', '.bin', 'nx'), [...args, ...allOutput], {
+      cwd: stack.workspace.root,
+      env: { ...env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0', NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    }),
+  );
+}
+
+/** Collects a started process's output; it is killed (with its group) if it runs for over 4 minutes. */
+function track(child: ChildProcess): Running {
   let stdout = '';
   let stderr = '';
   let output = '';
@@ -56,6 +62,15 @@ function startNx(stack: StackWorkspace, args: string[], env: NodeJS.ProcessEnv):
     }),
   );
   return { pid: child.pid!, output: () => output, exited, killGroup: () => process.kill(-child.pid!, 'SIGKILL') };
+}
+
+/** The up executor of `service` in a plain node process (the precompiled code Nx runs), as a second terminal's task would run it. */
+function startUpProcess(stack: StackWorkspace, service: string): Running {
+  const root = stack.workspace.root;
+  const script = `require(${JSON.stringify(path.join(root, 'tools/local-dev/runtime/executors/up.js'))}).default(
+    { service: ${JSON.stringify(service)}, namespace: 's1' }, { root: ${JSON.stringify(root)}, projectName: ${JSON.stringify(service)}, targetName: 'up' },
+  ).then((result) => { process.exitCode = result.success ? 0 : 1; });`;
+  return track(spawn(process.execPath, ['-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true }));
 }
 
 async function waitUntil(condition: () => boolean, what: string, timeoutMs = 120_000): Promise<void> {
@@ -123,18 +138,29 @@ describe('two local-dev commands at once (real nx, real Docker)', () => {
       await expectOneHealthyContainerEach(stack, wsId);
       const outputs = results.map((result) => result.output).join('\n');
       expect(outputs).not.toContain('already in use');
-      if (round === 'cold') {
-        for (const service of SERVICES) expectOk(await stack.workspace.nx(['run', `${service}:down`], { env: harness.env }));
-        continue;
-      }
-      // One waited for the other, saying for whom (the command and its pid) and how long…
-      const waited = /svc-0: waiting for svc-0's container: in use by `nx run-many -t up --namespace=s1 --output-style=static` \(pid (\d+), task pid \d+; up svc-0, for \d+ s\); waited 0 s so far/.exec(outputs);
-      expect(waited).not.toBeNull();
-      expect([first.pid, second.pid]).toContain(Number(waited![1]));
-      // …then found it running as built, and reported it healthy.
-      expect(outputs).toMatch(/svc-0: already running local-dev\/svc-0:[0-9a-f]{12}\n(.*\n)*?.*svc-0: healthy/);
+      for (const result of results) expect(result.output).toContain('svc-0: healthy');
+      // Stop both for the warm round, so both runs meet at services that are not running.
+      if (round === 'cold') for (const service of SERVICES) expectOk(await stack.workspace.nx(['run', `${service}:down`], { env: harness.env }));
     }
     for (const service of SERVICES) expect(lockHolder(stack, service)).toBeUndefined();
+  });
+
+  it('two `up` processes of one service at the same moment: one starts it, the other waits, then finds it running', async () => {
+    // The up executor in two plain node processes started together, so both look for the
+    // container at the same moment (without the lock both ran compose, and one failed with
+    // "Conflict. The container name … is already in use").
+    expectOk(await nx(stack, ['run', 'svc-0:down']).exited);
+    const ups = [startUpProcess(stack, 'svc-0'), startUpProcess(stack, 'svc-0')];
+    const results = await Promise.all(ups.map((up) => up.exited));
+    for (const result of results) expectOk(result);
+    expect(containersOf(wsId, 'svc-0')).toEqual([expect.stringMatching(/ running$/)]);
+    const waiter = results.findIndex((result) => result.output.includes("waiting for svc-0's container"));
+    expect(waiter).not.toBe(-1);
+    const starter = 1 - waiter;
+    expect(results[starter].output).toMatch(/svc-0: starting local-dev\/svc-0:[0-9a-f]{12}\n/);
+    expect(results[waiter].output).toMatch(new RegExp(`^svc-0: waiting for svc-0's container: in use by \`\\S*node -e .*\` \\(pid ${ups[starter].pid}; up svc-0, for \\d+ s\\); waited 0 s so far \\(gives up after 600 s\\)$`, 'm'));
+    expect(results[waiter].output).toMatch(/svc-0: already running local-dev\/svc-0:[0-9a-f]{12}\nsvc-0: healthy/);
+    expect(results[waiter].output).not.toContain('starting');
   });
 
   it('a `down` during an `up` of the same service waits for it, then stops the service', async () => {
