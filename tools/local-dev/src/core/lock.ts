@@ -123,8 +123,7 @@ export function readLockHolder(lockPath: string): LockHolder | undefined {
 }
 
 /** Creates the lock if nobody holds it; returns the record written, or undefined when it exists. */
-function tryCreate(lockPath: string, purpose: string): string | undefined {
-  const command = commandOfThisRun();
+function tryCreate(lockPath: string, purpose: string, command: { command: string; pid: number }): string | undefined {
   const holder: LockHolder = {
     pid: process.pid,
     startTime: processStartTime(process.pid),
@@ -180,10 +179,11 @@ export async function acquireLock(lockPath: string, options: LockOptions): Promi
   const timeoutMs = options.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
   const reportEveryMs = options.reportEveryMs ?? DEFAULT_REPORT_EVERY_MS;
   const startedAt = Date.now();
+  const command = commandOfThisRun();
   let lastHolder = '';
   let lastSaidAt = 0;
   for (;;) {
-    const record = tryCreate(lockPath, options.purpose);
+    const record = tryCreate(lockPath, options.purpose, command);
     if (record !== undefined) return { path: lockPath, record };
     const existing = readOrUndefined(lockPath);
     if (existing === undefined) continue;
