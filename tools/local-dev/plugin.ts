@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { CreateNodes, CreateNodesResult, PreTasksExecution } from '@nx/devkit';
+import type { CreateNodes, CreateNodesResult, PostTasksExecution, PreTasksExecution } from '@nx/devkit';
 import { CONFIG_PATH } from './src/config/paths';
 import { readKeyedCache, workspaceDataFile, writeKeyedCache } from './src/core/keyed-cache';
 import { ensureProjectFolders } from './src/plugin/project-folders';
@@ -103,24 +103,47 @@ export const createNodes: CreateNodes = [
     }),
 ];
 
+/** Nx shows the message of an error thrown by a hook: a LocalDevError gets its message and fix, no stack. */
+function cleanHookError(error: unknown): unknown {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { isLocalDevError } = require('./src/core/errors') as typeof import('./src/core/errors');
+  if (!isLocalDevError(error)) return error;
+  const clean = new Error(`local-dev: ${error.describe()}`);
+  clean.stack = clean.message;
+  return clean;
+}
+
 /**
  * Before any task of a run: a --namespace that cannot be used stops the run with one message and
- * exit status 1 (src/plugin/pre-run.ts says why). Nx shows the message of the error thrown here.
+ * exit status 1 (src/plugin/pre-run.ts says why); then logs/progress.json says the run started
+ * (src/stack/run-record.ts). With the Nx daemon this runs inside the daemon: it reads nothing but
+ * the context Nx passes.
  */
-export const preTasksExecution: PreTasksExecution = (_options, context) => {
+export const preTasksExecution: PreTasksExecution = async (_options, context) => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { checkCommandLine } = require('./src/plugin/pre-run') as typeof import('./src/plugin/pre-run');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { isLocalDevError } = require('./src/core/errors') as typeof import('./src/core/errors');
+  const { recordRunStart } = require('./src/stack/run-record') as typeof import('./src/stack/run-record');
   try {
     checkCommandLine(context.workspaceRoot, context.argv);
+    await recordRunStart(context.workspaceRoot, context.id, context.argv);
   } catch (error) {
-    if (isLocalDevError(error)) {
-      const clean = new Error(`local-dev: ${error.describe()}`);
-      clean.stack = clean.message;
-      throw clean;
-    }
-    throw error;
+    throw cleanHookError(error);
+  }
+};
+
+/**
+ * After the run's tasks: logs/run_metrics.json gets the run (per task: duration, cache hit,
+ * result) and logs/progress.json its end. Cached tasks start no executor, so this is where their
+ * cache hits are recorded.
+ */
+export const postTasksExecution: PostTasksExecution = async (_options, context) => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { recordRunEnd } = require('./src/stack/run-record') as typeof import('./src/stack/run-record');
+  try {
+    await recordRunEnd(context.workspaceRoot, context.id, context.argv, context.taskResults, context.startTime, context.endTime);
+  } catch (error) {
+    throw cleanHookError(error);
   }
 };
 

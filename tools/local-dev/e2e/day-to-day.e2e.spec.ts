@@ -109,8 +109,44 @@ describe('day-to-day commands (real stack, through make and nx)', () => {
     expectOk(await make(['doctor']));
   });
 
+  it('`make run` keeps logs/progress.json valid JSON at every read and writes logs/run_metrics.json', async () => {
+    const progress = path.join(stack.workspace.root, 'logs', 'progress.json');
+    const seen = { reads: 0, states: new Set<string>(), unparsable: [] as string[] };
+    const poll = setInterval(() => {
+      let text: string;
+      try {
+        text = readFileSync(progress, 'utf8');
+      } catch {
+        return; // not written yet
+      }
+      seen.reads++;
+      try {
+        seen.states.add((JSON.parse(text) as { state: string }).state);
+      } catch {
+        seen.unparsable.push(text);
+      }
+    }, 5);
+    try {
+      expectOk(await make(['run']));
+    } finally {
+      clearInterval(poll);
+    }
+    expect(seen.unparsable).toEqual([]);
+    expect(seen.reads).toBeGreaterThan(10);
+    expect([...seen.states]).toEqual(['running', 'success']);
+    const metrics = JSON.parse(readFileSync(path.join(stack.workspace.root, 'logs', 'run_metrics.json'), 'utf8')) as { runs: { command: string; result: string; tasks: { task: string; cacheHit: boolean; result: string }[] }[] };
+    expect(metrics.runs[0]).toMatchObject({ command: 'nx run-many -t up', result: 'success' });
+    expect(metrics.runs[0].tasks.filter((task) => /:up$/.test(task.task)).map((task) => [task.task, task.result]).sort()).toEqual([
+      ['redis-tunnel:up', 'success'],
+      ['svc-0:up', 'success'],
+      ['svc-1:up', 'success'],
+    ]);
+    // A read-only command that runs meanwhile does not replace the record of the run.
+    expectOk(await make(['status']));
+    expect(JSON.parse(readFileSync(progress, 'utf8'))).toMatchObject({ command: 'nx run-many -t up', state: 'success' });
+  });
+
   it('after `make run`: stats has a row per running container of ours and none for a foreign one', async () => {
-    expectOk(await make(['run']));
     // Foreign: on our network, one claiming our service label but another workspace's, one unlabelled.
     foreign.push(docker(['run', '-d', '--network', stack.network, '--label', 'io.local-dev.workspace=someone-else', '--label', 'io.local-dev.service=svc-0', 'busybox:1.36', 'sleep', '600']));
     foreign.push(docker(['run', '-d', '--network', stack.network, 'busybox:1.36', 'sleep', '600']));

@@ -1,0 +1,94 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import {
+  commandLine,
+  finishedProgress,
+  isCacheHit,
+  isRecordedCommand,
+  recordRunEnd,
+  recordRunStart,
+  recordTask,
+  runMetric,
+  withRun,
+  type NxTaskResult,
+  type RunMetric,
+} from './run-record';
+
+const argv = (...words: string[]) => ['/usr/bin/node', '/ws/node_modules/.bin/nx', ...words];
+const result = (id: string, status: string, startTime = 1000, endTime = 3500): NxTaskResult => {
+  const [project, target] = id.split(':');
+  return { task: { id, target: { project, target }, startTime, endTime }, status };
+};
+
+describe('run record', () => {
+  it('names the command as typed', () => {
+    expect(commandLine(argv('run-many', '-t', 'up', '--namespace=s2'))).toBe('nx run-many -t up --namespace=s2');
+  });
+
+  it('records runs, never the read-only looks at the stack', () => {
+    expect(isRecordedCommand(argv('run-many', '-t', 'up'))).toBe(true);
+    expect(isRecordedCommand(argv('run', 'svc-0:up'))).toBe(true);
+    expect(isRecordedCommand(argv('svc-0:build-image'))).toBe(true);
+    expect(isRecordedCommand(argv('run', 'stack:restart'))).toBe(false);
+    expect(isRecordedCommand(argv('run', 'stack:status', '--json'))).toBe(false);
+    expect(isRecordedCommand(argv('run', 'svc-0:logs', '--follow'))).toBe(false);
+    expect(isRecordedCommand(argv('run', 'redis-tunnel:status'))).toBe(false);
+    expect(isRecordedCommand(argv('run-many', '--targets=logs'))).toBe(false);
+    expect(isRecordedCommand(argv('run-many', '-t', 'logs,up'))).toBe(true);
+  });
+
+  it('a cache hit is any of Nx\'s cache statuses', () => {
+    expect(['local-cache', 'local-cache-kept-existing', 'remote-cache'].map(isCacheHit)).toEqual([true, true, true]);
+    expect(['success', 'failure', 'skipped'].map(isCacheHit)).toEqual([false, false, false]);
+  });
+
+  it('turns Nx\'s results into per-task duration, cache hit and result', () => {
+    const metric = runMetric('r1', argv('run-many', '-t', 'up'), { 'a:up': result('a:up', 'local-cache', 1000, 1001), 'b:build-image': result('b:build-image', 'failure'), 'b:up': result('b:up', 'skipped', 0, 0) }, 0, 5000);
+    expect(metric).toMatchObject({ runId: 'r1', result: 'failure', durationMs: 5000, summary: { tasks: 3, cacheHits: 1, failures: 2 } });
+    expect(metric.tasks).toEqual([
+      { task: 'a:up', project: 'a', target: 'up', durationMs: 1, cacheHit: true, result: 'success' },
+      { task: 'b:build-image', project: 'b', target: 'build-image', durationMs: 2500, cacheHit: false, result: 'failure' },
+      { task: 'b:up', project: 'b', target: 'up', durationMs: 0, cacheHit: false, result: 'skipped' },
+    ]);
+  });
+
+  it('keeps the newest runs first, at most the limit', () => {
+    const run = (runId: string) => ({ runId }) as RunMetric;
+    expect(withRun({ version: 1, runs: [run('b'), run('a')] }, run('c'), 2).runs.map((entry) => entry.runId)).toEqual(['c', 'b']);
+    expect(withRun(undefined, run('a')).runs).toHaveLength(1);
+  });
+
+  it('the finished progress of another run does not inherit its tasks', () => {
+    const metric = runMetric('new', argv('run-many', '-t', 'up'), {}, 0, 1);
+    expect(finishedProgress({ version: 1, runId: 'old', command: 'x', state: 'running', startedAt: 'x', updatedAt: 'x', tasks: { 'a:up': { state: 'running', cacheHit: false } } }, metric).tasks).toEqual({});
+  });
+
+  describe('on disk', () => {
+    let root: string;
+    beforeEach(() => {
+      root = mkdtempSync(path.join(tmpdir(), 'local-dev-run-record-'));
+    });
+    afterEach(() => rmSync(root, { recursive: true, force: true }));
+    const read = (file: string) => JSON.parse(readFileSync(path.join(root, 'logs', file), 'utf8'));
+
+    it('start → task events → end: progress.json follows the run, run_metrics.json gets it', async () => {
+      await recordRunStart(root, 'r1', argv('run-many', '-t', 'up'), new Date('2026-11-29T10:00:00Z'));
+      expect(read('progress.json')).toMatchObject({ runId: 'r1', state: 'running', command: 'nx run-many -t up', tasks: {} });
+      await recordTask(root, 'a:build-image', 'running', new Date('2026-11-29T10:00:01Z'));
+      expect(read('progress.json').tasks['a:build-image']).toEqual({ state: 'running', cacheHit: false, startedAt: '2026-11-29T10:00:01.000Z' });
+      await recordTask(root, 'a:build-image', 'success', new Date('2026-11-29T10:00:04Z'));
+      expect(read('progress.json').tasks['a:build-image']).toMatchObject({ state: 'success', durationMs: 3000 });
+      await recordRunEnd(root, 'r1', argv('run-many', '-t', 'up'), { 'a:build-image': result('a:build-image', 'success'), 'a:up': result('a:up', 'local-cache', 5000, 5000) }, 0, 6000);
+      expect(read('progress.json')).toMatchObject({ runId: 'r1', state: 'success', durationMs: 6000, tasks: { 'a:up': { state: 'success', cacheHit: true } } });
+      expect(read('run_metrics.json').runs.map((run: RunMetric) => [run.runId, run.summary])).toEqual([['r1', { tasks: 2, cacheHits: 1, failures: 0 }]]);
+    });
+
+    it('a read-only command leaves the last run\'s record alone', async () => {
+      await recordRunStart(root, 'r1', argv('run-many', '-t', 'up'));
+      await recordRunStart(root, 'r2', argv('run', 'stack:status'));
+      await recordRunEnd(root, 'r2', argv('run', 'stack:status'), { 'stack:status': result('stack:status', 'success') }, 0, 1);
+      expect(read('progress.json').runId).toBe('r1');
+    });
+  });
+});
