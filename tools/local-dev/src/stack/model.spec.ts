@@ -65,13 +65,19 @@ describe('projectService', () => {
   });
 
   it('a built but not restarted image is named as such', () => {
-    expect(staleImageReason(facts({ image: { wanted: WANTED, wantedError: undefined, wantedExists: true, recorded: WANTED } }), OLD)).toBe(`${WANTED} is built but the container still runs ${OLD}`);
+    expect(staleImageReason(facts({ image: { wanted: WANTED, wantedError: undefined, wantedExists: true, recorded: WANTED } }), OLD, 's1')).toBe(`${WANTED} is built but the container still runs ${OLD}`);
   });
 
   it('a stale image with no visible local change points at commits, Dockerfile, args, namespace or secrets', () => {
-    expect(staleImageReason(facts({ image: { wanted: WANTED, wantedError: undefined, wantedExists: false, recorded: 'local-dev/api:cccccccccccc' } }), OLD)).toContain(
+    expect(staleImageReason(facts({ image: { wanted: WANTED, wantedError: undefined, wantedExists: false, recorded: 'local-dev/api:cccccccccccc' } }), OLD, 's1')).toContain(
       'changed since it was started (new commits, or a changed Dockerfile, build arg, namespace or secret file)',
     );
+  });
+
+  it('compared against another namespace, the stale image says so once, without a definition problem', () => {
+    const view = projectService(facts({ containers: [container({ image: OLD, definition: 'other' })] }), 's2', true);
+    expect(kinds(view)).toEqual(['namespace', 'stale-image']);
+    expect(view.problems[1].message).toBe(`stale image: it runs ${OLD}, built for namespace s1; for s2 the inputs make ${WANTED}`);
   });
 
   it('a changed compose definition is stale too', () => {

@@ -202,8 +202,12 @@ function cloneProblems(facts: ServiceFacts, namespace: string): Problem[] {
 }
 
 /** Why the running image is not the one the inputs call for, as precisely as the facts allow. */
-export function staleImageReason(facts: ServiceFacts, running: string): string {
+export function staleImageReason(facts: ServiceFacts, running: string, namespace: string): string {
   const { image, clone } = facts;
+  const injected = clone.state === 'clone' ? clone.injection?.namespace : undefined;
+  if (injected !== undefined && injected !== namespace) {
+    return `it runs ${running}, built for namespace ${injected}; for ${namespace} the inputs make ${image.wanted ?? 'another image'}`;
+  }
   if (image.recorded === image.wanted && image.wanted !== undefined) {
     return `${image.wanted} is built but the container still runs ${running}`;
   }
@@ -218,7 +222,7 @@ export function staleImageReason(facts: ServiceFacts, running: string): string {
   return `its code or config changed ${since} (${detail}): it runs ${running}, the current inputs make ${image.wanted ?? 'an image not built yet'}`;
 }
 
-function containerProblems(facts: ServiceFacts, container: ContainerFacts | undefined): Problem[] {
+function containerProblems(facts: ServiceFacts, container: ContainerFacts | undefined, namespace: string): Problem[] {
   const name = facts.service.name;
   const up = `\`nx run ${name}:up\``;
   if (!container) {
@@ -240,9 +244,11 @@ function containerProblems(facts: ServiceFacts, container: ContainerFacts | unde
   if (facts.image.wantedError) {
     problems.push({ kind: 'image-unknown', severity: 'warning', message: `cannot tell which image its inputs call for: ${facts.image.wantedError}` });
   } else if (wanted !== undefined && container.image !== wanted) {
-    problems.push({ kind: 'stale-image', severity: 'warning', message: `stale image: ${staleImageReason(facts, container.image)}`, fix: `${up} rebuilds and restarts it` });
+    problems.push({ kind: 'stale-image', severity: 'warning', message: `stale image: ${staleImageReason(facts, container.image, namespace)}`, fix: `${up} rebuilds and restarts it` });
   }
-  if (facts.definition !== '' && container.definition !== facts.definition) {
+  // Compared against another namespace, every definition differs (LOCAL_DEV_NAMESPACE): the namespace problem says it once.
+  const otherNamespace = facts.clone.state === 'clone' && facts.clone.injection !== undefined && facts.clone.injection.namespace !== namespace;
+  if (facts.definition !== '' && container.definition !== facts.definition && !otherNamespace) {
     problems.push({
       kind: 'stale-definition',
       severity: 'warning',
@@ -272,7 +278,7 @@ export function projectService(facts: ServiceFacts, namespace: string, engineRea
   const { service, repo, clone } = facts;
   const container = mainContainer(facts.containers);
   const cloned = clone.state === 'clone' ? clone : undefined;
-  const problems = [...cloneProblems(facts, namespace), ...(engineReachable ? containerProblems(facts, container) : [])];
+  const problems = [...cloneProblems(facts, namespace), ...(engineReachable ? containerProblems(facts, container, namespace) : [])];
   return {
     name: service.name,
     kind: service.kind,
