@@ -78,6 +78,7 @@ describe('projectService', () => {
     const view = projectService(facts({ containers: [container({ image: OLD, definition: 'other' })] }), 's2', true);
     expect(kinds(view)).toEqual(['namespace', 'stale-image']);
     expect(view.problems[1].message).toBe(`stale image: it runs ${OLD}, built for namespace s1; for s2 the inputs make ${WANTED}`);
+    expect(view.problems[1].fix).toBe('`nx run api:up --namespace=s2` rebuilds and restarts it');
   });
 
   it('a changed compose definition is stale too', () => {

@@ -224,7 +224,8 @@ export function staleImageReason(facts: ServiceFacts, running: string, namespace
 
 function containerProblems(facts: ServiceFacts, container: ContainerFacts | undefined, namespace: string): Problem[] {
   const name = facts.service.name;
-  const up = `\`nx run ${name}:up\``;
+  const otherNamespace = facts.clone.state === 'clone' && facts.clone.injection !== undefined && facts.clone.injection.namespace !== namespace;
+  const up = `\`nx run ${name}:up${otherNamespace ? ` --namespace=${namespace}` : ''}\``;
   if (!container) {
     // Before the first clone, the one hint under the table says how to start; no line per service.
     return facts.clone.state === 'clone' ? [{ kind: 'not-running', severity: 'info', message: 'not started', fix: up }] : [];
@@ -247,7 +248,6 @@ function containerProblems(facts: ServiceFacts, container: ContainerFacts | unde
     problems.push({ kind: 'stale-image', severity: 'warning', message: `stale image: ${staleImageReason(facts, container.image, namespace)}`, fix: `${up} rebuilds and restarts it` });
   }
   // Compared against another namespace, every definition differs (LOCAL_DEV_NAMESPACE): the namespace problem says it once.
-  const otherNamespace = facts.clone.state === 'clone' && facts.clone.injection !== undefined && facts.clone.injection.namespace !== namespace;
   if (facts.definition !== '' && container.definition !== facts.definition && !otherNamespace) {
     problems.push({
       kind: 'stale-definition',
