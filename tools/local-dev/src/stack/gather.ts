@@ -14,7 +14,7 @@ import { headerNamespace } from '../compose/check';
 import { composeDocument } from '../compose/document';
 import { ChildProcessError, isLocalDevError } from '../core/errors';
 import { exec } from '../core/exec';
-import { resolveNamespace } from '../core/namespace';
+import { listNamespaces, resolveNamespace } from '../core/namespace';
 import { workspacePaths, type WorkspacePaths } from '../core/workspace';
 import { buildRecordPath, type BuildRecord } from '../docker/build-record';
 import { serviceImage } from '../docker/image';
@@ -50,7 +50,9 @@ export interface Workspace {
 export function openWorkspace(workspaceRoot: string, requested: string | undefined): Workspace {
   const paths = workspacePaths(workspaceRoot);
   const model = loadConfigCached(workspaceRoot);
-  const namespace = resolveNamespace(paths, requested ?? lastRunNamespace(paths), model.defaultNamespace);
+  // The last run's namespace only while its folder exists: stop or clean must not fail on a namespace removed since.
+  const last = lastRunNamespace(paths);
+  const namespace = resolveNamespace(paths, requested ?? (last !== undefined && listNamespaces(paths).includes(last) ? last : undefined), model.defaultNamespace);
   return { paths, model, namespace };
 }
 
