@@ -4,6 +4,7 @@
  */
 import type { RepoModel, ServiceModel } from '../config/model';
 import type { TunnelReading } from '../tunnel/state';
+import type { RunProgress } from './run-record';
 import type { ContainerFacts } from './docker-facts';
 
 /** How one file inject-config recorded stands on disk now. */
@@ -69,4 +70,6 @@ export interface StackFacts {
   /** Containers labelled with this workspace whose service is not in config.yaml any more. */
   orphans: ContainerFacts[];
   tunnel: TunnelReading;
+  /** logs/progress.json: the current or last run. */
+  run: RunProgress | undefined;
 }

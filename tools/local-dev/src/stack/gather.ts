@@ -27,6 +27,7 @@ import { readTunnelState } from '../tunnel/state';
 import { parseContainerIds, parseContainerInspect, parseImageReferences, parseJsonLines, type ContainerFacts } from './docker-facts';
 import type { CloneFacts, EngineFacts, ImageFacts, InjectionFacts, ServiceFacts, StackFacts } from './facts';
 import { projectStack, type StackModel } from './model';
+import { readProgress } from './run-record';
 
 /** Any single docker query; a hung engine is reported, not waited on forever. */
 export const DOCKER_TIMEOUT_MS = 15_000;
@@ -107,6 +108,7 @@ export async function gatherStackFacts(request: StackRequest): Promise<StackFact
     services,
     orphans: docker.containers.filter((container) => !known.has(container.service)),
     tunnel: readTunnelState(paths, request.now ?? new Date()),
+    run: readProgress(paths),
   };
 }
 

@@ -177,6 +177,7 @@ describe('projectStack', () => {
     services: [facts({ containers: [container({ status: 'exited', exitCode: 1 })], clone: clone({ changed: ['x'] }) })],
     orphans: [container({ service: 'gone', name: 'local-dev-x_gone_1' })],
     tunnel: { condition: 'absent' },
+    run: undefined,
   };
 
   it('lists every problem, errors first, each with its subject; orphans are listed', () => {
@@ -185,6 +186,14 @@ describe('projectStack', () => {
     expect(model.orphans).toEqual([{ id: '0123456789ab', name: 'local-dev-x_gone_1', service: 'gone', status: 'running' }]);
     // JSON round trip: the model is plain data (the dashboard and --json read it as is).
     expect(JSON.parse(JSON.stringify(model))).toEqual(model);
+  });
+
+  it('a running build-image or up task shows in the service state (from progress.json)', () => {
+    const run = { version: 1 as const, runId: 'r', command: 'nx run-many -t up', state: 'running' as const, startedAt: 'x', updatedAt: 'x', tasks: { 'api:build-image': { state: 'running' as const, cacheHit: false } } };
+    expect(projectStack({ ...base, run }).services[0].state).toBe('image-building');
+    expect(projectStack({ ...base, run: { ...run, tasks: { 'api:up': { state: 'running', cacheHit: false } } } }).services[0].state).toBe('starting');
+    expect(projectStack({ ...base, run: { ...run, state: 'failure' } }).services[0].state).toBe('exited');
+    expect(projectStack({ ...base, run }).run).toBe(run);
   });
 
   it('an engine that does not answer is the first problem', () => {

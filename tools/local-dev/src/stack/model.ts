@@ -10,13 +10,15 @@ import type { TunnelReading } from '../tunnel/state';
 import { formatTunnelStatus } from '../tunnel/status';
 import type { ContainerFacts } from './docker-facts';
 import type { CloneFacts, StackFacts, ServiceFacts } from './facts';
+import type { RunProgress } from './run-record';
 
 /**
  * One word for where a service stands (the dashboard's colour): no clone yet; cloned but its
- * image for the current inputs is not built; image built; container starting, running (no Docker
- * healthcheck to say more), healthy, unhealthy or exited.
+ * image for the current inputs is not built; its build-image task running now (progress.json);
+ * image built; container starting (or its up task running), running (no Docker healthcheck to say
+ * more), healthy, unhealthy or exited.
  */
-export type ServiceState = 'not-cloned' | 'cloned' | 'image-ready' | 'starting' | 'running' | 'healthy' | 'unhealthy' | 'exited';
+export type ServiceState = 'not-cloned' | 'cloned' | 'image-building' | 'image-ready' | 'starting' | 'running' | 'healthy' | 'unhealthy' | 'exited';
 
 export type ProblemKind =
   | 'not-a-clone'
@@ -120,6 +122,8 @@ export interface StackModel {
   /** Containers of this workspace for services no longer in config.yaml. */
   orphans: { id: string; name: string; service: string; status: string }[];
   tunnel: TunnelView;
+  /** The current or last run (logs/progress.json), as written. */
+  run: RunProgress | undefined;
   /** Every service's and the tunnel's problems, plus the engine's: what `status` lists under its table. */
   problems: (Problem & { subject: string })[];
 }
@@ -131,7 +135,10 @@ export function mainContainer(containers: readonly ContainerFacts[]): ContainerF
   return containers.find((container) => container.status === 'running') ?? containers[0];
 }
 
-function serviceState(facts: ServiceFacts, container: ContainerFacts | undefined): ServiceState {
+function serviceState(facts: ServiceFacts, container: ContainerFacts | undefined, running: ReadonlySet<string>): ServiceState {
+  const name = facts.service.name;
+  if (running.has(`${name}:build-image`)) return 'image-building';
+  if (running.has(`${name}:up`) && container?.status !== 'running') return 'starting';
   if (container) {
     if (container.status === 'running' || container.status === 'paused') {
       if (container.health === 'healthy') return 'healthy';
@@ -274,7 +281,13 @@ function viewContainer(facts: ServiceFacts, container: ContainerFacts): Containe
   };
 }
 
-export function projectService(facts: ServiceFacts, namespace: string, engineReachable: boolean): ServiceView {
+/** Pure: the tasks of a run still going on ("svc-0:build-image"). */
+export function runningTasks(run: RunProgress | undefined): Set<string> {
+  if (run?.state !== 'running') return new Set();
+  return new Set(Object.entries(run.tasks).flatMap(([task, progress]) => (progress.state === 'running' ? [task] : [])));
+}
+
+export function projectService(facts: ServiceFacts, namespace: string, engineReachable: boolean, running: ReadonlySet<string> = new Set()): ServiceView {
   const { service, repo, clone } = facts;
   const container = mainContainer(facts.containers);
   const cloned = clone.state === 'clone' ? clone : undefined;
@@ -283,7 +296,7 @@ export function projectService(facts: ServiceFacts, namespace: string, engineRea
     name: service.name,
     kind: service.kind,
     owner: service.owner,
-    state: serviceState(facts, container),
+    state: serviceState(facts, container, running),
     repo: {
       dir: repo.dir,
       state: clone.state,
@@ -339,7 +352,8 @@ export function projectTunnel(reading: TunnelReading, now: Date, namespace: stri
 /** Pure: the facts → the model. */
 export function projectStack(facts: StackFacts): StackModel {
   const namespace = facts.namespace.name;
-  const services = facts.services.map((service) => projectService(service, namespace, facts.engine.reachable));
+  const running = runningTasks(facts.run);
+  const services = facts.services.map((service) => projectService(service, namespace, facts.engine.reachable, running));
   const tunnel = projectTunnel(facts.tunnel, facts.at, namespace);
   const engineProblems: Problem[] = facts.engine.reachable
     ? []
@@ -358,6 +372,7 @@ export function projectStack(facts: StackFacts): StackModel {
     services,
     orphans: facts.orphans.map((container) => ({ id: container.id.slice(0, 12), name: container.name, service: container.service, status: container.status })),
     tunnel,
+    run: facts.run,
     problems,
   };
 }

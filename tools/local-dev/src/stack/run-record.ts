@@ -200,6 +200,11 @@ function readJson<T>(file: string): T | undefined {
   }
 }
 
+/** The current or last run, as progress.json holds it (undefined before the first run). */
+export function readProgress(paths: WorkspacePaths): RunProgress | undefined {
+  return readJson<RunProgress>(progressFile(paths));
+}
+
 function write(file: string, value: unknown): void {
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileAtomically(file, `${JSON.stringify(value, null, 2)}\n`);

@@ -29,6 +29,10 @@ const model: StackModel = {
   ],
   orphans: [],
   tunnel: { condition: 'absent', status: undefined, namespace: undefined, port: undefined, restarts: undefined, lastCheckAt: undefined, healthy: false, lines: ['Redis tunnel: not started'], problems: [] },
+  run: {
+    version: 1, runId: 'r1', command: 'nx run-many -t up', state: 'success', startedAt: '2026-11-29T10:08:00Z', updatedAt: '2026-11-29T10:08:30Z', finishedAt: '2026-11-29T10:08:30Z', durationMs: 30_000,
+    tasks: { 'api:up': { state: 'success', cacheHit: false }, 'api:build-image': { state: 'success', cacheHit: true } },
+  },
   problems: [{ subject: 'api-worker', kind: 'crashed', severity: 'error', message: 'container crashed (exit code 3)', fix: 'logs' }],
 };
 
@@ -44,12 +48,19 @@ describe('formatStatus', () => {
         '',
         'Redis tunnel: not started',
         '',
+        'Last run: nx run-many -t up — success, 1 min ago, took 30 s (2 tasks, 1 from cache)',
+        '',
         'Problems:',
         '  ✖ api-worker: container crashed (exit code 3)',
         '      fix: logs',
         '',
       ].join('\n'),
     );
+  });
+
+  it('a run in progress says so, with its running tasks', () => {
+    const running = { ...model, run: { ...model.run!, state: 'running' as const, finishedAt: undefined, tasks: { 'api:build-image': { state: 'running' as const, cacheHit: false }, 'api:clone': { state: 'success' as const, cacheHit: false } } } };
+    expect(formatStatus(running)).toContain('Run in progress: nx run-many -t up — started 2 min ago, 1/2 tasks done; running: api:build-image');
   });
 
   it('says how to start when nothing is cloned', () => {

@@ -3,6 +3,7 @@
  * Pure: the same model always prints the same text.
  */
 import type { Problem, ServiceView, StackModel } from './model';
+import type { RunProgress } from './run-record';
 
 const MARKS: Record<Problem['severity'], string> = { error: '✖', warning: '⚠', info: '·' };
 
@@ -15,6 +16,7 @@ export function formatStatus(model: StackModel): string {
     lines.push(`Containers of services no longer in config.yaml: ${model.orphans.map((orphan) => `${orphan.name} (${orphan.status})`).join(', ')} — \`nx run stack:stop\` removes them`, '');
   }
   lines.push(...model.tunnel.lines, '');
+  if (model.run) lines.push(runLine(model.run, now), '');
   if (model.problems.length === 0) {
     lines.push('No problems: everything runs as built.');
   } else {
@@ -28,6 +30,19 @@ export function formatStatus(model: StackModel): string {
     lines.push('', 'Nothing is cloned yet: `make run` (or `npx nx run-many -t up`) clones, builds and starts the stack.');
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** Pure: one line about the current or last run (logs/progress.json). */
+export function runLine(run: RunProgress, now: Date): string {
+  const tasks = Object.entries(run.tasks);
+  if (run.state === 'running') {
+    const running = tasks.filter(([, task]) => task.state === 'running').map(([id]) => id);
+    const done = tasks.filter(([, task]) => task.state !== 'running').length;
+    return `Run in progress: ${run.command} — started ${since(run.startedAt, now)} ago, ${done}/${tasks.length} tasks done${running.length > 0 ? `; running: ${running.join(', ')}` : ''}`;
+  }
+  const cached = tasks.filter(([, task]) => task.cacheHit).length;
+  const took = run.durationMs !== undefined ? `, took ${since(new Date(0).toISOString(), new Date(run.durationMs))}` : '';
+  return `Last run: ${run.command} — ${run.state}, ${since(run.finishedAt ?? run.updatedAt, now)} ago${took} (${tasks.length} tasks, ${cached} from cache)`;
 }
 
 function serviceRow(service: ServiceView, now: Date): string[] {
