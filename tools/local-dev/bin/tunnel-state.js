@@ -54,7 +54,8 @@ function tunnelFingerprint(state, now) {
   // The kubectl too: tunnel-up is best effort, so a run that found the tunnel failing (after Nx
   // had hashed it healthy) succeeds and is cached. Any failure restarts kubectl, so that entry is
   // never replayed for the recovered tunnel: only an unbroken healthy stretch of one kubectl hits.
-  return `healthy namespace=${state.namespace} deployment=${state.deployment} port=${state.port} addresses=${addresses} pid=${state.pid} started=${state.startedAt} kubectl=${state.kubectlPid}@${state.kubectlStartedAt}`;
+  // mode: a switch between the kubectl tunnel and a local redis-server must run tunnel-up.
+  return `healthy mode=${state.mode ?? 'tunnel'} namespace=${state.namespace} deployment=${state.deployment} port=${state.port} addresses=${addresses} pid=${state.pid} started=${state.startedAt} kubectl=${state.kubectlPid}@${state.kubectlStartedAt}`;
 }
 
 function readState(root) {

@@ -41,7 +41,7 @@ describe('tunnel-restart executor', () => {
     ensure.mockResolvedValue({} as never);
     expect(await tunnelRestartExecutor({ namespace: 's2' }, context())).toEqual({ success: true });
     expect(ensure.mock.calls[0][0].namespace).toBe('s2');
-    expect(ensure.mock.calls[0][0].model.redis).toEqual({ deployment: 'redis', port: 6379, required: false });
+    expect(ensure.mock.calls[0][0].model.redis).toEqual({ deployment: 'redis', port: 6379, required: false, mode: 'tunnel', namespaceModes: {} });
     expect(ensure.mock.calls[0][1].reconnect).toBe(true);
   });
 

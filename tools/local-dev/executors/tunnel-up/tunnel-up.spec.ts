@@ -52,7 +52,7 @@ describe('tunnel-up executor', () => {
     expect(await tunnelUpExecutor({}, context())).toEqual({ success: true });
     const [run, options] = ensure.mock.calls[0];
     expect(run.namespace).toBe('s1');
-    expect(run.model.redis).toEqual({ deployment: 'redis-main', port: 16379, required: false });
+    expect(run.model.redis).toEqual({ deployment: 'redis-main', port: 16379, required: false, mode: 'tunnel', namespaceModes: {} });
     expect(run.paths.logs).toBe(path.join(root, 'logs'));
     expect(options.reconnect).toBe(false);
     expect(stdout).toHaveBeenCalledWith('Redis tunnel: healthy\n');

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, type ConfigProblem } from '../core/errors';
 import { parseConfigText } from './load';
+import { redisModeFor } from './model';
 
 const FILE = 'repos_docker_files/config.yaml';
 const CATALOG = readFileSync(path.resolve(__dirname, '../../../../repos_docker_files/config.yaml'), 'utf8');
@@ -49,7 +50,7 @@ describe('the shipped catalog', () => {
   it('fills the defaults users rely on', () => {
     expect(model.network).toBe('oh-network');
     expect(model.defaultNamespace).toBe('s1');
-    expect(model.redis).toEqual({ deployment: 'redis', port: 6379, required: false });
+    expect(model.redis).toEqual({ deployment: 'redis', port: 6379, required: false, mode: 'tunnel', namespaceModes: {} });
     const health = model.repos.find((repo) => repo.owner === 'health-api');
     expect(health?.configs).toEqual([
       { source: 'health_secrets.py', dest: 'app/app/secrets.py', required: true },
@@ -68,9 +69,21 @@ describe('defaults for a minimal config', () => {
 
   it('treats the Redis tunnel as best effort unless redis.required is true', () => {
     const relaxed = parseConfigText(yaml(['redis: { port: 6390 }', 'services:', '  api:', '    repo: r.git']), FILE);
-    expect(relaxed.redis).toEqual({ deployment: 'redis', port: 6390, required: false });
+    expect(relaxed.redis).toEqual({ deployment: 'redis', port: 6390, required: false, mode: 'tunnel', namespaceModes: {} });
     const strict = parseConfigText(yaml(['redis:', '  required: true', 'services:', '  api:', '    repo: r.git']), FILE);
-    expect(strict.redis).toEqual({ deployment: 'redis', port: 6379, required: true });
+    expect(strict.redis).toEqual({ deployment: 'redis', port: 6379, required: true, mode: 'tunnel', namespaceModes: {} });
+  });
+
+  it('picks the Redis mode per workspace, overridden per namespace', () => {
+    const model = parseConfigText(yaml(['redis:', '  mode: local', '  namespaces:', '    s2: { mode: tunnel }', 'services:', '  api:', '    repo: r.git']), FILE);
+    expect(model.redis).toMatchObject({ mode: 'local', namespaceModes: { s2: 'tunnel' } });
+    expect(redisModeFor(model.redis, 's1')).toBe('local');
+    expect(redisModeFor(model.redis, 's2')).toBe('tunnel');
+    const tunnelByDefault = parseConfigText(yaml(['redis:', '  namespaces: { qa: { mode: local } }', 'services:', '  api:', '    repo: r.git']), FILE);
+    expect(redisModeFor(tunnelByDefault.redis, 's1')).toBe('tunnel');
+    expect(redisModeFor(tunnelByDefault.redis, 'qa')).toBe('local');
+    // Contexts and states from before local mode carry no mode: the tunnel.
+    expect(redisModeFor({}, 's1')).toBe('tunnel');
   });
 
   it('understands the compose port forms', () => {
@@ -170,7 +183,7 @@ describe('bad input: every problem, with its line and a fix', () => {
     );
     expect(problems.map((problem) => [problem.line, problem.message])).toEqual([
       [7, 'host port 8000 of b is already published by a'],
-      [7, 'host port 6379 of b is already published by the Redis tunnel'],
+      [7, 'host port 6379 of b is already published by Redis (redis.port)'],
     ]);
   });
 
@@ -222,6 +235,20 @@ describe('bad input: every problem, with its line and a fix', () => {
       expect.objectContaining({ line: 2, message: expect.stringContaining('redis.required'), fix: 'write true or false here' }),
       expect.objectContaining({ line: 3, message: 'unknown key "requird" in redis', fix: 'did you mean "required"?' }),
     ]);
+  });
+
+  it('explains a wrong Redis mode, a typo under redis.namespaces and a namespace that is not a folder name, each on its line', () => {
+    const problems = problemsOf(
+      yaml(['redis:', '  mode: cluster', '  namespaces:', '    qa: { mod: local }', '    s2: { mode: remote }', '    ../x: { mode: local }', 'services:', '  api:', '    repo: r.git']),
+    );
+    expect(problems.map((problem) => [problem.line, problem.message, problem.fix])).toEqual([
+      [2, 'redis.mode: must be one of: tunnel, local', 'write one of: tunnel, local'],
+      [4, 'redis.namespaces.qa.mode is missing', 'add "mode:"'],
+      [4, 'unknown key "mod" in redis.namespaces.qa', 'did you mean "mode"?'],
+      [5, 'redis.namespaces.s2.mode: must be one of: tunnel, local', 'write one of: tunnel, local'],
+    ]);
+    const folder = problemsOf(yaml(['redis:', '  namespaces:', '    ../x: { mode: local }', 'services:', '  api:', '    repo: r.git']));
+    expect(folder).toEqual([{ file: FILE, line: 3, message: 'redis.namespaces: "../x" is not a plain folder name', fix: 'use the name of a folder under configs/, e.g. s1' }]);
   });
 
   it('sorts by line when a schema problem comes after a rule problem in the file', () => {

@@ -167,7 +167,7 @@ function makeLocator(document: Document, lineAt: (offset: number) => number): Lo
 function knownKeysAt(yamlPath: readonly PropertyKey[]): readonly string[] {
   const p = yamlPath.map(String);
   if (p.length === 0) return KNOWN_KEYS.top;
-  if (p[0] === 'redis') return KNOWN_KEYS.redis;
+  if (p[0] === 'redis') return p.length === 3 && p[1] === 'namespaces' ? KNOWN_KEYS.redisNamespace : p.length === 1 ? KNOWN_KEYS.redis : [];
   if (p[0] !== 'services') return [];
   const last = p[p.length - 1];
   if (p.length === 2) return KNOWN_KEYS.service;
@@ -192,7 +192,7 @@ function schemaIssueToProblems(issue: z.core.$ZodIssue, file: string, locate: Lo
       };
     });
   }
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
+  if ((issue.code === 'invalid_type' || issue.code === 'invalid_value') && issue.input === undefined) {
     return [{ file, line: locate(yamlPath.slice(0, -1), 'key'), message: `${where} is missing`, fix: `add "${String(yamlPath[yamlPath.length - 1])}:"` }];
   }
   return [{ file, line: locate(yamlPath), message: `${where}: ${issue.message}`, fix: fixForIssue(issue, yamlPath) }];
@@ -209,6 +209,7 @@ const EXPECTED_WORDING: Record<string, string> = {
 
 function fixForIssue(issue: z.core.$ZodIssue, yamlPath: readonly (string | number)[]): string | undefined {
   if (issue.code === 'invalid_type') return `write ${EXPECTED_WORDING[issue.expected] ?? issue.expected} here`;
+  if (issue.code === 'invalid_value') return `write one of: ${issue.values.map(String).join(', ')}`;
   // The schema's own checks carry their fix (see checkedString in ./schema.ts).
   if (issue.code === 'custom' && typeof issue.params?.fix === 'string') return issue.params.fix;
   const [settings, key] = yamlPath.slice(-2);

@@ -11,7 +11,7 @@ import { PORT_MAPPING_PATTERN } from './patterns';
 export const DEFAULT_NETWORK = 'oh-network';
 export const DEFAULT_NAMESPACE = 's1';
 /** required false: the tunnel is best effort, services start even when it is not healthy. */
-export const DEFAULT_REDIS = { deployment: 'redis', port: 6379, required: false };
+export const DEFAULT_REDIS = { deployment: 'redis', port: 6379, required: false, mode: 'tunnel' as RedisMode };
 export const DEFAULT_HEALTHCHECK_TIMEOUT_SECONDS = 90;
 /** Host ports for debuggers are handed out from here, in config order (the old tool used 5726). */
 export const FIRST_DEBUG_HOST_PORT = 5726;
@@ -68,11 +68,29 @@ export interface ServiceModel {
   dependsOn: string[];
 }
 
+/** tunnel: kubectl port-forward to the namespace's Redis; local: a supervised redis-server on this machine. */
+export type RedisMode = 'tunnel' | 'local';
+
+export interface RedisSettings {
+  deployment: string;
+  port: number;
+  /** An unhealthy Redis stops the run (true) or is reported while services start anyway (false). */
+  required: boolean;
+  /** The workspace's choice (config.yaml redis.mode). */
+  mode: RedisMode;
+  /** Per-namespace choices overriding `mode` (redis.namespaces.<ns>.mode). */
+  namespaceModes: Record<string, RedisMode>;
+}
+
+/** Which Redis a run for `namespace` uses. Absent settings (states and contexts made before local mode) mean the tunnel. */
+export function redisModeFor(redis: Partial<Pick<RedisSettings, 'mode' | 'namespaceModes'>>, namespace: string): RedisMode {
+  return redis.namespaceModes?.[namespace] ?? redis.mode ?? 'tunnel';
+}
+
 export interface WorkspaceModel {
   network: string;
   defaultNamespace: string;
-  /** required: an unhealthy tunnel stops the run (true) or is reported while services start anyway (false). */
-  redis: { deployment: string; port: number; required: boolean };
+  redis: RedisSettings;
   /** In config order, each worker right after its owner. */
   services: ServiceModel[];
   repos: RepoModel[];
@@ -178,10 +196,12 @@ export function normalizeConfig(raw: RawConfig): WorkspaceModel {
       })),
     });
   }
-  const redis = {
+  const redis: RedisSettings = {
     deployment: raw.redis?.deployment ?? DEFAULT_REDIS.deployment,
     port: raw.redis?.port ?? DEFAULT_REDIS.port,
     required: raw.redis?.required ?? DEFAULT_REDIS.required,
+    mode: raw.redis?.mode ?? DEFAULT_REDIS.mode,
+    namespaceModes: Object.fromEntries(Object.entries(raw.redis?.namespaces ?? {}).map(([namespace, choice]) => [namespace, choice.mode])),
   };
   assignDebugHostPorts(services, debugPorts, redis.port);
   return {

@@ -124,7 +124,7 @@ export function findCycles(graph: Map<string, string[]>): string[][] {
 const hostPorts: Rule = (config, { file, locate }) => {
   const problems: ConfigProblem[] = [];
   const redisPort = config.redis?.port ?? 6379;
-  const owners = new Map<string, string>([[`tcp/${redisPort}`, 'the Redis tunnel']]);
+  const owners = new Map<string, string>([[`tcp/${redisPort}`, 'Redis (redis.port)']]);
   for (const { name, at, settings } of runnables(config)) {
     (settings.ports ?? []).forEach((raw, index) => {
       const mapping = parsePortMapping(raw);
@@ -219,7 +219,18 @@ export function isPlainFolderName(value: string): boolean {
   return FOLDER_NAME_PATTERN.test(value);
 }
 
-const RULES: Rule[] = [names, dependencies, hostPorts, healthchecks, filePaths, cloneDirs, defaultNamespace];
+/** redis.namespaces keys name folders under configs/, like --namespace does. */
+const redisNamespaces: Rule = (config, { file, locate }) =>
+  Object.keys(config.redis?.namespaces ?? {})
+    .filter((namespace) => !isPlainFolderName(namespace))
+    .map((namespace) => ({
+      file,
+      line: locate(['redis', 'namespaces', namespace], 'key'),
+      message: `redis.namespaces: "${namespace}" is not a plain folder name`,
+      fix: 'use the name of a folder under configs/, e.g. s1',
+    }));
+
+const RULES: Rule[] = [names, dependencies, hostPorts, healthchecks, filePaths, cloneDirs, defaultNamespace, redisNamespaces];
 
 export function checkRules(config: RawConfig, context: RuleContext): ConfigProblem[] {
   return RULES.flatMap((rule) => rule(config, context));

@@ -122,11 +122,24 @@ export const serviceSchema = z.strictObject({
   workers: z.record(z.string(), workerSchema.nullable()).optional().describe("Services built from this service's clone"),
 });
 
+/** Where Redis comes from: the namespace's Redis through kubectl, or a redis-server on this machine. */
+export const REDIS_MODES = ['tunnel', 'local'] as const;
+// A missing value keeps zod's own issue, which load.ts reports as "… is missing".
+const redisMode = z.enum(REDIS_MODES, { error: (issue) => (issue.input === undefined ? undefined : `must be one of: ${REDIS_MODES.join(', ')}`) });
+const REDIS_MODE_DESCRIPTION =
+  'tunnel (default): kubectl -n <ns> port-forward deployment/<deployment>, the namespace\'s Redis in the cluster. local: a redis-server on this machine, started and supervised by local-dev (empty at every start, nothing saved); no cluster needed';
+const redisNamespace = z.strictObject({ mode: redisMode.describe(REDIS_MODE_DESCRIPTION) });
+
 export const configSchema = z.strictObject({
   network: name.optional().describe('Shared Docker network; default oh-network'),
   'default-namespace': z.string().optional().describe('Namespace used when --namespace is not given; default s1'),
   redis: z
     .strictObject({
+      mode: redisMode.optional().describe(REDIS_MODE_DESCRIPTION),
+      namespaces: z
+        .record(z.string(), redisNamespace)
+        .optional()
+        .describe('Per-namespace choice that overrides mode, e.g. { qa: { mode: local } }; keys are folders under configs/'),
       deployment: z.string().min(1).optional(),
       port: port.optional(),
       required: z
@@ -137,7 +150,7 @@ export const configSchema = z.strictObject({
         ),
     })
     .optional()
-    .describe('The tunnel: kubectl -n <ns> port-forward deployment/<deployment> <port>:<port>'),
+    .describe('Where services find Redis (REDIS_HOST/REDIS_PORT): the kubectl tunnel, or a local redis-server (mode)'),
   services: z.record(z.string(), serviceSchema),
 });
 
@@ -148,7 +161,8 @@ export type RawWorker = z.infer<typeof workerSchema>;
 /** Every key the schema knows at each level, for "did you mean" suggestions on unknown keys. */
 export const KNOWN_KEYS = {
   top: Object.keys(configSchema.shape),
-  redis: ['deployment', 'port', 'required'],
+  redis: ['mode', 'namespaces', 'deployment', 'port', 'required'],
+  redisNamespace: Object.keys(redisNamespace.shape),
   service: Object.keys(serviceSchema.shape),
   worker: Object.keys(workerSchema.shape),
   configFile: Object.keys(configFile.shape),

@@ -9,26 +9,36 @@
  * Deciding (and starting) happens under the workspace's tunnel lock; waiting for the PING does
  * not, so `down` is never queued behind an `up` that waits for a tunnel that does not come.
  *
+ * `redis.mode: local` (per workspace, or per namespace) runs the same code with a redis-server on
+ * this machine as the supervised process instead of kubectl (forwarder.ts): same state file, same
+ * lock, same PING checks, same REDIS_HOST/REDIS_PORT for the services. Switching mode (or namespace)
+ * replaces the running one.
+ *
  * The tunnel is best effort by default (bringUpTunnel): a tunnel that cannot start, or is still
  * retrying, is reported and the services start anyway. `redis.required: true` makes it strict:
  * no healthy tunnel, no `up`.
  */
+import { redisModeFor, type RedisSettings } from '../config/model';
 import { ChildProcessError, TunnelError } from '../core/errors';
 import { exec } from '../core/exec';
 import { describeHolder, findPortHolder, isPortFree } from '../core/port-owner';
 import type { WorkspacePaths } from '../core/workspace';
 import { findDockerBridgeGateway } from './host';
+import { forwarderFor } from './forwarder';
 import { classifyKubectlOutput } from './kubectl-errors';
 import { endOrphanKubectl, endSupervisor, launchSupervisor, signal, withTunnelLock } from './launch';
-import { chooseBindAddresses, DEFAULT_TIMINGS, freshnessBoundMs, portForwardArgs, sameTarget, type SupervisorTimings, type TunnelTarget } from './plan';
+import { chooseBindAddresses, DEFAULT_TIMINGS, freshnessBoundMs, sameTarget, type SupervisorTimings, type TunnelTarget } from './plan';
 import { pingRedis } from './redis-ping';
 import { checkAgeMs, NO_SUPERVISOR_PID, readTunnelState, writeTunnelState, type TunnelReading, type TunnelState } from './state';
 import { NotHealthyInTime, waitForHealthy, type WaitOptions, type WaitSince } from './wait';
 
 export interface TunnelContext {
   paths: WorkspacePaths;
-  /** `required`: config.yaml's redis.required (strict: no healthy tunnel fails tunnel-up). */
-  model: { redis: { deployment: string; port: number; required: boolean } };
+  /**
+   * `required`: config.yaml's redis.required (strict: no healthy tunnel fails tunnel-up); `mode`
+   * and `namespaceModes` pick the tunnel or a local redis-server (absent: the tunnel).
+   */
+  model: { redis: Pick<RedisSettings, 'deployment' | 'port' | 'required'> & Partial<Pick<RedisSettings, 'mode' | 'namespaceModes'>> };
   namespace: string;
 }
 
@@ -41,6 +51,8 @@ export interface ControlOptions {
   bestEffortWaitMs?: number;
   /** The kubectl program; tests put a stand-in first on PATH rather than changing this. */
   kubectl?: string;
+  /** The redis-server program of the local mode (default: redis-server on PATH). */
+  redisServer?: string;
   /** Environment of the supervisor and kubectl (default: this process's). */
   env?: NodeJS.ProcessEnv;
   /** Supervisor timing overrides (tests, bench). */
@@ -63,6 +75,7 @@ const LOCK_TIMEOUT_MS = 90_000;
 /** The tunnel this context asks for, binding the Docker bridge when this host has one. */
 export async function tunnelTarget(context: TunnelContext): Promise<TunnelTarget> {
   return {
+    mode: redisModeFor(context.model.redis, context.namespace),
     namespace: context.namespace,
     deployment: context.model.redis.deployment,
     port: context.model.redis.port,
@@ -133,7 +146,10 @@ async function decide(context: TunnelContext, target: TunnelTarget, options: Con
   }
   if (reading.condition === 'running') {
     const running = reading.state;
-    report(running.namespace !== target.namespace
+    const [was, now] = [forwarderFor(running), forwarderFor(target)];
+    report(was !== now
+      ? `Redis: switching from ${was.mode === 'local' ? 'the local redis-server' : 'the kubectl tunnel'} to ${now.mode === 'local' ? 'a local redis-server' : 'the kubectl tunnel'} (redis.mode for namespace ${target.namespace})`
+      : running.namespace !== target.namespace
       ? `Redis tunnel: switching from namespace ${running.namespace} to ${target.namespace}`
       : `Redis tunnel: settings changed (${describeTarget(running)} → ${describeTarget(target)}); restarting it`);
     await endSupervisor(running);
@@ -180,10 +196,13 @@ async function endIfStillRunning(paths: WorkspacePaths, pid: number, target: Tun
 }
 
 async function startTunnel(context: TunnelContext, target: TunnelTarget, options: ControlOptions): Promise<Decision> {
-  const kubectl = options.kubectl ?? 'kubectl';
+  const kind = forwarderFor(target);
+  const program = (kind.mode === 'local' ? options.redisServer : options.kubectl) ?? kind.defaultProgram;
   const env = options.env ?? process.env;
   try {
-    await checkKubectlContext(kubectl, env, target, options.checkTimeoutMs ?? KUBECTL_CHECK_TIMEOUT_MS);
+    const timeoutMs = options.checkTimeoutMs ?? KUBECTL_CHECK_TIMEOUT_MS;
+    if (kind.mode === 'local') await checkRedisServer(program, env, timeoutMs);
+    else await checkKubectlContext(program, env, target, timeoutMs);
     await checkPortFree(target);
   } catch (error) {
     // No kubectl, no context, the port taken: no supervisor is started to retry. Waiting cannot
@@ -195,8 +214,11 @@ async function startTunnel(context: TunnelContext, target: TunnelTarget, options
     throw error;
   }
   const since = new Date().toISOString();
-  const pid = launchSupervisor(context.paths, { root: context.paths.root, target, kubectl, timings: options.timings }, env);
-  options.report(`Redis tunnel: starting \`${kubectl} ${portForwardArgs(target).join(' ')}\` under supervisor pid ${pid} (log: logs/redis-tunnel.log)`);
+  const pid = launchSupervisor(context.paths, { root: context.paths.root, target, kubectl: program, timings: options.timings }, env);
+  const command = `${program} ${kind.args(target).map((arg) => (arg === '' ? "''" : arg)).join(' ')}`;
+  options.report(kind.mode === 'local'
+    ? `Redis (local, redis.mode: local): starting \`${command}\` under supervisor pid ${pid} (log: logs/redis-tunnel.log)`
+    : `Redis tunnel: starting \`${command}\` under supervisor pid ${pid} (log: logs/redis-tunnel.log)`);
   return { kind: 'wait', pid, since: { kubectl: since, check: since }, startedHere: true };
 }
 
@@ -238,6 +260,22 @@ async function checkKubectlContext(kubectl: string, env: NodeJS.ProcessEnv, targ
   }
 }
 
+/** redis-server installed and runnable: `redis-server --version`, the cheapest call that proves it. */
+async function checkRedisServer(program: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<void> {
+  try {
+    await exec(program, ['--version'], { env, timeoutMs });
+  } catch (error) {
+    if (!(error instanceof ChildProcessError)) throw error;
+    const notInstalled = /ENOENT|not found/i.test(`${error.message}\n${error.outputTail}`);
+    throw new NotStarted(notInstalled ? 'not-installed' : 'unknown', `cannot start the local Redis: ${notInstalled ? `${program}: command not found` : error.message}`, {
+      fix: notInstalled
+        ? `${forwarderFor({ mode: 'local' }).installFix}; or set redis.mode: tunnel in repos_docker_files/config.yaml to use the cluster's Redis`
+        : `check \`${program} --version\``,
+      cause: error,
+    });
+  }
+}
+
 async function checkPortFree(target: TunnelTarget): Promise<void> {
   for (const address of target.addresses) {
     let free: boolean;
@@ -254,8 +292,9 @@ async function checkPortFree(target: TunnelTarget): Promise<void> {
     if (free) continue;
     const holder = findPortHolder(target.port);
     const isKubectl = holder?.command.includes('port-forward') ?? false;
-    throw new NotStarted('port-in-use', `port ${target.port} on ${address} is already in use by ${describeHolder(holder)}, not by a local-dev tunnel`, {
-      fix: `${isKubectl ? 'that looks like a port-forward started by hand or by the old run.sh: ' : ''}stop it${holder ? ` (\`kill ${holder.pid}\`)` : ''} and retry, or set redis.port in repos_docker_files/config.yaml to a free port; local-dev never kills processes it did not start`,
+    const isRedis = holder?.command.includes('redis-server') ?? false;
+    throw new NotStarted('port-in-use', `port ${target.port} on ${address} is already in use by ${describeHolder(holder)}, not by local-dev's ${target.mode === 'local' ? 'local Redis' : 'tunnel'}`, {
+      fix: `${isKubectl ? 'that looks like a port-forward started by hand or by the old run.sh: ' : isRedis ? 'that is a redis-server local-dev did not start (the system\'s redis service, or one started by hand): ' : ''}stop it${holder ? ` (\`kill ${holder.pid}\`)` : ''} and retry, or set redis.port in repos_docker_files/config.yaml to a free port; local-dev never kills processes it did not start`,
     });
   }
 }
@@ -274,7 +313,7 @@ async function reuseTunnel(paths: WorkspacePaths, running: TunnelState, options:
   if (running.status === 'healthy') {
     const failure = await pingEveryAddress(running, options.timings?.pingTimeoutMs ?? DEFAULT_TIMINGS.pingTimeoutMs);
     if (!failure) {
-      report(`Redis tunnel: reusing the healthy tunnel to ${running.namespace}/deployment/${running.deployment} on port ${running.port} (supervisor pid ${running.pid}; PING from here answered, supervisor's last check ${running.lastCheckAt})`);
+      report(`Redis${running.mode === 'local' ? ' (local)' : ' tunnel'}: reusing the healthy ${running.mode === 'local' ? 'local redis-server' : `tunnel to ${running.namespace}/deployment/${running.deployment}`} on port ${running.port} (supervisor pid ${running.pid}; PING from here answered, supervisor's last check ${running.lastCheckAt})`);
       return { kind: 'ready', state: running };
     }
     report(`Redis tunnel: the running tunnel says healthy but a PING from here failed (${failure}); waiting for the supervisor to recover it`);
@@ -303,5 +342,6 @@ async function pingEveryAddress(state: TunnelState, timeoutMs: number): Promise<
 }
 
 function describeTarget(target: TunnelTarget): string {
-  return `${target.namespace}/deployment/${target.deployment} on ${target.addresses.join(',')}:${target.port}`;
+  const kind = forwarderFor(target);
+  return `${kind.mode === 'local' ? `a local redis-server for ${target.namespace}` : kind.describe(target)} on ${target.addresses.join(',')}:${target.port}`;
 }

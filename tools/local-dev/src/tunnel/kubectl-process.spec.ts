@@ -14,7 +14,7 @@ afterEach(async () => {
 });
 
 function run(script: string, readyTimeoutMs = 5000, lines: string[] = [], addresses: string[] = ['127.0.0.1']): PortForwardProcess {
-  const forward = startPortForward({ kubectl: process.execPath, args: ['-e', script], env: process.env, context, addresses, readyTimeoutMs, onLine: (line) => lines.push(line) });
+  const forward = startPortForward({ program: process.execPath, args: ['-e', script], env: process.env, context, addresses, readyTimeoutMs, onLine: (line) => lines.push(line) });
   started.push(forward);
   return forward;
 }
@@ -92,7 +92,7 @@ describe('startPortForward', () => {
     const standIn = path.join(__dirname, '../../e2e/fixtures/kubectl-stand-in/kubectl');
     // 192.0.2.1 (TEST-NET-1) is on no interface of this host: binding it fails like a removed docker0.
     const forward = startPortForward({
-      kubectl: standIn,
+      program: standIn,
       args: ['-n', 's1', 'port-forward', 'deployment/redis', '--address', '127.0.0.1,192.0.2.1', '0:6379'],
       env: { ...process.env, STAND_IN_KUBECTL_TARGET: '127.0.0.1:1' },
       context,
@@ -108,7 +108,7 @@ describe('startPortForward', () => {
   });
 
   it('says kubectl is not installed when the program does not exist', async () => {
-    const forward = startPortForward({ kubectl: '/nonexistent/kubectl', args: [], env: process.env, context, addresses: ['127.0.0.1'], readyTimeoutMs: 1000, onLine: () => undefined });
+    const forward = startPortForward({ program: '/nonexistent/kubectl', args: [], env: process.env, context, addresses: ['127.0.0.1'], readyTimeoutMs: 1000, onLine: () => undefined });
     const error = await failureOf(forward);
     expect(error.problem.kind).toBe('not-installed');
     expect(error.fix).toContain('install kubectl');

@@ -1,6 +1,8 @@
 /**
- * The one place the tunnel spawns kubectl: start `kubectl port-forward`, wait until it forwards on
- * every address, and hand back a handle to watch and stop it.
+ * The one place the tunnel spawns its forwarder (kubectl port-forward, or for `redis.mode: local`
+ * a redis-server; see forwarder.ts): start it, wait until it serves every address, and hand back
+ * a handle to watch and stop it. What follows says "kubectl"; a redis-server is handled the same
+ * way, with its own ready line ("Ready to accept connections") and its own failure messages.
  *
  * Like Garden's port-forward spawner: readiness is kubectl's own "Forwarding from" lines; a fatal
  * stderr line (namespace not found, forbidden, port in use …) or an exit before them rejects with
@@ -16,7 +18,8 @@
 import { spawn } from 'node:child_process';
 import { tail } from '../core/exec';
 import { TunnelError } from '../core/errors';
-import { addressesNotYetForwarding, classifyKubectlOutput, forwardingAddress, type KubectlProblem, type ProblemContext } from './kubectl-errors';
+import { KUBECTL_FORWARDER, type ForwarderKind } from './forwarder';
+import { addressesNotYetForwarding, type KubectlProblem, type ProblemContext } from './kubectl-errors';
 
 /** kubectl could not start forwarding. Carries the classified problem for the supervisor's state. */
 export class PortForwardError extends TunnelError {
@@ -48,7 +51,10 @@ export interface PortForwardProcess {
 }
 
 export interface StartPortForwardOptions {
-  kubectl: string;
+  /** The program to run (kubectl, redis-server, or a test's stand-in). */
+  program: string;
+  /** Which forwarder it is: how it says it is ready and what its failures mean (default kubectl). */
+  kind?: ForwarderKind;
   args: string[];
   env: NodeJS.ProcessEnv;
   context: ProblemContext;
@@ -68,12 +74,12 @@ export interface StartPortForwardOptions {
  */
 const STOP_GRACE_MS = 500;
 const OUTPUT_TAIL_LINES = 10;
-const INSTALL_FIX = 'install kubectl (https://kubernetes.io/docs/tasks/tools/) and make sure it is on PATH';
 
 /** Spawns kubectl port-forward. The handle comes back at once, so a caller can stop a slow start. */
 export function startPortForward(options: StartPortForwardOptions): PortForwardProcess {
+  const kind = options.kind ?? KUBECTL_FORWARDER;
   // detached: kubectl leads a new process group, so killGroup(pid) reaches its children too.
-  const child = spawn(options.kubectl, options.args, { env: options.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(options.program, options.args, { env: options.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   let exitInfo: KubectlExit | undefined;
   let settled = false;
@@ -86,7 +92,7 @@ export function startPortForward(options: StartPortForwardOptions): PortForwardP
   let resolveExit!: (exit: KubectlExit) => void;
   const exited = new Promise<KubectlExit>((resolve) => (resolveExit = resolve));
   const announced: string[] = [];
-  const stillToBind = () => (options.addresses.length === 0 ? (announced.length > 0 ? [] : ['any address']) : addressesNotYetForwarding(options.addresses, announced));
+  const stillToBind = () => addressesNotYetForwarding(options.addresses.length === 0 ? ['any address'] : options.addresses, announced);
 
   const settle = (problem?: KubectlProblem) => {
     if (settled) return;
@@ -101,8 +107,8 @@ export function startPortForward(options: StartPortForwardOptions): PortForwardP
     () =>
       settle({
         kind: 'unknown',
-        message: `kubectl did not print "Forwarding from" for ${stillToBind().join(', ')} within ${options.readyTimeoutMs} ms${output ? `; it said: ${tail(output, 3)}` : ''}`,
-        fix: 'check that the cluster is reachable (`kubectl cluster-info`); the tunnel retries on its own',
+        message: `${kind.name} did not print ${kind.readyPhrase} for ${stillToBind().join(', ')} within ${options.readyTimeoutMs} ms${output ? `; it said: ${tail(output, 3)}` : ''}`,
+        fix: kind.mode === 'local' ? `see logs/redis-tunnel.log for what ${kind.name} printed; local-dev retries on its own` : 'check that the cluster is reachable (`kubectl cluster-info`); the tunnel retries on its own',
         permanent: false,
       }),
     options.readyTimeoutMs,
@@ -118,16 +124,16 @@ export function startPortForward(options: StartPortForwardOptions): PortForwardP
         output += `${line}\n`;
         options.onLine(line, stream);
         if (settled) continue;
-        const address = stream === 'stdout' ? forwardingAddress(line) : undefined;
-        if (address !== undefined) {
+        const addresses = stream === 'stdout' ? kind.announces(line, options.addresses) : [];
+        if (addresses.length > 0) {
           // Ready only when every address has its own line: kubectl binds them one by one, and a
           // PING to one it has not bound yet would be refused (see addressesNotYetForwarding).
-          announced.push(address);
+          announced.push(...addresses);
           if (stillToBind().length === 0) settle();
-        } else if (stream === 'stderr') {
+        } else if (stream === 'stderr' || kind.fatalOnStdout) {
           // The whole output so far, not the line alone: kubectl's generic closing line ("unable to
           // listen on any of the requested ports") must not hide the specific cause printed before it.
-          const problem = classifyKubectlOutput(output, options.context);
+          const problem = kind.classify(output, options.context);
           if (problem?.permanent) settle(problem);
         }
       }
@@ -143,9 +149,9 @@ export function startPortForward(options: StartPortForwardOptions): PortForwardP
     killGroup(child.pid, 'SIGKILL');
     const how = code === null ? `was killed by ${signal}` : `exited with code ${code}`;
     settle(
-      classifyKubectlOutput(exitInfo.outputTail, options.context) ?? {
+      kind.classify(exitInfo.outputTail, options.context) ?? {
         kind: 'unknown',
-        message: `kubectl ${how} before forwarding${exitInfo.outputTail ? `: ${exitInfo.outputTail}` : ' (no output)'}`,
+        message: `${kind.name} ${how} before ${kind.mode === 'local' ? 'it was ready' : 'forwarding'}${exitInfo.outputTail ? `: ${exitInfo.outputTail}` : ' (no output)'}`,
         fix: 'see logs/redis-tunnel.log; the tunnel retries on its own',
         permanent: false,
       },
@@ -158,8 +164,8 @@ export function startPortForward(options: StartPortForwardOptions): PortForwardP
     const notInstalled = error.code === 'ENOENT';
     settle({
       kind: notInstalled ? 'not-installed' : 'unknown',
-      message: notInstalled ? `${options.kubectl}: command not found` : `cannot start ${options.kubectl}: ${error.message}`,
-      fix: notInstalled ? INSTALL_FIX : 'check that kubectl is an executable program',
+      message: notInstalled ? `${options.program}: command not found` : `cannot start ${options.program}: ${error.message}`,
+      fix: notInstalled ? kind.installFix : `check that ${options.program} is an executable program`,
       permanent: true,
     });
     if (child.pid === undefined) {

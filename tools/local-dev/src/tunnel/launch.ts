@@ -86,14 +86,17 @@ export async function endSupervisor(state: TunnelState, deps: EndSupervisorDeps 
   endOrphanKubectl(state);
 }
 
-/** A kubectl left by a supervisor that crashed or was SIGKILLed: end its process group. */
+/** A kubectl (or local redis-server) left by a supervisor that crashed or was SIGKILLed: end its process group. */
 export function endOrphanKubectl(state: TunnelState): void {
   if (state.kubectlPid && isOurKubectl(state.kubectlPid, state)) killGroup(state.kubectlPid, 'SIGKILL');
 }
 
 function isOurKubectl(pid: number, state: TunnelState): boolean {
   const commandLine = liveCommandLine(pid);
-  return commandLine !== undefined && commandLine.includes('port-forward') && commandLine.includes(`deployment/${state.deployment}`);
+  if (commandLine === undefined) return false;
+  // redis-server rewrites its command line to "redis-server <first bind address>:<port>".
+  if (state.mode === 'local') return commandLine.includes('redis-server') && commandLine.includes(`:${state.port}`);
+  return commandLine.includes('port-forward') && commandLine.includes(`deployment/${state.deployment}`);
 }
 
 export function signal(pid: number, name: NodeJS.Signals): void {

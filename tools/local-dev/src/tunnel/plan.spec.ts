@@ -69,3 +69,12 @@ describe('sameTarget', () => {
     expect(sameTarget(target, { ...target, addresses: ['127.0.0.1', '172.17.0.1'] })).toBe(false);
   });
 });
+
+describe('localRedisArgs (redis.mode: local)', () => {
+  it('binds the same port and addresses as the tunnel, never 0.0.0.0, answers the bridge (protected mode off) and saves nothing', () => {
+    const { localRedisArgs } = jest.requireActual<typeof import('./plan')>('./plan');
+    expect(localRedisArgs({ mode: 'local', namespace: 's1', deployment: 'redis', port: 6390, addresses: ['127.0.0.1', '172.17.0.1'] })).toEqual([
+      '--port', '6390', '--bind', '127.0.0.1', '172.17.0.1', '--protected-mode', 'no', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--logfile', '',
+    ]);
+  });
+});

@@ -4,8 +4,16 @@
  * without a process, a socket or a cluster.
  */
 
-/** What one supervisor forwards. Two supervisors with equal targets are interchangeable. */
+import type { RedisMode } from '../config/model';
+
+/** What one supervisor serves. Two supervisors with equal targets are interchangeable. */
 export interface TunnelTarget {
+  /**
+   * tunnel: kubectl port-forward to the namespace's Redis; local: a redis-server on this machine
+   * (see forwarder.ts). Absent in states written before local mode existed: those were tunnels.
+   */
+  mode?: RedisMode;
+  /** The namespace served (for local: the run's namespace; its Redis is this machine's). */
   namespace: string;
   deployment: string;
   /** The same port locally and on the Redis pod (config.yaml `redis.port`). */
@@ -30,7 +38,19 @@ export function portForwardArgs(target: TunnelTarget): string[] {
 }
 
 /**
- * The addresses kubectl should listen on.
+ * `redis-server` for config.yaml's `redis.mode: local`, as an argument list: the same port and
+ * bind addresses as the tunnel, so services find it at the same REDIS_HOST/REDIS_PORT. Nothing is
+ * saved (no RDB, no AOF): like a fresh namespace, it starts empty; nothing lands in the workspace.
+ * Protected mode is off because it answers every non-loopback client `-DENIED`, and containers
+ * reach it through the Docker bridge address; the explicit bind addresses (loopback and that
+ * bridge, never 0.0.0.0) are what keep it off the network, exactly as for the tunnel.
+ */
+export function localRedisArgs(target: TunnelTarget): string[] {
+  return ['--port', String(target.port), '--bind', ...target.addresses, '--protected-mode', 'no', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--logfile', ''];
+}
+
+/**
+ * The addresses kubectl (or the local redis-server) should listen on.
  *
  * kubectl binds loopback by default, which containers cannot reach on Linux: compose maps
  * host.docker.internal to `host-gateway`, the docker0 bridge gateway (e.g. 172.17.0.1). So when that
@@ -63,6 +83,7 @@ export function parseIpAddrOutput(output: string): string | undefined {
 
 export function sameTarget(a: TunnelTarget, b: TunnelTarget): boolean {
   return (
+    (a.mode ?? 'tunnel') === (b.mode ?? 'tunnel') &&
     a.namespace === b.namespace &&
     a.deployment === b.deployment &&
     a.port === b.port &&

@@ -1,6 +1,7 @@
 /**
  * The tunnel's state as a few lines for people (tunnel-status, and later the dashboard). Pure.
  */
+import { forwarderFor } from './forwarder';
 import { checkAgeMs, NO_SUPERVISOR_PID, type TunnelReading, type TunnelState } from './state';
 
 const NOTHING_RETRIES = 'nothing retries it: after the fix, `nx run redis-tunnel:up` (every service\'s up runs it) starts it';
@@ -11,11 +12,16 @@ export const STRICT_HINT = 'to make tunnel-up fail instead, set `redis: { requir
 export function formatTunnelStatus(reading: TunnelReading, now: Date, requestedNamespace?: string): string {
   if (reading.condition === 'absent') return 'Redis tunnel: not started in this workspace (start it with `nx run redis-tunnel:up`)';
   const { state } = reading;
-  const where = `${state.namespace}/deployment/${state.deployment} on ${state.addresses.join(',')}:${state.port}`;
+  const kind = forwarderFor(state);
+  const where = kind.mode === 'local'
+    ? `local redis-server (redis.mode: local) for namespace ${state.namespace} on ${state.addresses.join(',')}:${state.port}`
+    : `${state.namespace}/deployment/${state.deployment} on ${state.addresses.join(',')}:${state.port}`;
+  // Which Redis is in use is the first word a reader sees.
+  const label = kind.mode === 'local' ? 'Redis (local)' : 'Redis tunnel';
   if (reading.condition === 'stale') {
     const lines = state.status === 'crashed'
-      ? [`Redis tunnel: CRASHED — its supervisor (pid ${state.pid}) crashed ${ago(state.updatedAt, now)}; it ended kubectl first`]
-      : [`Redis tunnel: STALE — its supervisor (pid ${state.pid}) died without stopping; the last state it wrote (${state.status}) is not true any more`];
+      ? [`${label}: CRASHED — its supervisor (pid ${state.pid}) crashed ${ago(state.updatedAt, now)}; it ended ${kind.name} first`]
+      : [`${label}: STALE — its supervisor (pid ${state.pid}) died without stopping; the last state it wrote (${state.status}) is not true any more`];
     lines.push(`  was: ${where}`);
     if (state.status === 'crashed' && state.lastError) lines.push(`  error: ${state.lastError.message}`);
     lines.push('  fix: `nx run redis-tunnel:up` cleans up and starts a new one; logs/redis-tunnel.log says how it ended');
@@ -23,7 +29,7 @@ export function formatTunnelStatus(reading: TunnelReading, now: Date, requestedN
   }
   if (reading.condition === 'stopped' && state.pid === NO_SUPERVISOR_PID) {
     return [
-      `Redis tunnel: NOT RUNNING — it could not start (${ago(state.updatedAt, now)})`,
+      `${label}: NOT RUNNING — it could not start (${ago(state.updatedAt, now)})`,
       `  for: ${where}`,
       `  error: ${state.lastError?.message ?? 'unknown'}`,
       `  fix: ${state.lastError?.fix ?? 'see logs/redis-tunnel.log'}`,
@@ -31,12 +37,12 @@ export function formatTunnelStatus(reading: TunnelReading, now: Date, requestedN
     ].join('\n');
   }
   if (reading.condition === 'stopped') {
-    const stopped = `Redis tunnel: stopped (was ${where}; stopped ${ago(state.updatedAt, now)})`;
+    const stopped = `${label}: stopped (was ${where}; stopped ${ago(state.updatedAt, now)})`;
     // A supervisor that met a problem retrying cannot solve stops itself and says which.
     return state.lastError?.permanent ? [stopped, `  error: ${state.lastError.message}`, `  fix: ${state.lastError.fix}`, `  ${NOTHING_RETRIES}`].join('\n') : stopped;
   }
-  const lines = [`Redis tunnel: ${state.status.toUpperCase()} — ${where}`];
-  lines.push(`  supervisor pid ${state.pid} (up ${ago(state.startedAt, now).replace(/ ago$/, '')}), kubectl pid ${state.kubectlPid ?? 'none'}, restarts ${state.restarts}`);
+  const lines = [`${label}: ${state.status.toUpperCase()} — ${where}`];
+  lines.push(`  supervisor pid ${state.pid} (up ${ago(state.startedAt, now).replace(/ ago$/, '')}), ${kind.name} pid ${state.kubectlPid ?? 'none'}, restarts ${state.restarts}`);
   if (state.status === 'unverified') {
     lines.push(
       `  not verified: the last good PING was ${ago(state.lastCheckAt as string, now)} (${Math.round(checkAgeMs(state, now) / 1000)} s), but the supervisor checks every few seconds — the machine slept, or the supervisor is stopped or blocked`,

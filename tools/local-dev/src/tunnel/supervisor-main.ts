@@ -20,6 +20,10 @@ import { TEST_HOOK_CRASH_ENV, TunnelSupervisor } from './supervisor';
 export interface SupervisorLaunch {
   root: string;
   target: TunnelTarget;
+  /**
+   * The forwarder's program: kubectl (or a stand-in), or redis-server for a local target. (Named
+   * for the first kind; the bench and tests launch supervisors with it.)
+   */
   kubectl: string;
   /** Overrides for tests and the bench; production uses DEFAULT_TIMINGS. */
   timings?: Partial<SupervisorTimings>;
@@ -63,7 +67,7 @@ async function main(): Promise<void> {
   const running = new TunnelSupervisor({
     paths: workspacePaths(launch.root),
     target: launch.target,
-    kubectl: launch.kubectl,
+    program: launch.kubectl,
     env: process.env,
     timings: { ...DEFAULT_TIMINGS, ...launch.timings },
     log,
@@ -78,7 +82,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', () => running.requestReconnect());
   armTestHook(process.env[TEST_HOOK_CRASH_ENV]);
-  log(`supervising kubectl port-forward for ${launch.target.namespace}/deployment/${launch.target.deployment} on ${launch.target.addresses.join(',')}:${launch.target.port}`);
+  log(launch.target.mode === 'local'
+    ? `supervising a local redis-server for namespace ${launch.target.namespace} on ${launch.target.addresses.join(',')}:${launch.target.port}`
+    : `supervising kubectl port-forward for ${launch.target.namespace}/deployment/${launch.target.deployment} on ${launch.target.addresses.join(',')}:${launch.target.port}`);
   await running.run();
 }
 

@@ -79,7 +79,7 @@ function createSupervisor(target = TARGET): TunnelSupervisor {
   return new TunnelSupervisor({
     paths: { root: '/nowhere', logs: '/nowhere/logs' } as WorkspacePaths,
     target,
-    kubectl: 'kubectl',
+    program: 'kubectl',
     env: {},
     timings: TIMINGS,
     log: (line) => logLines.push(line),

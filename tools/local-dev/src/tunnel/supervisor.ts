@@ -1,5 +1,7 @@
 /**
- * The supervisor loop: keep one kubectl port-forward alive and tell the truth about it.
+ * The supervisor loop: keep one kubectl port-forward alive and tell the truth about it. The same
+ * loop keeps a local redis-server alive for `redis.mode: local` (forwarder.ts says what differs);
+ * below, "kubectl" stands for either.
  *
  *   start kubectl → "Forwarding from" on every address → PING through each of them → healthy
  *        ↑                                            │ every checkIntervalMs: PING again
@@ -17,9 +19,10 @@
 import { TunnelError } from '../core/errors';
 import type { WorkspacePaths } from '../core/workspace';
 import { findDockerBridgeGateway } from './host';
-import { classifyKubectlOutput, isBrokenForwardLine, type KubectlProblem } from './kubectl-errors';
+import { forwarderFor, type ForwarderKind } from './forwarder';
+import type { KubectlProblem } from './kubectl-errors';
 import { killGroup, PortForwardError, startPortForward, type PortForwardProcess, type StartPortForwardOptions } from './kubectl-process';
-import { backoffDelay, chooseBindAddresses, freshnessBoundMs, portForwardArgs, type SupervisorTimings, type TunnelTarget } from './plan';
+import { backoffDelay, chooseBindAddresses, freshnessBoundMs, type SupervisorTimings, type TunnelTarget } from './plan';
 import { pingRedis, type PingOutcome } from './redis-ping';
 import { writeTunnelState, type TunnelErrorInfo, type TunnelState } from './state';
 
@@ -44,8 +47,8 @@ export const REAL_DEPS: SupervisorDeps = {
 export interface SupervisorOptions {
   paths: WorkspacePaths;
   target: TunnelTarget;
-  /** The kubectl program (looked up on PATH). */
-  kubectl: string;
+  /** The forwarder's program (looked up on PATH): kubectl, or redis-server for a local target. */
+  program: string;
   env: NodeJS.ProcessEnv;
   timings: SupervisorTimings;
   log: (line: string) => void;
@@ -69,6 +72,7 @@ export class TunnelSupervisor {
   private state: TunnelState;
   private target: TunnelTarget;
   private readonly deps: SupervisorDeps;
+  private readonly kind: ForwarderKind;
   private forward: PortForwardProcess | undefined;
   private stopping = false;
   private reconnectRequested = false;
@@ -84,6 +88,7 @@ export class TunnelSupervisor {
     const now = new Date().toISOString();
     this.deps = { ...REAL_DEPS, ...options.deps };
     this.target = options.target;
+    this.kind = forwarderFor(options.target);
     // The launcher detected the addresses just now.
     this.addressesCheckedAt = Date.now();
     this.state = {
@@ -188,17 +193,19 @@ export class TunnelSupervisor {
     const { error } = readiness as { error: unknown };
     if (error instanceof PortForwardError) return { kind: 'broken', error: errorInfo(error.problem) };
     if (error !== undefined) throw error;
-    this.options.log(`kubectl (pid ${forward.pid}) is forwarding; checking with PING`);
+    this.options.log(`${this.kind.name} (pid ${forward.pid}) is ${this.kind.mode === 'local' ? 'ready' : 'forwarding'}; checking with PING`);
     return this.watch(forward);
   }
 
   private startKubectl(): PortForwardProcess {
-    const args = portForwardArgs(this.target);
+    const kind = this.kind;
+    const args = kind.args(this.target);
     if (this.kubectlStarts > 0) this.state.restarts++;
     this.kubectlStarts++;
-    this.options.log(`starting: ${this.options.kubectl} ${args.join(' ')}`);
+    this.options.log(`starting: ${this.options.program} ${args.map((arg) => (arg === '' ? "''" : arg)).join(' ')}`);
     const forward = this.deps.startPortForward({
-      kubectl: this.options.kubectl,
+      program: this.options.program,
+      kind,
       args,
       env: this.options.env,
       context: this.target,
@@ -206,8 +213,8 @@ export class TunnelSupervisor {
       readyTimeoutMs: this.options.timings.readyTimeoutMs,
       onLine: (line, stream) => {
         // kubectl announces every connection, each health check's too: noise that would fill the log.
-        if (!/^Handling connection for \d+/.test(line)) this.options.log(`kubectl ${stream}: ${line}`);
-        if (isBrokenForwardLine(line)) {
+        if (!kind.isNoise(line)) this.options.log(`${kind.name} ${stream}: ${line}`);
+        if (kind.isBrokenLine(line)) {
           this.checkRequested = true;
           this.wake?.();
         }
@@ -232,12 +239,12 @@ export class TunnelSupervisor {
       if (this.reconnectRequested) return { kind: 'reconnect' };
       if (exit) {
         const how = exit.code === null ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-        const problem = classifyKubectlOutput(exit.outputTail, { port, namespace, deployment });
+        const problem = this.kind.classify(exit.outputTail, { port, namespace, deployment });
         return {
           kind: 'broken',
           error: problem
             ? errorInfo(problem)
-            : errorInfo({ kind: 'unknown', message: `kubectl ${how}`, fix: 'the tunnel restarts it on its own', permanent: false }),
+            : errorInfo({ kind: 'unknown', message: `${this.kind.name} ${how}`, fix: 'the supervisor restarts it on its own', permanent: false }),
         };
       }
       this.checkRequested = false;
@@ -263,8 +270,10 @@ export class TunnelSupervisor {
       if (outcome.ok) continue;
       return errorInfo({
         kind: 'connection-lost',
-        message: `PING through the forward on ${address}:${port} failed: ${outcome.reason}`,
-        fix: `the tunnel restarts kubectl on its own; if this persists check \`kubectl -n ${namespace} get pods\``,
+        message: `PING ${this.kind.mode === 'local' ? 'to the local redis-server' : 'through the forward'} on ${address}:${port} failed: ${outcome.reason}`,
+        fix: this.kind.mode === 'local'
+          ? 'the supervisor restarts redis-server on its own; if this persists see logs/redis-tunnel.log'
+          : `the tunnel restarts kubectl on its own; if this persists check \`kubectl -n ${namespace} get pods\``,
         permanent: false,
       });
     }

@@ -10,6 +10,7 @@
  * the wait at once with kubectl's message.
  */
 import { TunnelError } from '../core/errors';
+import { forwarderFor } from './forwarder';
 import type { WorkspacePaths } from '../core/workspace';
 import { logTail } from './launch';
 import { liveCommandLine } from '../core/proc';
@@ -90,7 +91,8 @@ function describeProgress(state: TunnelState): string {
   if (state.status === 'degraded') return `degraded: ${state.lastError?.message ?? 'unknown'} (retrying; restarts so far: ${state.restarts})`;
   // Healthy gets its own closing line; a healthy state read here may still be the old kubectl's.
   if (state.status === 'healthy') return '';
-  return state.kubectlPid ? `kubectl started (pid ${state.kubectlPid}); waiting for "Forwarding from" and a PING through it` : state.status;
+  const kind = forwarderFor(state);
+  return state.kubectlPid ? `${kind.name} started (pid ${state.kubectlPid}); waiting for ${kind.readyPhrase} and a PING through it` : state.status;
 }
 
 /** One line on how the tunnel answers, used by tunnel-up and tunnel-status. */
@@ -99,5 +101,6 @@ export function healthSentence(state: TunnelState): string {
     ? 'Redis answered -NOAUTH (auth: required): reachable, it wants the password your services send'
     : 'PING answered +PONG';
   const containers = state.addresses.length > 1 ? `; containers use host.docker.internal:${state.port}` : '';
-  return `${reply} through ${state.addresses.map((address) => `${address}:${state.port}`).join(' and ')} → ${state.namespace}/deployment/${state.deployment}${containers}`;
+  const where = state.mode === 'local' ? `a local redis-server (redis.mode: local, serving namespace ${state.namespace})` : `${state.namespace}/deployment/${state.deployment}`;
+  return `${reply} through ${state.addresses.map((address) => `${address}:${state.port}`).join(' and ')} → ${where}${containers}`;
 }
