@@ -271,6 +271,20 @@ services:
     }
   });
 
+  it('waits for a docker-compose.yml that an overlapping run is restoring (Nx deletes it, then copies it back)', async () => {
+    // Another run's docker-compose:generate that is an Nx cache hit restores the file by deleting
+    // and copying it: an `up` reading it in between must wait for it, not fail.
+    await captured(() => downExecutor({ service: 'beta' }, context('beta', 'down')));
+    const file = path.join(workspace.root, 'docker-compose.yml');
+    const text = readFileSync(file, 'utf8');
+    rmSync(file);
+    const starting = up('beta');
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    writeFileSync(file, text);
+    expectSuccess(await starting);
+    expect(containerOf('beta')).not.toBe('');
+  });
+
   it('a TCP check on a published port waits for the app, not for docker-proxy', async () => {
     const started = Date.now();
     expectSuccess(await up('slow'));
