@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -82,6 +83,27 @@ describe('run record', () => {
       await recordRunEnd(root, 'r1', argv('run-many', '-t', 'up'), { 'a:build-image': result('a:build-image', 'success'), 'a:up': result('a:up', 'local-cache', 5000, 5000) }, 0, 6000);
       expect(read('progress.json')).toMatchObject({ runId: 'r1', state: 'success', durationMs: 6000, tasks: { 'a:up': { state: 'success', cacheHit: true } } });
       expect(read('run_metrics.json').runs.map((run: RunMetric) => [run.runId, run.summary])).toEqual([['r1', { tasks: 2, cacheHits: 1, failures: 0 }]]);
+    });
+
+    it('a reader in another process never sees half a progress.json, however often it is rewritten', async () => {
+      await recordRunStart(root, 'r1', argv('run-many', '-t', 'up'));
+      const file = path.join(root, 'logs', 'progress.json');
+      // Reads and parses as fast as it can until told to stop, then says how many reads failed.
+      const reader = spawn(process.execPath, ['-e', `
+        const fs = require('fs'); let reads = 0, bad = 0, stop = false;
+        process.stdin.on('data', () => { stop = true; });
+        (function loop() {
+          for (let i = 0; i < 200; i++) { reads++; try { JSON.parse(fs.readFileSync(${JSON.stringify(file)}, 'utf8')); } catch { bad++; } }
+          if (stop) { console.log(JSON.stringify({ reads, bad })); process.exit(0); } else setImmediate(loop);
+        })();`], { stdio: ['pipe', 'pipe', 'inherit'] });
+      let out = '';
+      reader.stdout.on('data', (chunk: Buffer) => (out += chunk));
+      for (let index = 0; index < 300; index++) await recordTask(root, `svc-${index % 7}:build-image`, index % 2 === 0 ? 'running' : 'success');
+      reader.stdin.end('stop');
+      await new Promise((resolve) => reader.on('close', resolve));
+      const { reads, bad } = JSON.parse(out) as { reads: number; bad: number };
+      expect(reads).toBeGreaterThan(300);
+      expect(bad).toBe(0);
     });
 
     it('a read-only command leaves the last run\'s record alone', async () => {
