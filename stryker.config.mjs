@@ -2,8 +2,8 @@
 /**
  * Mutation testing (Stryker) of the modules whose mistakes hurt users most (issue 15). Run it with
  * `npm run test:mutation [-- <folder|folder/module> …]` (tools/testing/mutation.mjs), which picks
- * the files from MUTATION_SCOPE, keeps one incremental file per selection and prints the score per
- * module. `npx stryker run` also works and takes the whole scope.
+ * the files from MUTATION_SCOPE, runs folder by folder with one incremental file each and prints
+ * the score per module. `npx stryker run` also works and takes the whole scope in one run.
  *
  * Bounded on 2 shared cores: the unit-only jest config (no Docker, no nx), one test-runner process,
  * per-test coverage so a mutant runs only the tests that reach it, and incremental mode so a
@@ -49,6 +49,8 @@ export default {
   // Run-time folders of a developer's checkout: never read by the unit specs.
   ignorePatterns: ['/cloned', '/logs', '/.nx', '/docker-compose.yml'],
   incremental: true,
+  // Generated, so git-ignored: it holds the sources and specs of the run (hundreds of kB per
+  // folder) and changes with every run; the launcher keeps one per folder.
   incrementalFile: 'reports/mutation/incremental.json',
   reporters: ['clear-text', 'html', 'progress-append-only'],
   // The per-module table comes from tools/testing/mutation.mjs; Stryker lists the survivors.

@@ -7,9 +7,10 @@
  *   npm run test:mutation -- docker/ports     one module
  *   npm run test:mutation -- git --force      re-test every mutant, not only the changed ones
  *
- * Each selection keeps its own incremental file under reports/mutation/ (git-ignored), so running
- * one folder never throws away what a run of another folder learnt. Exits 1 when the run fails or
- * the score of what it tested is below REQUIRED_SCORE.
+ * One Stryker run per folder (or module) named, one after the other, each with its own incremental
+ * file under reports/mutation/ (git-ignored): `docker` and the whole scope share docker's, and no
+ * run throws away what a run of another folder learnt. Exits 1 when a run fails or the score of
+ * all that was tested is below REQUIRED_SCORE.
  */
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -19,10 +20,12 @@ import { MUTATION_SCOPE, modulePath, REQUIRED_SCORE } from '../../stryker.config
 const USAGE = `usage: npm run test:mutation [-- <folder|folder/module> …] [--force] [--concurrency N]
   folders and modules: ${Object.entries(MUTATION_SCOPE).map(([folder, modules]) => `${folder} (${modules.join(', ')})`).join('; ')}`;
 
-/** argv → the modules to mutate (as "folder/module") and Stryker options, or an error message. */
+/**
+ * argv → the Stryker runs to make, one per folder or module named (every folder when none is),
+ * each with its own incremental file and HTML report, or an error message.
+ */
 export function parseArguments(argv) {
-  const selected = [];
-  const names = [];
+  const runs = [];
   const options = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -36,17 +39,24 @@ export function parseArguments(argv) {
       const [folder, module, extra] = arg.replace(/\.ts$/, '').replace(/\/$/, '').split('/');
       const modules = MUTATION_SCOPE[folder];
       if (!modules || extra !== undefined || (module !== undefined && !modules.includes(module))) return { error: `"${arg}" is not in the mutation scope` };
-      names.push(module === undefined ? folder : `${folder}-${module}`);
-      for (const name of module === undefined ? modules : [module]) if (!selected.includes(`${folder}/${name}`)) selected.push(`${folder}/${name}`);
+      const key = module === undefined ? folder : `${folder}-${module}`;
+      if (!runs.some((run) => run.key === key)) runs.push({ key, modules: (module === undefined ? modules : [module]).map((name) => `${folder}/${name}`) });
     }
   }
-  const modules = selected.length > 0 ? selected : Object.entries(MUTATION_SCOPE).flatMap(([folder, names]) => names.map((name) => `${folder}/${name}`));
-  const key = names.length > 0 ? [...new Set(names)].sort().join('+') : 'all';
-  return { modules, options: { ...options, mutate: modules.map((module) => modulePath(...module.split('/'))), incrementalFile: `reports/mutation/${key}.incremental.json`, htmlReporter: { fileName: `reports/mutation/${key}.html` } } };
+  if (runs.length === 0) for (const [folder, modules] of Object.entries(MUTATION_SCOPE)) runs.push({ key: folder, modules: modules.map((name) => `${folder}/${name}`) });
+  return {
+    runs: runs.map(({ key, modules }) => ({
+      key,
+      modules,
+      options: {
+        ...options,
+        mutate: modules.map((module) => modulePath(...module.split('/'))),
+        incrementalFile: `reports/mutation/${key}.incremental.json`,
+        htmlReporter: { fileName: `reports/mutation/${key}.html` },
+      },
+    })),
+  };
 }
-
-const DETECTED = new Set(['Killed', 'Timeout']);
-const UNDETECTED = new Set(['Survived', 'NoCoverage']);
 
 /** Per-module counts and score (killed + timeout over valid mutants: CompileError, RuntimeError and Ignored are not valid). */
 export function scoresByModule(results, modules) {
@@ -87,11 +97,16 @@ async function main() {
     process.stderr.write(`${parsed.error}\n${USAGE}\n`);
     return 2;
   }
-  const started = Date.now();
-  const results = await new Stryker(parsed.options).runMutationTest();
-  const scores = scoresByModule(results, parsed.modules);
-  const seconds = Math.round((Date.now() - started) / 1000);
-  process.stdout.write(`\n${formatScores(scores)}\n(${parsed.modules.length} modules in ${Math.floor(seconds / 60)} min ${seconds % 60} s)\n`);
+  const results = [];
+  const timings = [];
+  for (const run of parsed.runs) {
+    const started = Date.now();
+    results.push(...(await new Stryker(run.options).runMutationTest()));
+    const seconds = Math.round((Date.now() - started) / 1000);
+    timings.push(`${run.key} ${Math.floor(seconds / 60)} min ${seconds % 60} s`);
+  }
+  const scores = scoresByModule(results, parsed.runs.flatMap((run) => run.modules));
+  process.stdout.write(`\n${formatScores(scores)}\n(took: ${timings.join(', ')})\n`);
   if (scores.total.score !== undefined && scores.total.score < REQUIRED_SCORE) {
     process.stderr.write(`mutation score ${scores.total.score.toFixed(1)}% is below ${REQUIRED_SCORE}%: the survivors are listed above\n`);
     return 1;
