@@ -109,7 +109,7 @@ describe('day-to-day commands (real stack, through make and nx)', () => {
     expectOk(await make(['doctor']));
   });
 
-  it('`make run` keeps logs/progress.json valid JSON at every read and writes logs/run_metrics.json', async () => {
+  it('`make run` keeps logs/progress.json valid JSON at every read and writes logs/run_metrics.json and logs/build_output.log', async () => {
     const progress = path.join(stack.workspace.root, 'logs', 'progress.json');
     const seen = { reads: 0, states: new Set<string>(), unparsable: [] as string[] };
     const poll = setInterval(() => {
@@ -141,6 +141,9 @@ describe('day-to-day commands (real stack, through make and nx)', () => {
       ['svc-0:up', 'success'],
       ['svc-1:up', 'success'],
     ]);
+    const output = readFileSync(path.join(stack.workspace.root, 'logs', 'build_output.log'), 'utf8');
+    expect(output).toMatch(/^==> svc-0:build-image \(success\)\n(.*\n)*svc-0: built local-dev\/svc-0:/m);
+    expect(output).toMatch(/^==> svc-1:up \(success\)\n(.*\n)*svc-1: healthy/m);
     // A read-only command that runs meanwhile does not replace the record of the run.
     expectOk(await make(['status']));
     expect(JSON.parse(readFileSync(progress, 'utf8'))).toMatchObject({ command: 'nx run-many -t up', state: 'success' });

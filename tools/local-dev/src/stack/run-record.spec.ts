@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import {
+  buildOutputText,
   commandLine,
   finishedProgress,
   isCacheHit,
@@ -54,6 +55,17 @@ describe('run record', () => {
     ]);
   });
 
+  it('keeps what each task printed, in the order the tasks started, without colours', () => {
+    const results = {
+      'b:up': { ...result('b:up', 'success', 2000, 3000), terminalOutput: 'b: healthy\n' },
+      'a:build-image': { ...result('a:build-image', 'local-cache', 1000, 1001), terminalOutput: '\u001b[32ma: built\u001b[0m\n' },
+      'c:clone': result('c:clone', 'success', 500, 600),
+    };
+    expect(buildOutputText('nx run-many -t up', results)).toBe(
+      ['# nx run-many -t up', '', '==> c:clone (success)', '(no output)', '', '==> a:build-image (from Nx cache: output of the run that made it)', 'a: built', '', '==> b:up (success)', 'b: healthy', ''].join('\n'),
+    );
+  });
+
   it('keeps the newest runs first, at most the limit', () => {
     const run = (runId: string) => ({ runId }) as RunMetric;
     expect(withRun({ version: 1, runs: [run('b'), run('a')] }, run('c'), 2).runs.map((entry) => entry.runId)).toEqual(['c', 'b']);
@@ -83,6 +95,7 @@ describe('run record', () => {
       await recordRunEnd(root, 'r1', argv('run-many', '-t', 'up'), { 'a:build-image': result('a:build-image', 'success'), 'a:up': result('a:up', 'local-cache', 5000, 5000) }, 0, 6000);
       expect(read('progress.json')).toMatchObject({ runId: 'r1', state: 'success', durationMs: 6000, tasks: { 'a:up': { state: 'success', cacheHit: true } } });
       expect(read('run_metrics.json').runs.map((run: RunMetric) => [run.runId, run.summary])).toEqual([['r1', { tasks: 2, cacheHits: 1, failures: 0 }]]);
+      expect(readFileSync(path.join(root, 'logs', 'build_output.log'), 'utf8')).toContain('==> a:build-image (success)');
     });
 
     it('a reader in another process never sees half a progress.json, however often it is rewritten', async () => {

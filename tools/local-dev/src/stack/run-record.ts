@@ -1,7 +1,7 @@
 /**
  * What a run leaves for people and the dashboard: logs/progress.json (the current or last run,
- * kept current while it runs) and logs/run_metrics.json (per task: duration, cache hit, result;
- * the last runs, newest first). Both are written whole, atomically (core/atomic-write.ts: a
+ * kept current while it runs), logs/run_metrics.json (per task: duration, cache hit, result;
+ * the last runs, newest first) and logs/build_output.log (what each task of the last run printed). Both are written whole, atomically (core/atomic-write.ts: a
  * reader sees the old file or the new, never half), under one lock so two writers never lose
  * each other's update.
  *
@@ -79,6 +79,8 @@ const WORKSPACE_PROJECTS = new Set(['stack']);
 export interface NxTaskResult {
   task: { id: string; target: { project: string; target: string }; startTime?: number; endTime?: number };
   status: string;
+  /** What the task printed (for a cache hit: what it printed when it ran). */
+  terminalOutput?: string;
 }
 
 export function progressFile(paths: WorkspacePaths): string {
@@ -87,6 +89,21 @@ export function progressFile(paths: WorkspacePaths): string {
 
 export function metricsFile(paths: WorkspacePaths): string {
   return path.join(paths.logs, 'run_metrics.json');
+}
+
+export function buildOutputFile(paths: WorkspacePaths): string {
+  return path.join(paths.logs, 'build_output.log');
+}
+
+/** Pure: the run's output, task by task in the order they started, each under a heading. */
+export function buildOutputText(command: string, results: Record<string, NxTaskResult>): string {
+  const tasks = Object.values(results).sort((a, b) => (a.task.startTime ?? 0) - (b.task.startTime ?? 0) || a.task.id.localeCompare(b.task.id));
+  const sections = tasks.map((result) => {
+    const how = isCacheHit(result.status) ? 'from Nx cache: output of the run that made it' : result.status;
+    const output = (result.terminalOutput ?? '').replace(/\u001b\[[0-9;]*m/g, '').trimEnd();
+    return `==> ${result.task.id} (${how})\n${output === '' ? '(no output)' : output}\n`;
+  });
+  return `# ${command}\n\n${sections.join('\n')}`;
 }
 
 /** Pure: the nx command line as a user typed it (`nx run-many -t up`), without the node and script paths. */
@@ -239,6 +256,8 @@ export async function recordRunEnd(workspaceRoot: string, runId: string, argv: r
   const metric = runMetric(runId, argv, results, startTime, endTime);
   await underLock(paths, () => {
     write(metricsFile(paths), withRun(readJson<RunMetricsFile>(metricsFile(paths)), metric));
+    mkdirSync(paths.logs, { recursive: true });
+    writeFileAtomically(buildOutputFile(paths), buildOutputText(metric.command, results));
     write(progressFile(paths), finishedProgress(readJson<RunProgress>(progressFile(paths)), metric));
   });
 }
