@@ -173,14 +173,16 @@ export async function stopTunnel(paths: WorkspacePaths, report: (line: string) =
         return;
       }
       const { state } = reading;
+      const { name } = forwarderFor(state);
+      const label = state.mode === 'local' ? 'Redis (local)' : 'Redis tunnel';
       report(reading.condition === 'running'
-        ? `Redis tunnel: stopping the supervisor (pid ${state.pid}) and kubectl${state.kubectlPid ? ` (pid ${state.kubectlPid})` : ''}`
-        : `Redis tunnel: the supervisor (pid ${state.pid}) had died; ending its leftover kubectl`);
+        ? `${label}: stopping the supervisor (pid ${state.pid}) and ${name}${state.kubectlPid ? ` (pid ${state.kubectlPid})` : ''}`
+        : `${label}: the supervisor (pid ${state.pid}) had died; ending its leftover ${name}`);
       await endSupervisor(state);
       const after = readTunnelState(paths);
       // A supervisor that had to be killed (or had died) could not write "stopped" itself.
       if (after.condition !== 'stopped') writeTunnelState(paths, { ...state, status: 'stopped', kubectlPid: undefined, updatedAt: new Date().toISOString() });
-      report('Redis tunnel: stopped');
+      report(`${label}: stopped`);
     },
     report,
   );

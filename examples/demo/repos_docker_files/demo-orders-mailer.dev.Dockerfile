@@ -1,0 +1,3 @@
+FROM busybox:1.36
+COPY . /app
+CMD ["sh", "/app/mailer.sh"]
