@@ -72,6 +72,18 @@ describe('redis tunnel (kubectl stand-in, real redis-server)', () => {
     expect(harness.starts()).toHaveLength(1);
   });
 
+  it('two commands at once (two terminals): the second finds the first one’s supervisor starting and waits for it', async () => {
+    const redis = await harness.startRedis();
+    harness.control({ targets: { s1: `127.0.0.1:${redis.port}` } });
+    // The first waits for health outside the lock, so the second takes the lock while that
+    // supervisor is still starting: it must not start another one and trip over its kubectl's port.
+    const [first, second] = await Promise.all([ensureTunnel(context('s1'), options()), ensureTunnel(context('s1'), options())]);
+    expect(first).toMatchObject({ status: 'healthy' });
+    expect(second).toMatchObject({ status: 'healthy', pid: first.pid });
+    expect(harness.starts()).toHaveLength(1);
+    expect(lines.join('\n')).not.toContain('already in use');
+  });
+
   it('recovers on the same port after kubectl is killed: degraded, then healthy, restart counted', async () => {
     const redis = await harness.startRedis();
     harness.control({ targets: { s1: `127.0.0.1:${redis.port}` } });

@@ -217,6 +217,11 @@ async function startTunnel(context: TunnelContext, target: TunnelTarget, options
   }
   const since = new Date().toISOString();
   const pid = launchSupervisor(context.paths, { root: context.paths.root, target, kubectl: program, timings: options.timings }, env);
+  // Recorded before the lock is released, not left to the new supervisor's first write: the
+  // waiting happens outside the lock, so a second command (another terminal's `up`) may take the
+  // lock next. Reading no state, it would start a second supervisor and find the port held by
+  // this one's kubectl. It now finds this supervisor starting and waits for it instead.
+  writeTunnelState(context.paths, { ...target, pid, status: 'starting', restarts: 0, staleAfterMs: freshnessBoundMs({ ...DEFAULT_TIMINGS, ...options.timings }), startedAt: since, updatedAt: since });
   const command = `${program} ${kind.args(target).map((arg) => (arg === '' ? "''" : arg)).join(' ')}`;
   options.report(kind.mode === 'local'
     ? `Redis (local, redis.mode: local): starting \`${command}\` under supervisor pid ${pid} (log: logs/redis-tunnel.log)`
