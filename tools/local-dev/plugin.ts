@@ -123,7 +123,7 @@ export const preTasksExecution: PreTasksExecution = async (_options, context) =>
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { checkCommandLine } = require('./src/plugin/pre-run') as typeof import('./src/plugin/pre-run');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { recordRunStart } = require('./src/stack/run-record') as typeof import('./src/stack/run-record');
+  const { recordRunStart } = require('./src/core/run-record') as typeof import('./src/core/run-record');
   try {
     checkCommandLine(context.workspaceRoot, context.argv);
     await recordRunStart(context.workspaceRoot, context.id, context.argv);
@@ -139,7 +139,7 @@ export const preTasksExecution: PreTasksExecution = async (_options, context) =>
  */
 export const postTasksExecution: PostTasksExecution = async (_options, context) => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { recordRunEnd } = require('./src/stack/run-record') as typeof import('./src/stack/run-record');
+  const { recordRunEnd } = require('./src/core/run-record') as typeof import('./src/core/run-record');
   try {
     await recordRunEnd(context.workspaceRoot, context.id, context.argv, context.taskResults, context.startTime, context.endTime);
   } catch (error) {

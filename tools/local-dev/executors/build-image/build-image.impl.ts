@@ -24,7 +24,7 @@ export function normalizeOptions(options: BuildImageExecutorSchema): NormalizedB
 }
 
 export default async function buildImageExecutor(options: BuildImageExecutorSchema, context: ExecutorContext): Promise<ExecutorResult> {
-  return runAtEdge(`${context.projectName}:${context.targetName}`, async () => {
+  return runAtEdge(context, async () => {
     const run = createServiceRunContext(context.root, normalizeOptions(options));
     await checkRunBuildSecrets(run, context.taskGraph);
     const { image } = await ensureImage(run, (line) => process.stdout.write(`${line}\n`));

@@ -33,7 +33,7 @@ export function prefixedLog(prefix: string, write: (text: string) => void = (tex
 }
 
 export default async function cloneExecutor(options: CloneExecutorSchema, context: ExecutorContext): Promise<ExecutorResult> {
-  return runAtEdge(`${context.projectName}:${context.targetName}`, async () => {
+  return runAtEdge(context, async () => {
     const normalized = normalizeOptions(options);
     const run = createServiceRunContext(context.root, normalized);
     const log = prefixedLog(run.repo.owner);

@@ -22,7 +22,7 @@ export function normalizeOptions(options: ComposeFileExecutorSchema): Normalized
 }
 
 export default async function composeFileExecutor(options: ComposeFileExecutorSchema, context: ExecutorContext): Promise<ExecutorResult> {
-  return runAtEdge(`${context.projectName}:${context.targetName}`, async () => {
+  return runAtEdge(context, async () => {
     const run = createRunContext(context.root, normalizeOptions(options));
     const document = composeDocument(run.model, { namespace: run.namespace, workspaceId: workspaceId(run.paths.root) });
     writeFileAtomically(run.paths.composeFile, renderCompose(document, run.namespace));

@@ -21,7 +21,7 @@ export function normalizeOptions(options: DownExecutorSchema): NormalizedDownOpt
 }
 
 export default async function downExecutor(options: DownExecutorSchema, context: ExecutorContext): Promise<ExecutorResult> {
-  return runAtEdge(`${context.projectName}:${context.targetName}`, async () => {
+  return runAtEdge(context, async () => {
     const run = createServiceRunContext(context.root, normalizeOptions(options));
     const log = (line: string) => process.stdout.write(`${line}\n`);
     const service = run.service.name;

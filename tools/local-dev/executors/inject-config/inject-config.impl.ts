@@ -31,7 +31,7 @@ export function normalizeOptions(options: InjectConfigExecutorSchema): Normalize
 }
 
 export default async function injectConfigExecutor(options: InjectConfigExecutorSchema, context: ExecutorContext): Promise<ExecutorResult> {
-  return runAtEdge(`${context.projectName}:${context.targetName}`, async () => {
+  return runAtEdge(context, async () => {
     const normalized = normalizeOptions(options);
     const run = createServiceRunContext(context.root, normalized);
     const log = prefixedLog(run.repo.owner);

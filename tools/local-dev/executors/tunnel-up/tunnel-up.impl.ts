@@ -23,7 +23,7 @@ export function normalizeOptions(options: TunnelUpExecutorSchema): NormalizedTun
 }
 
 export default async function tunnelUpExecutor(options: TunnelUpExecutorSchema, context: ExecutorContext): Promise<ExecutorResult> {
-  return runAtEdge(`${context.projectName}:${context.targetName}`, async () => {
+  return runAtEdge(context, async () => {
     const normalized = normalizeOptions(options);
     const run = createRunContext(context.root, normalized);
     const outcome = await bringUpTunnel(run, {

@@ -20,7 +20,7 @@ export function normalizeOptions(options: UpExecutorSchema): NormalizedUpOptions
 }
 
 export default async function upExecutor(options: UpExecutorSchema, context: ExecutorContext): Promise<ExecutorResult> {
-  return runAtEdge(`${context.projectName}:${context.targetName}`, async () => {
+  return runAtEdge(context, async () => {
     const run = createServiceRunContext(context.root, normalizeOptions(options));
     await startService(run, (line) => process.stdout.write(`${line}\n`));
   });

@@ -29,3 +29,12 @@ describe('host ports', () => {
     ]);
   });
 });
+
+describe('reserved names', () => {
+  it('refuses a service named like one of local-dev’s own projects (stack, docker-compose, redis-tunnel)', () => {
+    const problems = problemsOf(yaml(['services:', '  stack:', '    repo: stack.git']));
+    expect(problems).toEqual([
+      { file: FILE, line: 2, message: '"stack" is reserved for local-dev\'s own project', fix: 'rename the service (reserved: redis-tunnel, docker-compose, stack)' },
+    ]);
+  });
+});

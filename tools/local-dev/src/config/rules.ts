@@ -18,7 +18,7 @@ export interface RuleContext {
 }
 
 /** Project names the plugin uses for the shared pieces; a service may not take them. */
-export const RESERVED_NAMES = ['redis-tunnel', 'docker-compose'];
+export const RESERVED_NAMES = ['redis-tunnel', 'docker-compose', 'stack'];
 
 type Rule = (config: RawConfig, context: RuleContext) => ConfigProblem[];
 

@@ -1,5 +1,10 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { runAtEdge } from './edge';
 import { ChildProcessError, UsageError } from './errors';
+import { readProgress, recordRunStart } from './run-record';
+import { workspacePaths } from './workspace';
 
 describe('runAtEdge', () => {
   let stderr: jest.SpyInstance;
@@ -35,5 +40,39 @@ describe('runAtEdge', () => {
     });
     expect(printed()).toContain('unexpected error (a bug in local-dev');
     expect(printed()).toContain('TypeError: x is undefined\n    at ');
+  });
+});
+
+describe('runAtEdge with the executor context of a run task', () => {
+  let root: string;
+  beforeEach(() => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'local-dev-edge-'));
+    jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+    rmSync(root, { recursive: true, force: true });
+  });
+  const context = (projectName: string, targetName: string) => ({ projectName, targetName, root });
+  const taskState = (task: string) => readProgress(workspacePaths(root))?.tasks[task]?.state;
+
+  it('keeps logs/progress.json current: running while the body runs, then its result', async () => {
+    await recordRunStart(root, 'run-1', ['node', '/ws/node_modules/.bin/nx', 'run-many', '-t', 'up']);
+    let during: string | undefined;
+    await runAtEdge(context('api', 'build-image'), async () => {
+      during = taskState('api:build-image');
+    });
+    expect(during).toBe('running');
+    expect(taskState('api:build-image')).toBe('success');
+    await runAtEdge(context('api', 'up'), async () => {
+      throw new UsageError('port taken');
+    });
+    expect(taskState('api:up')).toBe('failure');
+  });
+
+  it('writes nothing, and makes no folder, outside a recorded run', async () => {
+    const result = await runAtEdge(context('api', 'clone'), async () => undefined);
+    expect(result).toEqual({ success: true });
+    expect(existsSync(path.join(root, 'logs'))).toBe(false);
   });
 });

@@ -7,18 +7,49 @@
  */
 import { isLocalDevError } from './errors';
 import { redactCredentials } from './redact';
+import { recordTask } from './run-record';
 
 export interface ExecutorResult {
   success: boolean;
 }
 
-export async function runAtEdge(task: string, body: () => Promise<void>): Promise<ExecutorResult> {
+/** The executor's context, for a task of a run: its name, and where logs/progress.json is kept. */
+export interface EdgeTask {
+  projectName?: string;
+  targetName?: string;
+  root: string;
+}
+
+/**
+ * Runs an executor's body. Given the executor's context (the tasks of a run: clone … up), the task
+ * is also recorded in logs/progress.json as running, then as finished, so `status` and the
+ * dashboard see it while it runs; read-only commands pass just their name and record nothing.
+ */
+export async function runAtEdge(where: string | EdgeTask, body: () => Promise<void>): Promise<ExecutorResult> {
+  const task = typeof where === 'string' ? where : `${where.projectName}:${where.targetName}`;
+  const root = typeof where === 'string' ? undefined : where.root;
+  if (root !== undefined) await recordProgress(root, task, 'running');
+  let success: boolean;
   try {
     await body();
-    return { success: true };
+    success = true;
   } catch (error) {
     process.stderr.write(`${describeFailure(task, error)}\n`);
-    return { success: false };
+    success = false;
+  }
+  if (root !== undefined) await recordProgress(root, task, success ? 'success' : 'failure');
+  return { success };
+}
+
+/**
+ * Progress is for watching a run, not part of it: a record that cannot be written (a full disk, a
+ * read-only logs/) is said once per task on stderr, and the task's own work and result stand.
+ */
+async function recordProgress(root: string, task: string, state: 'running' | 'success' | 'failure'): Promise<void> {
+  try {
+    await recordTask(root, task, state);
+  } catch (error) {
+    process.stderr.write(`⚠ ${task}: could not update logs/progress.json (${error instanceof Error ? error.message : String(error)}); the task itself is not affected\n`);
   }
 }
 

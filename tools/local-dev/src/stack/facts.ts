@@ -4,7 +4,7 @@
  */
 import type { RepoModel, ServiceModel } from '../config/model';
 import type { TunnelReading } from '../tunnel/state';
-import type { RunProgress } from './run-record';
+import type { RunProgress } from '../core/run-record';
 import type { ContainerFacts } from './docker-facts';
 
 /** How one file inject-config recorded stands on disk now. */

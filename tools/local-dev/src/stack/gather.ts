@@ -27,7 +27,7 @@ import { readTunnelState } from '../tunnel/state';
 import { parseContainerIds, parseContainerInspect, parseImageReferences, parseJsonLines, type ContainerFacts } from './docker-facts';
 import type { CloneFacts, EngineFacts, ImageFacts, InjectionFacts, ServiceFacts, StackFacts } from './facts';
 import { projectStack, type StackModel } from './model';
-import { readProgress } from './run-record';
+import { readProgress } from '../core/run-record';
 
 /** Any single docker query; a hung engine is reported, not waited on forever. */
 export const DOCKER_TIMEOUT_MS = 15_000;

@@ -10,7 +10,7 @@ import type { TunnelReading } from '../tunnel/state';
 import { formatTunnelStatus } from '../tunnel/status';
 import type { ContainerFacts } from './docker-facts';
 import type { CloneFacts, StackFacts, ServiceFacts } from './facts';
-import type { RunProgress } from './run-record';
+import type { RunProgress } from '../core/run-record';
 
 /**
  * One word for where a service stands (the dashboard's colour): no clone yet; cloned but its

@@ -3,7 +3,7 @@
  * Pure: the same model always prints the same text.
  */
 import type { Problem, ServiceView, StackModel } from './model';
-import type { RunProgress } from './run-record';
+import type { RunProgress } from '../core/run-record';
 
 const MARKS: Record<Problem['severity'], string> = { error: '✖', warning: '⚠', info: '·' };
 

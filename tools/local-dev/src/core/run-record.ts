@@ -15,10 +15,10 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomically } from '../core/atomic-write';
-import { withLock } from '../core/lock';
-import { UsageError } from '../core/errors';
-import { workspacePaths, type WorkspacePaths } from '../core/workspace';
+import { writeFileAtomically } from './atomic-write';
+import { withLock } from './lock';
+import { UsageError } from './errors';
+import { workspacePaths, type WorkspacePaths } from './workspace';
 
 export type TaskState = 'running' | 'success' | 'failure' | 'skipped' | 'stopped';
 
@@ -243,6 +243,9 @@ export async function recordRunStart(workspaceRoot: string, runId: string, argv:
 
 export async function recordTask(workspaceRoot: string, taskId: string, state: TaskState, now = new Date()): Promise<void> {
   const paths = workspacePaths(workspaceRoot);
+  // Most tasks run inside a recorded run; when none is (a task run by a test or a script without
+  // the hooks), nothing is written and no lock taken: one read, no folder created.
+  if (readJson<RunProgress>(progressFile(paths))?.state !== 'running') return;
   await underLock(paths, () => {
     const progress = readJson<RunProgress>(progressFile(paths));
     // No run record (a task run outside a recorded command): nothing to keep current.
