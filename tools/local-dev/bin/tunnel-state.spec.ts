@@ -64,6 +64,12 @@ describe('tunnel-state.js (runtime input of redis-tunnel:up)', () => {
     expect(tunnelFingerprint(state({ namespace: 's2' }), now)).not.toBe(tunnelFingerprint(state({}), now));
   });
 
+  it('names the mode, so a local redis-server never satisfies a run that wants the tunnel, or the other way round', () => {
+    expect(tunnelFingerprint(state({ mode: 'local' }), now)).not.toBe(tunnelFingerprint(state({}), now));
+    // A state written before local mode existed was a tunnel.
+    expect(tunnelFingerprint(state({ mode: 'tunnel' }), now)).toBe(tunnelFingerprint(state({}), now));
+  });
+
   it('never repeats a line for a tunnel that needs work: a best-effort tunnel-up that succeeded on it is never replayed', () => {
     expect(tunnelFingerprint(undefined, now)).not.toBe(tunnelFingerprint(undefined, now + 1));
     for (const status of ['starting', 'degraded', 'stopped', 'crashed'] as const) {
