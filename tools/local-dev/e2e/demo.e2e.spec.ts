@@ -4,8 +4,12 @@
  * service's image rebuilt), then `npm run demo -- --down` (nothing of it left running). Real git,
  * real Docker, a real local redis-server (redis.mode: local): no stand-in anywhere.
  *
- * It uses the repository's own examples/demo/ (gitignored run-time files only) and its fixed ports
- * (18080–18083, 6399, 5726): a demo you were running is stopped at the end.
+ * It uses the repository's own examples/demo/ (gitignored run-time files only) and the demo's fixed
+ * ports (18080–18083, 6399, and 5726, the first debugger port, which stack.e2e's services take too),
+ * and it stops a demo you were running. So it runs only when asked, alone: `.ci/run` runs it after
+ * `npm test` with LOCAL_DEV_E2E_DEMO=1; by hand:
+ *
+ *   LOCAL_DEV_E2E_DEMO=1 npx jest --runInBand tools/local-dev/e2e/demo.e2e.spec.ts
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
@@ -44,6 +48,11 @@ function npmRunDemo(args: string[] = []): Promise<Run> {
   });
 }
 
+/** Fails with the end of what the command printed, so a CI log says why. */
+function expectSuccess(run: Run, what: string): void {
+  if (run.code !== 0) throw new Error(`${what} exited with ${run.code}; its output ends with:\n${run.output.split('\n').slice(-60).join('\n')}`);
+}
+
 /** service → "<container id> <image>" of its running container, for every demo service. */
 async function containers(): Promise<Record<string, string>> {
   const listed: Record<string, string> = {};
@@ -55,8 +64,12 @@ async function containers(): Promise<Record<string, string>> {
 }
 
 async function page(port: number): Promise<string> {
-  const response = await fetch(`http://localhost:${port}/`, { signal: AbortSignal.timeout(15_000) });
-  return response.text();
+  try {
+    const response = await fetch(`http://localhost:${port}/`, { signal: AbortSignal.timeout(15_000) });
+    return await response.text();
+  } catch (error) {
+    throw new Error(`GET http://localhost:${port}/ failed: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 async function eventually(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
@@ -68,18 +81,21 @@ async function eventually(check: () => Promise<boolean>, timeoutMs = 30_000): Pr
 }
 
 const catalogItems = path.join(DEMO, 'cloned', 'demo-catalog', 'items.txt');
+const DEMO_E2E_ENV = 'LOCAL_DEV_E2E_DEMO';
+const asked = process.env[DEMO_E2E_ENV] === '1';
 
 afterAll(async () => {
+  if (!asked) return;
   // Whatever happened above: the sample clone back as the remote has it, and nothing left running.
   if (existsSync(catalogItems)) await exec('git', ['-C', path.dirname(catalogItems), 'checkout', '--', 'items.txt']);
   await npmRunDemo(['--down']);
 });
 
-describe('npm run demo (the README command)', () => {
+(asked ? describe : describe.skip)(`npm run demo (the README command; runs with ${DEMO_E2E_ENV}=1, as .ci/run does)`, () => {
   it('runs the sample stack; a second run rebuilds nothing; an edit rebuilds only its service; --down leaves nothing running', async () => {
     expect(S1_VALUE).toBeDefined();
     const first = await npmRunDemo();
-    expect(first.code).toBe(0);
+    expectSuccess(first, 'npm run demo');
     for (const service of withPages) expect(first.output).toContain(`http://localhost:${service.ports[0].host}/`);
     expect(first.output).toContain('Try next:');
 
@@ -101,12 +117,12 @@ describe('npm run demo (the README command)', () => {
     for (const name of names) expect(running[name]).toMatch(/^[0-9a-f]{12} local-dev\//);
 
     const second = await npmRunDemo();
-    expect(second.code).toBe(0);
+    expectSuccess(second, 'npm run demo (again)');
     expect(await containers()).toEqual(running);
 
     appendFileSync(catalogItems, 'durian\n');
     const edited = await npmRunDemo();
-    expect(edited.code).toBe(0);
+    expectSuccess(edited, 'npm run demo (after the edit)');
     const after = await containers();
     for (const name of names.filter((other) => other !== 'demo-catalog')) expect(after[name]).toBe(running[name]);
     expect(after['demo-catalog'].split(' ')[1]).not.toBe(running['demo-catalog'].split(' ')[1]);
@@ -118,7 +134,7 @@ describe('npm run demo (the README command)', () => {
     expect(redisServerPid).toBeGreaterThan(0);
 
     const down = await npmRunDemo(['--down']);
-    expect(down.code).toBe(0);
+    expectSuccess(down, 'npm run demo -- --down');
     for (const name of names) {
       const { stdout } = await exec('docker', ['ps', '-a', '--filter', `label=io.local-dev.service=${name}`, '--format', '{{.Names}}']);
       expect(stdout.trim()).toBe('');
