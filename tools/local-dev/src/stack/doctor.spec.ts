@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { RepoModel, ServiceModel, WorkspaceModel } from '../config/model';
 import { workspacePaths } from '../core/workspace';
 import type { ContainerFacts } from './docker-facts';
-import { formatChecks, heldByOurs, namespaceChecks, secretChecks } from './doctor';
+import { formatChecks, heldByOurs, namespaceChecks, runDoctor, secretChecks } from './doctor';
 
 const service = (name: string, overrides: Partial<ServiceModel> = {}) => ({ name, owner: name, buildSecrets: [], ports: [], ...overrides }) as unknown as ServiceModel;
 const repo = (owner: string, configs: RepoModel['configs']) => ({ owner, dir: owner, configs }) as unknown as RepoModel;
@@ -56,4 +56,13 @@ describe('doctor', () => {
     expect(heldByOurs(8001, [container])).toBeUndefined();
     expect(heldByOurs(8000, [{ ...container, status: 'exited' }])).toBeUndefined();
   });
+
+  it('checks redis-server, not kubectl, for a namespace whose Redis is local (no cluster involved)', async () => {
+    const model = { network: 'doctor-test-net', redis: { mode: 'tunnel', namespaceModes: { s1: 'local' } }, services: [], repos: [] } as unknown as WorkspaceModel;
+    const checks = await runDoctor({ paths: workspacePaths(root), model, namespace: 's1', services: [], environment: {} });
+    const names = checks.map((check) => check.name);
+    // The real redis-server of this machine (scripts/setup-machine.sh installs it).
+    expect(checks.find((check) => check.name === 'redis-server')).toMatchObject({ result: 'ok', detail: expect.stringContaining('(redis.mode: local)') });
+    expect(names.filter((name) => name.startsWith('kubectl'))).toEqual([]);
+  }, 60_000);
 });

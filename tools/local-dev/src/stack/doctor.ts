@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import type { ServiceModel, WorkspaceModel } from '../config/model';
+import { redisModeFor, type ServiceModel, type WorkspaceModel } from '../config/model';
 import { publishedPorts } from '../compose/document';
 import { ChildProcessError, isLocalDevError } from '../core/errors';
 import { exec } from '../core/exec';
@@ -78,7 +78,10 @@ export async function runDoctor(request: DoctorRequest): Promise<Check[]> {
       const client = await detectBuildClient();
       return { name: 'BuildKit', result: 'ok', detail: `${client.program} ${client.version} (${client.mode === 'buildx' ? 'buildx' : 'DOCKER_BUILDKIT=1'})` };
     }),
-    guarded('kubectl', () => kubectlChecks()),
+    // Only what this namespace's Redis needs: in local mode no cluster is involved.
+    redisModeFor(request.model.redis, request.namespace) === 'local'
+      ? guarded('redis-server', () => redisServerChecks())
+      : guarded('kubectl', () => kubectlChecks()),
     guarded('namespace', async () => namespaceChecks(request)),
     guarded('build secrets', async () => secretChecks(request)),
     guarded('host ports', () => portChecks(request.services, docker.containers)),
@@ -99,6 +102,17 @@ async function kubectlChecks(): Promise<Check[]> {
       return [{ name: 'kubectl', result: 'fail', detail: 'not installed', fix: 'install kubectl (https://kubernetes.io/docs/tasks/tools/): the Redis tunnel needs it' }];
     }
     return [{ name: 'kubectl context', result: 'fail', detail: error.outputTail.split('\n').pop() || 'no current context', fix: 'log in to the cluster and pick a context: `kubectl config get-contexts`, then `kubectl config use-context <name>`' }];
+  }
+}
+
+/** redis.mode: local runs a redis-server on this machine: is it installed and runnable? */
+async function redisServerChecks(): Promise<Check[]> {
+  try {
+    const version = (await exec('redis-server', ['--version'], { timeoutMs: 10_000 })).stdout.trim();
+    return [{ name: 'redis-server', result: 'ok', detail: `${version.split(' ').slice(0, 3).join(' ')} (redis.mode: local)` }];
+  } catch (error) {
+    if (!(error instanceof ChildProcessError)) throw error;
+    return [{ name: 'redis-server', result: 'fail', detail: 'not installed or not runnable (redis.mode: local needs it)', fix: 'install it (`apt-get install redis-server`, or `bash scripts/setup-machine.sh`), or set redis.mode: tunnel' }];
   }
 }
 
