@@ -42,6 +42,11 @@ export function escapeDollars(value: string): string {
   return value.replace(/\$/g, '$$$$');
 }
 
+/** The value compose passes on for a value escaped by escapeDollars (what `docker run` must be given). */
+export function unescapeDollars(value: string): string {
+  return value.replace(/\$\$/g, '$$');
+}
+
 function escapeAll(values: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, escapeDollars(value)]));
 }

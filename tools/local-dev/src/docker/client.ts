@@ -142,15 +142,3 @@ async function findCompose(): Promise<ComposeCommand> {
     fix: 'install the compose plugin (apt-get install docker-compose-plugin) or docker-compose',
   });
 }
-
-/**
- * Environment for compose v1, which does not read docker contexts: when the user selected a
- * context (DOCKER_CONTEXT or `docker context use`) and no DOCKER_HOST, point it at the context's
- * endpoint. The docker CLI itself honours both, so plain docker commands need nothing.
- */
-export async function composeEnvironment(compose: ComposeCommand): Promise<Record<string, string>> {
-  if (!compose.v1 || process.env.DOCKER_HOST) return {};
-  const host = await exec('docker', ['context', 'inspect', '--format', '{{.Endpoints.docker.Host}}']);
-  const endpoint = host.stdout.trim();
-  return endpoint ? { DOCKER_HOST: endpoint } : {};
-}

@@ -1,5 +1,5 @@
 import type { ServiceModel } from '../config/model';
-import { composeUpArgs, isCurrent, parseContainerLines, parseNetworkLines, publishedHostPort } from './containers';
+import { isCurrent, parseContainerLines, parseNetworkLines, publishedHostPort } from './containers';
 
 describe('containers', () => {
   it('parses docker ps lines', () => {
@@ -29,14 +29,6 @@ describe('containers', () => {
     expect(isCurrent(running, 'local-dev/a:1', 'e')).toBe(false);
     expect(isCurrent({ ...running, state: 'exited' }, 'local-dev/a:1', 'd')).toBe(false);
     expect(isCurrent(undefined, 'local-dev/a:1', 'd')).toBe(false);
-  });
-
-  it('starts one service without its dependencies and without building, for v1 and v2, from the checked copy of the file', () => {
-    const base = { project: 'local-dev-1234', projectDirectory: '/ws' };
-    expect(composeUpArgs({ ...base, compose: { program: 'docker-compose', prefix: [], version: '1.29.2', v1: true } }, '/tmp/x/docker-compose.yml', 'health-api')).toEqual([
-      '--project-name', 'local-dev-1234', '--project-directory', '/ws', '--file', '/tmp/x/docker-compose.yml', 'up', '--detach', '--no-deps', '--no-build', 'health-api',
-    ]);
-    expect(composeUpArgs({ ...base, compose: { program: 'docker', prefix: ['compose'], version: '2.27.0', v1: false } }, '/tmp/x/docker-compose.yml', 'health-api')[0]).toBe('compose');
   });
 
   it('finds where a healthcheck port is published on the host', () => {

@@ -1,15 +1,11 @@
 /**
- * The service's container: finding it (by compose project + service labels), starting it with
- * compose, removing it, its address, and the network. (The port preflight is in ports.ts.)
+ * The service's container: finding it (by compose project + service labels), removing it, its
+ * address, and the network. (Starting it is run-container.ts; the port preflight is ports.ts.)
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
 import type { ServiceModel } from '../config/model';
 import { exec } from '../core/exec';
 import { ChildProcessError, DockerError } from '../core/errors';
-import { composeEnvironment, type ComposeCommand } from './client';
 import { COMPOSE_LABELS, LABELS } from './naming';
 
 export interface ContainerInfo {
@@ -44,49 +40,6 @@ export async function findServiceContainers(project: string, service: string): P
 /** Pure: is this container already what `up` would start (running, same image, same definition)? */
 export function isCurrent(container: ContainerInfo | undefined, image: string, definition: string): boolean {
   return container !== undefined && container.state === 'running' && container.image === image && container.definition === definition;
-}
-
-export interface ComposeTarget {
-  compose: ComposeCommand;
-  project: string;
-  /** The workspace root: relative paths in the file (build contexts) resolve from here. */
-  projectDirectory: string;
-  /**
-   * The text of docker-compose.yml that `up` checked (see compose/check.ts). Compose reads a
-   * private copy of exactly this text, so another run rewriting the shared file between the check
-   * and compose's read cannot slip in.
-   */
-  composeText: string;
-  /** Extra variables for compose (the image of the current hash). */
-  env: Record<string, string>;
-}
-
-/** Pure: the compose arguments for starting one service without its dependencies or a build. */
-export function composeUpArgs(target: Pick<ComposeTarget, 'compose' | 'project' | 'projectDirectory'>, composeFile: string, service: string): string[] {
-  return [
-    ...target.compose.prefix, '--project-name', target.project, '--project-directory', target.projectDirectory, '--file', composeFile,
-    'up', '--detach', '--no-deps', '--no-build', service,
-  ];
-}
-
-export async function composeUp(target: ComposeTarget, service: string): Promise<void> {
-  const env = { ...(await composeEnvironment(target.compose)), ...target.env };
-  const folder = mkdtempSync(path.join(tmpdir(), 'local-dev-compose-'));
-  const composeFile = path.join(folder, 'docker-compose.yml');
-  try {
-    writeFileSync(composeFile, target.composeText);
-    await exec(target.compose.program, composeUpArgs(target, composeFile, service), { env, tailLines: 30 });
-  } catch (error) {
-    if (error instanceof ChildProcessError) {
-      throw new DockerError(`docker compose could not start ${service}:\n${error.outputTail}`, {
-        fix: 'fix the problem named above, then run again',
-        cause: error,
-      });
-    }
-    throw error;
-  } finally {
-    rmSync(folder, { recursive: true, force: true });
-  }
 }
 
 /** Stops and removes the service's containers (only ours: selected by project and service label). */

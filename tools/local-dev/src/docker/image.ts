@@ -13,6 +13,7 @@ import { exec } from '../core/exec';
 import { ChildProcessError, DockerError } from '../core/errors';
 import type { ServiceRunContext } from '../core/run-context';
 import { buildCommand } from './build-args';
+import { withBuildSlot } from './build-slots';
 import { detectBuildClient } from './client';
 import { combineInputHash, hashFileOrAbsent, readCloneState, sha256 } from './input-hash';
 import { imageLabels, imageName, workspaceId } from './naming';
@@ -88,7 +89,7 @@ export async function ensureImage(run: ServiceRunContext, log: (line: string) =>
   // Secrets are checked before anything is built, naming every service that needs them.
   const secrets = resolveBuildSecrets(run.service.buildSecrets, { environment: process.env, envLocal: readEnvLocal(run.paths.root) }, run.model);
   log(`${run.service.name}: building ${target.image} from ${path.relative(run.paths.root, target.context)} with ${path.relative(run.paths.root, target.dockerfile)}`);
-  await runBuild(run.service, target, secrets, run.paths.root, log);
+  await withBuildSlot(run.paths, `build ${run.service.name}`, (line) => log(`${run.service.name}: ${line}`), () => runBuild(run.service, target, secrets, run.paths.root, log));
   log(`${run.service.name}: built ${target.image}`);
   return { image: target.image, built: true };
 }

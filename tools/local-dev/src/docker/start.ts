@@ -2,27 +2,28 @@
  * Starting one service, as the up executor does it, all of it holding the service's lock (so a
  * second `up` or a `down` of the same service in another command waits; see service-lock.ts):
  *   image for the current input hash (built if missing) → already running with that image and
- *   definition? → else docker-compose.yml is this run's?, port preflight, network,
- *   `compose up -d --no-deps --no-build <service>` → wait for the healthcheck.
- * The "already current" check costs one `docker ps`, so a no-op `up` never spawns compose.
+ *   definition? → else docker-compose.yml is this run's?, port preflight, network, then one
+ *   `docker start` of its stopped, current container or one `docker run` of its compose entry
+ *   (run-container.ts) → wait for the healthcheck.
+ * The "already current" check costs one `docker ps`; no compose process is started at all.
  */
 import { readFileSync } from 'node:fs';
 import { composeFileMismatch, headerNamespace } from '../compose/check';
-import { composeDocument } from '../compose/document';
+import { composeDocument, type ComposeService } from '../compose/document';
 import { DockerError, UsageError } from '../core/errors';
 import type { ServiceRunContext } from '../core/run-context';
-import { detectCompose } from './client';
-import { addressReachable, composeUp, containerAddress, ensureNetwork, findServiceContainers, isCurrent, publishedHostPort } from './containers';
+import { addressReachable, containerAddress, ensureNetwork, findServiceContainers, publishedHostPort } from './containers';
 import { NONE_GRACE_MS, waitUntilHealthy, type HealthEndpoint, type HealthTarget } from './health';
 import { checkHostPorts } from './ports';
 import { ensureImage } from './image';
-import { composeProjectName, imageVariable, LABELS, workspaceId } from './naming';
+import { composeProjectName, LABELS, workspaceId } from './naming';
+import { removeContainers, restartStopped, runContainer, startPlan, type StartPlan } from './run-container';
 import { withNetworkLock, withServiceLock } from './service-lock';
 
 export interface StartResult {
   image: string;
   built: boolean;
-  /** False when the running container was already current and compose was not run. */
+  /** False when the running container was already current and left alone. */
   started: boolean;
 }
 
@@ -36,24 +37,45 @@ async function startUnderLock(run: ServiceRunContext, log: (line: string) => voi
   const project = composeProjectName(run.paths.root);
   const entry = composeDocument(run.model, { namespace: run.namespace, workspaceId: workspaceId(run.paths.root) }).services[service.name];
   const definition = entry.labels[LABELS.definition];
-  const running = (await findServiceContainers(project, service.name)).find((container) => container.state === 'running');
-  let started = false;
-  if (isCurrent(running, ensured.image, definition)) {
+  const existing = await findServiceContainers(project, service.name);
+  const plan = startPlan(existing, ensured.image, definition);
+  let containerId: string;
+  if (plan.action === 'keep') {
     log(`${service.name}: already running ${ensured.image}`);
+    containerId = plan.id;
   } else {
-    const composeText = await checkedComposeFile(run, definition);
+    await checkedComposeFile(run, definition);
+    const running = existing.find((container) => container.state === 'running');
     await checkHostPorts(service, running?.id, workspaceId(run.paths.root));
     await withNetworkLock(run.paths, run.model.network, log, () => ensureNetwork(run.model.network, workspaceId(run.paths.root)));
-    log(`${service.name}: starting ${ensured.image}${running ? ' (replacing the outdated container)' : ''}`);
-    const compose = await detectCompose();
-    await composeUp({ compose, project, projectDirectory: run.paths.root, composeText, env: { [imageVariable(service.name)]: ensured.image } }, service.name);
-    started = true;
+    containerId = await startContainer(run, plan, { project, image: ensured.image, entry, replacing: running !== undefined }, log);
   }
-  const container = (await findServiceContainers(project, service.name)).find((candidate) => candidate.image === ensured.image);
-  if (!container) throw new Error(`compose reported success but no container of ${service.name} runs ${ensured.image}`);
-  await waitUntilHealthy(healthTarget(run, container.id));
+  await waitUntilHealthy(healthTarget(run, containerId));
   log(`${service.name}: healthy${describeCheck(run)}`);
-  return { image: ensured.image, built: ensured.built, started };
+  return { image: ensured.image, built: ensured.built, started: plan.action !== 'keep' };
+}
+
+/** Carries out a plan other than "keep": starts the stopped container, or creates a fresh one. Returns its id. */
+async function startContainer(
+  run: ServiceRunContext,
+  plan: Exclude<StartPlan, { action: 'keep' }>,
+  target: { project: string; image: string; entry: ComposeService; replacing: boolean },
+  log: (line: string) => void,
+): Promise<string> {
+  const { service } = run;
+  let remove = plan.action === 'create' ? plan.remove : [];
+  if (plan.action === 'restart-stopped') {
+    log(`${service.name}: starting its stopped container (${target.image})`);
+    const restarted = await restartStopped(plan.id);
+    if (restarted.ok) return plan.id;
+    // E.g. its network was removed and made again since: a fresh container joins the new one.
+    log(`${service.name}: the engine could not start it (${restarted.reason}); creating it afresh`);
+    remove = [plan.id];
+  } else {
+    log(`${service.name}: starting ${target.image}${target.replacing ? ' (replacing the outdated container)' : ''}`);
+  }
+  await removeContainers(service.name, remove);
+  return runContainer({ project: target.project, service: service.name, projectDirectory: run.paths.root, image: target.image, entry: target.entry });
 }
 
 /**
@@ -63,7 +85,10 @@ async function startUnderLock(run: ServiceRunContext, log: (line: string) => voi
  */
 const COMPOSE_FILE_SETTLE_MS = 3000;
 
-/** docker-compose.yml's text, once checked to be this run's (compose/check.ts); compose gets exactly this. */
+/**
+ * docker-compose.yml's text, once checked to be this run's (compose/check.ts). The container is
+ * made from the entry whose definition hash the check compared, so it is what the file says.
+ */
 async function checkedComposeFile(run: ServiceRunContext, definition: string): Promise<string> {
   const deadline = Date.now() + COMPOSE_FILE_SETTLE_MS;
   for (;;) {

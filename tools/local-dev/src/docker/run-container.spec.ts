@@ -1,0 +1,55 @@
+import { escapeDollars, type ComposeService } from '../compose/document';
+import { containerName, runArgs, startPlan } from './run-container';
+
+const container = (state: string, image = 'local-dev/a:1', definition = 'd', id = `id-${state}`) => ({ id, image, state, definition });
+
+describe('startPlan', () => {
+  it('leaves a running, current container alone', () => {
+    expect(startPlan([container('running')], 'local-dev/a:1', 'd')).toEqual({ action: 'keep', id: 'id-running' });
+  });
+
+  it('starts a stopped container again only when it is current (after a reboot, docker stop, a crash)', () => {
+    expect(startPlan([container('exited')], 'local-dev/a:1', 'd')).toEqual({ action: 'restart-stopped', id: 'id-exited' });
+    expect(startPlan([container('created')], 'local-dev/a:1', 'd')).toEqual({ action: 'restart-stopped', id: 'id-created' });
+  });
+
+  it('creates afresh, removing what is there, when the image or definition changed, or the state is not startable', () => {
+    expect(startPlan([], 'local-dev/a:1', 'd')).toEqual({ action: 'create', remove: [] });
+    expect(startPlan([container('exited', 'local-dev/a:0')], 'local-dev/a:1', 'd')).toEqual({ action: 'create', remove: ['id-exited'] });
+    expect(startPlan([container('running', 'local-dev/a:1', 'old')], 'local-dev/a:1', 'd')).toEqual({ action: 'create', remove: ['id-running'] });
+    expect(startPlan([container('paused')], 'local-dev/a:1', 'd')).toEqual({ action: 'create', remove: ['id-paused'] });
+    expect(startPlan([container('restarting')], 'local-dev/a:1', 'd')).toEqual({ action: 'create', remove: ['id-restarting'] });
+    expect(startPlan([container('exited', 'local-dev/a:1', 'd', 'x'), container('exited', 'local-dev/a:1', 'd', 'y')], 'local-dev/a:1', 'd')).toEqual({ action: 'create', remove: ['x', 'y'] });
+  });
+});
+
+describe('runArgs', () => {
+  const entry: ComposeService = {
+    image: '${LOCAL_DEV_IMAGE_HEALTH_API:-local-dev/health-api:latest}',
+    build: { context: './cloned/health', dockerfile: 'health.dev.Dockerfile', labels: {} },
+    networks: ['oh-network'],
+    ports: ['8000:8000', '127.0.0.1:53:53/udp'],
+    environment: { PRICE: escapeDollars('$5 and $$HOME'), REDIS_HOST: 'host.docker.internal' },
+    extra_hosts: ['host.docker.internal:host-gateway'],
+    init: true,
+    labels: { 'io.local-dev.service': 'health-api', 'io.local-dev.workspace': 'ws', 'io.local-dev.definition': 'def' },
+  };
+
+  it('gives docker run exactly the compose entry, with the image of the current hash and the labels compose sets', () => {
+    expect(runArgs({ project: 'local-dev-1234', service: 'health-api', projectDirectory: '/ws', image: 'local-dev/health-api:abc', entry })).toEqual([
+      'run', '--detach', '--name', 'local-dev-1234_health-api_1',
+      '--network', 'oh-network', '--network-alias', 'health-api',
+      '--publish', '8000:8000', '--publish', '127.0.0.1:53:53/udp',
+      // compose would pass the value as config.yaml wrote it: its $$ escaping undone, once.
+      '--env', 'PRICE=$5 and $$HOME', '--env', 'REDIS_HOST=host.docker.internal',
+      '--add-host', 'host.docker.internal:host-gateway',
+      '--init',
+      '--label', 'io.local-dev.service=health-api', '--label', 'io.local-dev.workspace=ws', '--label', 'io.local-dev.definition=def',
+      '--label', 'com.docker.compose.project=local-dev-1234', '--label', 'com.docker.compose.service=health-api',
+      '--label', 'com.docker.compose.oneoff=False', '--label', 'com.docker.compose.container-number=1',
+      '--label', 'com.docker.compose.project.working_dir=/ws',
+      'local-dev/health-api:abc',
+    ]);
+    expect(containerName('local-dev-1234', 'health-api')).toBe('local-dev-1234_health-api_1');
+  });
+});
