@@ -31,6 +31,8 @@ command -v redis-server >/dev/null 2>&1 || need_packages+=(redis-server)
 command -v git >/dev/null 2>&1 || need_packages+=(git)
 # `ip`: the tunnel finds the docker0 address with it; the second-engine test makes a bridge with it.
 command -v ip >/dev/null 2>&1 || need_packages+=(iproute2)
+# Debian's Chromium: the dashboard's end-to-end suite drives it with playwright-core (no browser download).
+command -v chromium >/dev/null 2>&1 || need_packages+=(chromium)
 
 if [ ${#need_packages[@]} -gt 0 ]; then
   log "installing ${need_packages[*]}"

@@ -36,6 +36,10 @@ describe('inferProjects', () => {
     "cache": false,
     "executor": "@local-dev/nx-plugin:clean",
   },
+  "dashboard": {
+    "cache": false,
+    "executor": "@local-dev/nx-plugin:dashboard",
+  },
   "doctor": {
     "cache": false,
     "executor": "@local-dev/nx-plugin:doctor",

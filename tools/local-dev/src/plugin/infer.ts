@@ -209,7 +209,7 @@ function sharedProjects(): InferredProject[] {
       name: STACK_PROJECT,
       root: serviceRoot(STACK_PROJECT),
       tags: ['local-dev:shared'],
-      metadata: { description: 'The whole stack at once: status, stats, logs, stop, restart (docs/day-to-day.md).', technologies: ['docker'] },
+      metadata: { description: 'The whole stack at once: status, stats, logs, stop, restart, the dashboard (docs/day-to-day.md, docs/dashboard.md).', technologies: ['docker'] },
       // Never cached: each one looks at (or acts on) the stack as it is now.
       targets: Object.fromEntries(STACK_TARGETS.map((target) => [target, { executor: `${EXECUTORS}:${target}`, cache: false }])),
     },
@@ -217,7 +217,7 @@ function sharedProjects(): InferredProject[] {
 }
 
 /** The stack project's targets; each has an executor of the same name. */
-export const STACK_TARGETS = ['status', 'stats', 'logs', 'stop', 'restart', 'clean', 'doctor'] as const;
+export const STACK_TARGETS = ['status', 'stats', 'logs', 'stop', 'restart', 'clean', 'doctor', 'dashboard'] as const;
 
 /** All projects local-dev infers from the model, keyed by project root. */
 export function inferProjects(model: WorkspaceModel): Record<string, InferredProject> {

@@ -1,0 +1,157 @@
+/**
+ * Starting and stopping the dashboard's background process, as the tunnel supervisor is started
+ * (src/tunnel/launch.ts): a detached node running the precompiled main.ts (runtime/compiled.js),
+ * its output in logs/dashboard.log, and logs/dashboard.json naming its pid, the start time of
+ * that pid (a reused pid is never mistaken for it), its port and URL. A second start finds it
+ * running and reuses it; `stack:stop` ends it.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import * as path from 'node:path';
+import { UsageError } from '../core/errors';
+import { withLock } from '../core/lock';
+import { isProcessAlive, liveCommandLine } from '../core/proc';
+import type { WorkspacePaths } from '../core/workspace';
+
+export const DEFAULT_PORT = 9999;
+/** The entry the background process runs (its compiled .js); also how its command line is recognised. */
+export const DASHBOARD_ENTRY = 'src/dashboard/main';
+const START_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 3000;
+
+/** What the background process writes once it listens. */
+export interface DashboardState {
+  pid: number;
+  /** /proc start time of `pid` (see core/proc.ts). */
+  startTime: string;
+  port: number;
+  url: string;
+  namespace: string | undefined;
+  startedAt: string;
+}
+
+/** What the starter passes to main.ts, JSON-encoded as its one argument. */
+export interface DashboardLaunch {
+  root: string;
+  port: number;
+  namespace: string | undefined;
+}
+
+export function dashboardStateFile(paths: WorkspacePaths): string {
+  return path.join(paths.logs, 'dashboard.json');
+}
+
+export function dashboardLogFile(paths: WorkspacePaths): string {
+  return path.join(paths.logs, 'dashboard.log');
+}
+
+export function readDashboardState(paths: WorkspacePaths): DashboardState | undefined {
+  let text: string;
+  try {
+    text = readFileSync(dashboardStateFile(paths), 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    return JSON.parse(text) as DashboardState;
+  } catch {
+    // Written atomically by the dashboard itself: unparsable means edited by hand, as good as none.
+    return undefined;
+  }
+}
+
+/** The running dashboard of this workspace, or undefined (a state left by a dead one does not count). */
+export function runningDashboard(paths: WorkspacePaths): DashboardState | undefined {
+  const state = readDashboardState(paths);
+  if (!state || !isProcessAlive(state.pid, state.startTime)) return undefined;
+  return state;
+}
+
+/** Starts the dashboard in the background, or reuses the running one. Resolves once it listens. */
+export async function startDashboard(paths: WorkspacePaths, launch: Omit<DashboardLaunch, 'root'>, log: (line: string) => void): Promise<{ state: DashboardState; reused: boolean }> {
+  mkdirSync(paths.logs, { recursive: true });
+  return withLock(
+    path.join(paths.logs, 'dashboard.lock'),
+    { subject: 'the dashboard', purpose: 'starting the dashboard', log: (line) => log(`dashboard: ${line}`), timeoutError: (message, fix) => new UsageError(`the dashboard is ${message}`, { fix }) },
+    async () => {
+      const running = runningDashboard(paths);
+      if (running) {
+        if (running.port !== launch.port) {
+          throw new UsageError(`the dashboard already runs on port ${running.port} (${running.url}), not ${launch.port}`, { fix: `open ${running.url}, or stop it first: \`nx run stack:stop\`` });
+        }
+        return { state: running, reused: true };
+      }
+      const child = spawnDashboard(paths, { root: paths.root, ...launch });
+      const state = await waitForStart(paths, child);
+      return { state, reused: false };
+    },
+  );
+}
+
+function spawnDashboard(paths: WorkspacePaths, launch: DashboardLaunch): { pid: number; exited: () => number | null | undefined } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const loader = require(path.join(__dirname, '../../runtime/compiled.js')) as { compiledPath(relative: string): string };
+  const entry = loader.compiledPath(DASHBOARD_ENTRY);
+  const logFd = openSync(dashboardLogFile(paths), 'a');
+  try {
+    const child = spawn(process.execPath, [entry, JSON.stringify(launch)], { cwd: paths.root, detached: true, stdio: ['ignore', logFd, logFd] });
+    if (child.pid === undefined) throw new UsageError(`could not start the dashboard (${process.execPath} ${entry})`);
+    let code: number | null | undefined;
+    child.on('exit', (exitCode, signal) => (code = exitCode ?? (signal ? -1 : null)));
+    child.unref();
+    return { pid: child.pid, exited: () => code };
+  } finally {
+    closeSync(logFd);
+  }
+}
+
+async function waitForStart(paths: WorkspacePaths, child: { pid: number; exited: () => number | null | undefined }): Promise<DashboardState> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const state = readDashboardState(paths);
+    if (state && state.pid === child.pid) return state;
+    if (child.exited() !== undefined) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const log = logTail(paths);
+  throw new UsageError(`the dashboard did not start${child.exited() !== undefined ? ` (it exited with code ${child.exited()})` : ` within ${START_TIMEOUT_MS / 1000} s`}:\n${log}`, {
+    fix: /EADDRINUSE/.test(log) ? 'the port is taken: start it on another one (`nx run stack:dashboard --port=<n>`)' : `see ${path.relative(paths.root, dashboardLogFile(paths))}`,
+  });
+}
+
+function logTail(paths: WorkspacePaths, lines = 8): string {
+  try {
+    return readFileSync(dashboardLogFile(paths), 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '(no log)';
+    throw error;
+  }
+}
+
+/** Ends the dashboard if it runs (SIGTERM, then SIGKILL); never signals a pid that is not our dashboard. */
+export async function stopDashboard(paths: WorkspacePaths, log: (line: string) => void): Promise<boolean> {
+  const state = readDashboardState(paths);
+  if (!state) return false;
+  const commandLine = liveCommandLine(state.pid, state.startTime);
+  let stopped = false;
+  if (commandLine !== undefined && (commandLine === '' || commandLine.includes('dashboard'))) {
+    signal(state.pid, 'SIGTERM');
+    const deadline = Date.now() + STOP_TIMEOUT_MS;
+    while (isProcessAlive(state.pid, state.startTime) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    if (isProcessAlive(state.pid, state.startTime)) signal(state.pid, 'SIGKILL');
+    stopped = true;
+    log(`dashboard (pid ${state.pid}, ${state.url}): stopped`);
+  }
+  rmSync(dashboardStateFile(paths), { force: true });
+  return stopped;
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch (error) {
+    // Already gone: that is what we wanted.
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
