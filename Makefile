@@ -13,11 +13,14 @@
 # Words after the command are read as: "refresh", "live", "watch", "force", a namespace (a folder under
 # configs/), or a service. GNU make rejects options it does not know, so the old `make run --live`
 # and `make run --dashboard` are the words `live` and `dashboard` here.
+#   make dashboard [<namespace>]                             the web dashboard on http://127.0.0.1:9999 (in the background;
+#                                                            `make run dashboard` starts it first, then the stack)
+#   make demo [down] [refresh] [<namespace>]                 the sample stack of examples/demo (docs/demo.md); down removes it
 
 NX := npx nx
-COMMANDS := run status stats logs stop restart clean doctor dashboard
+COMMANDS := run status stats logs stop restart clean doctor dashboard demo
 NAMESPACES := $(notdir $(patsubst %/,%,$(wildcard configs/*/)))
-FLAG_WORDS := refresh live watch force dashboard
+FLAG_WORDS := refresh live watch force dashboard down
 WORDS := $(filter-out $(COMMANDS),$(MAKECMDGOALS))
 NAMESPACE := $(firstword $(filter $(NAMESPACES),$(WORDS)))
 REFRESH := $(if $(filter refresh,$(WORDS)),--refresh)
@@ -32,12 +35,11 @@ space := $(empty) $(empty)
 PROJECTS := $(subst $(space),$(comma),$(strip $(SERVICES)))
 NS_FLAG := $(if $(NAMESPACE),--namespace=$(NAMESPACE))
 SERVICES_FLAG := $(if $(PROJECTS),--services=$(PROJECTS))
-NOT_YET = { echo "make $@: $(1) does not exist yet ($(2)); nothing was done"; exit 2; }
 
 .PHONY: $(COMMANDS)
 
 run:
-	@$(if $(filter dashboard,$(MAKECMDGOALS)),$(call NOT_YET,the web dashboard,issue 13: run without the word dashboard))
+	$(if $(filter dashboard,$(MAKECMDGOALS)),$(NX) run stack:dashboard $(NS_FLAG))
 	$(NX) run-many -t up $(if $(PROJECTS),--projects=$(PROJECTS)) $(NS_FLAG) $(REFRESH) $(LIVE)
 
 status:
@@ -61,8 +63,12 @@ clean:
 doctor:
 	$(NX) run stack:doctor $(SERVICES_FLAG) $(NS_FLAG)
 
+demo:
+	npm run demo -- $(if $(filter down,$(WORDS)),--down) $(REFRESH) $(NS_FLAG)
+
+# After `run`, the word dashboard is already done (run started it first, to watch the build live).
 dashboard:
-	@$(call NOT_YET,the web dashboard,issue 13)
+	@$(if $(filter run,$(MAKECMDGOALS)),:,$(NX) run stack:dashboard $(NS_FLAG))
 
 # The extra words (s2, refresh, health-api) are arguments, not targets: let make accept them.
 %:

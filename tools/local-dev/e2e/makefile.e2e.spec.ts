@@ -46,13 +46,15 @@ describe('Makefile words → nx commands', () => {
     expect(make(...words)).toEqual({ code: 0, commands: [command], stderr: '' });
   });
 
-  it('`make run dashboard` and `make dashboard` say it is not there yet, and run nothing', () => {
-    for (const words of [['run', 'dashboard'], ['dashboard']]) {
-      const result = spawnSync('make', ['--no-print-directory', ...words], { cwd: folder, encoding: 'utf8' });
-      expect(result.status).not.toBe(0);
-      expect(result.stdout).toContain('the web dashboard does not exist yet (issue 13');
-      expect(result.stdout).toContain('nothing was done');
-      expect(result.stdout).not.toContain('nx run');
-    }
+  it.each([
+    [['dashboard'], ['npx nx run stack:dashboard']],
+    [['dashboard', 's2'], ['npx nx run stack:dashboard --namespace=s2']],
+    // The old `make run --dashboard`: the dashboard first (to watch the build), then the stack.
+    [['run', 'dashboard'], ['npx nx run stack:dashboard', 'npx nx run-many -t up']],
+    [['demo'], ['npm run demo --']],
+    [['demo', 'down'], ['npm run demo -- --down']],
+    [['demo', 'refresh', 's2'], ['npm run demo -- --refresh --namespace=s2']],
+  ])('make %j runs %j', (words, commands) => {
+    expect(make(...words)).toEqual({ code: 0, commands, stderr: '' });
   });
 });
