@@ -122,11 +122,12 @@ describe('saveLocalWork (real git)', () => {
     write('staged.py', 'staged\n');
     git('add', '--', 'staged.py');
     write('notes.txt', 'untracked\n');
+    write('todo list.md', 'second untracked file\n');
     const statusBefore = git('status', '--porcelain=v1');
 
     const backup = await saveLocalWork(clone, clone, UPSTREAM, NOW, undefined, []);
 
-    expect(backup).toMatchObject({ localCommits: 1, changedFiles: 3, ignoredFiles: 0, extraRefs: [] });
+    expect(backup).toMatchObject({ localCommits: 1, changedFiles: 4, ignoredFiles: 0, extraRefs: [] });
     // Saving touches neither the working tree nor the index, and leaves no temporary index behind.
     expect(git('status', '--porcelain=v1')).toBe(statusBefore);
     expect(readdirSync(path.join(clone, '.git')).filter((name) => name.startsWith('local-dev-backup-'))).toEqual([]);
@@ -148,6 +149,7 @@ describe('saveLocalWork (real git)', () => {
     expect(git('log', '-1', '--format=%s')).toBe('app.py: v2, not pushed');
     expect(read('app.py')).toBe('v3, unstaged\n');
     expect(read('notes.txt')).toBe('untracked\n');
+    expect(read('todo list.md')).toBe('second untracked file\n');
     expect(git('diff', '--cached', '--name-only')).toBe('staged.py');
   });
 
@@ -173,6 +175,7 @@ describe('saveLocalWork (real git)', () => {
     git('commit', '-q', '-m', 'track .env');
     clone = path.join(folder, 'clone');
     git('fetch', '-q', 'origin');
+    await expect(ignoredFilesAtRisk(clone, UPSTREAM)).resolves.toEqual([]);
     write('.env', 'my local secret\n');
     const inTheWay = await ignoredFilesAtRisk(clone, UPSTREAM);
     expect(inTheWay).toEqual(['.env']);

@@ -73,6 +73,7 @@ export function ignoredFilesInTheWay(ignored: readonly string[], targetTracked: 
 
 /** Ignored files of the working tree (by its current rules) that checking out `target` would overwrite. */
 export async function ignoredFilesAtRisk(cwd: string, target: string): Promise<string[]> {
+  // Equivalent mutants: without .filter(Boolean) (an empty name matches no path) or the early return (a shortcut) alike.
   const ignored = (await git(['ls-files', '--others', '--ignored', '--exclude-standard', '-z'], { cwd })).stdout.split('\0').filter(Boolean);
   if (ignored.length === 0) return [];
   const tracked = (await git(['ls-tree', '-r', '-z', '--name-only', target], { cwd })).stdout.split('\0').filter(Boolean);
@@ -150,6 +151,7 @@ async function createStashCommit(cwd: string, work: LocalWork, ignoredInTheWay: 
 
     const withIndex = { ...env, GIT_INDEX_FILE: worktreeIndex };
     await git(['read-tree', indexTree], { cwd, env: withIndex });
+    // Equivalent mutant: GIT_LITERAL_PATHSPECS "" is false as "0" is (and "." is the whole tree either way).
     await git(['add', '--update', '--', '.'], { cwd, env: { ...withIndex, GIT_LITERAL_PATHSPECS: '0' } });
     const worktreeTree = (await git(['write-tree'], { cwd, env: withIndex })).stdout;
     const parents = ['-p', work.head, '-p', indexCommit, ...(untrackedCommit ? ['-p', untrackedCommit] : [])];
