@@ -17,6 +17,9 @@ describe('classifyGitFailure', () => {
     ['error: unable to create temporary file: ENOSPC', 'disk-full'],
     ['fatal: write error: Disk quota exceeded', 'disk-full'],
     ["fatal: invalid refspec '+refs/heads/a b:refs/remotes/origin/a b'", 'branch-missing'],
+    // As git 2.39 prints it for a branch the remote does not have: the ref comes before the phrase.
+    ["fatal: ambiguous argument 'origin/develp': unknown revision or path not in the working tree.\nUse '--' to separate paths from revisions, like this:", 'branch-missing'],
+    ["fatal: ambiguous argument 'HEAD~3': unknown revision or path not in the working tree.", 'unknown'],
     ['Host key verification failed.\nfatal: Could not read from remote repository.', 'no-access'],
     ["remote: Invalid username or token.\nfatal: Authentication failed for 'https://github.com/o/r.git/'", 'no-access'],
     ['remote: Access denied\nfatal: unable to access', 'no-access'],

@@ -11,7 +11,7 @@ export type GitFailureKind = 'disk-full' | 'branch-missing' | 'no-access' | 'net
 
 const PATTERNS: Array<{ kind: GitFailureKind; pattern: RegExp }> = [
   { kind: 'disk-full', pattern: /No space left on device|ENOSPC|Disk quota exceeded/i },
-  { kind: 'branch-missing', pattern: /Remote branch \S+ not found in upstream|couldn't find remote ref|fatal: invalid refspec|unknown revision or path not in the working tree.*origin\//i },
+  { kind: 'branch-missing', pattern: /Remote branch \S+ not found in upstream|couldn't find remote ref|fatal: invalid refspec|'origin\/[^']*': unknown revision or path not in the working tree/i },
   { kind: 'network', pattern: /Could not resolve host|Connection refused|Connection timed out|Network is unreachable|Operation timed out|ssh: connect to host|Failed to connect to|Connection reset/i },
   {
     kind: 'no-access',
