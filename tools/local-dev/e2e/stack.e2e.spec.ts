@@ -316,6 +316,8 @@ services:
   });
 
   it('prints a service\'s logs', async () => {
+    // Earlier tests leave beta running; without a container there is nothing to show.
+    await captured(() => downExecutor({ service: 'beta' }, context('beta', 'down')));
     await expect(captured(() => logsExecutor({ service: 'beta', tail: 50 }, context('beta', 'logs')))).resolves.toEqual({ success: false });
     expect(output).toContain('beta has no container');
     await expect(captured(() => logsExecutor({ service: 'crashy', tail: 5 }, context('crashy', 'logs')))).resolves.toEqual({ success: true });
