@@ -257,7 +257,7 @@ async function probeTaskProcesses(run: (env: Record<string, string>) => Promise<
 }
 
 async function main(): Promise<void> {
-  const sizes = (process.argv[2] ?? '8,30').split(',').map(Number);
+  const sizes = (process.argv[2] ?? '8,30').split(',').filter(Boolean).map(Number);
   const inferenceSizes = (process.argv[3] ?? '6,1000').split(',').filter(Boolean).map(Number);
   for (const size of sizes) printTable(size, await benchSize(size));
   if (inferenceSizes.length === 0) return;
