@@ -87,6 +87,8 @@ export class TunnelError extends LocalDevError {
 /** A child process exited badly. Carries what is needed to understand it without re-running. */
 export class ChildProcessError extends LocalDevError {
   readonly kind = 'child-process';
+  /** The signal that ended it, or `timeout after N ms` when exec's own timeout did. */
+  readonly signal?: string;
   constructor(
     readonly command: string,
     readonly args: readonly string[],
@@ -101,6 +103,7 @@ export class ChildProcessError extends LocalDevError {
         ? `was killed${options.signal ? ` by ${options.signal}` : ''}`
         : `exited with ${exitCode}`;
     super(`\`${[command, ...args].join(' ')}\` ${how}${outputTail ? `:\n${indent(outputTail)}` : ''}`, options);
+    this.signal = options.signal;
   }
 }
 

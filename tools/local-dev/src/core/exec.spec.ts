@@ -45,9 +45,11 @@ describe('exec', () => {
   });
 
   it('kills a program that outlives its timeout', async () => {
-    const error = await failureOf(exec(node, ['-e', 'console.log("started"); setTimeout(() => {}, 60000)'], { timeoutMs: 300 }));
+    // 2 s: long enough for node to start and print on a loaded 2-core machine, far below its 60 s.
+    const error = await failureOf(exec(node, ['-e', 'console.log("started"); setTimeout(() => {}, 60000)'], { timeoutMs: 2000 }));
     expect(error.exitCode).toBeNull();
-    expect(error.message).toContain('was killed by timeout after 300 ms');
+    expect(error.message).toContain('was killed by timeout after 2000 ms');
+    expect(error.signal).toBe('timeout after 2000 ms');
     expect(error.outputTail).toBe('started');
   });
 

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DockerError } from '../core/errors';
-import { atLeast, chooseBuildMode, detectBuildClient, detectionKey, dockerCandidates, findBuildClient, parseComposeVersion, parseVersion } from './client';
+import { atLeast, chooseBuildMode, detectBuildClient, detectionKey, dockerCandidates, findBuildClient, findCompose, parseComposeVersion, parseVersion } from './client';
 
 describe('version parsing', () => {
   it('reads the versions docker clients print', () => {
@@ -85,5 +85,36 @@ describe('finding docker clients on PATH (real tiny programs)', () => {
     }
     expect(detectionKey({ PATH: '/a', DOCKER_HOST: 'unix:///one.sock' })).not.toBe(detectionKey({ PATH: '/a', DOCKER_HOST: 'unix:///two.sock' }));
     expect(detectionKey({ PATH: '/a', DOCKER_CONTEXT: 'x' })).not.toBe(detectionKey({ PATH: '/a' }));
+  });
+});
+
+describe('finding compose (real tiny programs on PATH)', () => {
+  let folder: string;
+  const originalPath = process.env.PATH;
+  beforeEach(() => {
+    folder = mkdtempSync(path.join(tmpdir(), 'local-dev-compose-'));
+  });
+  afterEach(() => {
+    process.env.PATH = originalPath;
+    rmSync(folder, { recursive: true, force: true });
+  });
+  const program = (name: string, body: string) => {
+    writeFileSync(path.join(folder, name), `#!/bin/sh\n${body}\n`);
+    chmodSync(path.join(folder, name), 0o755);
+  };
+
+  it('says a compose that does not answer hangs, instead of calling it not installed', async () => {
+    program('docker', 'exit 1');
+    program('docker-compose', 'exec sleep 30');
+    process.env.PATH = `${folder}:/usr/bin:/bin`;
+    const failure = findCompose(300);
+    await expect(failure).rejects.toThrow(DockerError);
+    await expect(failure).rejects.toThrow('`docker-compose version --short` did not answer within 0.3 s');
+  });
+
+  it('says not installed when neither answers at all', async () => {
+    program('docker', 'exit 1');
+    process.env.PATH = folder;
+    await expect(findCompose(300)).rejects.toThrow('neither `docker compose` (v2) nor `docker-compose` (v1) is installed');
   });
 });

@@ -76,13 +76,24 @@ export function parseComposeVersion(output: string): string | undefined {
   return match?.[1];
 }
 
-async function succeeds(program: string, args: string[], env?: Record<string, string>): Promise<string | undefined> {
+/** How long a version query may take: generous, since docker-compose v1 alone takes ~1 s to start. */
+const DETECTION_TIMEOUT_MS = 30_000;
+
+async function succeeds(program: string, args: string[], env?: Record<string, string>, timeoutMs = DETECTION_TIMEOUT_MS): Promise<string | undefined> {
   try {
-    return (await exec(program, args, { env, timeoutMs: 15_000 })).stdout;
+    return (await exec(program, args, { env, timeoutMs })).stdout;
   } catch (error) {
+    if (!(error instanceof ChildProcessError)) throw error;
+    // A program that is there but does not answer (a loaded machine, a hung engine) is no reason to
+    // say it is not installed: report the hang as what it is.
+    if (error.signal?.startsWith('timeout')) {
+      throw new DockerError(`\`${[program, ...args].join(' ')}\` did not answer within ${timeoutMs / 1000} s`, {
+        fix: 'check that Docker answers (`docker version`), then run again; a very loaded machine can be this slow',
+        cause: error,
+      });
+    }
     // A candidate that cannot do this is simply not chosen; the caller reports if none can.
-    if (error instanceof ChildProcessError) return undefined;
-    throw error;
+    return undefined;
   }
 }
 
@@ -133,10 +144,10 @@ export async function findBuildClient(candidates: string[]): Promise<BuildClient
 /** `docker compose` (v2) when the plugin exists, else `docker-compose` (v1); detected once per environment. */
 export const detectCompose: () => Promise<ComposeCommand> = cachedPerEnvironment(() => findCompose());
 
-async function findCompose(): Promise<ComposeCommand> {
-  const v2 = await succeeds('docker', ['compose', 'version', '--short']);
+export async function findCompose(timeoutMs = DETECTION_TIMEOUT_MS): Promise<ComposeCommand> {
+  const v2 = await succeeds('docker', ['compose', 'version', '--short'], undefined, timeoutMs);
   if (v2 !== undefined) return { program: 'docker', prefix: ['compose'], version: parseComposeVersion(v2) ?? v2, v1: false };
-  const v1 = await succeeds('docker-compose', ['version', '--short']);
+  const v1 = await succeeds('docker-compose', ['version', '--short'], undefined, timeoutMs);
   if (v1 !== undefined) return { program: 'docker-compose', prefix: [], version: parseComposeVersion(v1) ?? v1, v1: true };
   throw new DockerError('neither `docker compose` (v2) nor `docker-compose` (v1) is installed', {
     fix: 'install the compose plugin (apt-get install docker-compose-plugin) or docker-compose',
