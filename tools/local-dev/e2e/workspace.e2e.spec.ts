@@ -48,6 +48,7 @@ describe('the Nx workspace (real nx CLI)', () => {
       'oms-worker',
       'redis-tunnel',
       'scheduler-api',
+      'stack',
     ]);
   });
 
