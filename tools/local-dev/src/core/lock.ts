@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { isProcessAlive, liveCommandLine, parentPid, processStartTime } from './proc';
+import { readTextIfExists } from './read-if-exists';
 
 /** Long enough for a big first clone, or an image build plus a slow healthcheck, by the other command. */
 export const DEFAULT_LOCK_TIMEOUT_MS = 10 * 60_000;
@@ -107,18 +108,10 @@ function parseHolder(text: string): LockHolder | undefined {
   }
 }
 
-function readOrUndefined(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
 
 /** Who holds the lock at `lockPath` right now (a dead holder included), or undefined when nobody does. */
 export function readLockHolder(lockPath: string): LockHolder | undefined {
-  const text = readOrUndefined(lockPath);
+  const text = readTextIfExists(lockPath);
   return text === undefined ? undefined : parseHolder(text);
 }
 
@@ -185,7 +178,7 @@ export async function acquireLock(lockPath: string, options: LockOptions): Promi
   for (;;) {
     const record = tryCreate(lockPath, options.purpose, command);
     if (record !== undefined) return { path: lockPath, record };
-    const existing = readOrUndefined(lockPath);
+    const existing = readTextIfExists(lockPath);
     if (existing === undefined) continue;
     const holder = parseHolder(existing);
     if (!holder || !isProcessAlive(holder.pid, holder.startTime)) {
@@ -215,7 +208,7 @@ export async function acquireLock(lockPath: string, options: LockOptions): Promi
 
 /** Removes the lock if it is still ours (a lock taken over from us is left to its new owner). */
 export function releaseLock(lock: HeldLock): void {
-  if (readOrUndefined(lock.path) === lock.record) rmSync(lock.path, { force: true });
+  if (readTextIfExists(lock.path) === lock.record) rmSync(lock.path, { force: true });
 }
 
 /** Runs `body` holding the lock at `lockPath`, releasing it however `body` ends. */

@@ -13,9 +13,10 @@
  * Read-only commands (status, stats, logs, doctor, tunnel status) are not runs: they never
  * replace the record of the run the user is watching.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomically } from './atomic-write';
+import { readTextIfExists } from './read-if-exists';
 import { withLock } from './lock';
 import { UsageError } from './errors';
 import { workspacePaths, type WorkspacePaths } from './workspace';
@@ -202,13 +203,8 @@ export function withRun(file: RunMetricsFile | undefined, metric: RunMetric, kee
 }
 
 function readJson<T>(file: string): T | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+  const text = readTextIfExists(file);
+  if (text === undefined) return undefined;
   try {
     return JSON.parse(text) as T;
   } catch {

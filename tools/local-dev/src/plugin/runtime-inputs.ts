@@ -9,10 +9,11 @@
  * `runtimeInput`, which refuses any word outside a plain character set — config text cannot get
  * in even by mistake. Service names (NAME_PATTERN: lower-case letters, digits, dashes) pass it.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import type { RepoModel, WorkspaceModel } from '../config/model';
 import { writeFileAtomically } from '../core/atomic-write';
+import { readTextIfExists } from '../core/read-if-exists';
 
 /**
  * Where the argument files live, relative to the workspace root (the commands name them, and Nx
@@ -75,7 +76,7 @@ function lines(values: string[]): string {
 export function ensureRuntimeInputArgs(workspaceRoot: string, key: string, files: Record<string, string>): void {
   const folder = path.join(workspaceRoot, RUNTIME_INPUTS_DIR);
   const keyFile = path.join(folder, KEY_FILE);
-  if (readIfThere(keyFile) === key) return;
+  if (readTextIfExists(keyFile) === key) return;
   mkdirSync(folder, { recursive: true });
   // The key goes last, and first out: a reader never takes a half-written set for a complete one.
   rmSync(keyFile, { force: true });
@@ -85,11 +86,3 @@ export function ensureRuntimeInputArgs(workspaceRoot: string, key: string, files
   writeFileAtomically(keyFile, key);
 }
 
-function readIfThere(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
