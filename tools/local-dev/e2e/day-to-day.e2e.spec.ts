@@ -236,7 +236,7 @@ describe('day-to-day commands (real stack, through make and nx)', () => {
 
   it('clean refuses a clone with local work, changing nothing; with force it saves and moves it, and never touches a foreign container or image', async () => {
     docker(['commit', '-c', 'LABEL io.local-dev.workspace=someone-else', '-c', 'LABEL io.local-dev.service=svc-0', foreign[0], foreignImage]);
-    const ourImages = () => docker(['images', '-q', '--filter', `label=io.local-dev.workspace=${wsId}`]).split('\n').filter(Boolean);
+    const ourImages = () => docker(['images', '-q', '--filter', `label=io.local-dev.workspace=${wsId}`]).split('\n').filter(Boolean).sort(); // docker lists images made in the same second in either order
     const imagesBefore = ourImages();
     expect(imagesBefore.length).toBeGreaterThan(0);
     const refused = await make(['clean']);
