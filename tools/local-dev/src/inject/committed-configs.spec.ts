@@ -4,7 +4,8 @@
  * not the templates (so nothing secret is ever committed).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { loadConfig } from '../config/load';
 import { workspacePaths } from '../core/workspace';
@@ -18,10 +19,20 @@ const paths = workspacePaths(ROOT);
 const namespaces = listNamespaces(paths);
 
 function ignored(files: string[]): string[] {
-  // --no-index: judge by .gitignore alone, whether or not the files exist or are tracked.
-  const result = spawnSync('git', ['check-ignore', '--no-index', '--stdin'], { cwd: ROOT, input: files.join('\n'), encoding: 'utf8' });
-  if (result.status !== 0 && result.status !== 1) throw new Error(result.stderr);
-  return result.stdout.split('\n').filter(Boolean);
+  // Judged by the committed .gitignore alone, in a scratch repository: not by the folders around this
+  // checkout (the mutation-testing sandbox lies in the ignored .stryker-tmp/, where every path is
+  // ignored), and --no-index: whether or not the files exist or are tracked.
+  const scratch = mkdtempSync(path.join(tmpdir(), 'ignore-check-'));
+  try {
+    copyFileSync(path.join(ROOT, '.gitignore'), path.join(scratch, '.gitignore'));
+    const init = spawnSync('git', ['init', '-q'], { cwd: scratch, encoding: 'utf8' });
+    if (init.status !== 0) throw new Error(init.stderr);
+    const result = spawnSync('git', ['check-ignore', '--no-index', '--stdin'], { cwd: scratch, input: files.join('\n'), encoding: 'utf8' });
+    if (result.status !== 0 && result.status !== 1) throw new Error(result.stderr);
+    return result.stdout.split('\n').filter(Boolean);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 it('has the namespaces the team uses', () => {
