@@ -13,14 +13,19 @@ const PLAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 /** The namespaces that exist: the folders under configs/. */
 export function listNamespaces(paths: WorkspacePaths): string[] {
   try {
-    return readdirSync(paths.configs, { withFileTypes: true })
-      .filter((entry) => entry.isDirectory() && PLAIN_NAME.test(entry.name))
-      .map((entry) => entry.name)
-      .sort();
+    return namespacesAmong(readdirSync(paths.configs, { withFileTypes: true }));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
+}
+
+/** The entries of configs/ that are namespaces: plain-named folders, sorted (a disk lists them in its own order). */
+export function namespacesAmong(entries: ReadonlyArray<{ name: string; isDirectory(): boolean }>): string[] {
+  return entries
+    .filter((entry) => entry.isDirectory() && PLAIN_NAME.test(entry.name))
+    .map((entry) => entry.name)
+    .sort();
 }
 
 /**
