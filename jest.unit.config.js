@@ -1,7 +1,7 @@
 /**
  * The unit specs only: jest.config.js without the end-to-end suites (tools/local-dev/e2e/: Docker
- * and the nx CLI), the bin/ runtime-input scripts (shell run in child processes; container-state
- * needs Docker) and runtime/compiled.spec.ts (compiles the whole source tree in child processes).
+ * and the nx CLI), the bin/ runtime-input scripts (shell run in child processes) and
+ * runtime/compiled.spec.ts (compiles the whole source tree in child processes).
  * Stryker runs this config (stryker.config.mjs); also handy alone: `npx jest -c jest.unit.config.js`.
  */
 const base = require('./jest.config');

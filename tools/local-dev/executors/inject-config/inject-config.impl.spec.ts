@@ -4,14 +4,16 @@ import { UsageError } from '../../src/core/errors';
 import { createServiceRunContext } from '../../src/core/run-context';
 import { undoInjection } from '../../src/inject/apply';
 import { injectConfigs } from '../../src/inject/inject-configs';
+import { settleInjection } from '../../src/runtime-state/inject-state';
 import injectConfigExecutor, { normalizeOptions } from './inject-config.impl';
 
 jest.mock('../../src/inject/inject-configs');
 jest.mock('../../src/inject/apply');
 jest.mock('../../src/core/run-context');
+jest.mock('../../src/runtime-state/inject-state');
 
 const context = { root: '/ws', projectName: 'oms-api', targetName: 'inject-config' } as ExecutorContext;
-const run = { paths: { root: '/ws', cloned: '/ws/cloned' }, model: {}, repo: { owner: 'oms-api', dir: 'oms' }, namespace: 's2' };
+const run = { paths: { root: '/ws', cloned: '/ws/cloned' }, model: { repos: [{ dir: 'oms' }, { dir: 'health' }] }, repo: { owner: 'oms-api', dir: 'oms' }, namespace: 's2' };
 
 let stdout: jest.SpyInstance;
 let stderr: jest.SpyInstance;
@@ -34,12 +36,15 @@ it("injects for the run's namespace and sums up", async () => {
   expect(createServiceRunContext).toHaveBeenCalledWith('/ws', { service: 'oms-api', namespace: 's2', refresh: false, undo: false });
   expect(jest.mocked(injectConfigs).mock.calls[0][0]).toMatchObject({ namespace: 's2', repo: run.repo });
   expect(stdout).toHaveBeenCalledWith('oms-api: 2 files injected into cloned/oms for namespace s2, hidden from git\n');
+  // Recorded for the next run's hash (src/runtime-state/settled.ts), over every clone.
+  expect(settleInjection).toHaveBeenCalledWith('/ws', ['oms', 'health']);
 });
 
 it('turns a failure into {success:false} with the message', async () => {
   jest.mocked(injectConfigs).mockRejectedValue(new UsageError('configs/s2/oms.yaml is missing'));
   await expect(injectConfigExecutor({ service: 'oms-api' }, context)).resolves.toEqual({ success: false });
   expect(stderr).toHaveBeenCalledWith('✖ oms-api:inject-config: configs/s2/oms.yaml is missing\n');
+  expect(settleInjection).not.toHaveBeenCalled();
 });
 
 it('--undo takes the injected files out instead of injecting', async () => {

@@ -9,6 +9,7 @@ import { createServiceRunContext } from '../../src/core/run-context';
 import * as path from 'node:path';
 import { undoInjection } from '../../src/inject/apply';
 import { injectConfigs } from '../../src/inject/inject-configs';
+import { settleInjection } from '../../src/runtime-state/inject-state';
 import { prefixedLog } from '../clone/clone.impl';
 import type { InjectConfigExecutorSchema } from './schema';
 
@@ -42,5 +43,7 @@ export default async function injectConfigExecutor(options: InjectConfigExecutor
     }
     const manifest = await injectConfigs({ paths: run.paths, model: run.model, repo: run.repo, namespace: run.namespace, log });
     log(`${manifest.files.length} file${manifest.files.length === 1 ? '' : 's'} injected into cloned/${run.repo.dir} for namespace ${run.namespace}, hidden from git`);
+    // So the next run's hash of this state finds this run in Nx's cache (src/runtime-state/settled.ts).
+    settleInjection(run.paths.root, run.model.repos.map((repo) => repo.dir));
   });
 }

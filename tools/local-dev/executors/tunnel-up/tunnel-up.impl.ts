@@ -8,6 +8,7 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { runAtEdge, type ExecutorResult } from '../../src/core/edge';
 import { createRunContext } from '../../src/core/run-context';
+import { settleTunnel } from '../../src/runtime-state/tunnel-state';
 import { bringUpTunnel, DEFAULT_WAIT_MS } from '../../src/tunnel/control';
 import { formatBestEffortWarning } from '../../src/tunnel/status';
 import type { TunnelUpExecutorSchema } from './schema';
@@ -32,5 +33,7 @@ export default async function tunnelUpExecutor(options: TunnelUpExecutorSchema, 
       report: (line) => process.stdout.write(`${line}\n`),
     });
     if (!outcome.healthy) process.stderr.write(`${formatBestEffortWarning(outcome.problem, outcome.reading)}\n`);
+    // So the next run's hash of this state finds this run in Nx's cache (src/runtime-state/settled.ts).
+    settleTunnel(run.paths.root);
   });
 }

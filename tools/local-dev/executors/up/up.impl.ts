@@ -1,6 +1,6 @@
 /**
- * up: start the service with docker compose (after its depends-on services and the tunnel, which
- * Nx runs first) and finish only when its healthcheck passes. Builds the image first when the one
+ * up: start the service's container (after its depends-on services and the tunnel, which Nx runs
+ * first) and finish only when its healthcheck passes; see src/docker/start.ts. Builds the image first when the one
  * for the current input hash is missing (e.g. deleted after build-image's Nx cache hit).
  */
 import type { ExecutorContext } from '@nx/devkit';

@@ -28,17 +28,30 @@ export function composeFileMismatch(text: string, expected: ExpectedCompose): st
   if (namespace !== expected.namespace) {
     return `another run for namespace ${namespace} rewrote docker-compose.yml (this run is for namespace ${expected.namespace}); run one namespace at a time`;
   }
-  let document: unknown;
+  let definitions: Record<string, unknown>;
   try {
-    document = parse(text);
+    definitions = serviceDefinitions(text);
   } catch (error) {
     return `docker-compose.yml is not valid YAML any more (${(error as Error).message.split('\n')[0]}): it was edited by hand`;
   }
-  const labels = (document as { services?: Record<string, { labels?: Record<string, unknown> }> } | null)?.services?.[expected.service]?.labels;
-  const found = labels?.[LABELS.definition];
+  const found = definitions[expected.service];
   if (found === undefined) return `docker-compose.yml has no service ${expected.service}: another run (with another config.yaml) rewrote it`;
   if (found !== expected.definition) {
     return `docker-compose.yml defines ${expected.service} differently from this run (definition ${String(found)}, expected ${expected.definition}): another run or a hand edit rewrote it`;
   }
   return undefined;
+}
+
+/**
+ * Each service's io.local-dev.definition label in the file (the service's entry is what `up` starts:
+ * a container with another value is stale). Throws on text that is not YAML.
+ */
+export function serviceDefinitions(text: string): Record<string, unknown> {
+  const document = parse(text) as { services?: Record<string, { labels?: Record<string, unknown> } | null> } | null;
+  const definitions: Record<string, unknown> = {};
+  for (const [service, entry] of Object.entries(document?.services ?? {})) {
+    const definition = entry?.labels?.[LABELS.definition];
+    if (definition !== undefined) definitions[service] = definition;
+  }
+  return definitions;
 }

@@ -50,7 +50,7 @@ describe('batchOf', () => {
       await new Promise((resolve) => setTimeout(resolve, 10));
       running--;
       return { success: true };
-    }, 2);
+    }, { concurrency: 2 });
     const projects = ['a', 'b', 'c', 'd', 'e'];
     const results = await collect(batch(graphOf(projects), Object.fromEntries(projects.map((project) => [`${project}:clone`, {}])), {}, context));
     expect(results).toHaveLength(5);
@@ -62,5 +62,42 @@ describe('batchOf', () => {
     await expect(collect(batch(graphOf(['a', 'b'], { 'b:clone': ['a:clone'] }), { 'a:clone': {}, 'b:clone': {} }, {}, context))).rejects.toThrow(
       'has an inner dependency (b:clone)',
     );
+  });
+
+  it('in order: starts a task only after the batch tasks it depends on succeeded', async () => {
+    const events: string[] = [];
+    const batch = batchOf<{ service: string }>(
+      async (options) => {
+        events.push(`start ${options.service}`);
+        await new Promise((resolve) => setTimeout(resolve, options.service === 'owner' ? 40 : 5));
+        events.push(`end ${options.service}`);
+        return { success: true };
+      },
+      { innerDependencies: 'in-order' },
+    );
+    const graph = graphOf(['worker', 'owner', 'other'], { 'worker:clone': ['owner:clone'] });
+    const inputs = { 'worker:clone': { service: 'worker' }, 'owner:clone': { service: 'owner' }, 'other:clone': { service: 'other' } };
+    const results = await collect(batch(graph, inputs, { service: '' }, context));
+    expect(results.map((result) => result.result.success)).toEqual([true, true, true]);
+    expect(events.indexOf('start worker')).toBeGreaterThan(events.indexOf('end owner'));
+    // Independent tasks do not wait for the chain.
+    expect(events.indexOf('start other')).toBeLessThan(events.indexOf('end owner'));
+  });
+
+  it('in order: a task whose dependency failed is reported failed and never started, and so are its dependents', async () => {
+    const started: string[] = [];
+    const batch = batchOf<{ service: string }>(
+      async (options) => {
+        started.push(options.service);
+        return { success: options.service !== 'owner' };
+      },
+      { innerDependencies: 'in-order' },
+    );
+    const graph = graphOf(['owner', 'worker', 'leaf', 'other'], { 'worker:clone': ['owner:clone'], 'leaf:clone': ['worker:clone'] });
+    const inputs = { 'owner:clone': { service: 'owner' }, 'worker:clone': { service: 'worker' }, 'leaf:clone': { service: 'leaf' }, 'other:clone': { service: 'other' } };
+    const results = await collect(batch(graph, inputs, { service: '' }, context));
+    expect(Object.fromEntries(results.map((result) => [result.task, result.result.success]))).toEqual({ 'owner:clone': false, 'worker:clone': false, 'leaf:clone': false, 'other:clone': true });
+    expect(started.sort()).toEqual(['other', 'owner']);
+    expect(results.find((result) => result.task === 'worker:clone')?.result.terminalOutput).toContain('not started, because owner:clone failed');
   });
 });

@@ -18,23 +18,38 @@ type SingleExecutor<Options> = (options: Options, context: ExecutorContext) => P
 /** How many tasks of a batch run at once: repos clone and fetch in parallel (network-bound), but not all 60 at a time. */
 export const BATCH_CONCURRENCY = 8;
 
+export interface BatchOptions {
+  /** Most tasks running at once. */
+  concurrency?: number;
+  /**
+   * Whether tasks of the batch may depend on each other. Nx puts a task in a batch together with
+   * the batch tasks it depends on (a worker's `up` with its owner's `up`); 'in-order' then starts a
+   * task only once every one of them has succeeded, and fails it unstarted when one failed, as
+   * Nx itself would skip it. 'refuse' (the default) is for executors whose tasks never wait for
+   * each other (clone, inject-config), where an inner dependency can only be a wiring mistake.
+   */
+  innerDependencies?: 'refuse' | 'in-order';
+}
+
 /**
- * Turns a single-task executor into a batch implementation, for executors whose tasks are
- * independent of each other. The executor's own output streams to
- * the terminal as it happens (lines carry the service name), so terminalOutput stays empty.
+ * Turns a single-task executor into a batch implementation. The executor's own output streams to
+ * the terminal as it happens (lines carry the service name), so terminalOutput stays empty except
+ * for a task that was not started.
  */
-export function batchOf<Options>(single: SingleExecutor<Options>, concurrency = BATCH_CONCURRENCY) {
+export function batchOf<Options>(single: SingleExecutor<Options>, { concurrency = BATCH_CONCURRENCY, innerDependencies = 'refuse' }: BatchOptions = {}) {
   return async function* runBatch(
     taskGraph: TaskGraph,
     inputs: Record<string, Options>,
     _overrides: Options,
     context: ExecutorContext,
   ): AsyncGenerator<BatchTaskResult> {
-    const pending = Object.values(taskGraph.tasks);
-    // Only for executors whose tasks never wait for each other (clone, inject-config): ordering
-    // inside a batch is not ours to implement.
-    const inside = pending.find((task) => (taskGraph.dependencies[task.id] ?? []).some((dependency) => dependency in taskGraph.tasks));
-    if (inside) throw new Error(`batch of ${inside.target.target} tasks has an inner dependency (${inside.id}); this executor must not be batched`);
+    const inner = (taskId: string) => (taskGraph.dependencies[taskId] ?? []).filter((dependency) => dependency in taskGraph.tasks);
+    if (innerDependencies === 'refuse') {
+      const inside = Object.values(taskGraph.tasks).find((task) => inner(task.id).length > 0);
+      if (inside) throw new Error(`batch of ${inside.target.target} tasks has an inner dependency (${inside.id}); this executor must not be batched`);
+    }
+    const pending = Object.keys(taskGraph.tasks);
+    const outcome = new Map<string, boolean>();
     const running = new Map<string, Promise<BatchTaskResult>>();
     const start = (taskId: string): Promise<BatchTaskResult> => {
       const task = taskGraph.tasks[taskId];
@@ -49,12 +64,35 @@ export function batchOf<Options>(single: SingleExecutor<Options>, concurrency = 
       return single(inputs[taskId], taskContext).then((result) => ({ task: taskId, result: { success: result.success, terminalOutput: '' } }));
     };
     while (pending.length > 0 || running.size > 0) {
-      while (pending.length > 0 && running.size < concurrency) {
-        const task = pending.shift();
-        if (task) running.set(task.id, start(task.id));
+      // Tasks whose inner dependencies are all done: started while there is room, or, when one of
+      // those dependencies failed, reported failed without running (and so are their dependents).
+      for (let index = 0; index < pending.length; ) {
+        const taskId = pending[index];
+        const dependencies = inner(taskId);
+        const failed = dependencies.find((dependency) => outcome.get(dependency) === false);
+        if (failed !== undefined) {
+          pending.splice(index, 1);
+          outcome.set(taskId, false);
+          const terminalOutput = `${taskId}: not started, because ${failed} failed\n`;
+          process.stdout.write(terminalOutput);
+          yield { task: taskId, result: { success: false, terminalOutput } };
+          index = 0;
+          continue;
+        }
+        if (running.size < concurrency && dependencies.every((dependency) => outcome.get(dependency) === true)) {
+          pending.splice(index, 1);
+          running.set(taskId, start(taskId));
+          continue;
+        }
+        index++;
+      }
+      if (running.size === 0) {
+        if (pending.length > 0) throw new Error(`batch cannot order its tasks (a dependency cycle among ${pending.join(', ')})`);
+        break;
       }
       const finished = await Promise.race(running.values());
       running.delete(finished.task);
+      outcome.set(finished.task, finished.result.success);
       yield finished;
     }
   };

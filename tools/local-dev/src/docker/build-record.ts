@@ -10,6 +10,7 @@
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomically } from '../core/atomic-write';
+import { readTextIfExists } from '../core/read-if-exists';
 import type { WorkspacePaths } from '../core/workspace';
 
 export interface BuildRecord {
@@ -25,4 +26,16 @@ export function writeBuildRecord(paths: WorkspacePaths, record: BuildRecord): vo
   const file = buildRecordPath(paths, record.service);
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileAtomically(file, `${JSON.stringify({ service: record.service, image: record.image }, null, 2)}\n`);
+}
+
+/** The image the record names, or undefined when there is no record (build-image has not run) or it is torn. */
+export function readBuildRecordImage(paths: WorkspacePaths, service: string): string | undefined {
+  const text = readTextIfExists(buildRecordPath(paths, service));
+  if (text === undefined) return undefined;
+  try {
+    const image = (JSON.parse(text) as Partial<BuildRecord>).image;
+    return typeof image === 'string' ? image : undefined;
+  } catch {
+    return undefined;
+  }
 }

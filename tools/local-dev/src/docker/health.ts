@@ -28,8 +28,6 @@ export interface HealthEndpoint {
   viaProxy: boolean;
 }
 
-/** A `none` healthcheck passes when the container still runs this long after it started running. */
-export const NONE_GRACE_MS = 2000;
 /** How long a TCP check through a port proxy waits to see whether the accepted connection is dropped. */
 export const PROXY_HOLD_MS = 300;
 
@@ -90,8 +88,6 @@ export function probeTcp(host: string, port: number, timeoutMs = 2000, viaProxy 
 export interface ContainerState {
   status: string;
   exitCode: number;
-  /** When the container last started (ms since the epoch, engine clock); NaN when unknown. */
-  startedAt: number;
 }
 
 /** Longest a single docker query may take; a hung engine fails the check instead of blocking it. */
@@ -100,9 +96,9 @@ export const DOCKER_QUERY_TIMEOUT_MS = 10_000;
 const LOG_GRACE_MS = 3000;
 
 export async function containerState(containerId: string, timeoutMs = DOCKER_QUERY_TIMEOUT_MS): Promise<ContainerState> {
-  const result = await engineQuery(['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}} {{.State.StartedAt}}', containerId], timeoutMs);
-  const [status, exitCode, startedAt] = result.trim().split(' ');
-  return { status, exitCode: Number(exitCode), startedAt: Date.parse(startedAt ?? '') };
+  const result = await engineQuery(['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', containerId], timeoutMs);
+  const [status, exitCode] = result.trim().split(' ');
+  return { status, exitCode: Number(exitCode) };
 }
 
 export async function lastLogLines(containerId: string, lines = 30, timeoutMs = DOCKER_QUERY_TIMEOUT_MS): Promise<string> {
@@ -140,8 +136,10 @@ const POLL_INTERVAL_MS = 250;
 
 /**
  * Resolves once healthy; throws DockerError (with the container's last log lines) otherwise.
- * With no healthcheck, "healthy" means still running NONE_GRACE_MS after it started, so a
- * container that crashes right after starting is not reported up.
+ * With no healthcheck, "healthy" means the engine reports it running, as docker-compose's `up -d`
+ * does: nothing tells a service that is about to crash from one that keeps running, and a fixed
+ * wait would only add its length to every start of it and of everything after it (issue 10). A
+ * service whose readiness matters gets an http or tcp healthcheck.
  */
 export async function waitUntilHealthy(target: HealthTarget, now: () => number = Date.now): Promise<void> {
   const timeoutSeconds = target.healthcheck.type === 'none' ? 30 : target.healthcheck.timeoutSeconds;
@@ -149,7 +147,6 @@ export async function waitUntilHealthy(target: HealthTarget, now: () => number =
   const remaining = () => Math.min(DOCKER_QUERY_TIMEOUT_MS, Math.max(1000, deadline - now()));
   let lastReason = 'not checked yet';
   let endpoint: HealthEndpoint | undefined;
-  let runningSince: number | undefined;
   for (;;) {
     const state = await containerState(target.containerId, remaining());
     if (state.status !== 'running') {
@@ -157,17 +154,11 @@ export async function waitUntilHealthy(target: HealthTarget, now: () => number =
         fix: `fix the error above, then run nx run ${target.service}:up again (full log: nx run ${target.service}:logs)`,
       });
     }
-    runningSince ??= now();
-    if (target.healthcheck.type === 'none') {
-      // Started long enough ago (an already-running container passes at once), or seen running
-      // that long by us (the engine's clock may differ from ours).
-      if (now() - state.startedAt >= NONE_GRACE_MS || now() - runningSince >= NONE_GRACE_MS) return;
-    } else {
-      endpoint ??= await target.endpoint();
-      const result = await probe(target.healthcheck, endpoint);
-      if (result.ok) return;
-      lastReason = result.reason;
-    }
+    if (target.healthcheck.type === 'none') return;
+    endpoint ??= await target.endpoint();
+    const result = await probe(target.healthcheck, endpoint);
+    if (result.ok) return;
+    lastReason = result.reason;
     if (now() >= deadline) {
       throw new DockerError(`${target.service} was not healthy after ${timeoutSeconds} s (${lastReason}); its last log lines:\n${indent(await lastLogLines(target.containerId, 30, LOG_GRACE_MS))}`, {
         fix: `check the log above; raise "healthcheck: { timeout: … }" for ${target.service} in repos_docker_files/config.yaml if it just starts slowly`,

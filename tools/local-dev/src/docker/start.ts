@@ -7,16 +7,17 @@
  *   (run-container.ts) → wait for the healthcheck.
  * The "already current" check costs one `docker ps`; no compose process is started at all.
  */
-import { readFileSync } from 'node:fs';
 import { composeFileMismatch, headerNamespace } from '../compose/check';
 import { composeDocument, type ComposeService } from '../compose/document';
 import { DockerError, UsageError } from '../core/errors';
+import { readTextIfExists } from '../core/read-if-exists';
 import type { ServiceRunContext } from '../core/run-context';
 import { addressReachable, containerAddress, ensureNetwork, findServiceContainers, publishedHostPort } from './containers';
-import { NONE_GRACE_MS, waitUntilHealthy, type HealthEndpoint, type HealthTarget } from './health';
+import { waitUntilHealthy, type HealthEndpoint, type HealthTarget } from './health';
 import { checkHostPorts } from './ports';
 import { ensureImage } from './image';
 import { composeProjectName, LABELS, workspaceId } from './naming';
+import { settleUp } from '../runtime-state/up-state';
 import { removeContainers, restartStopped, runContainer, startPlan, type StartPlan } from './run-container';
 import { withNetworkLock, withServiceLock } from './service-lock';
 
@@ -52,6 +53,8 @@ async function startUnderLock(run: ServiceRunContext, log: (line: string) => voi
   }
   await waitUntilHealthy(healthTarget(run, containerId));
   log(`${service.name}: healthy${describeCheck(run)}`);
+  // So the next run's hash of this state finds this run in Nx's cache (src/runtime-state/settled.ts).
+  await settleUp(run.paths.root, service.name);
   return { image: ensured.image, built: ensured.built, started: plan.action !== 'keep' };
 }
 
@@ -92,7 +95,7 @@ const COMPOSE_FILE_SETTLE_MS = 3000;
 async function checkedComposeFile(run: ServiceRunContext, definition: string): Promise<string> {
   const deadline = Date.now() + COMPOSE_FILE_SETTLE_MS;
   for (;;) {
-    const text = readIfExists(run.paths.composeFile);
+    const text = readTextIfExists(run.paths.composeFile);
     const mismatch = text === undefined ? 'missing' : composeFileMismatch(text, { namespace: run.namespace, service: run.service.name, definition });
     if (mismatch === undefined) return text as string;
     // Another namespace's run wrote it: waiting would not change that.
@@ -106,15 +109,6 @@ async function checkedComposeFile(run: ServiceRunContext, definition: string): P
       });
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-function readIfExists(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
   }
 }
 
@@ -145,5 +139,5 @@ function describeCheck(run: ServiceRunContext): string {
   const check = run.service.healthcheck;
   if (check.type === 'http') return ` (GET ${check.path} on port ${check.port})`;
   if (check.type === 'tcp') return ` (port ${check.port} accepts)`;
-  return ` (still running after ${NONE_GRACE_MS / 1000} s)`;
+  return ' (running; no healthcheck to wait for)';
 }

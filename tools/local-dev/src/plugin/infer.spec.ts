@@ -151,7 +151,7 @@ describe('inferProjects', () => {
         "{workspaceRoot}/configs/*/debug-configs/api/**/*",
         "{workspaceRoot}/repos_docker_files/config.yaml",
         {
-          "runtime": "node tools/local-dev/bin/injection-state.js .nx/local-dev/runtime-inputs/clones.txt",
+          "runtime": "node tools/local-dev/runtime/state.js inject .nx/local-dev/runtime-inputs/clones.txt",
         },
         {
           "dependentTasksOutputFiles": "**/.local-dev-hash-after-dependencies",
@@ -207,7 +207,7 @@ describe('inferProjects', () => {
         "{workspaceRoot}/tools/local-dev/src/compose/**/*",
         "{workspaceRoot}/tools/local-dev/src/docker/naming.ts",
         {
-          "runtime": "sh tools/local-dev/bin/container-state.sh api",
+          "runtime": "node tools/local-dev/runtime/state.js up .nx/local-dev/runtime-inputs/services.txt",
         },
         {
           "dependentTasksOutputFiles": "**/.local-dev-hash-after-dependencies",
@@ -259,7 +259,7 @@ describe('inferProjects', () => {
         "{workspaceRoot}/configs/*/api_secrets.py.example",
         "{workspaceRoot}/configs/*/debug-configs/api/**/*",
         {
-          "runtime": "sh tools/local-dev/bin/input-state.sh .nx/local-dev/runtime-inputs/build-image-api-worker.txt",
+          "runtime": "sh tools/local-dev/bin/input-state.sh .nx/local-dev/runtime-inputs/build-image-api.txt",
         },
         "{workspaceRoot}/repos_docker_files/config.yaml",
         "{workspaceRoot}/tools/local-dev/src/docker/build-record.ts",
@@ -352,7 +352,7 @@ describe('inferProjects', () => {
         "{workspaceRoot}/tools/local-dev/src/compose/**/*",
         "{workspaceRoot}/tools/local-dev/src/docker/naming.ts",
         {
-          "runtime": "sh tools/local-dev/bin/container-state.sh api-worker",
+          "runtime": "node tools/local-dev/runtime/state.js up .nx/local-dev/runtime-inputs/services.txt",
         },
         {
           "dependentTasksOutputFiles": "**/.local-dev-hash-after-dependencies",
@@ -389,7 +389,7 @@ describe('inferProjects', () => {
     "executor": "@local-dev/nx-plugin:tunnel-up",
     "inputs": [
       {
-        "runtime": "node tools/local-dev/bin/tunnel-state.js",
+        "runtime": "node tools/local-dev/runtime/state.js tunnel",
       },
       "{workspaceRoot}/repos_docker_files/config.yaml",
     ],
@@ -429,7 +429,7 @@ describe('runtime inputs (commands Nx runs through a shell while hashing)', () =
       ),
     );
     expect(commands.length).toBeGreaterThan(0);
-    for (const command of commands) expect(command).toMatch(/^(sh|node) tools\/local-dev\/bin\/[a-z-]+\.(sh|js)( [A-Za-z0-9._/-]+)?$/);
+    for (const command of commands) expect(command).toMatch(/^(sh|node) tools\/local-dev\/(bin|runtime)\/[a-z-]+\.(sh|js)( [A-Za-z0-9._/-]+)*$/);
     expect(commands.join('\n')).not.toContain('touch');
   });
 });

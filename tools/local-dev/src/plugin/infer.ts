@@ -13,7 +13,7 @@ import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import type { RepoModel, ServiceModel, WorkspaceModel } from '../config/model';
 import { CONFIG_PATH } from '../config/paths';
 import { redactCredentials } from '../core/redact';
-import { buildStateArgsFile, INJECTION_STATE_ARGS_FILE, runtimeInput } from './runtime-inputs';
+import { buildStateArgsFile, INJECTION_STATE_ARGS_FILE, runtimeInput, UP_STATE_ARGS_FILE } from './runtime-inputs';
 
 /** The executors' package, as installed from tools/local-dev (see package.json devDependencies). */
 export const EXECUTORS = '@local-dev/nx-plugin';
@@ -22,17 +22,20 @@ export const COMPOSE_PROJECT = 'docker-compose';
 export const TUNNEL_PROJECT = 'redis-tunnel';
 /** The workspace-level project of the day-to-day commands that act on the whole stack. */
 export const STACK_PROJECT = 'stack';
+/** The program of the runtime inputs that settle (src/runtime-state/main.ts, through its plain-JS shim). */
+const STATE_PROGRAM = 'tools/local-dev/runtime/state.js';
 /**
- * up's runtime input: a line that repeats only while the service's container runs the image its
- * build record names with the definition docker-compose.yml gives it (tools/local-dev/bin/container-state.sh),
- * so a cache hit is only possible when the service already runs as built. One per service: a
- * change to one service does not make every other service's `up` miss the cache.
+ * up's runtime input: one settled token per service (src/runtime-state/up-state.ts), stable only
+ * while each container runs the image its build record names with the definition
+ * docker-compose.yml gives it, so a cache hit is only possible when nothing needs starting — and
+ * the first run after the one that started them is a hit too. One command for every service, so
+ * Nx runs one process per hashing round, not one per service.
  */
-export function containerStateInput(service: string): string {
-  return runtimeInput('sh', 'tools/local-dev/bin/container-state.sh', service);
-}
-/** redis-tunnel:up's runtime input: stable only while our supervisor runs and its last PING is fresh. */
-export const TUNNEL_STATE_INPUT = runtimeInput('node', 'tools/local-dev/bin/tunnel-state.js');
+export const UP_STATE_INPUT = runtimeInput('node', STATE_PROGRAM, 'up', UP_STATE_ARGS_FILE);
+/** redis-tunnel:up's runtime input: settled only while our supervisor runs healthy with a fresh PING. */
+export const TUNNEL_STATE_INPUT = runtimeInput('node', STATE_PROGRAM, 'tunnel');
+/** inject-config's: what is injected in every clone and the real secret files (one command for all clones). */
+export const INJECTION_STATE_INPUT = runtimeInput('node', STATE_PROGRAM, 'inject', INJECTION_STATE_ARGS_FILE);
 /**
  * Hash a task only when the tasks it depends on have finished, so its runtime inputs see the clone
  * as clone/inject-config left it (after a --refresh pull), not as it was when the run started.
@@ -42,8 +45,6 @@ export const TUNNEL_STATE_INPUT = runtimeInput('node', 'tools/local-dev/bin/tunn
 const AFTER_DEPENDENCIES = { dependentTasksOutputFiles: '**/.local-dev-hash-after-dependencies', transitive: true };
 /** The code that writes docker-compose.yml: a new version of it must regenerate and restart. */
 const COMPOSE_SOURCES = ['{workspaceRoot}/tools/local-dev/src/compose/**/*', '{workspaceRoot}/tools/local-dev/src/docker/naming.ts'];
-/** Prints what is injected in every clone now, and the namespaces' real debug configs (hashes only). */
-export const INJECTION_STATE_SCRIPT = 'tools/local-dev/bin/injection-state.js';
 /** Prints a fingerprint of a clone's code (HEAD, changes, untracked files) and of secret files. */
 export const STATE_SCRIPT = 'tools/local-dev/bin/input-state.sh';
 
@@ -88,14 +89,14 @@ export function buildInputs(service: ServiceModel, repo: RepoModel): TargetConfi
     // input fingerprints them (git HEAD + diff + untracked files, and the secrets' content). Which
     // clone and which secrets it reads from an argument file the plugin writes (./runtime-inputs.ts):
     // config text never becomes part of the command.
-    { runtime: runtimeInput('sh', STATE_SCRIPT, buildStateArgsFile(service.name)) },
+    { runtime: runtimeInput('sh', STATE_SCRIPT, buildStateArgsFile(repo.owner)) },
   ];
 }
 
 /**
  * The owner's inject-config injects for the whole clone, so every Dockerfile built from it counts.
  * The clone's code is not an input (injection does not depend on it); the real secret files are,
- * through injection-state.js, which also checks what is on disk in the clones.
+ * through INJECTION_STATE_INPUT, which also checks what is on disk in the clones.
  */
 function injectInputs(repo: RepoModel, model: WorkspaceModel): string[] {
   const dockerfiles = model.services.filter((service) => repo.services.includes(service.name)).map((service) => service.dockerfile);
@@ -118,13 +119,13 @@ function serviceTargets(service: ServiceModel, repo: RepoModel, model: Workspace
           dependsOn: [forward('clone')],
           // Cached so a no-op run starts no process for it: the hash covers the sources (Dockerfiles,
           // templates, debug configs, config.yaml for the ports filled in) and, through
-          // bin/injection-state.js (one command for all clones, run after clone), the real secret
+          // INJECTION_STATE_INPUT (one command for all clones, run after clone), the real secret
           // files and what is injected in the clones now. A deleted or edited injected file, a
           // refresh that took them out, or any source change runs it again.
           inputs: [
             ...injectInputs(repo, model),
             `{workspaceRoot}/${CONFIG_PATH}`,
-            { runtime: runtimeInput('node', INJECTION_STATE_SCRIPT, INJECTION_STATE_ARGS_FILE) },
+            { runtime: INJECTION_STATE_INPUT },
             AFTER_DEPENDENCIES,
           ],
           cache: true,
@@ -162,7 +163,7 @@ function serviceTargets(service: ServiceModel, repo: RepoModel, model: Workspace
         IMAGE_RECORD,
         `{workspaceRoot}/${CONFIG_PATH}`,
         ...COMPOSE_SOURCES,
-        { runtime: containerStateInput(service.name) },
+        { runtime: UP_STATE_INPUT },
         AFTER_DEPENDENCIES,
       ],
       cache: true,
@@ -198,7 +199,7 @@ function sharedProjects(): InferredProject[] {
       metadata: { description: 'The supervised Redis tunnel (kubectl port-forward) every service reaches Redis through.', technologies: ['kubernetes'] },
       targets: {
         // Cached only while our supervisor runs healthy with a fresh PING (TUNNEL_STATE_INPUT prints
-        // a never-repeating line otherwise), so a no-op run starts no process for it.
+        // an attempt token otherwise), so a no-op run starts no process for it.
         up: { executor: `${EXECUTORS}:tunnel-up`, inputs: [{ runtime: TUNNEL_STATE_INPUT }, `{workspaceRoot}/${CONFIG_PATH}`], cache: true, outputs: [] },
         down: { executor: `${EXECUTORS}:tunnel-down`, cache: false },
         restart: { executor: `${EXECUTORS}:tunnel-restart`, cache: false },

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseConfigText } from '../config/load';
-import { buildStateArgsFile, ensureRuntimeInputArgs, INJECTION_STATE_ARGS_FILE, RUNTIME_INPUTS_DIR, runtimeInput, runtimeInputArgs } from './runtime-inputs';
+import { buildStateArgsFile, ensureRuntimeInputArgs, INJECTION_STATE_ARGS_FILE, RUNTIME_INPUTS_DIR, runtimeInput, runtimeInputArgs, UP_STATE_ARGS_FILE } from './runtime-inputs';
 
 const CONFIG = `
 services:
@@ -20,7 +20,7 @@ services:
 
 describe('runtimeInput', () => {
   it('joins plain words', () => {
-    expect(runtimeInput('sh', 'tools/local-dev/bin/container-state.sh', 'api-worker')).toBe('sh tools/local-dev/bin/container-state.sh api-worker');
+    expect(runtimeInput('sh', 'tools/local-dev/bin/input-state.sh', '.nx/local-dev/runtime-inputs/build-image-api.txt')).toBe('sh tools/local-dev/bin/input-state.sh .nx/local-dev/runtime-inputs/build-image-api.txt');
   });
 
   it('refuses any word a shell would read as more than a word', () => {
@@ -31,13 +31,13 @@ describe('runtimeInput', () => {
 });
 
 describe('runtimeInputArgs', () => {
-  it('gives each service its clone and secret patterns, and inject-config every clone folder, one per line', () => {
+  it('gives each clone its secret patterns (shared by the services built from it), inject-config every clone folder and up every service, one per line', () => {
     const files = runtimeInputArgs(parseConfigText(CONFIG, 'config.yaml'));
     expect(files).toEqual({
       [INJECTION_STATE_ARGS_FILE]: 'api-clone\nweb\n',
+      [UP_STATE_ARGS_FILE]: 'api\napi-worker\nweb\n',
+      // api and its worker api-worker are built from one clone, with api's secrets: one file.
       [buildStateArgsFile('api')]: 'cloned/api-clone\nconfigs/*/api_secrets.py\nconfigs/*/shared.env\n',
-      // A worker is built from its owner's clone, with its owner's secrets.
-      [buildStateArgsFile('api-worker')]: 'cloned/api-clone\nconfigs/*/api_secrets.py\nconfigs/*/shared.env\n',
       [buildStateArgsFile('web')]: 'cloned/web\n',
     });
   });

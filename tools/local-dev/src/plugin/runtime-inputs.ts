@@ -34,13 +34,20 @@ export function runtimeInput(...words: string[]): string {
   return words.join(' ');
 }
 
-/** The argument file of one service's build-image input (bin/input-state.sh). */
-export function buildStateArgsFile(service: string): string {
-  return `${RUNTIME_INPUTS_DIR}/build-image-${service}.txt`;
+/**
+ * The argument file of build-image's input (bin/input-state.sh) for the services built from one
+ * clone, named after the repo's owner service (a validated name, never other config text). Per
+ * repo, not per service: services sharing a clone (a service and its workers) then share one
+ * command, which Nx runs once per hashing round instead of once per service.
+ */
+export function buildStateArgsFile(repoOwner: string): string {
+  return `${RUNTIME_INPUTS_DIR}/build-image-${repoOwner}.txt`;
 }
 
-/** The argument file of inject-config's input (bin/injection-state.js): the clone folders. */
+/** The argument file of inject-config's input (src/runtime-state/inject-state.ts): the clone folders. */
 export const INJECTION_STATE_ARGS_FILE = `${RUNTIME_INPUTS_DIR}/clones.txt`;
+/** The argument file of up's input (src/runtime-state/up-state.ts): the service names. */
+export const UP_STATE_ARGS_FILE = `${RUNTIME_INPUTS_DIR}/services.txt`;
 
 /**
  * The secret files a repo's injection reads, as patterns over every namespace folder
@@ -55,12 +62,11 @@ export function secretPatterns(repo: RepoModel): string[] {
  * config values cannot hold a line break (src/config/schema.ts limits their characters).
  */
 export function runtimeInputArgs(model: WorkspaceModel): Record<string, string> {
-  const files: Record<string, string> = { [INJECTION_STATE_ARGS_FILE]: lines(model.repos.map((repo) => repo.dir)) };
-  for (const service of model.services) {
-    const repo = model.repos.find((candidate) => candidate.owner === service.owner);
-    if (!repo) throw new Error(`model invariant broken: no repo for ${service.name}`);
-    files[buildStateArgsFile(service.name)] = lines([`cloned/${repo.dir}`, ...secretPatterns(repo)]);
-  }
+  const files: Record<string, string> = {
+    [INJECTION_STATE_ARGS_FILE]: lines(model.repos.map((repo) => repo.dir)),
+    [UP_STATE_ARGS_FILE]: lines(model.services.map((service) => service.name)),
+  };
+  for (const repo of model.repos) files[buildStateArgsFile(repo.owner)] = lines([`cloned/${repo.dir}`, ...secretPatterns(repo)]);
   return files;
 }
 

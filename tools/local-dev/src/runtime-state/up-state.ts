@@ -1,0 +1,107 @@
+/**
+ * `up`'s runtime input: whether each service's container runs as `up` would start it — running,
+ * the image its build record names (logs/images/<service>.json, written or restored by
+ * build-image) and the definition label docker-compose.yml gives it (written by
+ * docker-compose:generate) — printed as settled tokens (./settled.ts), so `up` is a cache hit
+ * exactly when there is nothing to start, including on the first run after the one that started it.
+ *
+ * One command for every service: Nx runs it once per hashing round instead of once per service,
+ * and it asks the engine once (one `docker ps` for the workspace). A change to any service then
+ * makes every `up` of the run miss, which costs one batch process (executors/up/up.batch.ts) in
+ * which the unchanged services find their container current and move on.
+ *
+ * Only THIS workspace's containers count (label io.local-dev.workspace): another checkout running
+ * the same service names must not make this one's `up` look done.
+ */
+import { serviceDefinitions } from '../compose/check';
+import { exec } from '../core/exec';
+import { readTextIfExists } from '../core/read-if-exists';
+import { workspacePaths, type WorkspacePaths } from '../core/workspace';
+import { readBuildRecordImage } from '../docker/build-record';
+import { LABELS, workspaceFilter } from '../docker/naming';
+import { printedToken, settle, type Observation } from './settled';
+
+/** What the engine says of one container of the workspace. */
+export interface ObservedContainer {
+  id: string;
+  image: string;
+  state: string;
+  service: string;
+  definition: string;
+}
+
+/** What `up` would start: the image and the definition, each missing when not known (yet). */
+export interface WantedService {
+  image?: string;
+  definition?: string;
+}
+
+/** Pure: one service's observation from its containers and what is wanted. */
+export function observeService(service: string, containers: ObservedContainer[], wanted: WantedService): Observation {
+  const own = containers.filter((container) => container.service === service).sort((a, b) => a.id.localeCompare(b.id));
+  const seen = own.length === 0 ? 'no container' : own.map((container) => `${container.id} ${container.state} ${container.image} ${container.definition}`).join('; ');
+  const text = `${service}: ${seen}; wanted ${wanted.image ?? '(no build record)'} ${wanted.definition ?? '(not in docker-compose.yml)'}`;
+  const satisfied =
+    own.length === 1 &&
+    wanted.image !== undefined &&
+    wanted.definition !== undefined &&
+    own[0].state === 'running' &&
+    own[0].image === wanted.image &&
+    own[0].definition === wanted.definition;
+  return { text, satisfied };
+}
+
+/** Pure: `docker ps --format` lines (ID, Image, State, service label, definition label, tab-separated). */
+export function parseObservedContainers(output: string): ObservedContainer[] {
+  return output
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const [id, image, state, service, definition] = line.split('\t');
+      return { id, image, state, service: service ?? '', definition: definition ?? '' };
+    });
+}
+
+/** Every container of the workspace (or of one service), as the engine reports them now. */
+export async function workspaceContainers(root: string, service?: string): Promise<ObservedContainer[]> {
+  const result = await exec(
+    'docker',
+    ['ps', '--all', '--no-trunc', ...workspaceFilter(root, service), '--format', `{{.ID}}\t{{.Image}}\t{{.State}}\t{{.Label "${LABELS.service}"}}\t{{.Label "${LABELS.definition}"}}`],
+    { timeoutMs: 15_000 },
+  );
+  return parseObservedContainers(result.stdout);
+}
+
+/** The definition each service has in docker-compose.yml now (none when the file is missing or not YAML). */
+function composeDefinitions(paths: WorkspacePaths): Record<string, unknown> {
+  const text = readTextIfExists(paths.composeFile);
+  if (text === undefined) return {};
+  try {
+    return serviceDefinitions(text);
+  } catch {
+    return {};
+  }
+}
+
+function wantedOf(paths: WorkspacePaths, service: string, definitions: Record<string, unknown>): WantedService {
+  const definition = definitions[service];
+  return { image: readBuildRecordImage(paths, service), definition: typeof definition === 'string' ? definition : undefined };
+}
+
+export function upKey(service: string): string {
+  return `up-${service}`;
+}
+
+/** The runtime input's text: one settled or attempt token per service, one line each. */
+export async function upStateLines(root: string, services: string[]): Promise<string[]> {
+  const paths = workspacePaths(root);
+  const containers = await workspaceContainers(root);
+  const definitions = composeDefinitions(paths);
+  return [...services].sort().map((service) => `${service} ${printedToken(root, upKey(service), observeService(service, containers, wantedOf(paths, service, definitions)))}`);
+}
+
+/** After `up` of `service` succeeded: records the state it left under the token it ran with. */
+export async function settleUp(root: string, service: string): Promise<void> {
+  const paths = workspacePaths(root);
+  settle(root, upKey(service), observeService(service, await workspaceContainers(root, service), wantedOf(paths, service, composeDefinitions(paths))));
+}
