@@ -1,14 +1,7 @@
 import type { ServiceModel } from '../config/model';
-import { isCurrent, parseContainerLines, parseNetworkLines, publishedHostPort } from './containers';
+import { isCurrent, parseNetworkLines, publishedHostPort } from './containers';
 
 describe('containers', () => {
-  it('parses docker ps lines', () => {
-    expect(parseContainerLines('abc\tlocal-dev/a:1\trunning\tdef1\n\nxyz\tlocal-dev/a:0\texited\t\n')).toEqual([
-      { id: 'abc', image: 'local-dev/a:1', state: 'running', definition: 'def1' },
-      { id: 'xyz', image: 'local-dev/a:0', state: 'exited', definition: '' },
-    ]);
-  });
-
   it('lists the networks of exactly one name, oldest first (docker\'s name filter matches substrings)', () => {
     const output = [
       'b2\toh-network\t2026-11-29 18:25:01.200000000 +0000 UTC',

@@ -7,6 +7,7 @@ import type { ServiceModel } from '../config/model';
 import { exec } from '../core/exec';
 import { ChildProcessError, DockerError } from '../core/errors';
 import { COMPOSE_LABELS, LABELS } from './naming';
+import { inspectContainer, listContainers } from './queries';
 
 export interface ContainerInfo {
   id: string;
@@ -15,26 +16,10 @@ export interface ContainerInfo {
   definition: string;
 }
 
-/** Pure: parses `docker ps --format '{{.ID}}\t{{.Image}}\t{{.State}}\t{{.Label …}}'` lines. */
-export function parseContainerLines(output: string): ContainerInfo[] {
-  return output
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => {
-      const [id, image, state, definition] = line.split('\t');
-      return { id, image, state, definition: definition ?? '' };
-    });
-}
-
 /** The containers compose made for this service in this workspace's project (normally one). */
 export async function findServiceContainers(project: string, service: string): Promise<ContainerInfo[]> {
-  const result = await exec('docker', [
-    'ps', '--all', '--no-trunc',
-    '--filter', `label=${COMPOSE_LABELS.project}=${project}`,
-    '--filter', `label=${COMPOSE_LABELS.service}=${service}`,
-    '--format', `{{.ID}}\t{{.Image}}\t{{.State}}\t{{.Label "${LABELS.definition}"}}`,
-  ], { timeoutMs: 15_000 });
-  return parseContainerLines(result.stdout);
+  const containers = await listContainers([`${COMPOSE_LABELS.project}=${project}`, `${COMPOSE_LABELS.service}=${service}`], [LABELS.definition]);
+  return containers.map((container) => ({ id: container.id, image: container.image, state: container.state, definition: container.labels[LABELS.definition] }));
 }
 
 /** Pure: is this container already what `up` would start (running, same image, same definition)? */
@@ -123,8 +108,7 @@ export function publishedHostPort(service: ServiceModel, containerPort: number):
 
 /** The container's address on a network, or undefined when it has none there. */
 export async function containerAddress(containerId: string, network: string): Promise<string | undefined> {
-  const result = await exec('docker', ['inspect', '--format', `{{with index .NetworkSettings.Networks "${network}"}}{{.IPAddress}}{{end}}`, containerId], { timeoutMs: 10_000 });
-  return result.stdout.trim() || undefined;
+  return (await inspectContainer(containerId, 10_000)).addresses[network];
 }
 
 /**

@@ -70,9 +70,12 @@ describe('waitUntilHealthy against stand-in docker programs (real tiny processes
   beforeEach(() => {
     folder = mkdtempSync(path.join(tmpdir(), 'local-dev-health-'));
     process.env.PATH = `${folder}${path.delimiter}${originalPath}`;
+    // A context other than the local default: the engine is asked through the CLI (the stand-in).
+    process.env.DOCKER_CONTEXT = 'stand-in';
   });
   afterEach(() => {
     process.env.PATH = originalPath;
+    delete process.env.DOCKER_CONTEXT;
     rmSync(folder, { recursive: true, force: true });
   });
 

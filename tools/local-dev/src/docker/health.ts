@@ -9,6 +9,7 @@ import * as net from 'node:net';
 import type { Healthcheck } from '../config/model';
 import { exec } from '../core/exec';
 import { ChildProcessError, DockerError } from '../core/errors';
+import { inspectContainer } from './queries';
 
 export interface HealthTarget {
   service: string;
@@ -96,9 +97,8 @@ export const DOCKER_QUERY_TIMEOUT_MS = 10_000;
 const LOG_GRACE_MS = 3000;
 
 export async function containerState(containerId: string, timeoutMs = DOCKER_QUERY_TIMEOUT_MS): Promise<ContainerState> {
-  const result = await engineQuery(['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', containerId], timeoutMs);
-  const [status, exitCode] = result.trim().split(' ');
-  return { status, exitCode: Number(exitCode) };
+  const { status, exitCode } = await inspectContainer(containerId, Math.max(1, Math.round(timeoutMs)));
+  return { status, exitCode };
 }
 
 export async function lastLogLines(containerId: string, lines = 30, timeoutMs = DOCKER_QUERY_TIMEOUT_MS): Promise<string> {

@@ -63,19 +63,9 @@ export async function serviceImage(run: ServiceRunContext): Promise<ServiceImage
   return { image: imageName(run.service.name, inputHash), inputHash, dockerfile, context };
 }
 
-export async function imageExists(image: string): Promise<boolean> {
-  try {
-    await exec('docker', ['image', 'inspect', '--format', '{{.Id}}', image]);
-    return true;
-  } catch (error) {
-    if (error instanceof ChildProcessError && /no such image/i.test(error.outputTail)) return false;
-    const reason = error instanceof ChildProcessError ? `: ${error.outputTail.split('\n').pop()}` : '';
-    throw new DockerError(`cannot ask the Docker engine about ${image}${reason}`, {
-      fix: 'start Docker (or check DOCKER_HOST / `docker context ls`), then run again',
-      cause: error,
-    });
-  }
-}
+import { imageExists } from './queries';
+
+export { imageExists };
 
 export type EnsureResult = { image: string; built: boolean };
 

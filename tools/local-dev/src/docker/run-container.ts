@@ -14,6 +14,7 @@
  * created afresh from the entry.
  */
 import type { ComposeService } from '../compose/document';
+import { startExisting } from './queries';
 import { unescapeDollars } from '../compose/document';
 import { exec } from '../core/exec';
 import { ChildProcessError, DockerError } from '../core/errors';
@@ -88,14 +89,8 @@ export async function runContainer(spec: RunSpec): Promise<string> {
 }
 
 /** `docker start` of a stopped container; false (with the reason) when the engine refuses. */
-export async function restartStopped(id: string): Promise<{ ok: true } | { ok: false; reason: string }> {
-  try {
-    await exec('docker', ['start', id], { timeoutMs: 60_000, tailLines: 10 });
-    return { ok: true };
-  } catch (error) {
-    if (error instanceof ChildProcessError) return { ok: false, reason: error.outputTail.trim() };
-    throw error;
-  }
+export function restartStopped(id: string): Promise<{ ok: true } | { ok: false; reason: string }> {
+  return startExisting(id);
 }
 
 async function engineCommand(args: string[], what: string): Promise<string> {

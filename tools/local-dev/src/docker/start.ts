@@ -48,7 +48,7 @@ async function startUnderLock(run: ServiceRunContext, log: (line: string) => voi
     await checkedComposeFile(run, definition);
     const running = existing.find((container) => container.state === 'running');
     await checkHostPorts(service, running?.id, workspaceId(run.paths.root));
-    await withNetworkLock(run.paths, run.model.network, log, () => ensureNetwork(run.model.network, workspaceId(run.paths.root)));
+    await networkOnce(run, log);
     containerId = await startContainer(run, plan, { project, image: ensured.image, entry, replacing: running !== undefined }, log);
   }
   await waitUntilHealthy(healthTarget(run, containerId));
@@ -56,6 +56,25 @@ async function startUnderLock(run: ServiceRunContext, log: (line: string) => voi
   // So the next run's hash of this state finds this run in Nx's cache (src/runtime-state/settled.ts).
   await settleUp(run.paths.root, service.name);
   return { image: ensured.image, built: ensured.built, started: plan.action !== 'keep' };
+}
+
+/**
+ * The shared network, made when missing, once per process: the `up`s of a batch run in one
+ * process, and each asking again (a lock, then a `docker network ls`) queued them one behind the
+ * other for nothing. A network removed after that (stack:stop of another command) makes
+ * startContainer's `docker run` fail with the engine's message, as before.
+ */
+const ensuredNetworks = new Map<string, Promise<void>>();
+function networkOnce(run: ServiceRunContext, log: (line: string) => void): Promise<void> {
+  const key = `${run.paths.root}\0${run.model.network}`;
+  let ensured = ensuredNetworks.get(key);
+  if (!ensured) {
+    ensured = withNetworkLock(run.paths, run.model.network, log, () => ensureNetwork(run.model.network, workspaceId(run.paths.root)));
+    // A failure is not remembered: the next service asks again.
+    ensured.catch(() => ensuredNetworks.delete(key));
+    ensuredNetworks.set(key, ensured);
+  }
+  return ensured;
 }
 
 /** Carries out a plan other than "keep": starts the stopped container, or creates a fresh one. Returns its id. */

@@ -1,4 +1,4 @@
-import { observeService, parseObservedContainers, type ObservedContainer } from './up-state';
+import { observeService, type ObservedContainer } from './up-state';
 
 const container = (overrides: Partial<ObservedContainer> = {}): ObservedContainer => ({
   id: 'c1',
@@ -28,14 +28,5 @@ describe('observeService (pure)', () => {
     expect(observeService('api', [container({ id: 'c2' })], wanted).text).not.toBe(base);
     expect(observeService('api', [container()], { ...wanted, image: 'local-dev/api:fedcba987654' }).text).not.toBe(base);
     expect(observeService('api', [container()], { ...wanted, definition: 'def2' }).text).not.toBe(base);
-  });
-});
-
-describe('parseObservedContainers (pure)', () => {
-  it('reads the tab-separated docker ps lines, empty labels included', () => {
-    expect(parseObservedContainers('c1\tbusybox:1.36\trunning\tapi\tdef1\nc2\tx\texited\t\t\n\n')).toEqual([
-      { id: 'c1', image: 'busybox:1.36', state: 'running', service: 'api', definition: 'def1' },
-      { id: 'c2', image: 'x', state: 'exited', service: '', definition: '' },
-    ]);
   });
 });

@@ -14,11 +14,11 @@
  * the same service names must not make this one's `up` look done.
  */
 import { serviceDefinitions } from '../compose/check';
-import { exec } from '../core/exec';
 import { readTextIfExists } from '../core/read-if-exists';
 import { workspacePaths, type WorkspacePaths } from '../core/workspace';
 import { readBuildRecordImage } from '../docker/build-record';
-import { LABELS, workspaceFilter } from '../docker/naming';
+import { LABELS, workspaceId } from '../docker/naming';
+import { listContainers } from '../docker/queries';
 import { printedToken, settle, type Observation } from './settled';
 
 /** What the engine says of one container of the workspace. */
@@ -51,25 +51,11 @@ export function observeService(service: string, containers: ObservedContainer[],
   return { text, satisfied };
 }
 
-/** Pure: `docker ps --format` lines (ID, Image, State, service label, definition label, tab-separated). */
-export function parseObservedContainers(output: string): ObservedContainer[] {
-  return output
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => {
-      const [id, image, state, service, definition] = line.split('\t');
-      return { id, image, state, service: service ?? '', definition: definition ?? '' };
-    });
-}
-
 /** Every container of the workspace (or of one service), as the engine reports them now. */
 export async function workspaceContainers(root: string, service?: string): Promise<ObservedContainer[]> {
-  const result = await exec(
-    'docker',
-    ['ps', '--all', '--no-trunc', ...workspaceFilter(root, service), '--format', `{{.ID}}\t{{.Image}}\t{{.State}}\t{{.Label "${LABELS.service}"}}\t{{.Label "${LABELS.definition}"}}`],
-    { timeoutMs: 15_000 },
-  );
-  return parseObservedContainers(result.stdout);
+  const labels = [`${LABELS.workspace}=${workspaceId(root)}`, ...(service === undefined ? [] : [`${LABELS.service}=${service}`])];
+  const containers = await listContainers(labels, [LABELS.service, LABELS.definition]);
+  return containers.map((container) => ({ id: container.id, image: container.image, state: container.state, service: container.labels[LABELS.service], definition: container.labels[LABELS.definition] }));
 }
 
 /** The definition each service has in docker-compose.yml now (none when the file is missing or not YAML). */
