@@ -130,16 +130,20 @@ describe('up runtime input (state.js up, real engine)', () => {
     expect(tokens().api).not.toBe(before);
   });
 
-  it('when the engine cannot be asked, prints a line that never repeats', () => {
+  it('when the engine cannot be asked (over its socket or through the CLI), prints a line that never repeats', () => {
     const noDocker = mkdtempSync(path.join(os.tmpdir(), 'local-dev-no-docker-'));
     try {
       // A stand-in docker that fails as a client does when the engine is down.
       writeFileSync(path.join(noDocker, 'docker'), '#!/bin/sh\necho "Cannot connect to the Docker daemon" >&2\nexit 1\n', { mode: 0o755 });
-      const env = { ...process.env, PATH: `${noDocker}${path.delimiter}${process.env.PATH}` };
-      const run = () => execFileSync('node', [PROGRAM, 'up', SERVICES_FILE], { cwd: root, env }).toString();
-      const first = run();
-      expect(first).toMatch(/^state up services\.txt failed at \d+-\d+: /);
-      expect(run()).not.toBe(first);
+      const viaSocket = { ...process.env, DOCKER_HOST: `unix://${path.join(noDocker, 'absent.sock')}` };
+      // A context other than the default: asked through the CLI, here the failing stand-in.
+      const viaCli = { ...process.env, DOCKER_CONTEXT: 'stand-in', PATH: `${noDocker}${path.delimiter}${process.env.PATH}` };
+      for (const env of [viaSocket, viaCli]) {
+        const run = () => execFileSync('node', [PROGRAM, 'up', SERVICES_FILE], { cwd: root, env }).toString();
+        const first = run();
+        expect(first).toMatch(/^state up services\.txt failed at \d+-\d+: /);
+        expect(run()).not.toBe(first);
+      }
     } finally {
       rmSync(noDocker, { recursive: true, force: true });
     }
