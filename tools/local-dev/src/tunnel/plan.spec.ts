@@ -1,4 +1,4 @@
-import { backoffDelay, chooseBindAddresses, DEFAULT_TIMINGS, dockerBridgeGatewayFrom, parseIpAddrOutput, portForwardArgs, sameTarget } from './plan';
+import { backoffDelay, chooseBindAddresses, DEFAULT_TIMINGS, dockerBridgeGatewayFrom, freshnessBoundMs, parseIpAddrOutput, portForwardArgs, sameTarget } from './plan';
 
 describe('portForwardArgs', () => {
   it('is the real kubectl port-forward command line, same port on both sides', () => {
@@ -20,6 +20,17 @@ describe('chooseBindAddresses', () => {
   it.each(['0.0.0.0', '127.0.0.1', 'not-an-ip', '300.1.1.1', '224.0.0.1', ''])('never binds a wildcard, loopback twice or a bogus address (%s)', (gateway) => {
     expect(chooseBindAddresses(gateway)).toEqual(['127.0.0.1']);
   });
+
+  it.each(['172.17.0', '172.17.0.1.5', '172.x.0.1', '172.17.0.256', '172.+1.0.1', '172.1e1.0.1', '172. 1.0.1'])(
+    'binds only a dotted quad of numbers 0–255, which kubectl and redis-server read as the address meant (%s)',
+    (gateway) => {
+      expect(chooseBindAddresses(gateway)).toEqual(['127.0.0.1']);
+    },
+  );
+
+  it('takes a bridge address with a 255 in it', () => {
+    expect(chooseBindAddresses('172.17.255.1')).toEqual(['127.0.0.1', '172.17.255.1']);
+  });
 });
 
 describe('finding the bridge gateway', () => {
@@ -33,6 +44,10 @@ describe('finding the bridge gateway', () => {
     };
     expect(dockerBridgeGatewayFrom(interfaces)).toBe('172.17.0.1');
     expect(dockerBridgeGatewayFrom({ lo: interfaces.lo })).toBeUndefined();
+  });
+
+  it('reads the family as Node 18.0–18.3 gave it, a number', () => {
+    expect(dockerBridgeGatewayFrom({ docker0: [{ address: 'fe80::1', family: 6, internal: false }, { address: '172.17.0.1', family: 4, internal: false }] })).toBe('172.17.0.1');
   });
 
   it('reads the address from `ip -o -4 addr show dev docker0`', () => {
@@ -67,6 +82,21 @@ describe('sameTarget', () => {
     expect(sameTarget(target, { ...target, port: 6380 })).toBe(false);
     expect(sameTarget(target, { ...target, deployment: 'redis-master' })).toBe(false);
     expect(sameTarget(target, { ...target, addresses: ['127.0.0.1', '172.17.0.1'] })).toBe(false);
+  });
+
+  it('takes equal two-address targets for the same, and a local Redis for another target than the tunnel', () => {
+    const bridged = { ...target, addresses: ['127.0.0.1', '172.17.0.1'] };
+    expect(sameTarget(bridged, { ...bridged, addresses: [...bridged.addresses] })).toBe(true);
+    expect(sameTarget(target, { ...target, mode: 'local' })).toBe(false);
+    // A state written before local mode existed has no mode: it was a tunnel.
+    expect(sameTarget(target, { ...target, mode: 'tunnel' })).toBe(true);
+  });
+});
+
+describe('freshnessBoundMs', () => {
+  it('believes "healthy" for two full check cycles (interval + PING timeout each)', () => {
+    expect(freshnessBoundMs(DEFAULT_TIMINGS)).toBe(6000);
+    expect(freshnessBoundMs({ checkIntervalMs: 1000, pingTimeoutMs: 500 })).toBe(3000);
   });
 });
 

@@ -20,13 +20,36 @@ describe('parseRespReply', () => {
     expect(() => parseRespReply('HTTP/1.1 400 Bad Request\r\n')).toThrow('not a Redis reply');
     expect(() => parseRespReply('SSH-2.0')).toThrow('not a Redis reply');
   });
+
+  it('quotes at most 40 characters of what answered, with or without a line end', () => {
+    const banner = 'SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.10 and then some more';
+    expect(() => parseRespReply(banner)).toThrow(new Error('not a Redis reply: "SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.10"'));
+    expect(() => parseRespReply(`${banner}\r\n`)).toThrow(new Error('not a Redis reply: "SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.10"'));
+  });
+
+  it('refuses a bulk reply whose length is not a number', () => {
+    expect(() => parseRespReply('$abc\r\nPONG\r\n')).toThrow(new Error('not a Redis reply: bad bulk length "abc"'));
+  });
+
+  it('reads an empty bulk string as empty, not as a missing value', () => {
+    expect(parseRespReply('$0\r\n\r\n')).toEqual({ type: 'bulk', value: '' });
+  });
 });
 
 describe('judgePingReply', () => {
   it('is healthy on +PONG, reachable on -NOAUTH, failed otherwise', () => {
     expect(judgePingReply({ type: 'simple', value: 'PONG' }, 3)).toEqual({ ok: true, reply: 'PONG', ms: 3 });
     expect(judgePingReply({ type: 'error', value: 'NOAUTH Authentication required.' }, 3)).toEqual({ ok: true, reply: 'NOAUTH', ms: 3 });
-    expect(judgePingReply({ type: 'error', value: 'LOADING Redis is loading the dataset in memory' }, 3)).toMatchObject({ ok: false, reason: expect.stringContaining('LOADING') });
+    expect(judgePingReply({ type: 'error', value: 'LOADING Redis is loading the dataset in memory' }, 3)).toEqual({
+      ok: false,
+      reason: 'Redis answered PING with an error: LOADING Redis is loading the dataset in memory',
+      ms: 3,
+    });
+  });
+
+  it('takes only the simple string +PONG for healthy, and only an error that starts with NOAUTH for a password', () => {
+    expect(judgePingReply({ type: 'bulk', value: 'PONG' }, 3)).toEqual({ ok: false, reason: 'Redis answered PING with "PONG" instead of PONG', ms: 3 });
+    expect(judgePingReply({ type: 'error', value: 'ERR unknown command, NOAUTH follows' }, 3)).toMatchObject({ ok: false });
   });
 });
 
@@ -53,7 +76,24 @@ describe('pingRedis against tiny real servers', () => {
       socket.write('+PO');
       setTimeout(() => socket.write('NG\r\n'), 20);
     }));
-    expect(await pingRedis('127.0.0.1', port, 1000)).toMatchObject({ ok: true, reply: 'PONG' });
+    const outcome = await pingRedis('127.0.0.1', port, 1000);
+    expect(outcome).toMatchObject({ ok: true, reply: 'PONG' });
+    // ms is how long the PING took (shown in the status), not a point in time.
+    expect(outcome.ms).toBeGreaterThanOrEqual(0);
+    expect(outcome.ms).toBeLessThan(60_000);
+  });
+
+  it('names what answered when it is not Redis (an HTTP server on the port)', async () => {
+    const port = await serve((socket) => socket.once('data', () => socket.write('HTTP/1.1 400 Bad Request\r\n\r\n')));
+    expect(await pingRedis('127.0.0.1', port, 1000)).toEqual({ ok: false, reason: 'not a Redis reply: "HTTP/1.1 400 Bad Request\\r\\n\\r\\n"', ms: expect.any(Number) });
+  });
+
+  it('tells a connection dropped after connecting from one that never connected', async () => {
+    // A reset after the PING arrived: what a forward whose pod went away does.
+    const port = await serve((socket) => socket.once('data', () => socket.resetAndDestroy()));
+    const outcome = await pingRedis('127.0.0.1', port, 1000);
+    expect(outcome).toEqual({ ok: false, reason: `127.0.0.1:${port} dropped the connection before Redis answered PING (ECONNRESET)`, ms: expect.any(Number) });
+    expect(outcome.ms).toBeLessThan(60_000);
   });
 
   it('is not fooled by a server that answers every command with +OK: only +PONG is Redis answering PING', async () => {
@@ -71,8 +111,11 @@ describe('pingRedis against tiny real servers', () => {
   it('fails on a server that closes at once, and on a closed port', async () => {
     const port = await serve((socket) => socket.destroy());
     expect(await pingRedis('127.0.0.1', port, 1000)).toMatchObject({ ok: false });
+    // Read the PING, then hang up without a word. 60 s: the close must end the PING, not its timeout.
+    const hangsUp = await serve((socket) => socket.once('data', () => socket.end()));
+    expect(await pingRedis('127.0.0.1', hangsUp, 60_000)).toEqual({ ok: false, reason: `127.0.0.1:${hangsUp} closed the connection before Redis answered PING`, ms: expect.any(Number) });
     const closed = await serve(() => undefined);
     await new Promise((resolve) => servers.pop()?.close(resolve));
-    expect(await pingRedis('127.0.0.1', closed, 1000)).toMatchObject({ ok: false, reason: expect.stringContaining('ECONNREFUSED') });
+    expect(await pingRedis('127.0.0.1', closed, 1000)).toEqual({ ok: false, reason: `cannot connect to 127.0.0.1:${closed}: ECONNREFUSED`, ms: expect.any(Number) });
   });
 });

@@ -4,10 +4,12 @@
  * clock, so every transition is checked exactly and fast. e2e/tunnel.e2e.spec.ts runs the real
  * thing (real supervisor process, kubectl stand-in, redis-server).
  */
+import { spawn } from 'node:child_process';
+import { TunnelError } from '../core/errors';
 import type { WorkspacePaths } from '../core/workspace';
 import { classifyKubectlOutput, type KubectlProblem } from './kubectl-errors';
 import { PortForwardError, type KubectlExit, type PortForwardProcess, type StartPortForwardOptions } from './kubectl-process';
-import type { SupervisorTimings } from './plan';
+import type { SupervisorTimings, TunnelTarget } from './plan';
 import type { PingOutcome } from './redis-ping';
 import type { TunnelState } from './state';
 import { TunnelSupervisor } from './supervisor';
@@ -26,12 +28,16 @@ interface FakeKubectl {
   args: string[];
   startedAt: number;
   stopped: boolean;
+  /** What the supervisor does with each line kubectl prints. */
+  onLine: StartPortForwardOptions['onLine'];
   becomeReady(): void;
+  /** Readiness fails with something that is not a PortForwardError: a bug, not kubectl. */
+  crashBeforeReady(error: Error): void;
   failToStart(problem: KubectlProblem): void;
   exit(outputTail: string): void;
 }
 
-function fakeKubectl(pid: number, args: string[]): FakeKubectl {
+function fakeKubectl(pid: number, options: StartPortForwardOptions): FakeKubectl {
   let resolveReady!: () => void;
   let rejectReady!: (error: Error) => void;
   let resolveExit!: (exit: KubectlExit) => void;
@@ -40,22 +46,26 @@ function fakeKubectl(pid: number, args: string[]): FakeKubectl {
     rejectReady = reject;
   });
   const exited = new Promise<KubectlExit>((resolve) => (resolveExit = resolve));
+  const dyingMs = stopTakesMs;
   const fake: FakeKubectl = {
-    args,
+    args: options.args,
     startedAt: Date.now(),
     stopped: false,
+    onLine: options.onLine,
     handle: {
       pid,
       ready,
       exited,
       stop: async () => {
         fake.stopped = true;
+        if (dyingMs > 0) await new Promise((resolve) => setTimeout(resolve, dyingMs));
         // Like the real one: stopping a kubectl that is not forwarding yet rejects its readiness.
         rejectReady(new PortForwardError({ kind: 'unknown', message: 'kubectl was killed by SIGTERM before forwarding', fix: '', permanent: false }));
         resolveExit({ code: null, signal: 'SIGTERM', outputTail: '' });
       },
     },
     becomeReady: () => resolveReady(),
+    crashBeforeReady: (error) => rejectReady(error),
     failToStart: (problem) => {
       rejectReady(new PortForwardError(problem));
       resolveExit({ code: 1, signal: null, outputTail: problem.message });
@@ -72,20 +82,25 @@ let pingReply: (address: string) => PingOutcome | 'hang' | 'pending';
 let pendingPings: Array<(outcome: PingOutcome) => void>;
 const answerPings = (outcome: PingOutcome) => pendingPings.splice(0).forEach((answer) => answer(outcome));
 let detected: string[];
+let detect: () => Promise<string[]>;
+/** The pid of the next fake kubectl, by its index. */
+let pidFor: (index: number) => number;
+/** How long a fake kubectl takes to die once stopped. */
+let stopTakesMs: number;
 let supervisor: TunnelSupervisor;
 let logLines: string[];
 
-function createSupervisor(target = TARGET): TunnelSupervisor {
+function createSupervisor(target: TunnelTarget = TARGET, program = 'kubectl'): TunnelSupervisor {
   return new TunnelSupervisor({
     paths: { root: '/nowhere', logs: '/nowhere/logs' } as WorkspacePaths,
     target,
-    program: 'kubectl',
+    program,
     env: {},
     timings: TIMINGS,
     log: (line) => logLines.push(line),
     deps: {
       startPortForward: (options: StartPortForwardOptions) => {
-        const fake = fakeKubectl(100 + kubectls.length, options.args);
+        const fake = fakeKubectl(pidFor(kubectls.length), options);
         kubectls.push(fake);
         return fake.handle;
       },
@@ -95,7 +110,7 @@ function createSupervisor(target = TARGET): TunnelSupervisor {
         if (reply !== 'hang') return Promise.resolve(reply);
         return new Promise((resolve) => setTimeout(() => resolve({ ok: false, reason: `no answer to PING within ${timeoutMs} ms`, ms: timeoutMs }), timeoutMs));
       },
-      detectBindAddresses: async () => detected,
+      detectBindAddresses: () => detect(),
       writeState: (_paths, state) => states.push({ ...state }),
       random: () => 0,
     },
@@ -114,6 +129,9 @@ beforeEach(() => {
   states = [];
   logLines = [];
   detected = ['127.0.0.1'];
+  detect = async () => detected;
+  pidFor = (index) => 100 + index;
+  stopTakesMs = 0;
   pingReply = () => PONG;
   pendingPings = [];
 });
@@ -222,6 +240,7 @@ describe('TunnelSupervisor (fake kubectl, fake PING, fake clock)', () => {
       kubectlPid: undefined,
       lastError: { kind: 'forbidden', permanent: true, message: expect.stringContaining('is forbidden'), fix: expect.stringContaining('pods/portforward') },
     });
+    expect(logLines[logLines.length - 1]).toBe(`stopping: ${last().lastError?.message} — ${last().lastError?.fix}`);
   });
 
   it('is healthy only when the PING answers on every bound address (loopback and the Docker bridge)', async () => {
@@ -234,9 +253,10 @@ describe('TunnelSupervisor (fake kubectl, fake PING, fake clock)', () => {
     await tick(200);
 
     expect(states.some((state) => state.status === 'healthy')).toBe(false);
-    expect(states.find((state) => state.status === 'degraded')?.lastError?.message).toBe(
-      'PING through the forward on 172.17.0.1:6379 failed: cannot connect to 172.17.0.1:6379: ECONNREFUSED',
-    );
+    expect(states.find((state) => state.status === 'degraded')?.lastError).toMatchObject({
+      message: 'PING through the forward on 172.17.0.1:6379 failed: cannot connect to 172.17.0.1:6379: ECONNREFUSED',
+      fix: 'the tunnel restarts kubectl on its own; if this persists check `kubectl -n s1 get pods`',
+    });
   });
 
   it('records -NOAUTH as healthy with auth: required, never as a plain PONG', async () => {
@@ -316,5 +336,261 @@ describe('TunnelSupervisor (fake kubectl, fake PING, fake clock)', () => {
     kubectls[1].becomeReady();
     await tick();
     expect(last()).toMatchObject({ status: 'healthy', addresses: ['127.0.0.1', '172.17.0.1'] });
+  });
+});
+
+describe('TunnelSupervisor: what it logs, and when it acts', () => {
+  const startLine = 'starting: kubectl -n s1 port-forward deployment/redis --address 127.0.0.1 6379:6379';
+
+  it('logs the life of a tunnel as it happens: start, forwarding, healthy once, reconnect, an exit, the back-off, stop', async () => {
+    supervisor = createSupervisor();
+    void supervisor.run();
+    await tick();
+    kubectls[0].becomeReady();
+    await tick();
+    // Later healthy checks say nothing: only a change is news.
+    await tick(3000);
+    supervisor.requestReconnect();
+    await tick();
+    kubectls[1].becomeReady();
+    await tick();
+    kubectls[1].exit('W1126 a warning kubectl prints, but no error');
+    await tick();
+    expect(last()).toMatchObject({ status: 'degraded', lastError: { kind: 'unknown', message: 'kubectl exited with code 1', fix: 'the supervisor restarts it on its own' } });
+    await tick(100);
+    const stopped = supervisor.stop();
+    await tick();
+    await stopped;
+    expect(logLines).toEqual([
+      startLine,
+      'kubectl (pid 100) is forwarding; checking with PING',
+      'healthy: PING answered PONG on 127.0.0.1 within 1 ms',
+      'reconnect requested',
+      startLine,
+      'kubectl (pid 101) is forwarding; checking with PING',
+      'healthy: PING answered PONG on 127.0.0.1 within 1 ms',
+      'degraded: kubectl exited with code 1',
+      'restarting kubectl in 100 ms (attempt 1)',
+      startLine,
+      'stopped',
+    ]);
+  });
+
+  it('reports the slowest PING of all addresses, and a password asked on any of them', async () => {
+    supervisor = createSupervisor({ ...TARGET, addresses: ['127.0.0.1', '172.17.0.1'] });
+    detected = ['127.0.0.1', '172.17.0.1'];
+    pingReply = (address) => (address === '127.0.0.1' ? { ok: true, reply: 'PONG', ms: 2 } : { ok: true, reply: 'NOAUTH', ms: 7 });
+    void supervisor.run();
+    await tick();
+    kubectls[0].becomeReady();
+    await tick();
+    expect(logLines).toContain('healthy: PING answered NOAUTH on 127.0.0.1, 172.17.0.1 within 7 ms');
+    expect(last()).toMatchObject({ status: 'healthy', lastReply: 'NOAUTH', auth: 'required' });
+  });
+
+  it('speaks of redis-server for a local Redis (redis.mode: local), quoting its empty arguments', async () => {
+    supervisor = createSupervisor({ ...TARGET, mode: 'local' }, 'redis-server');
+    pingReply = () => ({ ok: false, reason: 'cannot connect to 127.0.0.1:6379: ECONNREFUSED', ms: 1 });
+    void supervisor.run();
+    await tick();
+    kubectls[0].becomeReady();
+    await tick(200);
+    expect(logLines.slice(0, 2)).toEqual([
+      "starting: redis-server --port 6379 --bind 127.0.0.1 --protected-mode no --save '' --appendonly no --daemonize no --logfile ''",
+      'redis-server (pid 100) is ready; checking with PING',
+    ]);
+    expect(states.find((state) => state.status === 'degraded')?.lastError).toMatchObject({
+      kind: 'connection-lost',
+      message: 'PING to the local redis-server on 127.0.0.1:6379 failed: cannot connect to 127.0.0.1:6379: ECONNREFUSED',
+      fix: 'the supervisor restarts redis-server on its own; if this persists see logs/redis-tunnel.log',
+    });
+  });
+
+  it("keeps kubectl's per-connection chatter out of the log, logs the rest, and PINGs at once when kubectl says the forward broke", async () => {
+    supervisor = createSupervisor();
+    void supervisor.run();
+    await tick();
+    let pings = 0;
+    pingReply = () => {
+      pings++;
+      return 'pending';
+    };
+    kubectls[0].becomeReady();
+    await tick();
+    answerPings(PONG);
+    await tick(100);
+    expect(pings).toBe(1);
+    kubectls[0].onLine('Handling connection for 6379', 'stdout');
+    await tick();
+    expect(pings).toBe(1);
+
+    const broken = 'E1126 10:00:00.000000 portforward.go:413] an error occurred forwarding 6379 -> 6379: lost connection to pod';
+    kubectls[0].onLine(broken, 'stderr');
+    await tick();
+    expect(pings).toBe(2);
+    // Broken again while that PING is out: one more PING as soon as it answers, no interval wait.
+    kubectls[0].onLine(broken, 'stderr');
+    answerPings(PONG);
+    await tick();
+    expect(pings).toBe(3);
+    expect(logLines.filter((line) => line.startsWith('kubectl std'))).toEqual([`kubectl stderr: ${broken}`, `kubectl stderr: ${broken}`]);
+    answerPings(PONG);
+  });
+
+  it("waits a moment after a failed PING, so the state tells kubectl's own reason when kubectl dies right after", async () => {
+    supervisor = createSupervisor();
+    void supervisor.run();
+    await tick();
+    pingReply = () => ({ ok: false, reason: 'no answer to PING within 500 ms', ms: 500 });
+    kubectls[0].becomeReady();
+    await tick(50);
+    kubectls[0].exit('error: lost connection to pod');
+    await tick(100);
+    expect(states.find((state) => state.status === 'degraded')?.lastError).toMatchObject({ kind: 'connection-lost', message: 'error: lost connection to pod' });
+  });
+
+  it('restarts kubectl as soon as a PING in flight answers when a reconnect was asked meanwhile', async () => {
+    supervisor = createSupervisor();
+    void supervisor.run();
+    await tick();
+    pingReply = () => 'pending';
+    kubectls[0].becomeReady();
+    await tick();
+    supervisor.requestReconnect();
+    answerPings(PONG);
+    await tick();
+    expect(kubectls).toHaveLength(2);
+  });
+
+  it('records no pid for a kubectl that could not be started (pid -1)', async () => {
+    pidFor = () => -1;
+    supervisor = createSupervisor();
+    void supervisor.run();
+    await tick();
+    expect(last()).toMatchObject({ status: 'starting', kubectlPid: undefined });
+  });
+
+  it('fails loudly on a readiness error that is not about kubectl (a bug), instead of taking the forward for ready', async () => {
+    supervisor = createSupervisor();
+    const finished = supervisor.run();
+    await tick();
+    kubectls[0].crashBeforeReady(new Error('a bug in the process layer'));
+    await expect(finished).rejects.toThrow('a bug in the process layer');
+    expect(pendingPings).toHaveLength(0);
+    expect(states.some((state) => state.status === 'healthy')).toBe(false);
+    // Nothing left for afterEach to stop.
+    supervisor = createSupervisor();
+  });
+
+  it('a stop ends the supervisor without another PING, also when kubectl takes a moment to die (still starting, or healthy)', async () => {
+    stopTakesMs = 50;
+    supervisor = createSupervisor();
+    void supervisor.run();
+    await tick();
+    let stopped = supervisor.stop();
+    await tick(50);
+    await stopped;
+    expect(last()).toMatchObject({ status: 'stopped' });
+    expect(kubectls).toHaveLength(1);
+
+    let pings = 0;
+    pingReply = () => {
+      pings++;
+      return PONG;
+    };
+    supervisor = createSupervisor();
+    void supervisor.run();
+    await tick();
+    kubectls[1].becomeReady();
+    await tick(500);
+    const statesBefore = states.length;
+    const pingsBefore = pings;
+    stopped = supervisor.stop();
+    await tick(50);
+    await stopped;
+    expect(pings).toBe(pingsBefore);
+    expect(states.slice(statesBefore).map((state) => state.status)).toEqual(['stopped']);
+  });
+
+  it('re-detects the bind addresses every 10 s while healthy, not at every check', async () => {
+    supervisor = createSupervisor();
+    void supervisor.run();
+    await tick();
+    kubectls[0].becomeReady();
+    await tick();
+    detected = ['127.0.0.1', '172.17.0.1'];
+    await tick(9_999);
+    expect(kubectls).toHaveLength(1);
+    await tick(1);
+    await tick();
+    expect(kubectls).toHaveLength(2);
+    expect(logLines).toContain('bind addresses changed: 127.0.0.1 → 127.0.0.1,172.17.0.1; kubectl restarts with them');
+  });
+
+  it('keeps kubectl running while the addresses it binds stay the same', async () => {
+    supervisor = createSupervisor({ ...TARGET, addresses: ['127.0.0.1', '172.17.0.1'] });
+    detected = ['127.0.0.1', '172.17.0.1'];
+    void supervisor.run();
+    await tick();
+    kubectls[0].becomeReady();
+    await tick(25_000);
+    expect(kubectls).toHaveLength(1);
+    expect(last()).toMatchObject({ status: 'healthy' });
+  });
+
+  it('keeps its addresses, and kubectl, when re-detecting them fails (ip hung)', async () => {
+    supervisor = createSupervisor({ ...TARGET, addresses: ['127.0.0.1', '172.17.0.1'] });
+    detect = async () => {
+      throw new TunnelError('`ip -o -4 addr show dev docker0` did not answer within 5000 ms');
+    };
+    void supervisor.run();
+    await tick();
+    kubectls[0].becomeReady();
+    await tick(12_000);
+    expect(kubectls).toHaveLength(1);
+    expect(logLines).toContain('cannot re-detect the bind addresses, keeping 127.0.0.1,172.17.0.1: `ip -o -4 addr show dev docker0` did not answer within 5000 ms');
+  });
+
+  it('keeps its addresses through an outage that is not about them (only a lost bind address re-detects them at once)', async () => {
+    supervisor = createSupervisor();
+    detected = ['127.0.0.1', '172.17.0.1'];
+    void supervisor.run();
+    await tick();
+    kubectls[0].failToStart(unreachable());
+    await tick(150);
+    expect(kubectls).toHaveLength(2);
+    expect(kubectls[1].args).toEqual(kubectls[0].args);
+  });
+
+  it("on a crash of the supervisor itself, kills kubectl's process group and records the crash", async () => {
+    // A real process in its own group stands in for kubectl here: killing its group is the point.
+    const child = spawn('sleep', ['60'], { detached: true, stdio: 'ignore' });
+    const died = new Promise((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    pidFor = () => child.pid as number;
+    supervisor = createSupervisor();
+    void supervisor.run();
+    await tick();
+    supervisor.recordCrash(new Error('boom'));
+    expect(await died).toBe('SIGKILL');
+    expect(last()).toMatchObject({
+      status: 'crashed',
+      kubectlPid: undefined,
+      lastError: {
+        kind: 'supervisor-crashed',
+        message: 'the tunnel supervisor crashed: boom',
+        fix: '`nx run redis-tunnel:up` starts a new one; this is a bug in local-dev — please report it with logs/redis-tunnel.log',
+        permanent: false,
+      },
+    });
+  });
+
+  it('records a crash that happens between two kubectls (during the back-off) too', async () => {
+    supervisor = createSupervisor();
+    void supervisor.run();
+    await tick();
+    kubectls[0].failToStart(unreachable());
+    await tick();
+    supervisor.recordCrash('not an Error');
+    expect(last()).toMatchObject({ status: 'crashed', lastError: { kind: 'supervisor-crashed', message: 'the tunnel supervisor crashed: not an Error' } });
   });
 });

@@ -76,6 +76,7 @@ export class TunnelSupervisor {
   private forward: PortForwardProcess | undefined;
   private stopping = false;
   private reconnectRequested = false;
+  // Stryker disable next-line BooleanLiteral: equivalent mutant — watch() clears it before its first read
   private checkRequested = false;
   /** Consecutive failed attempts; picks the backoff delay. Reset by a healthy check. */
   private failures = 0;
@@ -128,7 +129,8 @@ export class TunnelSupervisor {
    * synchronously (the process exits right after).
    */
   recordCrash(error: unknown): void {
-    if (this.forward && this.forward.pid > 0) killGroup(this.forward.pid, 'SIGKILL');
+    // killGroup itself leaves a pid <= 0 (a kubectl that never started) alone.
+    if (this.forward) killGroup(this.forward.pid, 'SIGKILL');
     const reason = error instanceof Error ? error.message : String(error);
     this.save({
       status: 'crashed',
@@ -222,6 +224,7 @@ export class TunnelSupervisor {
     });
     // A new kubectl is unproven until its first PING: a healthy status must not carry over to it.
     const status = this.state.status === 'healthy' ? 'starting' : this.state.status;
+    // equivalent mutant: `>= 0` — a kubectl that could not start has pid -1, never 0
     this.save({ status, kubectlPid: forward.pid > 0 ? forward.pid : undefined, kubectlStartedAt: new Date().toISOString() });
     return forward;
   }
@@ -325,6 +328,7 @@ export class TunnelSupervisor {
         clearTimeout(timer);
         resolve();
       }
+      // Stryker disable next-line BlockStatement: equivalent mutant — a stale wake only resolves a promise already resolved
     }).then(() => {
       this.wake = undefined;
     });
