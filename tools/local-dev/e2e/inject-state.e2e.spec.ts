@@ -1,5 +1,6 @@
 /**
- * injection-state.js decides when Nx may skip inject-config. Against real clones injected by the
+ * The runtime input of inject-config (src/runtime-state/inject-state.ts) decides when Nx may skip
+ * inject-config. Against real clones injected by the
  * real code: the line must stay the same while the injection is intact and change whenever it is
  * not.
  */
@@ -8,17 +9,12 @@ import { appendFileSync, chmodSync, mkdirSync, rmSync, statSync, symlinkSync, wr
 import * as path from 'node:path';
 import { ensureClone } from '../src/git/ensure-clone';
 import { injectConfigs } from '../src/inject/inject-configs';
-import { makeCatalog, NAMESPACE_FILES } from '../e2e/fixtures/git/catalog';
-import { GitSandbox } from '../e2e/fixtures/git/repos';
-import { plainWorkspace, type PlainWorkspace } from '../e2e/fixtures/git/workspace';
+import { cloneInjectionState as injectionState, settleInjection, workspaceInjectionState } from '../src/runtime-state/inject-state';
+import { makeCatalog, NAMESPACE_FILES } from './fixtures/git/catalog';
+import { GitSandbox } from './fixtures/git/repos';
+import { plainWorkspace, type PlainWorkspace } from './fixtures/git/workspace';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { injectionState, workspaceInjectionState } = require('./injection-state.js') as {
-  injectionState: (root: string, clone: string, debugFolders: string[]) => string[];
-  workspaceInjectionState: (root: string, dirs: string[]) => string[];
-};
-
-describe('injection-state.js (runtime input of inject-config)', () => {
+describe('runtime input of inject-config (state.js inject)', () => {
   let sandbox: GitSandbox;
   let ws: PlainWorkspace;
   const clone = () => path.join(ws.root, 'cloned', 'health-api');
@@ -132,24 +128,28 @@ describe('injection-state.js (runtime input of inject-config)', () => {
     await inject('s1');
     writeFileSync(path.join(clone(), '.git', 'local-dev', 'injected.json'), '{ torn');
     const first = runAsNx();
-    expect(first).toMatch(/^injection-state failed at \d+-\d+: /);
+    expect(first).toMatch(/^state inject clones\.txt failed at \d+-\d+: /);
     expect(runAsNx()).not.toBe(first);
   });
 
-  it('repeats for an intact injection in the shipped layout, where configs/README.md sits beside the namespaces', async () => {
-    await inject('s1');
+  it('after an injection, prints the token it printed before it (a cache hit), in the shipped layout where configs/README.md sits beside the namespaces', async () => {
     // A file under configs/ is no namespace: reading configs/README.md/debug-configs failed with
     // ENOTDIR and printed a line that never repeats, so inject-config was never cached.
     writeFileSync(path.join(ws.root, 'configs', 'README.md'), '# namespaces\n');
-    const first = runAsNx();
-    expect(first).not.toContain('failed');
-    expect(first).toContain('[cloned/health-api]');
-    expect(runAsNx()).toBe(first);
+    const before = runAsNx();
+    expect(before).not.toContain('failed');
+    await inject('s1');
+    settleInjection(ws.root, ['health-api']);
+    expect(runAsNx()).toBe(before);
+    expect(runAsNx()).toBe(before);
+    // Edited on disk: a token no run succeeded under.
+    appendFileSync(path.join(clone(), 'app/app/secrets.py'), '# mine\n');
+    expect(runAsNx()).not.toBe(before);
   });
 
   /** As Nx runs it: the clone folders come from the argument file the plugin writes. */
   const runAsNx = () => {
     writeFileSync(path.join(ws.root, 'clones.txt'), 'health-api\n');
-    return execFileSync('node', [path.join(__dirname, 'injection-state.js'), 'clones.txt'], { cwd: ws.root }).toString();
+    return execFileSync('node', [path.join(__dirname, '..', 'runtime', 'state.js'), 'inject', 'clones.txt'], { cwd: ws.root }).toString();
   };
 });
