@@ -9,7 +9,8 @@ import { appendFileSync, chmodSync, mkdirSync, rmSync, statSync, symlinkSync, wr
 import * as path from 'node:path';
 import { ensureClone } from '../src/git/ensure-clone';
 import { injectConfigs } from '../src/inject/inject-configs';
-import { cloneInjectionState as injectionState, settleInjection, workspaceInjectionState } from '../src/runtime-state/inject-state';
+import { cloneInjectionState as injectionState, INJECT_KEY, observeInjection, settleInjection, workspaceInjectionState } from '../src/runtime-state/inject-state';
+import { printedToken } from '../src/runtime-state/settled';
 import { makeCatalog, NAMESPACE_FILES } from './fixtures/git/catalog';
 import { GitSandbox } from './fixtures/git/repos';
 import { plainWorkspace, type PlainWorkspace } from './fixtures/git/workspace';
@@ -124,32 +125,26 @@ describe('runtime input of inject-config (state.js inject)', () => {
     expect(workspaceInjectionState(ws.root, ['health-api'])).toContain('secret configs/s2/gcp.json unreadable ENOENT');
   });
 
-  it('prints a line that never repeats when it fails, so Nx never skips inject-config on a failure', async () => {
+  it('a torn manifest fails the look with the reason (the hasher then gives a token that never repeats)', async () => {
     await inject('s1');
     writeFileSync(path.join(clone(), '.git', 'local-dev', 'injected.json'), '{ torn');
-    const first = runAsNx();
-    expect(first).toMatch(/^state inject clones\.txt failed at \d+-\d+: /);
-    expect(runAsNx()).not.toBe(first);
+    expect(() => hashedToken()).toThrow(SyntaxError);
   });
 
-  it('after an injection, prints the token it printed before it (a cache hit), in the shipped layout where configs/README.md sits beside the namespaces', async () => {
+  it('after an injection, gives the token it gave before it (a cache hit), in the shipped layout where configs/README.md sits beside the namespaces', async () => {
     // A file under configs/ is no namespace: reading configs/README.md/debug-configs failed with
     // ENOTDIR and printed a line that never repeats, so inject-config was never cached.
     writeFileSync(path.join(ws.root, 'configs', 'README.md'), '# namespaces\n');
-    const before = runAsNx();
-    expect(before).not.toContain('failed');
+    const before = hashedToken();
     await inject('s1');
     settleInjection(ws.root, ['health-api']);
-    expect(runAsNx()).toBe(before);
-    expect(runAsNx()).toBe(before);
+    expect(hashedToken()).toBe(before);
+    expect(hashedToken()).toBe(before);
     // Edited on disk: a token no run succeeded under.
     appendFileSync(path.join(clone(), 'app/app/secrets.py'), '# mine\n');
-    expect(runAsNx()).not.toBe(before);
+    expect(hashedToken()).not.toBe(before);
   });
 
-  /** As Nx runs it: the clone folders come from the argument file the plugin writes. */
-  const runAsNx = () => {
-    writeFileSync(path.join(ws.root, 'clones.txt'), 'health-api\n');
-    return execFileSync('node', [path.join(__dirname, '..', 'runtime', 'state.js'), 'inject', 'clones.txt'], { cwd: ws.root }).toString();
-  };
+  /** What inject-config's hasher adds to its hash (src/runtime-state/hashers.ts). */
+  const hashedToken = () => printedToken(ws.root, INJECT_KEY, observeInjection(ws.root, ['health-api']));
 });

@@ -1,11 +1,10 @@
 /**
- * The runtime input of `up` (node tools/local-dev/runtime/state.js up <services file>), run as Nx
- * runs it, against real containers in the real Docker engine, labelled as local-dev labels them.
- * It decides when Nx may skip a service's `up`: only while its container in THIS workspace runs
- * the image of its build record with the definition docker-compose.yml gives it — and then with
- * the token the run that started it was hashed under, so that run's cache entry is found.
+ * What `up`'s custom hasher adds to its hash (src/runtime-state/up-state.ts, hashers.ts), against
+ * real containers in the real Docker engine, labelled as local-dev labels them. It decides when Nx
+ * may skip a service's `up`: only while its container in THIS workspace runs the image of its
+ * build record with the definition docker-compose.yml gives it — and then with the token the run
+ * that started it was hashed under, so that run's cache entry is found.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,14 +12,12 @@ import { composeDocument } from '../src/compose/document';
 import { renderCompose } from '../src/compose/write';
 import { parseConfigText } from '../src/config/load';
 import { workspaceId } from '../src/docker/naming';
-import { settleUp } from '../src/runtime-state/up-state';
+import { settleUp, upStateTokens } from '../src/runtime-state/up-state';
 import { docker, removeByWorkspaceLabel } from './fixtures/stack/stack';
 
 jest.setTimeout(60_000);
 
-const PROGRAM = path.resolve(__dirname, '..', 'runtime', 'state.js');
 const IMAGE = 'busybox:1.36';
-const SERVICES_FILE = 'services.txt';
 
 /** docker-compose.yml exactly as docker-compose:generate writes it, for api and web; `apiLevel` changes api's definition. */
 function generatedCompose(workspace: string, apiLevel: string): { text: string; definitions: Record<string, string> } {
@@ -34,14 +31,7 @@ describe('up runtime input (state.js up, real engine)', () => {
   let root: string;
   let other: string;
   let compose: { text: string; definitions: Record<string, string> };
-  const tokens = (env: NodeJS.ProcessEnv = process.env): Record<string, string> =>
-    Object.fromEntries(
-      execFileSync('node', [PROGRAM, 'up', SERVICES_FILE], { cwd: root, env })
-        .toString()
-        .trim()
-        .split('\n')
-        .map((line) => line.split(' ') as [string, string]),
-    );
+  const tokens = () => upStateTokens(root, ['web', 'api']);
   const start = (workspace: string, service: string, definition: string) =>
     docker(['run', '--detach', ...['workspace', 'service', 'definition'].flatMap((key, i) => ['--label', `io.local-dev.${key}=${[workspaceId(workspace), service, definition][i]}`]), IMAGE, 'sleep', '300']);
   const record = (service: string, image: string) => {
@@ -54,7 +44,6 @@ describe('up runtime input (state.js up, real engine)', () => {
     other = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'local-dev-up-state-other-')));
     compose = generatedCompose(root, 'one');
     writeFileSync(path.join(root, 'docker-compose.yml'), compose.text);
-    writeFileSync(path.join(root, SERVICES_FILE), 'web\napi\n');
     record('api', IMAGE);
     record('web', IMAGE);
   });
@@ -66,85 +55,88 @@ describe('up runtime input (state.js up, real engine)', () => {
   });
 
   it('after a cold start, prints the tokens the cold run was hashed under: the first no-op finds that run in the cache', async () => {
-    const cold = tokens();
-    expect(Object.keys(cold)).toEqual(['api', 'web']);
-    expect(tokens()).toEqual(cold);
+    const cold = await tokens();
+    expect(Object.keys(cold).sort()).toEqual(['api', 'web']);
+    expect(await tokens()).toEqual(cold);
     // What the cold run's `up`s do: start the containers, then settle once healthy.
     start(root, 'api', compose.definitions.api);
     start(root, 'web', compose.definitions.web);
     await settleUp(root, 'api');
     await settleUp(root, 'web');
-    expect(tokens()).toEqual(cold);
+    expect(await tokens()).toEqual(cold);
   });
 
   it('a container of the same service in another workspace does not count', async () => {
-    const before = tokens();
+    const before = await tokens();
     start(other, 'api', compose.definitions.api);
     await settleUp(root, 'api');
     // api has no container in this workspace: unsatisfied, so never the settled token.
-    const after = tokens();
+    const after = await tokens();
     expect(after.api).not.toBe(before.api);
-    expect(tokens().api).toBe(after.api);
+    expect((await tokens()).api).toBe(after.api);
   });
 
   it('a stopped container, a new image in the record or a new definition gives a token no run succeeded under', async () => {
     // Tokens some run succeeded under (settleUp is what a successful `up` does last).
     const succeededUnder = new Set<string>();
-    const apiToken = () => tokens().api;
+    const apiToken = async () => (await tokens()).api;
     const succeed = async () => {
-      succeededUnder.add(apiToken());
+      succeededUnder.add(await apiToken());
       await settleUp(root, 'api');
     };
     const container = start(root, 'api', compose.definitions.api);
     await succeed();
-    const settled = apiToken();
+    const settled = await apiToken();
     expect(succeededUnder.has(settled)).toBe(true);
 
     record('api', 'local-dev/api:0123456789ab');
-    expect(succeededUnder.has(apiToken())).toBe(false);
+    expect(succeededUnder.has(await apiToken())).toBe(false);
     record('api', IMAGE);
-    expect(apiToken()).toBe(settled);
+    expect(await apiToken()).toBe(settled);
 
     writeFileSync(path.join(root, 'docker-compose.yml'), generatedCompose(root, 'two').text);
-    expect(succeededUnder.has(apiToken())).toBe(false);
+    expect(succeededUnder.has(await apiToken())).toBe(false);
     writeFileSync(path.join(root, 'docker-compose.yml'), compose.text);
-    expect(apiToken()).toBe(settled);
+    expect(await apiToken()).toBe(settled);
 
     docker(['stop', '--time', '0', container]);
-    const stopped = apiToken();
+    const stopped = await apiToken();
     expect(succeededUnder.has(stopped)).toBe(false);
     // Every hashing round of a run prints the same, until a run settles.
-    expect(apiToken()).toBe(stopped);
+    expect(await apiToken()).toBe(stopped);
     docker(['start', container]);
     await succeed();
     docker(['stop', '--time', '0', container]);
     // Stopped again, exactly as before: still never a token a run succeeded under.
-    expect(succeededUnder.has(apiToken())).toBe(false);
+    expect(succeededUnder.has(await apiToken())).toBe(false);
   });
 
   it('without a build record or a compose entry, never settled', async () => {
     start(root, 'api', compose.definitions.api);
     rmSync(path.join(root, 'logs', 'images', 'api.json'));
-    const before = tokens().api;
+    const before = (await tokens()).api;
     await settleUp(root, 'api');
-    expect(tokens().api).not.toBe(before);
+    expect((await tokens()).api).not.toBe(before);
   });
 
-  it('when the engine cannot be asked (over its socket or through the CLI), prints a line that never repeats', () => {
+  it('when the engine cannot be asked (over its socket or through the CLI), fails with the reason (the hasher then gives a token that never repeats)', async () => {
     const noDocker = mkdtempSync(path.join(os.tmpdir(), 'local-dev-no-docker-'));
+    const saved = { DOCKER_HOST: process.env.DOCKER_HOST, DOCKER_CONTEXT: process.env.DOCKER_CONTEXT, PATH: process.env.PATH };
     try {
       // A stand-in docker that fails as a client does when the engine is down.
       writeFileSync(path.join(noDocker, 'docker'), '#!/bin/sh\necho "Cannot connect to the Docker daemon" >&2\nexit 1\n', { mode: 0o755 });
-      const viaSocket = { ...process.env, DOCKER_HOST: `unix://${path.join(noDocker, 'absent.sock')}` };
+      process.env.DOCKER_HOST = `unix://${path.join(noDocker, 'absent.sock')}`;
+      await expect(tokens()).rejects.toThrow(/cannot reach the Docker engine/);
+      delete process.env.DOCKER_HOST;
       // A context other than the default: asked through the CLI, here the failing stand-in.
-      const viaCli = { ...process.env, DOCKER_CONTEXT: 'stand-in', PATH: `${noDocker}${path.delimiter}${process.env.PATH}` };
-      for (const env of [viaSocket, viaCli]) {
-        const run = () => execFileSync('node', [PROGRAM, 'up', SERVICES_FILE], { cwd: root, env }).toString();
-        const first = run();
-        expect(first).toMatch(/^state up services\.txt failed at \d+-\d+: /);
-        expect(run()).not.toBe(first);
-      }
+      process.env.DOCKER_CONTEXT = 'stand-in';
+      process.env.PATH = `${noDocker}${path.delimiter}${saved.PATH}`;
+      await expect(tokens()).rejects.toThrow(/Cannot connect to the Docker daemon/);
     } finally {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
       rmSync(noDocker, { recursive: true, force: true });
     }
   });

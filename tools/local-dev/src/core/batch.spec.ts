@@ -98,6 +98,7 @@ describe('batchOf', () => {
     const results = await collect(batch(graph, inputs, { service: '' }, context));
     expect(Object.fromEntries(results.map((result) => [result.task, result.result.success]))).toEqual({ 'owner:clone': false, 'worker:clone': false, 'leaf:clone': false, 'other:clone': true });
     expect(started.sort()).toEqual(['other', 'owner']);
-    expect(results.find((result) => result.task === 'worker:clone')?.result.terminalOutput).toContain('not started, because owner:clone failed');
+    expect(results.find((result) => result.task === 'worker:clone')?.result).toMatchObject({ status: 'skipped', terminalOutput: expect.stringContaining('not started, because owner:clone failed') });
+    expect(results.find((result) => result.task === 'owner:clone')?.result.status).toBeUndefined();
   });
 });

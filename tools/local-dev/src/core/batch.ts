@@ -10,7 +10,8 @@ import type { ExecutorResult } from './edge';
 
 export interface BatchTaskResult {
   task: string;
-  result: { success: boolean; terminalOutput: string };
+  /** status 'skipped': never started because a task it depends on failed (Nx lists it so). */
+  result: { success: boolean; terminalOutput: string; status?: 'skipped' };
 }
 
 type SingleExecutor<Options> = (options: Options, context: ExecutorContext) => Promise<ExecutorResult>;
@@ -75,7 +76,7 @@ export function batchOf<Options>(single: SingleExecutor<Options>, { concurrency 
           outcome.set(taskId, false);
           const terminalOutput = `${taskId}: not started, because ${failed} failed\n`;
           process.stdout.write(terminalOutput);
-          yield { task: taskId, result: { success: false, terminalOutput } };
+          yield { task: taskId, result: { success: false, status: 'skipped', terminalOutput } };
           index = 0;
           continue;
         }

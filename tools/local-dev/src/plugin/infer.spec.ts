@@ -151,9 +151,6 @@ describe('inferProjects', () => {
         "{workspaceRoot}/configs/*/debug-configs/api/**/*",
         "{workspaceRoot}/repos_docker_files/config.yaml",
         {
-          "runtime": "node tools/local-dev/runtime/state.js inject .nx/local-dev/runtime-inputs/clones.txt",
-        },
-        {
           "dependentTasksOutputFiles": "**/.local-dev-hash-after-dependencies",
           "transitive": true,
         },
@@ -206,9 +203,6 @@ describe('inferProjects', () => {
         "{workspaceRoot}/repos_docker_files/config.yaml",
         "{workspaceRoot}/tools/local-dev/src/compose/**/*",
         "{workspaceRoot}/tools/local-dev/src/docker/naming.ts",
-        {
-          "runtime": "node tools/local-dev/runtime/state.js up .nx/local-dev/runtime-inputs/services.txt",
-        },
         {
           "dependentTasksOutputFiles": "**/.local-dev-hash-after-dependencies",
           "transitive": true,
@@ -352,9 +346,6 @@ describe('inferProjects', () => {
         "{workspaceRoot}/tools/local-dev/src/compose/**/*",
         "{workspaceRoot}/tools/local-dev/src/docker/naming.ts",
         {
-          "runtime": "node tools/local-dev/runtime/state.js up .nx/local-dev/runtime-inputs/services.txt",
-        },
-        {
           "dependentTasksOutputFiles": "**/.local-dev-hash-after-dependencies",
           "transitive": true,
         },
@@ -388,9 +379,6 @@ describe('inferProjects', () => {
     "cache": true,
     "executor": "@local-dev/nx-plugin:tunnel-up",
     "inputs": [
-      {
-        "runtime": "node tools/local-dev/runtime/state.js tunnel",
-      },
       "{workspaceRoot}/repos_docker_files/config.yaml",
     ],
     "outputs": [],

@@ -13,7 +13,7 @@ import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import type { RepoModel, ServiceModel, WorkspaceModel } from '../config/model';
 import { CONFIG_PATH } from '../config/paths';
 import { redactCredentials } from '../core/redact';
-import { buildStateArgsFile, INJECTION_STATE_ARGS_FILE, runtimeInput, UP_STATE_ARGS_FILE } from './runtime-inputs';
+import { buildStateArgsFile, runtimeInput } from './runtime-inputs';
 
 /** The executors' package, as installed from tools/local-dev (see package.json devDependencies). */
 export const EXECUTORS = '@local-dev/nx-plugin';
@@ -22,20 +22,6 @@ export const COMPOSE_PROJECT = 'docker-compose';
 export const TUNNEL_PROJECT = 'redis-tunnel';
 /** The workspace-level project of the day-to-day commands that act on the whole stack. */
 export const STACK_PROJECT = 'stack';
-/** The program of the runtime inputs that settle (src/runtime-state/main.ts, through its plain-JS shim). */
-const STATE_PROGRAM = 'tools/local-dev/runtime/state.js';
-/**
- * up's runtime input: one settled token per service (src/runtime-state/up-state.ts), stable only
- * while each container runs the image its build record names with the definition
- * docker-compose.yml gives it, so a cache hit is only possible when nothing needs starting — and
- * the first run after the one that started them is a hit too. One command for every service, so
- * Nx runs one process per hashing round, not one per service.
- */
-export const UP_STATE_INPUT = runtimeInput('node', STATE_PROGRAM, 'up', UP_STATE_ARGS_FILE);
-/** redis-tunnel:up's runtime input: settled only while our supervisor runs healthy with a fresh PING. */
-export const TUNNEL_STATE_INPUT = runtimeInput('node', STATE_PROGRAM, 'tunnel');
-/** inject-config's: what is injected in every clone and the real secret files (one command for all clones). */
-export const INJECTION_STATE_INPUT = runtimeInput('node', STATE_PROGRAM, 'inject', INJECTION_STATE_ARGS_FILE);
 /**
  * Hash a task only when the tasks it depends on have finished, so its runtime inputs see the clone
  * as clone/inject-config left it (after a --refresh pull), not as it was when the run started.
@@ -118,16 +104,11 @@ function serviceTargets(service: ServiceModel, repo: RepoModel, model: Workspace
           options,
           dependsOn: [forward('clone')],
           // Cached so a no-op run starts no process for it: the hash covers the sources (Dockerfiles,
-          // templates, debug configs, config.yaml for the ports filled in) and, through
-          // INJECTION_STATE_INPUT (one command for all clones, run after clone), the real secret
-          // files and what is injected in the clones now. A deleted or edited injected file, a
-          // refresh that took them out, or any source change runs it again.
-          inputs: [
-            ...injectInputs(repo, model),
-            `{workspaceRoot}/${CONFIG_PATH}`,
-            { runtime: INJECTION_STATE_INPUT },
-            AFTER_DEPENDENCIES,
-          ],
+          // templates, debug configs, config.yaml for the ports filled in) and, through the
+          // executor's hasher (src/runtime-state/hashers.ts), the real secret files and what is
+          // injected in the clones now. A deleted or edited injected file, a refresh that took
+          // them out, or any source change runs it again.
+          inputs: [...injectInputs(repo, model), `{workspaceRoot}/${CONFIG_PATH}`, AFTER_DEPENDENCIES],
           cache: true,
           outputs: [],
         },
@@ -155,15 +136,15 @@ function serviceTargets(service: ServiceModel, repo: RepoModel, model: Workspace
         forward('up', [TUNNEL_PROJECT]),
       ],
       // Cached so a no-op `up` costs no process: the hash covers the image build-image settled
-      // on (its record) and whether the service's container runs exactly that image and
-      // definition. A stopped, removed or replaced container, a deleted image (ps then shows an
-      // id, not the name), a new image or definition misses the cache, and the executor then
-      // checks and starts for real.
+      // on (its record) and, through the executor's hasher (src/runtime-state/hashers.ts),
+      // whether the service's container runs exactly that image and definition. A stopped,
+      // removed or replaced container, a deleted image (the engine then shows an id, not the
+      // name), a new image or definition misses the cache, and the executor then checks and
+      // starts for real.
       inputs: [
         IMAGE_RECORD,
         `{workspaceRoot}/${CONFIG_PATH}`,
         ...COMPOSE_SOURCES,
-        { runtime: UP_STATE_INPUT },
         AFTER_DEPENDENCIES,
       ],
       cache: true,
@@ -198,9 +179,10 @@ function sharedProjects(): InferredProject[] {
       tags: ['local-dev:shared'],
       metadata: { description: 'The supervised Redis tunnel (kubectl port-forward) every service reaches Redis through.', technologies: ['kubernetes'] },
       targets: {
-        // Cached only while our supervisor runs healthy with a fresh PING (TUNNEL_STATE_INPUT prints
-        // an attempt token otherwise), so a no-op run starts no process for it.
-        up: { executor: `${EXECUTORS}:tunnel-up`, inputs: [{ runtime: TUNNEL_STATE_INPUT }, `{workspaceRoot}/${CONFIG_PATH}`], cache: true, outputs: [] },
+        // Cached only while our supervisor runs healthy with a fresh PING (the executor's hasher,
+        // src/runtime-state/hashers.ts, adds the tunnel's settled token), so a no-op run starts no
+        // process for it.
+        up: { executor: `${EXECUTORS}:tunnel-up`, inputs: [`{workspaceRoot}/${CONFIG_PATH}`], cache: true, outputs: [] },
         down: { executor: `${EXECUTORS}:tunnel-down`, cache: false },
         restart: { executor: `${EXECUTORS}:tunnel-restart`, cache: false },
         status: { executor: `${EXECUTORS}:tunnel-status`, cache: false },

@@ -1,14 +1,13 @@
 /**
- * `up`'s runtime input: whether each service's container runs as `up` would start it — running,
- * the image its build record names (logs/images/<service>.json, written or restored by
- * build-image) and the definition label docker-compose.yml gives it (written by
- * docker-compose:generate) — printed as settled tokens (./settled.ts), so `up` is a cache hit
- * exactly when there is nothing to start, including on the first run after the one that started it.
+ * What `up`'s hash needs to know (./hashers.ts): whether each service's container runs as `up`
+ * would start it — running, the image its build record names (logs/images/<service>.json, written
+ * or restored by build-image) and the definition label docker-compose.yml gives it (written by
+ * docker-compose:generate) — as settled tokens (./settled.ts), so `up` is a cache hit exactly when
+ * there is nothing to start, including on the first run after the one that started it.
  *
- * One command for every service: Nx runs it once per hashing round instead of once per service,
- * and it asks the engine once (one `docker ps` for the workspace). A change to any service then
- * makes every `up` of the run miss, which costs one batch process (executors/up/up.batch.ts) in
- * which the unchanged services find their container current and move on.
+ * One look at the engine (a list of the workspace's containers) per hashing round, for every
+ * service; each service's `up` is hashed with its own token only, so one service's change makes
+ * only that service's `up` miss.
  *
  * Only THIS workspace's containers count (label io.local-dev.workspace): another checkout running
  * the same service names must not make this one's `up` look done.
@@ -78,12 +77,12 @@ export function upKey(service: string): string {
   return `up-${service}`;
 }
 
-/** The runtime input's text: one settled or attempt token per service, one line each. */
-export async function upStateLines(root: string, services: string[]): Promise<string[]> {
+/** Each service's settled or attempt token, from one look at the engine. */
+export async function upStateTokens(root: string, services: string[]): Promise<Record<string, string>> {
   const paths = workspacePaths(root);
   const containers = await workspaceContainers(root);
   const definitions = composeDefinitions(paths);
-  return [...services].sort().map((service) => `${service} ${printedToken(root, upKey(service), observeService(service, containers, wantedOf(paths, service, definitions)))}`);
+  return Object.fromEntries(services.map((service) => [service, printedToken(root, upKey(service), observeService(service, containers, wantedOf(paths, service, definitions)))]));
 }
 
 /** After `up` of `service` succeeded: records the state it left under the token it ran with. */
