@@ -27,14 +27,14 @@ describe('custom hashers (the state Nx file inputs cannot see)', () => {
   it('extend the task\'s own hash with the state token, and repeat it while nothing settles', async () => {
     const first = await tunnel(task, context);
     expect(first.value).not.toBe('base-hash');
-    expect(first.details.runtime['local-dev state']).toMatch(/^attempt-/);
+    expect(first.details.runtime?.['local-dev state']).toMatch(/^attempt-/);
     expect((await tunnel(task, context)).value).toBe(first.value);
   });
 
   it('a state that cannot be looked at gives a hash that never repeats, so the task runs and says why', async () => {
     // No argument file: the plugin has not written this workspace's clone list.
     const first = await injectConfig({ ...task, id: 'api:inject-config' }, context);
-    expect(first.details.runtime['local-dev state']).toMatch(/^could not look \(ENOENT/);
+    expect(first.details.runtime?.['local-dev state']).toMatch(/^could not look \(ENOENT/);
     expect((await injectConfig({ ...task, id: 'api:inject-config' }, context)).value).not.toBe(first.value);
   });
 });
