@@ -7,9 +7,8 @@
 import * as http from 'node:http';
 import * as net from 'node:net';
 import type { Healthcheck } from '../config/model';
-import { exec } from '../core/exec';
-import { ChildProcessError, DockerError } from '../core/errors';
-import { inspectContainer } from './queries';
+import { DockerError } from '../core/errors';
+import { cliQuery, inspectContainer } from './queries';
 
 export interface HealthTarget {
   service: string;
@@ -103,25 +102,10 @@ export async function containerState(containerId: string, timeoutMs = DOCKER_QUE
 
 export async function lastLogLines(containerId: string, lines = 30, timeoutMs = DOCKER_QUERY_TIMEOUT_MS): Promise<string> {
   try {
-    return await engineQuery(['logs', '--tail', String(lines), containerId], timeoutMs, true);
+    return await cliQuery(['logs', '--tail', String(lines), containerId], timeoutMs, true);
   } catch (error) {
     // The logs only decorate a failure already being reported: say why they are missing instead.
     if (error instanceof DockerError) return `(no log lines: ${error.message})`;
-    throw error;
-  }
-}
-
-async function engineQuery(args: string[], timeoutMs: number, withStderr = false): Promise<string> {
-  try {
-    const result = await exec('docker', args, { timeoutMs: Math.max(1, Math.round(timeoutMs)) });
-    return withStderr ? [result.stdout, result.stderr].filter(Boolean).join('\n') : result.stdout;
-  } catch (error) {
-    if (error instanceof ChildProcessError && error.exitCode === null && /killed by timeout/.test(error.message)) {
-      throw new DockerError(`the Docker engine did not answer \`docker ${args[0]}\` within ${Math.ceil(timeoutMs / 1000)} s`, {
-        fix: 'check that Docker is responsive (docker info), restart it if it hangs, then run again',
-        cause: error,
-      });
-    }
     throw error;
   }
 }

@@ -125,9 +125,14 @@ export async function imageExists(image: string, timeoutMs = QUERY_TIMEOUT_MS): 
   }
 }
 
-async function cliQuery(args: string[], timeoutMs: number): Promise<string> {
+/**
+ * A `docker` CLI query with a timeout; the output (stdout, or stdout and stderr: `docker logs`
+ * writes the container's stderr there). A hung engine is a DockerError saying so.
+ */
+export async function cliQuery(args: string[], timeoutMs: number, withStderr = false): Promise<string> {
   try {
-    return (await exec('docker', args, { timeoutMs: Math.max(1, Math.round(timeoutMs)) })).stdout;
+    const result = await exec('docker', args, { timeoutMs: Math.max(1, Math.round(timeoutMs)) });
+    return withStderr ? [result.stdout, result.stderr].filter(Boolean).join('\n') : result.stdout;
   } catch (error) {
     if (error instanceof ChildProcessError && error.exitCode === null && /killed by timeout/.test(error.message)) {
       throw new DockerError(`the Docker engine did not answer \`docker ${args[0]}\` within ${Math.ceil(timeoutMs / 1000)} s`, {
