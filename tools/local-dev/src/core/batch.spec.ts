@@ -101,4 +101,22 @@ describe('batchOf', () => {
     expect(results.find((result) => result.task === 'worker:clone')?.result).toMatchObject({ status: 'skipped', terminalOutput: expect.stringContaining('not started, because owner:clone failed') });
     expect(results.find((result) => result.task === 'owner:clone')?.result.status).toBeUndefined();
   });
+
+  it("gives each task what it printed as its terminal output, while tasks print at the same time", async () => {
+    const written = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      const batch = batchOf<{ service: string }>(async (options) => {
+        for (let line = 1; line <= 3; line++) {
+          process.stdout.write(`${options.service}: line ${line}\n`);
+          await new Promise((resolve) => setTimeout(resolve, options.service === 'a' ? 3 : 5));
+        }
+        return { success: true };
+      });
+      const results = await collect(batch(graphOf(['a', 'b']), { 'a:clone': { service: 'a' }, 'b:clone': { service: 'b' } }, { service: '' }, context));
+      const output = Object.fromEntries(results.map((result) => [result.task, result.result.terminalOutput]));
+      expect(output).toEqual({ 'a:clone': 'a: line 1\na: line 2\na: line 3\n', 'b:clone': 'b: line 1\nb: line 2\nb: line 3\n' });
+    } finally {
+      written.mockRestore();
+    }
+  });
 });

@@ -5,6 +5,7 @@
  * in this process, each with its own context, and each reports its result as soon as it ends, so
  * one failing repo does not hold back (or hide) the others.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import type { ExecutorResult } from './edge';
 
@@ -33,10 +34,36 @@ export interface BatchOptions {
 }
 
 /**
- * Turns a single-task executor into a batch implementation. The executor's own output streams to
- * the terminal as it happens (lines carry the service name), so terminalOutput stays empty except
- * for a task that was not started.
+ * What each task of a batch printed. The executors write to process.stdout/stderr as things happen
+ * (the terminal shows it live, lines carry the service name); Nx gets each task's share as its
+ * terminalOutput, which it shows per task and which logs/build_output.log records. Tasks run at
+ * once in this one process, so a write is credited to the task whose code made it
+ * (AsyncLocalStorage follows it through every await).
  */
+const taskOutput = new AsyncLocalStorage<string[]>();
+const CAPTURING = Symbol('local-dev: credits writes to the batch task that made them');
+
+/** Wraps the streams' current write (again when something replaced it since, e.g. a test's spy). */
+function captureWrites(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    if ((stream.write as unknown as Record<symbol, boolean>)[CAPTURING]) continue;
+    const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+    const capturing = ((chunk: unknown, ...rest: unknown[]) => {
+      taskOutput.getStore()?.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+      return write(chunk, ...rest);
+    }) as typeof stream.write & Record<symbol, boolean>;
+    capturing[CAPTURING] = true;
+    stream.write = capturing;
+  }
+}
+
+/** Runs `body` crediting what it prints to `lines`. */
+export function withTaskOutput<T>(lines: string[], body: () => T): T {
+  captureWrites();
+  return taskOutput.run(lines, body);
+}
+
+/** Turns a single-task executor into a batch implementation. */
 export function batchOf<Options>(single: SingleExecutor<Options>, { concurrency = BATCH_CONCURRENCY, innerDependencies = 'refuse' }: BatchOptions = {}) {
   return async function* runBatch(
     taskGraph: TaskGraph,
@@ -62,7 +89,11 @@ export function batchOf<Options>(single: SingleExecutor<Options>, { concurrency 
       };
       // runAtEdge inside `single` turns every failure into { success: false } with its message
       // printed, so this promise only rejects on a bug in the batch itself.
-      return single(inputs[taskId], taskContext).then((result) => ({ task: taskId, result: { success: result.success, terminalOutput: '' } }));
+      const printed: string[] = [];
+      return withTaskOutput(printed, () => single(inputs[taskId], taskContext)).then((result) => ({
+        task: taskId,
+        result: { success: result.success, terminalOutput: printed.join('') },
+      }));
     };
     while (pending.length > 0 || running.size > 0) {
       // Tasks whose inner dependencies are all done: started while there is room, or, when one of
