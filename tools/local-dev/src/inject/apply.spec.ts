@@ -188,4 +188,38 @@ describe("nothing of the user's is lost", () => {
     expect(existsSync(path.join(outside, 'x.env'))).toBe(false);
     expect(existsSync(manifestPath(path.join(target.root, '.git')))).toBe(false);
   });
+
+  it('lists every problem and every unsafe dest on its own line, with the fix', async () => {
+    const broken = { ...plan(config(source('secret.env', 'T=1\n'), '.env')), problems: ['configs/s1/x is missing', 'configs/s1/y is missing'] };
+    await expect(apply(broken)).rejects.toThrow(
+      new UsageError('cannot inject configs into cloned/app (namespace s1); nothing was written:\n  - configs/s1/x is missing\n  - configs/s1/y is missing'),
+    );
+    const outside = path.join(root, 'outside');
+    mkdirSync(outside);
+    symlinkSync(outside, inClone('out'));
+    symlinkSync(path.join(outside, 'target'), inClone('link.env'));
+    const refusal = await apply(plan(config('configs/s1/secret.env', 'out/x.env'), config('configs/s1/secret.env', 'link.env'))).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(UsageError);
+    expect((refusal as UsageError).describe()).toBe(
+      [
+        'refusing to inject into cloned/app; nothing was written:',
+        `  - cloned/app/out/x.env (from configs/s1/secret.env): out resolves to ${outside}, outside the clone (a symlink leads out)`,
+        '  - cloned/app/link.env (from configs/s1/secret.env): is a symlink in the clone; local-dev does not write through symlinks',
+        '  fix: remove the symlink (or change dest in repos_docker_files/config.yaml) so every injected file lands inside the clone',
+      ].join('\n'),
+    );
+  });
+
+  it('says to clone first when the clone is not there', async () => {
+    rmSync(target.root, { recursive: true, force: true });
+    const refusal = await apply(plan(config(source('secret.env', 'T=1\n'), '.env'))).catch((error: unknown) => error);
+    expect((refusal as UsageError).describe()).toBe('cloned/app: is not cloned yet\n  fix: run the clone target first (nx run <service>:clone), which inject-config depends on');
+  });
+
+  it('undo counts one file as one', async () => {
+    await apply(plan(config(source('secret.env', 'T=1\n'), '.env')));
+    lines = [];
+    expect(await undoInjection(target, log, NOW)).toBe(1);
+    expect(lines).toEqual(['removed 1 injected file (namespace s1)']);
+  });
 });

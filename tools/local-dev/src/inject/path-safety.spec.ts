@@ -16,6 +16,12 @@ describe('checkDestLexically', () => {
     ['C:\\x', 'is an absolute path; it must be relative to the clone'],
     ['.git/config', "points into the clone's .git folder"],
     ['app/', 'names a folder, not a file'],
+    ['   ', 'is empty'],
+    ['.', 'names a folder, not a file'],
+    ['app/..', 'names a folder, not a file'],
+    ['..', 'leads outside the clone ("..")'],
+    ['..\\x', 'leads outside the clone ("..")'],
+    ['app\\..\\..\\x', 'leads outside the clone ("..")'],
   ])('%s', (dest, problem) => {
     expect(checkDestLexically(dest)).toBe(problem);
   });
@@ -51,6 +57,15 @@ describe('checkDestOnDisk', () => {
     expect(checkDestOnDisk(clone, 'out/deep/x.py')).toBe(`out resolves to ${path.join(root, 'outside')}, outside the clone (a symlink leads out)`);
     expect(checkDestOnDisk(clone, 'app/link.py')).toBe('is a symlink in the clone; local-dev does not write through symlinks');
     expect(checkDestOnDisk(clone, 'app/dir.py')).toBe('exists and is not a regular file');
+  });
+
+  it('refuses a dest under a file, naming the file', () => {
+    writeFileSync(path.join(clone, 'app/settings.py'), 'x');
+    expect(checkDestOnDisk(clone, 'app/settings.py/x.py')).toBe('app/settings.py is a file, not a folder');
+  });
+
+  it('reports a path the file system refuses (a name too long) instead of taking it for a missing folder', () => {
+    expect(() => checkDestOnDisk(clone, `${'a'.repeat(300)}/x.py`)).toThrow(expect.objectContaining({ code: 'ENAMETOOLONG' }));
   });
 
   // issue 15, survivor 1: only the on-disk check sees that `h` leads into .git (lexically, h/post-checkout is fine).

@@ -24,7 +24,8 @@ export function normalizeDest(dest: string): string {
 
 function isInside(parent: string, child: string): boolean {
   const relative = path.relative(parent, child);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+  // The parent itself ('') is inside too: it neither starts with '..' nor is absolute.
+  return !relative.startsWith('..') && !path.isAbsolute(relative);
 }
 
 function lstatOrUndefined(file: string): ReturnType<typeof lstatSync> | undefined {
@@ -48,7 +49,8 @@ export function checkDestOnDisk(cloneRoot: string, dest: string): string | undef
   while (!lstatOrUndefined(existing)) existing = path.dirname(existing);
   const realParent = realpathSync(existing);
   if (!isInside(realRoot, realParent)) {
-    return `${path.relative(cloneRoot, existing) || '.'} resolves to ${realParent}, outside the clone (a symlink leads out)`;
+    // Never the clone's root itself: that resolves to realRoot, which is inside.
+    return `${path.relative(cloneRoot, existing)} resolves to ${realParent}, outside the clone (a symlink leads out)`;
   }
   if (isInside(path.join(realRoot, '.git'), realParent)) return "resolves into the clone's .git folder";
   if (!lstatOrUndefined(existing)?.isDirectory() && !lstatOrUndefined(realParent)?.isDirectory()) {

@@ -106,6 +106,26 @@ describe('planInjection', () => {
     ]);
   });
 
+  it('refuses a config source that leaves configs/<ns>/, saying so in those words', () => {
+    const leaving: RepoModel = { ...repo, configs: [{ source: '../s2/oms.yaml', dest: 'config/local.yaml', required: true }] };
+    const plan = planInjection({ namespace: 's1', repo: leaving, services, inventory: inventory() });
+    expect(plan.problems).toEqual(['config source "../s2/oms.yaml" leads outside configs/s1/ ("..") (repos_docker_files/config.yaml, oms-api)']);
+  });
+
+  it('names no template for a missing required file that has none', () => {
+    const plan = planInjection({ namespace: 'qa', repo, services, inventory: inventory({ configFiles: new Set() }) });
+    expect(plan.problems).toEqual(['configs/qa/oms.yaml is missing: oms-api needs it (required: true) in namespace qa; see configs/README.md']);
+  });
+
+  it('injects a Dockerfile shared by two services once', () => {
+    const sharing = [service('oms-api'), service('oms-worker', { kind: 'worker', owner: 'oms-api', dockerfile: 'oms-api.dev.Dockerfile' })];
+    const plan = planInjection({ namespace: 's1', repo, services: sharing, inventory: inventory() });
+    expect(plan.problems).toEqual([]);
+    expect(plan.files.filter((file) => file.kind === 'dockerfile').map((file) => [file.origin, file.note])).toEqual([
+      ['repos_docker_files/oms-api.dev.Dockerfile', 'oms-api; shared, no s1/ override'],
+    ]);
+  });
+
   // issue 15, survivor 2: the clash is found on the normalized dest, not on the text in config.yaml.
   it('reports a clash between dests that differ only in how they are written ("./.env" and ".env")', () => {
     const twice: RepoModel = {

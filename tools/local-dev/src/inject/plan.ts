@@ -108,7 +108,8 @@ export function planInjection({ namespace, repo, services, inventory }: PlanInpu
     }
     const origin = `repos_docker_files/${chosen}`;
     const dest = path.posix.basename(service.dockerfile);
-    if (files.some((file) => file.dest === dest && file.origin === origin)) continue;
+    // Services sharing one Dockerfile get it once (the same origin always lands on the same dest).
+    if (files.some((file) => file.origin === origin)) continue;
     const note = `${service.name}; ${chosen === namespaced ? `namespace ${namespace} override` : `shared, no ${namespace}/ override`}`;
     files.push({ dest, kind: 'dockerfile', origin, source: { type: 'file', path: origin }, note });
   }
