@@ -8,7 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { UsageError } from '../core/errors';
 import { applyInjection, undoInjection, type CloneTarget } from './apply';
-import { manifestPath } from './manifest';
+import { withExcludeBlock } from './exclude';
+import { manifestPath, readManifest } from './manifest';
 import type { InjectionPlan, PlannedFile } from './plan';
 
 let root: string;
@@ -221,5 +222,46 @@ describe("nothing of the user's is lost", () => {
     lines = [];
     expect(await undoInjection(target, log, NOW)).toBe(1);
     expect(lines).toEqual(['removed 1 injected file (namespace s1)']);
+  });
+});
+
+describe('undo and re-inject, as the user left the clone', () => {
+  it('undo takes out an injected file the user already deleted, and keeps a folder the user put a file in', async () => {
+    await apply(plan(config(source('secret.env', 'T=1\n'), '.env'), config(source('deep.env', 'D=1\n'), 'deep/er/.env')));
+    rmSync(inClone('.env'));
+    writeFileSync(inClone('deep/er/mine.txt'), 'mine\n');
+    expect(await undoInjection(target, log, NOW)).toBe(2);
+    expect(existsSync(inClone('deep/er/.env'))).toBe(false);
+    expect(readFileSync(inClone('deep/er/mine.txt'), 'utf8')).toBe('mine\n');
+  });
+
+  it('records no folders for a file whose folder was there, and writes an exclude file where there was none', async () => {
+    rmSync(path.join(target.root, '.git/info'), { recursive: true, force: true });
+    await apply(plan(config(source('secret.env', 'T=1\n'), 'app/.env')));
+    expect(readManifest(path.join(target.root, '.git'), target.display)?.files.map((entry) => [entry.dest, entry.createdDirs])).toEqual([['app/.env', []]]);
+    expect(readFileSync(path.join(target.root, '.git/info/exclude'), 'utf8')).toBe(withExcludeBlock('', ['app/.env']));
+  });
+
+  it('hides every replaced tracked file with skip-worktree, not only the first', async () => {
+    await apply(plan(config(source('settings.py', 'DEBUG = True\n'), 'app/settings.py'), config(source('run.sh', '#!/bin/sh\necho injected\n'), 'run.sh')));
+    expect(git(target.root, 'ls-files', '-v', 'app/settings.py', 'run.sh')).toBe('S app/settings.py\nS run.sh');
+    expect(gitStatus()).toBe('');
+  });
+
+  it('replaces its own earlier copy without saving it, and calls a user file that happens to match "injected", not "kept"', async () => {
+    writeFileSync(inClone('.env'), 'T=1\n');
+    expect(await apply(plan(config(source('secret.env', 'T=1\n'), '.env')))).toEqual(['injected config configs/s1/secret.env → .env']);
+    expect(await apply(plan(config(source('secret.env', 'T=2\n'), '.env')), 's2')).toEqual(['injected config configs/s1/secret.env → .env']);
+    expect(read('.env')).toBe('T=2\n');
+  });
+
+  it('in a sha256 repository too, knows an unedited tracked file from an edited one (nothing saved)', async () => {
+    rmSync(path.join(target.root, '.git'), { recursive: true, force: true });
+    git(target.root, 'init', '-q', '-b', 'main', '--object-format=sha256');
+    git(target.root, 'add', '-A');
+    git(target.root, 'commit', '-q', '-m', 'first');
+    expect(await apply(plan(config(source('settings.py', 'DEBUG = True\n'), 'app/settings.py')))).toEqual([
+      'injected config configs/s1/settings.py → app/settings.py (replaces a tracked file, hidden with skip-worktree)',
+    ]);
   });
 });

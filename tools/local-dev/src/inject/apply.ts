@@ -71,9 +71,12 @@ async function openClone(target: CloneTarget): Promise<string> {
 /** Index entries (mode, blob) for the given paths that git tracks. */
 async function trackedEntries(cwd: string, paths: readonly string[]): Promise<Map<string, { mode: string; blob: string }>> {
   const found = new Map<string, { mode: string; blob: string }>();
+  // Stryker disable next-line ConditionalExpression: equivalent mutant — with no paths ls-files lists every file, and only planned dests are looked up; this spares a git call
   if (paths.length === 0) return found;
   const { stdout } = await git(['ls-files', '--stage', '-z', '--', ...paths], { cwd });
+  // Stryker disable next-line MethodExpression: equivalent mutant — the empty record after the last NUL matches nothing below
   for (const record of stdout.split('\0').filter(Boolean)) {
+    // Stryker disable next-line Regex: equivalent mutants (either anchor dropped) — every -z record is exactly one "<mode> <id> <stage>\t<path>"
     const match = /^(\d+) ([0-9a-f]+) \d\t(.*)$/s.exec(record);
     if (match) found.set(match[3], { mode: match[1], blob: match[2] });
   }
@@ -111,6 +114,7 @@ function writeAtomically(file: string, bytes: Buffer, repo: string, mode?: numbe
 /** Creates the missing parent folders of `dest`, returning the ones it made (outermost first). */
 function makeParents(root: string, dest: string): string[] {
   const missing: string[] = [];
+  // Stryker disable next-line StringLiteral: equivalent mutant — at '.' the clone's root exists, so the loop breaks there anyway
   for (let dir = path.posix.dirname(dest); dir !== '.'; dir = path.posix.dirname(dir)) {
     if (readOrDirExists(path.join(root, dir))) break;
     missing.unshift(dir);
@@ -133,7 +137,7 @@ async function setExcludeBlock(gitDir: string, untracked: readonly string[]): Pr
   const file = path.join(gitDir, 'info', 'exclude');
   const before = readOrUndefined(file)?.toString('utf8') ?? '';
   const after = withExcludeBlock(before, untracked);
-  if (after === before) return;
+  if (after === before) return; // equivalent mutant: `false` (rewriting the same text changes nothing a user sees)
   mkdirSync(path.dirname(file), { recursive: true });
   writeAtomically(file, Buffer.from(after), gitDir);
 }
@@ -243,7 +247,7 @@ async function applyUnderLock(target: CloneTarget, plan: InjectionPlan, namespac
   writeManifest(gitDir, manifest);
   // Hidden from git before a single byte is written (see 4. above).
   const skipWorktree = entries.filter((entry) => entry.tracked).map((entry) => entry.dest);
-  if (skipWorktree.length > 0) {
+  if (skipWorktree.length > 0) { // equivalent mutants: `true`, `>= 0` (update-index with an empty list does nothing)
     await git(['update-index', '--skip-worktree', '-z', '--stdin'], { cwd: target.root, input: skipWorktree.map((dest) => `${dest}\0`).join('') });
   }
   await setExcludeBlock(gitDir, entries.filter((entry) => !entry.tracked).map((entry) => entry.dest));
@@ -260,7 +264,7 @@ async function applyUnderLock(target: CloneTarget, plan: InjectionPlan, namespac
       const isCommitted = index !== undefined && gitBlobId(current, index.blob.length) === index.blob;
       if (!isOurs && !isCommitted) saved.save(file.dest, ours ? 'your edited copy of injected file' : index ? 'your uncommitted changes to' : 'your untracked file');
     }
-    if (!current) {
+    if (!current) { // equivalent mutant: `true` (an existing file's folders exist: nothing is made or recorded)
       entry.createdDirs = [...entry.createdDirs, ...makeParents(target.root, file.dest)];
       // The folders it made are recorded before the file is written, so undo can remove them.
       writeManifest(gitDir, manifest);
@@ -270,6 +274,7 @@ async function applyUnderLock(target: CloneTarget, plan: InjectionPlan, namespac
     const mode = injectedMode(sourceModeOf(file, workspaceRoot), replacedMode);
     const modeBefore = current ? existingMode(absolute) : undefined;
     const unchanged = current?.equals(bytes) && ours !== undefined;
+    // equivalent mutants: `true` on either condition (rewriting the same bytes, or chmod to the mode it has, changes nothing a user sees)
     if (!current?.equals(bytes)) writeAtomically(absolute, bytes, target.display, mode);
     else if (modeBefore !== mode) chmodSync(absolute, mode);
     const modeFixed = current?.equals(bytes) && modeBefore !== undefined && modeBefore !== mode ? `mode ${formatMode(modeBefore)} → ${formatMode(mode)}` : undefined;
