@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, type ConfigProblem } from '../core/errors';
-import { parseConfigText } from './load';
+import { loadConfig, parseConfigText } from './load';
 import { redisModeFor } from './model';
 
 const FILE = 'repos_docker_files/config.yaml';
@@ -281,5 +282,28 @@ describe('bad input: every problem, with its line and a fix', () => {
     expect(error.describe()).toBe(
       `1 problem in ${FILE}:\n  ${FILE}:4: unknown key "dependson" in services.a\n    fix: did you mean "depends-on"?`,
     );
+  });
+});
+
+describe('reading the file', () => {
+  it('says a key defined twice, on the second one', () => {
+    expect(problemsOf(yaml(['services:', '  a:', '    repo: a.git', '  a:', '    repo: b.git']))).toEqual([
+      { file: FILE, line: 4, message: 'a key is defined twice (a duplicate service name?)', fix: 'rename or remove one of the two entries' },
+    ]);
+  });
+
+  it('tells a missing config.yaml from one it cannot read', () => {
+    const problemsLoading = (configPath: string) => {
+      try {
+        loadConfig(os.tmpdir(), configPath);
+      } catch (error) {
+        if (error instanceof ConfigError) return error.problems;
+        throw error;
+      }
+      throw new Error('expected the config to be rejected');
+    };
+    const fix = 'create it; see README.md "config.yaml reference"';
+    expect(problemsLoading('no-such-folder/config.yaml')).toEqual([{ file: 'no-such-folder/config.yaml', line: 0, message: 'does not exist', fix }]);
+    expect(problemsLoading('.')).toEqual([{ file: '.', line: 0, message: 'cannot be read (EISDIR: illegal operation on a directory, read)', fix }]);
   });
 });

@@ -38,3 +38,38 @@ describe('reserved names', () => {
     ]);
   });
 });
+
+describe('names, dependencies, health checks and clone folders', () => {
+  const problem = (line: number, message: string, fix: string) => ({ file: FILE, line, message, fix });
+
+  it('refuses a service name that cannot be a Docker hostname', () => {
+    expect(problemsOf(yaml(['services:', '  Bad_Name:', '    repo: a.git']))).toEqual([
+      problem(2, 'service name "Bad_Name" is not a valid name', 'use lower-case letters, digits and dashes (it becomes a Docker hostname and an Nx project name)'),
+    ]);
+  });
+
+  it('refuses a service that depends on itself, and lists the services when no name is close', () => {
+    expect(problemsOf(yaml(['services:', '  a:', '    repo: a.git', '    depends-on: [a, zzzzzz]']))).toEqual([
+      problem(4, 'a depends on itself', 'remove "a" from its depends-on'),
+      problem(4, 'a depends on "zzzzzz", which is not a service', 'name one of: a'),
+    ]);
+  });
+
+  it('wants exactly one of http or tcp in a health check, and a port to poll HTTP on', () => {
+    const text = yaml(['services:', '  a:', '    repo: a.git', '    healthcheck: { http: /health, tcp: 80 }', '  b:', '    repo: b.git', '    healthcheck: { timeout: 3 }', '  c:', '    repo: c.git', '    healthcheck: { http: /health }', '  d:', '    repo: d.git', '    healthcheck: { http: /health, port: 8000 }']);
+    expect(problemsOf(text)).toEqual([
+      problem(4, 'healthcheck of a must have exactly one of http or tcp', 'write { http: /health } or { tcp: 8000 }'),
+      problem(7, 'healthcheck of b must have exactly one of http or tcp', 'write { http: /health } or { tcp: 8000 }'),
+      problem(10, 'healthcheck of c polls HTTP but the service publishes no port', 'add "port: <container port>" to the healthcheck'),
+    ]);
+  });
+
+  it('refuses two services cloning into one folder: a worker for the same repo, another dir otherwise', () => {
+    const text = yaml(['services:', '  a:', '    repo: git@x:o/app.git', '  b:', '    repo: git@x:o/app.git', '  c:', '    repo: /other/app', '  d:', '    repo: d.git', '    dir: app']);
+    expect(problemsOf(text)).toEqual([
+      problem(5, 'b and a both clone into cloned/app/', "make b a worker of a (workers share their owner's clone)"),
+      problem(7, 'c and a both clone into cloned/app/', 'give one of them another "dir:"'),
+      problem(10, 'd and a both clone into cloned/app/', 'give one of them another "dir:"'),
+    ]);
+  });
+});
