@@ -283,6 +283,7 @@ describe('TunnelSupervisor (fake kubectl, fake PING, fake clock)', () => {
     expect(states.find((state) => state.status === 'degraded')?.lastError).toMatchObject({ kind: 'bind-address-gone', permanent: false });
     expect(kubectls).toHaveLength(2);
     expect(kubectls[1].args).toEqual(['-n', 's1', 'port-forward', 'deployment/redis', '--address', '127.0.0.1', '6379:6379']);
+    expect(logLines).toContain('bind addresses changed: 127.0.0.1,172.17.0.1 → 127.0.0.1; kubectl restarts with them');
     kubectls[1].becomeReady();
     await tick();
     expect(last()).toMatchObject({ status: 'healthy', addresses: ['127.0.0.1'], kubectlPid: 101 });

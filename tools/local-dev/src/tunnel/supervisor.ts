@@ -328,8 +328,8 @@ export class TunnelSupervisor {
         clearTimeout(timer);
         resolve();
       }
-      // Stryker disable next-line BlockStatement: equivalent mutant — a stale wake only resolves a promise already resolved
     }).then(() => {
+      // equivalent mutant: an empty block (a stale wake only resolves a promise already resolved)
       this.wake = undefined;
     });
   }
