@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { HasherContext, Task } from '@nx/devkit';
-import { injectConfig, tunnel } from './hashers';
+import { hashersFor } from './hashers';
 
 /** A stand-in for Nx's task hasher (it needs a whole project graph): the task's own hash is fixed. */
 const context = {
@@ -14,15 +14,11 @@ const task = { id: 'redis-tunnel:up', target: { project: 'redis-tunnel', target:
 
 describe('custom hashers (the state Nx file inputs cannot see)', () => {
   let root: string;
-  const cwd = process.cwd();
+  const { injectConfig, tunnel } = hashersFor(() => root);
   beforeEach(() => {
     root = mkdtempSync(path.join(os.tmpdir(), 'local-dev-hashers-'));
-    process.chdir(root);
   });
-  afterEach(() => {
-    process.chdir(cwd);
-    rmSync(root, { recursive: true, force: true });
-  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
 
   it('extend the task\'s own hash with the state token, and repeat it while nothing settles', async () => {
     const first = await tunnel(task, context);

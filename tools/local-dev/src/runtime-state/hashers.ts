@@ -17,15 +17,13 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { CustomHasher, Hash, HasherContext, Task } from '@nx/devkit';
+import { workspaceRoot, type CustomHasher, type Hash, type HasherContext, type Task } from '@nx/devkit';
 import { INJECTION_STATE_ARGS_FILE, UP_STATE_ARGS_FILE } from '../plugin/runtime-inputs';
 import { INJECT_KEY, observeInjection } from './inject-state';
 import { printedToken } from './settled';
 import { observeTunnel, TUNNEL_KEY } from './tunnel-state';
 import { upStateTokens } from './up-state';
 
-/** The workspace root: Nx runs hashing in it. */
-const root = () => process.cwd();
 
 /** One computation shared by every task hashed in the same round (callers that overlap in time). */
 function sharedPerRound<T>(compute: () => Promise<T>): () => Promise<T> {
@@ -67,20 +65,27 @@ function serviceOf(task: Task, context: HasherContext): string {
   return service;
 }
 
-/** The services, or the clone folders, as the plugin wrote them for this config (src/plugin/runtime-inputs.ts). */
-function listed(file: string): string[] {
-  return readFileSync(path.join(root(), file), 'utf8').split('\n').filter((line) => line !== '');
+/**
+ * The three hashers for the workspace at `root` (a function: Nx's own root, found from nx.json,
+ * not the directory the user typed `nx` in, which may be a subfolder).
+ */
+export function hashersFor(root: () => string): { up: CustomHasher; injectConfig: CustomHasher; tunnel: CustomHasher } {
+  /** The services, or the clone folders, as the plugin wrote them for this config (src/plugin/runtime-inputs.ts). */
+  const listed = (file: string) => readFileSync(path.join(root(), file), 'utf8').split('\n').filter((line) => line !== '');
+  const upTokens = sharedPerRound(() => upStateTokens(root(), listed(UP_STATE_ARGS_FILE)));
+  const injectToken = sharedPerRound(async () => printedToken(root(), INJECT_KEY, observeInjection(root(), listed(INJECTION_STATE_ARGS_FILE))));
+  return {
+    up: async (task, context) => {
+      const service = serviceOf(task, context);
+      return withState(task, context, await stateOrFailure(async () => {
+        const token = (await upTokens())[service];
+        if (token === undefined) throw new Error(`${service} is not in ${UP_STATE_ARGS_FILE}`);
+        return token;
+      }));
+    },
+    injectConfig: async (task, context) => withState(task, context, await stateOrFailure(injectToken)),
+    tunnel: async (task, context) => withState(task, context, await stateOrFailure(async () => printedToken(root(), TUNNEL_KEY, observeTunnel(root())))),
+  };
 }
 
-const upTokens = sharedPerRound(() => upStateTokens(root(), listed(UP_STATE_ARGS_FILE)));
-const injectToken = sharedPerRound(async () => printedToken(root(), INJECT_KEY, observeInjection(root(), listed(INJECTION_STATE_ARGS_FILE))));
-
-export const up: CustomHasher = async (task, context) => {
-  const service = serviceOf(task, context);
-  return withState(task, context, await stateOrFailure(async () => (await upTokens())[service] ?? `${service} is not in this workspace's services`));
-};
-
-export const injectConfig: CustomHasher = async (task, context) => withState(task, context, await stateOrFailure(injectToken));
-
-export const tunnel: CustomHasher = async (task, context) =>
-  withState(task, context, await stateOrFailure(async () => printedToken(root(), TUNNEL_KEY, observeTunnel(root()))));
+export const { up, injectConfig, tunnel } = hashersFor(() => workspaceRoot);
