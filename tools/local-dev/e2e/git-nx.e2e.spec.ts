@@ -50,7 +50,7 @@ it('clones every repo in parallel and reports the unreachable one without stoppi
   // after the other would fail here, whatever the timing.
   const rendezvous = path.join(sandbox.root, 'rendezvous');
   mkdirSync(rendezvous);
-  const cloned = await ws.nx(['run-many', '-t', 'clone', '--parallel=3', '--output-style=stream'], {
+  const cloned = await ws.nx(['run-many', '-t', 'clone', '--parallel=3'], {
     env: { ...sshEnv, SLOW_SSH_RENDEZVOUS: rendezvous, SLOW_SSH_RENDEZVOUS_COUNT: '2' },
   });
   expect(cloned.output).toMatch(/health-api: cloned ssh:.*health-api\.git at master/);
@@ -65,7 +65,7 @@ it('clones every repo in parallel and reports the unreachable one without stoppi
   expect(readdirSync(path.join(ws.root, 'cloned')).sort()).toEqual(['health-api', 'oms']);
 
   // The next run keeps the clones as they are and injects; bifrost still fails on its own.
-  const injected = await ws.nx(['run-many', '-t', 'inject-config', '--parallel=3', '--output-style=stream'], { env: sshEnv });
+  const injected = await ws.nx(['run-many', '-t', 'inject-config', '--parallel=3'], { env: sshEnv });
   expect(injected.code).not.toBe(0);
   expect(injected.output).toMatch(/Failed tasks:\s+- bifrost:clone\s/);
   expect(injected.output).toMatch(/health-api: kept master at [0-9a-f]{7} as it is \(nothing pulled without --refresh\)/);

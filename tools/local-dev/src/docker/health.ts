@@ -132,14 +132,16 @@ export async function waitUntilHealthy(target: HealthTarget, now: () => number =
   let lastReason = 'not checked yet';
   let endpoint: HealthEndpoint | undefined;
   for (;;) {
-    const state = await containerState(target.containerId, remaining());
-    if (state.status !== 'running') {
-      throw new DockerError(`${target.service} stopped while starting (${state.status}, exit code ${state.exitCode}); its last log lines:\n${indent(await lastLogLines(target.containerId, 30, LOG_GRACE_MS))}`, {
-        fix: `fix the error above, then run nx run ${target.service}:up again (full log: nx run ${target.service}:logs)`,
-      });
-    }
+    await failIfStopped(target, await containerState(target.containerId, remaining()));
     if (target.healthcheck.type === 'none') return;
-    endpoint ??= await target.endpoint();
+    try {
+      endpoint ??= await target.endpoint();
+    } catch (error) {
+      // A container that exits right after starting loses its address between two looks at the
+      // engine: report the exit (with its log), not the missing address.
+      await failIfStopped(target, await containerState(target.containerId, remaining()));
+      throw error;
+    }
     const result = await probe(target.healthcheck, endpoint);
     if (result.ok) return;
     lastReason = result.reason;
@@ -150,6 +152,13 @@ export async function waitUntilHealthy(target: HealthTarget, now: () => number =
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
   }
+}
+
+async function failIfStopped(target: HealthTarget, state: ContainerState): Promise<void> {
+  if (state.status === 'running') return;
+  throw new DockerError(`${target.service} stopped while starting (${state.status}, exit code ${state.exitCode}); its last log lines:\n${indent(await lastLogLines(target.containerId, 30, LOG_GRACE_MS))}`, {
+    fix: `fix the error above, then run nx run ${target.service}:up again (full log: nx run ${target.service}:logs)`,
+  });
 }
 
 function indent(text: string): string {
