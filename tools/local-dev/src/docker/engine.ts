@@ -18,6 +18,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DockerError } from '../core/errors';
+import { detectionKey } from './client';
 
 export const DEFAULT_SOCKET = '/var/run/docker.sock';
 
@@ -46,8 +47,13 @@ function currentContext(env: Record<string, string | undefined>): string | undef
   }
 }
 
+/** Chosen once per environment (the key the docker client detection uses): `up` asks this on every request, health polls included. */
+const chosen = new Map<string, string | undefined>();
+
 export function localEngineSocket(env: Record<string, string | undefined> = process.env): string | undefined {
-  return chooseEngineSocket(env, currentContext(env));
+  const key = detectionKey(env);
+  if (!chosen.has(key)) chosen.set(key, chooseEngineSocket(env, currentContext(env)));
+  return chosen.get(key);
 }
 
 export interface EngineResponse<T> {

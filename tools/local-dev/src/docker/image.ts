@@ -17,6 +17,7 @@ import { withBuildSlot } from './build-slots';
 import { detectBuildClient } from './client';
 import { combineInputHash, hashFileOrAbsent, readCloneState, sha256 } from './input-hash';
 import { imageLabels, imageName, workspaceId } from './naming';
+import { imageExists } from './queries';
 import { readEnvLocal, resolveBuildSecrets } from './secrets';
 import { injectedFiles } from './injected';
 
@@ -62,10 +63,6 @@ export async function serviceImage(run: ServiceRunContext): Promise<ServiceImage
   });
   return { image: imageName(run.service.name, inputHash), inputHash, dockerfile, context };
 }
-
-import { imageExists } from './queries';
-
-export { imageExists };
 
 export type EnsureResult = { image: string; built: boolean };
 

@@ -69,21 +69,17 @@ export async function inspectContainer(id: string, timeoutMs = QUERY_TIMEOUT_MS)
       socket, 'GET', `/containers/${encodeURIComponent(id)}/json`, timeoutMs,
     );
     if (response.status !== 200 || !response.body) throw new DockerError(`cannot inspect container ${id.slice(0, 12)}: ${engineMessage(response)}`);
-    const networks = response.body.NetworkSettings?.Networks ?? {};
-    return {
-      status: response.body.State.Status,
-      exitCode: response.body.State.ExitCode,
-      addresses: Object.fromEntries(Object.entries(networks).flatMap(([name, network]) => (network.IPAddress ? [[name, network.IPAddress]] : []))),
-    };
+    return { status: response.body.State.Status, exitCode: response.body.State.ExitCode, addresses: addressesOf(response.body.NetworkSettings?.Networks) };
   }
   const result = await cliQuery(['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}} {{json .NetworkSettings.Networks}}', id], timeoutMs);
   const [status, exitCode, ...rest] = result.trim().split(' ');
   const networks = JSON.parse(rest.join(' ') || '{}') as Record<string, { IPAddress?: string }> | null;
-  return {
-    status,
-    exitCode: Number(exitCode),
-    addresses: Object.fromEntries(Object.entries(networks ?? {}).flatMap(([name, network]) => (network.IPAddress ? [[name, network.IPAddress]] : []))),
-  };
+  return { status, exitCode: Number(exitCode), addresses: addressesOf(networks) };
+}
+
+/** Pure: a container's networks (as the engine lists them) → its address on each it has one on. */
+function addressesOf(networks: Record<string, { IPAddress?: string }> | null | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(networks ?? {}).flatMap(([name, network]) => (network.IPAddress ? [[name, network.IPAddress]] : [])));
 }
 
 /** Starts a stopped container; the engine's reason when it refuses. */

@@ -13,9 +13,7 @@
  * started again as it is; anything else (none, outdated, paused, restarting) is removed and
  * created afresh from the entry.
  */
-import type { ComposeService } from '../compose/document';
-import { startExisting } from './queries';
-import { unescapeDollars } from '../compose/document';
+import { unescapeDollars, type ComposeService } from '../compose/document';
 import { exec } from '../core/exec';
 import { ChildProcessError, DockerError } from '../core/errors';
 import { isCurrent, type ContainerInfo } from './containers';
@@ -86,11 +84,6 @@ export async function removeContainers(service: string, ids: string[]): Promise<
 /** Creates and starts the container; returns its id. */
 export async function runContainer(spec: RunSpec): Promise<string> {
   return (await engineCommand(runArgs(spec), `start ${spec.service}`)).trim();
-}
-
-/** `docker start` of a stopped container; false (with the reason) when the engine refuses. */
-export function restartStopped(id: string): Promise<{ ok: true } | { ok: false; reason: string }> {
-  return startExisting(id);
 }
 
 async function engineCommand(args: string[], what: string): Promise<string> {

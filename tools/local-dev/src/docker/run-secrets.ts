@@ -13,7 +13,8 @@ import type { ServiceModel, WorkspaceModel } from '../config/model';
 import { repoOf } from '../config/model';
 import { DockerError, UsageError } from '../core/errors';
 import type { ServiceRunContext } from '../core/run-context';
-import { imageExists, serviceImage } from './image';
+import { serviceImage } from './image';
+import { imageExists } from './queries';
 import { ENV_LOCAL, readEnvLocal } from './secrets';
 
 /** The part of Nx's ExecutorContext.taskGraph read here. */

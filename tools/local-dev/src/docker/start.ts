@@ -5,7 +5,7 @@
  *   definition? → else docker-compose.yml is this run's?, port preflight, network, then one
  *   `docker start` of its stopped, current container or one `docker run` of its compose entry
  *   (run-container.ts) → wait for the healthcheck.
- * The "already current" check costs one `docker ps`; no compose process is started at all.
+ * The "already current" check costs one request to the engine; no compose process is started at all.
  */
 import { composeFileMismatch, headerNamespace } from '../compose/check';
 import { composeDocument, type ComposeService } from '../compose/document';
@@ -18,7 +18,8 @@ import { checkHostPorts } from './ports';
 import { ensureImage } from './image';
 import { composeProjectName, LABELS, workspaceId } from './naming';
 import { settleUp } from '../runtime-state/up-state';
-import { removeContainers, restartStopped, runContainer, startPlan, type StartPlan } from './run-container';
+import { startExisting } from './queries';
+import { removeContainers, runContainer, startPlan, type StartPlan } from './run-container';
 import { withNetworkLock, withServiceLock } from './service-lock';
 
 export interface StartResult {
@@ -88,7 +89,7 @@ async function startContainer(
   let remove = plan.action === 'create' ? plan.remove : [];
   if (plan.action === 'restart-stopped') {
     log(`${service.name}: starting its stopped container (${target.image})`);
-    const restarted = await restartStopped(plan.id);
+    const restarted = await startExisting(plan.id);
     if (restarted.ok) return plan.id;
     // E.g. its network was removed and made again since: a fresh container joins the new one.
     log(`${service.name}: the engine could not start it (${restarted.reason}); creating it afresh`);
