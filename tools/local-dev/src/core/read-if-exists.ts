@@ -9,3 +9,18 @@ export function readTextIfExists(file: string): string | undefined {
     throw error;
   }
 }
+
+/**
+ * A JSON file's value, or undefined when the file does not exist or does not parse. For the state
+ * files local-dev writes whole and atomically: one that does not parse was edited by hand, and is
+ * as good as none. Any other failure (a permission, a folder) is thrown.
+ */
+export function readJsonIfExists<T>(file: string): T | undefined {
+  const text = readTextIfExists(file);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined;
+  }
+}

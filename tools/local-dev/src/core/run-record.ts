@@ -16,7 +16,7 @@
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomically } from './atomic-write';
-import { readTextIfExists } from './read-if-exists';
+import { readJsonIfExists } from './read-if-exists';
 import { withLock } from './lock';
 import { UsageError } from './errors';
 import { workspacePaths, type WorkspacePaths } from './workspace';
@@ -202,20 +202,9 @@ export function withRun(file: RunMetricsFile | undefined, metric: RunMetric, kee
   return { version: 1, runs: [metric, ...(file?.runs ?? []).filter((run) => run.runId !== metric.runId)].slice(0, keep) };
 }
 
-function readJson<T>(file: string): T | undefined {
-  const text = readTextIfExists(file);
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    // Only written whole by this module; unparsable means edited by hand: start afresh.
-    return undefined;
-  }
-}
-
 /** The current or last run, as progress.json holds it (undefined before the first run). */
 export function readProgress(paths: WorkspacePaths): RunProgress | undefined {
-  return readJson<RunProgress>(progressFile(paths));
+  return readJsonIfExists<RunProgress>(progressFile(paths));
 }
 
 function write(file: string, value: unknown): void {
@@ -241,9 +230,9 @@ export async function recordTask(workspaceRoot: string, taskId: string, state: T
   const paths = workspacePaths(workspaceRoot);
   // Most tasks run inside a recorded run; when none is (a task run by a test or a script without
   // the hooks), nothing is written and no lock taken: one read, no folder created.
-  if (readJson<RunProgress>(progressFile(paths))?.state !== 'running') return;
+  if (readJsonIfExists<RunProgress>(progressFile(paths))?.state !== 'running') return;
   await underLock(paths, () => {
-    const progress = readJson<RunProgress>(progressFile(paths));
+    const progress = readJsonIfExists<RunProgress>(progressFile(paths));
     // No run record (a task run outside a recorded command): nothing to keep current.
     if (progress?.state === 'running') write(progressFile(paths), withTaskEvent(progress, taskId, { state }, now));
   });
@@ -254,9 +243,9 @@ export async function recordRunEnd(workspaceRoot: string, runId: string, argv: r
   const paths = workspacePaths(workspaceRoot);
   const metric = runMetric(runId, argv, results, startTime, endTime);
   await underLock(paths, () => {
-    write(metricsFile(paths), withRun(readJson<RunMetricsFile>(metricsFile(paths)), metric));
+    write(metricsFile(paths), withRun(readJsonIfExists<RunMetricsFile>(metricsFile(paths)), metric));
     mkdirSync(paths.logs, { recursive: true });
     writeFileAtomically(buildOutputFile(paths), buildOutputText(metric.command, results));
-    write(progressFile(paths), finishedProgress(readJson<RunProgress>(progressFile(paths)), metric));
+    write(progressFile(paths), finishedProgress(readJsonIfExists<RunProgress>(progressFile(paths)), metric));
   });
 }

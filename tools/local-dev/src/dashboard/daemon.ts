@@ -10,6 +10,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from '../core/errors';
 import { withLock } from '../core/lock';
+import { readJsonIfExists } from '../core/read-if-exists';
 import { isProcessAlive, liveCommandLine } from '../core/proc';
 import type { WorkspacePaths } from '../core/workspace';
 
@@ -45,20 +46,9 @@ export function dashboardLogFile(paths: WorkspacePaths): string {
   return path.join(paths.logs, 'dashboard.log');
 }
 
+/** Written atomically by the dashboard itself: unparsable means edited by hand, as good as none. */
 export function readDashboardState(paths: WorkspacePaths): DashboardState | undefined {
-  let text: string;
-  try {
-    text = readFileSync(dashboardStateFile(paths), 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  try {
-    return JSON.parse(text) as DashboardState;
-  } catch {
-    // Written atomically by the dashboard itself: unparsable means edited by hand, as good as none.
-    return undefined;
-  }
+  return readJsonIfExists<DashboardState>(dashboardStateFile(paths));
 }
 
 /** The running dashboard of this workspace, or undefined (a state left by a dead one does not count). */

@@ -6,8 +6,8 @@
  * for the sparklines. With nobody connected it does not poll at all.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { UsageError } from '../core/errors';
+import { readJsonIfExists } from '../core/read-if-exists';
 import { metricsFile, type RunMetricsFile } from '../core/run-record';
 import type { WorkspacePaths } from '../core/workspace';
 import { workspaceFilter } from '../docker/naming';
@@ -53,18 +53,7 @@ export function workspacePollerDeps(paths: WorkspacePaths, namespace: string | u
 
 /** logs/run_metrics.json, or undefined before the first run (or when it cannot be parsed: written atomically, so only a hand edit). */
 export function readMetrics(paths: WorkspacePaths): RunMetricsFile | undefined {
-  let text: string;
-  try {
-    text = readFileSync(metricsFile(paths), 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  try {
-    return JSON.parse(text) as RunMetricsFile;
-  } catch {
-    return undefined;
-  }
+  return readJsonIfExists<RunMetricsFile>(metricsFile(paths));
 }
 
 /** Pure: the history with a new reading per service appended, at most `keep` per service. */

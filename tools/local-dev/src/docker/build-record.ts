@@ -10,7 +10,7 @@
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomically } from '../core/atomic-write';
-import { readTextIfExists } from '../core/read-if-exists';
+import { readJsonIfExists } from '../core/read-if-exists';
 import type { WorkspacePaths } from '../core/workspace';
 
 export interface BuildRecord {
@@ -30,12 +30,6 @@ export function writeBuildRecord(paths: WorkspacePaths, record: BuildRecord): vo
 
 /** The image the record names, or undefined when there is no record (build-image has not run) or it is torn. */
 export function readBuildRecordImage(paths: WorkspacePaths, service: string): string | undefined {
-  const text = readTextIfExists(buildRecordPath(paths, service));
-  if (text === undefined) return undefined;
-  try {
-    const image = (JSON.parse(text) as Partial<BuildRecord>).image;
-    return typeof image === 'string' ? image : undefined;
-  } catch {
-    return undefined;
-  }
+  const image = readJsonIfExists<Partial<BuildRecord>>(buildRecordPath(paths, service))?.image;
+  return typeof image === 'string' ? image : undefined;
 }

@@ -27,7 +27,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomically } from '../core/atomic-write';
-import { readTextIfExists } from '../core/read-if-exists';
+import { readJsonIfExists } from '../core/read-if-exists';
 
 /** What a runtime input sees now. */
 export interface Observation {
@@ -72,15 +72,9 @@ export function settledFile(workspaceRoot: string, key: string): string {
   return path.join(workspaceRoot, SETTLED_DIR, `${key}.json`);
 }
 
+/** The record, or none yet (absent, or torn by hand: starting over costs one miss). */
 export function readSettledRecord(file: string): SettledRecord {
-  const text = readTextIfExists(file);
-  if (text === undefined) return {};
-  try {
-    return JSON.parse(text) as SettledRecord;
-  } catch {
-    // Torn by hand: starting over costs one miss.
-    return {};
-  }
+  return readJsonIfExists<SettledRecord>(file) ?? {};
 }
 
 function writeSettledRecord(file: string, record: SettledRecord): void {

@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import { sha256 } from '../docker/input-hash';
 import { writeManifest } from '../inject/manifest';
 import { workspacePaths } from '../core/workspace';
-import { gatherClone, mapLimit, openWorkspace, readBuildRecord } from './gather';
+import { readBuildRecordImage as readBuildRecord } from '../docker/build-record';
+import { gatherClone, mapLimit, openWorkspace } from './gather';
 
 const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.email=t@t.invalid', '-c', 'user.name=t', ...args], { cwd, encoding: 'utf8' });
 

@@ -16,7 +16,7 @@ import { ChildProcessError, isLocalDevError } from '../core/errors';
 import { exec } from '../core/exec';
 import { listNamespaces, resolveNamespace } from '../core/namespace';
 import { workspacePaths, type WorkspacePaths } from '../core/workspace';
-import { buildRecordPath, type BuildRecord } from '../docker/build-record';
+import { readBuildRecordImage } from '../docker/build-record';
 import { serviceImage } from '../docker/image';
 import { hashFileOrAbsent } from '../docker/input-hash';
 import { composeProjectName, LABELS, workspaceFilter, workspaceId } from '../docker/naming';
@@ -176,7 +176,7 @@ export function readInjection(folder: string, gitDir: string): InjectionFacts | 
 }
 
 async function gatherImage(workspace: Workspace, service: string, clone: CloneFacts, existing: Set<string>): Promise<ImageFacts> {
-  const recorded = readBuildRecord(workspace.paths, service);
+  const recorded = readBuildRecordImage(workspace.paths, service);
   if (clone.state !== 'clone') return { wanted: undefined, wantedError: 'not cloned yet', wantedExists: false, recorded };
   const serviceModel = workspace.model.services.find((candidate) => candidate.name === service);
   if (!serviceModel) throw new Error(`model invariant broken: no service ${service}`);
@@ -187,23 +187,6 @@ async function gatherImage(workspace: Workspace, service: string, clone: CloneFa
     // No Dockerfile yet, a clone without commits: the model says so for this service.
     if (isLocalDevError(error)) return { wanted: undefined, wantedError: error.message, wantedExists: false, recorded };
     throw error;
-  }
-}
-
-/** The image logs/images/<service>.json names, or undefined when build-image never ran here. */
-export function readBuildRecord(paths: WorkspacePaths, service: string): string | undefined {
-  let text: string;
-  try {
-    text = readFileSync(buildRecordPath(paths, service), 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  try {
-    return (JSON.parse(text) as Partial<BuildRecord>).image;
-  } catch {
-    // Written atomically by build-image; unparsable means edited by hand: as good as no record.
-    return undefined;
   }
 }
 
