@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { ServiceModel } from '../config/model';
 import { DockerError } from '../core/errors';
-import { addressesToCheck, bindOutcome, checkHostPorts, describeContainer, parseDockerPort, parsePublishingContainers, portsToCheck, tryBind } from './ports';
+import { addressesToCheck, bindOutcome, checkHostPorts, describeContainer, isTakenForTheEngine, parseDockerPort, parsePublishingContainers, portsToCheck, tryBind } from './ports';
 
 const tcp = (host: number, hostIp?: string) => ({ host, hostIp, protocol: 'tcp' as const, text: `${hostIp ? `${hostIp}:` : ''}${host}:80` });
 
@@ -55,6 +55,15 @@ describe('port preflight: pure parts', () => {
     expect(bindOutcome('EADDRNOTAVAIL')).toBe('no-such-address');
     expect(bindOutcome('EAFNOSUPPORT')).toBe('no-such-address');
     expect(bindOutcome('EMFILE')).toBeUndefined();
+  });
+
+  it('calls a port we may not bind taken only when someone visibly holds it (the engine binds as root)', () => {
+    expect(isTakenForTheEngine('in-use', false)).toBe(true);
+    expect(isTakenForTheEngine('in-use', true)).toBe(true);
+    expect(isTakenForTheEngine('no-root', true)).toBe(true);
+    expect(isTakenForTheEngine('no-root', false)).toBe(false);
+    expect(isTakenForTheEngine('free', true)).toBe(false);
+    expect(isTakenForTheEngine('no-such-address', true)).toBe(false);
   });
 });
 
@@ -205,23 +214,26 @@ describe('port preflight for a user who may not bind privileged ports', () => {
   const isRoot = process.getuid?.() === 0;
   const lowPortsNeedRoot = Number(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8')) > PRIVILEGED_PORT;
 
-  (!isRoot && lowPortsNeedRoot ? it : it.skip)('does not report a free privileged port as taken (this process is not root)', async () => {
+  (!isRoot && lowPortsNeedRoot ? it : it.skip)('does not report a free privileged TCP or UDP port as taken (this process is not root)', async () => {
     await expect(tryBind(PRIVILEGED_PORT, '0.0.0.0', 'tcp')).resolves.toBe('no-root');
-    await expect(checkHostPorts(service([{ host: PRIVILEGED_PORT, container: 80, protocol: 'tcp' }]), undefined, 'this-workspace')).resolves.toBeUndefined();
+    await expect(tryBind(PRIVILEGED_PORT, '0.0.0.0', 'udp')).resolves.toBe('no-root');
+    const ports = [{ host: PRIVILEGED_PORT, container: 80, protocol: 'tcp' as const }, { host: PRIVILEGED_PORT, container: 53, protocol: 'udp' as const }];
+    await expect(checkHostPorts(service(ports), undefined, 'this-workspace')).resolves.toBeUndefined();
   });
 
-  (isRoot && lowPortsNeedRoot ? it : it.skip)('does not report a free privileged port as taken (a child process running as user nobody)', () => {
+  (isRoot && lowPortsNeedRoot ? it : it.skip)('does not report a free privileged TCP or UDP port as taken (a child process running as user nobody)', () => {
     const script = `
       require('@swc-node/register');
       const { tryBind, checkHostPorts } = require(${JSON.stringify(require.resolve('./ports'))});
       process.setgid(65534);
       process.setuid(65534);
       (async () => {
-        const outcome = await tryBind(${PRIVILEGED_PORT}, '0.0.0.0', 'tcp');
-        await checkHostPorts({ name: 'svc', ports: [{ host: ${PRIVILEGED_PORT}, container: 80, protocol: 'tcp' }] }, undefined, 'this-workspace');
-        console.log(outcome + ' passed');
+        const outcomes = [await tryBind(${PRIVILEGED_PORT}, '0.0.0.0', 'tcp'), await tryBind(${PRIVILEGED_PORT}, '0.0.0.0', 'udp')];
+        const ports = [{ host: ${PRIVILEGED_PORT}, container: 80, protocol: 'tcp' }, { host: ${PRIVILEGED_PORT}, container: 53, protocol: 'udp' }];
+        await checkHostPorts({ name: 'svc', ports }, undefined, 'this-workspace');
+        console.log(outcomes.join(' ') + ' passed');
       })().catch((error) => { console.log('failed: ' + error.message); });`;
     const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', cwd: __dirname, env: { ...process.env, SWC_NODE_PROJECT: require.resolve('../../../../tsconfig.json') } });
-    expect(`${child.stdout}${child.stderr}`.trim()).toBe('no-root passed');
+    expect(`${child.stdout}${child.stderr}`.trim()).toBe('no-root no-root passed');
   });
 });

@@ -84,15 +84,26 @@ export async function ownPublishedPorts(containerId: string): Promise<Set<string
   return parseDockerPort((await exec('docker', ['port', containerId], { timeoutMs: 10_000 })).stdout);
 }
 
+/**
+ * Pure: whether what binding told us means the engine cannot publish the port either. In use is
+ * taken. EACCES (`no-root`) is taken only when a holder is visible: the engine binds with its own
+ * privileges, so a privileged port we may not bind is usually free for it (see BindOutcome).
+ */
+export function isTakenForTheEngine(outcome: BindOutcome, holderVisible: boolean): boolean {
+  if (outcome === 'in-use') return true;
+  if (outcome === 'no-root') return holderVisible;
+  return false;
+}
+
 /** Why `port` cannot be used, or undefined when it can. `workspace`: this workspace's id. */
 async function portProblem(port: PublishedPort, workspace: string): Promise<string | undefined> {
   for (const address of addressesToCheck(port)) {
     const outcome = await tryBind(port.host, address, port.protocol);
     if (outcome === 'free' || outcome === 'no-such-address') continue;
+    // /proc is read for TCP listeners only; a UDP port has no holder we can name.
+    const holder = port.protocol === 'tcp' ? findPortHolder(port.host) : undefined;
+    if (!isTakenForTheEngine(outcome, holder !== undefined)) continue;
     if (port.protocol === 'udp') return `host port ${port.host}/udp ("${port.text}") is taken by another process (\`ss -ulpn\` shows which)`;
-    const holder = findPortHolder(port.host);
-    // EACCES without a visible holder: we may not bind it, but the engine may (see BindOutcome).
-    if (outcome === 'no-root' && !holder) continue;
     return `host port ${port.host} ("${port.text}") is taken by ${await describePortUser(port.host, holder, workspace)}`;
   }
   return undefined;
