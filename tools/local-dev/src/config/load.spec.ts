@@ -252,13 +252,15 @@ describe('bad input: every problem, with its line and a fix', () => {
     expect(folder).toEqual([{ file: FILE, line: 3, message: 'redis.namespaces: "../x" is not a plain folder name', fix: 'use the name of a folder under configs/, e.g. s1' }]);
   });
 
-  it('sorts by line when a schema problem comes after a rule problem in the file', () => {
+  // issue 15, survivor 4: schema problems on both sides of a rule problem, so only sorting gives line order.
+  it('sorts by line when schema problems come before and after a rule problem in the file', () => {
     const problems = problemsOf(
-      yaml(['services:', '  a:', '    repo: a.git', '    ports: ["80:80"]', '  b:', '    repo: b.git', '    ports: ["80:81"]', '  c:', '    repo: c.git', '    prots: [90]']),
+      yaml(['services:', '  a:', '    repo: a.git', '    dependson: [b]', '    ports: ["80:80"]', '  b:', '    repo: b.git', '    ports: ["80:81"]', '  c:', '    repo: c.git', '    prots: [90]']),
     );
     expect(problems.map((problem) => [problem.line, problem.message])).toEqual([
-      [7, 'host port 80 of b is already published by a'],
-      [10, 'unknown key "prots" in services.c'],
+      [4, 'unknown key "dependson" in services.a'],
+      [8, 'host port 80 of b is already published by a'],
+      [11, 'unknown key "prots" in services.c'],
     ]);
   });
 

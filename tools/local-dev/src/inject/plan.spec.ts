@@ -127,15 +127,16 @@ describe('planInjection', () => {
   });
 
   // issue 15, survivor 2: the clash is found on the normalized dest, not on the text in config.yaml.
-  it('reports a clash between dests that differ only in how they are written ("./.env" and ".env")', () => {
-    const twice: RepoModel = {
-      ...repo,
-      configs: [
-        { source: 'oms.env', dest: './.env', required: true },
-        { source: 'other.env', dest: '.env', required: true },
-      ],
-    };
-    const plan = planInjection({ namespace: 's1', repo: twice, services, inventory: inventory({ configFiles: new Set(['oms.env', 'other.env']) }) });
-    expect(plan.problems).toEqual(['configs/s1/other.env and configs/s1/oms.env would both be written to cloned/oms/.env; change one dest']);
+  it('reports a clash between dests that differ only in how they are written ("./.env" and ".env"), in either order', () => {
+    const planOf = (dests: [string, string]) =>
+      planInjection({
+        namespace: 's1',
+        repo: { ...repo, configs: [{ source: 'oms.env', dest: dests[0], required: true }, { source: 'other.env', dest: dests[1], required: true }] },
+        services,
+        inventory: inventory({ configFiles: new Set(['oms.env', 'other.env']) }),
+      });
+    const clash = 'configs/s1/other.env and configs/s1/oms.env would both be written to cloned/oms/.env; change one dest';
+    expect(planOf(['./.env', '.env']).problems).toEqual([clash]);
+    expect(planOf(['.env', './.env']).problems).toEqual([clash]);
   });
 });
