@@ -39,16 +39,6 @@ describe('the plugin’s createNodes', () => {
     expect(existsSync(path.join(root, 'services/redis-tunnel/README.md'))).toBe(true);
   });
 
-  it('writes the argument files the runtime inputs read, from the cache too, and again once they are deleted', async () => {
-    writeConfig('services:\n  api:\n    repo: a.git\n    dir: api-clone\n    configs:\n      - { source: api.env, dest: .env }\n');
-    await run();
-    const args = path.join(root, '.nx/local-dev/runtime-inputs/build-image-api.txt');
-    expect(readFileSync(args, 'utf8')).toBe('cloned/api-clone\nconfigs/*/api.env\n');
-    rmSync(path.join(root, '.nx/local-dev'), { recursive: true });
-    await run(); // answered from the in-memory cache, as in a long-running Nx daemon
-    expect(readFileSync(args, 'utf8')).toBe('cloned/api-clone\nconfigs/*/api.env\n');
-  });
-
   it('never overwrites a project folder’s README the user edited', async () => {
     writeConfig('services:\n  api:\n    repo: a.git\n');
     mkdirSync(path.join(root, 'services/api'), { recursive: true });

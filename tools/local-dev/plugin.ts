@@ -13,20 +13,17 @@ import type { CreateNodes, CreateNodesResult, PostTasksExecution, PreTasksExecut
 import { CONFIG_PATH } from './src/config/paths';
 import { readKeyedCache, workspaceDataFile, writeKeyedCache } from './src/core/keyed-cache';
 import { ensureProjectFolders } from './src/plugin/project-folders';
-import { ensureRuntimeInputArgs } from './src/plugin/runtime-inputs';
 
 type Projects = NonNullable<CreateNodesResult['projects']>;
-/** What one config gives: the projects, and the argument files their runtime inputs read. */
+/** What one config gives: the projects. */
 interface Inference {
   projects: Projects;
-  runtimeInputArgs: Record<string, string>;
 }
 
 /** Source files whose change must invalidate the disk cache (the inference itself, and this file's cache shape). */
 const INFERENCE_SOURCES = [
   'plugin.ts',
   'src/plugin/infer.ts',
-  'src/plugin/runtime-inputs.ts',
   'src/core/redact.ts',
   'src/config/model.ts',
   'src/config/rules.ts',
@@ -43,12 +40,10 @@ function infer(workspaceRoot: string): Inference {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { inferProjects } = require('./src/plugin/infer') as typeof import('./src/plugin/infer');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { runtimeInputArgs } = require('./src/plugin/runtime-inputs') as typeof import('./src/plugin/runtime-inputs');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { isLocalDevError } = require('./src/core/errors') as typeof import('./src/core/errors');
   try {
     const model = loadConfig(workspaceRoot);
-    return { projects: inferProjects(model), runtimeInputArgs: runtimeInputArgs(model) };
+    return { projects: inferProjects(model) };
   } catch (error) {
     // A broken config.yaml is the user's to fix, not a crash: Nx shows this message, not our stack.
     if (isLocalDevError(error)) {
@@ -81,8 +76,6 @@ export function projectsFor(workspaceRoot: string): Projects {
     }
     memoryCache.set(memoryKey, inference);
   }
-  // Also on a memory hit: the files may have been deleted (rm -rf .nx) under a running daemon.
-  ensureRuntimeInputArgs(workspaceRoot, hash, inference.runtimeInputArgs);
   return inference.projects;
 }
 

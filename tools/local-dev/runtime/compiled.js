@@ -45,7 +45,8 @@ const SWC_OPTIONS = {
 };
 
 function isRuntimeSource(name) {
-  return name.endsWith('.ts') && !name.endsWith('.d.ts') && !name.endsWith('.spec.ts') && !name.endsWith('.test.ts');
+  // *.fakes.ts: test doubles shared by specs (src/tunnel/supervisor.fakes.ts), never loaded at run time.
+  return name.endsWith('.ts') && !name.endsWith('.d.ts') && !name.endsWith('.spec.ts') && !name.endsWith('.test.ts') && !name.endsWith('.fakes.ts');
 }
 
 /** Runtime .ts files under `root`, as sorted posix-style relative paths. */

@@ -1,5 +1,5 @@
 /**
- * The Docker Engine API over the local socket, for the calls `up` and `up`'s runtime input make on
+ * The Docker Engine API over the local socket, for the calls `up` and `up`'s hasher make on
  * every run: list a workspace's containers, inspect one, start one, look an image up.
  *
  * Why not the `docker` CLI for these: each CLI call is a process (a Go binary that loads its config

@@ -15,7 +15,7 @@ import type { ServiceRunContext } from '../core/run-context';
 import { buildCommand } from './build-args';
 import { withBuildSlot } from './build-slots';
 import { detectBuildClient } from './client';
-import { combineInputHash, hashFileOrAbsent, readCloneState, sha256 } from './input-hash';
+import { combineInputHash, hashFileOrAbsent, readCloneState, sha256, type CloneState } from './input-hash';
 import { imageLabels, imageName, workspaceId } from './naming';
 import { imageExists } from './queries';
 import { readEnvLocal, resolveBuildSecrets } from './secrets';
@@ -47,7 +47,11 @@ export function resolveDockerfile(run: ServiceRunContext): string {
   return found;
 }
 
-export async function serviceImage(run: ServiceRunContext): Promise<ServiceImage> {
+/**
+ * The image the service's current inputs call for. `readClone` reads a clone's state: build-image's
+ * hasher passes one that reads each clone once per hashing round, for a service and its workers.
+ */
+export async function serviceImage(run: ServiceRunContext, readClone: (cloneDir: string) => Promise<CloneState> = readCloneState): Promise<ServiceImage> {
   const context = path.join(run.paths.cloned, run.service.dir);
   const dockerfile = resolveDockerfile(run);
   const injected: Record<string, string> = {};
@@ -56,7 +60,7 @@ export async function serviceImage(run: ServiceRunContext): Promise<ServiceImage
     service: run.service.name,
     workspace: workspaceId(run.paths.root),
     namespace: run.namespace,
-    clone: await readCloneState(context),
+    clone: await readClone(context),
     dockerfile: readFileSync(dockerfile, 'utf8'),
     injected,
     buildArgs: run.service.buildArgs,

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DockerError } from '../core/errors';
@@ -105,6 +105,13 @@ describe('readCloneState (real git)', () => {
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }
+  });
+
+  it('never takes the repository around a clone folder without its own .git (the workspace) for the clone', async () => {
+    // cloned/half inside the workspace's repository: git would otherwise answer with the workspace's HEAD.
+    const half = path.join(clone, 'cloned', 'half');
+    mkdirSync(half, { recursive: true });
+    await expect(readCloneState(half)).rejects.toThrow(`${half} is not a git clone with a commit, so there is nothing to build`);
   });
 });
 

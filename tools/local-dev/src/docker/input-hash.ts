@@ -65,10 +65,13 @@ export function combineInputHash(inputs: ImageInputs): string {
 
 /** HEAD + diff + untracked files of a clone, through git (three quick spawns). */
 export async function readCloneState(cloneDir: string): Promise<CloneState> {
+  // A clone folder without its own .git (half-cloned, or its .git deleted) must never be answered
+  // for by the repository around cloned/ (the workspace's own): git does not look above it.
+  const env = { GIT_CEILING_DIRECTORIES: path.dirname(path.resolve(cloneDir)) };
   let head: string;
   try {
     // Equivalent mutant: without .trim() too, as exec strips the final newline and rev-parse prints nothing else.
-    head = (await exec('git', ['-C', cloneDir, 'rev-parse', '--verify', 'HEAD'])).stdout.trim();
+    head = (await exec('git', ['-C', cloneDir, 'rev-parse', '--verify', 'HEAD'], { env })).stdout.trim();
   } catch (error) {
     throw new DockerError(`${cloneDir} is not a git clone with a commit, so there is nothing to build`, {
       fix: 'run the clone first: nx run <service>:clone (nx run <service>:up does it for you)',
@@ -76,8 +79,8 @@ export async function readCloneState(cloneDir: string): Promise<CloneState> {
     });
   }
   const [diff, others] = await Promise.all([
-    exec('git', ['-C', cloneDir, 'diff', 'HEAD', '--binary', '--no-ext-diff', '--no-color']),
-    exec('git', ['-C', cloneDir, 'ls-files', '--others', '--exclude-standard', '-z']),
+    exec('git', ['-C', cloneDir, 'diff', 'HEAD', '--binary', '--no-ext-diff', '--no-color'], { env }),
+    exec('git', ['-C', cloneDir, 'ls-files', '--others', '--exclude-standard', '-z'], { env }),
   ]);
   const untracked: Record<string, string> = {};
   for (const file of others.stdout.split('\0').filter(Boolean)) {

@@ -1,5 +1,5 @@
 /**
- * The engine questions asked on every `up` and by its runtime input, each answered over the local
+ * The engine questions asked on every `up` and by its hasher, each answered over the local
  * socket when there is one (engine.ts) and by the `docker` CLI otherwise, with one result shape.
  */
 import { exec } from '../core/exec';

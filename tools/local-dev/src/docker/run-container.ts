@@ -6,7 +6,7 @@
  * container compose would create is fully known here — it is the service's entry in
  * docker-compose.yml (compose/document.ts), whose definition hash `up` has just checked against
  * the file — so `docker run` gets exactly that entry, and the labels compose itself would set, so
- * compose, `down`, `logs`, `status` and the runtime input of up (src/runtime-state/up-state.ts) find it as before.
+ * compose, `down`, `logs`, `status` and up's hasher (src/runtime-state/up-state.ts) find it as before.
  *
  * What `up` does with the service's containers is a pure plan (startPlan): a running, current
  * container is left alone; a stopped one that is current (after a reboot, `docker stop`, a crash) is

@@ -13,7 +13,6 @@ import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import type { RepoModel, ServiceModel, WorkspaceModel } from '../config/model';
 import { CONFIG_PATH } from '../config/paths';
 import { redactCredentials } from '../core/redact';
-import { buildStateArgsFile, runtimeInput } from './runtime-inputs';
 
 /** The executors' package, as installed from tools/local-dev (see package.json devDependencies). */
 export const EXECUTORS = '@local-dev/nx-plugin';
@@ -22,8 +21,9 @@ export const COMPOSE_PROJECT = 'docker-compose';
 export const TUNNEL_PROJECT = 'redis-tunnel';
 /** The workspace-level project of the day-to-day commands that act on the whole stack. */
 export const STACK_PROJECT = 'stack';
+
 /**
- * Hash a task only when the tasks it depends on have finished, so its runtime inputs see the clone
+ * Hash a task only when the tasks it depends on have finished, so its hasher sees the clone
  * as clone/inject-config left it (after a --refresh pull), not as it was when the run started.
  * Nx defers hashing any task with a `dependentTasksOutputFiles` input; the pattern names a file no
  * task writes, so the input itself adds nothing that could change between identical runs.
@@ -31,9 +31,6 @@ export const STACK_PROJECT = 'stack';
 const AFTER_DEPENDENCIES = { dependentTasksOutputFiles: '**/.local-dev-hash-after-dependencies', transitive: true };
 /** The code that writes docker-compose.yml: a new version of it must regenerate and restart. */
 const COMPOSE_SOURCES = ['{workspaceRoot}/tools/local-dev/src/compose/**/*', '{workspaceRoot}/tools/local-dev/src/docker/naming.ts'];
-/** Prints a fingerprint of a clone's code (HEAD, changes, untracked files) and of secret files. */
-export const STATE_SCRIPT = 'tools/local-dev/bin/input-state.sh';
-
 /**
  * build-image's one output: which image the service's current inputs call for (src/docker/build-record.ts).
  * Nx restores it with a cache hit, so it always names the image of the hash that hit.
@@ -42,9 +39,8 @@ export function buildRecordOutput(service: string): string {
   return `{workspaceRoot}/logs/images/${service}.json`;
 }
 /**
- * up is hashed with its build-image's record instead of the clone fingerprint again: the record
- * changes exactly when the image does, and reading a file costs Nx nothing, where a second
- * input-state.sh per service was a shell and five git processes.
+ * up is hashed with its build-image's record: the record changes exactly when the image does, and
+ * reading a file costs Nx nothing.
  */
 const BUILD_RECORD_SOURCE = 'tools/local-dev/src/docker/build-record.ts';
 const IMAGE_RECORD = { dependentTasksOutputFiles: 'logs/images/*.json', transitive: false };
@@ -67,22 +63,19 @@ function injectedSources(dockerfiles: string[], repo: RepoModel): string[] {
   ];
 }
 
-/** Inputs that decide whether a service's image must be rebuilt. */
-export function buildInputs(service: ServiceModel, repo: RepoModel): TargetConfiguration['inputs'] {
-  return [
-    ...injectedSources([service.dockerfile], repo),
-    // cloned/ and the real secret files are gitignored, so file inputs cannot see them: a runtime
-    // input fingerprints them (git HEAD + diff + untracked files, and the secrets' content). Which
-    // clone and which secrets it reads from an argument file the plugin writes (./runtime-inputs.ts):
-    // config text never becomes part of the command.
-    { runtime: runtimeInput('sh', STATE_SCRIPT, buildStateArgsFile(repo.owner)) },
-  ];
+/**
+ * The committed files a service's image is built from. cloned/ and the real secret files are
+ * gitignored, so file inputs cannot see them: the executor's hasher (src/runtime-state/hashers.ts)
+ * adds the image's own input hash (the clone's code, what is injected in it, the Dockerfile).
+ */
+export function buildInputs(service: ServiceModel, repo: RepoModel): string[] {
+  return injectedSources([service.dockerfile], repo);
 }
 
 /**
  * The owner's inject-config injects for the whole clone, so every Dockerfile built from it counts.
  * The clone's code is not an input (injection does not depend on it); the real secret files are,
- * through INJECTION_STATE_INPUT, which also checks what is on disk in the clones.
+ * through the executor's hasher, which also checks what is on disk in the clones.
  */
 function injectInputs(repo: RepoModel, model: WorkspaceModel): string[] {
   const dockerfiles = model.services.filter((service) => repo.services.includes(service.name)).map((service) => service.dockerfile);
@@ -118,7 +111,7 @@ function serviceTargets(service: ServiceModel, repo: RepoModel, model: Workspace
       dependsOn: [forward('inject-config')],
       // config.yaml too: build-args live there.
       // The record's module too: a new record format must not be skipped by an entry cached before it.
-      inputs: [...(buildInputs(service, repo) ?? []), `{workspaceRoot}/${CONFIG_PATH}`, `{workspaceRoot}/${BUILD_RECORD_SOURCE}`, AFTER_DEPENDENCIES],
+      inputs: [...buildInputs(service, repo), `{workspaceRoot}/${CONFIG_PATH}`, `{workspaceRoot}/${BUILD_RECORD_SOURCE}`, AFTER_DEPENDENCIES],
       // Cached so an unchanged service costs no process at all. Safe although an image is not a
       // file Nx can restore: `up` checks that the image of the current input hash exists and
       // builds it when missing (deleted image, or an input Nx does not see), so a cache hit can

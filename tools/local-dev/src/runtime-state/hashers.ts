@@ -1,29 +1,35 @@
 /**
  * Nx custom hashers (executors.json "hasher") of the tasks whose cache hit depends on state outside
- * the files Nx sees: up (the containers), inject-config (what is injected in the clones) and
- * redis-tunnel:up (the tunnel). Each is the task's normal hash (its inputs in infer.ts) plus the
- * settled token of that state (./settled.ts).
+ * the files Nx sees. Each is the task's normal hash (its inputs in infer.ts) plus:
+ *   - build-image: the input hash of the image the service's current inputs call for — the image
+ *     tag's own fingerprint (src/docker/image.ts: the clone's code, the injected files, the
+ *     Dockerfile, the build args, the namespace), so the cache hits exactly when the image would be
+ *     the same;
+ *   - up (the containers), inject-config (what is injected in the clones) and redis-tunnel:up (the
+ *     tunnel): the settled token of that state (./settled.ts).
  *
  * Why hashers and not runtime inputs: Nx runs a runtime input as a shell command, one process per
  * command per hashing round, and a no-op run has four rounds; the node start-ups alone cost more
- * than the whole check. A hasher runs inside the nx command that hashes (no process, no shell, so no
- * config text can ever reach one), asks the engine over its socket and reads a few files. Nx also
- * hashes a task with a custom hasher only once the tasks it depends on have finished, so up sees
- * the image build-image settled on and the compose file of this run.
+ * than the whole check. A hasher runs inside the nx command that hashes (no shell, so no config
+ * text can ever reach one), reuses the code the executors run (one source of truth: no shell copy
+ * of a file format), asks the engine over its socket and reads a few files. Nx also hashes a task
+ * with a custom hasher only once the tasks it depends on have finished, so build-image sees the
+ * clone as clone and inject-config left it, and up the image build-image settled on.
  *
- * The tasks of one hashing round are hashed together: one look at the engine (or the clones) per
- * round is shared by all of them.
+ * The services and clones come from the validated model (loadConfigCached: the config the plugin
+ * inferred the projects from). The tasks of one hashing round are hashed together: one look at
+ * the engine, the clones or the config per round is shared by all of them.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { workspaceRoot, type CustomHasher, type Hash, type HasherContext, type Task } from '@nx/devkit';
-import { INJECTION_STATE_ARGS_FILE, UP_STATE_ARGS_FILE } from '../plugin/runtime-inputs';
+import { loadConfigCached } from '../config/cached-load';
+import { createServiceRunContext } from '../core/run-context';
+import { serviceImage } from '../docker/image';
+import { readCloneState, type CloneState } from '../docker/input-hash';
 import { INJECT_KEY, observeInjection } from './inject-state';
 import { printedToken } from './settled';
 import { observeTunnel, TUNNEL_KEY } from './tunnel-state';
 import { upStateTokens } from './up-state';
-
 
 /** One computation shared by every task hashed in the same round (callers that overlap in time). */
 function sharedPerRound<T>(compute: () => Promise<T>): () => Promise<T> {
@@ -36,6 +42,19 @@ function sharedPerRound<T>(compute: () => Promise<T>): () => Promise<T> {
       pending.then(drop, drop);
     }
     return pending;
+  };
+}
+
+/** Like sharedPerRound, one computation per key (a clone folder) and round. */
+function sharedPerRoundByKey<T>(compute: (key: string) => Promise<T>): (key: string) => Promise<T> {
+  const pending = new Map<string, () => Promise<T>>();
+  return (key) => {
+    let shared = pending.get(key);
+    if (!shared) {
+      shared = sharedPerRound(() => compute(key));
+      pending.set(key, shared);
+    }
+    return shared();
   };
 }
 
@@ -65,21 +84,32 @@ function serviceOf(task: Task, context: HasherContext): string {
   return service;
 }
 
+/** --namespace as the task was given it (forwarded along the chain); undefined: config.yaml's default. */
+function namespaceOf(task: Task): string | undefined {
+  const namespace = task.overrides?.namespace;
+  return typeof namespace === 'string' ? namespace : undefined;
+}
+
 /**
- * The three hashers for the workspace at `root` (a function: Nx's own root, found from nx.json,
- * not the directory the user typed `nx` in, which may be a subfolder).
+ * The hashers for the workspace at `root` (a function: Nx's own root, found from nx.json, not the
+ * directory the user typed `nx` in, which may be a subfolder).
  */
-export function hashersFor(root: () => string): { up: CustomHasher; injectConfig: CustomHasher; tunnel: CustomHasher } {
-  /** The services, or the clone folders, as the plugin wrote them for this config (src/plugin/runtime-inputs.ts). */
-  const listed = (file: string) => readFileSync(path.join(root(), file), 'utf8').split('\n').filter((line) => line !== '');
-  const upTokens = sharedPerRound(() => upStateTokens(root(), listed(UP_STATE_ARGS_FILE)));
-  const injectToken = sharedPerRound(async () => printedToken(root(), INJECT_KEY, observeInjection(root(), listed(INJECTION_STATE_ARGS_FILE))));
+export function hashersFor(root: () => string): { buildImage: CustomHasher; up: CustomHasher; injectConfig: CustomHasher; tunnel: CustomHasher } {
+  const model = () => loadConfigCached(root());
+  const upTokens = sharedPerRound(async () => upStateTokens(root(), model().services.map((service) => service.name)));
+  const injectToken = sharedPerRound(async () => printedToken(root(), INJECT_KEY, observeInjection(root(), model().repos.map((repo) => repo.dir))));
+  const cloneState: (cloneDir: string) => Promise<CloneState> = sharedPerRoundByKey(readCloneState);
   return {
+    buildImage: async (task, context) =>
+      withState(task, context, await stateOrFailure(async () => {
+        const run = createServiceRunContext(root(), { service: serviceOf(task, context), namespace: namespaceOf(task) });
+        return `image input ${(await serviceImage(run, cloneState)).inputHash}`;
+      })),
     up: async (task, context) => {
       const service = serviceOf(task, context);
       return withState(task, context, await stateOrFailure(async () => {
         const token = (await upTokens())[service];
-        if (token === undefined) throw new Error(`${service} is not in ${UP_STATE_ARGS_FILE}`);
+        if (token === undefined) throw new Error(`${service} is not in the config`);
         return token;
       }));
     },
@@ -88,4 +118,4 @@ export function hashersFor(root: () => string): { up: CustomHasher; injectConfig
   };
 }
 
-export const { up, injectConfig, tunnel } = hashersFor(() => workspaceRoot);
+export const { buildImage, up, injectConfig, tunnel } = hashersFor(() => workspaceRoot);

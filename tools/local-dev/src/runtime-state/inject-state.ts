@@ -1,5 +1,5 @@
 /**
- * inject-config's runtime input: what is injected in every clone right now, as an observation for
+ * inject-config's hashed state: what is injected in every clone right now, as an observation for
  * settled tokens (./settled.ts), so Nx skips inject-config while every injected file is still
  * there, unchanged and hidden from git, and runs it when anything differs (a file deleted or
  * edited, the exclude block touched, a refresh that took the files out, nothing injected yet).

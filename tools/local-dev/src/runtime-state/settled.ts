@@ -1,14 +1,14 @@
 /**
- * Settled tokens: what a runtime input prints, so that the first run after a task changed the state
+ * Settled tokens: what a hasher adds to a task's hash (./hashers.ts), so that the first run after a task changed the state
  * it fingerprints is a cache hit, not a second run of the task.
  *
- * Nx hashes a task before running it. A runtime input that prints the state the task acts on (is
- * the container running? is the clone injected?) therefore stores the task's success under the
+ * Nx hashes a task before running it. A hash of the state the task acts on (is
+ * the container running? is the clone injected?) therefore files the task's success under the
  * state as it was BEFORE the run ("not running"), and the next run, seeing "running", misses the
  * cache once more: every `up`, inject-config and redis-tunnel:up ran a second time in the first
  * no-op after a cold start (issue 10).
  *
- * So the runtime input prints a token, not the state:
+ * So the hasher adds a token, not the state:
  * - the state is one the task itself left behind (recorded by `settle` right after a success) and
  *   is satisfactory: the token recorded with it, which is the token the successful run was hashed
  *   under, so Nx finds that run in its cache;
@@ -29,7 +29,7 @@ import * as path from 'node:path';
 import { writeFileAtomically } from '../core/atomic-write';
 import { readJsonIfExists } from '../core/read-if-exists';
 
-/** What a runtime input sees now. */
+/** What a hasher sees now. */
 export interface Observation {
   /** Everything the task's work depends on, deterministic (no time, no pid): equal text, equal state. */
   text: string;
@@ -82,7 +82,7 @@ function writeSettledRecord(file: string, record: SettledRecord): void {
   writeFileAtomically(file, `${JSON.stringify(record)}\n`);
 }
 
-/** The runtime input's side: the token for what it observes now (storing a new attempt). */
+/** The hasher's side: the token for what it observes now (storing a new attempt). */
 export function printedToken(workspaceRoot: string, key: string, observation: Observation): string {
   const file = settledFile(workspaceRoot, key);
   const { token, record } = tokenFor(readSettledRecord(file), observation);

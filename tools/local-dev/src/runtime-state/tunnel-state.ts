@@ -1,5 +1,5 @@
 /**
- * redis-tunnel:up's runtime input: what readTunnelState (the reading tunnel-up and status trust)
+ * redis-tunnel:up's hashed state: what readTunnelState (the reading tunnel-up and status trust)
  * says of the tunnel, as an observation for settled tokens (./settled.ts).
  *
  * Satisfied only while our supervisor runs and has proved traffic works recently (running and
