@@ -187,6 +187,19 @@ describe('saveLocalWork (real git)', () => {
     expect(git('show', `${backup!.ref}^3:.env`)).toBe('my local secret');
   });
 
+  it('fails with git’s own error when the tree cannot be saved (a merge left unfinished), leaving no temporary index behind', async () => {
+    git('switch', '-q', '-c', 'side');
+    commit('app.py', 'side\n');
+    git('switch', '-q', 'main');
+    commit('app.py', 'main\n');
+    expect(() => git('merge', '-q', 'side')).toThrow();
+
+    // Not an ENOENT from cleaning up index files that were never made: the real cause.
+    await expect(saveLocalWork(clone, 'cloned/api', UPSTREAM, NOW, undefined, [])).rejects.toThrow(/write-tree/);
+    expect(readdirSync(path.join(clone, '.git')).filter((name) => name.startsWith('local-dev-backup-'))).toEqual([]);
+    expect(backupRefs()).toEqual([]);
+  });
+
   it('gives a second backup in the same second its own ref, keeping the first', async () => {
     write('notes.txt', 'one\n');
     const first = await saveLocalWork(clone, 'cloned/api', UPSTREAM, NOW, undefined, []);

@@ -121,6 +121,7 @@ export async function saveLocalWork(
 async function uniqueStamp(cwd: string, stamp: string): Promise<string> {
   for (let n = 1; ; n++) {
     const candidate = n === 1 ? stamp : `${stamp}-${n}`;
+    // Equivalent mutant: without --verify the full ref name is a pattern that matches only that ref (a tail match on whole components).
     const exists = await gitQuery(['show-ref', '--verify', '-q', `${BACKUP_REF_PREFIX}${candidate}`], { cwd });
     if (exists === undefined) return candidate;
   }
