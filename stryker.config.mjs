@@ -21,6 +21,13 @@ export const MUTATION_SCOPE = {
   core: ['namespace'],
 };
 
+/**
+ * Modules that are nothing but module-level declarations (config/schema is one zod schema): every
+ * mutant in them is static, which `ignoreStatic` would skip, so they run on their own with static
+ * mutants on. A static mutant runs every unit spec (about 10 s each), so this costs minutes.
+ */
+export const STATIC_MODULES = ['config/schema'];
+
 export const SOURCE_ROOT = 'tools/local-dev/src';
 
 /** The issue's bar: killed + timeout over all valid mutants. */

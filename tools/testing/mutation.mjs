@@ -15,7 +15,7 @@
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Stryker } from '@stryker-mutator/core';
-import { MUTATION_SCOPE, modulePath, REQUIRED_SCORE } from '../../stryker.config.mjs';
+import { MUTATION_SCOPE, modulePath, REQUIRED_SCORE, STATIC_MODULES } from '../../stryker.config.mjs';
 
 const USAGE = `usage: npm run test:mutation [-- <folder|folder/module> …] [--force] [--concurrency N]
   folders and modules: ${Object.entries(MUTATION_SCOPE).map(([folder, modules]) => `${folder} (${modules.join(', ')})`).join('; ')}`;
@@ -44,12 +44,22 @@ export function parseArguments(argv) {
     }
   }
   if (runs.length === 0) for (const [folder, modules] of Object.entries(MUTATION_SCOPE)) runs.push({ key: folder, modules: modules.map((name) => `${folder}/${name}`) });
+  // A static module gets a run of its own, with static mutants on (see STATIC_MODULES).
+  const split = runs.flatMap(({ key, modules }) => {
+    const plain = modules.filter((module) => !STATIC_MODULES.includes(module));
+    const statics = modules.filter((module) => STATIC_MODULES.includes(module));
+    return [
+      ...(plain.length > 0 ? [{ key, modules: plain, ignoreStatic: true }] : []),
+      ...statics.map((module) => ({ key: module.replace('/', '-'), modules: [module], ignoreStatic: false })),
+    ];
+  });
   return {
-    runs: runs.map(({ key, modules }) => ({
+    runs: split.map(({ key, modules, ignoreStatic }) => ({
       key,
       modules,
       options: {
         ...options,
+        ignoreStatic,
         mutate: modules.map((module) => modulePath(...module.split('/'))),
         incrementalFile: `reports/mutation/${key}.incremental.json`,
         htmlReporter: { fileName: `reports/mutation/${key}.html` },

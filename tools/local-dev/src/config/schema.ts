@@ -61,7 +61,8 @@ const portSpec = z
     if (problem) context.addIssue({ code: 'custom', message: problem.problem, params: { fix: problem.fix } });
   })
   .meta({ pattern: PORT_MAPPING_PATTERN.source });
-const portMapping = z.union([port, portSpec]);
+// A list or a mapping where a port goes: say what a port looks like, not zod's bare "Invalid input".
+const portMapping = z.union([port, portSpec], { error: (issue) => `must be a port mapping such as "8000:8000", not ${describeValue(issue.input)}` });
 
 /** One object rather than a union, so a typo inside it gets a precise message; "http xor tcp" is a rule. */
 const healthcheck = z.strictObject({
