@@ -218,6 +218,12 @@ describe('two local-dev commands at once (real nx, real Docker)', () => {
         `host port ${stack.hostPorts['svc-1']} ("${stack.hostPorts['svc-1']}:8080") is taken by the container ${containerName(wsId, 'svc-1')}: svc-1 of another local-dev workspace in ${stack.workspace.root} (stop it there with \`nx run svc-1:down\`)`,
       );
 
+      // doctor warns that the same names answer on the shared network from the other checkout.
+      const doctor = await nx(other, ['run', 'stack:doctor', '--namespace=s1']).exited;
+      expect(doctor.output).toContain(
+        `⚠ shared network: on ${network}, a request by name may reach the other workspace: the container ${containerName(wsId, 'svc-0')}: svc-0 of another local-dev workspace in ${stack.workspace.root} (stop it there with \`nx run svc-0:down\`); the container ${containerName(wsId, 'svc-1')}: svc-1 of another local-dev workspace in ${stack.workspace.root} (stop it there with \`nx run svc-1:down\`)`,
+      );
+
       // The other workspace's down removes its containers only; the shared network stays, ours run on.
       expectOk(await nx(other, ['run-many', '-t', 'down']).exited);
       for (const service of SERVICES) expect(containersOf(otherId, service)).toEqual([]);

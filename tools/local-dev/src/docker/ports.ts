@@ -138,7 +138,10 @@ export interface PublishingContainer {
   folder: string;
 }
 
-/** Pure: `docker ps --format` lines (see describePortUser) → the containers. */
+/** `docker ps --format` for a container's owner labels, read by parsePublishingContainers. */
+export const OWNER_LABELS_FORMAT = `{{.Names}}\t{{.Label "${LABELS.workspace}"}}\t{{.Label "${LABELS.service}"}}\t{{.Label "${COMPOSE_WORKING_DIR_LABEL}"}}`;
+
+/** Pure: `docker ps --format OWNER_LABELS_FORMAT` lines → the containers. */
 export function parsePublishingContainers(output: string): PublishingContainer[] {
   return output
     .split('\n')
@@ -160,8 +163,7 @@ export function describeContainer(container: PublishingContainer, workspace: str
 async function describePortUser(port: number, holder: ReturnType<typeof findPortHolder>, workspace: string): Promise<string> {
   // Published by a container: docker-proxy holds it (or nothing visible does); name the container.
   if (!holder || /docker-proxy/.test(holder.command)) {
-    const format = `{{.Names}}\t{{.Label "${LABELS.workspace}"}}\t{{.Label "${LABELS.service}"}}\t{{.Label "${COMPOSE_WORKING_DIR_LABEL}"}}`;
-    const listed = await exec('docker', ['ps', '--filter', `publish=${port}`, '--format', format], { timeoutMs: 10_000 });
+    const listed = await exec('docker', ['ps', '--filter', `publish=${port}`, '--format', OWNER_LABELS_FORMAT], { timeoutMs: 10_000 });
     const containers = parsePublishingContainers(listed.stdout);
     if (containers.length > 0) return containers.map((container) => describeContainer(container, workspace)).join(', ');
   }

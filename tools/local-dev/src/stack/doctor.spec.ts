@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { RepoModel, ServiceModel, WorkspaceModel } from '../config/model';
 import { workspacePaths } from '../core/workspace';
 import type { ContainerFacts } from './docker-facts';
-import { formatChecks, heldByOurs, namespaceChecks, runDoctor, secretChecks } from './doctor';
+import { formatChecks, heldByOurs, namespaceChecks, namesSharedWithOtherWorkspaces, runDoctor, secretChecks } from './doctor';
 
 const service = (name: string, overrides: Partial<ServiceModel> = {}) => ({ name, owner: name, buildSecrets: [], ports: [], ...overrides }) as unknown as ServiceModel;
 const repo = (owner: string, configs: RepoModel['configs']) => ({ owner, dir: owner, configs }) as unknown as RepoModel;
@@ -48,6 +48,17 @@ describe('doctor', () => {
     expect(secretChecks({ paths, services: [web], environment: { GITHUB_NPM_TOKEN: 'x' } })[0].result).toBe('ok');
     writeFileSync(path.join(root, '.env.local'), 'GITHUB_NPM_TOKEN=from-file\n');
     expect(secretChecks({ paths, services: [web], environment: {} })[0].result).toBe('ok');
+  });
+
+  it('finds the other workspaces\' containers answering to our service names on the network, not ours, not foreign ones, not other names', () => {
+    const container = (name: string, workspace: string, service: string) => ({ name, workspace, service, folder: '/elsewhere' });
+    const onNetwork = [
+      container('ours', 'this-ws', 'api'),
+      container('theirs-api', 'other-ws', 'api'),
+      container('theirs-web', 'other-ws', 'web'),
+      container('postgres', '', 'api'),
+    ];
+    expect(namesSharedWithOtherWorkspaces(onNetwork, 'this-ws', ['api', 'worker']).map((found) => found.name)).toEqual(['theirs-api']);
   });
 
   it('a host port published by our own running container is ours to hold', () => {

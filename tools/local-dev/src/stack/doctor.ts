@@ -2,8 +2,9 @@
  * doctor: every precondition of a run, checked without changing anything, each failed one with
  * its fix — the engine, compose, BuildKit, kubectl and its context, the namespace's folder and
  * required secret files, build secrets (GITHUB_NPM_TOKEN) for the services that need them, host
- * ports (free, or held by this workspace's own containers), git access to each repo, and injected
- * files that drifted. Checks are independent: one failing does not hide the others.
+ * ports (free, or held by this workspace's own containers), git access to each repo, injected
+ * files that drifted, and another workspace answering to this one's service names on the shared
+ * network. Checks are independent: one failing does not hide the others.
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
@@ -16,6 +17,8 @@ import { redactCredentials } from '../core/redact';
 import type { WorkspacePaths } from '../core/workspace';
 import { detectBuildClient, detectCompose } from '../docker/client';
 import { missingSecrets } from '../docker/run-secrets';
+import { LABELS, workspaceId } from '../docker/naming';
+import { describeContainer, OWNER_LABELS_FORMAT, parsePublishingContainers, type PublishingContainer } from '../docker/ports';
 import { ENV_LOCAL, readEnvLocal } from '../docker/secrets';
 import { accessFix } from '../git/classify';
 import { git } from '../git/git';
@@ -87,6 +90,7 @@ export async function runDoctor(request: DoctorRequest): Promise<Check[]> {
     guarded('host ports', () => portChecks(request.services, docker.containers)),
     guarded('git access', () => gitAccessChecks(request)),
     guarded('injected files', () => driftChecks(request)),
+    guarded('shared network', () => sharedNetworkChecks(request)),
   ]);
   return groups.flat();
 }
@@ -198,4 +202,29 @@ async function driftChecks(request: DoctorRequest): Promise<Check[]> {
   }
   if (drifted.length === 0) return [{ name: 'injected files', result: 'ok', detail: 'as inject-config wrote them (or nothing injected yet)' }];
   return [{ name: 'injected files', result: 'warn', detail: `changed since inject-config wrote them: ${drifted.join(', ')}`, fix: `\`nx run-many -t inject-config --namespace=${request.namespace}\` writes them again` }];
+}
+
+/** Pure: the containers of other local-dev workspaces that answer to one of `services`' names on the network. */
+export function namesSharedWithOtherWorkspaces(onNetwork: readonly PublishingContainer[], workspace: string, services: readonly string[]): PublishingContainer[] {
+  return onNetwork.filter((container) => container.workspace !== '' && container.workspace !== workspace && services.includes(container.service));
+}
+
+/**
+ * Services reach each other by name on the network, which two checkouts share by default: while
+ * another workspace runs a service of the same name there, Docker's DNS answers with both.
+ */
+async function sharedNetworkChecks(request: DoctorRequest): Promise<Check[]> {
+  const network = request.model.network;
+  const listed = await exec('docker', ['ps', '--filter', `network=${network}`, '--filter', `label=${LABELS.service}`, '--format', OWNER_LABELS_FORMAT], { timeoutMs: 10_000 });
+  const workspace = workspaceId(request.paths.root);
+  const shared = namesSharedWithOtherWorkspaces(parsePublishingContainers(listed.stdout), workspace, request.model.services.map((service) => service.name));
+  if (shared.length === 0) return [{ name: 'shared network', result: 'ok', detail: `no other workspace's service answers to this one's names on ${network}` }];
+  return [
+    {
+      name: 'shared network',
+      result: 'warn',
+      detail: `on ${network}, a request by name may reach the other workspace: ${shared.map((container) => describeContainer(container, workspace)).join('; ')}`,
+      fix: 'stop the other stack (`nx run stack:stop` in its folder), or give this checkout a network of its own: "network: <name>" in repos_docker_files/config.yaml',
+    },
+  ];
 }
