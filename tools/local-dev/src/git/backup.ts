@@ -21,6 +21,7 @@ export const BACKUP_REF_PREFIX = 'refs/local-dev/backup/';
 
 /** 2026-11-26T08:07:23.123Z → 20261126T080723Z (ref names cannot hold ":"). */
 export function backupStamp(now: Date): string {
+  // Stryker disable next-line Regex: equivalent — toISOString always ends in ".sssZ", so the anchor changes nothing.
   return now.toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '');
 }
 
@@ -73,9 +74,11 @@ export function ignoredFilesInTheWay(ignored: readonly string[], targetTracked: 
 
 /** Ignored files of the working tree (by its current rules) that checking out `target` would overwrite. */
 export async function ignoredFilesAtRisk(cwd: string, target: string): Promise<string[]> {
-  // Equivalent mutants: without .filter(Boolean) (an empty name matches no path) or the early return (a shortcut) alike.
+  // Stryker disable next-line MethodExpression: equivalent — the empty name after the last NUL matches no path.
   const ignored = (await git(['ls-files', '--others', '--ignored', '--exclude-standard', '-z'], { cwd })).stdout.split('\0').filter(Boolean);
+  // Stryker disable next-line ConditionalExpression: equivalent — a shortcut; nothing ignored is nothing in the way.
   if (ignored.length === 0) return [];
+  // Stryker disable next-line MethodExpression: equivalent — as above.
   const tracked = (await git(['ls-tree', '-r', '-z', '--name-only', target], { cwd })).stdout.split('\0').filter(Boolean);
   return ignoredFilesInTheWay(ignored, tracked);
 }
@@ -121,7 +124,7 @@ export async function saveLocalWork(
 async function uniqueStamp(cwd: string, stamp: string): Promise<string> {
   for (let n = 1; ; n++) {
     const candidate = n === 1 ? stamp : `${stamp}-${n}`;
-    // Equivalent mutant: without --verify the full ref name is a pattern that matches only that ref (a tail match on whole components).
+    // Stryker disable next-line StringLiteral: equivalent — without --verify the full ref name is a pattern matching only that ref.
     const exists = await gitQuery(['show-ref', '--verify', '-q', `${BACKUP_REF_PREFIX}${candidate}`], { cwd });
     if (exists === undefined) return candidate;
   }
@@ -140,7 +143,7 @@ async function createStashCommit(cwd: string, work: LocalWork, ignoredInTheWay: 
     const indexCommit = (await git(['commit-tree', indexTree, '-p', work.head, '-m', `index on ${on}`], { cwd, env })).stdout;
 
     const listed = (await git(['ls-files', '--others', '--exclude-standard', '-z'], { cwd })).stdout;
-    const untracked = listed + ignoredInTheWay.map((file) => `${file}\0`).join('');
+    const untracked = ignoredInTheWay.reduce((names, file) => `${names}${file}\0`, listed);
     let untrackedCommit: string | undefined;
     if (untracked !== '') {
       const withIndex = { ...env, GIT_INDEX_FILE: untrackedIndex };
@@ -152,7 +155,7 @@ async function createStashCommit(cwd: string, work: LocalWork, ignoredInTheWay: 
 
     const withIndex = { ...env, GIT_INDEX_FILE: worktreeIndex };
     await git(['read-tree', indexTree], { cwd, env: withIndex });
-    // Equivalent mutant: GIT_LITERAL_PATHSPECS "" is false as "0" is (and "." is the whole tree either way).
+    // Stryker disable next-line StringLiteral: equivalent — GIT_LITERAL_PATHSPECS "" is false as "0" is ("." is the whole tree either way).
     await git(['add', '--update', '--', '.'], { cwd, env: { ...withIndex, GIT_LITERAL_PATHSPECS: '0' } });
     const worktreeTree = (await git(['write-tree'], { cwd, env: withIndex })).stdout;
     const parents = ['-p', work.head, '-p', indexCommit, ...(untrackedCommit ? ['-p', untrackedCommit] : [])];

@@ -134,12 +134,16 @@ describe('helpers', () => {
     expect(urlScheme('file:///srv/git/r.git')).toBe('local');
     // An "@" and a ":" in a local path do not make it an SSH remote.
     expect(urlScheme('/srv/me@host:x/r.git')).toBe('local');
+    // ssh:// only as the scheme, not somewhere inside a path.
+    expect(urlScheme('file:///srv/mirror/ssh://host/r.git')).toBe('local');
     expect(urlScheme('./repos/me@host:x')).toBe('local');
     expect(urlScheme('C:\\repos\\me@x:y')).toBe('local');
     expect(urlScheme('prefix https://github.com/o/r.git')).toBe('local');
     expect(accessFix('https://github.com/o/r.git')).toBe(
       'git needs a token for github.com: configure a credential helper with a personal access token that can read the repo (git config --global credential.helper store), or switch the repo URL in config.yaml to SSH',
     );
+    // An "@…:" further along an HTTPS URL's path is not an SSH host.
+    expect(accessFix('https://git.example.com/team/a@b:c.git')).toContain('git needs a token for git.example.com:');
     expect(accessFix('git@gitlab.example.com:o/r.git')).toBe(
       'check your SSH key can read it: `ssh -T git@gitlab.example.com` must greet you; if not, add your key (ssh-add ~/.ssh/id_ed25519) and register it with gitlab.example.com (Settings → SSH keys), and ask for access to the repo if you lack it',
     );
