@@ -29,8 +29,8 @@ const path = require('node:path');
 
 /** The folder holding plugin.ts, executors/ and src/. */
 const SOURCE_ROOT = path.resolve(__dirname, '..');
-/** Folders never compiled: tests, their fixtures, this loader, and anything installed. */
-const SKIPPED_FOLDERS = new Set(['e2e', 'fixtures', 'runtime', 'node_modules', '__fixtures__']);
+/** Folders never compiled: tests, their fixtures and helpers, this loader, and anything installed. */
+const SKIPPED_FOLDERS = new Set(['e2e', 'fixtures', 'testing', 'runtime', 'node_modules', '__fixtures__']);
 /** Trees always kept besides the current one, for long-running processes still loading from them. */
 const KEEP_TREES = 3;
 /** A tree no process has started from for this long is removed on the next compile (each is ~1 MB). */
@@ -45,8 +45,7 @@ const SWC_OPTIONS = {
 };
 
 function isRuntimeSource(name) {
-  // *.fakes.ts: test doubles shared by specs (src/tunnel/supervisor.fakes.ts), never loaded at run time.
-  return name.endsWith('.ts') && !name.endsWith('.d.ts') && !name.endsWith('.spec.ts') && !name.endsWith('.test.ts') && !name.endsWith('.fakes.ts');
+  return name.endsWith('.ts') && !name.endsWith('.d.ts') && !name.endsWith('.spec.ts') && !name.endsWith('.test.ts');
 }
 
 /** Runtime .ts files under `root`, as sorted posix-style relative paths. */

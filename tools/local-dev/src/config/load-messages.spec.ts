@@ -4,20 +4,8 @@
  * known there), a wrong type, a value that should be plain, a reserved name. load.spec.ts covers
  * loading and the catalog; these pin the words.
  */
-import { ConfigError, type ConfigProblem } from '../core/errors';
-import { parseConfigText } from './load';
+import { problemsOf } from '../../testing/config-text';
 
-const FILE = 'repos_docker_files/config.yaml';
-
-function problemsOf(text: string): ConfigProblem[] {
-  try {
-    parseConfigText(text, FILE);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected the config to be rejected');
-}
 
 /** [line, message, fix] of each problem, for one-line expectations. */
 const said = (text: string) => problemsOf(text).map((problem) => [problem.line, problem.message, problem.fix]);

@@ -1,25 +1,12 @@
 import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConfigError, type ConfigProblem } from '../core/errors';
+import { ConfigError } from '../core/errors';
+import { CONFIG_FILE as FILE, problemsOf, yaml } from '../../testing/config-text';
 import { loadConfig, parseConfigText } from './load';
 import { redisModeFor } from './model';
 
-const FILE = 'repos_docker_files/config.yaml';
 const CATALOG = readFileSync(path.resolve(__dirname, '../../../../repos_docker_files/config.yaml'), 'utf8');
-
-/** The problems a config text produces (fails the test when it parses cleanly). */
-function problemsOf(text: string): ConfigProblem[] {
-  try {
-    parseConfigText(text, FILE);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected the config to be rejected');
-}
-
-const yaml = (lines: string[]) => `${lines.join('\n')}\n`;
 
 describe('the shipped catalog', () => {
   const model = parseConfigText(CATALOG, FILE);

@@ -1,19 +1,6 @@
 /** The cross-field rules of rules.ts, through the loader, as a user sees their problems. */
-import { ConfigError, type ConfigProblem } from '../core/errors';
+import { CONFIG_FILE as FILE, problemsIn as problemsOf, yaml } from '../../testing/config-text';
 import { parseConfigText } from './load';
-
-const FILE = 'repos_docker_files/config.yaml';
-const yaml = (lines: string[]) => `${lines.join('\n')}\n`;
-
-function problemsOf(text: string): ConfigProblem[] {
-  try {
-    parseConfigText(text, FILE);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
 
 describe('host ports', () => {
   it('lets one host port carry TCP and UDP (DNS on 5353:53 and 5353:53/udp)', () => {

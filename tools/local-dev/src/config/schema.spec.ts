@@ -3,21 +3,8 @@
  * fix) out. These values reach file globs, git and docker, so the refusals are the security
  * boundary of issue 9 (items 1, 3, 6 and 8).
  */
-import { ConfigError, type ConfigProblem } from '../core/errors';
+import { CONFIG_FILE as FILE, problemsOf, yaml } from '../../testing/config-text';
 import { parseConfigText } from './load';
-
-const FILE = 'repos_docker_files/config.yaml';
-const yaml = (lines: string[]) => `${lines.join('\n')}\n`;
-
-function problemsOf(text: string): ConfigProblem[] {
-  try {
-    parseConfigText(text, FILE);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected the config to be rejected');
-}
 
 const PATH_RULE = 'allowed: letters, digits, ".", "_", "-" and "/" only; a relative path, not starting with "-", with no ".." parts';
 

@@ -1,11 +1,11 @@
 /**
  * What the supervisor logs, and when it acts: PINGs on kubectl's own news, stops, address
- * re-detection, crashes. Its world is faked (supervisor.fakes.ts); supervisor.spec.ts checks the
+ * re-detection, crashes. Its world is faked (testing/tunnel-supervisor-world.ts); supervisor.spec.ts checks the
  * state machine.
  */
 import { spawn } from 'node:child_process';
 import { TunnelError } from '../core/errors';
-import { FakeTunnelWorld, PONG, TARGET, tick, unreachable } from './supervisor.fakes';
+import { FakeTunnelWorld, PONG, TARGET, tick, unreachable } from '../../testing/tunnel-supervisor-world';
 
 let world: FakeTunnelWorld;
 beforeEach(() => {

@@ -1,11 +1,11 @@
 /**
  * The supervisor's state machine: healthy only after a PING through the current kubectl, the
- * back-off, reconnects, permanent errors, bind addresses. Its world is faked (supervisor.fakes.ts);
+ * back-off, reconnects, permanent errors, bind addresses. Its world is faked (testing/tunnel-supervisor-world.ts);
  * supervisor-log.spec.ts checks what it logs and when it acts.
  */
 import { classifyKubectlOutput, type KubectlProblem } from './kubectl-errors';
 import type { TunnelState } from './state';
-import { FakeTunnelWorld, PONG, TARGET, tick, unreachable } from './supervisor.fakes';
+import { FakeTunnelWorld, PONG, TARGET, tick, unreachable } from '../../testing/tunnel-supervisor-world';
 
 let world: FakeTunnelWorld;
 beforeEach(() => {

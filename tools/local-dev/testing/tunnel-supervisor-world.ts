@@ -1,17 +1,17 @@
 /**
- * The supervisor's outside world, faked for its unit specs (supervisor.spec.ts and
- * supervisor-log.spec.ts): kubectl (startPortForward), the PING, bind-address detection and the
+ * The tunnel supervisor's outside world, faked for its unit specs (src/tunnel/supervisor.spec.ts
+ * and supervisor-log.spec.ts): kubectl (startPortForward), the PING, bind-address detection and the
  * state file are injected fakes, and time is jest's fake clock, so every transition is checked
  * exactly and fast. e2e/tunnel.e2e.spec.ts runs the real thing (real supervisor process, kubectl
  * stand-in, redis-server).
  */
-import type { WorkspacePaths } from '../core/workspace';
-import { classifyKubectlOutput, type KubectlProblem } from './kubectl-errors';
-import { PortForwardError, type KubectlExit, type PortForwardProcess, type StartPortForwardOptions } from './kubectl-process';
-import type { SupervisorTimings, TunnelTarget } from './plan';
-import type { PingOutcome } from './redis-ping';
-import type { TunnelState } from './state';
-import { TunnelSupervisor } from './supervisor';
+import type { WorkspacePaths } from '../src/core/workspace';
+import { classifyKubectlOutput, type KubectlProblem } from '../src/tunnel/kubectl-errors';
+import { PortForwardError, type KubectlExit, type PortForwardProcess, type StartPortForwardOptions } from '../src/tunnel/kubectl-process';
+import type { SupervisorTimings, TunnelTarget } from '../src/tunnel/plan';
+import type { PingOutcome } from '../src/tunnel/redis-ping';
+import type { TunnelState } from '../src/tunnel/state';
+import { TunnelSupervisor } from '../src/tunnel/supervisor';
 
 export const TIMINGS: SupervisorTimings = {
   checkIntervalMs: 1000,
