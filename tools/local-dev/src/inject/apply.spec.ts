@@ -217,6 +217,25 @@ describe("nothing of the user's is lost", () => {
     expect((refusal as UsageError).describe()).toBe('cloned/app: is not cloned yet\n  fix: run the clone target first (nx run <service>:clone), which inject-config depends on');
   });
 
+  it('re-injecting the same namespace saves the user’s edit of an earlier injected copy before replacing it', async () => {
+    await apply(plan(config(source('secret.env', 'T=1\n'), '.env')));
+    writeFileSync(inClone('.env'), 'T=edited by hand\n');
+    expect(await apply(plan(config(source('secret.env', 'T=2\n'), '.env')))).toEqual([
+      `saved your edited copy of injected file .env to ${SAVED}/.env before replacing it`,
+      'injected config configs/s1/secret.env → .env',
+    ]);
+    expect(readFileSync(inClone(`${SAVED}/.env`), 'utf8')).toBe('T=edited by hand\n');
+  });
+
+  it('says what is there instead of a clone: an empty folder, or a folder that is no repository of its own', async () => {
+    const refusal = async () => ((await apply(plan(config(source('secret.env', 'T=1\n'), '.env'))).catch((error: unknown) => error)) as UsageError).describe();
+    rmSync(path.join(target.root, '.git'), { recursive: true, force: true });
+    expect(await refusal()).toMatch(/^cloned\/app: is not a clone \(.+\)\n {2}fix: run the clone target first/);
+    rmSync(target.root, { recursive: true, force: true });
+    mkdirSync(target.root);
+    expect(await refusal()).toBe('cloned/app: is not a clone (empty folder)\n  fix: run the clone target first (nx run <service>:clone), which inject-config depends on');
+  });
+
   it('undo counts one file as one', async () => {
     await apply(plan(config(source('secret.env', 'T=1\n'), '.env')));
     lines = [];
@@ -240,6 +259,15 @@ describe('undo and re-inject, as the user left the clone', () => {
     await apply(plan(config(source('secret.env', 'T=1\n'), 'app/.env')));
     expect(readManifest(path.join(target.root, '.git'), target.display)?.files.map((entry) => [entry.dest, entry.createdDirs])).toEqual([['app/.env', []]]);
     expect(readFileSync(path.join(target.root, '.git/info/exclude'), 'utf8')).toBe(withExcludeBlock('', ['app/.env']));
+  });
+
+  it('undo of a file injected over a tracked one that a commit has since removed deletes it, without asking git to restore it', async () => {
+    await apply(plan(config(source('settings.py', 'DEBUG = True\n'), 'app/settings.py')));
+    git(target.root, 'update-index', '--no-skip-worktree', 'app/settings.py');
+    git(target.root, 'rm', '-q', '--cached', 'app/settings.py');
+    git(target.root, 'commit', '-q', '-m', 'settings.py is generated now');
+    expect(await undoInjection(target, log, NOW)).toBe(1);
+    expect(existsSync(inClone('app/settings.py'))).toBe(false);
   });
 
   it('hides every replaced tracked file with skip-worktree, not only the first', async () => {

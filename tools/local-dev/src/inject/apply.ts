@@ -137,7 +137,8 @@ async function setExcludeBlock(gitDir: string, untracked: readonly string[]): Pr
   const file = path.join(gitDir, 'info', 'exclude');
   const before = readOrUndefined(file)?.toString('utf8') ?? '';
   const after = withExcludeBlock(before, untracked);
-  if (after === before) return; // equivalent mutant: `false` (rewriting the same text changes nothing a user sees)
+  // Stryker disable next-line ConditionalExpression: equivalent — rewriting the same text changes nothing a user sees.
+  if (after === before) return;
   mkdirSync(path.dirname(file), { recursive: true });
   writeAtomically(file, Buffer.from(after), gitDir);
 }
@@ -147,6 +148,7 @@ async function undoEntry(target: CloneTarget, entry: ManifestEntry, saved: Saved
   const file = path.join(target.root, entry.dest);
   const current = readOrUndefined(file);
   if (current && sha256(current) !== entry.sha256) saved.save(entry.dest, 'your edited copy of injected file');
+  // Stryker disable next-line ConditionalExpression: equivalent — an entry never tracked is not tracked now either (one git call more).
   if (entry.tracked) {
     const stillTracked = (await trackedEntries(target.root, [entry.dest])).has(entry.dest);
     if (stillTracked) {
@@ -247,7 +249,8 @@ async function applyUnderLock(target: CloneTarget, plan: InjectionPlan, namespac
   writeManifest(gitDir, manifest);
   // Hidden from git before a single byte is written (see 4. above).
   const skipWorktree = entries.filter((entry) => entry.tracked).map((entry) => entry.dest);
-  if (skipWorktree.length > 0) { // equivalent mutants: `true`, `>= 0` (update-index with an empty list does nothing)
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent — update-index with an empty list does nothing.
+  if (skipWorktree.length > 0) {
     await git(['update-index', '--skip-worktree', '-z', '--stdin'], { cwd: target.root, input: skipWorktree.map((dest) => `${dest}\0`).join('') });
   }
   await setExcludeBlock(gitDir, entries.filter((entry) => !entry.tracked).map((entry) => entry.dest));
@@ -274,8 +277,9 @@ async function applyUnderLock(target: CloneTarget, plan: InjectionPlan, namespac
     const mode = injectedMode(sourceModeOf(file, workspaceRoot), replacedMode);
     const modeBefore = current ? existingMode(absolute) : undefined;
     const unchanged = current?.equals(bytes) && ours !== undefined;
-    // equivalent mutants: `true` on either condition (rewriting the same bytes, or chmod to the mode it has, changes nothing a user sees)
+    // Stryker disable next-line ConditionalExpression: equivalent — rewriting the same bytes changes nothing a user sees.
     if (!current?.equals(bytes)) writeAtomically(absolute, bytes, target.display, mode);
+    // Stryker disable next-line ConditionalExpression: equivalent — a chmod to the mode it has changes nothing.
     else if (modeBefore !== mode) chmodSync(absolute, mode);
     const modeFixed = current?.equals(bytes) && modeBefore !== undefined && modeBefore !== mode ? `mode ${formatMode(modeBefore)} → ${formatMode(mode)}` : undefined;
     const details = [file.note, index ? 'replaces a tracked file, hidden with skip-worktree' : undefined, unchanged ? 'unchanged' : undefined, modeFixed].filter(Boolean);
