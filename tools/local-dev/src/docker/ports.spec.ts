@@ -214,6 +214,22 @@ describe('port preflight for a user who may not bind privileged ports', () => {
   const isRoot = process.getuid?.() === 0;
   const lowPortsNeedRoot = Number(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8')) > PRIVILEGED_PORT;
 
+  it('as a user who may not bind (a stand-in bind answering EACCES, so it runs as root too): only a visible holder makes a port taken, and only for TCP', async () => {
+    const mayNotBind = async () => 'no-root' as const;
+    const held = await listenTcp('0.0.0.0');
+    const heldPort = (held.address() as net.AddressInfo).port;
+    try {
+      await expect(checkHostPorts(service([{ host: 81, container: 80, protocol: 'tcp' }]), undefined, 'this-workspace', mayNotBind)).resolves.toBeUndefined();
+      await expect(checkHostPorts(service([{ host: heldPort, container: 80, protocol: 'tcp' }]), undefined, 'this-workspace', mayNotBind)).rejects.toThrow(
+        `host port ${heldPort} ("${heldPort}:80") is taken by pid ${process.pid}`,
+      );
+      // The /proc lookup knows TCP listeners: a TCP holder of that number says nothing about UDP.
+      await expect(checkHostPorts(service([{ host: heldPort, container: 53, protocol: 'udp' }]), undefined, 'this-workspace', mayNotBind)).resolves.toBeUndefined();
+    } finally {
+      held.close();
+    }
+  });
+
   (!isRoot && lowPortsNeedRoot ? it : it.skip)('does not report a free privileged TCP or UDP port as taken (this process is not root)', async () => {
     await expect(tryBind(PRIVILEGED_PORT, '0.0.0.0', 'tcp')).resolves.toBe('no-root');
     await expect(tryBind(PRIVILEGED_PORT, '0.0.0.0', 'udp')).resolves.toBe('no-root');

@@ -45,6 +45,7 @@ export function addressesToCheck(port: Pick<PublishedPort, 'hostIp'>): string[] 
 export function parseDockerPort(output: string): Set<string> {
   const published = new Set<string>();
   for (const line of output.split('\n')) {
+    // Stryker disable next-line Regex: equivalent — `docker port` prints exactly these lines, trimmed here.
     const match = /^\d+\/(tcp|udp|sctp)\s*->\s*.*:(\d+)\s*$/.exec(line.trim());
     if (match) published.add(`${match[2]}/${match[1]}`);
   }
@@ -70,11 +71,13 @@ export function tryBind(port: number, host: string, protocol: 'tcp' | 'udp'): Pr
         socket.close();
         onError(error);
       });
+      // Stryker disable next-line BooleanLiteral: equivalent — exclusive matters only in a cluster worker, which this never is.
       socket.bind({ port, address: host, exclusive: true }, () => socket.close(() => resolve('free')));
       return;
     }
     const server = net.createServer();
     server.once('error', onError);
+    // Stryker disable next-line BooleanLiteral: equivalent — as above.
     server.listen({ port, host, exclusive: true }, () => server.close(() => resolve('free')));
   });
 }
@@ -96,9 +99,10 @@ export function isTakenForTheEngine(outcome: BindOutcome, holderVisible: boolean
 }
 
 /** Why `port` cannot be used, or undefined when it can. `workspace`: this workspace's id. */
-async function portProblem(port: PublishedPort, workspace: string): Promise<string | undefined> {
+async function portProblem(port: PublishedPort, workspace: string, bind: typeof tryBind): Promise<string | undefined> {
   for (const address of addressesToCheck(port)) {
-    const outcome = await tryBind(port.host, address, port.protocol);
+    const outcome = await bind(port.host, address, port.protocol);
+    // Stryker disable next-line ConditionalExpression: equivalent — a shortcut past the /proc lookup; isTakenForTheEngine says "not taken" for these too.
     if (outcome === 'free' || outcome === 'no-such-address') continue;
     // /proc is read for TCP listeners only; a UDP port has no holder we can name.
     const holder = port.protocol === 'tcp' ? findPortHolder(port.host) : undefined;
@@ -112,13 +116,14 @@ async function portProblem(port: PublishedPort, workspace: string): Promise<stri
 /**
  * Fails before starting when a host port the service publishes is taken by someone else, naming
  * every such port and who holds it. `ownContainer` is this service's running container, if any;
- * `workspace` this workspace's id (to tell its containers from another checkout's).
+ * `workspace` this workspace's id (to tell its containers from another checkout's). `bind` is
+ * tryBind; a spec passes another to see a non-root user's EACCES while running as root.
  */
-export async function checkHostPorts(service: ServiceModel, ownContainer: string | undefined, workspace: string): Promise<void> {
+export async function checkHostPorts(service: ServiceModel, ownContainer: string | undefined, workspace: string, bind: typeof tryBind = tryBind): Promise<void> {
   const own = ownContainer ? await ownPublishedPorts(ownContainer) : new Set<string>();
   const problems: string[] = [];
   for (const port of portsToCheck(publishedPorts(service), own)) {
-    const problem = await portProblem(port, workspace);
+    const problem = await portProblem(port, workspace, bind);
     if (problem) problems.push(problem);
   }
   if (problems.length > 0) {
