@@ -6,18 +6,20 @@
  *   npm run test:mutation -- docker git       two folders
  *   npm run test:mutation -- docker/ports     one module
  *   npm run test:mutation -- git --force      re-test every mutant, not only the changed ones
+ *   npm run test:mutation -- --last           no run: the scores of the last runs, from their incremental files
  *
  * One Stryker run per folder (or module) named, one after the other, each with its own incremental
  * file under reports/mutation/ (git-ignored): `docker` and the whole scope share docker's, and no
  * run throws away what a run of another folder learnt. Exits 1 when a run fails or the score of
  * all that was tested is below REQUIRED_SCORE.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Stryker } from '@stryker-mutator/core';
 import { MUTATION_SCOPE, modulePath, REQUIRED_SCORE, STATIC_MODULES } from '../../stryker.config.mjs';
 
-const USAGE = `usage: npm run test:mutation [-- <folder|folder/module> …] [--force] [--concurrency N]
+const USAGE = `usage: npm run test:mutation [-- <folder|folder/module> …] [--force] [--concurrency N] [--last]
   folders and modules: ${Object.entries(MUTATION_SCOPE).map(([folder, modules]) => `${folder} (${modules.join(', ')})`).join('; ')}`;
 
 /**
@@ -30,6 +32,7 @@ export function parseArguments(argv) {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--force') options.force = true;
+    else if (arg === '--last') options.last = true;
     else if (arg === '--concurrency' || arg.startsWith('--concurrency=')) {
       const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
       if (!/^[1-9]\d*$/.test(value ?? '')) return { error: `--concurrency needs a whole number of processes, got "${value ?? ''}"` };
@@ -92,6 +95,15 @@ export function scoresByModule(results, modules) {
   return { rows: [...rows.values()].map(withScore), total: withScore(total) };
 }
 
+/** The results an earlier run left in its incremental file for the files of `mutate` (none when it never ran). */
+function lastResults(incrementalFile, mutate) {
+  if (!existsSync(incrementalFile)) return [];
+  const report = JSON.parse(readFileSync(incrementalFile, 'utf8'));
+  return Object.entries(report.files)
+    .filter(([fileName]) => mutate.includes(fileName))
+    .flatMap(([fileName, file]) => file.mutants.map((mutant) => ({ fileName, status: mutant.status })));
+}
+
 export function formatScores({ rows, total }) {
   const header = ['module', 'score', 'killed', 'timeout', 'survived', 'no cover', 'invalid'];
   const line = (row) => [row.module, row.score === undefined ? 'n/a' : `${row.score.toFixed(1)}%`, row.killed, row.timeout, row.survived, row.noCoverage, row.invalid].map(String);
@@ -109,6 +121,12 @@ async function main() {
   }
   const results = [];
   const timings = [];
+  if (parsed.runs[0]?.options.last) {
+    for (const run of parsed.runs) results.push(...lastResults(run.options.incrementalFile, run.options.mutate));
+    const scores = scoresByModule(results, parsed.runs.flatMap((run) => run.modules));
+    process.stdout.write(`${formatScores(scores)}\n(from the last runs' incremental files; a module never run shows n/a)\n`);
+    return 0;
+  }
   for (const run of parsed.runs) {
     const started = Date.now();
     results.push(...(await new Stryker(run.options).runMutationTest()));
