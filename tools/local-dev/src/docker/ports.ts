@@ -144,7 +144,13 @@ export interface PublishingContainer {
 }
 
 /** `docker ps --format` for a container's owner labels, read by parsePublishingContainers. */
-export const OWNER_LABELS_FORMAT = `{{.Names}}\t{{.Label "${LABELS.workspace}"}}\t{{.Label "${LABELS.service}"}}\t{{.Label "${COMPOSE_WORKING_DIR_LABEL}"}}`;
+const OWNER_LABELS_FORMAT = `{{.Names}}\t{{.Label "${LABELS.workspace}"}}\t{{.Label "${LABELS.service}"}}\t{{.Label "${COMPOSE_WORKING_DIR_LABEL}"}}`;
+
+/** The running containers `docker ps` lists for these filters ("publish=8000", "network=x"), with their owner labels. */
+export async function containerOwners(filters: string[]): Promise<PublishingContainer[]> {
+  const listed = await exec('docker', ['ps', ...filters.flatMap((filter) => ['--filter', filter]), '--format', OWNER_LABELS_FORMAT], { timeoutMs: 10_000 });
+  return parsePublishingContainers(listed.stdout);
+}
 
 /** Pure: `docker ps --format OWNER_LABELS_FORMAT` lines → the containers. */
 export function parsePublishingContainers(output: string): PublishingContainer[] {
@@ -168,8 +174,7 @@ export function describeContainer(container: PublishingContainer, workspace: str
 async function describePortUser(port: number, holder: ReturnType<typeof findPortHolder>, workspace: string): Promise<string> {
   // Published by a container: docker-proxy holds it (or nothing visible does); name the container.
   if (!holder || /docker-proxy/.test(holder.command)) {
-    const listed = await exec('docker', ['ps', '--filter', `publish=${port}`, '--format', OWNER_LABELS_FORMAT], { timeoutMs: 10_000 });
-    const containers = parsePublishingContainers(listed.stdout);
+    const containers = await containerOwners([`publish=${port}`]);
     if (containers.length > 0) return containers.map((container) => describeContainer(container, workspace)).join(', ');
   }
   return describeHolder(holder);

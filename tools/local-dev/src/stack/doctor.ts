@@ -18,7 +18,7 @@ import type { WorkspacePaths } from '../core/workspace';
 import { detectBuildClient, detectCompose } from '../docker/client';
 import { missingSecrets } from '../docker/run-secrets';
 import { LABELS, workspaceId } from '../docker/naming';
-import { describeContainer, OWNER_LABELS_FORMAT, parsePublishingContainers, type PublishingContainer } from '../docker/ports';
+import { containerOwners, describeContainer, type PublishingContainer } from '../docker/ports';
 import { ENV_LOCAL, readEnvLocal } from '../docker/secrets';
 import { accessFix } from '../git/classify';
 import { git } from '../git/git';
@@ -215,9 +215,9 @@ export function namesSharedWithOtherWorkspaces(onNetwork: readonly PublishingCon
  */
 async function sharedNetworkChecks(request: DoctorRequest): Promise<Check[]> {
   const network = request.model.network;
-  const listed = await exec('docker', ['ps', '--filter', `network=${network}`, '--filter', `label=${LABELS.service}`, '--format', OWNER_LABELS_FORMAT], { timeoutMs: 10_000 });
   const workspace = workspaceId(request.paths.root);
-  const shared = namesSharedWithOtherWorkspaces(parsePublishingContainers(listed.stdout), workspace, request.model.services.map((service) => service.name));
+  const onNetwork = await containerOwners([`network=${network}`, `label=${LABELS.service}`]);
+  const shared = namesSharedWithOtherWorkspaces(onNetwork, workspace, request.model.services.map((service) => service.name));
   if (shared.length === 0) return [{ name: 'shared network', result: 'ok', detail: `no other workspace's service answers to this one's names on ${network}` }];
   return [
     {
