@@ -7,6 +7,7 @@
  * A foreign container (not ours: another "workspace" label, and one with no label) runs on the
  * stack's network the whole time: no command may show it, stop it or let it block the network.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -206,8 +207,25 @@ describe('day-to-day commands (real stack, through make and nx)', () => {
   });
 
   it('logs of all services interleave in time order, each line with its service prefix', async () => {
-    await get(`http://127.0.0.1:${stack.hostPorts['svc-1']}/version.txt`);
-    await get(`http://127.0.0.1:${stack.hostPorts['svc-0']}/health`);
+    // busybox httpd may print its "response:200" after the client has its answer: each request's
+    // line must be in the engine's log before the next request, or the two lines could swap.
+    const requestLogged = async (service: string, requestPath: string) => {
+      const container = ours(service, false)[0];
+      // httpd logs to stderr: count the response lines of both streams.
+      const responses = () => {
+        const logs = spawnSync('docker', ['logs', container], { encoding: 'utf8' });
+        if (logs.status !== 0) throw new Error(`docker logs ${service} failed: ${logs.stderr}`);
+        return `${logs.stdout}${logs.stderr}`.split('\n').filter((line) => line.includes('response:200')).length;
+      };
+      const before = responses();
+      await get(`http://127.0.0.1:${stack.hostPorts[service]}${requestPath}`);
+      for (const started = Date.now(); responses() === before; ) {
+        if (Date.now() - started > 10_000) throw new Error(`${service} never logged the response to ${requestPath}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    await requestLogged('svc-1', '/version.txt');
+    await requestLogged('svc-0', '/health');
     const logs = await nx(['run', 'stack:logs', '--tail=50']);
     expectOk(logs);
     const lines = logs.output.split('\n').filter((line) => /^svc-\d \| /.test(line));

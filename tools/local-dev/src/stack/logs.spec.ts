@@ -1,5 +1,5 @@
 import { UsageError } from '../core/errors';
-import { containersToShow, LineSplitter, logsArgs, mergeByTime, prefixes, timedLines, wantsColour } from './logs';
+import { containersToShow, LineSplitter, logsArgs, mergeByTime, prefixes, sortableTime, timedLines, wantsColour } from './logs';
 
 describe('logs', () => {
   it('builds docker logs arguments', () => {
@@ -18,6 +18,15 @@ describe('logs', () => {
       ...timedLines('b', 'stderr', '2026-11-29T10:00:02.000000000Z first of b\n'),
     ]);
     expect(lines.map((line) => `${line.service}/${line.stream}: ${line.text}`)).toEqual(['a/stdout: first of a', 'b/stderr: first of b', 'a/stdout: second of a']);
+  });
+
+  it('orders times whose fractions an engine printed without trailing zeros', () => {
+    const lines = mergeByTime([
+      ...timedLines('a', 'stdout', '2026-11-29T10:00:02.1Z later\n2026-11-29T10:00:02Z earliest\n'),
+      ...timedLines('b', 'stdout', '2026-11-29T10:00:02.12Z latest\n2026-11-29T10:00:02.05Z early\n'),
+    ]);
+    expect(lines.map((line) => line.text)).toEqual(['earliest', 'early', 'later', 'latest']);
+    expect(sortableTime('2026-11-29T10:00:02.1+01:00')).toBe('2026-11-29T10:00:02.100000000+01:00');
   });
 
   it('cuts chunks into whole lines', () => {

@@ -66,11 +66,20 @@ export function timedLines(service: string, stream: 'stdout' | 'stderr', output:
     });
 }
 
+/**
+ * Pure: a time that sorts as text. Docker pads the fraction to nine digits, but RFC 3339 (and Go's
+ * RFC3339Nano, which other engines print) drops trailing zeros: "…:02.1Z" would sort after "…:02.12Z".
+ */
+export function sortableTime(time: string): string {
+  const match = /^([^.]*?)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(time);
+  return match ? `${match[1]}.${(match[2] ?? '').padEnd(9, '0')}${match[3]}` : time;
+}
+
 /** Pure: every service's lines in time order (stable: equal times keep their service's order). */
 export function mergeByTime(lines: readonly TimedLine[]): TimedLine[] {
   return lines
-    .map((line, index) => ({ line, index }))
-    .sort((a, b) => (a.line.time < b.line.time ? -1 : a.line.time > b.line.time ? 1 : a.index - b.index))
+    .map((line, index) => ({ line, index, time: sortableTime(line.time) }))
+    .sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.index - b.index))
     .map(({ line }) => line);
 }
 
