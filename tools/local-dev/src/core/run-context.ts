@@ -38,12 +38,16 @@ export function createRunContext(workspaceRoot: string, options: RunOptions): Ru
 }
 
 export function createServiceRunContext(workspaceRoot: string, options: RunOptions & { service: string }): ServiceRunContext {
-  const run = createRunContext(workspaceRoot, options);
-  const service = findService(run.model, options.service);
+  return serviceRunContext(createRunContext(workspaceRoot, options), options.service);
+}
+
+/** A run's context narrowed to one of its services (refused, with the close name, when unknown). */
+export function serviceRunContext(run: RunContext, serviceName: string): ServiceRunContext {
+  const service = findService(run.model, serviceName);
   if (!service) {
     const known = run.model.services.map((candidate) => candidate.name);
-    const suggestion = didYouMean(options.service, known);
-    throw new UsageError(`no service "${options.service}" in config.yaml`, {
+    const suggestion = didYouMean(serviceName, known);
+    throw new UsageError(`no service "${serviceName}" in config.yaml`, {
       fix: suggestion ? `did you mean "${suggestion}"?` : `services: ${known.join(', ')}`,
     });
   }

@@ -116,6 +116,17 @@ describe('custom hashers (the state Nx file inputs cannot see)', () => {
       expect((await hashOf('api-worker', { namespace: 's1' })).value).not.toBe(s1.value);
       // No --namespace: config.yaml's default, s1.
       expect(stateOf(await hashOf('api'))).toBe(stateOf(s1));
+      // In one round too: the config and namespace are shared per namespace, never across them.
+      const [sameRoundS1, sameRoundS2, sameRoundDefault] = await Promise.all(['s1', 's2', undefined].map((namespace) => buildImage(buildTask('api', namespace ? { namespace } : {}), context)));
+      expect(stateOf(sameRoundS1)).toBe(stateOf(s1));
+      expect(stateOf(sameRoundS2)).not.toBe(stateOf(s1));
+      expect(stateOf(sameRoundDefault)).toBe(stateOf(s1));
+    });
+
+    it('sees a config.yaml edit (a build arg) in the next round', async () => {
+      const before = await hashOf();
+      write('repos_docker_files/config.yaml', 'services:\n  api:\n    repo: file:///nowhere/api.git\n    build-args: { MODE: fast }\n    configs:\n      - { source: api.env, dest: .env }\n    workers:\n      api-worker: {}\n');
+      expect((await hashOf()).value).not.toBe(before.value);
     });
 
     it('never repeats while the service cannot be looked at (not cloned, unknown namespace), so build-image runs and says why', async () => {

@@ -18,12 +18,12 @@
  *
  * The services and clones come from the validated model (loadConfigCached: the config the plugin
  * inferred the projects from). The tasks of one hashing round are hashed together: one look at
- * the engine, the clones or the config per round is shared by all of them.
+ * the engine, each clone or the config (per namespace) per round is shared by all of them.
  */
 import { createHash } from 'node:crypto';
 import { workspaceRoot, type CustomHasher, type Hash, type HasherContext, type Task } from '@nx/devkit';
 import { loadConfigCached } from '../config/cached-load';
-import { createServiceRunContext } from '../core/run-context';
+import { createRunContext, serviceRunContext } from '../core/run-context';
 import { serviceImage } from '../docker/image';
 import { readCloneState, type CloneState } from '../docker/input-hash';
 import { INJECT_KEY, observeInjection } from './inject-state';
@@ -99,10 +99,14 @@ export function hashersFor(root: () => string): { buildImage: CustomHasher; up: 
   const upTokens = sharedPerRound(async () => upStateTokens(root(), model().services.map((service) => service.name)));
   const injectToken = sharedPerRound(async () => printedToken(root(), INJECT_KEY, observeInjection(root(), model().repos.map((repo) => repo.dir))));
   const cloneState: (cloneDir: string) => Promise<CloneState> = sharedPerRoundByKey(readCloneState);
+  // One config read and namespace check per round and namespace, not per service. The key of the
+  // default namespace (no --namespace) is one no namespace typed on a command line can be.
+  const DEFAULT_NAMESPACE_KEY = '\0default';
+  const runContext = sharedPerRoundByKey(async (key) => createRunContext(root(), { namespace: key === DEFAULT_NAMESPACE_KEY ? undefined : key }));
   return {
     buildImage: async (task, context) =>
       withState(task, context, await stateOrFailure(async () => {
-        const run = createServiceRunContext(root(), { service: serviceOf(task, context), namespace: namespaceOf(task) });
+        const run = serviceRunContext(await runContext(namespaceOf(task) ?? DEFAULT_NAMESPACE_KEY), serviceOf(task, context));
         return `image input ${(await serviceImage(run, cloneState)).inputHash}`;
       })),
     up: async (task, context) => {
