@@ -45,9 +45,9 @@ function sharedPerRound<T>(compute: () => Promise<T>): () => Promise<T> {
   };
 }
 
-/** Like sharedPerRound, one computation per key (a clone folder) and round. */
-function sharedPerRoundByKey<T>(compute: (key: string) => Promise<T>): (key: string) => Promise<T> {
-  const pending = new Map<string, () => Promise<T>>();
+/** Like sharedPerRound, one computation per key (a clone folder, a namespace) and round. */
+function sharedPerRoundByKey<K, T>(compute: (key: K) => Promise<T>): (key: K) => Promise<T> {
+  const pending = new Map<K, () => Promise<T>>();
   return (key) => {
     let shared = pending.get(key);
     if (!shared) {
@@ -99,14 +99,12 @@ export function hashersFor(root: () => string): { buildImage: CustomHasher; up: 
   const upTokens = sharedPerRound(async () => upStateTokens(root(), model().services.map((service) => service.name)));
   const injectToken = sharedPerRound(async () => printedToken(root(), INJECT_KEY, observeInjection(root(), model().repos.map((repo) => repo.dir))));
   const cloneState: (cloneDir: string) => Promise<CloneState> = sharedPerRoundByKey(readCloneState);
-  // One config read and namespace check per round and namespace, not per service. The key of the
-  // default namespace (no --namespace) is one no namespace typed on a command line can be.
-  const DEFAULT_NAMESPACE_KEY = '\0default';
-  const runContext = sharedPerRoundByKey(async (key) => createRunContext(root(), { namespace: key === DEFAULT_NAMESPACE_KEY ? undefined : key }));
+  // One config read and namespace check per round and namespace (undefined: the default), not per service.
+  const runContext = sharedPerRoundByKey(async (namespace: string | undefined) => createRunContext(root(), { namespace }));
   return {
     buildImage: async (task, context) =>
       withState(task, context, await stateOrFailure(async () => {
-        const run = serviceRunContext(await runContext(namespaceOf(task) ?? DEFAULT_NAMESPACE_KEY), serviceOf(task, context));
+        const run = serviceRunContext(await runContext(namespaceOf(task)), serviceOf(task, context));
         return `image input ${(await serviceImage(run, cloneState)).inputHash}`;
       })),
     up: async (task, context) => {
