@@ -24,15 +24,17 @@ const USAGE = `usage: npm run test:mutation [-- <folder|folder/module> …] [--f
 
 /**
  * argv → the Stryker runs to make, one per folder or module named (every folder when none is),
- * each with its own incremental file and HTML report, or an error message.
+ * each with its own incremental file and HTML report, and whether only to print the last runs'
+ * scores (--last); or an error message.
  */
 export function parseArguments(argv) {
   const runs = [];
   const options = {};
+  let last = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--force') options.force = true;
-    else if (arg === '--last') options.last = true;
+    else if (arg === '--last') last = true;
     else if (arg === '--concurrency' || arg.startsWith('--concurrency=')) {
       const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
       if (!/^[1-9]\d*$/.test(value ?? '')) return { error: `--concurrency needs a whole number of processes, got "${value ?? ''}"` };
@@ -57,6 +59,7 @@ export function parseArguments(argv) {
     ];
   });
   return {
+    last,
     runs: split.map(({ key, modules, ignoreStatic }) => ({
       key,
       modules,
@@ -121,7 +124,7 @@ async function main() {
   }
   const results = [];
   const timings = [];
-  if (parsed.runs[0]?.options.last) {
+  if (parsed.last) {
     for (const run of parsed.runs) results.push(...lastResults(run.options.incrementalFile, run.options.mutate));
     const scores = scoresByModule(results, parsed.runs.flatMap((run) => run.modules));
     process.stdout.write(`${formatScores(scores)}\n(from the last runs' incremental files; a module never run shows n/a)\n`);
