@@ -24,6 +24,8 @@ interface Inference {
 const INFERENCE_SOURCES = [
   'plugin.ts',
   'src/plugin/infer.ts',
+  'src/plugin/target-docs.ts',
+  'executors.json',
   'src/core/redact.ts',
   'src/config/model.ts',
   'src/config/rules.ts',

@@ -1,5 +1,17 @@
 import { parseConfigText } from '../config/load';
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
 import { inferProjects } from './infer';
+
+/** The projects without each target's metadata: the wiring snapshots below stay about wiring (metadata has its own tests). */
+function wiringOf(projects: ReturnType<typeof inferProjects>): ReturnType<typeof inferProjects> {
+  return Object.fromEntries(
+    Object.entries(projects).map(([root, project]) => [
+      root,
+      { ...project, targets: Object.fromEntries(Object.entries(project.targets ?? {}).map(([name, { metadata: _metadata, ...target }]) => [name, target])) },
+    ]),
+  );
+}
 
 const CONFIG = `
 services:
@@ -16,7 +28,57 @@ services:
 `;
 
 describe('inferProjects', () => {
-  const projects = inferProjects(parseConfigText(CONFIG, 'config.yaml'));
+  const documented = inferProjects(parseConfigText(CONFIG, 'config.yaml'));
+  const projects = wiringOf(documented);
+
+  describe('targets that explain themselves (nx show project, Nx Console)', () => {
+    it('gives every target of every project a description, technologies and a help command', () => {
+      for (const project of Object.values(documented)) {
+        for (const [name, target] of Object.entries(project.targets ?? {})) {
+          expect({ target: `${project.name}:${name}`, description: typeof target.metadata?.description, help: typeof target.metadata?.help?.command }).toEqual({
+            target: `${project.name}:${name}`,
+            description: 'string',
+            help: 'string',
+          });
+          expect(target.metadata?.technologies?.length).toBeGreaterThan(0);
+        }
+      }
+    });
+
+    it("describes a target with its executor's words, and a worker's clone as waiting for its owner's", () => {
+      expect(documented['services/api'].targets?.up.metadata).toMatchObject({
+        description: expect.stringContaining("Start the service's container"),
+        technologies: ['docker'],
+        help: { command: 'node tools/local-dev/runtime/target-help.js up', example: { options: { namespace: 's2' } } },
+        example: 'npx nx run api:up --namespace=s2',
+      });
+      expect(documented['services/api'].targets?.clone.metadata?.technologies).toEqual(['git']);
+      expect(documented['services/api-worker'].targets?.clone.metadata?.description).toMatch(/^Waits for api:clone: a worker shares its owner's clone/);
+      expect(documented['services/redis-tunnel'].targets?.up.metadata?.technologies).toEqual(['kubernetes', 'redis']);
+    });
+
+    it('groups a service\'s targets: the run chain, then the day-to-day ones', () => {
+      expect(documented['services/api'].metadata?.targetGroups).toEqual({
+        'run chain (clone → inject-config → build-image → up)': ['clone', 'inject-config', 'build-image', 'up'],
+        'day to day': ['down', 'logs'],
+      });
+    });
+
+    it('never puts config text into the help command nx graph runs through a shell: only a fixed script and our executor name', () => {
+      const commands = Object.values(documented).flatMap((project) => Object.values(project.targets ?? {}).map((target) => String(target.metadata?.help?.command)));
+      for (const command of commands) expect(command).toMatch(/^node tools\/local-dev\/runtime\/target-help\.js [a-z-]+$/);
+      expect(commands.some((command) => command.includes('api'))).toBe(false);
+    });
+
+    it("the help command prints the executor's description and its options with their defaults", () => {
+      const workspaceRoot = path.resolve(__dirname, '../../../..');
+      const text = execFileSync('node', ['tools/local-dev/runtime/target-help.js', 'up'], { cwd: workspaceRoot, encoding: 'utf8' });
+      expect(text).toContain("Start the service's container");
+      expect(text).toContain('--namespace  string');
+      expect(text).toContain('--refresh  boolean (default: false)');
+      expect(text).not.toContain('--service');
+    });
+  });
 
   it('makes one project per service and worker, plus the shared compose, tunnel and stack projects', () => {
     expect(Object.keys(projects)).toEqual([
@@ -76,6 +138,18 @@ describe('inferProjects', () => {
   ],
   "metadata": {
     "description": "api: cloned/api from file:///srv/git/api.git (config: repos_docker_files/config.yaml)",
+    "targetGroups": {
+      "day to day": [
+        "down",
+        "logs",
+      ],
+      "run chain (clone → inject-config → build-image → up)": [
+        "clone",
+        "inject-config",
+        "build-image",
+        "up",
+      ],
+    },
     "technologies": [
       "docker",
     ],
@@ -223,6 +297,18 @@ describe('inferProjects', () => {
   ],
   "metadata": {
     "description": "api-worker: worker of api, built from cloned/api (config: repos_docker_files/config.yaml)",
+    "targetGroups": {
+      "day to day": [
+        "down",
+        "logs",
+      ],
+      "run chain (clone → inject-config → build-image → up)": [
+        "clone",
+        "inject-config",
+        "build-image",
+        "up",
+      ],
+    },
     "technologies": [
       "docker",
     ],

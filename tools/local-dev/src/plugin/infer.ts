@@ -13,6 +13,7 @@ import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import type { RepoModel, ServiceModel, WorkspaceModel } from '../config/model';
 import { CONFIG_PATH } from '../config/paths';
 import { redactCredentials } from '../core/redact';
+import { documentTargets, SERVICE_TARGET_GROUPS } from './target-docs';
 
 /** The executors' package, as installed from tools/local-dev (see package.json devDependencies). */
 export const EXECUTORS = '@local-dev/nx-plugin';
@@ -206,11 +207,12 @@ export function inferProjects(model: WorkspaceModel): Record<string, InferredPro
       projectType: 'application',
       tags: [`local-dev:${service.kind}`, `repo:${repo.dir}`],
       implicitDependencies: service.dependsOn,
-      metadata: { description: describeService(service, repo), technologies: ['docker'] },
-      targets: serviceTargets(service, repo, model),
+      metadata: { description: describeService(service, repo), technologies: ['docker'], targetGroups: SERVICE_TARGET_GROUPS },
+      targets: documentTargets(service.name, serviceTargets(service, repo, model), EXECUTORS, service.kind === 'worker' ? service.owner : undefined),
     };
   });
-  return Object.fromEntries([...projects, ...sharedProjects()].map((project) => [project.root, project]));
+  const shared = sharedProjects().map((project) => ({ ...project, targets: documentTargets(project.name ?? project.root, project.targets ?? {}, EXECUTORS) }));
+  return Object.fromEntries([...projects, ...shared].map((project) => [project.root, project]));
 }
 
 function describeService(service: ServiceModel, repo: RepoModel): string {
