@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CreateNodesContext } from '@nx/devkit';
@@ -31,20 +31,12 @@ describe('the plugin’s createNodes', () => {
     return results[0][1].projects ?? {};
   };
 
-  it('infers the projects and creates each project folder Nx needs', async () => {
+  it('infers the projects and writes nothing in the workspace while Nx builds its graph (project folders are the sync generator\'s)', async () => {
     writeConfig('services:\n  api:\n    repo: a.git\n    workers:\n      api-worker: {}\n');
     const projects = await run();
     expect(Object.values(projects).map((project) => project.name)).toEqual(['api', 'api-worker', 'docker-compose', 'redis-tunnel', 'stack']);
-    expect(readFileSync(path.join(root, 'services/api-worker/README.md'), 'utf8')).toContain('# api-worker');
-    expect(existsSync(path.join(root, 'services/redis-tunnel/README.md'))).toBe(true);
-  });
-
-  it('never overwrites a project folder’s README the user edited', async () => {
-    writeConfig('services:\n  api:\n    repo: a.git\n');
-    mkdirSync(path.join(root, 'services/api'), { recursive: true });
-    writeFileSync(path.join(root, 'services/api/README.md'), 'my notes');
-    await run();
-    expect(readFileSync(path.join(root, 'services/api/README.md'), 'utf8')).toBe('my notes');
+    expect(existsSync(path.join(root, 'services'))).toBe(false);
+    expect(readdirSync(root).sort()).toEqual(['.nx', 'repos_docker_files']);
   });
 
   it('caches the inference on disk by config hash, and recomputes when the config changes', async () => {

@@ -12,7 +12,6 @@ import * as path from 'node:path';
 import type { CreateNodes, CreateNodesResult, PostTasksExecution, PreTasksExecution } from '@nx/devkit';
 import { CONFIG_PATH } from './src/config/paths';
 import { readKeyedCache, workspaceDataFile, writeKeyedCache } from './src/core/keyed-cache';
-import { ensureProjectFolders } from './src/plugin/project-folders';
 
 type Projects = NonNullable<CreateNodesResult['projects']>;
 /** What one config gives: the projects. */
@@ -85,16 +84,8 @@ export const createNodes: CreateNodes = [
   CONFIG_PATH,
   (configFiles, _options, context) =>
     configFiles.map((file) => {
-      const projects = projectsFor(context.workspaceRoot);
-      const created = ensureProjectFolders(context.workspaceRoot, projects);
-      if (created.length > 0) {
-        // Nx has already listed the workspace's files for this command, so it may still say
-        // "project … not found" once; the next command sees the new folder.
-        process.stderr.write(
-          `local-dev: created ${created.map((root) => `${root}/`).join(', ')} for new services in ${CONFIG_PATH} — commit them; if Nx says "project … not found", run the command again.\n`,
-        );
-      }
-      return [file, { projects }] as const;
+      // Pure: a new service's project folder is written by the sync-project-folders generator, not here.
+      return [file, { projects: projectsFor(context.workspaceRoot) }] as const;
     }),
 ];
 

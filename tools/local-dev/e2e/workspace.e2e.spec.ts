@@ -156,14 +156,38 @@ describe('config.yaml changes seen by nx', () => {
     expect(existsSync(pwned)).toBe(false);
   });
 
-  it('gives a service added to config.yaml its project folder on the next nx command', async () => {
+  it('writes nothing while Nx builds its graph; nx sync gives a service added to config.yaml its project folder, and sync:check says when one is missing', async () => {
     workspace.write('repos_docker_files/config.yaml', `${CONFIG}  billing:\n    repo: file:///nowhere/billing.git\n`);
     const first = await workspace.nx(['show', 'projects']);
     expect(first.code).toBe(0);
-    expect(first.output).toContain('local-dev: created services/billing/ for new services');
+    expect(first.stdout).toContain('billing');
+    expect(existsSync(path.join(workspace.root, 'services/billing'))).toBe(false);
+    const status = await workspace.run('git', ['status', '--porcelain', '--untracked-files=all']);
+    expect(status.stdout).toBe(' M repos_docker_files/config.yaml\n');
+
+    const check = await workspace.nx(['sync:check']);
+    expect(check.code).not.toBe(0);
+    expect(check.output).toContain('services without a project folder (services/billing/)');
+
+    const synced = await workspace.nx(['sync']);
+    expect(synced.code).toBe(0);
     expect(existsSync(path.join(workspace.root, 'services/billing/README.md'))).toBe(true);
+    expect((await workspace.nx(['sync:check'])).code).toBe(0);
     const shown = await workspace.nx(['show', 'project', 'billing', '--json']);
     expect(shown.code).toBe(0);
     expect(JSON.parse(shown.stdout)).toMatchObject({ name: 'billing', root: 'services/billing' });
+  });
+
+  it('shows a description, technologies and a help command for every target (nx show project --json)', async () => {
+    const shown = await workspace.nx(['show', 'project', 'health-api', '--json']);
+    expect(shown.code).toBe(0);
+    const targets = (JSON.parse(shown.stdout) as { targets: Record<string, { metadata?: { description?: string; help?: { command?: string } } }> }).targets;
+    for (const name of ['clone', 'inject-config', 'build-image', 'up', 'down', 'logs']) {
+      expect(targets[name].metadata?.description?.length).toBeGreaterThan(10);
+      expect(targets[name].metadata?.help?.command).toBe(`node tools/local-dev/runtime/target-help.js ${name}`);
+    }
+    const help = await workspace.run('sh', ['-c', targets.up.metadata?.help?.command ?? 'false']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('--namespace');
   });
 });

@@ -77,12 +77,12 @@ export function createTempWorkspace(options: TempWorkspaceOptions): TempWorkspac
 }
 
 /**
- * Makes the workspace look like a user's checkout: the project folders the plugin creates
+ * Makes the workspace look like a user's checkout: the project folders `nx sync` writes
  * (services/<name>/), then git with everything committed.
  */
 export async function initWorkspace(workspace: TempWorkspace): Promise<void> {
-  const shown = await workspace.nx(['show', 'projects']);
-  if (shown.code !== 0) throw new Error(`nx show projects failed in ${workspace.root}:\n${shown.output}`);
+  const synced = await workspace.nx(['sync']);
+  if (synced.code !== 0) throw new Error(`nx sync failed in ${workspace.root}:\n${synced.output}`);
   await commitAll(workspace);
 }
 

@@ -97,34 +97,58 @@ describe('inferProjects', () => {
   "clean": {
     "cache": false,
     "executor": "@local-dev/nx-plugin:clean",
+    "syncGenerators": [
+      "@local-dev/nx-plugin:sync-project-folders",
+    ],
   },
   "dashboard": {
     "cache": false,
     "executor": "@local-dev/nx-plugin:dashboard",
+    "syncGenerators": [
+      "@local-dev/nx-plugin:sync-project-folders",
+    ],
   },
   "doctor": {
     "cache": false,
     "executor": "@local-dev/nx-plugin:doctor",
+    "syncGenerators": [
+      "@local-dev/nx-plugin:sync-project-folders",
+    ],
   },
   "logs": {
     "cache": false,
     "executor": "@local-dev/nx-plugin:logs",
+    "syncGenerators": [
+      "@local-dev/nx-plugin:sync-project-folders",
+    ],
   },
   "restart": {
     "cache": false,
     "executor": "@local-dev/nx-plugin:restart",
+    "syncGenerators": [
+      "@local-dev/nx-plugin:sync-project-folders",
+    ],
   },
   "stats": {
     "cache": false,
     "executor": "@local-dev/nx-plugin:stats",
+    "syncGenerators": [
+      "@local-dev/nx-plugin:sync-project-folders",
+    ],
   },
   "status": {
     "cache": false,
     "executor": "@local-dev/nx-plugin:status",
+    "syncGenerators": [
+      "@local-dev/nx-plugin:sync-project-folders",
+    ],
   },
   "stop": {
     "cache": false,
     "executor": "@local-dev/nx-plugin:stop",
+    "syncGenerators": [
+      "@local-dev/nx-plugin:sync-project-folders",
+    ],
   },
 }
 `);
@@ -189,6 +213,9 @@ describe('inferProjects', () => {
       "outputs": [
         "{workspaceRoot}/logs/images/api.json",
       ],
+      "syncGenerators": [
+        "@local-dev/nx-plugin:sync-project-folders",
+      ],
     },
     "clone": {
       "cache": false,
@@ -196,6 +223,9 @@ describe('inferProjects', () => {
       "options": {
         "service": "api",
       },
+      "syncGenerators": [
+        "@local-dev/nx-plugin:sync-project-folders",
+      ],
     },
     "down": {
       "cache": false,
@@ -203,6 +233,9 @@ describe('inferProjects', () => {
       "options": {
         "service": "api",
       },
+      "syncGenerators": [
+        "@local-dev/nx-plugin:sync-project-folders",
+      ],
     },
     "inject-config": {
       "cache": true,
@@ -230,6 +263,9 @@ describe('inferProjects', () => {
         "service": "api",
       },
       "outputs": [],
+      "syncGenerators": [
+        "@local-dev/nx-plugin:sync-project-folders",
+      ],
     },
     "logs": {
       "cache": false,
@@ -237,6 +273,9 @@ describe('inferProjects', () => {
       "options": {
         "service": "api",
       },
+      "syncGenerators": [
+        "@local-dev/nx-plugin:sync-project-folders",
+      ],
     },
     "up": {
       "cache": true,
@@ -283,6 +322,9 @@ describe('inferProjects', () => {
         "service": "api",
       },
       "outputs": [],
+      "syncGenerators": [
+        "@local-dev/nx-plugin:sync-project-folders",
+      ],
     },
   },
 }
@@ -348,6 +390,9 @@ describe('inferProjects', () => {
       "outputs": [
         "{workspaceRoot}/logs/images/api-worker.json",
       ],
+      "syncGenerators": [
+        "@local-dev/nx-plugin:sync-project-folders",
+      ],
     },
     "clone": {
       "cache": false,
@@ -361,6 +406,9 @@ describe('inferProjects', () => {
         },
       ],
       "executor": "nx:noop",
+      "syncGenerators": [
+        "@local-dev/nx-plugin:sync-project-folders",
+      ],
     },
     "down": {
       "cache": false,
@@ -368,6 +416,9 @@ describe('inferProjects', () => {
       "options": {
         "service": "api-worker",
       },
+      "syncGenerators": [
+        "@local-dev/nx-plugin:sync-project-folders",
+      ],
     },
     "inject-config": {
       "cache": false,
@@ -381,6 +432,9 @@ describe('inferProjects', () => {
         },
       ],
       "executor": "nx:noop",
+      "syncGenerators": [
+        "@local-dev/nx-plugin:sync-project-folders",
+      ],
     },
     "logs": {
       "cache": false,
@@ -388,6 +442,9 @@ describe('inferProjects', () => {
       "options": {
         "service": "api-worker",
       },
+      "syncGenerators": [
+        "@local-dev/nx-plugin:sync-project-folders",
+      ],
     },
     "up": {
       "cache": true,
@@ -434,6 +491,9 @@ describe('inferProjects', () => {
         "service": "api-worker",
       },
       "outputs": [],
+      "syncGenerators": [
+        "@local-dev/nx-plugin:sync-project-folders",
+      ],
     },
   },
 }
@@ -446,14 +506,23 @@ describe('inferProjects', () => {
   "down": {
     "cache": false,
     "executor": "@local-dev/nx-plugin:tunnel-down",
+    "syncGenerators": [
+      "@local-dev/nx-plugin:sync-project-folders",
+    ],
   },
   "restart": {
     "cache": false,
     "executor": "@local-dev/nx-plugin:tunnel-restart",
+    "syncGenerators": [
+      "@local-dev/nx-plugin:sync-project-folders",
+    ],
   },
   "status": {
     "cache": false,
     "executor": "@local-dev/nx-plugin:tunnel-status",
+    "syncGenerators": [
+      "@local-dev/nx-plugin:sync-project-folders",
+    ],
   },
   "up": {
     "cache": true,
@@ -462,6 +531,9 @@ describe('inferProjects', () => {
       "{workspaceRoot}/repos_docker_files/config.yaml",
     ],
     "outputs": [],
+    "syncGenerators": [
+      "@local-dev/nx-plugin:sync-project-folders",
+    ],
   },
 }
 `);
@@ -477,6 +549,9 @@ describe('inferProjects', () => {
     ],
     "outputs": [
       "{workspaceRoot}/docker-compose.yml",
+    ],
+    "syncGenerators": [
+      "@local-dev/nx-plugin:sync-project-folders",
     ],
   },
 }

@@ -20,6 +20,12 @@ export const EXECUTORS = '@local-dev/nx-plugin';
 export const SERVICES_ROOT = 'services';
 export const COMPOSE_PROJECT = 'docker-compose';
 export const TUNNEL_PROJECT = 'redis-tunnel';
+/**
+ * Run by Nx before any task of ours (outside CI), so a service just added to config.yaml gets the
+ * project folder Nx needs before its first task runs; `nx sync` / `nx sync:check` run it too.
+ */
+export const SYNC_PROJECT_FOLDERS = `${EXECUTORS}:sync-project-folders`;
+
 /** The workspace-level project of the day-to-day commands that act on the whole stack. */
 export const STACK_PROJECT = 'stack';
 
@@ -212,7 +218,12 @@ export function inferProjects(model: WorkspaceModel): Record<string, InferredPro
     };
   });
   const shared = sharedProjects().map((project) => ({ ...project, targets: documentTargets(project.name ?? project.root, project.targets ?? {}, EXECUTORS) }));
-  return Object.fromEntries([...projects, ...shared].map((project) => [project.root, project]));
+  return Object.fromEntries([...projects, ...shared].map((project) => [project.root, withProjectFolderSync(project)]));
+}
+
+function withProjectFolderSync(project: InferredProject): InferredProject {
+  const targets = Object.fromEntries(Object.entries(project.targets ?? {}).map(([name, target]) => [name, { ...target, syncGenerators: [SYNC_PROJECT_FOLDERS] }]));
+  return { ...project, targets };
 }
 
 function describeService(service: ServiceModel, repo: RepoModel): string {

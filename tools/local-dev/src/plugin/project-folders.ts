@@ -1,11 +1,10 @@
 /**
- * Nx cannot run tasks of a project whose root holds no file it can see, so every inferred project
- * gets services/<name>/README.md. The plugin writes missing ones while computing the graph, so a
- * service added to config.yaml gets its folder on the next `nx` command of any kind.
+ * Nx cannot run tasks of a project whose root holds no file it can see (its task hasher finds no
+ * files for it: "project … not found"), so every inferred project gets services/<name>/README.md.
+ * The plugin itself writes nothing while Nx builds the graph; the `sync-project-folders` sync
+ * generator (generators/sync-project-folders) writes missing READMEs before tasks run (`nx sync`,
+ * or automatically: nx.json's `sync.applyChanges`), and the `service` generator writes its own.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import * as path from 'node:path';
-
 export function readmeFor(name: string, description: string): string {
   return [
     `# ${name}`,
@@ -18,15 +17,12 @@ export function readmeFor(name: string, description: string): string {
   ].join('\n');
 }
 
-/** Writes the README of every project folder that lacks one; returns the roots it created. */
-export function ensureProjectFolders(workspaceRoot: string, projects: Record<string, { name?: string; metadata?: { description?: string } }>): string[] {
-  const created: string[] = [];
-  for (const [root, project] of Object.entries(projects)) {
-    const readme = path.join(workspaceRoot, root, 'README.md');
-    if (existsSync(readme)) continue;
-    mkdirSync(path.dirname(readme), { recursive: true });
-    writeFileSync(readme, readmeFor(project.name ?? root, project.metadata?.description ?? ''));
-    created.push(root);
-  }
-  return created;
+/** The README path of every project that lacks one, with the text to write: what `nx sync` adds. */
+export function missingProjectReadmes(
+  projects: Record<string, { name?: string; metadata?: { description?: string } }>,
+  exists: (file: string) => boolean,
+): { file: string; root: string; text: string }[] {
+  return Object.entries(projects)
+    .map(([root, project]) => ({ root, file: `${root}/README.md`, text: readmeFor(project.name ?? root, project.metadata?.description ?? '') }))
+    .filter((readme) => !exists(readme.file));
 }
