@@ -1,31 +1,56 @@
 /**
- * The Makefile only translates words into nx commands: checked with `make -n` (prints the
- * commands, runs none) in a folder holding the real Makefile and configs/<ns>/ folders, so every
- * habit of the old tool maps to the right command without starting anything. What the commands
- * then do is tested through make in day-to-day.e2e.spec.ts.
+ * The Makefile only translates words into nx commands. Checked with `make -n` (it prints the
+ * commands, runs none) in a throw-away workspace holding the real Makefile, the real plugin
+ * (tools/ linked), a config.yaml and configs/<ns>/ folders, so every habit of the old tool maps to
+ * the right command without starting anything; and through a real `make` + nx run, where a word
+ * must never reach a shell. What the commands then do is tested through make in
+ * day-to-day.e2e.spec.ts.
  */
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { REPO_ROOT } from './support/temp-workspace';
+import { createTempWorkspace, initWorkspace, REPO_ROOT, type TempWorkspace } from './support/temp-workspace';
+
+jest.setTimeout(120_000);
+
+const CONFIG = `
+services:
+  health-api:
+    repo: file:///nowhere/health-api.git
+  oms-api:
+    repo: file:///nowhere/oms.git
+    workers:
+      oms-worker: {}
+  bifrost:
+    repo: file:///nowhere/bifrost.git
+`;
 
 describe('Makefile words → nx commands', () => {
-  let folder: string;
-  beforeAll(() => {
-    folder = mkdtempSync(path.join(tmpdir(), 'local-dev-makefile-'));
-    copyFileSync(path.join(REPO_ROOT, 'Makefile'), path.join(folder, 'Makefile'));
-    for (const namespace of ['s1', 's2', 'qa']) mkdirSync(path.join(folder, 'configs', namespace), { recursive: true });
+  let workspace: TempWorkspace;
+  beforeAll(async () => {
+    workspace = createTempWorkspace({
+      name: 'makefile',
+      config: CONFIG,
+      namespaces: ['s1', 's2', 'qa'],
+      // `make demo` takes the demo's namespaces, not the workspace's.
+      files: { Makefile: readFileSync(path.join(REPO_ROOT, 'Makefile'), 'utf8'), 'examples/demo/configs/s1/README.md': '', 'examples/demo/configs/s2/README.md': '' },
+    });
+    // A user's checkout: the project folders the plugin writes, everything committed.
+    await initWorkspace(workspace);
   });
-  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+  afterAll(() => workspace?.remove());
 
-  const make = (...words: string[]) => {
-    const result = spawnSync('make', ['--no-print-directory', '-n', ...words], { cwd: folder, encoding: 'utf8' });
-    const commands = result.stdout.split('\n').filter((line) => line.trim() !== '' && line.trim() !== ':').map((line) => line.replace(/\s+/g, ' ').trim());
-    return { code: result.status, commands, stderr: result.stderr };
+  /** `make -n <words>`: the commands it would run; make's own echo of its fixed recipe lines left out. */
+  const make = async (...words: string[]) => {
+    const result = await workspace.run('make', ['--no-print-directory', '-n', ...words], { env: { MAKEFLAGS: undefined } });
+    const commands = result.stdout
+      .split('\n')
+      .map((line) => line.replace(/\s+/g, ' ').trim())
+      .filter((line) => line !== '' && line !== ':' && !line.startsWith('node "$LOCAL_DEV_MAKE_ROOT/'));
+    return { code: result.code, commands, stderr: result.stderr };
   };
 
   it.each([
+    [[], 'npx nx run-many -t up'],
     [['run'], 'npx nx run-many -t up'],
     [['run', 's2'], 'npx nx run-many -t up --namespace=s2'],
     [['run', 'refresh', 'live', 'qa', 'health-api', 'oms-api'], 'npx nx run-many -t up --projects=health-api,oms-api --namespace=qa --refresh --outputStyle=stream'],
@@ -42,8 +67,8 @@ describe('Makefile words → nx commands', () => {
     [['clean'], 'npx nx run stack:clean'],
     [['clean', 'force'], 'npx nx run stack:clean --force'],
     [['doctor', 's2', 'bifrost'], 'npx nx run stack:doctor --services=bifrost --namespace=s2'],
-  ])('make %j runs `%s`', (words, command) => {
-    expect(make(...words)).toEqual({ code: 0, commands: [command], stderr: '' });
+  ])('make %j runs `%s`', async (words, command) => {
+    expect(await make(...words)).toEqual({ code: 0, commands: [command], stderr: '' });
   });
 
   it.each([
@@ -54,7 +79,48 @@ describe('Makefile words → nx commands', () => {
     [['demo'], ['npm run demo --']],
     [['demo', 'down'], ['npm run demo -- --down']],
     [['demo', 'refresh', 's2'], ['npm run demo -- --refresh --namespace=s2']],
-  ])('make %j runs %j', (words, commands) => {
-    expect(make(...words)).toEqual({ code: 0, commands, stderr: '' });
+  ])('make %j runs %j', async (words, commands) => {
+    expect(await make(...words)).toEqual({ code: 0, commands, stderr: '' });
+  });
+
+  it('an unknown command fails, running nothing, with the closest command and the list of all of them', async () => {
+    const typo = await make('stauts');
+    expect(typo.code).not.toBe(0);
+    expect(typo.commands).toEqual([]);
+    expect(typo.stderr).toContain('✖ make stauts: unknown command "stauts"; nothing was run\n  fix: did you mean `make stats`? the command comes first, then its words:\n  make run [refresh] [live] [dashboard] [<namespace>] [<service> …]');
+    for (const command of ['status', 'stats', 'logs', 'stop', 'restart', 'doctor', 'clean [force]', 'dashboard [<namespace>]', 'demo [down] [refresh] [<namespace>]']) expect(typo.stderr).toContain(`\n  make ${command}`);
+    // The command comes first: a namespace first is no command either.
+    expect((await make('s2', 'run')).stderr).toContain('unknown command "s2"');
+  });
+
+  it.each([
+    // Words a shell would have evaluated: a command substitution, a glob (nx reads `--projects=*` as every project).
+    [['logs', 'a$(id)'], 'no service "a$(id)" in repos_docker_files/config.yaml\n  fix: services: health-api, oms-api, oms-worker, bifrost'],
+    [['stop', '*'], 'no service "*" in repos_docker_files/config.yaml'],
+    [['logs', 'health-api;id'], 'no service "health-api;id"'],
+    [['status', 'helth-api'], 'no service "helth-api" in repos_docker_files/config.yaml\n  fix: "helth-api": did you mean "health-api"?'],
+    [['status', 'refresh'], '"refresh" means nothing to status; nothing was run\n  fix: make status [<namespace>] [<service> …] (namespaces: qa, s1, s2)'],
+    [['run', 's1', 's2'], 'two namespaces, "s1" and "s2"; nothing was run'],
+    [['logs', 's2'], '"s2" is a namespace, and logs does not take one'],
+    [['clean', 'health-api'], '"health-api" is not a word it takes; nothing was run\n  fix: make clean [force]'],
+    [['demo', 'qa'], '"qa" is not a namespace; nothing was run\n  fix: make demo [down] [refresh] [<namespace>] (namespaces: s1, s2)'],
+  ])('make %j is refused before anything runs', async (words, message) => {
+    const refused = await make(...words);
+    expect(refused.code).not.toBe(0);
+    expect(refused.commands).toEqual([]);
+    expect(refused.stderr).toContain(message);
+  });
+
+  it('a real `make` hands no word to a shell, and runs the checked command through nx', async () => {
+    // A shell would create the file shell-ran in the workspace (make runs its recipes there).
+    const injected = await workspace.run('make', ['--no-print-directory', 'logs', 'a$(id>shell-ran)', '`id>shell-ran`']);
+    expect(injected.code).not.toBe(0);
+    expect(injected.stderr).toContain('no service "a$(id>shell-ran)", "`id>shell-ran`" in repos_docker_files/config.yaml');
+    expect(existsSync(path.join(workspace.root, 'shell-ran'))).toBe(false);
+
+    const status = await workspace.run('make', ['--no-print-directory', 'status'], { env: { NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0', NO_COLOR: '1' } });
+    expect({ code: status.code, stderr: status.code === 0 ? '' : status.output }).toEqual({ code: 0, stderr: '' });
+    expect(status.stdout).toContain('npx nx run stack:status\n');
+    expect(status.stdout).toContain('Nothing is cloned yet');
   });
 });
