@@ -215,7 +215,7 @@ describe('two local-dev commands at once (real nx, real Docker)', () => {
       const config = loadConfig(other.workspace.root).services.find((service) => service.name === 'svc-1')!;
       const onOurPort = { ...config, ports: [{ ...config.ports[0], host: stack.hostPorts['svc-1'] }] };
       await expect(checkHostPorts(onOurPort, undefined, otherId)).rejects.toThrow(
-        `host port ${stack.hostPorts['svc-1']} ("${stack.hostPorts['svc-1']}:8080") is taken by the container ${containerName(wsId, 'svc-1')}: svc-1 of another local-dev workspace in ${stack.workspace.root} (stop it there with \`nx run svc-1:down\`)`,
+        `host port ${stack.hostPorts['svc-1']} ("127.0.0.1:${stack.hostPorts['svc-1']}:8080") is taken by the container ${containerName(wsId, 'svc-1')}: svc-1 of another local-dev workspace in ${stack.workspace.root} (stop it there with \`nx run svc-1:down\`)`,
       );
 
       // doctor warns that the same names answer on the shared network from the other checkout.

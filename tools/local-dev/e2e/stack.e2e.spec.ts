@@ -253,7 +253,7 @@ services:
       const beta = loadConfig(workspace.root).services.find((service) => service.name === 'beta')!;
       const withNewPort = { ...beta, ports: [...beta.ports, { host: added, container: 9999, protocol: 'tcp' as const }] };
       const failure = checkHostPorts(withNewPort, containerOf('beta'), wsId);
-      await expect(failure).rejects.toThrow(`host port ${added} ("${added}:9999") is taken by pid ${process.pid}`);
+      await expect(failure).rejects.toThrow(`host port ${added} ("127.0.0.1:${added}:9999") is taken by pid ${process.pid}`);
       await expect(failure).rejects.not.toThrow(`host port ${ports.beta} `);
     } finally {
       await new Promise((resolve) => squatter.close(resolve));

@@ -1,5 +1,6 @@
 import { parseConfigText } from '../config/load';
-import { composeDocument, escapeDollars, formatPort } from './document';
+import type { ServiceModel } from '../config/model';
+import { composeDocument, escapeDollars, formatPort, isLoopback, publishAddress, publishedPorts } from './document';
 import { renderCompose } from './write';
 
 const CONFIG = `
@@ -15,7 +16,7 @@ services:
     healthcheck: { http: /health }
   scheduler-api:
     repo: git@github.com:orange-health/scheduler-api.git
-    ports: ["127.0.0.1:8010:8010", "9999:9999/udp"]
+    ports: ["0.0.0.0:8010:8010", "9999:9999/udp"]
     debug-port: 5678
     build-secrets: [GITHUB_NPM_TOKEN]
   oms-api:
@@ -64,7 +65,7 @@ describe('composeDocument', () => {
       "image": "\${LOCAL_DEV_IMAGE_HEALTH_API:-local-dev/health-api:latest}",
       "init": true,
       "labels": {
-        "io.local-dev.definition": "3d473bbdf7f9",
+        "io.local-dev.definition": "4e64b60a1371",
         "io.local-dev.service": "health-api",
         "io.local-dev.workspace": "abc123abc123",
       },
@@ -72,8 +73,8 @@ describe('composeDocument', () => {
         "oh-network",
       ],
       "ports": [
-        "8000:8000",
-        "5726:5678",
+        "127.0.0.1:8000:8000",
+        "127.0.0.1:5726:5678",
       ],
     },
     "oms-api": {
@@ -153,7 +154,7 @@ describe('composeDocument', () => {
       "image": "\${LOCAL_DEV_IMAGE_SCHEDULER_API:-local-dev/scheduler-api:latest}",
       "init": true,
       "labels": {
-        "io.local-dev.definition": "5f945a5b740d",
+        "io.local-dev.definition": "f4e2311e4278",
         "io.local-dev.service": "scheduler-api",
         "io.local-dev.workspace": "abc123abc123",
       },
@@ -161,9 +162,9 @@ describe('composeDocument', () => {
         "oh-network",
       ],
       "ports": [
-        "127.0.0.1:8010:8010",
-        "9999:9999/udp",
-        "5727:5678",
+        "0.0.0.0:8010:8010",
+        "127.0.0.1:9999:9999/udp",
+        "127.0.0.1:5727:5678",
       ],
     },
   },
@@ -174,8 +175,8 @@ describe('composeDocument', () => {
 
   it('gives the two Python debuggers different host ports (the old tool mapped both to 5726)', () => {
     const services = composeDocument(model, settings).services;
-    expect(services['health-api'].ports).toContain('5726:5678');
-    expect(services['scheduler-api'].ports).toContain('5727:5678');
+    expect(services['health-api'].ports).toContain('127.0.0.1:5726:5678');
+    expect(services['scheduler-api'].ports).toContain('127.0.0.1:5727:5678');
   });
 
   it('never puts build secrets in the file', () => {
@@ -219,8 +220,45 @@ describe('composeDocument', () => {
   });
 
   it('formats port mappings as compose expects', () => {
-    expect(formatPort({ host: 80, container: 8080, protocol: 'tcp' })).toBe('80:8080');
-    expect(formatPort({ hostIp: '127.0.0.1', host: 80, container: 8080, protocol: 'udp' })).toBe('127.0.0.1:80:8080/udp');
+    expect(formatPort({ host: 80, container: 8080, protocol: 'tcp' })).toBe('127.0.0.1:80:8080');
+    expect(formatPort({ hostIp: '0.0.0.0', host: 80, container: 8080, protocol: 'udp' })).toBe('0.0.0.0:80:8080/udp');
+  });
+
+});
+
+describe('the host address of a published port', () => {
+  it('is 127.0.0.1 for a service port config.yaml gives no address, and the address it gives otherwise', () => {
+    expect(publishAddress('service')).toBe('127.0.0.1');
+    expect(publishAddress('service', '0.0.0.0')).toBe('0.0.0.0');
+    expect(publishAddress('service', '192.168.1.20')).toBe('192.168.1.20');
+  });
+
+  it('is 127.0.0.1 for a debugger, always (it runs whatever code it is sent)', () => {
+    expect(publishAddress('debugger')).toBe('127.0.0.1');
+    expect(publishAddress('debugger', '0.0.0.0')).toBe('127.0.0.1');
+  });
+
+  it('tells loopback addresses from those other machines reach', () => {
+    expect(['127.0.0.1', '127.1.2.3'].map(isLoopback)).toEqual([true, true]);
+    expect(['0.0.0.0', '192.168.1.20', '10.127.0.1'].map(isLoopback)).toEqual([false, false, false]);
+  });
+
+  it('lists every published port with the address it is bound to, as the file writes it: service ports, then the debugger on loopback', () => {
+    const [health, scheduler] = ['health-api', 'scheduler-api'].map((name) => model.services.find((service) => service.name === name) as ServiceModel);
+    expect(publishedPorts(health)).toEqual([
+      { host: 8000, hostIp: '127.0.0.1', protocol: 'tcp', text: '127.0.0.1:8000:8000' },
+      { host: 5726, hostIp: '127.0.0.1', protocol: 'tcp', text: '127.0.0.1:5726:5678' },
+    ]);
+    expect(publishedPorts(scheduler)).toEqual([
+      { host: 8010, hostIp: '0.0.0.0', protocol: 'tcp', text: '0.0.0.0:8010:8010' },
+      { host: 9999, hostIp: '127.0.0.1', protocol: 'udp', text: '127.0.0.1:9999:9999/udp' },
+      { host: 5727, hostIp: '127.0.0.1', protocol: 'tcp', text: '127.0.0.1:5727:5678' },
+    ]);
+  });
+
+  it('writes "8000:8000" and "127.0.0.1:8000:8000" as the same entry (spelling out the default recreates no container)', () => {
+    const explicit = parseConfigText(CONFIG.replace('"8000:8000"', '"127.0.0.1:8000:8000"'), 'config.yaml');
+    expect(composeDocument(explicit, settings).services['health-api']).toEqual(composeDocument(model, settings).services['health-api']);
   });
 });
 
@@ -231,7 +269,7 @@ describe('renderCompose', () => {
       'config.yaml',
     );
     const text = renderCompose(composeDocument(yaml1, settings), 's1');
-    expect(text).toContain('- "2222:22"');
+    expect(text).toContain('- "127.0.0.1:2222:22"');
     expect(text).toContain('FEATURE: "yes"');
     expect(text).toContain('image: "${LOCAL_DEV_IMAGE_SSH:-local-dev/ssh:latest}"');
   });

@@ -51,23 +51,48 @@ function escapeAll(values: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, escapeDollars(value)]));
 }
 
-export function formatPort(mapping: PortMapping): string {
-  const host = mapping.hostIp ? `${mapping.hostIp}:${mapping.host}` : String(mapping.host);
-  return `${host}:${mapping.container}${mapping.protocol === 'udp' ? '/udp' : ''}`;
+/** Where a port is published when config.yaml names no address: this machine only. */
+export const LOOPBACK = '127.0.0.1';
+
+/**
+ * Pure: the host address a published port listens on — the one answer the compose file, `docker
+ * run` and the port preflight all take. Docker's own default is every interface ("0.0.0.0" and
+ * "::"), which on a café's Wi-Fi lets anyone reach the service. A debugger is always on loopback:
+ * debugpy and the Node inspector run whatever code they are sent, in a container that holds the
+ * namespace's secrets. A service port is on loopback unless config.yaml names an address
+ * ("0.0.0.0:8000:8000" shares it with the network on purpose; doctor then says so).
+ */
+export function publishAddress(kind: 'service' | 'debugger', configured?: string): string {
+  if (kind === 'debugger') return LOOPBACK;
+  return configured ?? LOOPBACK;
 }
 
-/** Every host port a service publishes (its ports and its debugger), with the mapping as written. */
+/** Pure: whether only this machine reaches a port published on `address` (127.0.0.0/8). */
+export function isLoopback(address: string): boolean {
+  return address.split('.')[0] === '127';
+}
+
+/** A service port as docker-compose.yml and `docker run --publish` write it, its host address always spelled out. */
+export function formatPort(mapping: PortMapping): string {
+  return `${publishAddress('service', mapping.hostIp)}:${mapping.host}:${mapping.container}${mapping.protocol === 'udp' ? '/udp' : ''}`;
+}
+
+/** Every host port a service publishes (its ports and its debugger), with the address it is bound to. */
 export interface PublishedPort {
   host: number;
-  hostIp?: string;
+  /** The address it is published on (publishAddress): the one the preflight must find free. */
+  hostIp: string;
   protocol: 'tcp' | 'udp';
   /** The mapping as written in docker-compose.yml. */
   text: string;
 }
 
 export function publishedPorts(service: ServiceModel): PublishedPort[] {
-  const ports: PublishedPort[] = service.ports.map((mapping) => ({ host: mapping.host, hostIp: mapping.hostIp, protocol: mapping.protocol, text: formatPort(mapping) }));
-  if (service.debug) ports.push({ host: service.debug.hostPort, hostIp: undefined, protocol: 'tcp', text: `${service.debug.hostPort}:${service.debug.containerPort}` });
+  const ports: PublishedPort[] = service.ports.map((mapping) => ({ host: mapping.host, hostIp: publishAddress('service', mapping.hostIp), protocol: mapping.protocol, text: formatPort(mapping) }));
+  if (service.debug) {
+    const hostIp = publishAddress('debugger');
+    ports.push({ host: service.debug.hostPort, hostIp, protocol: 'tcp', text: `${hostIp}:${service.debug.hostPort}:${service.debug.containerPort}` });
+  }
   return ports;
 }
 

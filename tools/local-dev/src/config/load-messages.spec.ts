@@ -72,7 +72,7 @@ describe('wrong types: what to write instead, in words', () => {
     ]);
     expect(said(`${API}    build-args: { A: { x: 1 } }\n`)).toEqual([[4, 'services.api.build-args.A: must be a string, number or boolean, not a mapping', "quote it to pass it as text: A: '...'"]]);
     expect(said(`${API}    ports: [[1]]\n`)).toEqual([
-      [4, 'services.api.ports.0: must be a port mapping such as "8000:8000", not a list', 'write it like "8000:8000" (host:container), "8000", "127.0.0.1:8000:8000" (host address first) or "8000:8000/udp"'],
+      [4, 'services.api.ports.0: must be a port mapping such as "8000:8000", not a list', 'write it like "8000:8000" (host:container, published on 127.0.0.1 only), "8000", "0.0.0.0:8000:8000" (host address first; 0.0.0.0: every interface, other machines too) or "8000:8000/udp"'],
     ]);
   });
 });

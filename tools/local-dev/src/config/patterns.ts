@@ -98,7 +98,7 @@ function disallowedCharacters(value: string, allowed: RegExp): string | undefine
  * portMappingProblem: a pattern only says what the text looks like.
  */
 export const PORT_MAPPING_PATTERN = /^(?:(\d{1,3}(?:\.\d{1,3}){3}):)?(?:(\d{1,5}):)?(\d{1,5})(?:\/(tcp|udp))?$/;
-export const PORT_MAPPING_EXAMPLES = '"8000:8000" (host:container), "8000", "127.0.0.1:8000:8000" (host address first) or "8000:8000/udp"';
+export const PORT_MAPPING_EXAMPLES = '"8000:8000" (host:container, published on 127.0.0.1 only), "8000", "0.0.0.0:8000:8000" (host address first; 0.0.0.0: every interface, other machines too) or "8000:8000/udp"';
 export const MIN_PORT = 1;
 export const MAX_PORT = 65535;
 

@@ -155,7 +155,7 @@ describe('ports: ranges and addresses checked, with a human message', () => {
 
   it('says what a valid port spec looks like instead of printing a regular expression', () => {
     const problems = problemsOf(yaml(['services:', '  a:', '    repo: a.git', '    ports: ["80:80:80", "abc"]']));
-    const validForms = 'valid forms: "8000:8000" (host:container), "8000", "127.0.0.1:8000:8000" (host address first) or "8000:8000/udp"';
+    const validForms = 'valid forms: "8000:8000" (host:container, published on 127.0.0.1 only), "8000", "0.0.0.0:8000:8000" (host address first; 0.0.0.0: every interface, other machines too) or "8000:8000/udp"';
     expect(problems).toEqual([
       { file: FILE, line: 4, message: `services.a.ports.0: "80:80:80" is not a port spec; ${validForms}`, fix: 'write "host port:container port", each from 1 to 65535, e.g. "8000:8000"' },
       { file: FILE, line: 4, message: `services.a.ports.1: "abc" is not a port spec; ${validForms}`, fix: 'write "host port:container port", each from 1 to 65535, e.g. "8000:8000"' },

@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { ServiceModel } from '../config/model';
 import { DockerError } from '../core/errors';
-import { addressesToCheck, bindOutcome, checkHostPorts, describeContainer, isTakenForTheEngine, parseDockerPort, parsePublishingContainers, portsToCheck, tryBind } from './ports';
+import { bindOutcome, checkHostPorts, describeContainer, isTakenForTheEngine, parseDockerPort, parsePublishingContainers, portsToCheck, tryBind } from './ports';
 
-const tcp = (host: number, hostIp?: string) => ({ host, hostIp, protocol: 'tcp' as const, text: `${hostIp ? `${hostIp}:` : ''}${host}:80` });
+const tcp = (host: number, hostIp = '127.0.0.1') => ({ host, hostIp, protocol: 'tcp' as const, text: `${hostIp}:${host}:80` });
 
-function service(ports: ServiceModel['ports']): ServiceModel {
-  return { name: 'svc', ports, debug: undefined } as unknown as ServiceModel;
+function service(ports: ServiceModel['ports'], debug?: ServiceModel['debug']): ServiceModel {
+  return { name: 'svc', ports, debug } as unknown as ServiceModel;
 }
 
 function listenTcp(host: string, port = 0): Promise<net.Server> {
@@ -39,14 +39,9 @@ describe('port preflight: pure parts', () => {
   });
 
   it('skips only the host ports our own container publishes, with the same protocol', () => {
-    const wanted = [tcp(18080), tcp(18081), { host: 1053, protocol: 'udp' as const, text: '1053:53/udp' }, tcp(1053)];
+    const wanted = [tcp(18080), tcp(18081), { host: 1053, hostIp: '127.0.0.1', protocol: 'udp' as const, text: '127.0.0.1:1053:53/udp' }, tcp(1053)];
     expect(portsToCheck(wanted, new Set(['18080/tcp', '1053/udp'])).map((port) => `${port.host}/${port.protocol}`)).toEqual(['18081/tcp', '1053/tcp']);
     expect(portsToCheck(wanted, new Set())).toHaveLength(4);
-  });
-
-  it('checks both wildcards unless the mapping names a host address', () => {
-    expect(addressesToCheck({})).toEqual(['0.0.0.0', '::']);
-    expect(addressesToCheck({ hostIp: '127.0.0.1' })).toEqual(['127.0.0.1']);
   });
 
   it('tells "taken" from "not allowed to bind" and "no such address"', () => {
@@ -87,15 +82,52 @@ describe('who publishes a port', () => {
 });
 
 describe('port preflight (real sockets)', () => {
-  it('finds a holder that listens on [::1] only', async () => {
-    const holder = await listenTcp('::1');
+  it('checks a port config.yaml gives no address on 127.0.0.1, where it is published: a holder on [::1] or 127.0.0.2 only leaves it free', async () => {
+    // Docker publishes "127.0.0.1:p:c" next to both (the real engine starts such a container).
+    for (const address of ['::1', '127.0.0.2']) {
+      const holder = await listenTcp(address);
+      const port = (holder.address() as net.AddressInfo).port;
+      try {
+        await expect(checkHostPorts(service([{ host: port, container: 80, protocol: 'tcp' }]), undefined, 'this-workspace')).resolves.toBeUndefined();
+      } finally {
+        holder.close();
+      }
+    }
+  });
+
+  it('finds a holder of a loopback-published port on 127.0.0.1 itself, on 0.0.0.0 and on a dual-stack [::]', async () => {
+    for (const address of ['127.0.0.1', '0.0.0.0', '::']) {
+      const holder = await listenTcp(address);
+      const port = (holder.address() as net.AddressInfo).port;
+      try {
+        const failure = checkHostPorts(service([{ host: port, container: 80, protocol: 'tcp' }]), undefined, 'this-workspace');
+        await expect(failure).rejects.toBeInstanceOf(DockerError);
+        await expect(failure).rejects.toThrow(`host port ${port} ("127.0.0.1:${port}:80") is taken by pid ${process.pid}`);
+      } finally {
+        holder.close();
+      }
+    }
+  });
+
+  it('checks a port config.yaml publishes on 0.0.0.0 there: a holder on any IPv4 address blocks it', async () => {
+    const holder = await listenTcp('127.0.0.2');
     const port = (holder.address() as net.AddressInfo).port;
     try {
-      // 0.0.0.0 alone looks free: that was the bug. Docker also publishes on [::], which is taken.
-      await expect(tryBind(port, '0.0.0.0', 'tcp')).resolves.toBe('free');
-      const failure = checkHostPorts(service([{ host: port, container: 80, protocol: 'tcp' }]), undefined, 'this-workspace');
-      await expect(failure).rejects.toBeInstanceOf(DockerError);
-      await expect(failure).rejects.toThrow(`host port ${port} ("${port}:80") is taken by pid ${process.pid}`);
+      await expect(checkHostPorts(service([{ hostIp: '0.0.0.0', host: port, container: 80, protocol: 'tcp' }]), undefined, 'this-workspace')).rejects.toThrow(
+        `host port ${port} ("0.0.0.0:${port}:80") is taken by pid ${process.pid}`,
+      );
+    } finally {
+      holder.close();
+    }
+  });
+
+  it('checks the debugger\'s host port on 127.0.0.1, where it is always published', async () => {
+    const holder = await listenTcp('127.0.0.1');
+    const port = (holder.address() as net.AddressInfo).port;
+    try {
+      await expect(checkHostPorts(service([], { containerPort: 5678, hostPort: port }), undefined, 'this-workspace')).rejects.toThrow(
+        `host port ${port} ("127.0.0.1:${port}:5678") is taken by pid ${process.pid}`,
+      );
     } finally {
       holder.close();
     }
@@ -107,7 +139,7 @@ describe('port preflight (real sockets)', () => {
     try {
       // The TCP port of that number is free: a TCP check would have missed the holder.
       await expect(checkHostPorts(service([{ host: port, container: 53, protocol: 'tcp' }]), undefined, 'this-workspace')).resolves.toBeUndefined();
-      await expect(checkHostPorts(service([{ host: port, container: 53, protocol: 'udp' }]), undefined, 'this-workspace')).rejects.toThrow(`host port ${port}/udp ("${port}:53/udp") is taken`);
+      await expect(checkHostPorts(service([{ host: port, container: 53, protocol: 'udp' }]), undefined, 'this-workspace')).rejects.toThrow(`host port ${port}/udp ("127.0.0.1:${port}:53/udp") is taken`);
     } finally {
       holder.close();
     }
@@ -158,7 +190,7 @@ describe('port preflight with our own container running (a stand-in `docker`: a 
       const both = service([{ host: ourPort, container: 80, protocol: 'tcp' }, { host: addedPort, container: 81, protocol: 'tcp' }]);
       const error = await checkHostPorts(both, 'own-container', 'this-workspace').catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(DockerError);
-      expect((error as DockerError).message).toMatch(new RegExp(`^cannot start svc: host port ${addedPort} \\("${addedPort}:81"\\) is taken by pid ${process.pid}\\b[^;]*$`));
+      expect((error as DockerError).message).toMatch(new RegExp(`^cannot start svc: host port ${addedPort} \\("127.0.0.1:${addedPort}:81"\\) is taken by pid ${process.pid}\\b[^;]*$`));
     } finally {
       ours.close();
       added.close();
@@ -180,10 +212,10 @@ describe('port preflight with our own container running (a stand-in `docker`: a 
 
       writeFileSync(path.join(folder, 'ps'), 'local-dev-b_api_1\tother-ws\tapi\t/home/me/b\nlocal-dev-c_api_1\tthis-workspace\tapi\t/w\n');
       await expect(checkHostPorts(svc, undefined, 'this-workspace')).rejects.toThrow(
-        `host port ${port} ("${port}:80") is taken by the container local-dev-b_api_1: api of another local-dev workspace in /home/me/b (stop it there with \`nx run api:down\`), the container local-dev-c_api_1 (api of this workspace)`,
+        `host port ${port} ("127.0.0.1:${port}:80") is taken by the container local-dev-b_api_1: api of another local-dev workspace in /home/me/b (stop it there with \`nx run api:down\`), the container local-dev-c_api_1 (api of this workspace)`,
       );
       writeFileSync(path.join(folder, 'ps'), '');
-      await expect(checkHostPorts(svc, undefined, 'this-workspace')).rejects.toThrow(`host port ${port} ("${port}:80") is taken by pid ${holder.pid} (${proxy} -e `);
+      await expect(checkHostPorts(svc, undefined, 'this-workspace')).rejects.toThrow(`host port ${port} ("127.0.0.1:${port}:80") is taken by pid ${holder.pid} (${proxy} -e `);
     } finally {
       holder.kill();
     }
@@ -195,7 +227,7 @@ describe('port preflight with our own container running (a stand-in `docker`: a 
     try {
       standInDocker('');
       const failure = checkHostPorts(service([{ host: first, container: 80, protocol: 'tcp' }, { host: second, container: 81, protocol: 'tcp' }]), 'own-container', 'this-workspace');
-      await expect(failure).rejects.toThrow(new RegExp(`^cannot start svc: host port ${first} \\("${first}:80"\\) is taken by [^;]+; host port ${second} \\("${second}:81"\\) is taken by `));
+      await expect(failure).rejects.toThrow(new RegExp(`^cannot start svc: host port ${first} \\("127.0.0.1:${first}:80"\\) is taken by [^;]+; host port ${second} \\("127.0.0.1:${second}:81"\\) is taken by `));
       await expect(failure).rejects.toMatchObject({ fix: 'stop what holds the port, or publish svc on another host port in repos_docker_files/config.yaml' });
     } finally {
       for (const holder of holders) holder.close();
@@ -221,7 +253,7 @@ describe('port preflight for a user who may not bind privileged ports', () => {
     try {
       await expect(checkHostPorts(service([{ host: 81, container: 80, protocol: 'tcp' }]), undefined, 'this-workspace', mayNotBind)).resolves.toBeUndefined();
       await expect(checkHostPorts(service([{ host: heldPort, container: 80, protocol: 'tcp' }]), undefined, 'this-workspace', mayNotBind)).rejects.toThrow(
-        `host port ${heldPort} ("${heldPort}:80") is taken by pid ${process.pid}`,
+        `host port ${heldPort} ("127.0.0.1:${heldPort}:80") is taken by pid ${process.pid}`,
       );
       // The /proc lookup knows TCP listeners: a TCP holder of that number says nothing about UDP.
       await expect(checkHostPorts(service([{ host: heldPort, container: 53, protocol: 'udp' }]), undefined, 'this-workspace', mayNotBind)).resolves.toBeUndefined();

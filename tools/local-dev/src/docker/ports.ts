@@ -4,9 +4,11 @@
  *
  * Decided per port, not per container: when our own (possibly outdated) container of this service
  * runs, only the host ports `docker port` says it publishes are skipped (compose frees and
- * re-takes them); a port added to config.yaml since is still checked. A port without a host IP is
- * published by Docker on IPv4 and IPv6, so both wildcards are tried (a holder on [::1] only
- * blocks it too); `/udp` mappings are tried with a UDP bind.
+ * re-takes them); a port added to config.yaml since is still checked. Each port is tried on the
+ * very address it will be published on (publishAddress in compose/document.ts, the one answer the
+ * compose file and `docker run` take too): 127.0.0.1:8000 is blocked by a holder on 127.0.0.1,
+ * 0.0.0.0 or a dual-stack [::], not by one on another address only; 0.0.0.0:8000 by any IPv4
+ * holder. `/udp` mappings are tried with a UDP bind.
  */
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
@@ -34,11 +36,6 @@ export function bindOutcome(code: string | undefined): BindOutcome | undefined {
   // No such local address (a host IP of another machine) or no IPv6 on this host: nothing to check there.
   if (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT') return 'no-such-address';
   return undefined;
-}
-
-/** Pure: the addresses a mapping needs free — its host IP, else both wildcards (Docker publishes on each). */
-export function addressesToCheck(port: Pick<PublishedPort, 'hostIp'>): string[] {
-  return port.hostIp ? [port.hostIp] : ['0.0.0.0', '::'];
 }
 
 /** Pure: `docker port <container>` output ("8080/tcp -> 0.0.0.0:18080", "… -> [::]:18080") → {"18080/tcp"}. */
@@ -100,17 +97,14 @@ export function isTakenForTheEngine(outcome: BindOutcome, holderVisible: boolean
 
 /** Why `port` cannot be used, or undefined when it can. `workspace`: this workspace's id. */
 async function portProblem(port: PublishedPort, workspace: string, bind: typeof tryBind): Promise<string | undefined> {
-  for (const address of addressesToCheck(port)) {
-    const outcome = await bind(port.host, address, port.protocol);
-    // Stryker disable next-line ConditionalExpression: equivalent — a shortcut past the /proc lookup; isTakenForTheEngine says "not taken" for these too.
-    if (outcome === 'free' || outcome === 'no-such-address') continue;
-    // /proc is read for TCP listeners only; a UDP port has no holder we can name.
-    const holder = port.protocol === 'tcp' ? findPortHolder(port.host) : undefined;
-    if (!isTakenForTheEngine(outcome, holder !== undefined)) continue;
-    if (port.protocol === 'udp') return `host port ${port.host}/udp ("${port.text}") is taken by another process (\`ss -ulpn\` shows which)`;
-    return `host port ${port.host} ("${port.text}") is taken by ${await describePortUser(port.host, holder, workspace)}`;
-  }
-  return undefined;
+  const outcome = await bind(port.host, port.hostIp, port.protocol);
+  // Stryker disable next-line ConditionalExpression: equivalent — a shortcut past the /proc lookup; isTakenForTheEngine says "not taken" for these too.
+  if (outcome === 'free' || outcome === 'no-such-address') return undefined;
+  // /proc is read for TCP listeners only; a UDP port has no holder we can name.
+  const holder = port.protocol === 'tcp' ? findPortHolder(port.host) : undefined;
+  if (!isTakenForTheEngine(outcome, holder !== undefined)) return undefined;
+  if (port.protocol === 'udp') return `host port ${port.host}/udp ("${port.text}") is taken by another process (\`ss -ulpn\` shows which)`;
+  return `host port ${port.host} ("${port.text}") is taken by ${await describePortUser(port.host, holder, workspace)}`;
 }
 
 /**

@@ -1,4 +1,5 @@
-import { escapeDollars, type ComposeService } from '../compose/document';
+import { composeDocument, escapeDollars, type ComposeService } from '../compose/document';
+import { parseConfigText } from '../config/load';
 import { containerName, runArgs, startPlan } from './run-container';
 
 const container = (state: string, image = 'local-dev/a:1', definition = 'd', id = `id-${state}`) => ({ id, image, state, definition });
@@ -28,7 +29,7 @@ describe('runArgs', () => {
     image: '${LOCAL_DEV_IMAGE_HEALTH_API:-local-dev/health-api:latest}',
     build: { context: './cloned/health', dockerfile: 'health.dev.Dockerfile', labels: {} },
     networks: ['oh-network'],
-    ports: ['8000:8000', '127.0.0.1:53:53/udp'],
+    ports: ['127.0.0.1:8000:8000', '0.0.0.0:53:53/udp'],
     environment: { PRICE: escapeDollars('$5 and $$HOME'), REDIS_HOST: 'host.docker.internal' },
     extra_hosts: ['host.docker.internal:host-gateway'],
     init: true,
@@ -39,7 +40,7 @@ describe('runArgs', () => {
     expect(runArgs({ project: 'local-dev-1234', service: 'health-api', projectDirectory: '/ws', image: 'local-dev/health-api:abc', entry })).toEqual([
       'run', '--detach', '--name', 'local-dev-1234_health-api_1',
       '--network', 'oh-network', '--network-alias', 'health-api',
-      '--publish', '8000:8000', '--publish', '127.0.0.1:53:53/udp',
+      '--publish', '127.0.0.1:8000:8000', '--publish', '0.0.0.0:53:53/udp',
       // compose would pass the value as config.yaml wrote it: its $$ escaping undone, once.
       '--env', 'PRICE=$5 and $$HOME', '--env', 'REDIS_HOST=host.docker.internal',
       '--add-host', 'host.docker.internal:host-gateway',
@@ -51,5 +52,14 @@ describe('runArgs', () => {
       'local-dev/health-api:abc',
     ]);
     expect(containerName('local-dev-1234', 'health-api')).toBe('local-dev-1234_health-api_1');
+  });
+
+  it('publishes what the compose file publishes, on the same addresses: 127.0.0.1 unless config.yaml names one, the debugger always there', () => {
+    const model = parseConfigText('services:\n  api:\n    repo: file:///x/api.git\n    ports: ["8000:8000", "0.0.0.0:8001:8001"]\n    debug-port: 9229\n', 'config.yaml');
+    const api = composeDocument(model, { namespace: 's1', workspaceId: 'ws' }).services.api;
+    const args = runArgs({ project: 'local-dev-1234', service: 'api', projectDirectory: '/ws', image: 'local-dev/api:abc', entry: api });
+    const published = args.filter((_, index) => args[index - 1] === '--publish');
+    expect(published).toEqual(['127.0.0.1:8000:8000', '0.0.0.0:8001:8001', '127.0.0.1:5726:9229']);
+    expect(published).toEqual(api.ports);
   });
 });

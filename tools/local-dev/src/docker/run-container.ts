@@ -67,6 +67,8 @@ export function runArgs(spec: RunSpec): string[] {
     '--name', containerName(spec.project, spec.service),
     // Compose gives every container its service name as an alias: services call each other by it.
     ...entry.networks.flatMap((network) => ['--network', network, '--network-alias', spec.service]),
+    // Each names its host address (compose/document.ts publishAddress: 127.0.0.1 unless config.yaml
+    // says otherwise): a bare "8000:8000" would have Docker publish on every interface.
     ...(entry.ports ?? []).flatMap((port) => ['--publish', port]),
     // The file holds values escaped for compose's interpolation ($$); docker takes them literally.
     ...Object.entries(entry.environment).flatMap(([name, value]) => ['--env', `${name}=${unescapeDollars(value)}`]),

@@ -1,10 +1,12 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { RepoModel, ServiceModel, WorkspaceModel } from '../config/model';
 import { workspacePaths } from '../core/workspace';
 import type { ContainerFacts } from './docker-facts';
-import { formatChecks, heldByOurs, namespaceChecks, namesSharedWithOtherWorkspaces, runDoctor, secretChecks } from './doctor';
+import { parseConfigText } from '../config/load';
+import { exposureChecks, formatChecks, heldByOurs, namespaceChecks, namesSharedWithOtherWorkspaces, runDoctor, secretChecks } from './doctor';
 
 const service = (name: string, overrides: Partial<ServiceModel> = {}) => ({ name, owner: name, buildSecrets: [], ports: [], ...overrides }) as unknown as ServiceModel;
 const repo = (owner: string, configs: RepoModel['configs']) => ({ owner, dir: owner, configs }) as unknown as RepoModel;
@@ -67,6 +69,57 @@ describe('doctor', () => {
     expect(heldByOurs(8001, [container])).toBeUndefined();
     expect(heldByOurs(8000, [{ ...container, status: 'exited' }])).toBeUndefined();
   });
+
+  it('warns about ports config.yaml publishes beyond this machine, naming each; the rest are on 127.0.0.1', () => {
+    const model = parseConfigText(
+      [
+        'services:',
+        '  api:',
+        '    repo: file:///x/api.git',
+        '    ports: ["0.0.0.0:8000:8000", "8001:8001", "127.0.0.1:8002:8002"]',
+        '    debug-port: 5678',
+        '  web:',
+        '    repo: file:///x/web.git',
+        '    ports: ["192.168.1.20:3000:3000/udp"]',
+        '',
+      ].join('\n'),
+      'config.yaml',
+    );
+    expect(exposureChecks(model.services)).toEqual([
+      {
+        name: 'published ports',
+        result: 'warn',
+        detail: 'reachable from other machines on the network: 8000 of api ("0.0.0.0:8000:8000", all interfaces), 3000 of web ("192.168.1.20:3000:3000/udp", 192.168.1.20)',
+        fix: 'if no other machine needs them, drop the address in repos_docker_files/config.yaml: "8000:8000" is published on 127.0.0.1 only',
+      },
+    ]);
+    // The debugger (5726) is never listed: it is on 127.0.0.1 whatever config.yaml says.
+    expect(exposureChecks(model.services.slice(0, 1))[0].detail).not.toContain('5726');
+    const loopbackOnly = parseConfigText('services:\n  api:\n    repo: file:///x/api.git\n    ports: ["8001:8001"]\n    debug-port: 5678\n', 'config.yaml');
+    expect(exposureChecks(loopbackOnly.services)).toEqual([{ name: 'published ports', result: 'ok', detail: 'all 2 on 127.0.0.1 (this machine only)' }]);
+    expect(exposureChecks([service('worker')])).toEqual([{ name: 'published ports', result: 'ok', detail: 'none' }]);
+  });
+
+  it('reports the ports published on all interfaces among its checks, as a warning; checks each host port on the address it is published on', async () => {
+    const listen = (host: string) => new Promise<net.Server>((resolve) => { const server = net.createServer().listen(0, host, () => resolve(server)); });
+    const portOf = (server: net.Server) => (server.address() as net.AddressInfo).port;
+    // One holder on 127.0.0.1 (blocks "P:8001", published there) and one on [::1] only (Docker publishes "Q:8002" on 127.0.0.1 beside it).
+    const [loopbackHolder, ipv6Holder, spare] = await Promise.all([listen('127.0.0.1'), listen('::1'), listen('127.0.0.1')]);
+    const wide = portOf(spare);
+    await new Promise((resolve) => spare.close(resolve));
+    try {
+      // 192.0.2.1 (TEST-NET-1) is no address of this machine: the host ports check passes it instead of stopping doctor.
+      const ports = [`"0.0.0.0:${wide}:8000"`, `"${portOf(loopbackHolder)}:8001"`, `"${portOf(ipv6Holder)}:8002"`, '"192.0.2.1:45124:8003"'];
+      const model = parseConfigText(`network: doctor-test-net\nredis: { mode: local }\nservices:\n  api:\n    repo: file:///x/api.git\n    ports: [${ports.join(', ')}]\n`, 'config.yaml');
+      const checks = await runDoctor({ paths: workspacePaths(root), model, namespace: 's1', services: model.services, environment: {} });
+      expect(checks.find((check) => check.name === 'published ports')).toMatchObject({ result: 'warn', detail: expect.stringContaining(`${wide} of api ("0.0.0.0:${wide}:8000", all interfaces)`) });
+      expect(formatChecks(checks)).toContain(`⚠ published ports: reachable from other machines on the network: ${wide} of api`);
+      expect(checks.find((check) => check.name === 'host ports')).toMatchObject({ result: 'fail', detail: expect.stringMatching(new RegExp(`^${portOf(loopbackHolder)} \\(api\\) is taken by pid ${process.pid} \\([^;]*\\)$`)) });
+    } finally {
+      loopbackHolder.close();
+      ipv6Holder.close();
+    }
+  }, 60_000);
 
   it('checks redis-server, not kubectl, for a namespace whose Redis is local (no cluster involved)', async () => {
     const model = { network: 'doctor-test-net', redis: { mode: 'tunnel', namespaceModes: { s1: 'local' } }, services: [], repos: [] } as unknown as WorkspaceModel;

@@ -2,23 +2,24 @@
  * doctor: every precondition of a run, checked without changing anything, each failed one with
  * its fix — the engine, compose, BuildKit, kubectl and its context, the namespace's folder and
  * required secret files, build secrets (GITHUB_NPM_TOKEN) for the services that need them, host
- * ports (free, or held by this workspace's own containers), git access to each repo, injected
- * files that drifted, and another workspace answering to this one's service names on the shared
- * network. Checks are independent: one failing does not hide the others.
+ * ports (free, or held by this workspace's own containers), ports config.yaml publishes beyond
+ * this machine ("0.0.0.0:8000:8000"), git access to each repo, injected files that drifted, and
+ * another workspace answering to this one's service names on the shared network. Checks are
+ * independent: one failing does not hide the others.
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { redisModeFor, type ServiceModel, type WorkspaceModel } from '../config/model';
-import { publishedPorts } from '../compose/document';
+import { isLoopback, LOOPBACK, publishedPorts } from '../compose/document';
 import { ChildProcessError, isLocalDevError } from '../core/errors';
 import { exec } from '../core/exec';
-import { describeHolder, findPortHolder, isPortFree } from '../core/port-owner';
+import { describeHolder, findPortHolder } from '../core/port-owner';
 import { redactCredentials } from '../core/redact';
 import type { WorkspacePaths } from '../core/workspace';
 import { detectBuildClient, detectCompose } from '../docker/client';
 import { missingSecrets } from '../docker/run-secrets';
 import { LABELS, workspaceId } from '../docker/naming';
-import { containerOwners, describeContainer, type PublishingContainer } from '../docker/ports';
+import { containerOwners, describeContainer, tryBind, type PublishingContainer } from '../docker/ports';
 import { ENV_LOCAL, readEnvLocal } from '../docker/secrets';
 import { accessFix } from '../git/classify';
 import { git } from '../git/git';
@@ -88,6 +89,7 @@ export async function runDoctor(request: DoctorRequest): Promise<Check[]> {
     guarded('namespace', async () => namespaceChecks(request)),
     guarded('build secrets', async () => secretChecks(request)),
     guarded('host ports', () => portChecks(request.services, docker.containers)),
+    guarded('published ports', async () => exposureChecks(request.services)),
     guarded('git access', () => gitAccessChecks(request)),
     guarded('injected files', () => driftChecks(request)),
     guarded('shared network', () => sharedNetworkChecks(request)),
@@ -166,12 +168,34 @@ async function portChecks(services: readonly ServiceModel[], ours: readonly Cont
       checked++;
       // Below 1024 the engine binds it with its own privileges; a non-root test bind says nothing.
       if (port.host < 1024 || heldByOurs(port.host, ours)) continue;
-      if (await isPortFree(port.host, port.hostIp ?? '0.0.0.0')) continue;
+      // On the address it will be published on; one this machine does not have cannot be taken here.
+      if ((await tryBind(port.host, port.hostIp, 'tcp')) !== 'in-use') continue;
       problems.push(`${port.host} (${service.name}) is taken by ${describeHolder(findPortHolder(port.host))}`);
     }
   }
   if (problems.length === 0) return [{ name: 'host ports', result: 'ok', detail: `${checked} free or held by this workspace's own containers` }];
   return [{ name: 'host ports', result: 'fail', detail: problems.join('; '), fix: 'stop what holds them, or change the port in repos_docker_files/config.yaml' }];
+}
+
+/**
+ * Pure: the ports other machines can reach. local-dev publishes on 127.0.0.1 unless config.yaml
+ * names an address; one that does ("0.0.0.0:8000:8000") may be meant (a phone testing the app),
+ * so it is a warning, not a failure — but on a shared Wi-Fi it is the service, with its secrets,
+ * open to everyone there.
+ */
+export function exposureChecks(services: readonly ServiceModel[]): Check[] {
+  const ports = services.flatMap((service) => publishedPorts(service).map((port) => ({ service: service.name, port })));
+  const exposed = ports.filter(({ port }) => !isLoopback(port.hostIp));
+  if (exposed.length === 0) return [{ name: 'published ports', result: 'ok', detail: ports.length === 0 ? 'none' : `all ${ports.length} on ${LOOPBACK} (this machine only)` }];
+  const where = (address: string) => (address === '0.0.0.0' ? 'all interfaces' : address);
+  return [
+    {
+      name: 'published ports',
+      result: 'warn',
+      detail: `reachable from other machines on the network: ${exposed.map(({ service, port }) => `${port.host} of ${service} ("${port.text}", ${where(port.hostIp)})`).join(', ')}`,
+      fix: `if no other machine needs them, drop the address in repos_docker_files/config.yaml: "8000:8000" is published on ${LOOPBACK} only`,
+    },
+  ];
 }
 
 async function gitAccessChecks(request: DoctorRequest): Promise<Check[]> {
