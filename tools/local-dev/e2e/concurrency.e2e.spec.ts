@@ -67,7 +67,7 @@ function track(child: ChildProcess): Running {
 /** The up executor of `service` in a plain node process (the precompiled code Nx runs), as a second terminal's task would run it. */
 function startUpProcess(stack: StackWorkspace, service: string): Running {
   const root = stack.workspace.root;
-  const script = `require(${JSON.stringify(path.join(root, 'tools/local-dev/runtime/executors/up.js'))}).default(
+  const script = `require(${JSON.stringify(path.join(root, 'tools/local-dev/runtime/entry.js'))})['executor/up'](
     { service: ${JSON.stringify(service)}, namespace: 's1' }, { root: ${JSON.stringify(root)}, projectName: ${JSON.stringify(service)}, targetName: 'up' },
   ).then((result) => { process.exitCode = result.success ? 0 : 1; });`;
   return track(spawn(process.execPath, ['-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true }));

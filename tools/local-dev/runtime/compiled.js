@@ -4,7 +4,8 @@
  * Why: every uncached Nx task is a new process that loads its executor. Pointing Nx at .ts files
  * makes it register the swc transpiler in every such process (~200 ms of a ~500 ms task) and in the
  * plugin worker of every nx command. Nx is pointed at the tiny shims beside this file instead
- * (runtime/plugin.js, runtime/executors/<name>.js), which load the compiled code from here.
+ * (runtime/plugin.js, and runtime/entry.js for every executor, hasher and generator), which load the
+ * compiled code from here.
  *
  * How: the key of the compiled tree is a hash of every runtime .ts file under tools/local-dev (not
  * specs, e2e/ or fixtures), this file's own text and the source folder's path. A hit costs that hash

@@ -187,30 +187,49 @@ describe('compiled tree', () => {
   });
 });
 
-describe('the real plugin and executors', () => {
-  it('point Nx at JS shims whose modules load without a TypeScript transpiler', () => {
+describe('the real plugin, executors, hashers and generators', () => {
+  it('point Nx at JS entries that resolve to functions without a TypeScript transpiler', () => {
     const executors = JSON.parse(readFileSync(path.join(LOCAL_DEV, 'executors.json'), 'utf8')) as {
-      executors: Record<string, { implementation: string; batchImplementation?: string }>;
+      executors: Record<string, { implementation: string; batchImplementation?: string; hasher?: string }>;
     };
+    const generators = JSON.parse(readFileSync(path.join(LOCAL_DEV, 'generators.json'), 'utf8')) as { generators: Record<string, { factory: string }> };
     const nxJson = JSON.parse(readFileSync(path.join(REPO_ROOT, 'nx.json'), 'utf8')) as { plugins: string[] };
-    const shims = [
-      ...Object.values(executors.executors).flatMap((entry) => [entry.implementation, ...(entry.batchImplementation ? [entry.batchImplementation] : [])].map((file) => path.join(LOCAL_DEV, file))),
-      path.join(REPO_ROOT, nxJson.plugins[0]),
-    ];
-    for (const shim of shims) expect(shim).toMatch(/\.js$/);
+    /** Each as Nx resolves it: a file, and the export after "#" (none: the module itself). */
+    const entries = [
+      ...Object.values(executors.executors).flatMap((entry) => [entry.implementation, entry.batchImplementation, entry.hasher]),
+      ...Object.values(generators.generators).map((entry) => entry.factory),
+    ]
+      .filter((entry): entry is string => entry !== undefined)
+      .map((entry) => {
+        const [file, member] = entry.split('#');
+        return { file: path.join(LOCAL_DEV, file), member };
+      });
+    for (const entry of entries) expect(entry.file).toMatch(/\.js$/);
+    const plugin = path.join(REPO_ROOT, nxJson.plugins[0]);
     // Compile first (a miss loads @swc/core to compile), then load everything in a clean process.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     (require(LOADER_FILE) as { compiledPath(relative: string): string }).compiledPath('plugin');
     const script = `
-      const shims = ${JSON.stringify(shims)};
-      const kinds = shims.map((shim) => { const m = require(shim); return typeof (m.default ?? m.createNodes); });
+      const entries = ${JSON.stringify(entries)};
+      const kinds = entries.map(({ file, member }) => { const m = require(file); return typeof (member ? m[member] : (m.default ?? m)); });
+      const plugin = typeof require(${JSON.stringify(plugin)}).createNodes;
       const swc = Object.keys(require.cache).filter((k) => k.includes('/@swc/') || k.includes('/@swc-node/'));
-      process.stdout.write(JSON.stringify({ kinds, swc, tsHook: typeof require.extensions['.ts'] }));`;
+      process.stdout.write(JSON.stringify({ kinds, plugin, swc, tsHook: typeof require.extensions['.ts'] }));`;
     const result = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', cwd: REPO_ROOT });
     expect(result.stderr).toBe('');
-    const report = JSON.parse(result.stdout) as { kinds: string[]; swc: string[]; tsHook: string };
-    expect(report.kinds).toEqual(shims.map((shim) => (shim.endsWith('plugin.js') ? 'object' : 'function')));
+    const report = JSON.parse(result.stdout) as { kinds: string[]; plugin: string; swc: string[]; tsHook: string };
+    expect(report.kinds).toEqual(entries.map(() => 'function'));
+    expect(report.plugin).toBe('object');
     expect(report.swc).toEqual([]);
     expect(report.tsHook).toBe('undefined');
+  });
+
+  it('names the entry that does not exist, instead of handing Nx undefined', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const entry = require(path.join(LOCAL_DEV, 'runtime/entry.js')) as Record<string, unknown>;
+    expect(() => entry['executor/nope']).toThrow(/no source .*executors\/nope\/nope\.impl\.ts/);
+    expect(() => entry['nope/up']).toThrow('local-dev: no entry "nope/up" (expected <executor|batch|hasher|generator>/<name>)');
+    expect(() => entry['hasher/nope']).toThrow('local-dev: entry "hasher/nope" is not a function');
+    expect(entry.then).toBeUndefined();
   });
 });

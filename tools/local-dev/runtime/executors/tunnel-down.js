@@ -1,2 +1,0 @@
-// Nx loads this plain-JS shim (no transpiler in the task process); see ../compiled.js.
-module.exports = require('../compiled').load('executors/tunnel-down/tunnel-down.impl');

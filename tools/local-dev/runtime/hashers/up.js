@@ -1,3 +1,0 @@
-// Nx loads this plain-JS shim as the up executor's custom hasher (executors.json "hasher"); see
-// ../compiled.js and src/runtime-state/hashers.ts.
-module.exports = require('../compiled').load('src/runtime-state/hashers').up;
