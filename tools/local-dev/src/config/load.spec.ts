@@ -234,6 +234,8 @@ describe('bad input: every problem, with its line and a fix', () => {
       [4, 'redis.namespaces.qa.mode is missing', 'add "mode:"'],
       [4, 'unknown key "mod" in redis.namespaces.qa', 'did you mean "mode"?'],
       [5, 'redis.namespaces.s2.mode: must be one of: tunnel, local', 'write one of: tunnel, local'],
+      // Beside the schema's problems, not hidden by them (issue 20).
+      [6, 'redis.namespaces: "../x" is not a plain folder name', 'use the name of a folder under configs/, e.g. s1'],
     ]);
     const folder = problemsOf(yaml(['redis:', '  namespaces:', '    ../x: { mode: local }', 'services:', '  api:', '    repo: r.git']));
     expect(folder).toEqual([{ file: FILE, line: 3, message: 'redis.namespaces: "../x" is not a plain folder name', fix: 'use the name of a folder under configs/, e.g. s1' }]);

@@ -17,7 +17,7 @@ import { CONFIG_PATH } from './paths';
 import { PORT_MAPPING_EXAMPLES } from './patterns';
 export { CONFIG_PATH };
 import { checkRules, type Locate } from './rules';
-import { configSchema, KNOWN_KEYS } from './schema';
+import { configSchema, KNOWN_KEYS, type RawConfig } from './schema';
 
 
 const cache = new Map<string, WorkspaceModel>();
@@ -65,10 +65,132 @@ function parseUncached(text: string, file: string): WorkspaceModel {
     return normalizeConfig(parsed.data);
   }
   const schemaProblems = parsed.error.issues.flatMap((issue) => schemaIssueToProblems(issue, file, locate));
-  // Unknown keys alone should not hide the other mistakes: drop them and check the rules too.
-  const withoutUnknownKeys = configSchema.safeParse(dropUnknownKeys(data, parsed.error.issues));
-  const ruleProblems = withoutUnknownKeys.success ? checkRules(withoutUnknownKeys.data, { file, locate }) : [];
+  // One problem must not hide another: the rules check every part of the file the schema did not refuse.
+  const rest = checkableRest(data, parsed.error.issues);
+  const ruleProblems = rest
+    ? checkRules(rest.config, { file, locate: (yamlPath, part) => locate(rest.inFile(yamlPath), part), refused: rest.refused, refusedNames: rest.refusedNames })
+    : [];
   throw new ConfigError([...schemaProblems, ...ruleProblems].sort((a, b) => a.line - b.line));
+}
+
+type YamlPath = (string | number)[];
+
+/** The file without the parts the schema refused (see checkableRest), and how to map back to the file. */
+interface CheckableRest {
+  config: RawConfig;
+  /** A path of `config` as it is in the file: list items left out shift the ones after them. */
+  inFile: (yamlPath: readonly (string | number)[]) => YamlPath;
+  refused: (yamlPath: readonly (string | number)[]) => boolean;
+  refusedNames: string[];
+}
+
+/** Marks a list item to leave out, until the round's issues are all handled (indexes stay put meanwhile). */
+const LEFT_OUT = Symbol('left out');
+
+/**
+ * A valid value in place of a refused or missing required one, so its owner stays checked (a
+ * service's depends-on, a redis.namespaces key): a value no rule can object to — a plain file
+ * name, a known mode — or, for a repo, one the only rule that reads it skips when refused.
+ */
+function standInFor(at: YamlPath): string | undefined {
+  const [top, , field, , key] = at;
+  if (top === 'services' && at.length === 3 && field === 'repo') return 'refused-repo';
+  if (top === 'services' && at.length === 5 && field === 'configs' && (key === 'source' || key === 'dest')) return 'refused';
+  if (top === 'redis' && at.length === 4 && at[1] === 'namespaces' && at[3] === 'mode') return 'tunnel';
+  return undefined;
+}
+
+function valueAt(data: unknown, at: YamlPath): unknown {
+  let value = data;
+  // Through an item left out earlier in this round: gone with it (a symbol has no keys of ours).
+  for (const segment of at) value = value === LEFT_OUT ? undefined : (value as Record<PropertyKey, unknown> | undefined)?.[segment];
+  return value === LEFT_OUT ? undefined : value;
+}
+
+/** Each round leaves out at least one value and the schema nests a few levels deep: a bound, not a limit met. */
+const MAX_ROUNDS = 12;
+
+/**
+ * What the rules can still check when the schema refused parts of the file (a dest with "..", a
+ * port out of range): everything else. A refused value is left out, and the schema is asked
+ * again; where the owner of a refused value cannot do without it (a config entry without its
+ * dest), the owner goes in the next round, up to a whole service or worker, whose name stays
+ * known (refusedNames) so a depends-on naming it is not called unknown; a few required values get
+ * a stand-in instead (standInFor). undefined when nothing is left that the rules can read
+ * (config.yaml is not a mapping).
+ */
+function checkableRest(data: unknown, issues: readonly z.core.$ZodIssue[]): CheckableRest | undefined {
+  const current = dropUnknownKeys(data, issues);
+  // Per list (by its path in the file): the file's indexes of the items still in `current`.
+  const kept = new Map<string, number[]>();
+  const refusedInFile: YamlPath[] = [];
+  const refusedNames = new Set<string>();
+  const inFile = (yamlPath: readonly (string | number)[]): YamlPath => {
+    const mapped: YamlPath = [];
+    for (const segment of yamlPath) mapped.push(typeof segment === 'number' ? (kept.get(JSON.stringify(mapped))?.[segment] ?? segment) : segment);
+    return mapped;
+  };
+  const refused = (yamlPath: readonly (string | number)[]) => {
+    const asked = inFile(yamlPath);
+    // Refused itself, inside a refused value, or holding one.
+    return refusedInFile.some((path) => startsWith(path, asked) || startsWith(asked, path));
+  };
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    // With the input in each issue: a missing value is told apart from a refused one by it.
+    const parsed = configSchema.safeParse(current, { reportInput: true });
+    if (parsed.success) return { config: parsed.data, inFile, refused, refusedNames: [...refusedNames] };
+    const marked = new Map<string, unknown[]>();
+    let changed = false;
+    for (const issue of parsed.error.issues) {
+      // Stryker disable next-line ConditionalExpression: equivalent — parsed YAML has no symbol keys; the filter is for the type.
+      const at = issue.path.filter((segment): segment is string | number => typeof segment !== 'symbol');
+      refusedInFile.push(inFile(at));
+      const standIn = standInFor(at);
+      const owner = valueAt(current, at.slice(0, -1));
+      if (standIn !== undefined && owner && typeof owner === 'object') {
+        (owner as Record<string, unknown>)[at[at.length - 1]] = standIn;
+        changed = true;
+        continue;
+      }
+      // A required key that is missing (or refused, next round): its owner goes. Only `services` is required at the top.
+      const missing = (issue.code === 'invalid_type' || issue.code === 'invalid_value') && issue.input === undefined;
+      changed = leaveOut(current, missing && at.length > 1 ? at.slice(0, -1) : at, { inFile, marked, refusedNames }) || changed;
+    }
+    for (const [listPath, list] of marked) {
+      const indexes = kept.get(listPath) ?? list.map((_, index) => index);
+      kept.set(listPath, indexes.filter((_, index) => list[index] !== LEFT_OUT));
+      for (let index = list.length - 1; index >= 0; index--) if (list[index] === LEFT_OUT) list.splice(index, 1);
+    }
+    if (!changed) return undefined;
+  }
+  return undefined;
+}
+
+/** Takes the value at `at` out of `data`; false when there is nothing (left) to take. */
+function leaveOut(data: unknown, at: YamlPath, round: { inFile: CheckableRest['inFile']; marked: Map<string, unknown[]>; refusedNames: Set<string> }): boolean {
+  if (at.length === 0) return false;
+  if (at.length === 1 && at[0] === 'services') {
+    (data as Record<string, unknown>).services = {};
+    return true;
+  }
+  const owner = valueAt(data, at.slice(0, -1));
+  // Already gone with its owner, earlier in this round.
+  if (!owner || typeof owner !== 'object') return false;
+  const key = at[at.length - 1];
+  if (Array.isArray(owner)) {
+    owner[key as number] = LEFT_OUT;
+    round.marked.set(JSON.stringify(round.inFile(at.slice(0, -1))), owner);
+    return true;
+  }
+  const isService = at.length === 2 && at[0] === 'services';
+  const isWorker = at.length === 4 && at[0] === 'services' && at[2] === 'workers';
+  if (isService || isWorker) round.refusedNames.add(String(key));
+  delete (owner as Record<string, unknown>)[key];
+  return true;
+}
+
+function startsWith(path: readonly (string | number)[], prefix: readonly (string | number)[]): boolean {
+  return prefix.length <= path.length && prefix.every((segment, index) => path[index] === segment);
 }
 
 /**

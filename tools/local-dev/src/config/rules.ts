@@ -1,6 +1,7 @@
 /**
  * Cross-field rules for config.yaml: what a schema cannot say. Each rule is a small pure function
- * from the schema-valid config to a list of problems; all rules run and all problems are reported.
+ * from the schema-valid config to a list of problems; all rules run and all problems are reported,
+ * also beside the schema's own (on what is left of the file without the values it refused).
  */
 import * as path from 'node:path';
 import { didYouMean } from '../core/did-you-mean';
@@ -15,6 +16,19 @@ export type Locate = (yamlPath: readonly (string | number)[], part?: 'key' | 'va
 export interface RuleContext {
   file: string;
   locate: Locate;
+  /**
+   * When the schema refused parts of the file, the rules still check the rest (load.ts leaves the
+   * refused values out): whether the value at a path, or anything in it, was refused. A rule that
+   * would read a refused value says nothing of it (the schema's problem says it), rather than
+   * judging the file without it.
+   */
+  refused?: (yamlPath: readonly (string | number)[]) => boolean;
+  /** Services and workers whose whole entry was refused: their names are still defined. */
+  refusedNames?: readonly string[];
+}
+
+function isRefused(context: RuleContext, yamlPath: readonly (string | number)[]): boolean {
+  return context.refused?.(yamlPath) ?? false;
 }
 
 /** Project names the plugin uses for the shared pieces; a service may not take them. */
@@ -61,10 +75,10 @@ const names: Rule = (config, { file, locate }) => {
   return problems;
 };
 
-const dependencies: Rule = (config, { file, locate }) => {
+const dependencies: Rule = (config, { file, locate, refusedNames = [] }) => {
   const problems: ConfigProblem[] = [];
   const all = runnables(config);
-  const known = all.map((runnable) => runnable.name);
+  const known = [...all.map((runnable) => runnable.name), ...refusedNames];
   const graph = new Map<string, string[]>();
   for (const { name, at, settings } of all) {
     const dependsOn = settings['depends-on'] ?? [];
@@ -121,10 +135,12 @@ export function findCycles(graph: Map<string, string[]>): string[][] {
   return [...cycles.values()];
 }
 
-const hostPorts: Rule = (config, { file, locate }) => {
+const hostPorts: Rule = (config, context) => {
+  const { file, locate } = context;
   const problems: ConfigProblem[] = [];
   const redisPort = config.redis?.port ?? 6379;
-  const owners = new Map<string, string>([[`tcp/${redisPort}`, 'Redis (redis.port)']]);
+  // A refused redis.port is not the default 6379: which port Redis takes is not known.
+  const owners = new Map<string, string>(isRefused(context, ['redis', 'port']) ? [] : [[`tcp/${redisPort}`, 'Redis (redis.port)']]);
   for (const { name, at, settings } of runnables(config)) {
     (settings.ports ?? []).forEach((raw, index) => {
       const mapping = parsePortMapping(raw);
@@ -145,15 +161,18 @@ const hostPorts: Rule = (config, { file, locate }) => {
   return problems;
 };
 
-const healthchecks: Rule = (config, { file, locate }) =>
+const healthchecks: Rule = (config, context) =>
   runnables(config).flatMap(({ name, at, settings }): ConfigProblem[] => {
+    const { file, locate } = context;
     const check = settings.healthcheck;
     if (!check) return [];
     const line = locate([...at, 'healthcheck'], 'key');
+    const refused = (...yamlPath: string[]) => isRefused(context, [...at, ...yamlPath]);
+    if (refused('healthcheck', 'http') || refused('healthcheck', 'tcp')) return [];
     if ((check.http === undefined) === (check.tcp === undefined)) {
       return [{ file, line, message: `healthcheck of ${name} must have exactly one of http or tcp`, fix: 'write { http: /health } or { tcp: 8000 }' }];
     }
-    if (check.http !== undefined && check.port === undefined && (settings.ports ?? []).length === 0) {
+    if (check.http !== undefined && check.port === undefined && (settings.ports ?? []).length === 0 && !refused('healthcheck', 'port') && !refused('ports')) {
       return [{ file, line, message: `healthcheck of ${name} polls HTTP but the service publishes no port`, fix: 'add "port: <container port>" to the healthcheck' }];
     }
     return [];
@@ -183,10 +202,13 @@ const filePaths: Rule = (config, { file, locate }) =>
     ];
   });
 
-const cloneDirs: Rule = (config, { file, locate }) => {
+const cloneDirs: Rule = (config, context) => {
+  const { file, locate } = context;
   const problems: ConfigProblem[] = [];
   const byDir = new Map<string, { name: string; repo: string }>();
   for (const [name, service] of Object.entries(config.services)) {
+    // The folder is unknown when dir was refused, or when it would come from a refused repo.
+    if (isRefused(context, ['services', name, 'dir']) || (service.dir === undefined && isRefused(context, ['services', name, 'repo']))) continue;
     const dir = service.dir ?? defaultCloneDir(service.repo);
     const line = locate(['services', name, service.dir ? 'dir' : 'repo']);
     if (!isPlainFolderName(dir)) {
