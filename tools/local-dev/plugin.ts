@@ -19,19 +19,12 @@ interface Inference {
   projects: Projects;
 }
 
-/** Source files whose change must invalidate the disk cache (the inference itself, and this file's cache shape). */
-const INFERENCE_SOURCES = [
-  'plugin.ts',
-  'src/plugin/infer.ts',
-  'src/plugin/target-docs.ts',
-  'executors.json',
-  'src/core/redact.ts',
-  'src/config/model.ts',
-  'src/config/rules.ts',
-  'src/config/schema.ts',
-  'src/config/patterns.ts',
-  'src/config/load.ts',
-];
+/**
+ * The version of local-dev's code, from the compile cache that hashes every source (runtime/compiled.js),
+ * required by path because this module runs from the compiled tree.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { codeVersion } = require(path.join(__dirname, 'runtime', 'compiled.js')) as { codeVersion(): string };
 const memoryCache = new Map<string, Inference>();
 
 function infer(workspaceRoot: string): Inference {
@@ -57,9 +50,12 @@ function infer(workspaceRoot: string): Inference {
 }
 
 let cachedInferenceVersion: string | undefined;
-/** Changes whenever the inference code changes, so a disk cache never outlives the code that made it. */
+/**
+ * Changes whenever local-dev's code or executors.json (the targets' descriptions) changes, so a disk
+ * cache never outlives the code that made it.
+ */
 function inferenceVersion(): string {
-  cachedInferenceVersion ??= INFERENCE_SOURCES.map((file) => readFileSync(path.join(__dirname, file), 'utf8')).join('\0');
+  cachedInferenceVersion ??= `${codeVersion()}\0${readFileSync(path.join(__dirname, 'executors.json'), 'utf8')}`;
   return cachedInferenceVersion;
 }
 

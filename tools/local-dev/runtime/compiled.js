@@ -203,10 +203,20 @@ function createLoader({ sourceRoot = SOURCE_ROOT, cacheRoot, hooks = {} } = {}) 
     return file;
   }
 
+  let version;
   return {
     sourceRoot: root,
     cacheRoot: cache,
     hashSources: () => hashSources().hash,
+    /**
+     * The version of all runtime code, memoized: the name of the tree this process loads from, or the
+     * sources' hash when it loads none (a test importing .ts directly). For disk caches of what the
+     * code computes (the plugin's projects, the config model), so none outlives the code that made it.
+     */
+    codeVersion: () => {
+      version ??= current ? path.basename(current) : hashSources().hash;
+      return version;
+    },
     tree,
     compiledPath,
     /** `require` of the compiled `relative` (e.g. 'executors/up/up.impl'). */
@@ -236,4 +246,6 @@ module.exports = {
   load: defaultLoader.load,
   /** Path of the compiled .js of `tools/local-dev/<relative>.ts`, e.g. to start it with `node`. */
   compiledPath: defaultLoader.compiledPath,
+  /** The version of this workspace's runtime code (see createLoader's codeVersion). */
+  codeVersion: defaultLoader.codeVersion,
 };

@@ -17,10 +17,13 @@ import { redactCredentials } from '../core/redact';
 import type { WorkspaceModel } from './model';
 import { CONFIG_PATH } from './paths';
 
-/** The code that decides the model: a change to any of it must not be answered from the cache. */
-const MODEL_SOURCES = ['model.ts', 'rules.ts', 'schema.ts', 'patterns.ts', 'load.ts'];
-
-let modelCodeVersion: string | undefined;
+/**
+ * The version of local-dev's code, from the compile cache that hashes every source: a change to any
+ * of it must not be answered from the cache (runtime/compiled.js). Required by path: this module may
+ * run from the compiled tree, where a relative require would resolve from there.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { codeVersion } = require(path.join(__dirname, '..', '..', 'runtime', 'compiled.js')) as { codeVersion(): string };
 
 export function loadConfigCached(workspaceRoot: string): WorkspaceModel {
   let text: string;
@@ -30,8 +33,7 @@ export function loadConfigCached(workspaceRoot: string): WorkspaceModel {
     // Missing or unreadable: loadConfig reports it properly (file, fix).
     return loadUncached(workspaceRoot);
   }
-  modelCodeVersion ??= MODEL_SOURCES.map((file) => readFileSync(path.join(__dirname, file), 'utf8')).join('\0');
-  const key = createHash('sha256').update(`${modelCodeVersion}\0${text}`).digest('hex');
+  const key = createHash('sha256').update(`${codeVersion()}\0${text}`).digest('hex');
   const file = workspaceDataFile(workspaceRoot, 'local-dev-model.json');
   const cached = readKeyedCache<WorkspaceModel>(file, key);
   // A cached model with a credential can only be one written before this rule.
