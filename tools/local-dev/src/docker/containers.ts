@@ -4,6 +4,7 @@
  */
 import * as net from 'node:net';
 import type { ServiceModel } from '../config/model';
+import { LOOPBACK, publishAddress } from '../compose/document';
 import { exec } from '../core/exec';
 import { ChildProcessError, DockerError } from '../core/errors';
 import { COMPOSE_LABELS, LABELS } from './naming';
@@ -98,12 +99,16 @@ async function ensureSingleNetwork(name: string, created: string | undefined): P
   }
 }
 
-/** The host port a container port is published on, or undefined when it is not published. */
+/**
+ * Where this machine connects to a container port's published host port, or undefined when it is not
+ * published: the address it is bound to (publishAddress, the one rule), or loopback when that is
+ * every interface.
+ */
 export function publishedHostPort(service: ServiceModel, containerPort: number): { host: string; port: number } | undefined {
   const mapping = service.ports.find((candidate) => candidate.container === containerPort && candidate.protocol === 'tcp');
   if (!mapping) return undefined;
-  const host = !mapping.hostIp || mapping.hostIp === '0.0.0.0' ? '127.0.0.1' : mapping.hostIp;
-  return { host, port: mapping.host };
+  const bound = publishAddress('service', mapping.hostIp);
+  return { host: bound === '0.0.0.0' ? LOOPBACK : bound, port: mapping.host };
 }
 
 /** The container's address on a network, or undefined when it has none there. */
