@@ -1,7 +1,8 @@
 /**
- * clean: stop, then remove local-dev's own images, containers, network, generated files and
- * cloned/ (src/stack/clean.ts). Refuses, changing nothing, while a clone holds work that exists
- * only there, unless --force (then that clone is saved and moved to logs/backups/, not deleted).
+ * clean: stop, then remove local-dev's own images, containers, network, generated files and the
+ * clones it made (src/stack/clean.ts). Refuses, changing nothing, while a folder of cloned/ holds
+ * anything local-dev did not make (work, ignored files of the user's, a folder it never cloned),
+ * unless --force: then each such folder is moved to logs/backups/, never deleted.
  */
 import type { ExecutorContext } from '@nx/devkit';
 import { runAtEdge, type ExecutorResult } from '../../src/core/edge';

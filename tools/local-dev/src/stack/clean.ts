@@ -1,83 +1,45 @@
 /**
  * clean: stop the stack, then remove what local-dev made — this workspace's images (by its label:
  * never the user's other Docker data), its containers and network (through stop), the generated
- * files, and cloned/.
+ * files, and the clones it made (./clean-risk.ts says which, and what else a folder holds).
  *
- * A clone holding work that exists nowhere else — uncommitted or untracked files, commits on no
- * remote, local-dev's own refresh backups, stashes — is refused before anything is touched,
- * unless --force. Then it is first saved as refresh saves it (src/git/backup.ts: a stash-format
- * commit under refs/local-dev/backup/ and in `git stash list`), and the whole folder is moved, not
- * deleted, to logs/backups/<time>/<dir> — outside cloned/ — with the command that puts it back.
+ * Nothing of the user's is deleted. A folder of cloned/ that local-dev did not make, or that holds
+ * anything it did not make — uncommitted, untracked or ignored files of the user's (a `.env.mine`,
+ * a local database), commits on no remote, refresh's backups or stashes, an injected file edited
+ * since — stops clean before anything is touched, listing each, unless --force. Then such a clone's
+ * local work is first saved as refresh saves it (src/git/backup.ts: a stash-format commit under
+ * refs/local-dev/backup/ and in `git stash list`), and the whole folder is moved, not deleted, to
+ * logs/backups/<time>/<dir> with the command that puts it back. A cloned/ that is a symlink (or not
+ * a folder) stops clean even with --force: what lives behind it is not local-dev's to judge.
+ *
+ * Order: what runs and what takes disk space (containers, network, tunnel, images) goes first, and
+ * none of that needs to write in logs/. Only the backups do: when logs/ cannot be written (read
+ * only, full), the clones to be moved stay where they are, untouched, everything else is done, and
+ * clean fails naming each.
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import type { WorkspaceModel } from '../config/model';
 import { UsageError } from '../core/errors';
+import { isProcessAlive } from '../core/proc';
+import { readLockHolder } from '../core/lock';
 import { displayPath, type WorkspacePaths } from '../core/workspace';
 import { backupStamp, saveLocalWork } from '../git/backup';
 import { withCloneLock } from '../git/clone-lock';
-import { git } from '../git/git';
-import { inspectFolder } from '../git/inspect';
+import { removeLeftoverPartials } from '../git/fresh-clone';
 import { readStatus } from '../git/status';
 import { buildRecordPath } from '../docker/build-record';
 import { workspaceFilter } from '../docker/naming';
 import { removeTunnelState } from '../tunnel/state';
+import { atRisk, clonedEntries, describeRisk, isOwnHiddenEntry, measureRisk, type WorkAtRisk } from './clean-risk';
 import { docker } from './engine';
 import { stopStack } from './stop';
 
-/** What would be lost with a folder of cloned/; empty when nothing would. */
-export interface WorkAtRisk {
-  dir: string;
-  /** Folder is not a git clone of its own: nothing can tell what it holds. */
-  notAClone?: string;
-  changedFiles: number;
-  /** Commits reachable from a local branch or HEAD but from no remote-tracking branch. */
-  unpushedCommits: number;
-  /** refs/local-dev/backup/* (refresh's backups) and stash entries. */
-  savedWork: number;
-}
-
-/** Pure: is anything at risk? */
-export function atRisk(work: WorkAtRisk): boolean {
-  return work.notAClone !== undefined || work.changedFiles > 0 || work.unpushedCommits > 0 || work.savedWork > 0;
-}
-
-/** Pure: "cloned/x: 2 uncommitted or untracked files, 1 unpushed commit". */
-export function describeRisk(work: WorkAtRisk): string {
-  if (work.notAClone) return `cloned/${work.dir}: not a git clone (${work.notAClone})`;
-  const parts = [
-    work.changedFiles > 0 ? `${work.changedFiles} uncommitted or untracked file${work.changedFiles === 1 ? '' : 's'}` : '',
-    work.unpushedCommits > 0 ? `${work.unpushedCommits} commit${work.unpushedCommits === 1 ? '' : 's'} on no remote` : '',
-    work.savedWork > 0 ? `${work.savedWork} saved stash/backup${work.savedWork === 1 ? '' : 's'}` : '',
-  ].filter(Boolean);
-  return `cloned/${work.dir}: ${parts.join(', ')}`;
-}
-
-/** Every folder of cloned/ (not the hidden lock files and partial clones). */
-export function cloneFolders(paths: WorkspacePaths): string[] {
-  if (!existsSync(paths.cloned)) return [];
-  return readdirSync(paths.cloned, { withFileTypes: true })
-    .filter((entry) => !entry.name.startsWith('.'))
-    .map((entry) => entry.name)
-    .sort();
-}
-
-export async function measureRisk(folder: string): Promise<WorkAtRisk> {
-  const dir = path.basename(folder);
-  const found = await inspectFolder(folder);
-  if (found.type === 'missing' || found.type === 'empty-folder') return { dir, changedFiles: 0, unpushedCommits: 0, savedWork: 0 };
-  if (found.type === 'not-a-clone') return { dir, notAClone: found.why, changedFiles: 0, unpushedCommits: 0, savedWork: 0 };
-  const status = await readStatus(folder);
-  const hasHead = status.oid !== undefined;
-  // HEAD too: a detached HEAD's commits are on no branch.
-  const unpushed = hasHead ? Number((await git(['rev-list', '--count', 'HEAD', '--branches', '--not', '--remotes'], { cwd: folder })).stdout) : 0;
-  const saved = (await git(['for-each-ref', '--format=%(refname)', 'refs/local-dev/backup/', 'refs/stash'], { cwd: folder })).stdout.split('\n').filter(Boolean).length;
-  return { dir, changedFiles: status.changed.length, unpushedCommits: unpushed, savedWork: saved };
-}
+export { atRisk, describeRisk, measureRisk, type WorkAtRisk } from './clean-risk';
 
 export interface CleanRequest {
   paths: WorkspacePaths;
-  model: Pick<WorkspaceModel, 'network' | 'services'>;
+  model: Pick<WorkspaceModel, 'network' | 'services' | 'repos'>;
   force: boolean;
   now: Date;
   log: (line: string) => void;
@@ -90,60 +52,143 @@ export interface CleanReport {
   backedUp: Record<string, string>;
 }
 
+type Log = (line: string) => void;
+
 export async function cleanStack(request: CleanRequest): Promise<CleanReport> {
-  const { paths, log } = request;
-  // Before anything changes: the engine answers, and no clone holds work that would be lost.
+  const { paths, model, log } = request;
+  // Before anything changes: the engine answers, cloned/ is a folder of ours, and no entry of it holds work that would be lost.
   await docker(['version', '--format', '{{.Server.Version}}']);
-  const risks = (await Promise.all(cloneFolders(paths).map((dir) => measureRisk(path.join(paths.cloned, dir))))).filter(atRisk);
+  refuseForeignClonedFolder(paths);
+  const risks = (await Promise.all(clonedEntries(paths).map((dir) => measureRisk(paths, model, dir)))).filter(atRisk);
   if (risks.length > 0 && !request.force) {
     throw new UsageError(`clean would lose work that exists only here — nothing was changed:\n${risks.map((risk) => `  ${describeRisk(risk)}`).join('\n')}`, {
-      fix: 'commit and push it (or move it out of cloned/), or run clean with --force: it first saves that work and moves each such clone to logs/backups/, printing how to put it back',
+      fix: 'commit and push your work (or move it out of cloned/), or run clean with --force: it moves each folder listed, as it is, to logs/backups/ (saving its local work as a git stash first), printing how to put it back',
     });
   }
-  await stopStack(paths, request.model, log);
-  // The stopped tunnel's last state: nothing runs any more to be described by it.
-  removeTunnelState(paths);
-  const images = (await docker(['images', '--quiet', '--no-trunc', ...workspaceFilter(paths.root)])).stdout.split('\n').filter(Boolean);
-  if (images.length > 0) await docker(['rmi', '--force', ...new Set(images)], 120_000);
-  log(images.length > 0 ? `removed ${new Set(images).size} image(s) of this workspace` : 'no image of this workspace');
-  removeGeneratedFiles(paths, request.model, log);
-  const backedUp: Record<string, string> = {};
-  const removedClones: string[] = [];
-  const stamp = backupStamp(request.now);
-  for (const dir of cloneFolders(paths)) {
-    const folder = path.join(paths.cloned, dir);
-    await withCloneLock(folder, `cloned/${dir}`, { purpose: 'clean', log }, async () => {
-      const risk = await measureRisk(folder);
-      if (!atRisk(risk)) {
-        rmSync(folder, { recursive: true, force: true });
-        removedClones.push(dir);
-        return;
-      }
-      backedUp[dir] = await backUp(paths, folder, stamp, risk, request.now, log);
+  await stopStack(paths, model, log);
+  const images = [...new Set((await docker(['images', '--quiet', '--no-trunc', ...workspaceFilter(paths.root)])).stdout.split('\n').filter(Boolean))];
+  if (images.length > 0) await docker(['rmi', '--force', ...images], 120_000);
+  log(images.length > 0 ? `removed ${images.length} image(s) of this workspace` : 'no image of this workspace');
+
+  const problems: string[] = [];
+  const { removedClones, toMove } = await removeOwnClones(request);
+  removeGeneratedFiles(paths, model, log, problems);
+  let backedUp: Record<string, string> = {};
+  if (request.force) backedUp = await moveToBackups(paths, toMove, request.now, log, problems);
+  // Without --force, only a folder that changed after the check above is left: it is kept as it is.
+  else if (toMove.length > 0) problems.push(`changed while clean ran, so kept as it is:\n${toMove.map((risk) => `    ${describeRisk(risk)}`).join('\n')}`);
+  tidyClonedFolder(paths, log);
+  if (problems.length > 0) {
+    throw new UsageError(`clean stopped the stack and removed its images, but could not finish — nothing listed here was deleted:\n${problems.map((problem) => `  ${problem}`).join('\n')}`, {
+      fix: 'when logs/ cannot be written (read-only, or the disk full), make it writable; then run clean again, or see to each entry listed yourself',
     });
   }
-  if (existsSync(paths.cloned) && readdirSync(paths.cloned).every((name) => name.startsWith('.'))) rmSync(paths.cloned, { recursive: true, force: true });
-  log(removedClones.length > 0 ? `removed ${removedClones.map((dir) => `cloned/${dir}`).join(', ')}` : 'no clone to remove');
-  return { images: new Set(images).size, removedClones, backedUp };
+  return { images: images.length, removedClones, backedUp };
 }
 
-/** Saves the clone's local work as refresh would, then moves the whole folder out of cloned/. */
-async function backUp(paths: WorkspacePaths, folder: string, stamp: string, risk: WorkAtRisk, now: Date, log: (line: string) => void): Promise<string> {
-  const destination = path.join(paths.logs, 'backups', stamp, risk.dir);
-  const shown = displayPath(paths, destination);
-  let saved: string[] = [];
-  if (!risk.notAClone && (risk.changedFiles > 0 || risk.unpushedCommits > 0)) {
-    const status = await readStatus(folder);
-    const summary = status.oid ? await saveLocalWork(folder, `cloned/${risk.dir}`, status.upstream, now, undefined, []) : undefined;
-    // The folder keeps its working tree as it was; the ref is a second copy git users can find.
-    if (summary) saved = [`its local work is also saved inside it as ${summary.ref} (\`git stash list\` shows it)`];
+/** A cloned/ that is a symlink or a file is not local-dev's folder: clean does not guess what lives behind it. */
+function refuseForeignClonedFolder(paths: WorkspacePaths): void {
+  const stats = lstatSync(paths.cloned, { throwIfNoEntry: false });
+  if (!stats || stats.isDirectory()) return;
+  if (stats.isSymbolicLink()) {
+    const target = readlinkSync(paths.cloned);
+    throw new UsageError(`cloned/ is a symlink to ${target}: clean removes only what local-dev made, and does not delete in a folder it did not make — nothing was changed`, {
+      fix: `remove the link yourself (rm cloned: ${target} stays as it is) and run clean again; or put that folder in its place (rm cloned && mv ${target} cloned), and clean then sorts what is yours from what local-dev made`,
+    });
   }
-  mkdirSync(path.dirname(destination), { recursive: true });
-  renameSync(folder, destination);
-  log(`${describeRisk(risk)} — moved to ${shown} instead of deleting it`);
-  log(`  to put it back: mv ${shown} cloned/${risk.dir}`);
-  for (const line of saved) log(`  ${line}`);
-  return shown;
+  throw new UsageError('cloned is a file, not the folder local-dev clones into — nothing was changed', { fix: 'move it away (mv cloned cloned.old) and run clean again' });
+}
+
+/** Deletes each folder of cloned/ that is local-dev's and holds nothing else; returns the others, measured again under the clone's lock. */
+async function removeOwnClones(request: CleanRequest): Promise<{ removedClones: string[]; toMove: WorkAtRisk[] }> {
+  const { paths, model, log } = request;
+  const removedClones: string[] = [];
+  const toMove: WorkAtRisk[] = [];
+  for (const dir of clonedEntries(paths)) {
+    const settle = async () => {
+      const risk = await measureRisk(paths, model, dir);
+      if (atRisk(risk)) {
+        toMove.push(risk);
+        return;
+      }
+      rmSync(path.join(paths.cloned, dir), { recursive: true, force: true });
+      removedClones.push(dir);
+    };
+    // A repo's folder is changed by clone and inject-config under its lock: wait for them. No local-dev command works in any other folder.
+    if (model.repos.some((repo) => repo.dir === dir)) await withCloneLock(path.join(paths.cloned, dir), `cloned/${dir}`, { purpose: 'clean', log }, settle);
+    else await settle();
+  }
+  log(removedClones.length > 0 ? `removed ${removedClones.map((dir) => `cloned/${dir}`).join(', ')}` : 'no clone to remove');
+  return { removedClones, toMove };
+}
+
+/**
+ * Moves each folder, as it is, to logs/backups/<time>/<dir>. When logs/backups/ cannot be
+ * written, none is touched (not even its stash is made) and each is named in `problems`.
+ */
+async function moveToBackups(paths: WorkspacePaths, risks: readonly WorkAtRisk[], now: Date, log: Log, problems: string[]): Promise<Record<string, string>> {
+  const backedUp: Record<string, string> = {};
+  if (risks.length === 0) return backedUp;
+  let folder: string;
+  try {
+    folder = makeBackupFolder(paths, backupStamp(now));
+  } catch (error) {
+    problems.push(`could not write ${displayPath(paths, path.join(paths.logs, 'backups'))}/ (${describeFsError(error)}), so these stay where they are, untouched:\n${risks.map((risk) => `    ${describeRisk(risk)}`).join('\n')}`);
+    return backedUp;
+  }
+  const shownFolder = displayPath(paths, folder);
+  for (const risk of risks) {
+    const source = path.join(paths.cloned, risk.dir);
+    const destination = path.join(folder, risk.dir);
+    try {
+      const saved = await saveWorkInside(source, risk, now);
+      renameSync(source, destination);
+      const shown = displayPath(paths, destination);
+      log(`${describeRisk(risk)} — moved to ${shown} instead of deleting it`);
+      log(`  to put it back: mv ${shown} cloned/${risk.dir}`);
+      if (saved) log(`  its local work is also saved inside it as ${saved} (\`git stash list\` shows it)`);
+      backedUp[risk.dir] = shown;
+    } catch (error) {
+      problems.push(`could not move cloned/${risk.dir} to ${shownFolder}/ (${describeFsError(error)}); it stays where it is`);
+    }
+  }
+  if (Object.keys(backedUp).length > 0) {
+    log(`backups are kept in ${shownFolder}/, with the secret files local-dev injected into those clones (and any of your own): keep the folder to yourself, and delete it (rm -r ${shownFolder}) once you no longer need it`);
+  }
+  return backedUp;
+}
+
+/**
+ * logs/backups/<stamp> made fresh (a second clean in the same second gets <stamp>-2). One level at
+ * a time: a recursive mkdir on a read-only disk says ENOENT, hiding the reason.
+ */
+function makeBackupFolder(paths: WorkspacePaths, stamp: string): string {
+  const backups = path.join(paths.logs, 'backups');
+  for (const folder of [paths.logs, backups]) makeFolder(folder);
+  for (let n = 1; ; n++) {
+    const folder = path.join(backups, n === 1 ? stamp : `${stamp}-${n}`);
+    if (makeFolder(folder)) return folder;
+  }
+}
+
+/** false when it exists already. */
+function makeFolder(folder: string): boolean {
+  try {
+    mkdirSync(folder);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return false;
+  }
+}
+
+/** A clone's uncommitted work and local commits, kept as a stash-format ref in its own .git: a second copy git users find. */
+async function saveWorkInside(folder: string, risk: WorkAtRisk, now: Date): Promise<string | undefined> {
+  // Only a clone of its own has changed files or commits to count (../stack/clean-risk.ts).
+  if (risk.changedFiles === 0 && risk.unpushedCommits === 0) return undefined;
+  const status = await readStatus(folder);
+  if (!status.oid) return undefined;
+  return (await saveLocalWork(folder, `cloned/${risk.dir}`, status.upstream, now, undefined, []))?.ref;
 }
 
 /** Pure: the generated files clean removes (workspace-relative), given the services. */
@@ -158,8 +203,49 @@ export function generatedFiles(paths: WorkspacePaths, services: readonly string[
   ];
 }
 
-function removeGeneratedFiles(paths: WorkspacePaths, model: Pick<WorkspaceModel, 'services'>, log: (line: string) => void): void {
-  const removed = generatedFiles(paths, model.services.map((service) => service.name)).filter((file) => existsSync(file));
-  for (const file of removed) rmSync(file, { force: true });
-  log(removed.length > 0 ? `removed ${removed.map((file) => displayPath(paths, file)).join(', ')}` : 'no generated file to remove');
+function removeGeneratedFiles(paths: WorkspacePaths, model: Pick<WorkspaceModel, 'services'>, log: Log, problems: string[]): void {
+  const files = generatedFiles(paths, model.services.map((service) => service.name)).filter((file) => lstatSync(file, { throwIfNoEntry: false }));
+  const removals: { shown: string; remove: () => void; quiet?: boolean }[] = [
+    ...files.map((file) => ({ shown: displayPath(paths, file), remove: () => rmSync(file, { force: true }) })),
+    // The stopped tunnel's last state: nothing runs any more to be described by it.
+    { shown: "the Redis tunnel's state", remove: () => removeTunnelState(paths), quiet: true },
+  ];
+  const removed: string[] = [];
+  /** reason → what it kept. */
+  const kept = new Map<string, string[]>();
+  for (const { shown, remove, quiet } of removals) {
+    try {
+      remove();
+      if (!quiet) removed.push(shown);
+    } catch (error) {
+      const reason = describeFsError(error);
+      kept.set(reason, [...(kept.get(reason) ?? []), shown]);
+    }
+  }
+  for (const [reason, shown] of kept) problems.push(`could not remove ${shown.join(', ')} (${reason})`);
+  log(removed.length > 0 ? `removed ${removed.join(', ')}` : 'no generated file to remove');
+}
+
+/** cloned/ goes when nothing but local-dev's own leftovers (locks of ended commands, interrupted clones) is left in it. */
+function tidyClonedFolder(paths: WorkspacePaths, log: Log): void {
+  let names: string[];
+  try {
+    names = readdirSync(paths.cloned);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  if (!names.every(isOwnHiddenEntry)) return;
+  for (const dir of new Set(names.map((name) => /^\.(.+)\.partial-/.exec(name)?.[1]).filter((dir) => dir !== undefined))) removeLeftoverPartials(paths.cloned, dir, log);
+  for (const name of names.filter((entry) => /\.lock(\..+)?$/.test(entry))) {
+    const holder = readLockHolder(path.join(paths.cloned, name));
+    if (!holder || !isProcessAlive(holder.pid, holder.startTime)) rmSync(path.join(paths.cloned, name), { force: true });
+  }
+  if (readdirSync(paths.cloned).length === 0) rmdirSync(paths.cloned);
+}
+
+function describeFsError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const reason = code === 'EROFS' ? 'the file system is read-only' : code === 'ENOSPC' ? 'the disk is full' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EXDEV' ? 'it is on another disk' : undefined;
+  return reason ? `${reason}: ${code}` : error instanceof Error ? error.message : String(error);
 }
