@@ -1,10 +1,10 @@
 /** The one lock, on real files with real processes: holders are separate node processes. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { UsageError } from './errors';
-import { acquireLock, readLockHolder, releaseLock, shortCommand, withLock, type LockHolder, type LockOptions } from './lock';
+import { acquireLock, readLockHolder, releaseLock, shortCommand, unwrittenWarning, withLock, type LockHolder, type LockOptions } from './lock';
 import { processStartTime } from './proc';
 
 let folder: string;
@@ -184,4 +184,121 @@ it('shortens the node path of nx in the command it shows', () => {
   expect(shortCommand('make run s1')).toBe('make run s1');
   expect(shortCommand('node -e \n  a()\n  b()\n')).toBe('node -e a() b()');
   expect(shortCommand(`node ${'x'.repeat(200)}`)).toHaveLength(158);
+});
+
+/**
+ * Runs `script` in a node process of its own (the real module, as Nx tasks load it), killed after
+ * `timeoutMs`: a lock that spins forever fails the test instead of hanging it. `prefix` runs it
+ * through another program first (unshare, to change what the file system allows).
+ */
+function runLockScript(script: string, { timeoutMs = 15_000, prefix = [] as string[] } = {}): { status: number | null; signal: NodeJS.Signals | null; output: string; ms: number } {
+  const started = Date.now();
+  const command = [...prefix, process.execPath, '-e', `const lock = require(${JSON.stringify(LOCK_MODULE)});\n${script}`];
+  const run = spawnSync(command[0], command.slice(1), { encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL' });
+  return { status: run.status, signal: run.signal, output: `${run.stdout}${run.stderr}`, ms: Date.now() - started };
+}
+
+const SCRIPT_OPTIONS = `{ subject: 'service svc-0', purpose: 'stop svc-0', log: (line) => console.log(line), pollMs: 20, timeoutError: (message) => new Error(message) }`;
+
+describe('a lock path that is not a plain file', () => {
+  it('a dangling symlink: refused at once, naming it, its target and the fix (it used to spin at 100 % CPU forever)', () => {
+    mkdirSync(path.dirname(lockPath), { recursive: true });
+    symlinkSync('/nonexistent/elsewhere.lock', lockPath);
+    const run = runLockScript(`lock.acquireLock(${JSON.stringify(lockPath)}, ${SCRIPT_OPTIONS}).then(
+      () => console.log('acquired'),
+      (error) => { console.log(error.constructor.name + ': ' + error.message + '\\nfix: ' + error.fix); process.exitCode = 1; });`);
+    expect({ status: run.status, signal: run.signal, output: run.output }).toEqual({
+      status: 1,
+      signal: null,
+      output: `UsageError: service svc-0: cannot take the lock: ${lockPath} is a symbolic link to /nonexistent/elsewhere.lock, which does not exist, not a lock file (local-dev makes its locks as plain files)\nfix: remove it (rm ${lockPath}) and run the command again\n`,
+    });
+    // The link is the user's to look at: neither followed nor removed.
+    expect(readlinkSync(lockPath)).toBe('/nonexistent/elsewhere.lock');
+  });
+
+  it('a symlink to a file, or a folder: refused the same way, and left as it is', async () => {
+    mkdirSync(path.dirname(lockPath), { recursive: true });
+    const elsewhere = path.join(folder, 'elsewhere.txt');
+    writeFileSync(elsewhere, 'not a lock\n');
+    symlinkSync(elsewhere, lockPath);
+    await expect(acquireLock(lockPath, options({ timeoutMs: 0 }))).rejects.toThrow(`${lockPath} is a symbolic link to ${elsewhere}, not a lock file`);
+    expect(readFileSync(elsewhere, 'utf8')).toBe('not a lock\n');
+    rmSync(lockPath);
+    mkdirSync(lockPath);
+    const refused = acquireLock(lockPath, options({ timeoutMs: 0 }));
+    await expect(refused).rejects.toThrow(`${lockPath} is a folder, not a lock file`);
+    await refused.catch((error: UsageError) => expect(error.fix).toBe(`remove it (rm -r ${lockPath}) and run the command again`));
+    expect(existsSync(lockPath)).toBe(true);
+  });
+});
+
+describe('work that frees things, when the lock folder refuses writes (withLockIfWritable)', () => {
+  /**
+   * The lock folder made read-only (a read-only bind mount) or full (a full 16 kB tmpfs) for the
+   * child alone, in a mount namespace of its own: it dies with the child. The tests run as root,
+   * whom chmod does not stop; these refuse root too, with a read-only or a full disk's own error.
+   */
+  const readOnly = () => ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', 'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" && shift && exec "$@"', 'sh', path.dirname(lockPath)];
+  const full = () => ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', 'mount -t tmpfs -o size=16k tmpfs "$1" && head -c 16384 /dev/zero > "$1/filler" && shift && exec "$@"', 'sh', path.dirname(lockPath)];
+  const freeing = (events = '') => `
+    const fs = require('node:fs');
+    const problems = [];
+    lock.withLockIfWritable(${JSON.stringify(lockPath)}, ${SCRIPT_OPTIONS}, async () => {
+      ${events ? `fs.appendFileSync(${JSON.stringify(events)}, 'stop starts\\n');` : ''}
+      console.log('work done; lock file there: ' + fs.existsSync(${JSON.stringify(lockPath)}));
+    }, (problem) => problems.push(problem)).then(
+      () => console.log('unwritten: ' + JSON.stringify(problems) + '; in the folder: ' + fs.readdirSync(${JSON.stringify(path.dirname(lockPath))}).join(',')),
+      (error) => { console.log('failed: ' + error.message); process.exitCode = 1; });`;
+
+  beforeEach(() => mkdirSync(path.dirname(lockPath), { recursive: true }));
+
+  it('read-only: the work runs without the lock, and the caller hears why', () => {
+    const run = runLockScript(freeing(), { prefix: readOnly() });
+    expect(run.status).toBe(0);
+    expect(run.output).toMatch(/^work done; lock file there: false\nunwritten: \["the lock on service svc-0 \(EROFS: read-only file system, open '[^']+svc-0\.lock\.\d+-[0-9a-f]+\.tmp'\)"\]; in the folder: \n$/);
+  });
+
+  it('full: the work runs without the lock, and no half-written temp file is left behind', () => {
+    const run = runLockScript(freeing(), { prefix: full() });
+    expect(run.status).toBe(0);
+    expect(run.output).toMatch(/^work done; lock file there: false\nunwritten: \["the lock on service svc-0 \(ENOSPC: no space left on device, write\)"\]; in the folder: filler\n$/);
+  });
+
+  it('full: other work fails with the disk\'s own error, and leaves no half-written temp file either', () => {
+    const run = runLockScript(`lock.withLock(${JSON.stringify(lockPath)}, ${SCRIPT_OPTIONS}, async () => console.log('work done')).catch((error) => console.log('failed: ' + error.code))
+      .then(() => console.log('in the folder: ' + require('node:fs').readdirSync(${JSON.stringify(path.dirname(lockPath))}).join(',')));`, { prefix: full() });
+    expect(run.output).toBe('failed: ENOSPC\nin the folder: filler\n');
+  });
+
+  it('read-only: a live owner\'s lock is still waited for; the work starts once it has ended', async () => {
+    const events = path.join(folder, 'events');
+    writeFileSync(events, '');
+    const holder = startHolder('up', { holdMs: 700, events });
+    await holder.held;
+    const run = runLockScript(freeing(events), { prefix: readOnly() });
+    expect(run.status).toBe(0);
+    expect(run.output).toContain('waiting for service svc-0: in use by');
+    expect(readFileSync(events, 'utf8')).toBe('up starts\nup ends\nstop starts\n');
+  });
+
+  it('read-only: other work (withLock, or no `unwritable`) still fails with the file system\'s error', () => {
+    const run = runLockScript(`(async () => {
+      for (const take of [lock.withLock, lock.withLockIfWritable]) {
+        await take(${JSON.stringify(lockPath)}, ${SCRIPT_OPTIONS}, async () => console.log('work done')).catch((error) => console.log('failed: ' + error.code));
+      }
+    })();`, { prefix: readOnly() });
+    expect(run.output).toBe('failed: EROFS\nfailed: EROFS\n');
+  });
+});
+
+it('says what a freeing command could not write, once, with the fix; nothing when it wrote everything', () => {
+  expect(unwrittenWarning('stack:stop', [])).toBeUndefined();
+  expect(unwrittenWarning('stack:stop', ['the lock on a (EROFS: x)', 'the lock on b (ENOSPC: y)'])).toBe(
+    [
+      '⚠ stack:stop: logs/ refused these writes; the work went on without them:',
+      '  - the lock on a (EROFS: x)',
+      '  - the lock on b (ENOSPC: y)',
+      '  fix: make logs/ writable again (free disk space, or make it read-write) before the next run',
+    ].join('\n'),
+  );
 });

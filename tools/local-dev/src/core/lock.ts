@@ -14,8 +14,9 @@
  * for, saying whom we wait for and for how long, up to a timeout.
  */
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, lstatSync, mkdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
 import * as path from 'node:path';
+import { UsageError } from './errors';
 import { isProcessAlive, liveCommandLine, parentPid, processStartTime } from './proc';
 import { readTextIfExists } from './read-if-exists';
 
@@ -128,8 +129,10 @@ function tryCreate(lockPath: string, purpose: string, command: { command: string
   };
   const record = `${JSON.stringify(holder)}\n`;
   const temporary = `${lockPath}.${process.pid}-${holder.nonce}.tmp`;
-  writeFileSync(temporary, record);
+  mkdirSync(path.dirname(lockPath), { recursive: true });
   try {
+    // Inside the try: a full disk can fail the write after the file was made, which must not stay.
+    writeFileSync(temporary, record);
     linkSync(temporary, lockPath);
     return record;
   } catch (error) {
@@ -138,6 +141,33 @@ function tryCreate(lockPath: string, purpose: string, command: { command: string
   } finally {
     rmSync(temporary, { force: true });
   }
+}
+
+/** Errors that say the file system refuses to write here (read-only, full, not ours to write). */
+const WRITE_REFUSED = new Set(['EROFS', 'ENOSPC', 'EDQUOT', 'EACCES', 'EPERM']);
+
+export function isWriteRefused(error: unknown): boolean {
+  return WRITE_REFUSED.has((error as NodeJS.ErrnoException | undefined)?.code ?? '');
+}
+
+/** Pure: what is at a lock path that is not a plain file, in words. */
+export function describeNotALock(stats: Pick<Stats, 'isSymbolicLink' | 'isDirectory'>, linkTarget: string | undefined, targetExists: boolean): string {
+  if (stats.isSymbolicLink()) return `a symbolic link to ${linkTarget}${targetExists ? '' : ', which does not exist'}`;
+  return stats.isDirectory() ? 'a folder' : 'neither a plain file nor a folder';
+}
+
+/** The record in the lock file, or undefined when there is none. Anything but a plain file there is refused (see the header). */
+function readExistingRecord(lockPath: string, subject: string): string | undefined {
+  const stats = lstatSync(lockPath, { throwIfNoEntry: false });
+  if (stats === undefined) return undefined;
+  if (!stats.isFile()) {
+    const target = stats.isSymbolicLink() ? readlinkSync(lockPath) : undefined;
+    const targetExists = target !== undefined && lstatSync(path.resolve(path.dirname(lockPath), target), { throwIfNoEntry: false }) !== undefined;
+    throw new UsageError(`${subject}: cannot take the lock: ${lockPath} is ${describeNotALock(stats, target, targetExists)}, not a lock file (local-dev makes its locks as plain files)`, {
+      fix: `remove it (rm${stats.isDirectory() ? ' -r' : ''} ${lockPath}) and run the command again`,
+    });
+  }
+  return readTextIfExists(lockPath);
 }
 
 /** Takes away a lock whose holder is dead, unless it changed since it was judged stale. */
@@ -168,7 +198,17 @@ function takeOverStale(lockPath: string, staleRecord: string): boolean {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function acquireLock(lockPath: string, options: LockOptions): Promise<HeldLock> {
-  mkdirSync(path.dirname(lockPath), { recursive: true });
+  const lock = await acquire(lockPath, options);
+  if (lock === undefined) throw new Error(`lock invariant broken: ${lockPath} acquired without the lock`);
+  return lock;
+}
+
+/**
+ * Takes the lock, waiting for a live owner. With `unwritable`, a lock folder that refuses writes
+ * gives undefined (after waiting for a live owner, whose lock can still be read), and `unwritable`
+ * hears why.
+ */
+async function acquire(lockPath: string, options: LockOptions, unwritable?: (problem: string) => void): Promise<HeldLock | undefined> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
   const reportEveryMs = options.reportEveryMs ?? DEFAULT_REPORT_EVERY_MS;
   const startedAt = Date.now();
@@ -176,12 +216,24 @@ export async function acquireLock(lockPath: string, options: LockOptions): Promi
   let lastHolder = '';
   let lastSaidAt = 0;
   for (;;) {
-    const record = tryCreate(lockPath, options.purpose, command);
-    if (record !== undefined) return { path: lockPath, record };
-    const existing = readTextIfExists(lockPath);
+    let refused: Error | undefined;
+    try {
+      const record = tryCreate(lockPath, options.purpose, command);
+      if (record !== undefined) return { path: lockPath, record };
+    } catch (error) {
+      if (unwritable === undefined || !isWriteRefused(error)) throw error;
+      refused = error as Error;
+    }
+    const existing = readExistingRecord(lockPath, options.subject);
+    const holder = existing === undefined ? undefined : parseHolder(existing);
+    const alive = holder !== undefined && isProcessAlive(holder.pid, holder.startTime);
+    if (refused && !alive) {
+      // Nobody holds it, or a dead owner does (taking over would need a write too).
+      unwritable?.(`the lock on ${options.subject} (${refused.message})`);
+      return undefined;
+    }
     if (existing === undefined) continue;
-    const holder = parseHolder(existing);
-    if (!holder || !isProcessAlive(holder.pid, holder.startTime)) {
+    if (!holder || !alive) {
       if (takeOverStale(lockPath, existing)) {
         const whose = holder ? `\`${holder.command}\` (pid ${holder.pid}; ${holder.purpose}), which is no longer running` : 'an unreadable lock record';
         options.log(`took over the lock on ${options.subject} left by ${whose}`);
@@ -219,4 +271,38 @@ export async function withLock<T>(lockPath: string, options: LockOptions, body: 
   } finally {
     releaseLock(lock);
   }
+}
+
+/**
+ * For work that frees things (stop, down, restart), given `unwritable`: runs `body` holding the
+ * lock when the lock folder can be written, and without it when it refuses writes (see the
+ * header); `unwritable` hears of each lock not taken or not removed, for the caller to say once
+ * the work is done. Without `unwritable`, exactly withLock.
+ */
+export async function withLockIfWritable<T>(lockPath: string, options: LockOptions, body: () => Promise<T>, unwritable?: (problem: string) => void): Promise<T> {
+  if (unwritable === undefined) return withLock(lockPath, options, body);
+  const lock = await acquire(lockPath, options, unwritable);
+  try {
+    return await body();
+  } finally {
+    if (lock !== undefined) {
+      try {
+        releaseLock(lock);
+      } catch (error) {
+        // Writable when taken, refused since: the lock stays, and is taken over once we have ended.
+        if (!isWriteRefused(error)) throw error;
+        unwritable(`removing the lock on ${options.subject} (${(error as Error).message})`);
+      }
+    }
+  }
+}
+
+/** Pure: the warning for what a command that freed things could not write, or undefined when it wrote everything. */
+export function unwrittenWarning(task: string, problems: readonly string[]): string | undefined {
+  if (problems.length === 0) return undefined;
+  return [
+    `⚠ ${task}: logs/ refused these writes; the work went on without them:`,
+    ...problems.map((problem) => `  - ${problem}`),
+    '  fix: make logs/ writable again (free disk space, or make it read-write) before the next run',
+  ].join('\n');
 }
