@@ -96,6 +96,21 @@ function cleanHookError(error: unknown): unknown {
 }
 
 /**
+ * A run's record is for watching it, not part of it: one that logs/ refuses (read-only, full) is
+ * said on stderr and the run goes on — a `down` must never need a record written before it frees.
+ */
+async function recordUnlessRefused(what: string, record: () => Promise<void>): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { isWriteRefused } = require('./src/core/lock') as typeof import('./src/core/lock');
+  try {
+    await record();
+  } catch (error) {
+    if (!isWriteRefused(error)) throw error;
+    process.stderr.write(`⚠ local-dev: could not write ${what} (${(error as Error).message}); the run goes on without it\n`);
+  }
+}
+
+/**
  * Before any task of a run: a --namespace that cannot be used stops the run with one message and
  * exit status 1 (src/plugin/pre-run.ts says why); then logs/progress.json says the run started
  * (src/stack/run-record.ts). With the Nx daemon this runs inside the daemon: it reads nothing but
@@ -108,7 +123,7 @@ export const preTasksExecution: PreTasksExecution = async (_options, context) =>
   const { recordRunStart } = require('./src/core/run-record') as typeof import('./src/core/run-record');
   try {
     checkCommandLine(context.workspaceRoot, context.argv);
-    await recordRunStart(context.workspaceRoot, context.id, context.argv);
+    await recordUnlessRefused('the start of this run in logs/progress.json', () => recordRunStart(context.workspaceRoot, context.id, context.argv));
   } catch (error) {
     throw cleanHookError(error);
   }
@@ -123,7 +138,9 @@ export const postTasksExecution: PostTasksExecution = async (_options, context) 
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { recordRunEnd } = require('./src/core/run-record') as typeof import('./src/core/run-record');
   try {
-    await recordRunEnd(context.workspaceRoot, context.id, context.argv, context.taskResults, context.startTime, context.endTime);
+    await recordUnlessRefused('the end of this run in logs/ (progress.json, run_metrics.json, build_output.log)', () =>
+      recordRunEnd(context.workspaceRoot, context.id, context.argv, context.taskResults, context.startTime, context.endTime),
+    );
   } catch (error) {
     throw cleanHookError(error);
   }

@@ -1,9 +1,12 @@
 /**
  * down: stop and remove the service's container (found by compose project + service label),
  * holding the service's lock: a `down` during another command's `up` of it waits, then stops it.
+ * A logs/ that refuses the lock file (read-only, full) does not keep the container running: it is
+ * removed without the lock, and that is said after, as a warning.
  */
 import type { ExecutorContext } from '@nx/devkit';
 import { runAtEdge, type ExecutorResult } from '../../src/core/edge';
+import { unwrittenWarning } from '../../src/core/lock';
 import { createServiceRunContext } from '../../src/core/run-context';
 import { removeServiceContainers } from '../../src/docker/containers';
 import { composeProjectName } from '../../src/docker/naming';
@@ -25,7 +28,10 @@ export default async function downExecutor(options: DownExecutorSchema, context:
     const run = createServiceRunContext(context.root, normalizeOptions(options));
     const log = (line: string) => process.stdout.write(`${line}\n`);
     const service = run.service.name;
-    const removed = await withServiceLock(run.paths, service, `down ${service}`, log, () => removeServiceContainers(composeProjectName(run.paths.root), service));
+    const unwritten: string[] = [];
+    const removed = await withServiceLock(run.paths, service, `down ${service}`, log, () => removeServiceContainers(composeProjectName(run.paths.root), service), (problem) => unwritten.push(problem));
     log(removed > 0 ? `${service}: stopped and removed` : `${service}: not running — nothing to stop`);
+    const warning = unwrittenWarning(`${context.projectName}:${context.targetName}`, unwritten);
+    if (warning) process.stderr.write(`${warning}\n`);
   });
 }

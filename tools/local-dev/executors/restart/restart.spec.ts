@@ -1,4 +1,5 @@
 import type { ExecutorContext } from '@nx/devkit';
+import { TunnelError } from '../../src/core/errors';
 import restartExecutor, { normalizeOptions } from './restart.impl';
 
 jest.mock('../../src/stack/gather', () => ({ openWorkspace: jest.fn(() => ({ paths: { root: '/ws' }, model: { services: [{ name: 'a' }, { name: 'b' }] }, namespace: 's1' })) }));
@@ -19,5 +20,23 @@ describe('restart executor', () => {
     expect(restartStack.mock.calls[0][0]).toMatchObject({ services: ['a', 'b'], named: false, tunnel: true, namespace: 's1' });
     await restartExecutor({ services: 'b', tunnel: false }, context);
     expect(restartStack.mock.calls[1][0]).toMatchObject({ services: ['b'], named: true, tunnel: false });
+  });
+
+  it('says which locks logs/ refused after the restart, also when the tunnel then failed', async () => {
+    restartStack.mockImplementationOnce(async (request: { unwritable: (problem: string) => void }) => {
+      request.unwritable("the lock on a's container (EROFS: read-only file system)");
+      throw new TunnelError('the Redis tunnel was not reconnected', { fix: 'make logs/ writable' });
+    });
+    const said: string[] = [];
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((text) => Boolean(said.push(String(text))));
+    try {
+      await expect(restartExecutor({}, { root: '/ws', projectName: 'stack', targetName: 'restart' } as ExecutorContext)).resolves.toEqual({ success: false });
+    } finally {
+      stderr.mockRestore();
+    }
+    expect(said).toEqual([
+      "⚠ stack:restart: logs/ refused these writes; the work went on without them:\n  - the lock on a's container (EROFS: read-only file system)\n  fix: make logs/ writable again (free disk space, or make it read-write) before the next run\n",
+      '✖ stack:restart: the Redis tunnel was not reconnected\n  fix: make logs/ writable\n',
+    ]);
   });
 });

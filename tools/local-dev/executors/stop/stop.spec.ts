@@ -15,7 +15,7 @@ describe('stop executor', () => {
   const context = { root: '/ws', projectName: 'stack', targetName: 'stop' } as ExecutorContext;
 
   it('stops the workspace\'s stack, then its dashboard', async () => {
-    stopStack.mockResolvedValue({ removed: [], network: 'absent' });
+    stopStack.mockResolvedValue({ removed: [], network: 'absent', unwritten: [] });
     await expect(stopExecutor({}, context)).resolves.toEqual({ success: true });
     expect(stopStack).toHaveBeenCalledWith({ root: '/ws' }, { network: 'oh-network', services: [] }, expect.any(Function));
     expect(stopDashboard).toHaveBeenCalledWith({ root: '/ws' }, expect.any(Function));
@@ -31,5 +31,34 @@ describe('stop executor', () => {
     } finally {
       stderr.mockRestore();
     }
+  });
+
+  it('says what logs/ refused last, after the stack and the dashboard are stopped, and succeeds', async () => {
+    const said: string[] = [];
+    stopStack.mockImplementation(async () => {
+      said.push('stack stopped');
+      return { removed: ['a'], network: 'removed', unwritten: ['the lock on a\'s container (EROFS: read-only file system)'] };
+    });
+    stopDashboard.mockImplementation(async () => {
+      said.push('dashboard stopped');
+      // Its state file could not be removed: a full or read-only logs/ (a real errno error).
+      throw Object.assign(new Error("EROFS: read-only file system, unlink '/ws/logs/dashboard.json'"), { code: 'EROFS' });
+    });
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((text) => Boolean(said.push(String(text))));
+    try {
+      await expect(stopExecutor({}, context)).resolves.toEqual({ success: true });
+    } finally {
+      stderr.mockRestore();
+    }
+    expect(said).toEqual([
+      'stack stopped',
+      'dashboard stopped',
+      [
+        '⚠ stack:stop: logs/ refused these writes; the work went on without them:',
+        "  - the lock on a's container (EROFS: read-only file system)",
+        "  - removing the dashboard's state file (EROFS: read-only file system, unlink '/ws/logs/dashboard.json')",
+        '  fix: make logs/ writable again (free disk space, or make it read-write) before the next run\n',
+      ].join('\n'),
+    ]);
   });
 });

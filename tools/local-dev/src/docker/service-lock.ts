@@ -15,16 +15,19 @@
  */
 import * as path from 'node:path';
 import { UsageError } from '../core/errors';
-import { withLock } from '../core/lock';
+import { withLockIfWritable } from '../core/lock';
 import type { WorkspacePaths } from '../core/workspace';
 
 export function serviceLockPath(paths: WorkspacePaths, service: string): string {
   return path.join(paths.logs, 'locks', `${service}.lock`);
 }
 
-/** Runs `body` holding `service`'s lock; `purpose` ("up svc-0") is what a waiting command is told. */
-export function withServiceLock<T>(paths: WorkspacePaths, service: string, purpose: string, log: (line: string) => void, body: () => Promise<T>): Promise<T> {
-  return withLock(
+/**
+ * Runs `body` holding `service`'s lock; `purpose` ("up svc-0") is what a waiting command is told.
+ * `unwritable`: only for work that frees things (core/lock.ts withLockIfWritable).
+ */
+export function withServiceLock<T>(paths: WorkspacePaths, service: string, purpose: string, log: (line: string) => void, body: () => Promise<T>, unwritable?: (problem: string) => void): Promise<T> {
+  return withLockIfWritable(
     serviceLockPath(paths, service),
     {
       subject: `${service}'s container`,
@@ -33,6 +36,7 @@ export function withServiceLock<T>(paths: WorkspacePaths, service: string, purpo
       timeoutError: (message, fix) => new UsageError(`${service}: ${message}`, { fix }),
     },
     body,
+    unwritable,
   );
 }
 
@@ -42,8 +46,8 @@ export function withServiceLock<T>(paths: WorkspacePaths, service: string, purpo
  * the same name, which compose then refuses as ambiguous (see ensureNetwork for runs of other
  * workspaces, which this lock cannot see).
  */
-export function withNetworkLock<T>(paths: WorkspacePaths, network: string, log: (line: string) => void, body: () => Promise<T>): Promise<T> {
-  return withLock(
+export function withNetworkLock<T>(paths: WorkspacePaths, network: string, log: (line: string) => void, body: () => Promise<T>, unwritable?: (problem: string) => void): Promise<T> {
+  return withLockIfWritable(
     path.join(paths.logs, 'locks', `network-${network}.lock`),
     {
       subject: `the network ${network}`,
@@ -53,5 +57,6 @@ export function withNetworkLock<T>(paths: WorkspacePaths, network: string, log: 
       timeoutMs: 60_000,
     },
     body,
+    unwritable,
   );
 }

@@ -4,9 +4,14 @@
  * (the same code as `nx run redis-tunnel:restart`). `docker restart` also starts a container that
  * stopped or was killed, so this brings a crashed service back on the image it had; a service
  * without any container is refused up front with the command that starts it.
+ *
+ * A logs/ that refuses writes (read-only, full) does not keep the containers from restarting: the
+ * service locks are gone without (src/core/lock.ts withLockIfWritable) and `unwritable` hears it.
+ * The tunnel cannot reconnect without writing its state; that is then said as what it is.
  */
 import type { ServiceModel, WorkspaceModel } from '../config/model';
-import { UsageError } from '../core/errors';
+import { TunnelError, UsageError } from '../core/errors';
+import { isWriteRefused } from '../core/lock';
 import type { WorkspacePaths } from '../core/workspace';
 import { addressReachable, containerAddress, publishedHostPort } from '../docker/containers';
 import { waitUntilHealthy, type HealthEndpoint } from '../docker/health';
@@ -24,6 +29,8 @@ export interface RestartRequest {
   named: boolean;
   tunnel: boolean;
   log: (line: string) => void;
+  /** Given: a logs/ that refuses the service locks does not stop the restart; this hears each, for the caller to say after the work. */
+  unwritable?: (problem: string) => void;
 }
 
 /** Pure: which services to restart, and the refusal when a named one (or all of them) has no container. */
@@ -53,11 +60,19 @@ export async function restartStack(request: RestartRequest): Promise<void> {
       log(`${name}: restarted, waiting until healthy …`);
       for (const container of containers) await waitUntilHealthy({ service: name, containerId: container.id, healthcheck: service.healthcheck, endpoint: () => healthEndpoint(service, container.id, model.network) });
       log(`${name}: healthy`);
-    });
+    }, request.unwritable);
   }
   if (missing.length > 0) log(`not started, so not restarted: ${missing.join(', ')}`);
   if (request.tunnel) {
-    await ensureTunnel({ paths, model, namespace: request.namespace }, { reconnect: true, timeoutMs: DEFAULT_WAIT_MS, report: log });
+    try {
+      await ensureTunnel({ paths, model, namespace: request.namespace }, { reconnect: true, timeoutMs: DEFAULT_WAIT_MS, report: log });
+    } catch (error) {
+      if (!isWriteRefused(error)) throw error;
+      throw new TunnelError(`the Redis tunnel was not reconnected: logs/ refuses the writes it needs (${(error as Error).message})`, {
+        fix: `make logs/ writable again (free disk space, or make it read-write), then \`nx run redis-tunnel:restart\`${restart.length > 0 ? ` (${restart.join(', ')} did restart)` : ''}`,
+        cause: error,
+      });
+    }
   }
 }
 

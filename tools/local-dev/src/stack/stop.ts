@@ -5,6 +5,11 @@
  *
  * Each service's containers are removed holding that service's lock (src/docker/service-lock.ts),
  * so a `stop` during an `up` waits for it, then stops what it started.
+ *
+ * Stopping never needs a record written first: when logs/ refuses writes (read-only, full), the
+ * locks are gone without (src/core/lock.ts withLockIfWritable) and the tunnel's state is left as
+ * it was; what was not written comes back in the report, for the caller to say after everything
+ * is stopped.
  */
 import type { WorkspaceModel } from '../config/model';
 import type { WorkspacePaths } from '../core/workspace';
@@ -18,6 +23,8 @@ export interface StopReport {
   /** Services whose containers were removed (a service label of '' is a container without one). */
   removed: string[];
   network: 'removed' | 'absent' | 'in-use' | 'not-ours';
+  /** The locks and records logs/ refused (see the header); empty when it refused none. */
+  unwritten: string[];
 }
 
 /**
@@ -38,21 +45,23 @@ export async function stopStack(paths: WorkspacePaths, model: Pick<WorkspaceMode
   // Asking Docker first: with no engine, this fails before anything (the tunnel too) is touched.
   const groups = groupByService(await workspaceContainers(paths.root), model.services.map((service) => service.name));
   const removed: string[] = [];
+  const unwritten: string[] = [];
+  const cannotWrite = (problem: string) => unwritten.push(problem);
   for (const service of groups.keys()) {
     const count = await withServiceLock(paths, service || 'unlabelled', `stop ${service}`, log, async () => {
       // Listed again under the lock: an `up` that held it may have replaced the container.
       const ids = service ? (await docker(['ps', '--all', '--quiet', '--no-trunc', ...workspaceFilter(paths.root, service)])).stdout.split('\n').filter(Boolean) : (groups.get(service) ?? []);
       if (ids.length > 0) await docker(['rm', '--force', ...ids], 60_000);
       return ids.length;
-    });
+    }, cannotWrite);
     if (count > 0) {
       removed.push(service);
       log(`${service || '(unlabelled container)'}: stopped and removed`);
     }
   }
   if (removed.length === 0) log('no container of this workspace was running');
-  await stopTunnel(paths, log);
-  const networkOutcome = await withNetworkLock(paths, network, log, () => removeNetworkIfUnused(network));
+  await stopTunnel(paths, log, cannotWrite);
+  const networkOutcome = await withNetworkLock(paths, network, log, () => removeNetworkIfUnused(network), cannotWrite);
   log(
     {
       removed: `network ${network}: removed (nothing attached any more)`,
@@ -61,7 +70,7 @@ export async function stopStack(paths: WorkspacePaths, model: Pick<WorkspaceMode
       'not-ours': `network ${network}: kept — local-dev did not create it`,
     }[networkOutcome],
   );
-  return { removed, network: networkOutcome };
+  return { removed, network: networkOutcome, unwritten };
 }
 
 interface InspectedNetwork {

@@ -21,6 +21,7 @@
 import { redisModeFor, type RedisSettings } from '../config/model';
 import { ChildProcessError, TunnelError } from '../core/errors';
 import { exec } from '../core/exec';
+import { isWriteRefused } from '../core/lock';
 import { describeHolder, findPortHolder, isPortFree } from '../core/port-owner';
 import type { WorkspacePaths } from '../core/workspace';
 import { findDockerBridgeGateway } from './host';
@@ -161,8 +162,11 @@ async function decide(context: TunnelContext, target: TunnelTarget, options: Con
   return startTunnel(context, target, options);
 }
 
-/** Stops the supervisor and its kubectl. Says what it found; stopping nothing is not an error. */
-export async function stopTunnel(paths: WorkspacePaths, report: (line: string) => void): Promise<void> {
+/**
+ * Stops the supervisor and its kubectl. Says what it found; stopping nothing is not an error.
+ * `unwritable` (stack:stop): a logs/ that refuses writes does not keep the tunnel running; it hears what was not written.
+ */
+export async function stopTunnel(paths: WorkspacePaths, report: (line: string) => void, unwritable?: (problem: string) => void): Promise<void> {
   await withTunnelLock(
     paths,
     LOCK_TIMEOUT_MS,
@@ -181,10 +185,16 @@ export async function stopTunnel(paths: WorkspacePaths, report: (line: string) =
       await endSupervisor(state);
       const after = readTunnelState(paths);
       // A supervisor that had to be killed (or had died) could not write "stopped" itself.
-      if (after.condition !== 'stopped') writeTunnelState(paths, { ...state, status: 'stopped', kubectlPid: undefined, updatedAt: new Date().toISOString() });
+      try {
+        if (after.condition !== 'stopped') writeTunnelState(paths, { ...state, status: 'stopped', kubectlPid: undefined, updatedAt: new Date().toISOString() });
+      } catch (error) {
+        if (!unwritable || !isWriteRefused(error)) throw error;
+        unwritable(`the Redis tunnel's state "stopped" (${(error as Error).message})`);
+      }
       report(`${label}: stopped`);
     },
     report,
+    unwritable,
   );
 }
 

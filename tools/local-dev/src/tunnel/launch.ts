@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { TunnelError } from '../core/errors';
-import { withLock } from '../core/lock';
+import { withLockIfWritable } from '../core/lock';
 import { liveCommandLine } from '../core/proc';
 import type { WorkspacePaths } from '../core/workspace';
 import { killGroup } from './kubectl-process';
@@ -137,8 +137,10 @@ export async function withTunnelLock<T>(
   timeoutMs: number,
   body: () => Promise<T>,
   log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+  /** Only for stopping: a logs/ that refuses the lock file does not stop it (core/lock.ts withLockIfWritable). */
+  unwritable?: (problem: string) => void,
 ): Promise<T> {
-  return withLock(
+  return withLockIfWritable(
     lockFile(paths),
     {
       subject: 'the Redis tunnel',
@@ -148,6 +150,7 @@ export async function withTunnelLock<T>(
       timeoutError: (message, fix) => new TunnelError(`the Redis tunnel is ${message}`, { fix }),
     },
     () => body(),
+    unwritable,
   );
 }
 
