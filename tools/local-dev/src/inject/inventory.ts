@@ -16,19 +16,30 @@ function isFile(file: string): boolean {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'ELOOP') throw error;
     // A link to nothing (the password store is not mounted) is named as such, not "missing".
-    if (code !== 'ENOTDIR' && lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) linkTargetKind(file);
+    if (code !== 'ENOTDIR' && lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) {
+      const target = linkTarget(file);
+      if (target instanceof UsageError) throw target;
+    }
     return false;
   }
 }
 
+/** One entry of a folder walk: a file, or a symlink that leads nowhere (to nothing, or round a loop) with what is wrong. */
+export interface WalkedEntry {
+  /** Relative to the folder walked, with forward slashes. */
+  path: string;
+  brokenLink?: UsageError;
+}
+
 /**
- * Files under `folder`, relative to it with forward slashes; [] when it does not exist.
- * Symlinks are followed, files and folders alike, like config files (a debug config may be linked
- * from the user's dotfiles): the link is a SOURCE and may point anywhere; where the copy lands is
- * still checked strictly (./path-safety.ts). A folder reached twice (a link loop) is listed once;
- * a link to nothing is an error, not a silent skip.
+ * Everything under `folder`, sorted; [] when it does not exist. Symlinks are followed, files and
+ * folders alike, like config files (a debug config may be linked from the user's dotfiles): the
+ * link is a SOURCE and may point anywhere; where the copy lands is still checked strictly
+ * (./path-safety.ts). Each real folder is walked once, so a link back to a folder above it (a
+ * loop) ends the walk instead of going round it. The one walk of configs/<namespace>/: inject-config
+ * copies what it finds, and its hasher (src/runtime-state/inject-state.ts) looks at the same.
  */
-export function listFiles(folder: string, prefix = '', seen = new Set<string>()): string[] {
+export function walkFolder(folder: string, prefix = '', seen = new Set<string>()): WalkedEntry[] {
   const here = path.join(folder, prefix);
   let entries;
   try {
@@ -40,22 +51,34 @@ export function listFiles(folder: string, prefix = '', seen = new Set<string>())
   const real = realpathSync(here);
   if (seen.has(real)) return [];
   seen.add(real);
-  return entries.flatMap((entry) => {
-    const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
-    const kind = entry.isSymbolicLink() ? linkTargetKind(path.join(folder, relative)) : entry.isDirectory() ? 'folder' : entry.isFile() ? 'file' : 'other';
-    if (kind === 'folder') return listFiles(folder, relative, seen);
-    return kind === 'file' ? [relative] : [];
-  });
+  return entries
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .flatMap((entry): WalkedEntry[] => {
+      const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
+      const kind = entry.isSymbolicLink() ? linkTarget(path.join(folder, relative)) : entry.isDirectory() ? 'folder' : entry.isFile() ? 'file' : 'other';
+      if (kind instanceof UsageError) return [{ path: relative, brokenLink: kind }];
+      if (kind === 'folder') return walkFolder(folder, relative, seen);
+      return kind === 'file' ? [{ path: relative }] : [];
+    });
 }
 
-function linkTargetKind(link: string): 'file' | 'folder' | 'other' {
+/** Files under `folder` (walkFolder); a link to nothing or round a loop is an error, not a silent skip. */
+export function listFiles(folder: string): string[] {
+  const entries = walkFolder(folder);
+  const broken = entries.find((entry) => entry.brokenLink !== undefined)?.brokenLink;
+  if (broken) throw broken;
+  return entries.map((entry) => entry.path);
+}
+
+/** What a symlink points at; what is wrong when it points at nothing or round a loop. */
+function linkTarget(link: string): 'file' | 'folder' | 'other' | UsageError {
   let stats;
   try {
     stats = statSync(link);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ELOOP') {
-      throw new UsageError(`${link} is a symlink to ${readlinkSync(link)}, which ${code === 'ELOOP' ? 'loops back on itself' : 'does not exist'}`, {
+      return new UsageError(`${link} is a symlink to ${readlinkSync(link)}, which ${code === 'ELOOP' ? 'loops back on itself' : 'does not exist'}`, {
         fix: 'point the link at the real file, or remove it',
       });
     }

@@ -20,6 +20,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { readTextIfExists } from '../core/read-if-exists';
 import { BLOCK_END, BLOCK_START } from '../inject/exclude';
+import { walkFolder } from '../inject/inventory';
 import { manifestPath, type Manifest } from '../inject/manifest';
 import { settle, type Observation } from './settled';
 
@@ -95,19 +96,14 @@ function headOf(clone: string): string {
   return `head ${ref[1]} ${packed ? packed.split(' ')[0] : 'unborn'}`;
 }
 
-/** Every file under `folder` (following links, as inject-config does), sorted. */
+/**
+ * Every file under `folder`, sorted, walked as inject-config walks it (../inject/inventory.ts):
+ * links followed, each real folder once, so a link loop ends the look instead of hanging every
+ * run. A link to nothing or round a loop is listed too: its state says so ("unreadable ENOENT",
+ * "unreadable ELOOP"), and inject-config reports it where it matters.
+ */
 function filesUnder(folder: string): string[] {
-  let entries: string[];
-  try {
-    entries = readdirSync(folder);
-  } catch (error) {
-    if (code(error) === 'ENOENT') return [];
-    throw error;
-  }
-  return entries.sort().flatMap((entry) => {
-    const full = path.join(folder, entry);
-    return isFolder(full) ? filesUnder(full) : [full];
-  });
+  return walkFolder(folder).map((entry) => path.join(folder, entry.path));
 }
 
 /** One clone: its manifest's files on disk, the exclude block, its HEAD and its real debug configs. */
