@@ -273,12 +273,24 @@ describe('work that frees things, when the lock folder refuses writes (withLockI
   it('read-only: a live owner\'s lock is still waited for; the work starts once it has ended', async () => {
     const events = path.join(folder, 'events');
     writeFileSync(events, '');
-    const holder = startHolder('up', { holdMs: 700, events });
+    const holder = startHolder('up', { events });
     await holder.held;
-    const run = runLockScript(freeing(events), { prefix: readOnly() });
-    expect(run.status).toBe(0);
-    expect(run.output).toContain('waiting for service svc-0: in use by');
+    const [command, ...args] = [...readOnly(), process.execPath, '-e', `const lock = require(${JSON.stringify(LOCK_MODULE)});\n${freeing(events)}`];
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    // The owner ends only once the freeing command has said it waits for it.
+    for (const deadline = Date.now() + 15_000; !output.includes('waiting for service svc-0: in use by') && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(output).toContain(`waiting for service svc-0: in use by \``);
+    holder.child.stdin!.end();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    expect(await exited).toBe(0);
+    clearTimeout(timer);
     expect(readFileSync(events, 'utf8')).toBe('up starts\nup ends\nstop starts\n');
+    expect(output).toContain('work done; lock file there: false\nunwritten: ["the lock on service svc-0 (EROFS: read-only file system');
   });
 
   it('read-only: other work (withLock, or no `unwritable`) still fails with the file system\'s error', () => {
