@@ -5,7 +5,7 @@
  * phrases tell us what went wrong. What we do not recognise is passed on with git's own words.
  */
 import { GitError } from '../core/errors';
-import { redactCredentials } from '../core/redact';
+import { redactCredentials, splitCredentials } from '../core/redact';
 
 export type GitFailureKind = 'disk-full' | 'branch-missing' | 'no-access' | 'network' | 'unknown';
 
@@ -64,6 +64,9 @@ export function accessFix(url: string): string {
     case 'ssh':
       return `check your SSH key can read it: \`ssh -T git@${host}\` must greet you; if not, add your key (ssh-add ~/.ssh/id_ed25519) and register it with ${host} (Settings → SSH keys), and ask for access to the repo if you lack it`;
     case 'https':
+      if (splitCredentials(url).credentials !== undefined) {
+        return `${host} did not accept the credentials in the repo URL for this repo: check that the token has not expired or been revoked and that it may read the repo, then fix repo: in repos_docker_files/config.yaml`;
+      }
       return `git needs a token for ${host}: configure a credential helper with a personal access token that can read the repo (git config --global credential.helper store), or switch the repo URL in config.yaml to SSH`;
     case 'local':
       return 'check that the path in config.yaml points at an existing git repository you can read';

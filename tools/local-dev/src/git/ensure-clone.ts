@@ -14,7 +14,7 @@ import { rmdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { RepoModel } from '../config/model';
 import { ChildProcessError, GitError } from '../core/errors';
-import { redactCredentials } from '../core/redact';
+import { redactCredentials, splitCredentials } from '../core/redact';
 import type { WorkspacePaths } from '../core/workspace';
 import { undoInjectionUnderLock } from '../inject/apply';
 import { changedFiles, ignoredFilesAtRisk, saveLocalWork } from './backup';
@@ -22,11 +22,11 @@ import { classifyGitFailure, describeGitFailure, gitSaid, type FailureContext } 
 import type { CloneStatus, RemoteComparison } from './describe';
 import { cloneFresh, removeLeftoverPartials, withProgress, type Log } from './fresh-clone';
 import { withCloneLock, type CloneLock } from './clone-lock';
-import { git, type GitOptions } from './git';
+import { git, type GitOptions, type RemoteOptions } from './git';
 import { aheadBehind, currentBranch, inspectFolder, refExists, shortHead } from './inspect';
 import { readStatus, type WorkingTreeStatus } from './status';
 import { closestRemoteBranches, remoteDefaultBranch } from './remote-branches';
-import { sameRepository } from './remote-url';
+import { gitRemote, sameRepository, type GitRemote } from './remote-url';
 
 /** How long a fetch that only informs (no --refresh) may take before we carry on offline. */
 export const INFORMATIVE_FETCH_TIMEOUT_MS = 30_000;
@@ -60,6 +60,7 @@ interface Clone {
   shortHead: string | undefined;
   display: string;
   repo: RepoModel;
+  remote: GitRemote;
   log: Log;
   fetchTimeoutMs: number;
   freshFetchMs: number;
@@ -78,30 +79,33 @@ export async function ensureClone(request: CloneRequest): Promise<CloneStatus> {
 
 async function ensureCloneUnderLock(request: CloneRequest, root: string, display: string, lock: CloneLock): Promise<CloneStatus> {
   const { paths, repo, log } = request;
+  const remote = gitRemote(repo.url, display);
   removeLeftoverPartials(paths.cloned, repo.dir, log);
   const state = await inspectFolder(root);
   if (state.type === 'not-a-clone') {
     throw new GitError(display, `exists but ${state.why}; local-dev leaves it untouched`, {
-      fix: `move it away (mv ${display} ${display}.old) and re-run to clone ${redactCredentials(repo.url)} there`,
+      fix: `move it away (mv ${display} ${display}.old) and re-run to clone ${remote.shown} there`,
     });
   }
   if (state.type === 'missing' || state.type === 'empty-folder') {
     if (state.type === 'empty-folder') rmdirSync(root);
-    await cloneFresh({ url: repo.url, branch: repo.branch, workspaceRoot: paths.root, clonedDir: paths.cloned, dir: repo.dir, log, progressIntervalMs: request.progressIntervalMs, env: request.env });
+    await cloneFresh({ remote, branch: repo.branch, workspaceRoot: paths.root, clonedDir: paths.cloned, dir: repo.dir, log, progressIntervalMs: request.progressIntervalMs, env: request.env });
     const branch = (await currentBranch(root)) ?? 'HEAD';
-    return { action: { type: 'cloned', url: redactCredentials(repo.url) }, branch, head: await shortHead(root), changedFiles: 0 };
+    return { action: { type: 'cloned', url: remote.shown }, branch, head: await shortHead(root), changedFiles: 0 };
   }
   if (state.originUrl === undefined || !sameRepository(state.originUrl, repo.url, paths.root)) {
     const origin = state.originUrl === undefined ? '(no origin remote)' : redactCredentials(state.originUrl);
-    throw new GitError(display, `points at ${origin}, but config.yaml says ${redactCredentials(repo.url)}; local-dev leaves it untouched`, {
+    throw new GitError(display, `points at ${origin}, but config.yaml says ${remote.shown}; local-dev leaves it untouched`, {
       fix: `if config.yaml is right, move the folder away (mv ${display} ${display}.old) and re-run; if the clone is right, fix repo: for ${repo.owner} in repos_docker_files/config.yaml`,
     });
   }
+  await removeStoredCredentials(root, display, state.originUrl, log);
   const clone: Clone = {
     root,
     shortHead: state.shortHead,
     display,
     repo,
+    remote,
     log,
     fetchTimeoutMs: request.fetchTimeoutMs ?? INFORMATIVE_FETCH_TIMEOUT_MS,
     freshFetchMs: request.freshFetchMs ?? FRESH_FETCH_MS,
@@ -112,18 +116,33 @@ async function ensureCloneUnderLock(request: CloneRequest, root: string, display
   return request.refresh || repo.alwaysRefresh ? refreshClone(clone, request.now ?? new Date()) : updateClone(clone);
 }
 
+/**
+ * A clone made with a token in its URL (by hand, or by local-dev before credentials travelled in
+ * git's environment) has it in .git/config in plain text; git needs only the URL without it.
+ */
+async function removeStoredCredentials(root: string, display: string, originUrl: string, log: Log): Promise<void> {
+  const { url, credentials } = splitCredentials(originUrl);
+  if (credentials === undefined) return;
+  await git(['remote', 'set-url', 'origin', url], { cwd: root });
+  log(`removed the credentials from origin's URL in ${display}/.git/config (now ${url}): local-dev gives git the ones in config.yaml through its environment; for git by hand in the clone, use a credential helper`);
+}
+
 function failureContext(clone: Clone, branch: string): FailureContext {
-  return { repo: clone.display, url: clone.repo.url, branch };
+  return { repo: clone.display, url: clone.remote.shown, branch };
+}
+
+function remoteOptions(clone: Clone): RemoteOptions {
+  return { env: clone.env, credentials: clone.remote.credentials };
 }
 
 /** Updates refs/remotes/origin/<branch> only: the working tree and local branches are untouched. */
 async function fetchBranch(clone: Clone, branch: string, timeoutMs?: number): Promise<void> {
   const args = ['fetch', '--progress', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`];
-  await withProgress(clone.log, clone.progressIntervalMs, (onOutput) => git(args, { cwd: clone.root, env: clone.env, timeoutMs, onOutput }), `fetching origin/${branch}`);
+  await withProgress(clone.log, clone.progressIntervalMs, (onOutput) => git(args, { cwd: clone.root, ...remoteOptions(clone), timeoutMs, onOutput }), `fetching origin/${branch}`);
 }
 
 async function branchMissingError(clone: Clone, branch: string, output: string): Promise<GitError> {
-  const context = { ...failureContext(clone, branch), closeBranches: await closestRemoteBranches('origin', branch, clone.root, clone.env) };
+  const context = { ...failureContext(clone, branch), closeBranches: await closestRemoteBranches('origin', branch, clone.root, remoteOptions(clone)) };
   return describeGitFailure('branch-missing', output, context, 'fetching');
 }
 
@@ -256,7 +275,7 @@ async function updateClone(clone: Clone): Promise<CloneStatus> {
 async function refreshClone(clone: Clone, now: Date): Promise<CloneStatus> {
   const { root, display, repo } = clone;
   const current = await currentBranch(root);
-  const target = repo.branch ?? current ?? (await remoteDefaultBranch('origin', root, clone.env));
+  const target = repo.branch ?? current ?? (await remoteDefaultBranch('origin', root, remoteOptions(clone)));
   if (target === undefined) throw new GitError(display, 'cannot tell which branch to refresh to', { fix: `set branch: for ${repo.owner} in repos_docker_files/config.yaml` });
   // Fetch first: if the remote cannot be reached, nothing has been touched yet.
   try {

@@ -10,12 +10,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { ChildProcessError } from '../core/errors';
-import { redactCredentials } from '../core/redact';
 import { isProcessAlive } from '../core/proc';
 import { classifyGitFailure, describeGitFailure, type FailureContext } from './classify';
 import { closestRemoteBranches } from './remote-branches';
 import { git, type GitOptions } from './git';
 import { ProgressThrottle } from './progress';
+import type { GitRemote } from './remote-url';
 
 export type Log = (line: string) => void;
 
@@ -52,7 +52,7 @@ export function removeLeftoverPartials(clonedDir: string, dir: string, log: Log)
 }
 
 export interface FreshCloneRequest {
-  url: string;
+  remote: GitRemote;
   branch?: string;
   /** Workspace root: relative repo URLs are relative to it. */
   workspaceRoot: string;
@@ -65,21 +65,22 @@ export interface FreshCloneRequest {
 }
 
 export async function cloneFresh(request: FreshCloneRequest): Promise<void> {
-  const { url, branch, clonedDir, dir, log } = request;
+  const { remote, branch, clonedDir, dir, log } = request;
   const display = `cloned/${dir}`;
   mkdirSync(clonedDir, { recursive: true });
   const partial = path.join(clonedDir, partialFolderName(dir, process.pid, randomBytes(4).toString('hex')));
-  // The URL as config.yaml has it goes to git only; every line and error shows it redacted.
-  log(`cloning ${redactCredentials(url)}${branch ? ` (branch ${branch})` : ''} into ${display} …`);
+  // git gets the URL without its secret (that travels in git's environment); lines and errors show it as ***.
+  log(`cloning ${remote.shown}${branch ? ` (branch ${branch})` : ''} into ${display} …`);
   const startedAt = Date.now();
   try {
-    const args = ['clone', '--progress', ...(branch ? ['--branch', branch] : []), '--', url, partial];
-    await withProgress(log, request.progressIntervalMs, (onOutput) => git(args, { cwd: request.workspaceRoot, env: request.env, onOutput }));
+    const args = ['clone', '--progress', ...(branch ? ['--branch', branch] : []), '--', remote.url, partial];
+    const options = { cwd: request.workspaceRoot, env: request.env, credentials: remote.credentials };
+    await withProgress(log, request.progressIntervalMs, (onOutput) => git(args, { ...options, onOutput }));
   } catch (error) {
     removePartialAfterFailure(partial, log);
     if (!(error instanceof ChildProcessError)) throw error;
     const kind = classifyGitFailure(error.outputTail);
-    const context: FailureContext = { repo: display, url, branch };
+    const context: FailureContext = { repo: display, url: remote.shown, branch };
     if (kind === 'branch-missing' && branch) context.closeBranches = await remoteBranchesNear(context, request);
     throw describeGitFailure(kind, error.outputTail, context, 'cloning');
   }
@@ -88,13 +89,13 @@ export async function cloneFresh(request: FreshCloneRequest): Promise<void> {
 }
 
 /**
- * The remote branches closest to the one a clone did not find. Asking needs the URL on git's
- * command line, which a raw ChildProcessError would print: its failure is described like the
- * clone's own (redacted).
+ * The remote branches closest to the one a clone did not find; a failure to ask is described
+ * like the clone's own.
  */
 async function remoteBranchesNear(context: FailureContext, request: FreshCloneRequest): Promise<string[]> {
   try {
-    return await closestRemoteBranches(request.url, context.branch ?? '', request.workspaceRoot, request.env);
+    const { remote } = request;
+    return await closestRemoteBranches(remote.url, context.branch ?? '', request.workspaceRoot, { env: request.env, credentials: remote.credentials });
   } catch (error) {
     if (!(error instanceof ChildProcessError)) throw error;
     throw describeGitFailure(classifyGitFailure(error.outputTail), error.outputTail, context, 'listing the branches of the remote');

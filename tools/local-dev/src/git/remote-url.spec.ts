@@ -1,4 +1,4 @@
-import { repositoryIdentity, sameRepository } from './remote-url';
+import { gitRemote, repositoryIdentity, sameRepository } from './remote-url';
 import { backupStamp, restoreCommands } from './backup';
 import { parseHeads } from './remote-branches';
 
@@ -22,6 +22,23 @@ describe('sameRepository', () => {
     expect(sameRepository('/srv/git/x.git', 'file:///srv/git/x.git')).toBe(true);
     expect(sameRepository('../git/x.git', '/srv/git/x', '/srv/work')).toBe(true);
     expect(repositoryIdentity('C:/repos/x.git')).not.toBe(repositoryIdentity('D:/repos/x.git'));
+  });
+});
+
+describe('gitRemote', () => {
+  it('settles the URL for git (no secret), its credentials, and the URL as people see it', () => {
+    expect(gitRemote('https://x-access-token:ghp_abc@github.com/o/r.git', 'cloned/r')).toEqual({
+      url: 'https://github.com/o/r.git',
+      credentials: { username: 'x-access-token', password: 'ghp_abc' },
+      shown: 'https://x-access-token:***@github.com/o/r.git',
+    });
+    expect(gitRemote('git@github.com:o/r.git', 'cloned/r')).toEqual({ url: 'git@github.com:o/r.git', credentials: undefined, shown: 'git@github.com:o/r.git' });
+  });
+
+  it('refuses a password in an ssh URL, which git could only hand to ssh as part of the user name', () => {
+    expect(() => gitRemote('ssh://me:s3cret@host/r.git', 'cloned/r')).toThrow(
+      'cloned/r: the repo URL in config.yaml (ssh://me:***@host/r.git) has a password, which git cannot use over ssh (ssh logs in with your key)',
+    );
   });
 });
 
