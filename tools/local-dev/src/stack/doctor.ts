@@ -14,7 +14,7 @@ import { isLoopback, LOOPBACK, publishedPorts } from '../compose/document';
 import { ChildProcessError, isLocalDevError } from '../core/errors';
 import { exec } from '../core/exec';
 import { describeHolder, findPortHolder } from '../core/port-owner';
-import { redactCredentials } from '../core/redact';
+import { redactCredentials, splitCredentials } from '../core/redact';
 import type { WorkspacePaths } from '../core/workspace';
 import { detectBuildClient, detectCompose } from '../docker/client';
 import { missingSecrets } from '../docker/run-secrets';
@@ -205,7 +205,9 @@ async function gitAccessChecks(request: DoctorRequest): Promise<Check[]> {
     const name = `git access ${repo.owner}`;
     const shown = redactCredentials(repo.url);
     try {
-      const heads = (await git(['ls-remote', '--heads', repo.url, ...(repo.branch ? [repo.branch] : [])], { cwd: request.paths.root, timeoutMs: 30_000 })).stdout;
+      // The URL's credentials travel in git's environment, never on its command line (git/git.ts).
+      const { url, credentials } = splitCredentials(repo.url);
+      const heads = (await git(['ls-remote', '--heads', url, ...(repo.branch ? [repo.branch] : [])], { cwd: request.paths.root, timeoutMs: 30_000, credentials })).stdout;
       if (repo.branch && heads.trim() === '') return { name, result: 'fail', detail: `${shown} has no branch ${repo.branch}`, fix: `fix "branch:" for ${repo.owner} in repos_docker_files/config.yaml` };
       return { name, result: 'ok', detail: `${shown} answers${repo.branch ? ` (branch ${repo.branch})` : ''}` };
     } catch (error) {
