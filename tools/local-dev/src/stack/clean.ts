@@ -22,7 +22,7 @@ import * as path from 'node:path';
 import type { WorkspaceModel } from '../config/model';
 import { UsageError } from '../core/errors';
 import { isProcessAlive } from '../core/proc';
-import { readLockHolder } from '../core/lock';
+import { readLockHolder, unwrittenWarning } from '../core/lock';
 import { displayPath, type WorkspacePaths } from '../core/workspace';
 import { backupStamp, saveLocalWork } from '../git/backup';
 import { withCloneLock } from '../git/clone-lock';
@@ -65,7 +65,10 @@ export async function cleanStack(request: CleanRequest): Promise<CleanReport> {
       fix: 'commit and push your work (or move it out of cloned/), or run clean with --force: it moves each folder listed, as it is, to logs/backups/ (saving its local work as a git stash first), printing how to put it back',
     });
   }
-  await stopStack(paths, model, log);
+  const { unwritten } = await stopStack(paths, model, log);
+  // Stopping went on without the records logs/ refused (stop.ts says why): said, as stack:stop says it.
+  const refused = unwrittenWarning('stack:clean', unwritten);
+  if (refused) log(refused);
   const images = [...new Set((await docker(['images', '--quiet', '--no-trunc', ...workspaceFilter(paths.root)])).stdout.split('\n').filter(Boolean))];
   if (images.length > 0) await docker(['rmi', '--force', ...images], 120_000);
   log(images.length > 0 ? `removed ${images.length} image(s) of this workspace` : 'no image of this workspace');
