@@ -35,7 +35,7 @@ export default async function logsExecutor(options: LogsExecutorSchema, context:
       tail: normalized.tail,
       since: normalized.since,
       colour: wantsColour(process.env, process.stdout.isTTY === true),
-      write: (text, stream) => (stream === 'stdout' ? process.stdout : process.stderr).write(text),
+      output: { stdout: process.stdout, stderr: process.stderr },
     });
   });
 }

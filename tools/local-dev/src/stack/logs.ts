@@ -1,14 +1,16 @@
 /**
  * Logs of one, several or all services, interleaved with a coloured service prefix.
  *
- * Without --follow, every container's lines (stdout and stderr, `docker logs --timestamps`) are
- * merged by their timestamp, so the output reads in the order things happened across services.
- * With --follow, lines are printed as they arrive, each whole line with its prefix. One service
- * alone prints its lines as they are, without a prefix, as `docker logs` would.
+ * Several services' lines (stdout and stderr, `docker logs --timestamps`) are merged by their
+ * timestamp, so the output reads in the order things happened across services: without --follow
+ * by sorting the --tail lines of each, with --follow as they stream, in constant memory
+ * (./logs-follow.ts). One service alone is piped through as it comes, without a prefix, as
+ * `docker logs` would print it.
  */
 import { UsageError } from '../core/errors';
 import { exec } from '../core/exec';
 import { workspaceContainers, type LabelledContainer } from './engine';
+import { mergeStreaming, pipeOne, sortableTime, type LogsOutput, type TimedLine } from './logs-follow';
 
 export interface LogsRequest {
   workspaceRoot: string;
@@ -17,7 +19,8 @@ export interface LogsRequest {
   tail: number;
   since: string | undefined;
   colour: boolean;
-  write: (text: string, stream: 'stdout' | 'stderr') => void;
+  /** Where the logs go; a stream that stops reading pauses `docker logs` (nothing piles up in memory). */
+  output: LogsOutput;
 }
 
 /** 256-colour-safe ANSI colours that read on dark and light terminals. */
@@ -47,14 +50,6 @@ export function logsArgs(containerId: string, options: { follow: boolean; tail: 
   ];
 }
 
-export interface TimedLine {
-  service: string;
-  stream: 'stdout' | 'stderr';
-  /** RFC 3339 with nanoseconds, as docker prints it; sorts as text. */
-  time: string;
-  text: string;
-}
-
 /** Pure: `docker logs --timestamps` text → lines with their time split off. */
 export function timedLines(service: string, stream: 'stdout' | 'stderr', output: string): TimedLine[] {
   return output
@@ -64,15 +59,6 @@ export function timedLines(service: string, stream: 'stdout' | 'stderr', output:
       const space = line.indexOf(' ');
       return space > 0 ? { service, stream, time: line.slice(0, space), text: line.slice(space + 1) } : { service, stream, time: '', text: line };
     });
-}
-
-/**
- * Pure: a time that sorts as text. Docker pads the fraction to nine digits, but RFC 3339 (and Go's
- * RFC3339Nano, which other engines print) drops trailing zeros: "…:02.1Z" would sort after "…:02.12Z".
- */
-export function sortableTime(time: string): string {
-  const match = /^([^.]*?)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(time);
-  return match ? `${match[1]}.${(match[2] ?? '').padEnd(9, '0')}${match[3]}` : time;
 }
 
 /** Pure: every service's lines in time order (stable: equal times keep their service's order). */
@@ -150,31 +136,22 @@ export function containersToShow(services: readonly string[], containers: readon
 
 export async function showLogs(request: LogsRequest): Promise<void> {
   const { shown, missing } = containersToShow(request.services, await workspaceContainers(request.workspaceRoot));
-  if (missing.length > 0) request.write(`(no container, so no logs: ${missing.join(', ')})\n`, 'stderr');
+  if (missing.length > 0) request.output.stderr.write(`(no container, so no logs: ${missing.join(', ')})\n`);
   if (shown.size === 1 && request.services.length === 1) {
     const [id] = shown.values();
-    await exec('docker', logsArgs(id, { ...request, timestamps: false }), { onOutput: (chunk, stream) => request.write(chunk, stream) });
+    await pipeOne(logsArgs(id, { ...request, timestamps: false }), request.output);
     return;
   }
   const prefix = prefixes([...shown.keys()], request.colour);
   if (request.follow) {
-    await Promise.all(
-      [...shown].map(([service, id]) => {
-        const splitters = { stdout: new LineSplitter(), stderr: new LineSplitter() };
-        const print = (lines: string[], stream: 'stdout' | 'stderr') => {
-          if (lines.length > 0) request.write(lines.map((line) => `${prefix.get(service)}${line}\n`).join(''), stream);
-        };
-        return exec('docker', logsArgs(id, { ...request, timestamps: false }), { onOutput: (chunk, stream) => print(splitters[stream].push(chunk), stream) }).finally(() => {
-          print(splitters.stdout.flush(), 'stdout');
-          print(splitters.stderr.flush(), 'stderr');
-        });
-      }),
-    );
+    const followers = new Map([...shown].map(([service, id]) => [service, logsArgs(id, { ...request, timestamps: true })]));
+    await mergeStreaming({ followers, prefix, output: request.output });
     return;
   }
+  // Without --follow each service gives at most --tail lines: sorting them all at once is bounded.
   const outputs = await Promise.all([...shown].map(async ([service, id]) => ({ service, result: await exec('docker', logsArgs(id, { ...request, timestamps: true })) })));
   const lines = mergeByTime(outputs.flatMap(({ service, result }) => [...timedLines(service, 'stdout', result.stdout), ...timedLines(service, 'stderr', result.stderr)]));
-  for (const line of lines) request.write(`${prefix.get(line.service)}${line.text}\n`, line.stream);
+  for (const line of lines) request.output[line.stream].write(`${prefix.get(line.service)}${line.text}\n`);
 }
 
 /** Colour when writing to a terminal (or when FORCE_COLOR asks), never when NO_COLOR is set. */
