@@ -10,6 +10,8 @@
  * own processes, so they keep going while this batch waits for health checks.
  */
 import { batchOf } from '../../src/core/batch';
-import upExecutor from './up.impl';
+import { sayIfRedisUnreachable, startOne } from './up.impl';
 
-export default batchOf(upExecutor, { innerDependencies: 'in-order' });
+// Redis last: after every service of the batch, as the batch's own output (never a task's, which
+// Nx shows as one collapsed line when it succeeded).
+export default batchOf(startOne, { innerDependencies: 'in-order', afterAll: (inputs, context) => sayIfRedisUnreachable(context.root, inputs[0]?.namespace) });

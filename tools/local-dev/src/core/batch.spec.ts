@@ -35,6 +35,25 @@ describe('batchOf', () => {
     expect(results.map((result) => result.task)).toEqual(['fast:clone', 'slow:clone']);
   });
 
+  it('reports when each task itself ran (Nx has no other source for a batch task\'s duration)', async () => {
+    const delays: Record<string, number> = { slow: 120, fast: 10 };
+    const batch = batchOf<{ service: string }>(async (options) => {
+      await new Promise((resolve) => setTimeout(resolve, delays[options.service]));
+      return { success: true };
+    });
+    const before = Date.now();
+    const results = await collect(batch(graphOf(['slow', 'fast']), { 'slow:clone': { service: 'slow' }, 'fast:clone': { service: 'fast' } }, { service: '' }, context));
+    const after = Date.now();
+    const took = Object.fromEntries(results.map(({ task, result }) => [task, { startTime: result.startTime ?? NaN, endTime: result.endTime ?? NaN }]));
+    for (const { startTime, endTime } of Object.values(took)) {
+      expect(startTime).toBeGreaterThanOrEqual(before);
+      expect(endTime).toBeLessThanOrEqual(after);
+    }
+    // Each its own time, not the batch's: they ran side by side.
+    expect(took['slow:clone'].endTime - took['slow:clone'].startTime).toBeGreaterThanOrEqual(110);
+    expect(took['fast:clone'].endTime - took['fast:clone'].startTime).toBeLessThan(took['slow:clone'].endTime - took['slow:clone'].startTime);
+  });
+
   it('keeps going when one task fails, and reports that failure', async () => {
     const batch = batchOf<{ service: string }>(async (options) => ({ success: options.service !== 'broken' }));
     const results = await collect(batch(graphOf(['a', 'broken', 'c']), { 'a:clone': { service: 'a' }, 'broken:clone': { service: 'broken' }, 'c:clone': { service: 'c' } }, { service: '' }, context));
@@ -100,6 +119,34 @@ describe('batchOf', () => {
     expect(started.sort()).toEqual(['other', 'owner']);
     expect(results.find((result) => result.task === 'worker:clone')?.result).toMatchObject({ status: 'skipped', terminalOutput: expect.stringContaining('not started, because owner:clone failed') });
     expect(results.find((result) => result.task === 'owner:clone')?.result.status).toBeUndefined();
+  });
+
+  it('after the last task, runs afterAll once with every input; what it prints is no task\'s output', async () => {
+    const written: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => written.push(chunk.toString()) > 0);
+    try {
+      const calls: { services: string[]; root: string; after: string[] }[] = [];
+      const ended: string[] = [];
+      const batch = batchOf<{ service: string }>(
+        async (options) => {
+          process.stdout.write(`${options.service}: healthy\n`);
+          ended.push(options.service);
+          return { success: options.service !== 'b' };
+        },
+        {
+          afterAll: async (inputs, batchContext) => {
+            calls.push({ services: inputs.map((input) => input.service).sort(), root: batchContext.root, after: [...ended].sort() });
+            process.stdout.write('⚠ Redis: NOT REACHABLE\n');
+          },
+        },
+      );
+      const results = await collect(batch(graphOf(['a', 'b']), { 'a:clone': { service: 'a' }, 'b:clone': { service: 'b' } }, { service: '' }, context));
+      expect(calls).toEqual([{ services: ['a', 'b'], root: '/workspace', after: ['a', 'b'] }]);
+      expect(results.map((result) => result.result.terminalOutput).join('')).not.toContain('Redis');
+      expect(written[written.length - 1]).toBe('⚠ Redis: NOT REACHABLE\n');
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it("gives each task what it printed as its terminal output, while tasks print at the same time", async () => {

@@ -11,8 +11,13 @@ import type { ExecutorResult } from './edge';
 
 export interface BatchTaskResult {
   task: string;
-  /** status 'skipped': never started because a task it depends on failed (Nx lists it so). */
-  result: { success: boolean; terminalOutput: string; status?: 'skipped' };
+  /**
+   * status 'skipped': never started because a task it depends on failed (Nx lists it so).
+   * startTime/endTime (ms since the epoch): when this task itself ran. Nx takes a batch task's
+   * times from here only (without them every task of a batch lasts 0 ms in Nx's results, and so
+   * in logs/run_metrics.json).
+   */
+  result: { success: boolean; terminalOutput: string; status?: 'skipped'; startTime?: number; endTime?: number };
 }
 
 type SingleExecutor<Options> = (options: Options, context: ExecutorContext) => Promise<ExecutorResult>;
@@ -20,7 +25,7 @@ type SingleExecutor<Options> = (options: Options, context: ExecutorContext) => P
 /** How many tasks of a batch run at once: repos clone and fetch in parallel (network-bound), but not all 60 at a time. */
 export const BATCH_CONCURRENCY = 8;
 
-export interface BatchOptions {
+export interface BatchOptions<Options = unknown> {
   /** Most tasks running at once. */
   concurrency?: number;
   /**
@@ -31,6 +36,14 @@ export interface BatchOptions {
    * each other (clone, inject-config), where an inner dependency can only be a wiring mistake.
    */
   innerDependencies?: 'refuse' | 'in-order';
+  /**
+   * Runs once, after the batch's last task has ended, outside every task: what it prints reaches
+   * the terminal as the batch's own live output (Nx shows it in every output style that shows task
+   * output, except GitHub Actions' log groups), not a task's terminalOutput, which Nx collapses
+   * for a task that succeeded and keeps in its cache. For what a run must say at its end whatever
+   * the style: up says so when Redis is not reachable.
+   */
+  afterAll?: (inputs: Options[], context: ExecutorContext) => Promise<void>;
 }
 
 /**
@@ -64,7 +77,7 @@ export function withTaskOutput<T>(lines: string[], body: () => T): T {
 }
 
 /** Turns a single-task executor into a batch implementation. */
-export function batchOf<Options>(single: SingleExecutor<Options>, { concurrency = BATCH_CONCURRENCY, innerDependencies = 'refuse' }: BatchOptions = {}) {
+export function batchOf<Options>(single: SingleExecutor<Options>, { concurrency = BATCH_CONCURRENCY, innerDependencies = 'refuse', afterAll }: BatchOptions<Options> = {}) {
   return async function* runBatch(
     taskGraph: TaskGraph,
     inputs: Record<string, Options>,
@@ -90,9 +103,10 @@ export function batchOf<Options>(single: SingleExecutor<Options>, { concurrency 
       // runAtEdge inside `single` turns every failure into { success: false } with its message
       // printed, so this promise only rejects on a bug in the batch itself.
       const printed: string[] = [];
+      const startTime = Date.now();
       return withTaskOutput(printed, () => single(inputs[taskId], taskContext)).then((result) => ({
         task: taskId,
-        result: { success: result.success, terminalOutput: printed.join('') },
+        result: { success: result.success, terminalOutput: printed.join(''), startTime, endTime: Date.now() },
       }));
     };
     while (pending.length > 0 || running.size > 0) {
@@ -127,5 +141,6 @@ export function batchOf<Options>(single: SingleExecutor<Options>, { concurrency 
       outcome.set(finished.task, finished.result.success);
       yield finished;
     }
+    if (afterAll) await afterAll(Object.values(inputs), context);
   };
 }

@@ -6,6 +6,7 @@ import {
   buildOutputText,
   commandLine,
   finishedProgress,
+  firstTimeInRun,
   isCacheHit,
   isRecordedCommand,
   recordRunEnd,
@@ -45,13 +46,15 @@ describe('run record', () => {
     expect(['success', 'failure', 'skipped'].map(isCacheHit)).toEqual([false, false, false]);
   });
 
-  it('turns Nx\'s results into per-task duration, cache hit and result', () => {
-    const metric = runMetric('r1', argv('run-many', '-t', 'up'), { 'a:up': result('a:up', 'local-cache', 1000, 1001), 'b:build-image': result('b:build-image', 'failure'), 'b:up': result('b:up', 'skipped', 0, 0) }, 0, 5000);
-    expect(metric).toMatchObject({ runId: 'r1', result: 'failure', durationMs: 5000, summary: { tasks: 3, cacheHits: 1, failures: 2 } });
+  it('turns Nx\'s results into per-task duration, cache state and result', () => {
+    const clone: NxTaskResult = { task: { id: 'a:clone', target: { project: 'a', target: 'clone' }, startTime: 200, endTime: 900, cache: false }, status: 'success' };
+    const metric = runMetric('r1', argv('run-many', '-t', 'up'), { 'a:clone': clone, 'a:up': result('a:up', 'local-cache', 1000, 1001), 'b:build-image': result('b:build-image', 'failure'), 'b:up': result('b:up', 'skipped', 0, 0) }, 0, 5000);
+    expect(metric).toMatchObject({ runId: 'r1', result: 'failure', durationMs: 5000, summary: { tasks: 4, cacheHits: 1, failures: 2 } });
     expect(metric.tasks).toEqual([
-      { task: 'a:up', project: 'a', target: 'up', durationMs: 1, cacheHit: true, result: 'success' },
-      { task: 'b:build-image', project: 'b', target: 'build-image', durationMs: 2500, cacheHit: false, result: 'failure' },
-      { task: 'b:up', project: 'b', target: 'up', durationMs: 0, cacheHit: false, result: 'skipped' },
+      { task: 'a:clone', project: 'a', target: 'clone', durationMs: 700, cacheHit: false, cache: 'off', result: 'success' },
+      { task: 'a:up', project: 'a', target: 'up', durationMs: 1, cacheHit: true, cache: 'hit', result: 'success' },
+      { task: 'b:build-image', project: 'b', target: 'build-image', durationMs: 2500, cacheHit: false, cache: 'miss', result: 'failure' },
+      { task: 'b:up', project: 'b', target: 'up', durationMs: 0, cacheHit: false, cache: 'miss', result: 'skipped' },
     ]);
   });
 
@@ -93,7 +96,7 @@ describe('run record', () => {
       await recordTask(root, 'a:build-image', 'success', new Date('2026-11-29T10:00:04Z'));
       expect(read('progress.json').tasks['a:build-image']).toMatchObject({ state: 'success', durationMs: 3000 });
       await recordRunEnd(root, 'r1', argv('run-many', '-t', 'up'), { 'a:build-image': result('a:build-image', 'success'), 'a:up': result('a:up', 'local-cache', 5000, 5000) }, 0, 6000);
-      expect(read('progress.json')).toMatchObject({ runId: 'r1', state: 'success', durationMs: 6000, tasks: { 'a:up': { state: 'success', cacheHit: true } } });
+      expect(read('progress.json')).toMatchObject({ runId: 'r1', state: 'success', durationMs: 6000, tasks: { 'a:build-image': { cache: 'miss', durationMs: 2500 }, 'a:up': { state: 'success', cacheHit: true, cache: 'hit' } } });
       expect(read('run_metrics.json').runs.map((run: RunMetric) => [run.runId, run.summary])).toEqual([['r1', { tasks: 2, cacheHits: 1, failures: 0 }]]);
       expect(readFileSync(path.join(root, 'logs', 'build_output.log'), 'utf8')).toContain('==> a:build-image (success)');
     });
@@ -117,6 +120,19 @@ describe('run record', () => {
       const { reads, bad } = JSON.parse(out) as { reads: number; bad: number };
       expect(reads).toBeGreaterThan(300);
       expect(bad).toBe(0);
+    });
+
+    it('a run-wide notice is news once per run: each batch of the run asks, the first one says it', async () => {
+      expect(await firstTimeInRun(root, 'redis-not-reachable')).toBe(true);
+      await recordRunStart(root, 'r1', argv('run-many', '-t', 'up'));
+      expect(await firstTimeInRun(root, 'redis-not-reachable')).toBe(true);
+      expect(await firstTimeInRun(root, 'redis-not-reachable')).toBe(false);
+      expect(await firstTimeInRun(root, 'something else')).toBe(true);
+      await recordTask(root, 'a:up', 'running');
+      expect(await firstTimeInRun(root, 'redis-not-reachable')).toBe(false);
+      await recordRunEnd(root, 'r1', argv('run-many', '-t', 'up'), {}, 0, 1);
+      await recordRunStart(root, 'r2', argv('run-many', '-t', 'up'));
+      expect(await firstTimeInRun(root, 'redis-not-reachable')).toBe(true);
     });
 
     it('a read-only command leaves the last run\'s record alone', async () => {

@@ -23,9 +23,17 @@ import { workspacePaths, type WorkspacePaths } from './workspace';
 
 export type TaskState = 'running' | 'success' | 'failure' | 'skipped' | 'stopped';
 
+/**
+ * What Nx's cache did for a task: answered it (hit), ran it and may keep its result (miss), or
+ * never caches its target (off: clone, which must look at the remote every time).
+ */
+export type CacheState = 'hit' | 'miss' | 'off';
+
 export interface TaskProgress {
   state: TaskState;
   cacheHit: boolean;
+  /** Known when the run ends (Nx's results); cacheHit alone cannot tell a miss from a task never cached. */
+  cache?: CacheState;
   startedAt?: string;
   finishedAt?: string;
   durationMs?: number;
@@ -43,6 +51,8 @@ export interface RunProgress {
   durationMs?: number;
   /** By task id (`svc-0:build-image`). */
   tasks: Record<string, TaskProgress>;
+  /** Run-wide notices said so far (see firstTimeInRun), while the run runs. */
+  said?: string[];
 }
 
 export interface TaskMetric {
@@ -51,6 +61,8 @@ export interface TaskMetric {
   target: string;
   durationMs: number;
   cacheHit: boolean;
+  /** Absent in runs recorded before it was. */
+  cache?: CacheState;
   result: TaskState;
 }
 
@@ -78,7 +90,8 @@ const WORKSPACE_PROJECTS = new Set(['stack']);
 
 /** What Nx hands the post hook per task (the fields used here). */
 export interface NxTaskResult {
-  task: { id: string; target: { project: string; target: string }; startTime?: number; endTime?: number };
+  /** cache: whether Nx may cache the task's target at all. startTime/endTime: when it ran (batch tasks: as the batch reports them). */
+  task: { id: string; target: { project: string; target: string }; startTime?: number; endTime?: number; cache?: boolean };
   status: string;
   /** What the task printed (for a cache hit: what it printed when it ran). */
   terminalOutput?: string;
@@ -135,6 +148,12 @@ export function isCacheHit(status: string): boolean {
   return status === 'local-cache' || status === 'local-cache-kept-existing' || status === 'remote-cache';
 }
 
+/** Pure: what Nx's cache did for the task (a target Nx does not say is uncacheable counts as cacheable). */
+export function cacheStateOf(result: NxTaskResult): CacheState {
+  if (isCacheHit(result.status)) return 'hit';
+  return result.task.cache === false ? 'off' : 'miss';
+}
+
 function resultOf(status: string): TaskState {
   if (isCacheHit(status) || status === 'success') return 'success';
   if (status === 'failure' || status === 'skipped' || status === 'stopped') return status;
@@ -163,6 +182,7 @@ export function runMetric(runId: string, argv: readonly string[], results: Recor
     target: result.task.target.target,
     durationMs: result.task.startTime !== undefined && result.task.endTime !== undefined ? result.task.endTime - result.task.startTime : 0,
     cacheHit: isCacheHit(result.status),
+    cache: cacheStateOf(result),
     result: resultOf(result.status),
   }));
   const failures = tasks.filter((task) => task.result !== 'success').length;
@@ -182,7 +202,7 @@ export function runMetric(runId: string, argv: readonly string[], results: Recor
 export function finishedProgress(progress: RunProgress | undefined, metric: RunMetric): RunProgress {
   const tasks: Record<string, TaskProgress> = { ...(progress?.runId === metric.runId ? progress.tasks : {}) };
   for (const task of metric.tasks) {
-    tasks[task.task] = { ...tasks[task.task], state: task.result, cacheHit: task.cacheHit, durationMs: task.durationMs, finishedAt: tasks[task.task]?.finishedAt ?? metric.finishedAt };
+    tasks[task.task] = { ...tasks[task.task], state: task.result, cacheHit: task.cacheHit, cache: task.cache, durationMs: task.durationMs, finishedAt: tasks[task.task]?.finishedAt ?? metric.finishedAt };
   }
   return {
     version: 1,
@@ -235,6 +255,23 @@ export async function recordTask(workspaceRoot: string, taskId: string, state: T
     const progress = readJsonIfExists<RunProgress>(progressFile(paths));
     // No run record (a task run outside a recorded command): nothing to keep current.
     if (progress?.state === 'running') write(progressFile(paths), withTaskEvent(progress, taskId, { state }, now));
+  });
+}
+
+/**
+ * Whether the current run has not said `notice` yet; if not, it counts as said from now on. A
+ * batch executor runs more than once in a run when its tasks become ready at different times (up,
+ * as builds end), and a run-wide notice is said once. Outside a recorded run: always true.
+ */
+export async function firstTimeInRun(workspaceRoot: string, notice: string): Promise<boolean> {
+  const paths = workspacePaths(workspaceRoot);
+  if (readProgress(paths)?.state !== 'running') return true;
+  return underLock(paths, () => {
+    const progress = readProgress(paths);
+    if (progress?.state !== 'running') return true;
+    if (progress.said?.includes(notice)) return false;
+    write(progressFile(paths), { ...progress, said: [...(progress.said ?? []), notice] });
+    return true;
   });
 }
 

@@ -27,7 +27,7 @@ import { createRunContext, serviceRunContext } from '../core/run-context';
 import { serviceImage } from '../docker/image';
 import { readCloneState, type CloneState } from '../docker/input-hash';
 import { INJECT_KEY, observeInjection } from './inject-state';
-import { printedToken } from './settled';
+import { newAttemptToken, printedToken } from './settled';
 import { observeTunnel, TUNNEL_KEY } from './tunnel-state';
 import { upStateTokens } from './up-state';
 
@@ -112,7 +112,8 @@ export function hashersFor(root: () => string): { buildImage: CustomHasher; up: 
       return withState(task, context, await stateOrFailure(async () => {
         const token = (await upTokens())[service];
         if (token === undefined) throw new Error(`${service} is not in the config`);
-        return token;
+        // Redis not healthy: up has something to say at the end of the run (executors/up), so it is no cache hit then.
+        return observeTunnel(root()).satisfied ? token : `${token} redis not healthy ${newAttemptToken()}`;
       }));
     },
     injectConfig: async (task, context) => withState(task, context, await stateOrFailure(injectToken)),

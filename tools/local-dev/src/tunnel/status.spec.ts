@@ -1,5 +1,5 @@
 import type { TunnelState } from './state';
-import { formatBestEffortWarning, formatTunnelStatus } from './status';
+import { formatBestEffortWarning, formatRedisNotice, formatTunnelStatus } from './status';
 
 const now = new Date('2026-11-26T10:00:00.000Z');
 const base: TunnelState = {
@@ -84,6 +84,24 @@ describe('formatTunnelStatus', () => {
     expect(retrying).not.toContain('nothing retries it');
     // Stopped on a problem retrying cannot solve, but not exited yet: nothing retries.
     expect(formatBestEffortWarning(problem, { condition: 'running', state: { ...base, status: 'stopped' } })).toContain('nothing retries it');
+  });
+
+  it('at the end of up: nothing when the namespace\'s Redis is healthy; otherwise how it stands, why and the fix', () => {
+    expect(formatRedisNotice({ condition: 'running', state: base }, now, 's1')).toBeUndefined();
+    const degraded: TunnelState = { ...base, status: 'degraded', failures: 4, kubectlPid: undefined, lastError: { kind: 'pod-not-running', message: 'error: unable to forward port because pod is not running', fix: 'the Redis pod is not running: check `kubectl -n s1 get pods`', permanent: false, at: base.updatedAt } };
+    expect(formatRedisNotice({ condition: 'running', state: degraded }, now, 's1')).toMatchInlineSnapshot(`
+"⚠ Redis: NOT REACHABLE — the services were started without it (the tunnel is best effort); those that use Redis cannot reach it yet
+Redis tunnel: DEGRADED — s1/deployment/redis on 127.0.0.1,172.17.0.1:6379
+  supervisor pid 4242 (up 2 h 0 min), kubectl pid none, restarts 2
+  last good PING: 2 s ago, answered +PONG
+  error: error: unable to forward port because pod is not running
+  fix: the Redis pod is not running: check \`kubectl -n s1 get pods\`
+  the supervisor (pid 4242) keeps retrying in the background (4 failed attempts in a row so far); services reach Redis as soon as it is healthy
+  to make tunnel-up fail instead, set \`redis: { required: true }\` in repos_docker_files/config.yaml"
+`);
+    // Healthy, but for another namespace than the services': not their Redis.
+    expect(formatRedisNotice({ condition: 'running', state: base }, now, 's2')).toContain('this tunnel serves s1, not s2');
+    expect(formatRedisNotice({ condition: 'absent' }, now, 's1')).toContain('Redis tunnel: not started in this workspace (start it with `nx run redis-tunnel:up`)');
   });
 
   it('calls a dead supervisor stale, not healthy', () => {

@@ -86,6 +86,20 @@ export function formatBestEffortWarning(problem: { message: string; fix?: string
   return lines.join('\n');
 }
 
+/**
+ * What `up` says at the end of a run that started services while Redis is not reachable (the
+ * tunnel is best effort): tunnel-up's own warning is one collapsed line among the run's tasks by
+ * then. undefined when the Redis of `namespace` is healthy. Pure.
+ */
+export function formatRedisNotice(reading: TunnelReading, now: Date, namespace: string): string | undefined {
+  if (reading.condition === 'running' && reading.state.status === 'healthy' && reading.state.namespace === namespace) return undefined;
+  return [
+    '⚠ Redis: NOT REACHABLE — the services were started without it (the tunnel is best effort); those that use Redis cannot reach it yet',
+    formatTunnelStatus(reading, now, namespace),
+    `  ${STRICT_HINT}`,
+  ].join('\n');
+}
+
 function retryingSentence(state: TunnelState): string {
   const failures = state.failures ? ` (${state.failures} failed attempt${state.failures === 1 ? '' : 's'} in a row so far)` : '';
   return `the supervisor (pid ${state.pid}) keeps retrying in the background${failures}; services reach Redis as soon as it is healthy`;
