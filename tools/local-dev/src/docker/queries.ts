@@ -2,6 +2,8 @@
  * The engine questions asked on every `up` and by its hasher, each answered over the local
  * socket when there is one (engine.ts) and by the `docker` CLI otherwise, with one result shape.
  */
+import { spawn } from 'node:child_process';
+import * as http from 'node:http';
 import { exec } from '../core/exec';
 import { ChildProcessError, DockerError } from '../core/errors';
 import { engineMessage, engineRequest, localEngineSocket } from './engine';
@@ -138,4 +140,241 @@ export async function cliQuery(args: string[], timeoutMs: number, withStderr = f
     }
     throw error;
   }
+}
+
+/**
+ * `docker inspect` of containers, as the engine describes them (the API's and the CLI's JSON are
+ * the same objects), in the order given. A container removed since it was listed is left out.
+ */
+export async function inspectContainersJson(ids: readonly string[], timeoutMs = QUERY_TIMEOUT_MS): Promise<unknown[]> {
+  if (ids.length === 0) return [];
+  const socket = localEngineSocket();
+  if (socket) {
+    const responses = await Promise.all(ids.map((id) => engineRequest<unknown>(socket, 'GET', `/containers/${encodeURIComponent(id)}/json`, timeoutMs)));
+    return responses.flatMap((response, index) => {
+      if (response.status === 404) return [];
+      if (response.status !== 200 || response.body === undefined) throw new DockerError(`cannot inspect container ${ids[index].slice(0, 12)}: ${engineMessage(response)}`);
+      return [response.body];
+    });
+  }
+  try {
+    return JSON.parse(await cliQuery(['inspect', '--type', 'container', ...ids], timeoutMs)) as unknown[];
+  } catch (error) {
+    if (!(error instanceof ChildProcessError && /no such container/i.test(error.outputTail))) throw error;
+    // One of them was removed meanwhile and the CLI fails the whole call: ask for each, keeping those still there.
+    if (ids.length === 1) return [];
+    return (await Promise.all(ids.map((id) => inspectContainersJson([id], timeoutMs)))).flat();
+  }
+}
+
+/** The "repository:tag" references of the images carrying all `labels`. */
+export async function imageReferences(labels: string[], timeoutMs = QUERY_TIMEOUT_MS): Promise<Set<string>> {
+  const socket = localEngineSocket();
+  if (socket) {
+    const response = await engineRequest<{ RepoTags?: string[] | null }[]>(socket, 'GET', `/images/json?filters=${labelFiltersParameter(labels)}`, timeoutMs);
+    if (response.status !== 200) throw new DockerError(`the Docker engine could not list images: ${engineMessage(response)}`);
+    return new Set((response.body ?? []).flatMap((image) => image.RepoTags ?? []));
+  }
+  const output = await cliQuery(['images', ...labels.flatMap((label) => ['--filter', `label=${label}`]), '--format', '{{.Repository}}:{{.Tag}}'], timeoutMs);
+  return new Set(output.split('\n').filter((line) => line.trim() !== ''));
+}
+
+/** Whether a network of exactly this name exists (the engine's name filter matches substrings). */
+export async function networkExists(name: string, timeoutMs = QUERY_TIMEOUT_MS): Promise<boolean> {
+  const socket = localEngineSocket();
+  if (socket) {
+    const response = await engineRequest<{ Name?: string }[]>(socket, 'GET', `/networks?filters=${encodeURIComponent(JSON.stringify({ name: [name] }))}`, timeoutMs);
+    if (response.status !== 200) throw new DockerError(`the Docker engine could not list networks: ${engineMessage(response)}`);
+    return (response.body ?? []).some((network) => network.Name === name);
+  }
+  const output = await cliQuery(['network', 'ls', '--filter', `name=${name}`, '--format', '{{.Name}}'], timeoutMs);
+  return output.split('\n').includes(name);
+}
+
+/** One engine event, as the API and `docker events --format '{{json .}}'` both give it. */
+export interface EngineEvent {
+  Type: string;
+  Action: string;
+  Actor: { ID: string; Attributes?: Record<string, string> | null };
+  /** Nanoseconds since the epoch. */
+  timeNano: number;
+}
+
+/** Which events: the API's filters (`label`: "key=value"; `type`: container, image …; `event`: die, start …; `container`: ids). */
+export type EventFilters = Partial<Record<'label' | 'type' | 'event' | 'container', string[]>>;
+
+/** Pure: the filters as the CLI's `--filter k=v` arguments. */
+export function eventFilterArgs(filters: EventFilters): string[] {
+  return Object.entries(filters).flatMap(([key, values]) => (values ?? []).flatMap((value) => ['--filter', `${key}=${value}`]));
+}
+
+/** Pure: one line of the event stream → the event (undefined for a blank or partial line). */
+export function parseEventLine(line: string): EngineEvent | undefined {
+  if (line.trim() === '') return undefined;
+  const event = JSON.parse(line) as EngineEvent & { time?: number };
+  // Old engines give only whole seconds.
+  return { ...event, timeNano: event.timeNano ?? (event.time ?? 0) * 1e9 };
+}
+
+/**
+ * The events the engine still remembers between two times (seconds since the epoch). The engine
+ * keeps only its last 256 events in memory, none across its own restart: an empty answer means
+ * "not known any more", not "nothing happened".
+ */
+export async function pastEvents(filters: EventFilters, since: number, until: number, timeoutMs = QUERY_TIMEOUT_MS): Promise<EngineEvent[]> {
+  const socket = localEngineSocket();
+  const times = { since: since.toFixed(3), until: until.toFixed(3) };
+  if (socket) {
+    const events: EngineEvent[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        stop();
+        reject(new DockerError(`the Docker engine did not answer GET /events within ${Math.ceil(timeoutMs / 1000)} s`));
+      }, timeoutMs);
+      const stop = streamLines(socket, `/events?since=${times.since}&until=${times.until}&filters=${encodeURIComponent(JSON.stringify(filters))}`, (line) => {
+        const event = parseEventLine(line);
+        if (event) events.push(event);
+      }, (error) => {
+        clearTimeout(timer);
+        if (error) reject(error);
+        else resolve();
+      });
+    });
+    return events;
+  }
+  const output = await cliQuery(['events', '--since', times.since, '--until', times.until, ...eventFilterArgs(filters), '--format', '{{json .}}'], timeoutMs);
+  return output.split('\n').flatMap((line) => parseEventLine(line) ?? []);
+}
+
+/**
+ * Calls `onEvent` with each new engine event matching `filters` until the returned function is
+ * called; `onEnd` once if the stream ends by itself (the engine stopped or restarted). Over the
+ * socket this is one long HTTP request; otherwise one `docker events` child.
+ */
+export function followEvents(filters: EventFilters, onEvent: (event: EngineEvent) => void, onEnd: (error: Error | undefined) => void): () => void {
+  let stopped = false;
+  const ended = (error: Error | undefined) => {
+    if (!stopped) onEnd(error);
+    stopped = true;
+  };
+  const handle = (line: string) => {
+    const event = parseEventLine(line);
+    if (event && !stopped) onEvent(event);
+  };
+  const socket = localEngineSocket();
+  if (socket) {
+    const stop = streamLines(socket, `/events?filters=${encodeURIComponent(JSON.stringify(filters))}`, handle, ended);
+    return () => {
+      stopped = true;
+      stop();
+    };
+  }
+  const child = spawn('docker', ['events', ...eventFilterArgs(filters), '--format', '{{json .}}'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  splitLines(child.stdout, handle);
+  child.stderr.on('data', (chunk: Buffer) => (stderr = `${stderr}${chunk.toString()}`.slice(-2000)));
+  child.on('error', (error) => ended(new DockerError(`docker events failed: ${error.message}`)));
+  child.on('close', (code) => ended(new DockerError(`docker events ended (exit code ${code}): ${stderr.trim().split('\n').pop() ?? ''}`)));
+  return () => {
+    stopped = true;
+    child.kill('SIGTERM');
+  };
+}
+
+/** What one stats reading of a container tells (the API's fields; CPU as cumulative counters). */
+export interface StatsReading {
+  /** Nanoseconds of CPU the container used since it started. */
+  containerCpuNs: number;
+  /** Nanoseconds of CPU the whole host used (all cores), as a counter. */
+  systemCpuNs: number;
+  onlineCpus: number;
+  /** Memory in use without the page cache, as `docker stats` shows it. */
+  memoryBytes: number;
+  memoryLimitBytes: number;
+  netRxBytes: number;
+  netTxBytes: number;
+}
+
+interface ApiStats {
+  cpu_stats?: { cpu_usage?: { total_usage?: number; percpu_usage?: number[] | null }; system_cpu_usage?: number; online_cpus?: number };
+  memory_stats?: { usage?: number; limit?: number; stats?: Record<string, number> };
+  networks?: Record<string, { rx_bytes?: number; tx_bytes?: number }> | null;
+}
+
+/** Pure: the API's stats object → a reading (memory without the inactive page cache, as the CLI computes it). */
+export function statsReading(stats: ApiStats): StatsReading {
+  const memory = stats.memory_stats ?? {};
+  const cache = memory.stats?.total_inactive_file ?? memory.stats?.inactive_file ?? 0;
+  const usage = memory.usage ?? 0;
+  const networks = Object.values(stats.networks ?? {});
+  return {
+    containerCpuNs: stats.cpu_stats?.cpu_usage?.total_usage ?? 0,
+    systemCpuNs: stats.cpu_stats?.system_cpu_usage ?? 0,
+    onlineCpus: stats.cpu_stats?.online_cpus ?? stats.cpu_stats?.cpu_usage?.percpu_usage?.length ?? 1,
+    memoryBytes: cache < usage ? usage - cache : usage,
+    memoryLimitBytes: memory.limit ?? 0,
+    netRxBytes: networks.reduce((sum, network) => sum + (network.rx_bytes ?? 0), 0),
+    netTxBytes: networks.reduce((sum, network) => sum + (network.tx_bytes ?? 0), 0),
+  };
+}
+
+/**
+ * One stats reading of a running container over the local socket (`one-shot`: the engine answers
+ * at once instead of waiting a second for a second sample; CPU % is then the change between two
+ * of our own readings). Undefined when there is no local socket (ask the CLI) or the container is gone.
+ */
+export async function statsOnce(id: string, timeoutMs = QUERY_TIMEOUT_MS): Promise<StatsReading | undefined> {
+  const socket = localEngineSocket();
+  if (!socket) return undefined;
+  const response = await engineRequest<ApiStats>(socket, 'GET', `/containers/${encodeURIComponent(id)}/stats?stream=false&one-shot=true`, timeoutMs);
+  if (response.status === 404 || response.status === 409) return undefined;
+  if (response.status !== 200 || !response.body) throw new DockerError(`cannot read the stats of container ${id.slice(0, 12)}: ${engineMessage(response)}`);
+  return statsReading(response.body);
+}
+
+/** Splits a stream into lines, calling `onLine` with each complete one. */
+function splitLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  let partial = '';
+  stream.on('data', (chunk: Buffer | string) => {
+    const lines = `${partial}${chunk.toString()}`.split('\n');
+    partial = lines.pop() ?? '';
+    lines.forEach(onLine);
+  });
+  stream.on('end', () => {
+    if (partial !== '') onLine(partial);
+    partial = '';
+  });
+}
+
+/** A GET over the socket whose body is read line by line as it comes (the events stream); the returned function ends it. */
+function streamLines(socket: string, requestPath: string, onLine: (line: string) => void, onEnd: (error: Error | undefined) => void): () => void {
+  let done = false;
+  const end = (error: Error | undefined) => {
+    if (!done) onEnd(error);
+    done = true;
+  };
+  const request = http.request({ socketPath: socket, method: 'GET', path: requestPath, headers: { Host: 'docker' } }, (response) => {
+    if (response.statusCode !== 200) {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => end(new DockerError(`the Docker engine refused GET ${requestPath.split('?')[0]} (HTTP ${response.statusCode}): ${body.trim().slice(0, 200)}`)));
+      return;
+    }
+    splitLines(response, (line) => {
+      try {
+        onLine(line);
+      } catch (error) {
+        request.destroy();
+        end(error as Error);
+      }
+    });
+    response.on('end', () => end(undefined));
+    response.on('error', (error) => end(new DockerError(`the Docker engine's event stream broke: ${error.message}`)));
+  });
+  request.on('error', (error) => end(new DockerError(`cannot reach the Docker engine at ${socket}: ${error.message}`, { fix: 'start Docker (docker info must work), then run again', cause: error })));
+  request.end();
+  return () => {
+    done = true;
+    request.destroy();
+  };
 }
