@@ -109,11 +109,13 @@ describe('dashboard (real Chromium, real stack)', () => {
     await expect(page.locator('#run').textContent()).resolves.toContain('nx run-many -t up');
   });
 
-  it('a container stopped from outside (docker stop) turns red within 3 s', async () => {
+  it('a container stopped from outside (docker stop) shows within 3 s as stopped, not crashed, saying who stopped it', async () => {
     docker(['stop', '--time', '0', containerOf('svc-1')]);
     const stoppedAt = Date.now();
-    await card('svc-1').and(page.locator('[data-state="exited"].tone-bad')).waitFor({ timeout: 3000 });
+    await card('svc-1').and(page.locator('[data-state="stopped"].tone-idle')).waitFor({ timeout: 3000 });
     expect(Date.now() - stoppedAt).toBeLessThan(3000);
+    await expect(card('svc-1').locator('.state').textContent()).resolves.toBe('stopped');
+    await page.locator('[data-service="svc-1"]', { hasText: 'stopped by `docker stop` from outside local-dev' }).waitFor({ timeout: 3000 });
     await expect(card('svc-0').getAttribute('data-state')).resolves.toBe('running');
   });
 

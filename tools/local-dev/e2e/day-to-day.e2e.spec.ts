@@ -180,17 +180,17 @@ describe('day-to-day commands (real stack, through make and nx)', () => {
     const after = await statusJson();
     const svc0 = after.services.find((service) => service.name === 'svc-0');
     const svc1 = after.services.find((service) => service.name === 'svc-1');
-    expect(svc0?.state).toBe('exited');
+    expect(svc0?.state).toBe('stopped');
     expect(svc1?.repo).toMatchObject({ dirty: true, changedFiles: 1 });
     expect(svc1?.container?.current).toBe(false);
-    expect(after.problems.map((problem) => `${problem.subject} ${problem.kind}`)).toEqual(['svc-0 crashed', 'svc-1 stale-image', 'svc-1 dirty']);
+    expect(after.problems.map((problem) => `${problem.subject} ${problem.kind}`)).toEqual(['svc-0 stopped', 'svc-1 stale-image', 'svc-1 dirty']);
     expect(after.problems[1].message).toContain('its code or config changed since its image was built (1 uncommitted or untracked file in cloned/svc-1)');
 
     const table = await make(['status']);
     expectOk(table);
-    expect(table.stdout).toMatch(/svc-0 +exited +main +current +exited\(137\)/);
+    expect(table.stdout).toMatch(/svc-0 +stopped +main +current +exited\(137\)/);
     expect(table.stdout).toMatch(/svc-1 +running +main dirty\(1\) +STALE/);
-    expect(table.stdout).toContain('✖ svc-0: container crashed');
+    expect(table.stdout).toContain('⚠ svc-0: container stopped by `docker kill` from outside local-dev (SIGKILL; exit code 137)');
     expect(table.stdout).toContain('Redis tunnel: HEALTHY');
   });
 

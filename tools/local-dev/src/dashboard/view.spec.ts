@@ -17,14 +17,14 @@ const service: ServiceModel = {
 
 function container(overrides: Partial<ContainerFacts> = {}): ContainerFacts {
   return {
-    id: '0123456789abcdef0123', name: 'ld_api_1', service: 'api', image: WANTED, status: 'running', exitCode: 0, oomKilled: false,
+    id: '0123456789abcdef0123', name: 'ld_api_1', service: 'api', image: WANTED, status: 'running', exitCode: 0, oomKilled: false, error: '',
     health: 'healthy', restartCount: 2, startedAt: '2026-11-29T10:00:00Z', finishedAt: undefined, definition: 'def1', ports: [], ...overrides,
   };
 }
 
 function facts(overrides: Partial<ServiceFacts> = {}): ServiceFacts {
   return {
-    service, repo, definition: 'def1', containers: [container()],
+    service, repo, definition: 'def1', containers: [container()], lock: undefined,
     clone: { state: 'clone', branch: 'main', head: 'abc', upstream: 'origin/main', aheadBehind: { ahead: 0, behind: 0 }, changed: [], injection: undefined },
     image: { wanted: WANTED, wantedError: undefined, wantedExists: true, recorded: WANTED },
     ...overrides,
@@ -46,10 +46,14 @@ describe('the dashboard view of the stack model', () => {
     });
   });
 
-  it('a container stopped from outside is red ("exited"), with the model\'s problem', () => {
-    const card = serviceCard(projectService(facts({ containers: [container({ status: 'exited', exitCode: 137, health: undefined })] }), 's1', true), []);
-    expect(card).toMatchObject({ state: 'exited', stateLabel: 'exited', tone: 'bad', container: { status: 'exited', exitCode: 137 } });
-    expect(card.problems.map((problem) => problem.kind)).toContain('crashed');
+  it('a container stopped from outside (docker stop, exit 143) is "stopped", grey, saying who; one that exited 3 by itself is "crashed", red', () => {
+    const stopped = serviceCard(projectService(facts({ containers: [container({ status: 'exited', exitCode: 143, health: undefined, end: { signals: ['SIGTERM'], stopCommand: true, oom: false } })] }), 's1', true), []);
+    expect(stopped).toMatchObject({ state: 'stopped', stateLabel: 'stopped', tone: 'idle', container: { status: 'exited', exitCode: 143, end: { how: 'stopped', by: '`docker stop` from outside local-dev', signal: 'SIGTERM' } } });
+    expect(stopped.problems.map((problem) => [problem.kind, problem.severity])).toEqual([['stopped', 'warning']]);
+    expect(stopped.problems[0].message).toContain('stopped by `docker stop` from outside local-dev (SIGTERM; exit code 143)');
+    const crashed = serviceCard(projectService(facts({ containers: [container({ status: 'exited', exitCode: 3, health: undefined, end: { signals: [], stopCommand: false, oom: false } })] }), 's1', true), []);
+    expect(crashed).toMatchObject({ state: 'crashed', stateLabel: 'crashed', tone: 'bad', container: { end: { how: 'crashed', exitCode: 3 } } });
+    expect(crashed.problems.map((problem) => [problem.kind, problem.severity])).toEqual([['crashed', 'error']]);
   });
 
   it('a stale image says why (the model\'s reason), and a dirty clone is flagged with its count', () => {

@@ -4,9 +4,13 @@
  * and judges nothing: every "is it stale, and why", "did it crash" comes from the model.
  */
 import type { RunMetricsFile, RunProgress } from '../core/run-record';
+import type { ContainerEnd } from '../stack/container-end';
 import type { Problem, ServiceState, ServiceView, StackModel } from '../stack/model';
 
-/** The colour a state is drawn in: a stopped or crashed container is red, whatever the reason. */
+/**
+ * The colour a state is drawn in: a crash, or a process that ended by itself, is red; a container
+ * someone stopped (`docker stop`, local-dev) is grey, like one not started: nothing broke.
+ */
 export type Tone = 'ok' | 'busy' | 'idle' | 'bad';
 
 const TONES: Record<ServiceState, Tone> = {
@@ -18,7 +22,9 @@ const TONES: Record<ServiceState, Tone> = {
   running: 'ok',
   healthy: 'ok',
   unhealthy: 'bad',
+  stopped: 'idle',
   exited: 'bad',
+  crashed: 'bad',
 };
 
 /** The words the page shows for a state (the issue's list: "not cloned", "image building" …). */
@@ -31,7 +37,9 @@ const LABELS: Record<ServiceState, string> = {
   running: 'running',
   healthy: 'healthy',
   unhealthy: 'unhealthy',
+  stopped: 'stopped',
   exited: 'exited',
+  crashed: 'crashed',
 };
 
 /** One reading of a container's CPU (percent of one core) and memory (bytes), at `at` (ms). */
@@ -57,7 +65,8 @@ export interface ServiceCard {
   links: { url: string; host: number; container: number }[];
   debugPort: number | undefined;
   restarts: number | undefined;
-  container: { id: string; status: string; exitCode: number } | undefined;
+  /** `end`: how it came to stop (the model's containerEnd), shown on the card with its problem. */
+  container: { id: string; status: string; exitCode: number; end: ContainerEnd | undefined } | undefined;
   cpu: number[];
   memory: number[];
   problems: Problem[];
@@ -132,7 +141,7 @@ export function serviceCard(service: ServiceView, samples: readonly Sample[]): S
     links: service.ports.filter((port) => port.protocol === 'tcp').map((port) => ({ url: `http://127.0.0.1:${port.host}/`, host: port.host, container: port.container })),
     debugPort: service.debugPort?.host,
     restarts: service.container?.restarts,
-    container: service.container ? { id: service.container.id, status: service.container.status, exitCode: service.container.exitCode } : undefined,
+    container: service.container ? { id: service.container.id, status: service.container.status, exitCode: service.container.exitCode, end: service.container.end } : undefined,
     cpu: samples.map((sample) => sample.cpuPercent),
     memory: samples.map((sample) => sample.memoryBytes),
     problems: service.problems,

@@ -3,7 +3,9 @@
  * (`docker inspect` JSON, `--format '{{json .}}'` lines) — never from the tables it prints for
  * people. Pure parsers: the commands that produce the text live in ./gather.ts.
  */
+import { constants } from 'node:os';
 import { LABELS } from '../docker/naming';
+import type { EngineEvent } from '../docker/queries';
 
 export interface PublishedBinding {
   containerPort: number;
@@ -25,6 +27,8 @@ export interface ContainerFacts {
   status: string;
   exitCode: number;
   oomKilled: boolean;
+  /** Why the engine could not start or run it ("port is already allocated" …); '' when none. */
+  error: string;
   /** Docker's own healthcheck, when the image or compose file declares one. */
   health: string | undefined;
   /** Restarts made by Docker's restart policy. */
@@ -35,12 +39,27 @@ export interface ContainerFacts {
   /** io.local-dev.definition: the compose entry it was created from. */
   definition: string;
   ports: PublishedBinding[];
+  /**
+   * How its last life ended, from the engine's recent events (gather.ts adds it for a container
+   * that is not running); undefined when running, or when the engine no longer remembers its death.
+   */
+  end?: EndEvents;
+}
+
+/** What the engine's events tell about the end of a container's last life. */
+export interface EndEvents {
+  /** Signals sent to it through the engine before it died, in order (`docker stop`: SIGTERM, then SIGKILL after the timeout). */
+  signals: string[];
+  /** The engine logged "stop" after the death: `docker stop` (compose stop, `docker restart`), not `docker kill`. */
+  stopCommand: boolean;
+  /** The kernel's OOM killer hit it. */
+  oom: boolean;
 }
 
 interface InspectedContainer {
   Id?: string;
   Name?: string;
-  State?: { Status?: string; ExitCode?: number; OOMKilled?: boolean; StartedAt?: string; FinishedAt?: string; Health?: { Status?: string } };
+  State?: { Status?: string; ExitCode?: number; OOMKilled?: boolean; Error?: string; StartedAt?: string; FinishedAt?: string; Health?: { Status?: string } };
   RestartCount?: number;
   Config?: { Image?: string; Labels?: Record<string, string> | null };
   NetworkSettings?: { Ports?: Record<string, Array<{ HostIp?: string; HostPort?: string }> | null> | null };
@@ -54,8 +73,12 @@ function realTime(value: string | undefined): string | undefined {
 
 /** Pure: `docker inspect <container…>` output (a JSON array) → facts, in the order given. */
 export function parseContainerInspect(json: string): ContainerFacts[] {
-  const parsed = JSON.parse(json) as InspectedContainer[];
-  return parsed.map((entry) => {
+  return containerFacts(JSON.parse(json) as unknown[]);
+}
+
+/** Pure: inspected containers (the engine's objects, as the API and `docker inspect` give them) → facts. */
+export function containerFacts(inspected: readonly unknown[]): ContainerFacts[] {
+  return (inspected as InspectedContainer[]).map((entry) => {
     const labels = entry.Config?.Labels ?? {};
     const ports: PublishedBinding[] = [];
     for (const [key, bindings] of Object.entries(entry.NetworkSettings?.Ports ?? {})) {
@@ -72,6 +95,7 @@ export function parseContainerInspect(json: string): ContainerFacts[] {
       status: entry.State?.Status ?? 'unknown',
       exitCode: entry.State?.ExitCode ?? 0,
       oomKilled: entry.State?.OOMKilled ?? false,
+      error: entry.State?.Error ?? '',
       health: entry.State?.Health?.Status,
       restartCount: entry.RestartCount ?? 0,
       startedAt: realTime(entry.State?.StartedAt),
@@ -90,14 +114,41 @@ export function parseJsonLines<T>(output: string): T[] {
     .map((line) => JSON.parse(line) as T);
 }
 
-/** Pure: `docker images --format '{{json .}}'` output → the "repository:tag" references listed. */
-export function parseImageReferences(output: string): Set<string> {
-  return new Set(parseJsonLines<{ Repository?: string; Tag?: string }>(output).map((image) => `${image.Repository}:${image.Tag}`));
+/** Pure: "15", "SIGTERM" or "term" (as engines of different ages write a kill's signal) → "SIGTERM". */
+export function signalName(value: string | number): string {
+  const number = Number(value);
+  if (Number.isInteger(number)) return Object.entries(constants.signals).find(([, code]) => code === number)?.[0] ?? `signal ${number}`;
+  const name = String(value).toUpperCase();
+  return name.startsWith('SIG') ? name : `SIG${name}`;
 }
 
-/** Pure: `docker ps --format '{{json .}}'` output → container ids. */
-export function parseContainerIds(output: string): string[] {
-  return parseJsonLines<{ ID?: string }>(output)
-    .map((container) => container.ID ?? '')
-    .filter(Boolean);
+/**
+ * Pure: a container's events → how its last life ended, or undefined when its death is not among
+ * them (the engine keeps only its last 256 events, none across its own restart). A start begins a
+ * new life; signals sent and an OOM kill count towards the next death; "stop" follows a death
+ * that `docker stop` caused.
+ */
+export function endOfLastLife(events: readonly EngineEvent[], id: string): EndEvents | undefined {
+  let signals: string[] = [];
+  let oom = false;
+  let end: EndEvents | undefined;
+  for (const event of [...events].filter((candidate) => candidate.Actor.ID === id).sort((a, b) => a.timeNano - b.timeNano)) {
+    if (event.Action === 'start') {
+      signals = [];
+      oom = false;
+      end = undefined;
+    } else if (event.Action === 'kill') {
+      const signal = event.Actor.Attributes?.signal;
+      signals.push(signal ? signalName(signal) : 'a signal');
+    } else if (event.Action === 'oom') {
+      oom = true;
+    } else if (event.Action === 'die') {
+      end = { signals, stopCommand: false, oom };
+      signals = [];
+      oom = false;
+    } else if (event.Action === 'stop' && end) {
+      end.stopCommand = true;
+    }
+  }
+  return end;
 }

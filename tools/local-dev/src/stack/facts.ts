@@ -55,6 +55,17 @@ export interface ServiceFacts {
   containers: ContainerFacts[];
   /** The io.local-dev.definition docker-compose.yml gives the service for the namespace. */
   definition: string;
+  /** A local-dev command working on the service's container right now (it holds the service's lock). */
+  lock: LockFacts | undefined;
+}
+
+/** The live holder of a service's lock (logs/locks/<service>.lock, src/docker/service-lock.ts). */
+export interface LockFacts {
+  /** What it does: "restart svc-1", "up svc-1", "down svc-1" … */
+  purpose: string;
+  /** The command the user ran: "nx run stack:restart --services=svc-1". */
+  command: string;
+  since: string;
 }
 
 export type EngineFacts = { reachable: true } | { reachable: false; error: string };

@@ -1,13 +1,13 @@
 /** The gathering layer against real git repos on disk (no Docker needed for these parts). */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { sha256 } from '../docker/input-hash';
 import { writeManifest } from '../inject/manifest';
 import { workspacePaths } from '../core/workspace';
 import { readBuildRecordImage as readBuildRecord } from '../docker/build-record';
-import { gatherClone, mapLimit, openWorkspace } from './gather';
+import { cloneStamp, gatherClone, GatherCache, mapLimit, openWorkspace } from './gather';
 
 const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.email=t@t.invalid', '-c', 'user.name=t', ...args], { cwd, encoding: 'utf8' });
 
@@ -81,6 +81,57 @@ describe('gather (real git)', () => {
     rmSync(path.join(root, 'configs', 's2'), { recursive: true });
     expect(openWorkspace(root, undefined).namespace).toBe('s1');
     expect(() => openWorkspace(root, 's2')).toThrow('unknown namespace "s2"');
+  });
+
+  it('a clone\'s stamp changes with a commit, a checkout or a new top-level file, not with git reading it again', async () => {
+    const clone = path.join(root, 'clone');
+    mkdirSync(clone);
+    git(clone, 'init', '-q', '-b', 'main');
+    writeFileSync(path.join(clone, 'a.txt'), 'a\n');
+    git(clone, 'add', '-A');
+    git(clone, 'commit', '-q', '-m', 'one');
+    // git rewrites the index when it refreshes it, and at each reading while a file is as new as the
+    // index (git's "racily clean" second): files from before that second, as in a clone not just edited.
+    utimesSync(path.join(clone, 'a.txt'), new Date('2026-01-01'), new Date('2026-01-01'));
+    await gatherClone(clone);
+    git(clone, 'diff', 'HEAD');
+    const stamps = [cloneStamp(clone)];
+    await gatherClone(clone);
+    git(clone, 'diff', 'HEAD');
+    stamps.push(cloneStamp(clone));
+    git(clone, 'commit', '-q', '--allow-empty', '-m', 'two');
+    stamps.push(cloneStamp(clone));
+    git(clone, 'checkout', '-q', '-b', 'feature');
+    stamps.push(cloneStamp(clone));
+    writeFileSync(path.join(clone, 'new.txt'), 'new\n');
+    stamps.push(cloneStamp(clone));
+    expect(stamps[1]).toBe(stamps[0]);
+    expect(new Set(stamps.slice(1)).size).toBe(4);
+    // No .git folder of its own: never trusted.
+    expect(cloneStamp(path.join(root, 'nothing'))).toBe('');
+  });
+
+  it('GatherCache: one reading of a clone while its stamp holds, a new one when .git changes or the reading is too old', async () => {
+    const clone = path.join(root, 'clone');
+    mkdirSync(clone);
+    git(clone, 'init', '-q', '-b', 'main');
+    git(clone, 'commit', '-q', '--allow-empty', '-m', 'one');
+    let now = 0;
+    const cache = new GatherCache(30_000, () => now);
+    const first = cache.clone(clone);
+    // A service and its worker asking during the same gather share the reading under way.
+    expect(cache.clone(clone)).toBe(first);
+    await first.git;
+    await first.state();
+    expect(cache.clone(clone)).toBe(first);
+    git(clone, 'checkout', '-q', '-b', 'feature');
+    const second = cache.clone(clone);
+    expect(second).not.toBe(first);
+    expect(await second.git).toMatchObject({ facts: { branch: 'feature' } });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(cache.clone(clone)).toBe(second);
+    now += 30_000;
+    expect(cache.clone(clone)).not.toBe(second);
   });
 
   it('mapLimit keeps the order and never runs more than the limit at once', async () => {

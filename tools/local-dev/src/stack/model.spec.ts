@@ -24,14 +24,14 @@ function clone(overrides: Partial<Extract<CloneFacts, { state: 'clone' }>> = {})
 
 function container(overrides: Partial<ContainerFacts> = {}): ContainerFacts {
   return {
-    id: '0123456789abcdef0123', name: 'local-dev-x_api_1', service: 'api', image: WANTED, status: 'running', exitCode: 0, oomKilled: false,
+    id: '0123456789abcdef0123', name: 'local-dev-x_api_1', service: 'api', image: WANTED, status: 'running', exitCode: 0, oomKilled: false, error: '',
     health: undefined, restartCount: 0, startedAt: '2026-11-29T10:00:00Z', finishedAt: undefined, definition: 'def1', ports: [], ...overrides,
   };
 }
 
 function facts(overrides: Partial<ServiceFacts> = {}): ServiceFacts {
   return {
-    service: serviceModel(), repo, clone: clone(), definition: 'def1', containers: [container()],
+    service: serviceModel(), repo, clone: clone(), definition: 'def1', containers: [container()], lock: undefined,
     image: { wanted: WANTED, wantedError: undefined, wantedExists: true, recorded: WANTED },
     ...overrides,
   };
@@ -87,14 +87,26 @@ describe('projectService', () => {
     expect(view.container?.current).toBe(false);
   });
 
-  it('a container that exited non-zero crashed; exit 0 is a stop; OOM is said', () => {
+  it('a container that exited non-zero by itself crashed; exit 0 exited; OOM is said', () => {
     const crashed = projectService(facts({ containers: [container({ status: 'exited', exitCode: 3, finishedAt: '2026-11-29T10:05:00Z' })] }), 's1', true);
-    expect(crashed.state).toBe('exited');
-    expect(crashed.problems[0]).toMatchObject({ kind: 'crashed', severity: 'error', message: 'container crashed at 2026-11-29T10:05:00Z (exit code 3)' });
-    const stopped = projectService(facts({ containers: [container({ status: 'exited', exitCode: 0 })] }), 's1', true);
-    expect(kinds(stopped)).toEqual(['stopped']);
+    expect(crashed.state).toBe('crashed');
+    expect(crashed.problems[0]).toMatchObject({ kind: 'crashed', severity: 'error', message: 'container crashed (exit code 3) at 2026-11-29T10:05:00Z' });
+    const exited = projectService(facts({ containers: [container({ status: 'exited', exitCode: 0 })] }), 's1', true);
+    expect(exited.state).toBe('exited');
+    expect(kinds(exited)).toEqual(['exited']);
     const oom = projectService(facts({ containers: [container({ status: 'exited', exitCode: 137, oomKilled: true })] }), 's1', true);
+    expect(oom.state).toBe('crashed');
     expect(oom.problems[0].message).toContain('killed: out of memory');
+  });
+
+  it('a container stopped from outside (docker stop, exit 143) is stopped, not crashed, and says who', () => {
+    const stopped = projectService(facts({ containers: [container({ status: 'exited', exitCode: 143, finishedAt: '2026-11-29T10:05:00Z', end: { signals: ['SIGTERM'], stopCommand: true, oom: false } })] }), 's1', true);
+    expect(stopped.state).toBe('stopped');
+    expect(stopped.container?.end).toMatchObject({ how: 'stopped', signal: 'SIGTERM', exitCode: 143, by: '`docker stop` from outside local-dev' });
+    expect(stopped.problems).toEqual([{
+      kind: 'stopped', severity: 'warning', message: 'container stopped by `docker stop` from outside local-dev (SIGTERM; exit code 143) at 2026-11-29T10:05:00Z',
+      fix: '`nx run api:up`, or `nx run stack:restart --services=api`',
+    }]);
   });
 
   it('maps Docker health and container states to one state word', () => {
@@ -103,7 +115,9 @@ describe('projectService', () => {
     expect(state({ health: 'unhealthy' })).toBe('unhealthy');
     expect(state({ health: 'starting' })).toBe('starting');
     expect(state({ status: 'restarting' })).toBe('starting');
-    expect(state({ status: 'dead' })).toBe('exited');
+    expect(state({ status: 'created' })).toBe('starting');
+    expect(state({ status: 'dead', exitCode: 1 })).toBe('crashed');
+    expect(state({ status: 'restarting', exitCode: 2 })).toBe('crashed');
   });
 
   it('without a container: not-cloned, cloned or image-ready', () => {
@@ -192,7 +206,7 @@ describe('projectStack', () => {
     const run = { version: 1 as const, runId: 'r', command: 'nx run-many -t up', state: 'running' as const, startedAt: 'x', updatedAt: 'x', tasks: { 'api:build-image': { state: 'running' as const, cacheHit: false } } };
     expect(projectStack({ ...base, run }).services[0].state).toBe('image-building');
     expect(projectStack({ ...base, run: { ...run, tasks: { 'api:up': { state: 'running', cacheHit: false } } } }).services[0].state).toBe('starting');
-    expect(projectStack({ ...base, run: { ...run, state: 'failure' } }).services[0].state).toBe('exited');
+    expect(projectStack({ ...base, run: { ...run, state: 'failure' } }).services[0].state).toBe('crashed');
     expect(projectStack({ ...base, run }).run).toBe(run);
   });
 

@@ -8,6 +8,7 @@
 import type { Healthcheck } from '../config/model';
 import type { TunnelReading } from '../tunnel/state';
 import { formatTunnelStatus } from '../tunnel/status';
+import { containerEnd, type ContainerEnd } from './container-end';
 import type { ContainerFacts } from './docker-facts';
 import type { CloneFacts, StackFacts, ServiceFacts } from './facts';
 import type { RunProgress } from '../core/run-record';
@@ -16,9 +17,11 @@ import type { RunProgress } from '../core/run-record';
  * One word for where a service stands (the dashboard's colour): no clone yet; cloned but its
  * image for the current inputs is not built; its build-image task running now (progress.json);
  * image built; container starting (or its up task running), running (no Docker healthcheck to say
- * more), healthy, unhealthy or exited.
+ * more), healthy, unhealthy; or not running any more, and how that came about (containerEnd):
+ * stopped (someone sent it a signal: `docker stop`/`kill`, local-dev itself), exited (its process
+ * ended by itself with 0) or crashed (ended by itself otherwise, out of memory, or could not start).
  */
-export type ServiceState = 'not-cloned' | 'cloned' | 'image-building' | 'image-ready' | 'starting' | 'running' | 'healthy' | 'unhealthy' | 'exited';
+export type ServiceState = 'not-cloned' | 'cloned' | 'image-building' | 'image-ready' | 'starting' | 'running' | 'healthy' | 'unhealthy' | 'stopped' | 'exited' | 'crashed';
 
 export type ProblemKind =
   | 'not-a-clone'
@@ -34,6 +37,7 @@ export type ProblemKind =
   | 'stale-definition'
   | 'crashed'
   | 'stopped'
+  | 'exited'
   | 'unhealthy'
   | 'not-running'
   | 'engine'
@@ -62,6 +66,8 @@ export interface ContainerView {
   image: string;
   /** Runs the image the current inputs call for, with the current compose definition. */
   current: boolean;
+  /** How it came to stop, when it is not running (undefined while it runs or starts). */
+  end: ContainerEnd | undefined;
 }
 
 export interface PortView {
@@ -146,8 +152,9 @@ function serviceState(facts: ServiceFacts, container: ContainerFacts | undefined
       if (container.health === 'starting') return 'starting';
       return 'running';
     }
-    if (container.status === 'created' || container.status === 'restarting') return 'starting';
-    return 'exited';
+    const end = containerEnd(container, facts.lock);
+    if (end) return end.how;
+    return 'starting';
   }
   if (facts.clone.state !== 'clone') return 'not-cloned';
   return facts.image.wantedExists ? 'image-ready' : 'cloned';
@@ -238,14 +245,15 @@ function containerProblems(facts: ServiceFacts, container: ContainerFacts | unde
     return facts.clone.state === 'clone' ? [{ kind: 'not-running', severity: 'info', message: 'not started', fix: up }] : [];
   }
   const problems: Problem[] = [];
-  if (container.status === 'exited' || container.status === 'dead') {
-    const when = container.finishedAt ? ` at ${container.finishedAt}` : '';
-    if (container.exitCode === 0 && !container.oomKilled) {
-      problems.push({ kind: 'stopped', severity: 'warning', message: `container stopped${when} (exit code 0)`, fix: `${up}, or \`nx run stack:restart --services=${name}\`` });
-    } else {
-      const why = container.oomKilled ? 'killed: out of memory' : `exit code ${container.exitCode}`;
-      problems.push({ kind: 'crashed', severity: 'error', message: `container crashed${when} (${why})`, fix: `\`nx run ${name}:logs\` says why; then ${up}` });
-    }
+  const end = containerEnd(container, facts.lock);
+  if (end) {
+    // Only a crash is broken; a stop was meant by whoever sent the signal, an exit by the program.
+    problems.push({
+      kind: end.how,
+      severity: end.how === 'crashed' ? 'error' : 'warning',
+      message: `container ${end.summary}${end.at ? ` at ${end.at}` : ''}`,
+      fix: end.how === 'stopped' ? `${up}, or \`nx run stack:restart --services=${name}\`` : `\`nx run ${name}:logs\` says why; then ${up}`,
+    });
   }
   if (container.health === 'unhealthy') problems.push({ kind: 'unhealthy', severity: 'error', message: 'Docker reports the container unhealthy', fix: `\`nx run ${name}:logs\`` });
   const { wanted } = facts.image;
@@ -278,6 +286,7 @@ function viewContainer(facts: ServiceFacts, container: ContainerFacts): Containe
     finishedAt: container.finishedAt,
     image: container.image,
     current: container.image === facts.image.wanted && (facts.definition === '' || container.definition === facts.definition),
+    end: containerEnd(container, facts.lock),
   };
 }
 
