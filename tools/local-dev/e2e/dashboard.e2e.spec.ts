@@ -5,19 +5,23 @@
  * cannot run here). Started and stopped with the commands a user types (`nx run stack:dashboard`,
  * `nx run stack:stop`), on a free port instead of 9999 (the machine is shared).
  *
+ * The dashboard runs with a counting `docker` first on its PATH, so every `docker logs` it starts is
+ * counted (a short-lived one too); the ones that run are its children in /proc.
+ *
  * A screenshot of the page is saved as logs/dashboard-e2e.png at the repo root.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import * as http from 'node:http';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { isProcessAlive } from '../src/core/proc';
+import { isProcessAlive, liveCommandLine, parentPid } from '../src/core/proc';
 import { workspacePaths } from '../src/core/workspace';
 import { readDashboardState } from '../src/dashboard/daemon';
 import { workspaceId } from '../src/docker/naming';
 import { createHarness, type Harness } from './fixtures/kubectl-stand-in/harness';
-import { docker, freePort, get, removeByWorkspaceLabel } from './fixtures/stack/stack';
+import { countingDocker, docker, freePort, get, removeByWorkspaceLabel } from './fixtures/stack/stack';
 import { createStackWorkspace, type StackWorkspace } from './fixtures/stack/workspace';
 import { initWorkspace, REPO_ROOT, type RunResult } from './support/temp-workspace';
 
@@ -37,6 +41,49 @@ function portAnswers(port: number): Promise<boolean> {
   });
 }
 
+/** The `docker logs --follow` children of `pid` that run now (pid and command line). */
+function logFollowers(pid: number): { pid: number; command: string }[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry) && parentPid(Number(entry)) === pid)
+    .map((entry) => ({ pid: Number(entry), command: liveCommandLine(Number(entry)) ?? '' }))
+    .filter(({ command }) => / logs --follow /.test(command));
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A page of another site (http://localhost:<port>/ is another site than 127.0.0.1) that sends the
+ * dashboard what any page can: `fetch(…, {mode: 'no-cors'})` to each endpoint that does work,
+ * aborted after 300 ms, and an EventSource. `window.attack` resolves once all were sent.
+ */
+function foreignSite(dashboardPort: number): Promise<{ url: string; close: () => Promise<void> }> {
+  const page = `<!doctype html><title>elsewhere</title><script>
+    const target = 'http://127.0.0.1:${dashboardPort}';
+    window.attack = (async () => {
+      const results = [];
+      for (const path of ['/api/logs', '/api/logs?services=svc-0', '/api/events', '/api/snapshot', '/api/build-output']) {
+        const controller = new AbortController();
+        setTimeout(() => controller.abort(), 300);
+        results.push(await fetch(target + path, { mode: 'no-cors', signal: controller.signal }).then((response) => response.type, (error) => error.name));
+      }
+      const source = new EventSource(target + '/api/logs');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      source.close();
+      return results;
+    })();
+  </script>`;
+  const server = http.createServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'text/html' });
+    response.end(page);
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      resolve({ url: `http://localhost:${port}/`, close: () => new Promise((done) => server.close(() => done())) });
+    });
+  });
+}
+
 describe('dashboard (real Chromium, real stack)', () => {
   let harness: Harness;
   let stack: StackWorkspace;
@@ -45,8 +92,16 @@ describe('dashboard (real Chromium, real stack)', () => {
   let browser: BrowserContext | undefined;
   let page: Page;
   let profile: string;
+  let countingBin: string;
+  let invocations: string;
   const env = () => ({ ...harness.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0', NO_COLOR: '1' });
   const nx = (args: string[]) => stack.workspace.nx(args, { env: env(), timeoutMs: 180_000 });
+  /** Starts the dashboard with the counting `docker` first on its PATH. */
+  const startDashboard = () => stack.workspace.nx(['run', 'stack:dashboard', `--port=${port}`], { env: { ...env(), PATH: `${countingBin}:${process.env.PATH}` }, timeoutMs: 180_000 });
+  const dashboardPid = () => readDashboardState(workspacePaths(stack.workspace.root))?.pid ?? 0;
+  /** How many `docker logs` the dashboard has started so far. */
+  const logsStarted = () => readFileSync(invocations, 'utf8').split('\n').filter((line) => line.startsWith('logs ')).length;
+  const logLines = async (target: Page, service: string, pattern: RegExp) => ((await target.locator('#logs').textContent()) ?? '').split('\n').filter((line) => line.startsWith(`${service} | `) && pattern.test(line)).length;
   const expectOk = (result: RunResult) => expect({ code: result.code, output: result.code === 0 ? '' : result.output }).toEqual({ code: 0, output: '' });
   const card = (service: string) => page.locator(`[data-service="${service}"]`);
   const containerOf = (service: string) => docker(['ps', '-aq', '--filter', `label=io.local-dev.workspace=${wsId}`, '--filter', `label=io.local-dev.service=${service}`]);
@@ -63,6 +118,9 @@ describe('dashboard (real Chromium, real stack)', () => {
     expectOk(await nx(['run-many', '-t', 'up']));
     port = await freePort();
     profile = mkdtempSync(path.join(tmpdir(), 'local-dev-chromium-'));
+    countingBin = path.join(profile, 'bin');
+    invocations = path.join(profile, 'docker-invocations.log');
+    countingDocker(countingBin, invocations, '/usr/local/bin/docker');
   });
 
   afterAll(async () => {
@@ -78,7 +136,7 @@ describe('dashboard (real Chromium, real stack)', () => {
   });
 
   it('starts in the background on 127.0.0.1 only, and a second start reuses it', async () => {
-    const first = await nx(['run', 'stack:dashboard', `--port=${port}`]);
+    const first = await startDashboard();
     expectOk(first);
     expect(first.stdout).toContain(`dashboard started`);
     expect(first.stdout).toContain(`http://127.0.0.1:${port}/`);
@@ -86,10 +144,13 @@ describe('dashboard (real Chromium, real stack)', () => {
     expect(state).toMatchObject({ port, url: `http://127.0.0.1:${port}/` });
     // It outlived the nx command that started it.
     expect(isProcessAlive(state?.pid ?? 0, state?.startTime)).toBe(true);
-    const second = await nx(['run', 'stack:dashboard', `--port=${port}`]);
+    const second = await startDashboard();
     expectOk(second);
     expect(second.stdout).toContain(`dashboard already running (pid ${state?.pid})`);
-    expect(await get(`http://127.0.0.1:${port}/api/snapshot`)).toContain('"svc-0"');
+    // A script must show the token of the page (as the page does); without it, no work is done.
+    expect(await get(`http://127.0.0.1:${port}/api/snapshot`)).toContain('missing dashboard token');
+    const token = /<meta name="dashboard-token" content="([0-9a-f]+)">/.exec(await get(`http://127.0.0.1:${port}/`))?.[1];
+    expect(await get(`http://127.0.0.1:${port}/api/snapshot?token=${token}`)).toContain('"svc-0"');
   });
 
   it('the page lists the services with their states, pushed without a reload', async () => {
@@ -140,6 +201,63 @@ describe('dashboard (real Chromium, real stack)', () => {
     await page.screenshot({ path: path.join(REPO_ROOT, 'logs', 'dashboard-e2e.png'), fullPage: true });
   });
 
+  it('after the Restart button (svc-1 was stopped, then restarted), the page follows svc-1\'s logs again', async () => {
+    const notFound = () => logLines(page, 'svc-1', /response:404$/);
+    const before = await notFound();
+    await get(`http://127.0.0.1:${stack.hostPorts['svc-1']}/no-such-page`);
+    const deadline = Date.now() + 15_000;
+    while ((await notFound()) <= before && Date.now() < deadline) await sleep(200);
+    expect(await notFound()).toBe(before + 1);
+    expect(logFollowers(dashboardPid())).toHaveLength(2);
+  });
+
+  it('a second page shares the first one\'s docker logs: one per service', async () => {
+    const second = await browser!.newPage();
+    try {
+      await second.goto(`http://127.0.0.1:${port}/`);
+      await second.locator('#logs', { hasText: 'svc-1 | ' }).waitFor({ timeout: 15_000 });
+      await second.locator('#logs', { hasText: 'svc-0 | ' }).waitFor({ timeout: 15_000 });
+      const following = logFollowers(dashboardPid());
+      // One each (docker ps -q gives short ids, the followers full ones).
+      expect(following.map(({ command }) => command.split(' ').pop()?.slice(0, 12)).sort()).toEqual([containerOf('svc-0'), containerOf('svc-1')].sort());
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('a page of another site cannot make the dashboard start anything', async () => {
+    const foreign = await foreignSite(port);
+    const elsewhere = await browser!.newPage();
+    try {
+      const followingBefore = logFollowers(dashboardPid()).map(({ pid }) => pid).sort();
+      const startedBefore = logsStarted();
+      await elsewhere.goto(foreign.url);
+      // Opaque answers (or aborted ones): the page could never read them; what matters is what ran.
+      const sent = await elsewhere.evaluate(() => (globalThis as unknown as { attack: Promise<string[]> }).attack);
+      expect(sent).toHaveLength(5);
+      await sleep(2000);
+      expect({ started: logsStarted() - startedBefore, following: logFollowers(dashboardPid()).map(({ pid }) => pid).sort() }).toEqual({ started: 0, following: followingBefore });
+    } finally {
+      await elsewhere.close();
+      await foreign.close();
+    }
+  });
+
+  it('with the stack stopped the open page starts no docker logs; it follows again once a service starts', async () => {
+    docker(['stop', '--time', '0', containerOf('svc-0'), containerOf('svc-1')]);
+    for (const service of ['svc-0', 'svc-1']) await page.locator('#logs', { hasText: `${service} | (stopped: its logs continue here when it starts again)` }).waitFor({ timeout: 15_000 });
+    const started = logsStarted();
+    await sleep(5000);
+    expect({ started: logsStarted() - started, following: logFollowers(dashboardPid()) }).toEqual({ started: 0, following: [] });
+    docker(['start', containerOf('svc-0'), containerOf('svc-1')]);
+    await card('svc-0').and(page.locator('[data-state="running"]')).waitFor({ timeout: 30_000 });
+    const before = await logLines(page, 'svc-0', /response:404$/);
+    await get(`http://127.0.0.1:${stack.hostPorts['svc-0']}/no-such-page`);
+    const deadline = Date.now() + 15_000;
+    while ((await logLines(page, 'svc-0', /response:404$/)) <= before && Date.now() < deadline) await sleep(200);
+    expect(await logLines(page, 'svc-0', /response:404$/)).toBe(before + 1);
+  });
+
   it('an action from another origin is refused; stop ends the dashboard and the page says it lost it', async () => {
     const refused = await page.evaluate(async (target) => {
       const response = await fetch(`${target}/api/actions/restart`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"service":"svc-0"}' });
@@ -147,16 +265,23 @@ describe('dashboard (real Chromium, real stack)', () => {
     }, `http://127.0.0.1:${port}`).catch(() => 'blocked');
     // Same page but no token: 403 (a page of another origin could not even read the answer).
     expect(refused).toBe(403);
+    // A fresh page: whatever the tests before left, its logs are followed now.
+    await page.reload();
+    for (const service of ['svc-0', 'svc-1']) await page.locator('#logs', { hasText: `${service} | ` }).waitFor({ timeout: 15_000 });
     const state = readDashboardState(workspacePaths(stack.workspace.root));
+    const children = logFollowers(state?.pid ?? 0);
+    expect(children.length).toBeGreaterThanOrEqual(2);
     expectOk(await nx(['run', 'stack:stop']));
     expect(isProcessAlive(state?.pid ?? 0, state?.startTime)).toBe(false);
+    // Its docker logs end with it (its process group), not when their containers next print.
+    expect(children.filter(({ pid }) => liveCommandLine(pid) !== undefined)).toEqual([]);
     expect(readDashboardState(workspacePaths(stack.workspace.root))).toBeUndefined();
     expect(await portAnswers(port)).toBe(false);
     await page.locator('#connection', { hasText: 'reconnecting' }).waitFor({ timeout: 10_000 });
   });
 
   it('the open page reconnects by itself to a dashboard started again, and shows the stopped stack', async () => {
-    expectOk(await nx(['run', 'stack:dashboard', `--port=${port}`]));
+    expectOk(await startDashboard());
     await page.locator('#connection', { hasText: 'live' }).waitFor({ timeout: 30_000 });
     await card('svc-0').and(page.locator('[data-state="image-ready"]')).waitFor({ timeout: 10_000 });
   });

@@ -3,7 +3,8 @@
  * (src/tunnel/launch.ts): a detached node running the precompiled main.ts (runtime/compiled.js),
  * its output in logs/dashboard.log, and logs/dashboard.json naming its pid, the start time of
  * that pid (a reused pid is never mistaken for it), its port and URL. A second start finds it
- * running and reuses it; `stack:stop` ends it.
+ * running and reuses it; `stack:stop` ends it together with its children: it runs as the leader
+ * of its own process group (detached), and that group is what is signalled.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
@@ -119,17 +120,21 @@ function logTail(paths: WorkspacePaths, lines = 8): string {
   }
 }
 
-/** Ends the dashboard if it runs (SIGTERM, then SIGKILL); never signals a pid that is not our dashboard. */
+/**
+ * Ends the dashboard and its children if it runs (SIGTERM to its process group, then SIGKILL);
+ * never signals a pid that is not our dashboard. The group, not only the pid: its `docker logs`
+ * followers and a rebuild in progress end with it even when it has to be killed.
+ */
 export async function stopDashboard(paths: WorkspacePaths, log: (line: string) => void): Promise<boolean> {
   const state = readDashboardState(paths);
   if (!state) return false;
   const commandLine = liveCommandLine(state.pid, state.startTime);
   let stopped = false;
   if (commandLine !== undefined && (commandLine === '' || commandLine.includes('dashboard'))) {
-    signal(state.pid, 'SIGTERM');
+    signalGroup(state.pid, 'SIGTERM');
     const deadline = Date.now() + STOP_TIMEOUT_MS;
     while (isProcessAlive(state.pid, state.startTime) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    if (isProcessAlive(state.pid, state.startTime)) signal(state.pid, 'SIGKILL');
+    if (isProcessAlive(state.pid, state.startTime)) signalGroup(state.pid, 'SIGKILL');
     stopped = true;
     log(`dashboard (pid ${state.pid}, ${state.url}): stopped`);
   }
@@ -137,11 +142,18 @@ export async function stopDashboard(paths: WorkspacePaths, log: (line: string) =
   return stopped;
 }
 
-function signal(pid: number, name: NodeJS.Signals): void {
-  try {
-    process.kill(pid, name);
-  } catch (error) {
-    // Already gone: that is what we wanted.
-    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+/**
+ * Signals the process group `pid` leads (the running dashboard was checked to be ours, so a group
+ * with its pid is its own), or the pid alone when it leads none (a dashboard started by hand).
+ */
+function signalGroup(pid: number, name: NodeJS.Signals): void {
+  for (const target of [-pid, pid]) {
+    try {
+      process.kill(target, name);
+      return;
+    } catch (error) {
+      // No such group: try the pid; no such pid: already gone, which is what we wanted.
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
   }
 }

@@ -10,7 +10,10 @@
  *   GET  /api/build-output         SSE: `output` events following logs/build_output.log
  *   POST /api/actions/<action>     {"service": "svc"} → {ok, lines, error?}; 409 while the same one runs
  *
- * Every request must carry the dashboard's own Host; actions also its Origin and token (guard.ts).
+ * Every request must carry the dashboard's own Host; the /api/ GETs also the token or the
+ * browser's word that the dashboard's page sent them, actions its Origin and token (guard.ts).
+ * An event stream registers its cleanup before it awaits anything, at most MAX_STREAMS are open
+ * at once, and a page that does not read costs a bounded buffer (event-stream.ts).
  */
 import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
@@ -18,8 +21,10 @@ import * as path from 'node:path';
 import { describeFailure } from '../core/edge';
 import { isLocalDevError } from '../core/errors';
 import { actionKey, isActionName, type ActionRunner } from './actions';
-import { checkAction, checkHost, TOKEN_HEADER } from './guard';
-import type { LogLine } from './streams';
+import { EventStream } from './event-stream';
+import type { LogSend } from './followers';
+import { checkAction, checkHost, checkRead, TOKEN_HEADER, TOKEN_PARAMETER } from './guard';
+import type { BuildOutputSend } from './streams';
 import type { DashboardView } from './view';
 
 export interface DashboardServerOptions {
@@ -28,16 +33,19 @@ export interface DashboardServerOptions {
   snapshot: () => Promise<DashboardView>;
   subscribe: (listener: (view: DashboardView) => void) => () => void;
   services: () => string[];
-  followLogs: (services: string[], send: (line: LogLine) => void, ended: () => void) => Promise<() => void>;
-  followBuildOutput: (send: (change: { reset: boolean; text: string }) => void) => () => void;
+  /** Sends the services' log lines until the returned function is called; registers at once (followers.ts). */
+  followLogs: (services: string[], send: LogSend) => () => void;
+  followBuildOutput: (send: BuildOutputSend) => () => void;
   runAction: ActionRunner;
   log: (line: string) => void;
+  /** Event streams open at once (MAX_STREAMS unless a test says otherwise). */
+  maxStreams?: number;
 }
 
 const ASSETS = path.join(__dirname, 'assets');
 const TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
-/** SSE comment lines keep proxies and the browser from treating a quiet stream as dead. */
-const KEEPALIVE_MS = 15_000;
+/** Event streams open at once, over all pages: each page holds three (snapshots, logs, build output). */
+export const MAX_STREAMS = 30;
 
 /** Pure: the page with this start's token (hex, so it needs no escaping) in its meta tag. */
 export function pageHtml(template: string, token: string): string {
@@ -47,6 +55,8 @@ export function pageHtml(template: string, token: string): string {
 
 export function createDashboardServer(options: DashboardServerOptions): http.Server {
   const running = new Set<string>();
+  const streams = new Set<EventStream>();
+  const maxStreams = options.maxStreams ?? MAX_STREAMS;
   const template = readFileSync(path.join(ASSETS, 'index.html'), 'utf8');
 
   const handle = async (request: http.IncomingMessage, response: http.ServerResponse): Promise<void> => {
@@ -55,7 +65,7 @@ export function createDashboardServer(options: DashboardServerOptions): http.Ser
     if (!host.ok) return sendJson(response, host.status, { error: host.reason });
 
     if (url.pathname.startsWith('/api/actions/')) {
-      const verdict = checkAction({ method: request.method, host: request.headers.host, origin: header(request, 'origin'), token: header(request, TOKEN_HEADER) }, options.port, options.token);
+      const verdict = checkAction({ method: request.method, host: request.headers.host, origin: header(request, 'origin'), token: header(request, TOKEN_HEADER), fetchSite: header(request, 'sec-fetch-site') }, options.port, options.token);
       if (!verdict.ok) return sendJson(response, verdict.status, { error: verdict.reason }, verdict.status === 405 ? { allow: 'POST' } : {});
       const action = url.pathname.slice('/api/actions/'.length);
       if (!isActionName(action)) return sendJson(response, 404, { error: `no action ${JSON.stringify(action)}` });
@@ -83,6 +93,22 @@ export function createDashboardServer(options: DashboardServerOptions): http.Ser
     }
 
     if (request.method !== 'GET') return sendJson(response, 405, { error: 'only GET here' }, { allow: 'GET' });
+    if (url.pathname.startsWith('/api/')) {
+      const token = header(request, TOKEN_HEADER) ?? url.searchParams.get(TOKEN_PARAMETER) ?? undefined;
+      const verdict = checkRead({ method: request.method, host: request.headers.host, origin: header(request, 'origin'), token, fetchSite: header(request, 'sec-fetch-site') }, options.port, options.token);
+      if (!verdict.ok) return sendJson(response, verdict.status, { error: verdict.reason });
+    }
+    /** An event stream, or undefined when MAX_STREAMS are open (answered 503: the page tries again later). */
+    const openStream = (): EventStream | undefined => {
+      if (streams.size >= maxStreams) {
+        sendJson(response, 503, { error: `${streams.size} dashboard streams are open already (at most ${maxStreams}): close some dashboard tabs` }, { 'retry-after': '5' });
+        return undefined;
+      }
+      const stream = new EventStream(response, BASE_HEADERS);
+      streams.add(stream);
+      stream.onClose(() => streams.delete(stream));
+      return stream;
+    };
     switch (url.pathname) {
       case '/':
         return send(response, 200, 'text/html; charset=utf-8', pageHtml(template, options.token));
@@ -92,10 +118,18 @@ export function createDashboardServer(options: DashboardServerOptions): http.Ser
       case '/api/snapshot':
         return sendJson(response, 200, await options.snapshot());
       case '/api/events': {
-        const events = openEvents(response);
-        const unsubscribe = options.subscribe((view) => events.send('snapshot', view));
-        events.send('snapshot', await options.snapshot());
-        request.on('close', unsubscribe);
+        const events = openStream();
+        if (!events) return;
+        let pushed = false;
+        events.onClose(
+          options.subscribe((view) => {
+            pushed = true;
+            events.state('snapshot', view);
+          }),
+        );
+        const view = await options.snapshot();
+        // A newer view may have been pushed while this one was gathered.
+        if (!pushed) events.state('snapshot', view);
         return;
       }
       case '/api/logs': {
@@ -103,19 +137,16 @@ export function createDashboardServer(options: DashboardServerOptions): http.Ser
         const known = options.services();
         const unknown = wanted.filter((service) => !known.includes(service));
         if (unknown.length > 0) return sendJson(response, 400, { error: `no service ${unknown.join(', ')} in config.yaml` });
-        const events = openEvents(response);
-        try {
-          const stop = await options.followLogs(wanted.length > 0 ? wanted : known, (line) => events.send('line', line), () => response.end());
-          request.on('close', stop);
-        } catch (error) {
-          events.send('failure', { error: describeFailure('logs', error) });
-          response.end();
-        }
+        const events = openStream();
+        if (!events) return;
+        events.onClose(options.followLogs(wanted.length > 0 ? wanted : known, (line) => events.line('line', line)));
         return;
       }
       case '/api/build-output': {
-        const events = openEvents(response);
-        request.on('close', options.followBuildOutput((change) => events.send('output', change)));
+        const events = openStream();
+        if (!events) return;
+        // Changes missed while the page did not read are made good by the whole text once it reads again.
+        events.onClose(options.followBuildOutput((change, whole) => events.state('output', events.isBlocked ? { reset: true, text: whole } : change)));
         return;
       }
       default:
@@ -125,7 +156,8 @@ export function createDashboardServer(options: DashboardServerOptions): http.Ser
 
   return http.createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
-      options.log(`${request.method} ${request.url} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      // The path only: a stream's URL carries the token.
+      options.log(`${request.method} ${(request.url ?? '').split('?')[0]} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       if (!response.headersSent) sendJson(response, 500, { error: describeFailure('dashboard', error) });
       else response.end();
     });
@@ -146,15 +178,6 @@ function send(response: http.ServerResponse, status: number, type: string, body:
 
 function sendJson(response: http.ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
   send(response, status, 'application/json; charset=utf-8', JSON.stringify(body), extra);
-}
-
-function openEvents(response: http.ServerResponse): { send: (event: string, data: unknown) => void } {
-  response.writeHead(200, { ...BASE_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
-  // The browser's EventSource reconnects after this long when the server goes away (restart, stop).
-  response.write('retry: 1000\n\n');
-  const keepalive = setInterval(() => response.write(': keepalive\n\n'), KEEPALIVE_MS);
-  response.on('close', () => clearInterval(keepalive));
-  return { send: (event, data) => response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`) };
 }
 
 /** The JSON body of an action (at most 64 KiB; an empty body is `{}`). */

@@ -3,7 +3,7 @@
 'use strict';
 let token = document.querySelector('meta[name="dashboard-token"]').content;
 let lastView;
-let logSource;
+let logStream;
 const chosenLogs = new Set();
 const pending = new Set();
 
@@ -154,54 +154,88 @@ function render(view) {
   logPicker(view.services.map((service) => service.name));
 }
 
+/** A restarted server has a new token: read it from a fresh copy of the page. */
+async function refreshToken() {
+  const page = await (await fetch('/')).text();
+  token = new DOMParser().parseFromString(page, 'text/html').querySelector('meta[name="dashboard-token"]').content;
+}
+
+/**
+ * An event stream of this page (the token in its URL: EventSource cannot send a header). The
+ * browser reconnects by itself after a network error; after a refusal (a token of an earlier start,
+ * 403, or too many streams, 503) it gives up, so this reopens it with a fresh token a bit later.
+ */
+function stream(path, handlers) {
+  let source;
+  let closed = false;
+  const open = () => {
+    source = new EventSource(`${path}${path.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`);
+    for (const [event, handler] of Object.entries(handlers)) source.addEventListener(event, handler);
+    source.addEventListener('error', () => {
+      if (source.readyState !== EventSource.CLOSED) return;
+      setTimeout(async () => {
+        if (closed) return;
+        await refreshToken().catch(() => undefined);
+        if (!closed) open();
+      }, 2000);
+    });
+  };
+  open();
+  return { close: () => { closed = true; source.close(); } };
+}
+
 function followLogs() {
-  logSource?.close();
+  logStream?.close();
   const output = document.getElementById('logs');
   output.textContent = '';
   if (chosenLogs.size === 0) return;
-  logSource = new EventSource(`/api/logs?services=${encodeURIComponent([...chosenLogs].join(','))}`);
-  // Each (re)connection sends the tail again: start from a clean page.
-  logSource.addEventListener('open', () => { output.textContent = ''; });
-  logSource.addEventListener('line', (event) => {
-    const line = JSON.parse(event.data);
+  const show = (text, failure) => {
     const atBottom = output.scrollTop + output.clientHeight >= output.scrollHeight - 4;
-    output.append(el('span', { class: line.stream === 'stderr' ? 'failure' : '' }, `${line.service} | ${line.text}\n`));
+    output.append(el('span', { class: failure ? 'failure' : '' }, `${text}\n`));
     if (atBottom) output.scrollTop = output.scrollHeight;
+  };
+  logStream = stream(`/api/logs?services=${encodeURIComponent([...chosenLogs].join(','))}`, {
+    // Each (re)connection sends the recent lines again: start from a clean page.
+    open: () => { output.textContent = ''; },
+    line: (event) => {
+      const line = JSON.parse(event.data);
+      show(`${line.service} | ${line.text}`, line.stream === 'stderr');
+    },
+    skipped: (event) => show(`(… ${JSON.parse(event.data).lines} lines skipped: this page did not keep up)`, true),
   });
-  logSource.addEventListener('failure', (event) => { output.textContent = JSON.parse(event.data).error; });
 }
 
 function followBuildOutput() {
   const output = document.getElementById('build-output');
-  const source = new EventSource('/api/build-output');
-  source.addEventListener('output', (event) => {
-    const change = JSON.parse(event.data);
-    if (change.reset) output.textContent = '';
-    output.append(change.text);
-    output.scrollTop = output.scrollHeight;
+  stream('/api/build-output', {
+    output: (event) => {
+      const change = JSON.parse(event.data);
+      if (change.reset) output.textContent = '';
+      output.append(change.text);
+      output.scrollTop = output.scrollHeight;
+    },
   });
 }
 
 function connect() {
   const status = document.getElementById('connection');
-  const events = new EventSource('/api/events');
   let lost = false;
-  events.addEventListener('open', async () => {
-    if (lost) {
-      // A restarted server has a new token: read it from a fresh copy of the page.
-      const page = await (await fetch('/')).text();
-      token = new DOMParser().parseFromString(page, 'text/html').querySelector('meta[name="dashboard-token"]').content;
-      followLogs();
-    }
-    lost = false;
-    status.textContent = 'live';
-    status.className = 'tone-ok';
-  });
-  events.addEventListener('snapshot', (event) => { lastView = JSON.parse(event.data); render(lastView); });
-  events.addEventListener('error', () => {
-    lost = true;
-    status.textContent = 'reconnecting…';
-    status.className = 'tone-bad';
+  stream('/api/events', {
+    open: async () => {
+      if (lost) {
+        await refreshToken();
+        followLogs();
+      }
+      lost = false;
+      status.textContent = 'live';
+      status.className = 'tone-ok';
+    },
+    snapshot: (event) => { lastView = JSON.parse(event.data); render(lastView); },
+    error: () => {
+      lost = true;
+      status.textContent = 'reconnecting…';
+      status.className = 'tone-bad';
+    },
   });
 }
 
