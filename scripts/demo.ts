@@ -3,7 +3,9 @@
  * nothing to running, on a machine with Node, Docker, git and redis-server (scripts/setup-machine.sh):
  *
  *   1. links examples/demo/tools and node_modules to this repository's (the plugin and Nx);
- *   2. makes sure a busybox:1.36 image exists (never replacing one that is there);
+ *   2. makes sure the base image its Dockerfiles start FROM (debian:bookworm-slim) exists: one that
+ *      is there is never replaced; a missing one is pulled, or made from Debian's packages where no
+ *      registry answers (tools/local-dev/src/docker/base-image.ts), once per machine;
  *   3. makes each sample repo's local remote (examples/demo/remotes/<name>.git) from
  *      examples/demo/repos/<name>/, once; later runs leave the remotes alone (they are yours now);
  *   4. creates the namespace files from their templates, and the demo's registry token in
@@ -17,20 +19,20 @@
  * No text from a file or a flag reaches a shell: every command is an argument list.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { WorkspaceModel } from '../tools/local-dev/src/config/model';
 import { redisModeFor } from '../tools/local-dev/src/config/model';
 import { describeFailure } from '../tools/local-dev/src/core/edge';
-import { ChildProcessError, UsageError } from '../tools/local-dev/src/core/errors';
+import { UsageError } from '../tools/local-dev/src/core/errors';
 import { exec } from '../tools/local-dev/src/core/exec';
+import { ensureBaseImages, type BaseImageOutcome } from '../tools/local-dev/src/docker/base-image';
 
 export const REPO_ROOT = path.resolve(__dirname, '..');
 export const DEMO_ROOT = path.join(REPO_ROOT, 'examples', 'demo');
 /** The demo's stand-in for a private-registry token: not a secret, but passed exactly like one. */
 export const DEMO_TOKEN = { name: 'DEMO_REGISTRY_TOKEN', value: 'demo-registry-token-not-a-secret' };
-const BUSYBOX = 'busybox:1.36';
 
 export interface DemoOptions {
   down: boolean;
@@ -57,21 +59,26 @@ export function nxArgs(options: DemoOptions): string[] {
   return ['run-many', '-t', 'up', ...(options.namespace ? [`--namespace=${options.namespace}`] : []), ...(options.refresh ? ['--refresh'] : [])];
 }
 
-/** What the user reads once the demo runs: every URL, the debugger, which Redis, and what to try. Pure. */
+/** What the user reads once the demo runs: every URL, its debugger, which Redis, and what to try. Pure. */
 export function nextSteps(model: WorkspaceModel, namespace: string): string {
   const width = Math.max(...model.services.map((service) => service.name.length));
   const lines = [`The demo runs (namespace ${namespace}; Redis: ${redisModeFor(model.redis, namespace) === 'local' ? 'a local redis-server' : 'the kubectl tunnel'} on port ${model.redis.port}, REDIS_HOST=host.docker.internal in the containers):`];
   for (const service of model.services) {
     const published = service.ports[0];
     const where = published ? `http://localhost:${published.host}/` : `a worker of ${service.owner} (no port)`;
-    const debug = service.debug ? `   debugger: localhost:${service.debug.hostPort}` : '';
+    const debug = service.debug ? `   debugger: 127.0.0.1:${service.debug.hostPort}` : '';
     lines.push(`  ${service.name.padEnd(width)}  ${where}${debug}`);
   }
   const api = model.services.find((service) => service.debug) ?? model.services[0];
+  const apiUrl = `http://localhost:${api.ports[0]?.host ?? 0}/`;
   lines.push(
     '',
+    'Debug it: each clone has a .vscode/launch.json local-dev filled in with its debugger\'s port, e.g.',
+    `  code examples/demo/cloned/${api.dir}       Run and Debug → "Attach to ${api.name} (local-dev, ${namespace})", a breakpoint in demo_api/views.py, then curl ${apiUrl}`,
+    '',
     'Try next:',
-    `  curl http://localhost:${api.ports[0]?.host ?? 0}/                     a page: its namespace value, Redis, a call to another service by name`,
+    `  curl ${apiUrl}                     a page: its namespace value, Redis, a call to another service by name`,
+    '  curl -X POST http://localhost:18083/orders   queue an order: demo-orders-worker and demo-orders-mailer take it from Redis',
     '  edit examples/demo/cloned/demo-catalog/items.txt, then `npm run demo` again: only demo-catalog is rebuilt',
     '  npm run demo -- --refresh                   bring the sample clones to their remotes (local edits are saved first)',
     '  npm run demo -- --namespace=s2              the same stack with s2\'s injected values',
@@ -105,32 +112,15 @@ function isThere(file: string): boolean {
   }
 }
 
-/**
- * The sample images build FROM busybox:1.36 with no registry. An image of that name that is there
- * (pulled, or made by scripts/setup-machine.sh) is used as is; only a missing one is made, from
- * this machine's static busybox, or pulled when there is none.
- */
-async function ensureBusybox(log: (line: string) => void): Promise<void> {
-  try {
-    await exec('docker', ['image', 'inspect', '--format', '{{.Id}}', BUSYBOX]);
-    return;
-  } catch (error) {
-    if (!(error instanceof ChildProcessError && /No such (image|object)/i.test(`${error.message}\n${error.outputTail}`))) throw error;
-  }
-  if (!existsSync('/bin/busybox')) {
-    log(`no ${BUSYBOX} image here: pulling it`);
-    await exec('docker', ['pull', BUSYBOX], { timeoutMs: 300_000 });
-    return;
-  }
-  log(`no ${BUSYBOX} image here: tagging a local one from /bin/busybox`);
-  const context = mkdtempSync(path.join(os.tmpdir(), 'local-dev-busybox-'));
-  try {
-    copyFileSync('/bin/busybox', path.join(context, 'busybox'));
-    writeFileSync(path.join(context, 'Dockerfile'), 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\nCMD ["/bin/sh"]\n');
-    await exec('docker', ['build', '-q', '-t', BUSYBOX, context], { env: { DOCKER_BUILDKIT: '0' }, timeoutMs: 300_000 });
-  } finally {
-    rmSync(context, { recursive: true, force: true });
-  }
+/** The texts of the demo's dev Dockerfiles (repos_docker_files/*.Dockerfile). */
+export function demoDockerfiles(): string[] {
+  const folder = path.join(DEMO_ROOT, 'repos_docker_files');
+  return readdirSync(folder).filter((file) => file.endsWith('.Dockerfile')).sort().map((file) => readFileSync(path.join(folder, file), 'utf8'));
+}
+
+/** What the run says about the base images: nothing for one that was there. Pure. */
+export function describeBaseImages(outcomes: readonly BaseImageOutcome[]): string[] {
+  return outcomes.filter((outcome) => outcome.how !== 'present').map((outcome) => `base image ${outcome.image}: ${outcome.how === 'pulled' ? 'pulled' : "made from Debian's packages"} in ${outcome.seconds.toFixed(0)} s (once per machine)`);
 }
 
 /** The sample repos' names: the folders of examples/demo/repos/. */
@@ -193,7 +183,7 @@ export async function demo(options: DemoOptions, log: (line: string) => void): P
     log('stopping the demo: `nx run stack:stop` in examples/demo');
     return runNx(nxArgs(options));
   }
-  await ensureBusybox(log);
+  for (const line of describeBaseImages(await ensureBaseImages(demoDockerfiles(), log))) log(line);
   await ensureRemotes(log);
   ensureSecrets(log);
   log(`running \`nx ${nxArgs(options).join(' ')}\` in examples/demo`);

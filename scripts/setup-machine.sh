@@ -7,6 +7,7 @@
 #   busybox-static: test images are built FROM scratch with it (no registry is reachable)
 #   redis-server: the Redis the tunnel tests forward to
 #   git: clones; iproute2: the docker bridge address
+#   debootstrap: makes the demo's base image (debian:bookworm-slim) where no image registry answers
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,6 +34,8 @@ command -v git >/dev/null 2>&1 || need_packages+=(git)
 command -v ip >/dev/null 2>&1 || need_packages+=(iproute2)
 # Debian's Chromium: the dashboard's end-to-end suite drives it with playwright-core (no browser download).
 command -v chromium >/dev/null 2>&1 || need_packages+=(chromium)
+# debootstrap lives in /usr/sbin, which a normal user's PATH may lack.
+[ -x /usr/sbin/debootstrap ] || command -v debootstrap >/dev/null 2>&1 || need_packages+=(debootstrap)
 
 if [ ${#need_packages[@]} -gt 0 ]; then
   log "installing ${need_packages[*]}"
@@ -79,4 +82,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 # npm ci runs it as postinstall; again here for a node_modules installed before the patch existed.
 node scripts/patch-nx.js
+# The demo's Dockerfiles start FROM debian:bookworm-slim: one that is here is left as it is; else it
+# is pulled, or made from Debian's packages (debootstrap, about a minute, once per machine).
+node -r @swc-node/register scripts/base-images.ts
 log "ready"

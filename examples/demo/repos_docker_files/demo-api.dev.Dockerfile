@@ -1,4 +1,12 @@
-FROM busybox:1.36
-COPY . /app
-RUN mkdir -p /www && cp -R /app/www/. /www/ && chmod +x /www/cgi-bin/*
-CMD ["sh", "/app/start.sh"]
+# A Django API for development: Debian's Django 3.2 and debugpy, runserver with its autoreload,
+# under debugpy on DEBUG_PORT (local-dev publishes it on its own 127.0.0.1 port).
+FROM debian:bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3-django python3-debugpy python3-redis \
+ && rm -rf /var/lib/apt/lists/*
+ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
+WORKDIR /app
+# The code last: a change to it rebuilds from here, never the packages above.
+COPY . .
+EXPOSE 8000
+CMD ["sh", "-c", "exec python3 -m debugpy --listen 0.0.0.0:${DEBUG_PORT} manage.py runserver 0.0.0.0:8000"]

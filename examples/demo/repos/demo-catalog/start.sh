@@ -1,2 +1,0 @@
-#!/bin/sh
-exec httpd -f -p 8080 -h /www

@@ -1,0 +1,3 @@
+module example.com/demo-orders
+
+go 1.19
