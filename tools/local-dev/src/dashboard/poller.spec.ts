@@ -1,5 +1,6 @@
 import type { StackModel } from '../stack/model';
 import type { StatsRow } from '../stack/stats';
+import type { StackChange, StackWatch } from '../stack/watch';
 import { Poller, withSamples } from './poller';
 import type { DashboardView } from './view';
 
@@ -14,26 +15,76 @@ function model(state: string): StackModel {
 
 const row = (service: string, cpuPercent: number): StatsRow => ({ service, container: 'c', cpuPercent, memoryBytes: 10, memoryLimitBytes: 100, memoryPercent: 10, netRxBytes: 0, netTxBytes: 0, restarts: 0 });
 
+/** A stand-in for src/stack/watch.ts (the real one is driven by real files and the real engine in e2e/dashboard-watch.e2e.spec.ts). */
+function fakeWatch() {
+  const state = { changed: undefined as ((what: StackChange) => void) | undefined, follows: 0, stopped: 0 };
+  const watch = (changed: (what: StackChange) => void): StackWatch => {
+    state.changed = changed;
+    return { follow: () => void state.follows++, stop: () => void state.stopped++ };
+  };
+  return { state, watch };
+}
+
+const until = async (condition: () => boolean) => {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 1));
+};
+
 describe('Poller', () => {
-  it('pushes a view only when something visible changed, and polls only while someone listens', async () => {
-    const states = ['running', 'running', 'exited'];
-    let gathers = 0;
-    const poller = new Poller({ model: async () => model(states[Math.min(gathers++, states.length - 1)]), stats: async () => [], metrics: () => undefined, log: () => undefined, modelIntervalMs: 10, statsIntervalMs: 1000 });
+  it('gathers on change, not on a clock: at the start, then only when told, pushing only what changed', async () => {
+    const gathers: boolean[] = [];
+    const states = ['running', 'running', 'stopped'];
+    const { state, watch } = fakeWatch();
+    const poller = new Poller({
+      model: async (fresh) => model(states[Math.min(gathers.push(fresh.docker) - 1, states.length - 1)]),
+      stats: async () => [], metrics: () => undefined, log: () => undefined, watch, debounceMs: 1, safetyIntervalMs: 60_000, statsIntervalMs: 60_000,
+    });
     const pushed: string[] = [];
     const unsubscribe = poller.subscribe((view: DashboardView) => pushed.push(view.services[0].state));
-    while (gathers < 5) await new Promise((resolve) => setTimeout(resolve, 5));
+    await until(() => pushed.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(gathers).toEqual([true]);
+    // A file changed (the tunnel's state, a lock): Docker's answers are reused.
+    state.changed?.('files');
+    await until(() => gathers.length === 2);
+    // The engine said something happened: Docker is asked again.
+    state.changed?.('engine');
+    await until(() => pushed.length === 2);
+    expect(gathers).toEqual([true, false, true]);
+    expect(pushed).toEqual(['running', 'stopped']);
+    expect(state.follows).toBe(3);
     unsubscribe();
-    expect(pushed).toEqual(['running', 'exited']);
-    const after = gathers;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(gathers).toBeLessThanOrEqual(after + 1);
+    expect(state.stopped).toBe(1);
+  });
+
+  it('a burst of changes makes one gather; nothing is gathered once nobody listens', async () => {
+    let gathers = 0;
+    const { state, watch } = fakeWatch();
+    const poller = new Poller({ model: async () => model(`running-${gathers++}`), stats: async () => [], metrics: () => undefined, log: () => undefined, watch, debounceMs: 20, safetyIntervalMs: 60_000, statsIntervalMs: 60_000 });
+    const unsubscribe = poller.subscribe(() => undefined);
+    await until(() => gathers === 1);
+    for (const what of ['engine', 'engine', 'files', 'engine'] as const) state.changed?.(what);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(gathers).toBe(2);
+    unsubscribe();
+    state.changed?.('engine');
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(gathers).toBe(2);
+  });
+
+  it('the safety timer asks Docker again without any event', async () => {
+    const gathers: boolean[] = [];
+    const poller = new Poller({ model: async (fresh) => model(`running-${gathers.push(fresh.docker)}`), stats: async () => [], metrics: () => undefined, log: () => undefined, debounceMs: 1, safetyIntervalMs: 10, statsIntervalMs: 60_000 });
+    const unsubscribe = poller.subscribe(() => undefined);
+    await until(() => gathers.length >= 3);
+    unsubscribe();
+    expect(gathers.slice(0, 3)).toEqual([true, true, true]);
   });
 
   it('a change seen while a gather runs is gathered once more after it (that gather may have read Docker before it)', async () => {
     const releases: (() => void)[] = [];
     let state = 'running';
     const poller = new Poller({
-      // Like docker ps: what the gather reads is what was true when it started.
+      // Like the engine: what the gather reads is what was true when it started.
       model: () => {
         const seen = state;
         return new Promise((resolve) => releases.push(() => resolve(model(seen))));
@@ -41,7 +92,7 @@ describe('Poller', () => {
       stats: async () => [], metrics: () => undefined, log: () => undefined,
     });
     const first = poller.refresh();
-    state = 'exited';
+    state = 'stopped';
     const second = poller.refresh();
     const third = poller.refresh();
     expect(third).toBe(second);
@@ -49,27 +100,26 @@ describe('Poller', () => {
     expect((await first).services[0].state).toBe('running');
     while (releases.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
     releases.shift()?.();
-    expect((await second).services[0].state).toBe('exited');
+    expect((await second).services[0].state).toBe('stopped');
   });
 
-  it('an engine event triggers a gather at once, without waiting for the next tick', async () => {
-    let changed = () => undefined as void;
-    let gathers = 0;
+  it('samples CPU and memory of the running containers only, while someone listens', async () => {
+    const asked: string[][] = [];
     const poller = new Poller({
-      model: async () => model(gathers++ === 0 ? 'running' : 'exited'),
-      stats: async () => [], metrics: () => undefined, log: () => undefined, modelIntervalMs: 60_000, statsIntervalMs: 60_000,
-      watchEngine: (callback) => {
-        changed = callback;
-        return () => (changed = () => undefined);
+      model: async () => ({ ...model('running'), services: [{ ...model('running').services[0], container: { id: 'c1', status: 'running' } }, { ...model('stopped').services[0], name: 'web', container: { id: 'c2', status: 'exited' } }] }) as unknown as StackModel,
+      stats: async (containers) => {
+        asked.push(containers.map((container) => container.id));
+        return [row('api', 7)];
       },
+      metrics: () => undefined, log: () => undefined, safetyIntervalMs: 60_000, statsIntervalMs: 5,
     });
-    const pushed: string[] = [];
-    const unsubscribe = poller.subscribe((view) => pushed.push(view.services[0].state));
-    while (pushed.length < 1) await new Promise((resolve) => setTimeout(resolve, 1));
-    changed();
-    while (pushed.length < 2) await new Promise((resolve) => setTimeout(resolve, 1));
+    const views: DashboardView[] = [];
+    const unsubscribe = poller.subscribe((view) => views.push(view));
+    await until(() => asked.length >= 2);
     unsubscribe();
-    expect(pushed).toEqual(['running', 'exited']);
+    expect(asked[0]).toEqual(['c1']);
+    // Each reading reaches the page without waiting for a gather.
+    expect(views.map((view) => view.services[0].cpu.length).slice(0, 3)).toEqual([0, 1, 2]);
   });
 
   it('keeps the last samples per service for the sparklines', () => {

@@ -1,52 +1,57 @@
 /**
- * Keeps the dashboard's view current while someone watches: the stack model is gathered about
- * once a second (one `docker ps`, one `docker inspect`, one `git status` per clone …) and pushed
- * to the listeners only when something visible changed; CPU and memory are sampled every few
- * seconds (`docker stats --no-stream` takes ~2 s and a core), keeping a short history per service
- * for the sparklines. With nobody connected it does not poll at all.
+ * Keeps the dashboard's view current while someone watches, gathering on change rather than on a
+ * clock: the stack model is gathered again when the engine reports an event of this workspace or
+ * a file the model reads changes (src/stack/watch.ts), a burst of them making one gather; Docker is
+ * asked again only after an engine event, and each clone's git only when its .git changed
+ * (src/stack/gather.ts' GatherCache). A slow safety gather asks Docker again even without an event
+ * (a network removed, an engine restarted unseen), and the cache re-reads git every 30 s at the
+ * latest (a working-tree edit leaves .git alone). A new view is pushed only when something visible
+ * changed. CPU and memory are read every few seconds (one-shot readings over the engine's socket),
+ * keeping a short history per service for the sparklines. With nobody connected nothing runs.
  */
-import { spawn } from 'node:child_process';
-import { UsageError } from '../core/errors';
+import type { RunMetricsFile } from '../core/run-record';
+import { metricsFile } from '../core/run-record';
 import { readJsonIfExists } from '../core/read-if-exists';
-import { metricsFile, type RunMetricsFile } from '../core/run-record';
 import type { WorkspacePaths } from '../core/workspace';
-import { workspaceFilter } from '../docker/naming';
-import { gatherStackModel } from '../stack/gather';
+import { GatherCache, gatherStackModel } from '../stack/gather';
 import type { StackModel } from '../stack/model';
-import { readStats, type StatsRow } from '../stack/stats';
+import { StatsSampler, type StatsRow } from '../stack/stats';
+import { watchStack, type StackChange, type StackWatch } from '../stack/watch';
 import { changeKey, dashboardView, type DashboardView, type Sample } from './view';
 
-export const MODEL_INTERVAL_MS = 1000;
+/** Docker asked again at least this often, even without an event. */
+export const SAFETY_INTERVAL_MS = 10_000;
 export const STATS_INTERVAL_MS = 5000;
+/** Changes arriving this close together make one gather (`docker stop` alone is four events). */
+export const DEBOUNCE_MS = 100;
 /** Samples kept per service: five minutes at one every five seconds. */
 export const HISTORY = 60;
 
 export interface PollerDeps {
-  model: () => Promise<StackModel>;
-  /** One CPU/memory reading of the running containers of `services` (empty when none runs). */
-  stats: (services: string[]) => Promise<StatsRow[]>;
+  /** The stack model; `docker: true` asks Docker again instead of reusing its last answers. */
+  model: (fresh: { docker: boolean }) => Promise<StackModel>;
+  /** One CPU/memory reading of these running containers (no row for a container read for the first time). */
+  stats: (containers: { service: string; id: string; restarts: number }[]) => Promise<StatsRow[]>;
   metrics: () => RunMetricsFile | undefined;
-  /** Calls `changed` on every container event of this workspace (a stop, a start) until the returned function is called. */
-  watchEngine?: (changed: () => void) => () => void;
+  /** Calls `changed` whenever something the model is made of may have changed, until stopped. */
+  watch?: (changed: (what: StackChange) => void) => StackWatch;
   log: (line: string) => void;
-  modelIntervalMs?: number;
+  safetyIntervalMs?: number;
   statsIntervalMs?: number;
+  debounceMs?: number;
 }
 
 export function workspacePollerDeps(paths: WorkspacePaths, namespace: string | undefined, log: (line: string) => void): PollerDeps {
+  const cache = new GatherCache();
+  const sampler = new StatsSampler(paths.root);
   return {
-    model: () => gatherStackModel({ workspaceRoot: paths.root, namespace }),
-    stats: async (services) => {
-      try {
-        return await readStats(paths.root, services);
-      } catch (error) {
-        // readStats refuses when no container runs: for a graph that is simply no new point.
-        if (error instanceof UsageError) return [];
-        throw error;
-      }
+    model: (fresh) => {
+      if (fresh.docker) cache.forgetDocker();
+      return gatherStackModel({ workspaceRoot: paths.root, namespace }, cache);
     },
+    stats: (containers) => sampler.sample(containers),
     metrics: () => readMetrics(paths),
-    watchEngine: (changed) => watchContainerEvents(paths.root, changed, log),
+    watch: (changed) => watchStack(paths, changed, log),
     log,
   };
 }
@@ -68,28 +73,34 @@ export function withSamples(history: ReadonlyMap<string, readonly Sample[]>, row
 }
 
 export class Poller {
+  private model: StackModel | undefined;
   private view: DashboardView | undefined;
   private key = '';
   private samples = new Map<string, Sample[]>();
   private listeners = new Set<(view: DashboardView) => void>();
-  private modelTimer: NodeJS.Timeout | undefined;
+  private safetyTimer: NodeJS.Timeout | undefined;
   private statsTimer: NodeJS.Timeout | undefined;
+  private debounceTimer: NodeJS.Timeout | undefined;
   private inFlight: Promise<DashboardView> | undefined;
-  /** A change was seen while a gather ran (which may have read Docker before it): gather once more after it. */
+  /** A change was seen while a gather ran (which may have read before it): gather once more after it. */
   private again: Promise<DashboardView> | undefined;
-  private unwatch: (() => void) | undefined;
+  /** Docker must be asked again at the next gather (an engine event, the safety timer). */
+  private dockerChanged = false;
+  private watcher: StackWatch | undefined;
   private lastError = '';
   /** Bumped on every start and stop, so a tick of a stopped loop never schedules another. */
   private generation = 0;
 
   constructor(private readonly deps: PollerDeps) {}
 
-  /** The current view (gathered now if none is fresh). */
+  /** The current view (gathered now, Docker asked afresh, if nobody keeps one current). */
   async current(): Promise<DashboardView> {
-    return this.view && this.listeners.size > 0 ? this.view : this.refresh();
+    if (this.view && this.listeners.size > 0) return this.view;
+    this.dockerChanged = true;
+    return this.refresh();
   }
 
-  /** Calls `listener` with each new view until the returned function is called; polls while anyone listens. */
+  /** Calls `listener` with each new view until the returned function is called; watches while anyone listens. */
   subscribe(listener: (view: DashboardView) => void): () => void {
     this.listeners.add(listener);
     if (this.listeners.size === 1) this.start();
@@ -111,17 +122,18 @@ export class Poller {
       });
       return this.again;
     }
+    const docker = this.dockerChanged;
+    this.dockerChanged = false;
     this.inFlight = (async () => {
       try {
-        const model = await this.deps.model();
-        const view = dashboardView(model, this.samples, this.deps.metrics());
-        const key = changeKey(view);
-        this.view = view;
-        if (key !== this.key) {
-          this.key = key;
-          for (const listener of this.listeners) listener(view);
-        }
-        return view;
+        const model = await this.deps.model({ docker });
+        this.watcher?.follow(model);
+        this.model = model;
+        return this.publish(model);
+      } catch (error) {
+        // Not read this time: asked again next time.
+        if (docker) this.dockerChanged = true;
+        throw error;
       } finally {
         this.inFlight = undefined;
       }
@@ -129,55 +141,87 @@ export class Poller {
     return this.inFlight;
   }
 
+  /** The view of `model` with the current samples, pushed to the listeners when something visible changed. */
+  private publish(model: StackModel): DashboardView {
+    const view = dashboardView(model, this.samples, this.deps.metrics());
+    const key = changeKey(view);
+    this.view = view;
+    if (key !== this.key) {
+      this.key = key;
+      for (const listener of this.listeners) listener(view);
+    }
+    return view;
+  }
+
+  /** A change was seen: gather once the burst it belongs to is over. */
+  private changed(what: StackChange): void {
+    if (what === 'engine') this.dockerChanged = true;
+    if (this.debounceTimer) return;
+    const generation = this.generation;
+    this.debounceTimer = setTimeout(() => {
+      this.debounceTimer = undefined;
+      if (generation === this.generation) this.report(this.refresh());
+    }, this.deps.debounceMs ?? DEBOUNCE_MS);
+  }
+
+  /** A failed gather (engine restarting, a clone mid-checkout) is tried again at the next change or tick; said once per new message. */
+  private report(work: Promise<unknown>): void {
+    work.then(
+      () => (this.lastError = ''),
+      (error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        if (message !== this.lastError) this.deps.log(`gather failed (retrying): ${message}`);
+        this.lastError = message;
+      },
+    );
+  }
+
   private async sample(): Promise<void> {
-    const running = (this.view?.services ?? []).filter((service) => service.container?.status === 'running').map((service) => service.name);
+    const running = (this.view?.services ?? []).flatMap((service) =>
+      service.container?.status === 'running' ? [{ service: service.name, id: service.container.id, restarts: service.restarts ?? 0 }] : [],
+    );
     if (running.length === 0) return;
     this.samples = withSamples(this.samples, await this.deps.stats(running), Date.now());
+    // The graphs move without a gather: the last model, with the new samples.
+    if (this.model) this.publish(this.model);
   }
 
   private start(): void {
     const generation = ++this.generation;
-    const loop = (body: () => Promise<unknown>, interval: number, set: (timer: NodeJS.Timeout) => void) => {
-      const tick = () => {
-        body()
-          .then(() => (this.lastError = ''))
-          .catch((error: unknown) => {
-            // A failed gather (engine restarting, a clone mid-checkout) is tried again next tick; said once per new message.
-            const message = error instanceof Error ? error.message : String(error);
-            if (message !== this.lastError) this.deps.log(`poll failed (retrying): ${message}`);
-            this.lastError = message;
-          })
-          .finally(() => {
-            if (generation === this.generation) set(setTimeout(tick, interval));
-          });
-      };
-      tick();
-    };
-    loop(() => this.refresh(), this.deps.modelIntervalMs ?? MODEL_INTERVAL_MS, (timer) => (this.modelTimer = timer));
-    // Docker says at once when a container stops or starts: no waiting for the next tick.
-    this.unwatch = this.deps.watchEngine?.(() => {
-      this.refresh().catch(() => undefined);
+    this.watcher = this.deps.watch?.((what) => {
+      // A watcher's last word after it was stopped is not a reason to gather.
+      if (generation === this.generation) this.changed(what);
     });
-    loop(() => this.sample(), this.deps.statsIntervalMs ?? STATS_INTERVAL_MS, (timer) => (this.statsTimer = timer));
+    this.dockerChanged = true;
+    this.report(this.refresh());
+    const safety = () => {
+      this.safetyTimer = setTimeout(() => {
+        if (generation !== this.generation) return;
+        this.changed('engine');
+        safety();
+      }, this.deps.safetyIntervalMs ?? SAFETY_INTERVAL_MS);
+    };
+    safety();
+    const sampling = () => {
+      this.statsTimer = setTimeout(() => {
+        if (generation !== this.generation) return;
+        const work = this.sample();
+        this.report(work);
+        void work.catch(() => undefined).finally(() => {
+          if (generation === this.generation) sampling();
+        });
+      }, this.deps.statsIntervalMs ?? STATS_INTERVAL_MS);
+    };
+    sampling();
   }
 
   stop(): void {
     this.generation++;
-    this.unwatch?.();
-    this.unwatch = undefined;
-    clearTimeout(this.modelTimer);
+    this.watcher?.stop();
+    this.watcher = undefined;
+    clearTimeout(this.safetyTimer);
     clearTimeout(this.statsTimer);
+    clearTimeout(this.debounceTimer);
+    this.debounceTimer = undefined;
   }
-}
-
-/**
- * `docker events` for this workspace's containers (by label), as a trigger only: what changed is
- * read from the model, never from the event. A child we can end (the exec helper waits for an end
- * that never comes). If it dies (engine restart), the next tick's gather still sees everything.
- */
-export function watchContainerEvents(workspaceRoot: string, changed: () => void, log: (line: string) => void): () => void {
-  const child = spawn('docker', ['events', ...workspaceFilter(workspaceRoot), '--filter', 'type=container', '--format', '{{.Action}}'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.on('data', () => changed());
-  child.on('error', (error) => log(`docker events failed (changes show at the next poll): ${error.message}`));
-  return () => child.kill('SIGTERM');
 }

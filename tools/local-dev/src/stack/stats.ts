@@ -4,6 +4,8 @@
  * --format '{{json .}}'` and `docker inspect`. The parsers and the table are pure.
  */
 import { UsageError } from '../core/errors';
+import { localEngineSocket } from '../docker/engine';
+import { statsOnce, type StatsReading } from '../docker/queries';
 import { parseContainerInspect, parseJsonLines } from './docker-facts';
 import { docker, workspaceContainers } from './engine';
 import { table } from './status-text';
@@ -119,4 +121,61 @@ export async function readStats(workspaceRoot: string, services: readonly string
   const [inspected, stats] = await Promise.all([docker(['inspect', '--type', 'container', ...ids]), docker(['stats', '--no-stream', '--no-trunc', '--format', '{{json .}}', ...ids], 30_000)]);
   const details = new Map(parseContainerInspect(inspected.stdout).map((container) => [container.id, { service: container.service, name: container.name, restarts: container.restartCount }]));
   return statsRows(stats.stdout, details);
+}
+
+/** Pure: % of one core a container used between two readings (docker's figure: 150 = one and a half cores). */
+export function cpuPercentBetween(before: StatsReading, after: StatsReading): number {
+  const container = after.containerCpuNs - before.containerCpuNs;
+  const system = after.systemCpuNs - before.systemCpuNs;
+  // A restarted container starts its counter again: no figure for that interval.
+  if (system <= 0 || container < 0) return 0;
+  return (container / system) * after.onlineCpus * 100;
+}
+
+/**
+ * Readings for the dashboard's graphs, one `one-shot` stats request per running container over
+ * the engine's socket (no process, no one-second wait in the engine): CPU is the change since the
+ * previous reading of the same container, so a container's first reading gives no row. Without a
+ * local socket (a remote engine), `docker stats --no-stream` answers instead (readStats).
+ */
+export class StatsSampler {
+  private previous = new Map<string, StatsReading>();
+
+  constructor(private readonly workspaceRoot: string) {}
+
+  async sample(containers: readonly { service: string; id: string; restarts: number }[]): Promise<StatsRow[]> {
+    if (containers.length === 0) return [];
+    if (localEngineSocket() === undefined) {
+      try {
+        return await readStats(this.workspaceRoot, containers.map((container) => container.service));
+      } catch (error) {
+        // None of them runs any more: for a graph that is simply no new point.
+        if (error instanceof UsageError) return [];
+        throw error;
+      }
+    }
+    const readings = await Promise.all(containers.map((container) => statsOnce(container.id)));
+    const next = new Map<string, StatsReading>();
+    const rows: StatsRow[] = [];
+    containers.forEach((container, index) => {
+      const reading = readings[index];
+      if (!reading) return;
+      next.set(container.id, reading);
+      const before = this.previous.get(container.id);
+      if (!before) return;
+      rows.push({
+        service: container.service,
+        container: container.id,
+        cpuPercent: cpuPercentBetween(before, reading),
+        memoryBytes: reading.memoryBytes,
+        memoryLimitBytes: reading.memoryLimitBytes,
+        memoryPercent: reading.memoryLimitBytes > 0 ? (reading.memoryBytes / reading.memoryLimitBytes) * 100 : Number.NaN,
+        netRxBytes: reading.netRxBytes,
+        netTxBytes: reading.netTxBytes,
+        restarts: container.restarts,
+      });
+    });
+    this.previous = next;
+    return rows;
+  }
 }
