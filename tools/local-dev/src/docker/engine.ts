@@ -8,11 +8,18 @@
  * one HTTP request (about a millisecond). The CLI stays where it is the only way or where its
  * behaviour is the contract: builds (BuildKit secrets), `docker run` of a compose entry, networks.
  *
- * Used only when the engine is the plain local one the CLI would use too: no DOCKER_CONTEXT, no
- * current context other than "default" in the CLI's config, and DOCKER_HOST unset or unix://.
- * Anything else (a remote engine, Docker Desktop contexts, TLS) returns undefined from
- * `localEngineSocket`, and the callers ask the CLI, which knows how to reach it.
+ * Used when the engine is one the CLI reaches over a local unix socket, found as the CLI finds
+ * it: DOCKER_HOST first (the CLI's "default" context), then the context named by DOCKER_CONTEXT
+ * or the CLI config's currentContext, whose endpoint the CLI's context store records
+ * (`<DOCKER_CONFIG or ~/.docker>/contexts/meta/<sha256 of the name>/meta.json`, what `docker
+ * context inspect` prints). That is how Docker Desktop (desktop-linux →
+ * ~/.docker/run/docker.sock), colima (~/.colima/<profile>/docker.sock) and OrbStack
+ * (~/.orbstack/run/docker.sock) are found on macOS, and rootless Docker on Linux; the store is
+ * the same on every platform. A remote engine (tcp://, ssh://), a context the store does not
+ * hold, or an unreadable config returns undefined from `localEngineSocket`, and the callers ask
+ * the CLI, which knows how to reach it (or says what is wrong).
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
@@ -22,29 +29,65 @@ import { detectionKey } from './client';
 
 export const DEFAULT_SOCKET = '/var/run/docker.sock';
 
-/**
- * Pure: the socket to talk to, or undefined when the CLI must decide (see above).
- * `currentContext`: the CLI config's currentContext (undefined when it has none).
- */
-export function chooseEngineSocket(env: Record<string, string | undefined>, currentContext: string | undefined): string | undefined {
-  if (env.DOCKER_CONTEXT !== undefined && env.DOCKER_CONTEXT !== '' && env.DOCKER_CONTEXT !== 'default') return undefined;
-  const host = env.DOCKER_HOST;
-  if (host !== undefined && host !== '') return host.startsWith('unix://') ? host.slice('unix://'.length) : undefined;
-  if (currentContext !== undefined && currentContext !== '' && currentContext !== 'default') return undefined;
-  return DEFAULT_SOCKET;
+/** The CLI's context, and for a named one the docker endpoint its store records (undefined: not found or unreadable). */
+export interface CliContext {
+  name: string;
+  endpoint: string | undefined;
 }
 
-/** The CLI config's currentContext, where the CLI reads it (DOCKER_CONFIG or ~/.docker). */
+/**
+ * Pure: the context the CLI uses, in the CLI's own order (its resolveContextName): DOCKER_HOST
+ * means "default" (that host), then DOCKER_CONTEXT, then the config's currentContext.
+ */
+export function cliContextName(env: Record<string, string | undefined>, currentContext: string | undefined): string {
+  if (env.DOCKER_HOST) return 'default';
+  if (env.DOCKER_CONTEXT) return env.DOCKER_CONTEXT;
+  return currentContext || 'default';
+}
+
+/** Pure: the socket to talk to, or undefined when the CLI must decide (see above). */
+export function chooseEngineSocket(env: Record<string, string | undefined>, context: CliContext): string | undefined {
+  if (context.name === 'default') return env.DOCKER_HOST ? unixSocketPath(env.DOCKER_HOST) : DEFAULT_SOCKET;
+  return context.endpoint === undefined ? undefined : unixSocketPath(context.endpoint);
+}
+
+function unixSocketPath(host: string): string | undefined {
+  return host.startsWith('unix://') ? host.slice('unix://'.length) : undefined;
+}
+
+function cliConfigDir(env: Record<string, string | undefined>): string {
+  return env.DOCKER_CONFIG || path.join(os.homedir(), '.docker');
+}
+
+/** The CLI config's currentContext (undefined when it has none). */
 function currentContext(env: Record<string, string | undefined>): string | undefined {
-  const file = path.join(env.DOCKER_CONFIG || path.join(os.homedir(), '.docker'), 'config.json');
   try {
-    const context = (JSON.parse(readFileSync(file, 'utf8')) as { currentContext?: unknown }).currentContext;
+    const context = (JSON.parse(readFileSync(path.join(cliConfigDir(env), 'config.json'), 'utf8')) as { currentContext?: unknown }).currentContext;
     return typeof context === 'string' ? context : undefined;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    // A config the CLI itself may not read either: let the CLI answer (and complain).
-    return 'unreadable config';
+    // A config the CLI itself may not read either: a name no store holds, so the CLI answers (and complains).
+    return '(unreadable CLI config)';
   }
+}
+
+/** The docker endpoint the CLI's context store records for context `name`, as `docker context inspect` shows it. */
+function contextEndpoint(env: Record<string, string | undefined>, name: string): string | undefined {
+  const digest = createHash('sha256').update(name).digest('hex');
+  try {
+    const meta = JSON.parse(readFileSync(path.join(cliConfigDir(env), 'contexts', 'meta', digest, 'meta.json'), 'utf8')) as { Endpoints?: { docker?: { Host?: unknown } } };
+    const host = meta.Endpoints?.docker?.Host;
+    return typeof host === 'string' ? host : undefined;
+  } catch {
+    // No such context, or an entry the CLI could not read either: the CLI says what is wrong.
+    return undefined;
+  }
+}
+
+/** The CLI's context as the CLI would resolve it in `env`. */
+export function cliContext(env: Record<string, string | undefined>): CliContext {
+  const name = cliContextName(env, currentContext(env));
+  return { name, endpoint: name === 'default' ? undefined : contextEndpoint(env, name) };
 }
 
 /** Chosen once per environment (the key the docker client detection uses): `up` asks this on every request, health polls included. */
@@ -52,7 +95,7 @@ const chosen = new Map<string, string | undefined>();
 
 export function localEngineSocket(env: Record<string, string | undefined> = process.env): string | undefined {
   const key = detectionKey(env);
-  if (!chosen.has(key)) chosen.set(key, chooseEngineSocket(env, currentContext(env)));
+  if (!chosen.has(key)) chosen.set(key, chooseEngineSocket(env, cliContext(env)));
   return chosen.get(key);
 }
 
