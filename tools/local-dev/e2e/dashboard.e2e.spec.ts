@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { isProcessAlive, liveCommandLine, parentPid } from '../src/core/proc';
 import { workspacePaths } from '../src/core/workspace';
-import { readDashboardState } from '../src/dashboard/daemon';
+import { readDashboardState, stopDashboard } from '../src/dashboard/daemon';
 import { workspaceId } from '../src/docker/naming';
 import { createHarness, type Harness } from './fixtures/kubectl-stand-in/harness';
 import { countingDocker, docker, freePort, get, removeByWorkspaceLabel } from './fixtures/stack/stack';
@@ -258,6 +258,22 @@ describe('dashboard (real Chromium, real stack)', () => {
     expect(await logLines(page, 'svc-0', /response:404$/)).toBe(before + 1);
   });
 
+  it('stopping the dashboard (as stack:stop does first) ends its docker logs, while the containers run on', async () => {
+    // A fresh page: whatever the tests before left, its logs are followed now.
+    await page.reload();
+    for (const service of ['svc-0', 'svc-1']) await page.locator('#logs', { hasText: `${service} | ` }).waitFor({ timeout: 15_000 });
+    const state = readDashboardState(workspacePaths(stack.workspace.root));
+    const children = logFollowers(state?.pid ?? 0);
+    expect(children.length).toBeGreaterThanOrEqual(2);
+    await stopDashboard(workspacePaths(stack.workspace.root), () => undefined);
+    expect(isProcessAlive(state?.pid ?? 0, state?.startTime)).toBe(false);
+    // They end with it (its process group), not whenever their quiet containers next print.
+    expect(children.filter(({ pid }) => liveCommandLine(pid) !== undefined)).toEqual([]);
+    expect(docker(['inspect', '--format', '{{.State.Status}}', containerOf('svc-0')])).toBe('running');
+    expectOk(await startDashboard());
+    await page.locator('#connection', { hasText: 'live' }).waitFor({ timeout: 30_000 });
+  });
+
   it('an action from another origin is refused; stop ends the dashboard and the page says it lost it', async () => {
     const refused = await page.evaluate(async (target) => {
       const response = await fetch(`${target}/api/actions/restart`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"service":"svc-0"}' });
@@ -265,16 +281,9 @@ describe('dashboard (real Chromium, real stack)', () => {
     }, `http://127.0.0.1:${port}`).catch(() => 'blocked');
     // Same page but no token: 403 (a page of another origin could not even read the answer).
     expect(refused).toBe(403);
-    // A fresh page: whatever the tests before left, its logs are followed now.
-    await page.reload();
-    for (const service of ['svc-0', 'svc-1']) await page.locator('#logs', { hasText: `${service} | ` }).waitFor({ timeout: 15_000 });
     const state = readDashboardState(workspacePaths(stack.workspace.root));
-    const children = logFollowers(state?.pid ?? 0);
-    expect(children.length).toBeGreaterThanOrEqual(2);
     expectOk(await nx(['run', 'stack:stop']));
     expect(isProcessAlive(state?.pid ?? 0, state?.startTime)).toBe(false);
-    // Its docker logs end with it (its process group), not when their containers next print.
-    expect(children.filter(({ pid }) => liveCommandLine(pid) !== undefined)).toEqual([]);
     expect(readDashboardState(workspacePaths(stack.workspace.root))).toBeUndefined();
     expect(await portAnswers(port)).toBe(false);
     await page.locator('#connection', { hasText: 'reconnecting' }).waitFor({ timeout: 10_000 });

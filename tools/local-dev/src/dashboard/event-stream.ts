@@ -1,16 +1,21 @@
 /**
  * One server-sent-events response, written so that a page that does not read (a stalled
- * connection, a frozen tab, a client that means harm) cannot grow the dashboard's memory: while the
- * socket's buffer is full (`write` returned false), nothing more is queued until it drains.
+ * connection, a frozen tab, a client that means harm) cannot grow the dashboard's memory: once
+ * MAX_BUFFERED_BYTES wait in the socket's buffer, nothing more is queued until it has drained.
+ * (Not as soon as `write` returns false, past 16 KiB: the 200 lines a page gets first would
+ * already be cut.)
  *
  * - `line` events (log lines) are dropped meanwhile and counted; once the page reads again it gets
  *   one `skipped` event ({lines: N}) and the lines from then on;
  * - `state` events (a snapshot, the build output as a whole) replace each other: only the latest
  *   of each name waits, and is sent once the page reads again.
  *
- * So one stream holds at most the socket's high-water mark plus one event plus one state per name.
+ * So one stream holds at most MAX_BUFFERED_BYTES plus one event plus one state per name.
  */
 import type * as http from 'node:http';
+
+/** What one stream may hold for a page that does not read, beyond the event being written. */
+export const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 /** The browser's EventSource reconnects after this long when the server goes away (restart, stop). */
 export const RETRY_MS = 1000;
@@ -52,7 +57,7 @@ export class EventStream {
     return this.isClosed;
   }
 
-  /** The page does not read: the socket's buffer is full. */
+  /** The page does not read: its buffer is full. */
   get isBlocked(): boolean {
     return this.blocked;
   }
@@ -85,7 +90,9 @@ export class EventStream {
   }
 
   private write(text: string): void {
-    if (!this.response.write(text)) this.blocked = true;
+    // Past the budget `write` has returned false too, so 'drain' follows once the page has read it all.
+    this.response.write(text);
+    if (this.response.writableLength > MAX_BUFFERED_BYTES) this.blocked = true;
   }
 
   private drained(): void {

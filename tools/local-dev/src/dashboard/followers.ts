@@ -51,8 +51,11 @@ export interface LogEngine {
 
 /** Lines shown from before the page opened. */
 export const LOG_TAIL = 200;
-/** The kept history's bound in characters too (LOG_TAIL lines of up to 64 KiB would be 12 MiB a service). */
-export const RECENT_CHARS = 1024 * 1024;
+/**
+ * The kept history's bound in characters too (LOG_TAIL lines of up to 64 KiB would be 12 MiB a
+ * service): what a new page gets at once fits in the buffer a stream may fill (event-stream.ts).
+ */
+export const RECENT_CHARS = 512 * 1024;
 /** How soon a `docker events` watch that ended (the engine restarting or gone) is started again: doubling up to the max. */
 export const WATCH_RETRY_MIN_MS = 1000;
 export const WATCH_RETRY_MAX_MS = 30_000;
