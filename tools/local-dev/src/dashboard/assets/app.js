@@ -223,7 +223,8 @@ function connect() {
   stream('/api/events', {
     open: async () => {
       if (lost) {
-        await refreshToken();
+        // Not fatal if this fails: a stream refused for its old token fetches the page again itself.
+        await refreshToken().catch(() => undefined);
         followLogs();
       }
       lost = false;
