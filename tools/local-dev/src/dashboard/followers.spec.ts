@@ -4,7 +4,7 @@
  * while docker ps answers) cannot be made to happen on demand with the real engine. The real
  * engine behind it is driven in e2e/dashboard-streams.e2e.spec.ts.
  */
-import { LOG_TAIL, LogFollowers, NOTICES, withRecent, type LogEngine, type LogLine, type ShownContainer } from './followers';
+import { keepRecent, LOG_TAIL, LogFollowers, NOTICES, type LogEngine, type LogLine, type ShownContainer } from './followers';
 
 interface ScriptedChild {
   id: string;
@@ -114,6 +114,11 @@ describe('log followers', () => {
     expect(followers.counts).toEqual({ services: 0, following: 0 });
   });
 
+  it('a page that shows no service starts nothing, not even the watch', () => {
+    followers.subscribe([], () => undefined)();
+    expect({ watches: engine.watches.length, lookups: engine.lookups }).toEqual({ watches: 0, lookups: 0 });
+  });
+
   it('a page that leaves while docker ps answers starts nothing', async () => {
     engine.shown.set('svc-0', { id: 'c0', running: true });
     engine.holdLookups = true;
@@ -183,11 +188,14 @@ describe('log followers', () => {
 
   it('keeps the last LOG_TAIL lines, and at most a bounded number of characters', () => {
     const line = (text: string): LogLine => ({ service: 's', stream: 'stdout', text });
-    let kept = { recent: [] as LogLine[], chars: 0 };
-    for (let index = 0; index < LOG_TAIL + 5; index++) kept = withRecent(kept.recent, kept.chars, line(String(index)));
-    expect(kept.recent.map((entry) => entry.text)).toEqual(Array.from({ length: LOG_TAIL }, (_, index) => String(index + 5)));
-    kept = withRecent(kept.recent, kept.chars, line('x'.repeat(30)), LOG_TAIL, 40);
-    expect(kept.recent.map((entry) => entry.text)).toEqual(['202', '203', '204', 'x'.repeat(30)]);
-    expect(withRecent([], 0, line('y'.repeat(100)), LOG_TAIL, 40).recent).toHaveLength(1);
+    const recent: LogLine[] = [];
+    let chars = 0;
+    for (let index = 0; index < LOG_TAIL + 5; index++) chars = keepRecent(recent, chars, line(String(index)));
+    expect(recent.map((entry) => entry.text)).toEqual(Array.from({ length: LOG_TAIL }, (_, index) => String(index + 5)));
+    chars = keepRecent(recent, chars, line('x'.repeat(30)), LOG_TAIL, 40);
+    expect({ texts: recent.map((entry) => entry.text), chars }).toEqual({ texts: ['202', '203', '204', 'x'.repeat(30)], chars: 39 });
+    const alone: LogLine[] = [];
+    expect(keepRecent(alone, 0, line('y'.repeat(100)), LOG_TAIL, 40)).toBe(100);
+    expect(alone).toHaveLength(1);
   });
 });

@@ -81,12 +81,15 @@ interface Follower {
   stop: (() => void) | undefined;
 }
 
-/** Pure: the history with `line` added, trimmed to `keep` lines and `maxChars` characters (the newest line always stays). */
-export function withRecent(recent: readonly LogLine[], chars: number, line: LogLine, keep = LOG_TAIL, maxChars = RECENT_CHARS): { recent: LogLine[]; chars: number } {
-  const next = [...recent, line];
+/**
+ * Adds `line` to the history `recent` (in place: it runs for every line), trimmed to `keep` lines
+ * and `maxChars` characters (the newest line always stays); returns the characters it now holds.
+ */
+export function keepRecent(recent: LogLine[], chars: number, line: LogLine, keep = LOG_TAIL, maxChars = RECENT_CHARS): number {
+  recent.push(line);
   let total = chars + line.text.length;
-  while (next.length > 1 && (next.length > keep || total > maxChars)) total -= next.shift()?.text.length ?? 0;
-  return { recent: next, chars: total };
+  while (recent.length > 1 && (recent.length > keep || total > maxChars)) total -= recent.shift()?.text.length ?? 0;
+  return total;
 }
 
 export class LogFollowers {
@@ -121,7 +124,7 @@ export class LogFollowers {
       for (const line of follower.recent) send(line);
     }
     // Watching before asking docker ps: a start between the two is not missed.
-    this.watch();
+    if (this.followers.size > 0) this.watch();
     if (fresh.length > 0) this.lookUp(fresh, false).catch((error: unknown) => this.log(`following logs failed: ${messageOf(error)}`));
     let left = false;
     return () => {
@@ -144,6 +147,7 @@ export class LogFollowers {
   /** Ends every follower's child and the watch (the dashboard is closing). */
   close(): void {
     for (const follower of [...this.followers.values()]) this.drop(follower);
+    this.stopWatching();
   }
 
   private current(follower: Follower): boolean {
@@ -155,7 +159,10 @@ export class LogFollowers {
     this.followers.delete(follower.service);
     follower.stop?.();
     follower.stop = undefined;
-    if (this.followers.size > 0) return;
+    if (this.followers.size === 0) this.stopWatching();
+  }
+
+  private stopWatching(): void {
     this.stopWatch?.();
     this.stopWatch = undefined;
     clearTimeout(this.watchRetry);
@@ -164,7 +171,7 @@ export class LogFollowers {
 
   private emit(follower: Follower, stream: LogLine['stream'], text: string): void {
     const line = { service: follower.service, stream, text };
-    ({ recent: follower.recent, chars: follower.recentChars } = withRecent(follower.recent, follower.recentChars, line));
+    follower.recentChars = keepRecent(follower.recent, follower.recentChars, line);
     for (const send of follower.subscribers) send(line);
   }
 
