@@ -224,9 +224,9 @@ export class LogFollowers {
     }
     const resumeAfter = follower.lastTime;
     follower.state = 'following';
-    let stop: (() => void) | undefined;
+    // Its callbacks run later (a child's events), never during follow() itself.
     const mine = () => this.current(follower) && follower.stop === stop;
-    stop = this.engine.follow(
+    const stop = this.engine.follow(
       containerId,
       { since: resumeAfter, tail: LOG_TAIL },
       (stream, time, text) => {
@@ -260,8 +260,7 @@ export class LogFollowers {
   private watch(): void {
     if (this.stopWatch || this.watchRetry) return;
     const startedAt = Date.now();
-    let stop: (() => void) | undefined;
-    stop = this.engine.watchStarts(
+    const stop = this.engine.watchStarts(
       (service, containerId) => this.started(service, containerId),
       (failure) => {
         if (this.stopWatch !== stop) return;

@@ -28,7 +28,7 @@ describe('checkRead: a GET that does work (snapshot, event streams)', () => {
   ])('%s', (_who, facts, expected) => {
     const verdict = checkRead(get(facts), PORT, TOKEN);
     if (expected === 'ok') expect(verdict).toEqual({ ok: true });
-    else expect(verdict).toEqual({ ok: false, status: expected[0], reason: expect.stringMatching(expected[1]) });
+    else expect(verdict).toEqual({ ok: false, status: expected[0], reason: expect.stringMatching(expected[1]) as string });
   });
 });
 

@@ -226,7 +226,7 @@ describe('the dashboard server', () => {
       for (const path of workPaths) {
         const reply = await request(port, 'GET', path, headers);
         expect({ path, status: reply.status }).toEqual({ path, status: 403 });
-        expect(JSON.parse(reply.body).error).toMatch(/another web page|not this dashboard|dashboard token/);
+        expect((JSON.parse(reply.body) as { error: string }).error).toMatch(/another web page|not this dashboard|dashboard token/);
       }
       expect({ snapshots: snapshot.mock.calls.length, subscribers: listeners.length, logs: followLogs.mock.calls.length, buildOutput: followBuildOutput.mock.calls.length }).toEqual({ snapshots: 0, subscribers: 0, logs: 0, buildOutput: 0 });
     });
@@ -266,7 +266,7 @@ describe('the dashboard server', () => {
       const streams = [0, 1, 2, 3].map(() => openStream(`/api/build-output?token=${TOKEN}`));
       expect(await Promise.all(streams.map(async (stream) => (await stream.response).statusCode))).toEqual([200, 200, 200, 200]);
       const refused = await request(port, 'GET', `/api/logs?token=${TOKEN}`);
-      expect({ status: refused.status, error: JSON.parse(refused.body).error }).toEqual({ status: 503, error: '4 dashboard streams are open already (at most 4): close some dashboard tabs' });
+      expect({ status: refused.status, error: (JSON.parse(refused.body) as { error: string }).error }).toEqual({ status: 503, error: '4 dashboard streams are open already (at most 4): close some dashboard tabs' });
       expect(followLogs).not.toHaveBeenCalled();
       streams[0].close();
       // The server sees the close a moment later: until then the next one is still refused.
