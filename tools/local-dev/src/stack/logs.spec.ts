@@ -212,6 +212,19 @@ describe('showLogs on real containers', () => {
     expect(both.kept).toEqual(['first  | f1', 'second | s1', 'first  | f2', 'second | s2', 'first  | f3', 'second | s3']);
   }, 60_000);
 
+  it('without --follow, the last --tail lines of several services, in time order, stdout and stderr apart', async () => {
+    const go = mkdtempSync(path.join(root, 'go-'));
+    const start = 'while [ ! -e /go/now ]; do sleep 0.05; done; ';
+    const mount = ['-v', `${go}:/go`];
+    const ids = [container('api', `${start}echo a0; echo a1; sleep 0.4; echo a2 >&2`, mount), container('db', `${start}sleep 0.2; echo d1; sleep 0.4; echo d2`, mount)];
+    writeFileSync(path.join(go, 'now'), '');
+    for (const id of ids) docker(['wait', id]);
+    const stdout = new Terminal();
+    const stderr = new Terminal();
+    await showLogs({ ...request(['api', 'db'], stdout, stderr, 2), follow: false });
+    expect([stdout.kept, stderr.kept]).toEqual([['api | a1', 'db  | d1', 'db  | d2'], ['api | a2']]);
+  }, 60_000);
+
   it('one service is printed as docker logs prints it, stdout and stderr apart, without a prefix', async () => {
     container('solo', 'echo out-1; echo err-1 >&2; echo out-2');
     const stdout = new Terminal();
