@@ -121,8 +121,12 @@ export const preTasksExecution: PreTasksExecution = async (_options, context) =>
   const { checkCommandLine } = require('./src/plugin/pre-run') as typeof import('./src/plugin/pre-run');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { recordRunStart } = require('./src/core/run-record') as typeof import('./src/core/run-record');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { tightenWorkspacePrivateDirs } = require('./src/core/private-dir') as typeof import('./src/core/private-dir');
   try {
     checkCommandLine(context.workspaceRoot, context.argv);
+    // Before anything writes in them: logs/ and .nx/local-dev/ hold what is derived from secrets.
+    for (const refused of tightenWorkspacePrivateDirs(context.workspaceRoot)) process.stderr.write(`⚠ local-dev: ${refused}\n`);
     await recordUnlessRefused('the start of this run in logs/progress.json', () => recordRunStart(context.workspaceRoot, context.id, context.argv));
   } catch (error) {
     throw cleanHookError(error);

@@ -4,7 +4,7 @@
  * real redis-server), build-image, the generated compose file, up and its healthchecks. Every
  * `docker` process goes through a counting wrapper, so "zero builds" is counted, not assumed.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { workspacePaths } from '../src/core/workspace';
@@ -73,6 +73,18 @@ describe('nx run-many -t up (real chain, real Docker)', () => {
     // The generated file is valid for compose v1 (which needs the version key).
     const check = await stack.workspace.run('docker-compose', ['--file', 'docker-compose.yml', 'config', '--quiet']);
     expect(check).toMatchObject({ code: 0 });
+  });
+
+  it('keeps what is derived from secrets to the user: logs/, .nx/local-dev/ and the clone\'s .git/local-dev/ are 0700, and a wider one is tightened by the next run', async () => {
+    const modeOf = (relative: string) => (statSync(path.join(stack.workspace.root, relative)).mode & 0o777).toString(8);
+    const privateFolders = ['logs', '.nx/local-dev', 'cloned/svc-1/.git/local-dev'];
+    expect(privateFolders.map(modeOf)).toEqual(['700', '700', '700']);
+    // svc-1's clone holds its injected secret file: the manifest that names it lives in that private folder.
+    expect(readFileSync(path.join(stack.workspace.root, 'cloned/svc-1/.git/local-dev/injected.json'), 'utf8')).toContain('secret.env');
+    // As an older local-dev, or `mkdir -p logs`, would have left them.
+    for (const folder of ['logs', '.nx/local-dev']) chmodSync(path.join(stack.workspace.root, folder), 0o755);
+    expectOk(await nx(['run', 'svc-0:up', '--namespace=s1']));
+    expect(['logs', '.nx/local-dev'].map(modeOf)).toEqual(['700', '700']);
   });
 
   it('a no-op re-run builds nothing and keeps the containers; the next is all Nx cache hits', async () => {

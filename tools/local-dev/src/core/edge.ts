@@ -6,6 +6,7 @@
  * else is a bug in local-dev and prints its full stack so it can be reported.
  */
 import { isLocalDevError } from './errors';
+import { tightenWorkspacePrivateDirs } from './private-dir';
 import { redactCredentials } from './redact';
 import { recordTask } from './run-record';
 
@@ -28,7 +29,10 @@ export interface EdgeTask {
 export async function runAtEdge(where: string | EdgeTask, body: () => Promise<void>): Promise<ExecutorResult> {
   const task = typeof where === 'string' ? where : `${where.projectName}:${where.targetName}`;
   const root = typeof where === 'string' ? undefined : where.root;
-  if (root !== undefined) await recordProgress(root, task, 'running');
+  if (root !== undefined) {
+    for (const refused of tightenWorkspacePrivateDirs(root)) process.stderr.write(`⚠ ${task}: ${refused}\n`);
+    await recordProgress(root, task, 'running');
+  }
   let success: boolean;
   try {
     await body();

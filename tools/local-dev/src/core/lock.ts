@@ -19,6 +19,7 @@ import * as path from 'node:path';
 import { UsageError } from './errors';
 import { isProcessAlive, liveCommandLine, parentPid, processStartTime } from './proc';
 import { readTextIfExists } from './read-if-exists';
+import { PRIVATE_DIR_MODE } from './private-dir';
 
 /** Long enough for a big first clone, or an image build plus a slow healthcheck, by the other command. */
 export const DEFAULT_LOCK_TIMEOUT_MS = 10 * 60_000;
@@ -129,7 +130,7 @@ function tryCreate(lockPath: string, purpose: string, command: { command: string
   };
   const record = `${JSON.stringify(holder)}\n`;
   const temporary = `${lockPath}.${process.pid}-${holder.nonce}.tmp`;
-  mkdirSync(path.dirname(lockPath), { recursive: true });
+  mkdirSync(path.dirname(lockPath), { recursive: true, mode: PRIVATE_DIR_MODE });
   try {
     // Inside the try: a full disk can fail the write after the file was made, which must not stay.
     writeFileSync(temporary, record);

@@ -13,8 +13,8 @@
  * Read-only commands (status, stats, logs, doctor, tunnel status) are not runs: they never
  * replace the record of the run the user is watching.
  */
-import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
+import { makePrivateDir } from './private-dir';
 import { writeFileAtomically } from './atomic-write';
 import { readJsonIfExists } from './read-if-exists';
 import { withLock } from './lock';
@@ -228,7 +228,7 @@ export function readProgress(paths: WorkspacePaths): RunProgress | undefined {
 }
 
 function write(file: string, value: unknown): void {
-  mkdirSync(path.dirname(file), { recursive: true });
+  makePrivateDir(path.dirname(file), path.dirname(file));
   writeFileAtomically(file, `${JSON.stringify(value, null, 2)}\n`);
 }
 
@@ -281,7 +281,7 @@ export async function recordRunEnd(workspaceRoot: string, runId: string, argv: r
   const metric = runMetric(runId, argv, results, startTime, endTime);
   await underLock(paths, () => {
     write(metricsFile(paths), withRun(readJsonIfExists<RunMetricsFile>(metricsFile(paths)), metric));
-    mkdirSync(paths.logs, { recursive: true });
+    makePrivateDir(paths.logs, paths.logs);
     writeFileAtomically(buildOutputFile(paths), buildOutputText(metric.command, results));
     write(progressFile(paths), finishedProgress(readJsonIfExists<RunProgress>(progressFile(paths)), metric));
   });

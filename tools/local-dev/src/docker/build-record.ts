@@ -7,11 +7,11 @@
  * Only what identifies the image goes in (no time, no "built or reused"), so the same image always
  * gives the same bytes and the same up hash.
  */
-import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomically } from '../core/atomic-write';
 import { readJsonIfExists } from '../core/read-if-exists';
 import type { WorkspacePaths } from '../core/workspace';
+import { makePrivateDir } from '../core/private-dir';
 
 export interface BuildRecord {
   service: string;
@@ -24,7 +24,7 @@ export function buildRecordPath(paths: WorkspacePaths, service: string): string 
 
 export function writeBuildRecord(paths: WorkspacePaths, record: BuildRecord): void {
   const file = buildRecordPath(paths, record.service);
-  mkdirSync(path.dirname(file), { recursive: true });
+  makePrivateDir(path.dirname(file), paths.logs);
   writeFileAtomically(file, `${JSON.stringify({ service: record.service, image: record.image }, null, 2)}\n`);
 }
 

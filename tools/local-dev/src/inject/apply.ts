@@ -29,6 +29,7 @@ import { formatMode, gitIndexMode, injectedMode } from './file-mode';
 import { readManifest, removeManifest, writeManifest, type Manifest, type ManifestEntry } from './manifest';
 import { checkDestOnDisk } from './path-safety';
 import type { InjectionPlan, PlannedFile } from './plan';
+import { makePrivateDir } from '../core/private-dir';
 
 export interface CloneTarget {
   /** Absolute path of cloned/<dir>. */
@@ -85,12 +86,15 @@ async function trackedEntries(cwd: string, paths: readonly string[]): Promise<Ma
 
 class SavedCopies {
   private readonly folder: string;
+  /** The clone's private root (../core/private-dir.ts): these are copies of secret files. */
+  private readonly privateRoot: string;
   constructor(gitDir: string, now: Date, private readonly target: CloneTarget, private readonly log: Log) {
-    this.folder = path.join(gitDir, 'local-dev', 'saved', backupStamp(now));
+    this.privateRoot = path.join(gitDir, 'local-dev');
+    this.folder = path.join(this.privateRoot, 'saved', backupStamp(now));
   }
   save(dest: string, why: string): void {
     const copy = path.join(this.folder, dest);
-    mkdirSync(path.dirname(copy), { recursive: true });
+    makePrivateDir(path.dirname(copy), this.privateRoot);
     copyFileSync(path.join(this.target.root, dest), copy);
     this.log(`saved ${why} ${dest} to ${path.relative(this.target.root, copy)} before replacing it`);
   }

@@ -3,11 +3,12 @@
  * (.git/local-dev/injected.json) so it travels with the clone, is never committed, and lets
  * refresh, a namespace switch and `clean` undo exactly what was done — no more, no less.
  */
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { writeFileAtomically } from '../core/atomic-write';
 import * as path from 'node:path';
 import { GitError } from '../core/errors';
 import type { InjectedKind } from './plan';
+import { makePrivateDir } from '../core/private-dir';
 
 export interface ManifestEntry {
   /** Relative to the clone root, forward slashes. */
@@ -58,7 +59,8 @@ export function readManifest(gitDir: string, repo: string): Manifest | undefined
 /** Written via a temporary file and rename, so a crash never leaves half a manifest. */
 export function writeManifest(gitDir: string, manifest: Manifest): void {
   const file = manifestPath(gitDir);
-  mkdirSync(path.dirname(file), { recursive: true });
+  // .git/local-dev/ is the clone's private root: the manifest names secret files, saved/ holds copies of them.
+  makePrivateDir(path.dirname(file), path.dirname(file));
   writeFileAtomically(file, `${JSON.stringify(manifest, null, 2)}\n`);
 }
 

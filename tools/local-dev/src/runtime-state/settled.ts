@@ -24,10 +24,10 @@
  * Races between commands can only lose a record, which costs a miss, never a false hit.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomically } from '../core/atomic-write';
 import { readJsonIfExists } from '../core/read-if-exists';
+import { makePrivateDir } from '../core/private-dir';
 
 /** What a hasher sees now. */
 export interface Observation {
@@ -78,7 +78,8 @@ export function readSettledRecord(file: string): SettledRecord {
 }
 
 function writeSettledRecord(file: string, record: SettledRecord): void {
-  mkdirSync(path.dirname(file), { recursive: true });
+  // .nx/local-dev/settled/<key>.json: .nx/local-dev/ is the private root (its records hash secret files).
+  makePrivateDir(path.dirname(file), path.dirname(path.dirname(file)));
   writeFileAtomically(file, `${JSON.stringify(record)}\n`);
 }
 

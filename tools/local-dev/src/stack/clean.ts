@@ -34,6 +34,7 @@ import { removeTunnelState } from '../tunnel/state';
 import { atRisk, clonedEntries, describeRisk, isOwnHiddenEntry, measureRisk, type WorkAtRisk } from './clean-risk';
 import { docker } from './engine';
 import { stopStack } from './stop';
+import { PRIVATE_DIR_MODE } from '../core/private-dir';
 
 export { atRisk, describeRisk, measureRisk, type WorkAtRisk } from './clean-risk';
 
@@ -177,7 +178,8 @@ function makeBackupFolder(paths: WorkspacePaths, stamp: string): string {
 /** false when it exists already. */
 function makeFolder(folder: string): boolean {
   try {
-    mkdirSync(folder);
+    // Backups hold clones with their injected secrets: the user's alone (../core/private-dir.ts).
+    mkdirSync(folder, { mode: PRIVATE_DIR_MODE });
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;

@@ -7,7 +7,7 @@
  * any workspace, from a test, or from the bench.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { TunnelError } from '../core/errors';
 import { withLockIfWritable } from '../core/lock';
@@ -16,6 +16,7 @@ import type { WorkspacePaths } from '../core/workspace';
 import { killGroup } from './kubectl-process';
 import type { SupervisorLaunch } from './supervisor-main';
 import { isSupervisorAlive, logFile, SUPERVISOR_ENTRY_NAME, type TunnelState } from './state';
+import { makePrivateDir } from '../core/private-dir';
 
 /** The compiled tree for the sources as they are now (compiled on first use; see runtime/compiled.js). */
 function compiledEntry(): string {
@@ -35,7 +36,7 @@ const STOP_TIMEOUT_MS = 1500;
 
 /** Starts a supervisor in the background and returns its pid. It outlives this process. */
 export function launchSupervisor(paths: WorkspacePaths, launch: SupervisorLaunch, env: NodeJS.ProcessEnv = process.env): number {
-  mkdirSync(paths.logs, { recursive: true });
+  makePrivateDir(paths.logs, paths.logs);
   const log = logFile(paths);
   rotateLog(log);
   const logFd = openSync(log, 'a');
