@@ -154,6 +154,8 @@ async function decide(context: TunnelContext, target: TunnelTarget, options: Con
       ? `Redis tunnel: switching from namespace ${running.namespace} to ${target.namespace}`
       : `Redis tunnel: settings changed (${describeTarget(running)} → ${describeTarget(target)}); restarting it`);
     await endSupervisor(running);
+  } else if (reading.condition === 'stale' && reading.unconfirmed) {
+    report(`Redis tunnel: ${reading.unconfirmed.message}\n  fix: ${reading.unconfirmed.fix}`);
   } else if (reading.condition === 'stale') {
     const how = reading.state.status === 'crashed' ? `crashed (${reading.state.lastError?.message ?? 'no reason recorded'})` : 'is gone without stopping';
     report(`Redis tunnel: the previous supervisor (pid ${reading.state.pid}) ${how}; cleaning up after it`);
@@ -177,6 +179,10 @@ export async function stopTunnel(paths: WorkspacePaths, report: (line: string) =
         return;
       }
       const { state } = reading;
+      if (reading.condition === 'stale' && reading.unconfirmed) {
+        report(`Redis tunnel: ${reading.unconfirmed.message}\n  fix: ${reading.unconfirmed.fix}`);
+        return;
+      }
       const { name } = forwarderFor(state);
       const label = state.mode === 'local' ? 'Redis (local)' : 'Redis tunnel';
       report(reading.condition === 'running'

@@ -3,7 +3,9 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { workspacePaths, type WorkspacePaths } from '../core/workspace';
-import { readTunnelState, stateFile, SUPERVISOR_ENTRY_NAME, writeTunnelState, type TunnelState } from './state';
+import { endSupervisor, signal } from './launch';
+import { formatTunnelStatus } from './status';
+import { isSupervisorAlive, judgeSupervisor, readTunnelState, stateFile, SUPERVISOR_ENTRY_NAME, writeTunnelState, type TunnelState } from './state';
 
 let paths: WorkspacePaths;
 const children: ChildProcess[] = [];
@@ -87,5 +89,35 @@ describe('readTunnelState', () => {
   it('writes atomically: no temp file is left beside the state', () => {
     writeTunnelState(paths, state(1, 'starting'));
     expect(readdirSync(paths.logs)).toEqual(['redis-tunnel.json']);
+  });
+});
+
+describe('a recorded supervisor pid that cannot be confirmed is never signalled', () => {
+  it.each([
+    { facts: 'no such process (or a zombie, or a pid reused since)', commandLine: undefined, verdict: 'gone' },
+    { facts: 'the supervisor\'s command line', commandLine: `/usr/bin/node /w/runtime/compiled/src/tunnel/${SUPERVISOR_ENTRY_NAME}.js {}`, verdict: 'ours' },
+    { facts: 'another program\'s command line (pid reused after a reboot)', commandLine: '/usr/sbin/sshd -D', verdict: 'gone' },
+    { facts: 'a running process whose command line this system does not show', commandLine: '', verdict: 'unconfirmed' },
+  ] as const)('$facts → $verdict', ({ commandLine, verdict }) => {
+    expect(judgeSupervisor(commandLine)).toBe(verdict);
+  });
+
+  it('a platform that cannot show command lines: the live supervisor reads as unconfirmed (not running), status says so with how to stop it by hand, and endSupervisor leaves it alone', async () => {
+    const supervisor = fakeSupervisor();
+    const pid = supervisor.pid as number;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    writeTunnelState(paths, state(pid, 'healthy'));
+    // The same process on Linux is confirmed (the test's control).
+    expect(readTunnelState(paths).condition).toBe('running');
+
+    const reading = readTunnelState(paths, new Date(), 'win32');
+    expect(reading).toMatchObject({ condition: 'stale', unconfirmed: { message: expect.stringContaining(`pid ${pid}`) } });
+    const text = formatTunnelStatus(reading, new Date());
+    expect(text).toContain(`UNCONFIRMED — pid ${pid}, recorded as the tunnel's supervisor, is running, but this system does not show its command line, so it cannot be confirmed as the supervisor and is not signalled`);
+    expect(text).toContain(`fix: if \`ps -p ${pid} -o command=\` shows ${SUPERVISOR_ENTRY_NAME}, stop it by hand with \`kill ${pid}\``);
+
+    const signals: string[] = [];
+    await endSupervisor(state(pid, 'healthy'), { isAlive: (candidate) => isSupervisorAlive(candidate, 'win32'), signal: (target, name) => { signals.push(name); signal(target, name); }, timeoutMs: 200 });
+    expect({ signals, alive: supervisor.exitCode === null && supervisor.signalCode === null }).toEqual({ signals: [], alive: true });
   });
 });

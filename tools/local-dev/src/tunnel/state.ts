@@ -89,10 +89,14 @@ export type TunnelReading =
   | { condition: 'running'; state: TunnelState }
   /** The supervisor ended cleanly (tunnel-down or SIGTERM). */
   | { condition: 'stopped'; state: TunnelState }
-  /** The supervisor is gone but never said so (killed, crashed, machine slept and rebooted). */
-  | { condition: 'stale'; state: TunnelState };
+  /**
+   * The supervisor is gone but never said so (killed, crashed, machine slept and rebooted), or
+   * `unconfirmed` says why its pid could not be confirmed either way (then it is never signalled).
+   */
+  | { condition: 'stale'; state: TunnelState; unconfirmed?: UnconfirmedSupervisor };
 
-export function readTunnelState(paths: WorkspacePaths, now: Date = new Date()): TunnelReading {
+/** `platform` is a parameter so that each platform's answer is tested anywhere (core/proc.ts). */
+export function readTunnelState(paths: WorkspacePaths, now: Date = new Date(), platform: NodeJS.Platform = process.platform): TunnelReading {
   let text: string;
   try {
     text = readFileSync(stateFile(paths), 'utf8');
@@ -108,8 +112,10 @@ export function readTunnelState(paths: WorkspacePaths, now: Date = new Date()): 
     // Treat it like a crashed supervisor's state so tunnel-up replaces it.
     return { condition: 'stale', state: unreadableState() };
   }
-  if (isSupervisorAlive(state.pid)) return { condition: 'running', state: withCheckedFreshness(state, now) };
-  return state.status === 'stopped' ? { condition: 'stopped', state } : { condition: 'stale', state };
+  const supervisor = judgeSupervisor(liveCommandLine(state.pid, '', platform));
+  if (supervisor === 'ours') return { condition: 'running', state: withCheckedFreshness(state, now) };
+  if (state.status === 'stopped') return { condition: 'stopped', state };
+  return supervisor === 'unconfirmed' ? { condition: 'stale', state, unconfirmed: unconfirmedSupervisor(state.pid) } : { condition: 'stale', state };
 }
 
 /** A healthy state whose last good PING is older than its bound reads as 'unverified'. */
@@ -131,12 +137,40 @@ function unreadableState(): TunnelState {
 /** The file name every supervisor's command line contains; tells our supervisor from a reused pid. */
 export const SUPERVISOR_ENTRY_NAME = 'supervisor-main';
 
+/** What the pid recorded as the supervisor is now. */
+export type SupervisorCheck =
+  /** A running process whose command line is the supervisor's. */
+  | 'ours'
+  /** No process has it, or another program does (a pid reused after a reboot). */
+  | 'gone'
+  /** Some process has it, but this system does not show its command line: it may be anyone's. */
+  | 'unconfirmed';
+
 /**
- * True when `pid` is a live local-dev tunnel supervisor. Checks the command line on Linux, so a
- * pid reused by an unrelated program after a reboot is not mistaken for ours.
+ * Pure: the recorded pid's command line as core/proc.ts's liveCommandLine reads it (undefined: no
+ * such process, a zombie, or a reused pid; '': it runs but its command line cannot be read) → whose
+ * it is. Only 'ours' may be signalled: a pid that cannot be confirmed is never signalled.
  */
-export function isSupervisorAlive(pid: number): boolean {
-  const commandLine = liveCommandLine(pid);
-  return commandLine !== undefined && (commandLine === '' || commandLine.includes(SUPERVISOR_ENTRY_NAME));
+export function judgeSupervisor(commandLine: string | undefined): SupervisorCheck {
+  if (commandLine === undefined) return 'gone';
+  if (commandLine === '') return 'unconfirmed';
+  return commandLine.includes(SUPERVISOR_ENTRY_NAME) ? 'ours' : 'gone';
 }
 
+/** True only when `pid` is confirmed to be a live local-dev tunnel supervisor (then it may be signalled). */
+export function isSupervisorAlive(pid: number, platform: NodeJS.Platform = process.platform): boolean {
+  return judgeSupervisor(liveCommandLine(pid, '', platform)) === 'ours';
+}
+
+export interface UnconfirmedSupervisor {
+  message: string;
+  fix: string;
+}
+
+/** What every reader says about a recorded supervisor pid that runs but cannot be confirmed as ours. */
+export function unconfirmedSupervisor(pid: number): UnconfirmedSupervisor {
+  return {
+    message: `pid ${pid}, recorded as the tunnel's supervisor, is running, but this system does not show its command line, so it cannot be confirmed as the supervisor and is not signalled`,
+    fix: `if \`ps -p ${pid} -o command=\` shows ${SUPERVISOR_ENTRY_NAME}, stop it by hand with \`kill ${pid}\` (it ends its kubectl too), then run \`nx run redis-tunnel:up\`; if it shows another program, the pid was reused and \`nx run redis-tunnel:up\` starts a new supervisor`,
+  };
+}

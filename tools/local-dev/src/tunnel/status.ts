@@ -18,6 +18,7 @@ export function formatTunnelStatus(reading: TunnelReading, now: Date, requestedN
     : `${state.namespace}/deployment/${state.deployment} on ${state.addresses.join(',')}:${state.port}`;
   // Which Redis is in use is the first word a reader sees.
   const label = kind.mode === 'local' ? 'Redis (local)' : 'Redis tunnel';
+  if (reading.condition === 'stale' && reading.unconfirmed) return [`${label}: UNCONFIRMED — ${reading.unconfirmed.message}`, `  was: ${where}`, `  fix: ${reading.unconfirmed.fix}`].join('\n');
   if (reading.condition === 'stale') {
     const lines = state.status === 'crashed'
       ? [`${label}: CRASHED — its supervisor (pid ${state.pid}) crashed ${ago(state.updatedAt, now)}; it ended ${kind.name} first`]
