@@ -26,7 +26,11 @@ function fakeWatch() {
 }
 
 const until = async (condition: () => boolean) => {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 1));
+  const deadline = Date.now() + 5000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('not within 5 s');
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
 };
 
 describe('Poller', () => {
@@ -98,7 +102,7 @@ describe('Poller', () => {
     expect(third).toBe(second);
     releases.shift()?.();
     expect((await first).services[0].state).toBe('running');
-    while (releases.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    await until(() => releases.length > 0);
     releases.shift()?.();
     expect((await second).services[0].state).toBe('stopped');
   });
