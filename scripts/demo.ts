@@ -128,25 +128,67 @@ export function sampleRepos(): string[] {
   return readdirSync(path.join(DEMO_ROOT, 'repos'), { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
 }
 
-const GIT_IDENTITY = ['-c', 'user.email=demo@local-dev.invalid', '-c', 'user.name=local-dev demo', '-c', 'commit.gpgsign=false'];
+const DEMO_AUTHOR = 'demo@local-dev.invalid';
+const GIT_IDENTITY = ['-c', `user.email=${DEMO_AUTHOR}`, '-c', 'user.name=local-dev demo', '-c', 'commit.gpgsign=false'];
 
-/** remotes/<name>.git with one commit on main holding repos/<name>/, made once. */
-async function ensureRemotes(log: (line: string) => void): Promise<void> {
+/** `bare`: a new bare repo with one commit on main holding the folder `sample`. */
+export async function makeSampleRemote(bare: string, sample: string, name: string): Promise<void> {
+  const work = mkdtempSync(path.join(os.tmpdir(), `local-dev-demo-${name}-`));
+  try {
+    await exec('git', ['init', '-q', '-b', 'main', work]);
+    await exec('git', [...GIT_IDENTITY, '-C', work, '--work-tree', sample, 'add', '-A']);
+    await exec('git', [...GIT_IDENTITY, '-C', work, '--work-tree', sample, 'commit', '-q', '-m', `${name}: the sample repo of the local-dev demo`]);
+    mkdirSync(path.dirname(bare), { recursive: true });
+    await exec('git', ['clone', '-q', '--bare', work, bare]);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A remote made by an earlier version of the demo (every commit on its main is the demo's own) whose
+ * files differ from `sample` gets one more commit on main with this version's files: its history is
+ * kept, and a remote holding a commit of yours is left as it is. True when main moved.
+ */
+export async function updateSampleRemote(bare: string, sample: string, name: string, log: (line: string) => void): Promise<boolean> {
+  const work = mkdtempSync(path.join(os.tmpdir(), `local-dev-demo-${name}-`));
+  const index = { GIT_INDEX_FILE: path.join(work, 'index') };
+  try {
+    await exec('git', ['--git-dir', bare, '--work-tree', sample, 'add', '-A', '.'], { env: index });
+    const tree = (await exec('git', ['--git-dir', bare, 'write-tree'], { env: index })).stdout.trim();
+    const head = (await exec('git', ['--git-dir', bare, 'rev-parse', 'refs/heads/main'])).stdout.trim();
+    if ((await exec('git', ['--git-dir', bare, 'rev-parse', `${head}^{tree}`])).stdout.trim() === tree) return false;
+    const authors = (await exec('git', ['--git-dir', bare, 'log', '--format=%ae', head])).stdout.split('\n').filter(Boolean);
+    if (authors.some((author) => author !== DEMO_AUTHOR)) {
+      log(`examples/demo/remotes/${name}.git holds commits of yours: left as it is (this version's sample is examples/demo/repos/${name}/)`);
+      return false;
+    }
+    const commit = (await exec('git', [...GIT_IDENTITY, '--git-dir', bare, 'commit-tree', tree, '-p', head, '-m', `${name}: the sample repo of this version of the local-dev demo`])).stdout.trim();
+    await exec('git', ['--git-dir', bare, 'update-ref', 'refs/heads/main', commit, head]);
+    log(`updated examples/demo/remotes/${name}.git to this version of the demo's sample (one more commit on main)`);
+    return true;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * remotes/<name>.git with one commit on main holding repos/<name>/, made once; one an earlier demo
+ * made is brought to this version's sample. True when a remote moved (the clones then need --refresh).
+ */
+async function ensureRemotes(log: (line: string) => void): Promise<boolean> {
+  let moved = false;
   for (const name of sampleRepos()) {
     const bare = path.join(DEMO_ROOT, 'remotes', `${name}.git`);
-    if (existsSync(bare)) continue;
-    const work = mkdtempSync(path.join(os.tmpdir(), `local-dev-demo-${name}-`));
-    try {
-      await exec('git', ['init', '-q', '-b', 'main', work]);
-      await exec('git', [...GIT_IDENTITY, '-C', work, '--work-tree', path.join(DEMO_ROOT, 'repos', name), 'add', '-A']);
-      await exec('git', [...GIT_IDENTITY, '-C', work, '--work-tree', path.join(DEMO_ROOT, 'repos', name), 'commit', '-q', '-m', `${name}: the sample repo of the local-dev demo`]);
-      mkdirSync(path.dirname(bare), { recursive: true });
-      await exec('git', ['clone', '-q', '--bare', work, bare]);
-      log(`made the sample repo examples/demo/remotes/${name}.git`);
-    } finally {
-      rmSync(work, { recursive: true, force: true });
+    const sample = path.join(DEMO_ROOT, 'repos', name);
+    if (existsSync(bare)) {
+      moved = (await updateSampleRemote(bare, sample, name, log)) || moved;
+      continue;
     }
+    await makeSampleRemote(bare, sample, name);
+    log(`made the sample repo examples/demo/remotes/${name}.git`);
   }
+  return moved;
 }
 
 /** configs/<ns>/<file> from <file>.example when missing (demo values; never overwrites), and the registry token. */
@@ -184,10 +226,11 @@ export async function demo(options: DemoOptions, log: (line: string) => void): P
     return runNx(nxArgs(options));
   }
   for (const line of describeBaseImages(await ensureBaseImages(demoDockerfiles(), log))) log(line);
-  await ensureRemotes(log);
+  // Clones of a sample that moved are brought to it (your edits in them are saved first, as always).
+  const run = (await ensureRemotes(log)) ? { ...options, refresh: true } : options;
   ensureSecrets(log);
-  log(`running \`nx ${nxArgs(options).join(' ')}\` in examples/demo`);
-  const code = await runNx(nxArgs(options));
+  log(`running \`nx ${nxArgs(run).join(' ')}\` in examples/demo`);
+  const code = await runNx(nxArgs(run));
   if (code !== 0) return code;
   // Lazy: yaml and zod load only here, after nx validated the same file.
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -2,8 +2,11 @@
  * scripts/demo.ts' pure parts: its flags, the nx command it runs, and what it prints once the demo
  * runs (from the demo's own config.yaml). demo.e2e.spec.ts runs the whole command.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { DEMO_ROOT, demoDockerfiles, describeBaseImages, nextSteps, nxArgs, parseDemoArgs, sampleRepos } from '../../../scripts/demo';
+import { DEMO_ROOT, demoDockerfiles, describeBaseImages, makeSampleRemote, nextSteps, nxArgs, parseDemoArgs, sampleRepos, updateSampleRemote } from '../../../scripts/demo';
 import { baseImagesOf } from '../src/docker/base-image';
 import { loadConfig } from '../src/config/load';
 import { UsageError } from '../src/core/errors';
@@ -43,5 +46,49 @@ describe('npm run demo: flags and output', () => {
   it('makes one sample repo per service that owns a repo', () => {
     const model = loadConfig(DEMO_ROOT);
     expect(sampleRepos()).toEqual(model.repos.map((repo) => path.basename(repo.url, '.git')).sort());
+  });
+
+  describe('a sample remote made by an earlier version of the demo (real git)', () => {
+    let root: string;
+    let sample: string;
+    let bare: string;
+    const git = (...args: string[]) => spawnSync('git', args, { encoding: 'utf8' }).stdout.trim();
+    beforeEach(async () => {
+      root = mkdtempSync(path.join(os.tmpdir(), 'local-dev-demo-remote-'));
+      sample = path.join(root, 'repos', 'demo-api');
+      bare = path.join(root, 'remotes', 'demo-api.git');
+      mkdirSync(sample, { recursive: true });
+      writeFileSync(path.join(sample, 'start.sh'), 'httpd\n');
+      await makeSampleRemote(bare, sample, 'demo-api');
+    });
+    afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+    it('gets one more commit on main with this version\'s files (history kept), once', async () => {
+      const first = git('--git-dir', bare, 'rev-parse', 'main');
+      rmSync(path.join(sample, 'start.sh'));
+      writeFileSync(path.join(sample, 'manage.py'), 'print("django")\n');
+      const lines: string[] = [];
+      expect(await updateSampleRemote(bare, sample, 'demo-api', (line) => lines.push(line))).toBe(true);
+      expect(lines).toEqual(["updated examples/demo/remotes/demo-api.git to this version of the demo's sample (one more commit on main)"]);
+      expect(git('--git-dir', bare, 'ls-tree', '--name-only', 'main')).toBe('manage.py');
+      expect(git('--git-dir', bare, 'rev-parse', 'main^')).toBe(first);
+      expect(await updateSampleRemote(bare, sample, 'demo-api', (line) => lines.push(line))).toBe(false);
+      expect(lines).toHaveLength(1);
+    });
+
+    it('is left as it is when it holds a commit of yours', async () => {
+      const work = path.join(root, 'work');
+      spawnSync('git', ['clone', '-q', bare, work]);
+      writeFileSync(path.join(work, 'mine.txt'), 'mine\n');
+      spawnSync('git', ['-C', work, 'add', '-A']);
+      spawnSync('git', ['-C', work, '-c', 'user.email=me@example.com', '-c', 'user.name=me', 'commit', '-q', '-m', 'mine']);
+      spawnSync('git', ['-C', work, 'push', '-q', 'origin', 'main']);
+      const yours = git('--git-dir', bare, 'rev-parse', 'main');
+      writeFileSync(path.join(sample, 'manage.py'), 'print("django")\n');
+      const lines: string[] = [];
+      expect(await updateSampleRemote(bare, sample, 'demo-api', (line) => lines.push(line))).toBe(false);
+      expect(lines).toEqual(["examples/demo/remotes/demo-api.git holds commits of yours: left as it is (this version's sample is examples/demo/repos/demo-api/)"]);
+      expect(git('--git-dir', bare, 'rev-parse', 'main')).toBe(yours);
+    });
   });
 });
