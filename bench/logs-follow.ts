@@ -2,7 +2,7 @@
  * Benchmark (issue 20, item 7): the memory of `nx run stack:logs --follow` while it follows a
  * service that prints a lot — the follower must stay flat, however much it has printed.
  *
- *   node -r @swc-node/register bench/logs-follow.ts [MB, default 200] [--compare <git ref>]
+ *   node -r @swc-node/register bench/logs-follow.ts [MB, default 200] [--compare <git ref>] [--unpatched-nx] [--nx-heap-mb <MB>]
  *   (from the repository root; `npm run bench:logs-follow`)
  *
  * A temp workspace with two services whose containers are busybox: `bulk` prints MB megabytes of
@@ -13,19 +13,24 @@
  * last line has come through, the bulk container is killed, which ends the follow.
  *
  * `--compare <ref>` runs the same on the code of that commit too (a git worktree), side by side.
+ * `--unpatched-nx` runs it again on a private copy of Nx without scripts/patch-nx.js's output-tail
+ * patch: Nx 23 as it ships keeps every task's whole output in the `nx` process until the task ends
+ * (node-child-process.js and pseudo-terminal.js, `terminalOutputChunks`), so there the `nx` line
+ * grows with what was followed; patched, Nx keeps the last 8 MiB and the line stays bounded: V8
+ * lets the garbage of 2 million lines pile up to a few hundred MB before it collects, whatever
+ * was followed. `--nx-heap-mb 48` caps the V8 heap of nx (and of the processes it starts, through
+ * NODE_OPTIONS) to show what is really kept: patched, nx follows on at a flat RSS; unpatched, it
+ * runs out of memory.
  * Linux only (reads /proc). Prints figures; asserts nothing.
- *
- * The `nx` line is Nx's own: Nx 23 keeps every task's output in its parent process until the task
- * ends (node-child-process.js and pseudo-terminal.js, `terminalOutputChunks`), so it grows with
- * what was followed whatever the follower does.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { LABELS, workspaceId } from '../tools/local-dev/src/docker/naming';
+import { LABELS, workspaceId } from '../tools/local-dev/src/core/naming';
 import { removeByWorkspaceLabel } from '../tools/local-dev/e2e/fixtures/stack/stack';
 import { createTempWorkspace, initWorkspace, REPO_ROOT, type TempWorkspace } from '../tools/local-dev/e2e/support/temp-workspace';
+import { useNxWithoutPatch } from '../tools/local-dev/e2e/support/unpatched-nx';
 
 const LINE_BYTES = 100;
 const END_MARK = 'end-of-bulk';
@@ -90,10 +95,17 @@ function useCheckout(workspace: TempWorkspace, checkout: string): void {
   symlinkSync(path.join(checkout, 'tools', 'local-dev'), path.join(modules, '@local-dev', 'nx-plugin'), 'dir');
 }
 
-async function measure(label: string, megabytes: number, checkout: string | undefined): Promise<Figures> {
+interface Variant {
+  /** Changes what the workspace runs (another checkout, another Nx) before it is used. */
+  prepare?: (workspace: TempWorkspace) => void;
+  /** V8's old-space limit for nx and the processes it starts (--max-old-space-size). */
+  heapMb?: number;
+}
+
+async function measure(label: string, megabytes: number, { prepare, heapMb }: Variant = {}): Promise<Figures> {
   const config = ['services:', '  bulk:', '    repo: /nonexistent/bulk.git', '  quiet:', '    repo: /nonexistent/quiet.git', ''].join('\n');
   const workspace = createTempWorkspace({ config, name: 'bench-logs' });
-  if (checkout) useCheckout(workspace, checkout);
+  prepare?.(workspace);
   const id = workspaceId(workspace.root);
   try {
     await initWorkspace(workspace);
@@ -103,6 +115,7 @@ async function measure(label: string, megabytes: number, checkout: string | unde
     docker(['run', '-d', ...labels('quiet'), 'busybox:1.36', 'sh', '-c', 'echo quiet']);
 
     const env: NodeJS.ProcessEnv = { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', NO_COLOR: '1', FORCE_COLOR: '0' };
+    if (heapMb !== undefined) env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --max-old-space-size=${heapMb}`.trim();
     const started = performance.now();
     const nx = spawn(path.join(workspace.root, 'node_modules', '.bin', 'nx'), ['run', 'stack:logs', '--follow', `--tail=${2 * lines}`], { cwd: workspace.root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let bytes = 0;
@@ -165,9 +178,19 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const compareAt = args.indexOf('--compare');
   const ref = compareAt === -1 ? undefined : args.splice(compareAt, 2)[1];
+  const unpatchedAt = args.indexOf('--unpatched-nx');
+  if (unpatchedAt !== -1) args.splice(unpatchedAt, 1);
+  const heapAt = args.indexOf('--nx-heap-mb');
+  const heapMb = heapAt === -1 ? undefined : Number(args.splice(heapAt, 2)[1]);
+  if (heapMb !== undefined && !(heapMb > 0)) throw new Error('--nx-heap-mb takes a number of MB, e.g. --nx-heap-mb 48');
   const megabytes = Number(args[0] ?? 200);
-  console.log(`logs-follow: \`nx run stack:logs --follow\` over a service printing ${megabytes} MB of ${LINE_BYTES}-byte lines and a quiet one; RSS sampled every ${SAMPLE_MS} ms`);
-  print(await measure('this checkout', megabytes, undefined), megabytes);
+  const heap = heapMb === undefined ? '' : `, nx's V8 heap capped at ${heapMb} MB`;
+  console.log(`logs-follow: \`nx run stack:logs --follow\` over a service printing ${megabytes} MB of ${LINE_BYTES}-byte lines and a quiet one; RSS sampled every ${SAMPLE_MS} ms${heap}`);
+  print(await measure('this checkout', megabytes, { heapMb }), megabytes);
+  if (unpatchedAt !== -1) {
+    const withoutPatch = (workspace: TempWorkspace) => useNxWithoutPatch(workspace, 'output-tail');
+    print(await measure('this checkout, Nx without the output-tail patch (scripts/patch-nx.js)', megabytes, { prepare: withoutPatch, heapMb }), megabytes);
+  }
   if (ref) {
     const worktree = path.join(os.tmpdir(), `local-dev-bench-logs-${process.pid}`);
     const added = spawnSync('git', ['worktree', 'add', '--detach', worktree, ref], { cwd: REPO_ROOT, encoding: 'utf8' });
@@ -175,7 +198,7 @@ async function main(): Promise<void> {
     // Its runtime compiles its sources with this checkout's @swc/core.
     symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(worktree, 'node_modules'), 'dir');
     try {
-      print(await measure(`${ref} (${spawnSync('git', ['rev-parse', '--short', ref], { cwd: REPO_ROOT, encoding: 'utf8' }).stdout.trim()})`, megabytes, worktree), megabytes);
+      print(await measure(`${ref} (${spawnSync('git', ['rev-parse', '--short', ref], { cwd: REPO_ROOT, encoding: 'utf8' }).stdout.trim()})`, megabytes, { prepare: (workspace) => useCheckout(workspace, worktree), heapMb }), megabytes);
     } finally {
       spawnSync('git', ['worktree', 'remove', '--force', worktree], { cwd: REPO_ROOT });
     }
