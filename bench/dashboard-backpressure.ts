@@ -28,7 +28,7 @@ import { LogFollowers } from '../tools/local-dev/src/dashboard/followers';
 import { createDashboardServer } from '../tools/local-dev/src/dashboard/server';
 import { followBuildOutput, workspaceLogEngine } from '../tools/local-dev/src/dashboard/streams';
 import type { DashboardView } from '../tools/local-dev/src/dashboard/view';
-import { LABELS, workspaceId } from '../tools/local-dev/src/docker/naming';
+import { LABELS, workspaceId } from '../tools/local-dev/src/core/naming';
 import { BoundedLineSplitter } from '../tools/local-dev/src/stack/logs-follow';
 
 const TOKEN = 'be4c40000000000000000000';

@@ -23,7 +23,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium } from 'playwright-core';
 import { workspacePaths } from '../tools/local-dev/src/core/workspace';
-import { workspaceId } from '../tools/local-dev/src/docker/naming';
+import { workspaceId } from '../tools/local-dev/src/core/naming';
 import { createHarness, freePort } from '../tools/local-dev/e2e/fixtures/kubectl-stand-in/harness';
 import { removeByWorkspaceLabel } from '../tools/local-dev/e2e/fixtures/stack/stack';
 import { createStackWorkspace } from '../tools/local-dev/e2e/fixtures/stack/workspace';

@@ -18,7 +18,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { workspacePaths } from '../tools/local-dev/src/core/workspace';
-import { composeProjectName, workspaceId } from '../tools/local-dev/src/docker/naming';
+import { composeProjectName, workspaceId } from '../tools/local-dev/src/core/naming';
 import { createHarness, freePort } from '../tools/local-dev/e2e/fixtures/kubectl-stand-in/harness';
 import { removeByWorkspaceLabel } from '../tools/local-dev/e2e/fixtures/stack/stack';
 import { createStackWorkspace } from '../tools/local-dev/e2e/fixtures/stack/workspace';

@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { RunMetricsFile, RunProgress } from '../src/core/run-record';
 import { workspacePaths } from '../src/core/workspace';
-import { workspaceId } from '../src/docker/naming';
+import { workspaceId } from '../src/core/naming';
 import { createHarness, type Harness } from './fixtures/kubectl-stand-in/harness';
 import { freePort, removeByWorkspaceLabel } from './fixtures/stack/stack';
 import { createStackWorkspace, type StackWorkspace } from './fixtures/stack/workspace';

@@ -12,7 +12,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { workspacePaths } from '../src/core/workspace';
-import { workspaceId } from '../src/docker/naming';
+import { workspaceId } from '../src/core/naming';
 import { createHarness, type Harness } from './fixtures/kubectl-stand-in/harness';
 import { docker, freePort, removeByWorkspaceLabel } from './fixtures/stack/stack';
 import { createStackWorkspace, type StackWorkspace } from './fixtures/stack/workspace';

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { GitError } from '../src/core/errors';
 import { describeCloneStatus } from '../src/git/describe';
-import { ensureClone } from '../src/git/ensure-clone';
+import { ensureClone } from '../src/tasks/ensure-clone';
 import { makeCatalog, NAMESPACE_FILES, type Catalog } from './fixtures/git/catalog';
 import { serveGitOverHttp, type HttpGitServer } from './fixtures/git/http-server';
 import { GitSandbox, sh } from './fixtures/git/repos';

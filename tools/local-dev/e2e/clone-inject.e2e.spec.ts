@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, w
 import * as path from 'node:path';
 import { GitError, UsageError } from '../src/core/errors';
 import { describeCloneStatus } from '../src/git/describe';
-import { ensureClone } from '../src/git/ensure-clone';
+import { ensureClone } from '../src/tasks/ensure-clone';
 import { undoInjection } from '../src/inject/apply';
 import { injectConfigs } from '../src/inject/inject-configs';
 import { manifestPath } from '../src/inject/manifest';

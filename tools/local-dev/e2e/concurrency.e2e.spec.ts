@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { readLockHolder, type LockHolder } from '../src/core/lock';
 import { workspacePaths } from '../src/core/workspace';
 import { ensureNetwork } from '../src/docker/containers';
-import { workspaceId } from '../src/docker/naming';
+import { workspaceId } from '../src/core/naming';
 import { checkHostPorts } from '../src/docker/ports';
 import { serviceLockPath } from '../src/docker/service-lock';
 import { loadConfig } from '../src/config/load';

@@ -19,7 +19,7 @@ import { LogFollowers } from '../src/dashboard/followers';
 import { createDashboardServer } from '../src/dashboard/server';
 import { followBuildOutput, workspaceLogEngine } from '../src/dashboard/streams';
 import type { DashboardView } from '../src/dashboard/view';
-import { LABELS, workspaceId } from '../src/docker/naming';
+import { LABELS, workspaceId } from '../src/core/naming';
 import { countingDocker, docker, freePort, removeByWorkspaceLabel } from './fixtures/stack/stack';
 
 jest.setTimeout(120_000);

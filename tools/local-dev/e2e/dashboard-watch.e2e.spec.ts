@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { workspacePaths } from '../src/core/workspace';
 import { Poller, workspacePollerDeps } from '../src/dashboard/poller';
 import type { DashboardView } from '../src/dashboard/view';
-import { LABELS, workspaceId } from '../src/docker/naming';
+import { LABELS, workspaceId } from '../src/core/naming';
 import { StatsSampler } from '../src/stack/stats';
 import { countingDocker, docker, makeClone, removeByWorkspaceLabel } from './fixtures/stack/stack';
 import { createTempWorkspace, type TempWorkspace } from './support/temp-workspace';

@@ -19,7 +19,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { isProcessAlive, liveCommandLine, parentPid } from '../src/core/proc';
 import { workspacePaths } from '../src/core/workspace';
 import { readDashboardState, stopDashboard } from '../src/dashboard/daemon';
-import { workspaceId } from '../src/docker/naming';
+import { workspaceId } from '../src/core/naming';
 import { createHarness, type Harness } from './fixtures/kubectl-stand-in/harness';
 import { countingDocker, docker, freePort, get, removeByWorkspaceLabel } from './fixtures/stack/stack';
 import { createStackWorkspace, type StackWorkspace } from './fixtures/stack/workspace';

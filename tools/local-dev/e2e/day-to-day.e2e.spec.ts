@@ -12,7 +12,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { workspacePaths } from '../src/core/workspace';
-import { workspaceId } from '../src/docker/naming';
+import { workspaceId } from '../src/core/naming';
 import type { StackModel } from '../src/stack/model';
 import { readTunnelState } from '../src/tunnel/state';
 import { createHarness, type Harness } from './fixtures/kubectl-stand-in/harness';

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { workspacePaths } from '../src/core/workspace';
-import { workspaceId } from '../src/docker/naming';
+import { workspaceId } from '../src/core/naming';
 import { createHarness, type Harness } from './fixtures/kubectl-stand-in/harness';
 import { freePort, get, removeByWorkspaceLabel } from './fixtures/stack/stack';
 import { createStackWorkspace, makeBareRepo, type StackWorkspace } from './fixtures/stack/workspace';

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describeCloneStatus } from '../src/git/describe';
-import { ensureClone } from '../src/git/ensure-clone';
+import { ensureClone } from '../src/tasks/ensure-clone';
 import { injectConfigs } from '../src/inject/inject-configs';
 import { makeCatalog, NAMESPACE_FILES, type Catalog } from './fixtures/git/catalog';
 import { GitSandbox, sh, snapshotFiles } from './fixtures/git/repos';

@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, chmodSync, mkdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { ensureClone } from '../src/git/ensure-clone';
+import { ensureClone } from '../src/tasks/ensure-clone';
 import { injectConfigs } from '../src/inject/inject-configs';
 import { cloneInjectionState as injectionState, INJECT_KEY, observeInjection, settleInjection, workspaceInjectionState } from '../src/runtime-state/inject-state';
 import { printedToken } from '../src/runtime-state/settled';

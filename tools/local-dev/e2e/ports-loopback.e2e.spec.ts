@@ -15,7 +15,7 @@ import upExecutor from '../executors/up/up.impl';
 import { loadConfig } from '../src/config/load';
 import { exec } from '../src/core/exec';
 import { detectCompose } from '../src/docker/client';
-import { composeProjectName, imageVariable, workspaceId } from '../src/docker/naming';
+import { composeProjectName, imageVariable, workspaceId } from '../src/core/naming';
 import { captureOutput, docker, executorContext, expectSuccess, freePort, get, httpDockerfile, injectDockerfile, makeClone, removeByWorkspaceLabel } from './fixtures/stack/stack';
 import { createTempWorkspace, type TempWorkspace } from './support/temp-workspace';
 

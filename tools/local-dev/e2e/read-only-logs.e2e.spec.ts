@@ -11,7 +11,7 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { workspacePaths } from '../src/core/workspace';
-import { workspaceId } from '../src/docker/naming';
+import { workspaceId } from '../src/core/naming';
 import { readTunnelState } from '../src/tunnel/state';
 import { createHarness, isAlive, type Harness } from './fixtures/kubectl-stand-in/harness';
 import { docker, freePort, removeByWorkspaceLabel } from './fixtures/stack/stack';

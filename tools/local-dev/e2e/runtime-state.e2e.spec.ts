@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { composeDocument } from '../src/compose/document';
 import { renderCompose } from '../src/compose/write';
 import { parseConfigText } from '../src/config/load';
-import { workspaceId } from '../src/docker/naming';
+import { workspaceId } from '../src/core/naming';
 import { settleUp, upStateTokens } from '../src/runtime-state/up-state';
 import { docker, removeByWorkspaceLabel } from './fixtures/stack/stack';
 

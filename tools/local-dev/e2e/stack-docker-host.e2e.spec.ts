@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import composeFileExecutor from '../executors/compose-file/compose-file.impl';
 import downExecutor from '../executors/down/down.impl';
 import upExecutor from '../executors/up/up.impl';
-import { workspaceId } from '../src/docker/naming';
+import { workspaceId } from '../src/core/naming';
 import { captureOutput, docker, executorContext, expectSuccess, freePort, get, injectDockerfile, makeClone, removeByWorkspaceLabel } from './fixtures/stack/stack';
 import { startSecondDockerd, type SecondDockerd } from './fixtures/stack/second-dockerd';
 import { createTempWorkspace, type TempWorkspace } from './support/temp-workspace';

@@ -15,7 +15,7 @@ import logsExecutor from '../executors/logs/logs.impl';
 import upExecutor from '../executors/up/up.impl';
 import { loadConfig } from '../src/config/load';
 import { checkHostPorts } from '../src/docker/ports';
-import { workspaceId } from '../src/docker/naming';
+import { workspaceId } from '../src/core/naming';
 import { countingDocker, crashingDockerfile, docker, executorContext, freePort, get, git, httpDockerfile, injectDockerfile, makeClone, removeByWorkspaceLabel, secretDockerfile, shortLivedDockerfile, slowListenerDockerfile, TOKEN_NAME, workerDockerfile } from './fixtures/stack/stack';
 import { createTempWorkspace, type TempWorkspace } from './support/temp-workspace';
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { workspacePaths } from '../src/core/workspace';
 import { dashboardView } from '../src/dashboard/view';
-import { LABELS, workspaceId } from '../src/docker/naming';
+import { LABELS, workspaceId } from '../src/core/naming';
 import { withServiceLock } from '../src/docker/service-lock';
 import { gatherStackModel } from '../src/stack/gather';
 import type { StackModel } from '../src/stack/model';

@@ -7,7 +7,7 @@
  */
 import type { ExecutorContext } from '@nx/devkit';
 import { runAtEdge, type ExecutorResult } from '../../src/core/edge';
-import { createServiceRunContext } from '../../src/core/run-context';
+import { createServiceRunContext } from '../../src/config/run-context';
 import { writeBuildRecord } from '../../src/docker/build-record';
 import { ensureImage } from '../../src/docker/image';
 import { checkRunBuildSecrets } from '../../src/docker/run-secrets';

@@ -1,12 +1,12 @@
 /** The clone executor's wiring; the git work itself (src/git) is mocked here and tested for real in e2e/. */
 import type { ExecutorContext } from '@nx/devkit';
 import { GitError } from '../../src/core/errors';
-import { createServiceRunContext } from '../../src/core/run-context';
-import { ensureClone } from '../../src/git/ensure-clone';
+import { createServiceRunContext } from '../../src/config/run-context';
+import { ensureClone } from '../../src/tasks/ensure-clone';
 import cloneExecutor, { normalizeOptions } from './clone.impl';
 
-jest.mock('../../src/git/ensure-clone');
-jest.mock('../../src/core/run-context');
+jest.mock('../../src/tasks/ensure-clone');
+jest.mock('../../src/config/run-context');
 
 const context = { root: '/ws', projectName: 'health-api', targetName: 'clone' } as ExecutorContext;
 const run = { paths: { root: '/ws' }, repo: { owner: 'health-api', dir: 'health-api' }, refresh: false };

@@ -4,9 +4,9 @@
  */
 import type { ExecutorContext } from '@nx/devkit';
 import { runAtEdge, type ExecutorResult } from '../../src/core/edge';
-import { createServiceRunContext } from '../../src/core/run-context';
+import { createServiceRunContext } from '../../src/config/run-context';
 import { describeCloneStatus } from '../../src/git/describe';
-import { ensureClone } from '../../src/git/ensure-clone';
+import { ensureClone } from '../../src/tasks/ensure-clone';
 import type { CloneExecutorSchema } from './schema';
 
 export interface NormalizedCloneOptions {

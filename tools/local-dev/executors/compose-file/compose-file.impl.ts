@@ -8,8 +8,8 @@ import { composeDocument } from '../../src/compose/document';
 import { renderCompose } from '../../src/compose/write';
 import { writeFileAtomically } from '../../src/core/atomic-write';
 import { runAtEdge, type ExecutorResult } from '../../src/core/edge';
-import { createRunContext } from '../../src/core/run-context';
-import { workspaceId } from '../../src/docker/naming';
+import { createRunContext } from '../../src/config/run-context';
+import { workspaceId } from '../../src/core/naming';
 import type { ComposeFileExecutorSchema } from './schema';
 
 export interface NormalizedComposeFileOptions {

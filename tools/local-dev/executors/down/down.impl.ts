@@ -7,9 +7,9 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { runAtEdge, type ExecutorResult } from '../../src/core/edge';
 import { unwrittenWarning } from '../../src/core/lock';
-import { createServiceRunContext } from '../../src/core/run-context';
+import { createServiceRunContext } from '../../src/config/run-context';
 import { removeServiceContainers } from '../../src/docker/containers';
-import { composeProjectName } from '../../src/docker/naming';
+import { composeProjectName } from '../../src/core/naming';
 import { withServiceLock } from '../../src/docker/service-lock';
 import type { DownExecutorSchema } from './schema';
 

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import downExecutor, { normalizeOptions } from './down.impl';
 
-jest.mock('../../src/core/run-context', () => ({
+jest.mock('../../src/config/run-context', () => ({
   createServiceRunContext: jest.fn((root: string, options: { service: string }) => ({
     paths: (jest.requireActual('../../src/core/workspace') as typeof import('../../src/core/workspace')).workspacePaths(root),
     service: { name: options.service },

@@ -1,7 +1,7 @@
 /** The inject-config executor's wiring; the injection itself (src/inject) is mocked here and tested for real in e2e/. */
 import type { ExecutorContext } from '@nx/devkit';
 import { UsageError } from '../../src/core/errors';
-import { createServiceRunContext } from '../../src/core/run-context';
+import { createServiceRunContext } from '../../src/config/run-context';
 import { undoInjection } from '../../src/inject/apply';
 import { injectConfigs } from '../../src/inject/inject-configs';
 import { settleInjection } from '../../src/runtime-state/inject-state';
@@ -9,7 +9,7 @@ import injectConfigExecutor, { normalizeOptions } from './inject-config.impl';
 
 jest.mock('../../src/inject/inject-configs');
 jest.mock('../../src/inject/apply');
-jest.mock('../../src/core/run-context');
+jest.mock('../../src/config/run-context');
 jest.mock('../../src/runtime-state/inject-state');
 
 const context = { root: '/ws', projectName: 'oms-api', targetName: 'inject-config' } as ExecutorContext;

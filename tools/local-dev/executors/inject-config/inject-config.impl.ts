@@ -5,7 +5,7 @@
  */
 import type { ExecutorContext } from '@nx/devkit';
 import { runAtEdge, type ExecutorResult } from '../../src/core/edge';
-import { createServiceRunContext } from '../../src/core/run-context';
+import { createServiceRunContext } from '../../src/config/run-context';
 import * as path from 'node:path';
 import { undoInjection } from '../../src/inject/apply';
 import { injectConfigs } from '../../src/inject/inject-configs';

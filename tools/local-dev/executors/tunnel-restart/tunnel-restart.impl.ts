@@ -4,7 +4,7 @@
  */
 import type { ExecutorContext } from '@nx/devkit';
 import { runAtEdge, type ExecutorResult } from '../../src/core/edge';
-import { createRunContext } from '../../src/core/run-context';
+import { createRunContext } from '../../src/config/run-context';
 import { DEFAULT_WAIT_MS, ensureTunnel } from '../../src/tunnel/control';
 import type { TunnelRestartExecutorSchema } from './schema';
 

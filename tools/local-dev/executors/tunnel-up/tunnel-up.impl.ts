@@ -7,7 +7,7 @@
  */
 import type { ExecutorContext } from '@nx/devkit';
 import { runAtEdge, type ExecutorResult } from '../../src/core/edge';
-import { createRunContext } from '../../src/core/run-context';
+import { createRunContext } from '../../src/config/run-context';
 import { settleTunnel } from '../../src/runtime-state/tunnel-state';
 import { bringUpTunnel, DEFAULT_WAIT_MS } from '../../src/tunnel/control';
 import { formatBestEffortWarning } from '../../src/tunnel/status';

@@ -1,6 +1,6 @@
 /**
  * up: start the service's container (after its depends-on services and the tunnel, which Nx runs
- * first) and finish only when its healthcheck passes; see src/docker/start.ts. Builds the image first when the one
+ * first) and finish only when its healthcheck passes; see src/tasks/start.ts. Builds the image first when the one
  * for the current input hash is missing (e.g. deleted after build-image's Nx cache hit).
  *
  * Then, when Redis is not reachable, the run says so with the reason and the fix (once per run,
@@ -8,9 +8,9 @@
  */
 import type { ExecutorContext } from '@nx/devkit';
 import { runAtEdge, type ExecutorResult } from '../../src/core/edge';
-import { createRunContext, createServiceRunContext } from '../../src/core/run-context';
+import { createRunContext, createServiceRunContext } from '../../src/config/run-context';
 import { firstTimeInRun } from '../../src/core/run-record';
-import { startService } from '../../src/docker/start';
+import { startService } from '../../src/tasks/start';
 import { readTunnelState } from '../../src/tunnel/state';
 import { formatRedisNotice } from '../../src/tunnel/status';
 import type { UpExecutorSchema } from './schema';

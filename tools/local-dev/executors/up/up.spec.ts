@@ -10,14 +10,14 @@ import { isSupervisorAlive, SUPERVISOR_ENTRY_NAME, writeTunnelState, type Tunnel
 import upExecutor, { normalizeOptions, sayIfRedisUnreachable, startOne } from './up.impl';
 
 // Mocks: the run context (config.yaml and configs/<ns>/ are the config suites' business) and
-// starting the container (docker/start has its own suites on a real engine).
-jest.mock('../../src/core/run-context', () => ({
+// starting the container (tasks/start has its own suites on a real engine).
+jest.mock('../../src/config/run-context', () => ({
   createServiceRunContext: jest.fn((root: string, options: object) => ({ root, ...options })),
   createRunContext: jest.fn((root: string, options: { namespace?: string }) => ({ paths: jest.requireActual('../../src/core/workspace').workspacePaths(root), namespace: options.namespace ?? 's1' })),
 }));
-jest.mock('../../src/docker/start', () => ({ startService: jest.fn() }));
+jest.mock('../../src/tasks/start', () => ({ startService: jest.fn() }));
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startService } = require('../../src/docker/start') as { startService: jest.Mock };
+const { startService } = require('../../src/tasks/start') as { startService: jest.Mock };
 
 const context = { root: '/ws', projectName: 'health-api', targetName: 'up' } as ExecutorContext;
 

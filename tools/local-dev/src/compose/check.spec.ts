@@ -1,5 +1,5 @@
 import { parseConfigText } from '../config/load';
-import { LABELS } from '../docker/naming';
+import { LABELS } from '../core/naming';
 import { composeFileMismatch, headerNamespace } from './check';
 import { composeDocument } from './document';
 import { renderCompose } from './write';

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { PortMapping, ServiceModel, WorkspaceModel } from '../config/model';
-import { imageRepository, imageVariable, LABELS } from '../docker/naming';
+import { imageRepository, imageVariable, LABELS } from '../core/naming';
 
 export const COMPOSE_FILE_VERSION = '3.8';
 export const REDIS_HOST_IN_CONTAINERS = 'host.docker.internal';

@@ -26,13 +26,18 @@ export function isActionName(name: string): name is ActionName {
 export type ActionRunner = (action: ActionName, service: string | undefined, log: (line: string) => void) => Promise<void>;
 
 /** Pure: the nx arguments of a rebuild (never a shell string: the service name is one argument). */
-export function rebuildArgs(service: string, namespace: string | undefined): string[] {
-  return ['run', `${service}:up`, '--outputStyle=stream', ...(namespace ? [`--namespace=${namespace}`] : [])];
+export function rebuildArgs(service: string, namespace: string): string[] {
+  return ['run', `${service}:up`, '--outputStyle=stream', `--namespace=${namespace}`];
 }
 
-export function workspaceActions(workspaceRoot: string, namespace: string | undefined): ActionRunner {
+/**
+ * `requested` is the dashboard's --namespace (undefined: follow the stack's last run). Each action
+ * settles it once, as the page's picture does, and every action passes that settled namespace on:
+ * a rebuild must start the service in the namespace the page shows it in, as restart does.
+ */
+export function workspaceActions(workspaceRoot: string, requested: string | undefined): ActionRunner {
   return async (action, service, log) => {
-    const { paths, model, namespace: resolved } = openWorkspace(workspaceRoot, namespace);
+    const { paths, model, namespace: resolved } = openWorkspace(workspaceRoot, requested);
     if (action === 'reconnect-tunnel') {
       await ensureTunnel({ paths, model, namespace: resolved }, { reconnect: true, timeoutMs: DEFAULT_WAIT_MS, report: log });
       return;
@@ -42,7 +47,7 @@ export function workspaceActions(workspaceRoot: string, namespace: string | unde
       await restartStack({ paths, model, namespace: resolved, services: [service], named: true, tunnel: false, log });
       return;
     }
-    await exec(path.join(paths.root, 'node_modules', '.bin', 'nx'), rebuildArgs(service, namespace), {
+    await exec(path.join(paths.root, 'node_modules', '.bin', 'nx'), rebuildArgs(service, resolved), {
       cwd: paths.root,
       env: { NX_TUI: 'false', FORCE_COLOR: '0' },
       onOutput: (chunk) => chunk.split('\n').filter((line) => line.trim() !== '').forEach(log),

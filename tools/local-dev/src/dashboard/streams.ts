@@ -12,7 +12,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { UsageError } from '../core/errors';
 import { buildOutputFile } from '../core/run-record';
 import type { WorkspacePaths } from '../core/workspace';
-import { LABELS, workspaceId } from '../docker/naming';
+import { LABELS, workspaceId } from '../core/naming';
 import { followEvents, type EventFilters } from '../docker/queries';
 import { workspaceContainers } from '../stack/engine';
 import { containersToShow, logsArgs } from '../stack/logs';

@@ -7,7 +7,7 @@ import type { ServiceModel } from '../config/model';
 import { LOOPBACK, publishAddress } from '../compose/document';
 import { exec } from '../core/exec';
 import { ChildProcessError, DockerError } from '../core/errors';
-import { COMPOSE_LABELS, LABELS } from './naming';
+import { COMPOSE_LABELS, LABELS } from '../core/naming';
 import { inspectContainer, listContainers } from './queries';
 
 export interface ContainerInfo {

@@ -6,7 +6,7 @@
  * Dockerfile copy.
  */
 import * as path from 'node:path';
-import type { ServiceRunContext } from '../core/run-context';
+import type { ServiceRunContext } from '../config/run-context';
 import { readManifest } from '../inject/manifest';
 
 /** Paths relative to the clone root, sorted. */

@@ -17,7 +17,7 @@ import { exec } from '../core/exec';
 import { DockerError } from '../core/errors';
 import { describeHolder, findPortHolder } from '../core/port-owner';
 import { publishedPorts, type PublishedPort } from '../compose/document';
-import { LABELS } from './naming';
+import { LABELS } from '../core/naming';
 
 /** The folder compose ran in, which compose (v1 and v2) labels every container with. */
 const COMPOSE_WORKING_DIR_LABEL = 'com.docker.compose.project.working_dir';

@@ -17,7 +17,7 @@ import { unescapeDollars, type ComposeService } from '../compose/document';
 import { exec } from '../core/exec';
 import { ChildProcessError, DockerError } from '../core/errors';
 import { isCurrent, type ContainerInfo } from './containers';
-import { COMPOSE_LABELS } from './naming';
+import { COMPOSE_LABELS } from '../core/naming';
 
 export type StartPlan =
   | { action: 'keep'; id: string }

@@ -12,7 +12,7 @@
 import type { ServiceModel, WorkspaceModel } from '../config/model';
 import { repoOf } from '../config/model';
 import { DockerError, UsageError } from '../core/errors';
-import type { ServiceRunContext } from '../core/run-context';
+import type { ServiceRunContext } from '../config/run-context';
 import { serviceImage } from './image';
 import { imageExists } from './queries';
 import { ENV_LOCAL, readEnvLocal } from './secrets';

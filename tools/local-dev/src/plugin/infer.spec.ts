@@ -312,7 +312,7 @@ describe('inferProjects', () => {
         },
         "{workspaceRoot}/repos_docker_files/config.yaml",
         "{workspaceRoot}/tools/local-dev/src/compose/**/*",
-        "{workspaceRoot}/tools/local-dev/src/docker/naming.ts",
+        "{workspaceRoot}/tools/local-dev/src/core/naming.ts",
         {
           "dependentTasksOutputFiles": "**/.local-dev-hash-after-dependencies",
           "transitive": true,
@@ -481,7 +481,7 @@ describe('inferProjects', () => {
         },
         "{workspaceRoot}/repos_docker_files/config.yaml",
         "{workspaceRoot}/tools/local-dev/src/compose/**/*",
-        "{workspaceRoot}/tools/local-dev/src/docker/naming.ts",
+        "{workspaceRoot}/tools/local-dev/src/core/naming.ts",
         {
           "dependentTasksOutputFiles": "**/.local-dev-hash-after-dependencies",
           "transitive": true,
@@ -545,7 +545,7 @@ describe('inferProjects', () => {
     "inputs": [
       "{workspaceRoot}/repos_docker_files/config.yaml",
       "{workspaceRoot}/tools/local-dev/src/compose/**/*",
-      "{workspaceRoot}/tools/local-dev/src/docker/naming.ts",
+      "{workspaceRoot}/tools/local-dev/src/core/naming.ts",
     ],
     "outputs": [
       "{workspaceRoot}/docker-compose.yml",

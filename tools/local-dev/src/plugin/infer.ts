@@ -37,7 +37,7 @@ export const STACK_PROJECT = 'stack';
  */
 const AFTER_DEPENDENCIES = { dependentTasksOutputFiles: '**/.local-dev-hash-after-dependencies', transitive: true };
 /** The code that writes docker-compose.yml: a new version of it must regenerate and restart. */
-const COMPOSE_SOURCES = ['{workspaceRoot}/tools/local-dev/src/compose/**/*', '{workspaceRoot}/tools/local-dev/src/docker/naming.ts'];
+const COMPOSE_SOURCES = ['{workspaceRoot}/tools/local-dev/src/compose/**/*', '{workspaceRoot}/tools/local-dev/src/core/naming.ts'];
 /**
  * build-image's one output: which image the service's current inputs call for (src/docker/build-record.ts).
  * Nx restores it with a cache hit, so it always names the image of the hash that hit.

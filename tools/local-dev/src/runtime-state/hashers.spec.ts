@@ -3,7 +3,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'n
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { HasherContext, Task } from '@nx/devkit';
-import { createServiceRunContext } from '../core/run-context';
+import { createServiceRunContext } from '../config/run-context';
 import { serviceImage } from '../docker/image';
 import { hashersFor } from './hashers';
 

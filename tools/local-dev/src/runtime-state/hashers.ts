@@ -23,7 +23,7 @@
 import { createHash } from 'node:crypto';
 import { workspaceRoot, type CustomHasher, type Hash, type HasherContext, type Task } from '@nx/devkit';
 import { loadConfigCached } from '../config/cached-load';
-import { createRunContext, serviceRunContext } from '../core/run-context';
+import { createRunContext, serviceRunContext } from '../config/run-context';
 import { serviceImage } from '../docker/image';
 import { readCloneState, type CloneState } from '../docker/input-hash';
 import { INJECT_KEY, observeInjection } from './inject-state';

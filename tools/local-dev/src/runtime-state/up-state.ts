@@ -16,7 +16,7 @@ import { serviceDefinitions } from '../compose/check';
 import { readTextIfExists } from '../core/read-if-exists';
 import { workspacePaths, type WorkspacePaths } from '../core/workspace';
 import { readBuildRecordImage } from '../docker/build-record';
-import { LABELS, workspaceId } from '../docker/naming';
+import { LABELS, workspaceId } from '../core/naming';
 import { listContainers } from '../docker/queries';
 import { printedToken, settle, type Observation } from './settled';
 

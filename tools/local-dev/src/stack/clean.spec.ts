@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { loadConfig } from '../config/load';
 import type { WorkspaceModel } from '../config/model';
 import { workspacePaths, type WorkspacePaths } from '../core/workspace';
-import { ensureClone } from '../git/ensure-clone';
+import { ensureClone } from '../tasks/ensure-clone';
 import { injectConfigs } from '../inject/inject-configs';
 import { cleanStack, generatedFiles } from './clean';
 

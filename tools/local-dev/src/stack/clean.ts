@@ -29,7 +29,7 @@ import { withCloneLock } from '../git/clone-lock';
 import { removeLeftoverPartials } from '../git/fresh-clone';
 import { readStatus } from '../git/status';
 import { buildRecordPath } from '../docker/build-record';
-import { workspaceFilter } from '../docker/naming';
+import { workspaceFilter } from '../core/naming';
 import { removeTunnelState } from '../tunnel/state';
 import { atRisk, clonedEntries, describeRisk, isOwnHiddenEntry, measureRisk, type WorkAtRisk } from './clean-risk';
 import { docker } from './engine';

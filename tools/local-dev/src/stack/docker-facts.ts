@@ -4,7 +4,7 @@
  * people. Pure parsers: the commands that produce the text live in ./gather.ts.
  */
 import { constants } from 'node:os';
-import { LABELS } from '../docker/naming';
+import { LABELS } from '../core/naming';
 import type { EngineEvent } from '../docker/queries';
 
 export interface PublishedBinding {

@@ -18,7 +18,7 @@ import { redactCredentials, splitCredentials } from '../core/redact';
 import type { WorkspacePaths } from '../core/workspace';
 import { detectBuildClient, detectCompose } from '../docker/client';
 import { missingSecrets } from '../docker/run-secrets';
-import { LABELS, workspaceId } from '../docker/naming';
+import { LABELS, workspaceId } from '../core/naming';
 import { containerOwners, describeContainer, tryBind, type PublishingContainer } from '../docker/ports';
 import { ENV_LOCAL, readEnvLocal } from '../docker/secrets';
 import { accessFix } from '../git/classify';

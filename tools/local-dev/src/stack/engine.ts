@@ -4,7 +4,7 @@
  */
 import { ChildProcessError, DockerError } from '../core/errors';
 import { exec, type ExecResult } from '../core/exec';
-import { LABELS, workspaceFilter } from '../docker/naming';
+import { LABELS, workspaceFilter } from '../core/naming';
 import { parseJsonLines } from './docker-facts';
 
 export const ENGINE_TIMEOUT_MS = 15_000;

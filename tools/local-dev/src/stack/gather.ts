@@ -16,19 +16,19 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { loadConfigCached } from '../config/cached-load';
-import { repoOf, type WorkspaceModel } from '../config/model';
+import { repoOf } from '../config/model';
+import { createRunContext, type Workspace } from '../config/run-context';
 import { headerNamespace } from '../compose/check';
 import { composeDocument } from '../compose/document';
 import { ChildProcessError, DockerError, isLocalDevError } from '../core/errors';
 import { readLockHolder } from '../core/lock';
-import { listNamespaces, resolveNamespace } from '../core/namespace';
+import { listNamespaces } from '../core/namespace';
 import { isProcessAlive } from '../core/proc';
 import { workspacePaths, type WorkspacePaths } from '../core/workspace';
 import { readBuildRecordImage } from '../docker/build-record';
 import { serviceImage } from '../docker/image';
 import { hashFileOrAbsent, readCloneState, type CloneState } from '../docker/input-hash';
-import { composeProjectName, LABELS, workspaceId } from '../docker/naming';
+import { composeProjectName, LABELS, workspaceId } from '../core/naming';
 import { imageReferences, inspectContainersJson, listContainers, networkExists, pastEvents } from '../docker/queries';
 import { serviceLockPath } from '../docker/service-lock';
 import { inspectFolder } from '../git/inspect';
@@ -52,19 +52,15 @@ export interface StackRequest {
   now?: Date;
 }
 
-export interface Workspace {
-  paths: WorkspacePaths;
-  model: WorkspaceModel;
-  namespace: string;
-}
-
-/** The workspace's config and the namespace to compare against (a bad --namespace is refused here). */
+/**
+ * The workspace as the stack commands see it: without --namespace, the namespace of the last run
+ * (while its folder exists: stop or clean must not fail on a namespace removed since), else
+ * config.yaml's default. Opened by createRunContext, the one way; a bad --namespace is refused there.
+ */
 export function openWorkspace(workspaceRoot: string, requested: string | undefined): Workspace {
   const paths = workspacePaths(workspaceRoot);
-  const model = loadConfigCached(workspaceRoot);
-  // The last run's namespace only while its folder exists: stop or clean must not fail on a namespace removed since.
-  const last = lastRunNamespace(paths);
-  const namespace = resolveNamespace(paths, requested ?? (last !== undefined && listNamespaces(paths).includes(last) ? last : undefined), model.defaultNamespace);
+  const last = requested === undefined ? lastRunNamespace(paths) : undefined;
+  const { model, namespace } = createRunContext(workspaceRoot, { namespace: requested ?? (last !== undefined && listNamespaces(paths).includes(last) ? last : undefined) });
   return { paths, model, namespace };
 }
 

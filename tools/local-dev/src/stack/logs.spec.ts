@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { UsageError } from '../core/errors';
-import { LABELS, workspaceId } from '../docker/naming';
+import { LABELS, workspaceId } from '../core/naming';
 import { containersToShow, LineSplitter, logsArgs, mergeByTime, prefixes, showLogs, timedLines, wantsColour } from './logs';
 import { sortableTime } from './logs-follow';
 

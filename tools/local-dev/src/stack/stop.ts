@@ -13,7 +13,7 @@
  */
 import type { WorkspaceModel } from '../config/model';
 import type { WorkspacePaths } from '../core/workspace';
-import { LABELS, workspaceFilter } from '../docker/naming';
+import { LABELS, workspaceFilter } from '../core/naming';
 import { withNetworkLock, withServiceLock } from '../docker/service-lock';
 import { stopTunnel } from '../tunnel/control';
 import { parseJsonLines } from './docker-facts';

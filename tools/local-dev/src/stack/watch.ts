@@ -19,7 +19,7 @@ import { statSync, watch, type FSWatcher } from 'node:fs';
 import * as path from 'node:path';
 import { metricsFile, progressFile } from '../core/run-record';
 import type { WorkspacePaths } from '../core/workspace';
-import { LABELS, workspaceId } from '../docker/naming';
+import { LABELS, workspaceId } from '../core/naming';
 import { followEvents } from '../docker/queries';
 import { stateFile } from '../tunnel/state';
 import type { StackModel } from './model';

@@ -2,13 +2,15 @@
  * The clone task for one repo: make cloned/<dir> exist, on the configured branch, and say how it
  * stands — without touching local work unless asked to refresh.
  *
- *   missing            → fresh clone (./fresh-clone.ts)
+ *   missing            → fresh clone (../git/fresh-clone.ts)
  *   not a clone / other remote → refuse, touching nothing
- *   refresh            → save local work (./backup.ts), then exactly origin/<branch>
+ *   refresh            → save local work (../git/backup.ts), then exactly origin/<branch>
  *   branch differs     → switch (refused when the tree is dirty)
  *   otherwise          → keep as is; only `git fetch` to report ahead/behind (offline is fine)
  *
- * All of it holds the clone's lock (./clone-lock.ts): another run waits rather than interleaving.
+ * All of it holds the clone's lock (../git/clone-lock.ts): another run waits rather than interleaving.
+ * It lives in tasks/ (the floor above the libraries) because a switch or a refresh first takes
+ * out what inject-config put in the clone: git and inject never call each other.
  */
 import { rmdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
@@ -17,16 +19,16 @@ import { ChildProcessError, GitError } from '../core/errors';
 import { redactCredentials, splitCredentials } from '../core/redact';
 import type { WorkspacePaths } from '../core/workspace';
 import { undoInjectionUnderLock } from '../inject/apply';
-import { changedFiles, ignoredFilesAtRisk, saveLocalWork } from './backup';
-import { classifyGitFailure, describeGitFailure, gitSaid, type FailureContext } from './classify';
-import type { CloneStatus, RemoteComparison } from './describe';
-import { cloneFresh, removeLeftoverPartials, withProgress, type Log } from './fresh-clone';
-import { withCloneLock, type CloneLock } from './clone-lock';
-import { git, type GitOptions, type RemoteOptions } from './git';
-import { aheadBehind, currentBranch, inspectFolder, refExists, shortHead } from './inspect';
-import { readStatus, type WorkingTreeStatus } from './status';
-import { closestRemoteBranches, remoteDefaultBranch } from './remote-branches';
-import { gitRemote, sameRepository, type GitRemote } from './remote-url';
+import { changedFiles, ignoredFilesAtRisk, saveLocalWork } from '../git/backup';
+import { classifyGitFailure, describeGitFailure, gitSaid, type FailureContext } from '../git/classify';
+import type { CloneStatus, RemoteComparison } from '../git/describe';
+import { cloneFresh, removeLeftoverPartials, withProgress, type Log } from '../git/fresh-clone';
+import { withCloneLock, type CloneLock } from '../git/clone-lock';
+import { git, type GitOptions, type RemoteOptions } from '../git/git';
+import { aheadBehind, currentBranch, inspectFolder, refExists, shortHead } from '../git/inspect';
+import { readStatus, type WorkingTreeStatus } from '../git/status';
+import { closestRemoteBranches, remoteDefaultBranch } from '../git/remote-branches';
+import { gitRemote, sameRepository, type GitRemote } from '../git/remote-url';
 
 /** How long a fetch that only informs (no --refresh) may take before we carry on offline. */
 export const INFORMATIVE_FETCH_TIMEOUT_MS = 30_000;

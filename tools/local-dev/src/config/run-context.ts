@@ -3,12 +3,12 @@
  * validated config model, the namespace of the run and (for per-service tasks) the service.
  * Passed down explicitly; nothing below reads globals or process.cwd().
  */
-import { loadConfigCached } from '../config/cached-load';
-import { findService, repoOf, type RepoModel, type ServiceModel, type WorkspaceModel } from '../config/model';
-import { didYouMean } from './did-you-mean';
-import { UsageError } from './errors';
-import { resolveNamespace } from './namespace';
-import { workspacePaths, type WorkspacePaths } from './workspace';
+import { loadConfigCached } from './cached-load';
+import { findService, repoOf, type RepoModel, type ServiceModel, type WorkspaceModel } from './model';
+import { didYouMean } from '../core/did-you-mean';
+import { UsageError } from '../core/errors';
+import { resolveNamespace } from '../core/namespace';
+import { workspacePaths, type WorkspacePaths } from '../core/workspace';
 
 /** Options every task of the up chain accepts, because dependsOn forwards them along the chain. */
 export interface RunOptions {
@@ -18,10 +18,14 @@ export interface RunOptions {
   refresh?: boolean;
 }
 
-export interface RunContext {
+/** An open workspace: its paths, its validated config, and the namespace settled for this command. */
+export interface Workspace {
   paths: WorkspacePaths;
   model: WorkspaceModel;
   namespace: string;
+}
+
+export interface RunContext extends Workspace {
   refresh: boolean;
 }
 
@@ -30,6 +34,7 @@ export interface ServiceRunContext extends RunContext {
   repo: RepoModel;
 }
 
+/** The one way a workspace is opened (the run chain here, the stack commands through stack/gather.ts's openWorkspace). */
 export function createRunContext(workspaceRoot: string, options: RunOptions): RunContext {
   const paths = workspacePaths(workspaceRoot);
   const model = loadConfigCached(workspaceRoot);

@@ -1,26 +1,29 @@
 /**
  * Starting one service, as the up executor does it, all of it holding the service's lock (so a
- * second `up` or a `down` of the same service in another command waits; see service-lock.ts):
+ * second `up` or a `down` of the same service in another command waits; see ../docker/service-lock.ts):
  *   image for the current input hash (built if missing) → already running with that image and
  *   definition? → else docker-compose.yml is this run's?, port preflight, network, then one
  *   `docker start` of its stopped, current container or one `docker run` of its compose entry
- *   (run-container.ts) → wait for the healthcheck.
+ *   (../docker/run-container.ts) → wait for the healthcheck → settle the up state Nx hashes
+ *   (../runtime-state/up-state.ts).
  * The "already current" check costs one request to the engine; no compose process is started at all.
+ * It lives in tasks/ (the floor above the libraries): it uses docker, compose and runtime-state,
+ * and none of them calls it.
  */
 import { composeFileMismatch, headerNamespace } from '../compose/check';
 import { composeDocument, type ComposeService } from '../compose/document';
 import { DockerError, UsageError } from '../core/errors';
 import { readTextIfExists } from '../core/read-if-exists';
-import type { ServiceRunContext } from '../core/run-context';
-import { addressReachable, containerAddress, ensureNetwork, findServiceContainers, publishedHostPort } from './containers';
-import { waitUntilHealthy, type HealthEndpoint, type HealthTarget } from './health';
-import { checkHostPorts } from './ports';
-import { ensureImage } from './image';
-import { composeProjectName, LABELS, workspaceId } from './naming';
+import type { ServiceRunContext } from '../config/run-context';
+import { addressReachable, containerAddress, ensureNetwork, findServiceContainers, publishedHostPort } from '../docker/containers';
+import { waitUntilHealthy, type HealthEndpoint, type HealthTarget } from '../docker/health';
+import { checkHostPorts } from '../docker/ports';
+import { ensureImage } from '../docker/image';
+import { composeProjectName, LABELS, workspaceId } from '../core/naming';
 import { settleUp } from '../runtime-state/up-state';
-import { startExisting } from './queries';
-import { removeContainers, runContainer, startPlan, type StartPlan } from './run-container';
-import { withNetworkLock, withServiceLock } from './service-lock';
+import { startExisting } from '../docker/queries';
+import { removeContainers, runContainer, startPlan, type StartPlan } from '../docker/run-container';
+import { withNetworkLock, withServiceLock } from '../docker/service-lock';
 
 export interface StartResult {
   image: string;
