@@ -4,7 +4,20 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.nx/**', 'cloned/**', 'logs/**', 'examples/demo/cloned/**', 'examples/demo/node_modules', 'examples/demo/tools', 'reports/**', '.stryker-tmp/**', 'coverage/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      '.nx/**',
+      'cloned/**',
+      'logs/**',
+      'examples/demo/cloned/**',
+      'examples/demo/node_modules',
+      'examples/demo/tools',
+      'reports/**',
+      '.stryker-tmp/**',
+      'coverage/**',
+    ],
+  },
   {
     files: ['**/*.ts'],
     extends: [tseslint.configs.base],

@@ -81,7 +81,22 @@ const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 async function memory(seconds: number, clients: number): Promise<void> {
   const root = mkdtempSync(path.join(tmpdir(), 'local-dev-bench-dashboard-'));
-  const container = docker(['run', '-d', '--log-opt', 'max-size=20m', '--log-opt', 'max-file=2', '--label', `${LABELS.workspace}=${workspaceId(root)}`, '--label', `${LABELS.service}=chatty`, 'busybox:1.36', 'sh', '-c', CHATTY]);
+  const container = docker([
+    'run',
+    '-d',
+    '--log-opt',
+    'max-size=20m',
+    '--log-opt',
+    'max-file=2',
+    '--label',
+    `${LABELS.workspace}=${workspaceId(root)}`,
+    '--label',
+    `${LABELS.service}=chatty`,
+    'busybox:1.36',
+    'sh',
+    '-c',
+    CHATTY,
+  ]);
   const port = await freePort();
   const child = spawn(process.execPath, ['-r', '@swc-node/register', __filename, '--serve', root, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const samples: { at: number; rss: number; following: number }[] = [];
@@ -113,7 +128,10 @@ async function memory(seconds: number, clients: number): Promise<void> {
     const peak = Math.max(...during.map((sample) => sample.rss));
     for (let second = 1; second <= seconds; second++) {
       const sample = during.filter((candidate) => candidate.at - startedAt <= second * 1000).pop();
-      if (sample) console.log(`  after ${String(second).padStart(2)} s: RSS ${mb(sample.rss).padStart(9)} (${sample.rss >= baseline ? '+' : '-'}${mb(Math.abs(sample.rss - baseline))}), docker logs running: ${sample.following}`);
+      if (sample)
+        console.log(
+          `  after ${String(second).padStart(2)} s: RSS ${mb(sample.rss).padStart(9)} (${sample.rss >= baseline ? '+' : '-'}${mb(Math.abs(sample.rss - baseline))}), docker logs running: ${sample.following}`,
+        );
     }
     console.log(`  peak RSS while not read: ${mb(peak)} (+${mb(peak - baseline)} over the baseline)`);
     // Now they read for a few seconds: what they got, and how many lines they were told they missed.
@@ -155,7 +173,9 @@ function splitter(): void {
       for (let index = 0; index < chunks; index++) pieces += cutter.push(chunk).length;
       pieces += cutter.push('\n').length;
       const ms = performance.now() - started;
-      console.log(`  ${String(megabytes).padStart(2)} MB in ${String(chunkBytes).padStart(5)}-byte chunks: ${ms.toFixed(1).padStart(7)} ms (${((ms * 1e6) / (megabytes * 1024 * 1024)).toFixed(2)} ns a byte), ${pieces} pieces`);
+      console.log(
+        `  ${String(megabytes).padStart(2)} MB in ${String(chunkBytes).padStart(5)}-byte chunks: ${ms.toFixed(1).padStart(7)} ms (${((ms * 1e6) / (megabytes * 1024 * 1024)).toFixed(2)} ns a byte), ${pieces} pieces`,
+      );
     }
   }
 }

@@ -30,7 +30,15 @@ import { createStackWorkspace } from '../tools/local-dev/e2e/fixtures/stack/work
 import { initWorkspace, REPO_ROOT } from '../tools/local-dev/e2e/support/temp-workspace';
 
 const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 const WARM_UP_MS = 10_000;
 
@@ -120,10 +128,17 @@ async function startDashboard(tree: string, workspaceRoot: string, port: number,
   const loader = require(path.join(tree, 'tools/local-dev/runtime/compiled.js')) as { compiledPath(relative: string): string };
   const entry = loader.compiledPath('src/dashboard/main');
   const log = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [entry, JSON.stringify({ root: workspaceRoot, port, namespace: undefined })], { cwd: workspaceRoot, stdio: ['ignore', log, log] });
+  const child = spawn(process.execPath, [entry, JSON.stringify({ root: workspaceRoot, port, namespace: undefined })], {
+    cwd: workspaceRoot,
+    stdio: ['ignore', log, log],
+  });
   closeSync(log);
   const stateFile = path.join(workspaceRoot, 'logs', 'dashboard.json');
-  await waitFor(() => existsSync(stateFile) && readFileSync(stateFile, 'utf8').includes(`"pid": ${child.pid}`), 60_000, `the dashboard of ${tree} did not start (see ${logFile})`);
+  await waitFor(
+    () => existsSync(stateFile) && readFileSync(stateFile, 'utf8').includes(`"pid": ${child.pid}`),
+    60_000,
+    `the dashboard of ${tree} did not start (see ${logFile})`,
+  );
   return child;
 }
 
@@ -162,7 +177,9 @@ async function measure(label: string, tree: string, workspaceRoot: string, secon
     await new Promise((resolve) => dashboard.once('exit', resolve));
     rmSync(profile, { recursive: true, force: true });
     // A dashboard that failed its work would look cheap: say so next to its figures.
-    const failures = readFileSync(logFile, 'utf8').split('\n').filter((line) => /fail|error/i.test(line));
+    const failures = readFileSync(logFile, 'utf8')
+      .split('\n')
+      .filter((line) => /fail|error/i.test(line));
     if (failures.length > 0) console.log(`${label}: its log has ${failures.length} failure lines, e.g.\n  ${failures.slice(0, 3).join('\n  ')}`);
   }
 }
@@ -194,7 +211,9 @@ async function main(): Promise<void> {
     stack.remove();
     baseline?.remove();
   }
-  console.log(`\ndashboard CPU (the process and all its descendants), % of one core over ${seconds} s, ${stack.services.length}-service stack; goal: ≤ 5 % with a page open, ≤ 1 % without`);
+  console.log(
+    `\ndashboard CPU (the process and all its descendants), % of one core over ${seconds} s, ${stack.services.length}-service stack; goal: ≤ 5 % with a page open, ≤ 1 % without`,
+  );
   console.log('| dashboard | one page open | no page open |');
   console.log('| --- | --- | --- |');
   for (const row of results) console.log(`| ${row.label} | ${row.page.percent.toFixed(2)} % | ${row.idle.percent.toFixed(2)} % |`);

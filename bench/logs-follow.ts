@@ -82,7 +82,8 @@ function dockerLogsParent(container: string): number | undefined {
 
 /** Makes the workspace run another checkout's plugin and executors (and its nx.json, package.json) instead of this one's. */
 function useCheckout(workspace: TempWorkspace, checkout: string): void {
-  for (const file of ['nx.json', 'package.json', 'tsconfig.base.json', 'tsconfig.json']) copyFileSync(path.join(checkout, file), path.join(workspace.root, file));
+  for (const file of ['nx.json', 'package.json', 'tsconfig.base.json', 'tsconfig.json'])
+    copyFileSync(path.join(checkout, file), path.join(workspace.root, file));
   rmSync(path.join(workspace.root, 'tools'));
   symlinkSync(path.join(checkout, 'tools'), path.join(workspace.root, 'tools'), 'dir');
   // node_modules/@local-dev/nx-plugin points at tools/local-dev: a copy of node_modules' top level that points there.
@@ -111,13 +112,25 @@ async function measure(label: string, megabytes: number, { prepare, heapMb }: Va
     await initWorkspace(workspace);
     const labels = (service: string) => ['--label', `${LABELS.workspace}=${id}`, '--label', `${LABELS.service}=${service}`];
     const lines = Math.round((megabytes * 1e6) / LINE_BYTES);
-    const bulk = docker(['run', '-d', ...labels('bulk'), 'busybox:1.36', 'sh', '-c', `yes ${'x'.repeat(LINE_BYTES - 1)} | head -n ${lines}; echo ${END_MARK}; exec sleep 3600`]);
+    const bulk = docker([
+      'run',
+      '-d',
+      ...labels('bulk'),
+      'busybox:1.36',
+      'sh',
+      '-c',
+      `yes ${'x'.repeat(LINE_BYTES - 1)} | head -n ${lines}; echo ${END_MARK}; exec sleep 3600`,
+    ]);
     docker(['run', '-d', ...labels('quiet'), 'busybox:1.36', 'sh', '-c', 'echo quiet']);
 
     const env: NodeJS.ProcessEnv = { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', NO_COLOR: '1', FORCE_COLOR: '0' };
     if (heapMb !== undefined) env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --max-old-space-size=${heapMb}`.trim();
     const started = performance.now();
-    const nx = spawn(path.join(workspace.root, 'node_modules', '.bin', 'nx'), ['run', 'stack:logs', '--follow', `--tail=${2 * lines}`], { cwd: workspace.root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const nx = spawn(path.join(workspace.root, 'node_modules', '.bin', 'nx'), ['run', 'stack:logs', '--follow', `--tail=${2 * lines}`], {
+      cwd: workspace.root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let bytes = 0;
     let last = '';
     let sawEnd = false;
@@ -145,7 +158,15 @@ async function measure(label: string, megabytes: number, { prepare, heapMb }: Va
     }, SAMPLE_MS);
     const exitCode = await exited;
     clearInterval(sampler);
-    return { label, mbFollowed: bytes / 1e6, seconds: (performance.now() - started) / 1000, exitCode, follower, nx: nxRss, errorTail: exitCode === 0 ? '' : errorTail };
+    return {
+      label,
+      mbFollowed: bytes / 1e6,
+      seconds: (performance.now() - started) / 1000,
+      exitCode,
+      follower,
+      nx: nxRss,
+      errorTail: exitCode === 0 ? '' : errorTail,
+    };
   } finally {
     removeByWorkspaceLabel(id);
     workspace.remove();
@@ -157,20 +178,33 @@ function describe(samples: number[]): string {
   const mb = (value: number) => `${value.toFixed(0)} MB`;
   // About ten samples spread over the run, to show whether it stays flat or climbs.
   const step = Math.max(1, Math.floor(samples.length / 10));
-  const course = samples.filter((_, index) => index % step === 0).map((value) => value.toFixed(0)).join(' ');
+  const course = samples
+    .filter((_, index) => index % step === 0)
+    .map((value) => value.toFixed(0))
+    .join(' ');
   return `start ${mb(samples[0])}, peak ${mb(Math.max(...samples))}, end ${mb(samples[samples.length - 1])} (${samples.length} samples: ${course})`;
 }
 
 function print(figures: Figures, megabytes: number): void {
   console.log(`${figures.label}:`);
-  console.log(`  followed ${figures.mbFollowed.toFixed(1)} MB of ${megabytes} MB (+ prefixes) in ${figures.seconds.toFixed(1)} s (${(figures.mbFollowed / figures.seconds).toFixed(1)} MB/s); nx exited with ${figures.exitCode}`);
+  console.log(
+    `  followed ${figures.mbFollowed.toFixed(1)} MB of ${megabytes} MB (+ prefixes) in ${figures.seconds.toFixed(1)} s (${(figures.mbFollowed / figures.seconds).toFixed(1)} MB/s); nx exited with ${figures.exitCode}`,
+  );
   console.log(`  follower (runs docker logs) RSS: ${describe(figures.follower)}`);
   console.log(`  nx (the command you typed) RSS:  ${describe(figures.nx)}`);
   if (figures.errorTail) {
     // The task's own error (edge.ts prints it on stderr as "✖ <task>: <message>"), without the bulk lines it quotes.
     const lines = figures.errorTail.split('\n').filter((line) => line.trim() !== '' && !/x{50}/.test(line));
-    const from = Math.max(0, lines.findIndex((line) => line.includes('✖')));
-    console.log(`  it failed:\n${lines.slice(from, from + 4).map((line) => `    ${line.slice(0, 160)}`).join('\n')}`);
+    const from = Math.max(
+      0,
+      lines.findIndex((line) => line.includes('✖')),
+    );
+    console.log(
+      `  it failed:\n${lines
+        .slice(from, from + 4)
+        .map((line) => `    ${line.slice(0, 160)}`)
+        .join('\n')}`,
+    );
   }
 }
 
@@ -185,7 +219,9 @@ async function main(): Promise<void> {
   if (heapMb !== undefined && !(heapMb > 0)) throw new Error('--nx-heap-mb takes a number of MB, e.g. --nx-heap-mb 48');
   const megabytes = Number(args[0] ?? 200);
   const heap = heapMb === undefined ? '' : `, nx's V8 heap capped at ${heapMb} MB`;
-  console.log(`logs-follow: \`nx run stack:logs --follow\` over a service printing ${megabytes} MB of ${LINE_BYTES}-byte lines and a quiet one; RSS sampled every ${SAMPLE_MS} ms${heap}`);
+  console.log(
+    `logs-follow: \`nx run stack:logs --follow\` over a service printing ${megabytes} MB of ${LINE_BYTES}-byte lines and a quiet one; RSS sampled every ${SAMPLE_MS} ms${heap}`,
+  );
   print(await measure('this checkout', megabytes, { heapMb }), megabytes);
   if (unpatchedAt !== -1) {
     const withoutPatch = (workspace: TempWorkspace) => useNxWithoutPatch(workspace, 'output-tail');
@@ -198,7 +234,13 @@ async function main(): Promise<void> {
     // Its runtime compiles its sources with this checkout's @swc/core.
     symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(worktree, 'node_modules'), 'dir');
     try {
-      print(await measure(`${ref} (${spawnSync('git', ['rev-parse', '--short', ref], { cwd: REPO_ROOT, encoding: 'utf8' }).stdout.trim()})`, megabytes, { prepare: (workspace) => useCheckout(workspace, worktree), heapMb }), megabytes);
+      print(
+        await measure(`${ref} (${spawnSync('git', ['rev-parse', '--short', ref], { cwd: REPO_ROOT, encoding: 'utf8' }).stdout.trim()})`, megabytes, {
+          prepare: (workspace) => useCheckout(workspace, worktree),
+          heapMb,
+        }),
+        megabytes,
+      );
     } finally {
       spawnSync('git', ['worktree', 'remove', '--force', worktree], { cwd: REPO_ROOT });
     }

@@ -40,7 +40,9 @@ async function main(): Promise<void> {
     const port = await freePort();
     const context = { paths, model: { redis: { deployment: 'redis', port, required: true } }, namespace: 's1' };
     await ensureTunnel(context, { report: () => undefined, timeoutMs: 30_000, env: harness.env, reconnect: false });
-    console.log(`tunnel-recovery: ${rounds} rounds, SIGKILL kubectl → PING answered through the tunnel again (timings: check every ${DEFAULT_TIMINGS.checkIntervalMs} ms, first retry ${DEFAULT_TIMINGS.backoff.firstMs} ms)`);
+    console.log(
+      `tunnel-recovery: ${rounds} rounds, SIGKILL kubectl → PING answered through the tunnel again (timings: check every ${DEFAULT_TIMINGS.checkIntervalMs} ms, first retry ${DEFAULT_TIMINGS.backoff.firstMs} ms)`,
+    );
 
     const trafficMs: number[] = [];
     const healthyMs: number[] = [];
@@ -56,16 +58,22 @@ async function main(): Promise<void> {
       const healthy = performance.now() - killedAt;
       trafficMs.push(traffic);
       healthyMs.push(healthy);
-      console.log(`  round ${String(round).padStart(2)}: traffic back after ${traffic.toFixed(0).padStart(4)} ms, state healthy after ${healthy.toFixed(0).padStart(4)} ms`);
+      console.log(
+        `  round ${String(round).padStart(2)}: traffic back after ${traffic.toFixed(0).padStart(4)} ms, state healthy after ${healthy.toFixed(0).padStart(4)} ms`,
+      );
       // Let the next round start from a settled, healthy tunnel.
       await sleep(300);
     }
     const worst = Math.max(...healthyMs);
     console.log(`killed kubectl → traffic back:  median ${median(trafficMs).toFixed(0)} ms, max ${Math.max(...trafficMs).toFixed(0)} ms`);
-    console.log(`killed kubectl → state healthy: median ${median(healthyMs).toFixed(0)} ms, max ${worst.toFixed(0)} ms  (target < ${TARGET_MS} ms: ${worst < TARGET_MS ? 'met' : 'NOT met'})`);
+    console.log(
+      `killed kubectl → state healthy: median ${median(healthyMs).toFixed(0)} ms, max ${worst.toFixed(0)} ms  (target < ${TARGET_MS} ms: ${worst < TARGET_MS ? 'met' : 'NOT met'})`,
+    );
 
     const bound = DEFAULT_TIMINGS.checkIntervalMs + DEFAULT_TIMINGS.pingTimeoutMs;
-    console.log(`tunnel-recovery: ${rounds} rounds, forward stuck (accepts, never answers) → degraded → healthy with a new kubectl (detection bound: check interval + PING timeout = ${bound} ms)`);
+    console.log(
+      `tunnel-recovery: ${rounds} rounds, forward stuck (accepts, never answers) → degraded → healthy with a new kubectl (detection bound: check interval + PING timeout = ${bound} ms)`,
+    );
     const targets = { s1: `127.0.0.1:${redis.port}` };
     const detectedMs: number[] = [];
     const stuckHealthyMs: number[] = [];
@@ -83,10 +91,14 @@ async function main(): Promise<void> {
       const healthy = performance.now() - stuckAt;
       detectedMs.push(detected);
       stuckHealthyMs.push(healthy);
-      console.log(`  round ${String(round).padStart(2)}: degraded after ${detected.toFixed(0).padStart(4)} ms, state healthy after ${healthy.toFixed(0).padStart(4)} ms`);
+      console.log(
+        `  round ${String(round).padStart(2)}: degraded after ${detected.toFixed(0).padStart(4)} ms, state healthy after ${healthy.toFixed(0).padStart(4)} ms`,
+      );
       await sleep(300);
     }
-    console.log(`stuck forward → degraded:      median ${median(detectedMs).toFixed(0)} ms, max ${Math.max(...detectedMs).toFixed(0)} ms  (bound ${bound} ms, plus 150 ms waiting for kubectl's own exit reason)`);
+    console.log(
+      `stuck forward → degraded:      median ${median(detectedMs).toFixed(0)} ms, max ${Math.max(...detectedMs).toFixed(0)} ms  (bound ${bound} ms, plus 150 ms waiting for kubectl's own exit reason)`,
+    );
     console.log(`stuck forward → state healthy: median ${median(stuckHealthyMs).toFixed(0)} ms, max ${Math.max(...stuckHealthyMs).toFixed(0)} ms`);
     await stopTunnel(paths, () => undefined);
 
@@ -94,7 +106,11 @@ async function main(): Promise<void> {
     const states: Array<[string, StandInControl, (status: string, kubectlPid: number | undefined) => boolean]> = [
       ['starting', { targets, startDelaySeconds: 60 }, (status, kubectlPid) => status === 'starting' && kubectlPid !== undefined],
       ['healthy', { targets }, (status) => status === 'healthy'],
-      ['backing off', { failToStart: 'Unable to connect to the server: dial tcp: lookup k8s.example.com: no such host' }, (status, kubectlPid) => status === 'degraded' && kubectlPid === undefined],
+      [
+        'backing off',
+        { failToStart: 'Unable to connect to the server: dial tcp: lookup k8s.example.com: no such host' },
+        (status, kubectlPid) => status === 'degraded' && kubectlPid === undefined,
+      ],
     ];
     for (const [name, control, reached] of states) {
       const stopMs: number[] = [];
@@ -105,7 +121,9 @@ async function main(): Promise<void> {
         stopMs.push(performance.now() - stopAt);
       }
       const worstStop = Math.max(...stopMs);
-      console.log(`down while ${name.padEnd(11)}: median ${median(stopMs).toFixed(0)} ms, max ${worstStop.toFixed(0)} ms  (${worstStop < STOP_CONTRACT_MS ? 'met' : 'NOT met'})`);
+      console.log(
+        `down while ${name.padEnd(11)}: median ${median(stopMs).toFixed(0)} ms, max ${worstStop.toFixed(0)} ms  (${worstStop < STOP_CONTRACT_MS ? 'met' : 'NOT met'})`,
+      );
     }
   } finally {
     await harness.cleanup();
@@ -113,7 +131,12 @@ async function main(): Promise<void> {
 }
 
 /** Starts a supervisor (production timings) with the stand-in steered by `control`, and waits for the state. */
-async function launchInState(harness: Harness, context: TunnelContext, control: StandInControl, reached: (status: string, kubectlPid: number | undefined) => boolean): Promise<void> {
+async function launchInState(
+  harness: Harness,
+  context: TunnelContext,
+  control: StandInControl,
+  reached: (status: string, kubectlPid: number | undefined) => boolean,
+): Promise<void> {
   harness.control(control);
   launchSupervisor(context.paths, { root: context.paths.root, target: await tunnelTarget(context), kubectl: 'kubectl' }, harness.env);
   for (;;) {

@@ -104,7 +104,13 @@ async function benchSize(services: number): Promise<Row[]> {
   const harness = createHarness();
   const redis = await harness.startRedis();
   harness.control({ targets: { s1: `127.0.0.1:${redis.port}` } });
-  const stack = await createStackWorkspace({ repos: services - workers, workers, redisPort: await freePort(), workerHealthcheck: 'none', name: `bench-${services}` });
+  const stack = await createStackWorkspace({
+    repos: services - workers,
+    workers,
+    redisPort: await freePort(),
+    workerHealthcheck: 'none',
+    name: `bench-${services}`,
+  });
   const root = stack.workspace.root;
   harness.watchWorkspace(workspacePaths(root));
   const env = { ...harness.env, NX_DAEMON: 'true' };
@@ -147,21 +153,30 @@ async function benchSize(services: number): Promise<Row[]> {
       await untilAnswering([stack.hostPorts['svc-0']]);
     }, changeRepo);
     progress('theirChange', theirChange);
-    const theirStartAfterStop = await medianOf(async () => {
-      compose(['up', '--detach']);
-      await untilAnswering(httpPorts);
-    }, () => compose(['stop', '--timeout', '1']));
+    const theirStartAfterStop = await medianOf(
+      async () => {
+        compose(['up', '--detach']);
+        await untilAnswering(httpPorts);
+      },
+      () => compose(['stop', '--timeout', '1']),
+    );
     progress('theirStartAfterStop', theirStartAfterStop);
-    const theirStart = await medianOf(async () => {
-      compose(['up', '--detach']);
-      await untilAnswering(httpPorts);
-    }, () => compose(['down']));
+    const theirStart = await medianOf(
+      async () => {
+        compose(['up', '--detach']);
+        await untilAnswering(httpPorts);
+      },
+      () => compose(['down']),
+    );
     progress('theirStart', theirStart);
     compose(['down']);
 
     // Ours again, from the stack as the hand-made flow left the clones (not timed).
     await up();
-    const startStopped = await medianOf(() => up(), () => nx(['run-many', '-t', 'down']));
+    const startStopped = await medianOf(
+      () => up(),
+      () => nx(['run-many', '-t', 'down']),
+    );
     progress('startStopped', startStopped);
     await up(); // the first no-op after a start re-checks every service once (see docs): not steady yet
     const noop = await medianOf(() => up());
@@ -173,27 +188,55 @@ async function benchSize(services: number): Promise<Row[]> {
     const afterChange = await timed(() => up());
     progress('afterChange', afterChange);
     // Containers there but stopped (a reboot, `docker stop`): the same containers start again.
-    const ourContainers = () => spawnSync('docker', ['ps', '--quiet', '--filter', `label=io.local-dev.workspace=${workspaceId(root)}`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
-    const startAfterStop = await medianOf(() => up(), () => {
-      spawnSync('docker', ['stop', '--time', '1', ...ourContainers()]);
-    });
+    const ourContainers = () =>
+      spawnSync('docker', ['ps', '--quiet', '--filter', `label=io.local-dev.workspace=${workspaceId(root)}`], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter(Boolean);
+    const startAfterStop = await medianOf(
+      () => up(),
+      () => {
+        spawnSync('docker', ['stop', '--time', '1', ...ourContainers()]);
+      },
+    );
     progress('startAfterStop', startAfterStop);
     await up();
     const upAlone = await medianOf(() => nx(['run-many', '-t', 'up', '--namespace=s1', '--exclude-task-dependencies']));
     progress('upAlone', upAlone);
     // Last, since it changes the environment: another no-op with every process probed.
-    const taskCost = await probeTaskProcesses((extraEnv) => stack.workspace.nx(['run-many', '-t', 'up', '--namespace=s1'], { env: { ...env, ...extraEnv }, timeoutMs: 900_000 }));
+    const taskCost = await probeTaskProcesses((extraEnv) =>
+      stack.workspace.nx(['run-many', '-t', 'up', '--namespace=s1'], { env: { ...env, ...extraEnv }, timeoutMs: 900_000 }),
+    );
     await nx(['run-many', '-t', 'down']);
 
     console.log(`\nno-op run's task processes (${services} services): ${taskCost}`);
     return [
-      { label: 'start of a stopped stack (after down; images there)', ours: startStopped, theirs: theirStart, theirsLabel: 'up -d, until every service answers' },
-      { label: 'start of a stopped stack (after docker stop: containers there)', ours: startAfterStop, theirs: theirStartAfterStop, theirsLabel: 'stop, then up -d, until every service answers' },
+      {
+        label: 'start of a stopped stack (after down; images there)',
+        ours: startStopped,
+        theirs: theirStart,
+        theirsLabel: 'up -d, until every service answers',
+      },
+      {
+        label: 'start of a stopped stack (after docker stop: containers there)',
+        ours: startAfterStop,
+        theirs: theirStartAfterStop,
+        theirsLabel: 'stop, then up -d, until every service answers',
+      },
       { label: 'no-op, Nx daemon on', ours: noop, theirs: theirNoop, theirsLabel: 'up -d --build' },
       { label: 'no-op, no daemon (NX_DAEMON=false)', ours: noopNoDaemon, theirs: theirNoop, theirsLabel: 'up -d --build' },
-      { label: 'one repo changed (svc-0 + 3 workers: 4 images)', ours: change, theirs: theirChange, theirsLabel: 'up -d --build <its 4 services>, until svc-0 answers' },
+      {
+        label: 'one repo changed (svc-0 + 3 workers: 4 images)',
+        ours: change,
+        theirs: theirChange,
+        theirsLabel: 'up -d --build <its 4 services>, until svc-0 answers',
+      },
       { label: 'no-op right after that change (1 run)', ours: afterChange },
-      { label: 'cold: clone, inject, build, start (1 run)', ours: cold, theirs: theirCold, theirsLabel: 'up -d --build, clones there, until every service answers' },
+      {
+        label: 'cold: clone, inject, build, start (1 run)',
+        ours: cold,
+        theirs: theirCold,
+        theirsLabel: 'up -d --build, clones there, until every service answers',
+      },
       { label: 'first no-op after the cold run (1 run)', ours: firstNoop, theirs: theirNoop, theirsLabel: 'up -d --build' },
       { label: 'no-op, up targets alone (--exclude-task-dependencies)', ours: upAlone },
     ];
@@ -223,7 +266,9 @@ async function inference(services: number): Promise<{ first: number; warm: numbe
 }
 
 function printTable(services: number, rows: Row[]): void {
-  console.log(`\nup, ${services} services (${services - 3} repos, 3 workers sharing svc-0's repo; workers without healthcheck), median of ${ROUNDS} unless said; only the ratios mean anything on a loaded machine`);
+  console.log(
+    `\nup, ${services} services (${services - 3} repos, 3 workers sharing svc-0's repo; workers without healthcheck), median of ${ROUNDS} unless said; only the ratios mean anything on a loaded machine`,
+  );
   console.log('| path | hand-made flow (docker-compose v1) | nx run-many -t up | ratio |');
   console.log('| --- | --- | --- | --- |');
   for (const row of rows) {
@@ -246,12 +291,19 @@ async function probeTaskProcesses(run: (env: Record<string, string>) => Promise<
   const text = readFileSync(out, 'utf8');
   rmSync(folder, { recursive: true, force: true });
   type Row = { phase: 'start' | 'exit'; task: boolean; ms?: number; swc?: boolean };
-  const rows = text.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Row);
+  const rows = text
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Row);
   const started = rows.filter((row) => row.phase === 'start');
   const taskStarts = started.filter((row) => row.task).length;
   if (taskStarts === 0) return `none (node processes in all: ${started.length})`;
   const exited = rows.filter((row) => row.phase === 'exit' && row.task);
-  const lifetime = exited.length > 0 ? `, ${exited.length} ran to exit, alive ${Math.round(median(exited.map((row) => row.ms ?? 0)))} ms (median)` : ' (batch workers, ended by Nx)';
+  const lifetime =
+    exited.length > 0
+      ? `, ${exited.length} ran to exit, alive ${Math.round(median(exited.map((row) => row.ms ?? 0)))} ms (median)`
+      : ' (batch workers, ended by Nx)';
   const withSwc = rows.filter((row) => row.phase === 'exit' && row.swc).length;
   return `${taskStarts} (task or batch worker)${lifetime}; node processes in all: ${started.length}, ${withSwc} loaded swc`;
 }

@@ -52,7 +52,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const PATCHED_VERSION = '23.3.1';
-const TAIL_CHECK = 'whether Nx still keeps a running task\'s whole output in memory (`terminalOutputChunks`; tools/local-dev/e2e/nx-output-tail.e2e.spec.ts, bench/logs-follow.ts)';
+const TAIL_CHECK =
+  "whether Nx still keeps a running task's whole output in memory (`terminalOutputChunks`; tools/local-dev/e2e/nx-output-tail.e2e.spec.ts, bench/logs-follow.ts)";
 
 const PATCHES = [
   {
@@ -82,7 +83,7 @@ const PATCHES = [
                         this.options.lifeCycle.printTaskTerminalOutput(task, status, result.terminalOutput ?? '');
                 }`,
     done: 'prints the output of a batch task once (it streamed live), then one line for the task',
-    check: 'whether `NX_TUI=false nx run <service>:up` still prints each batch task\'s output twice (tools/local-dev/e2e/batch-output.e2e.spec.ts)',
+    check: "whether `NX_TUI=false nx run <service>:up` still prints each batch task's output twice (tools/local-dev/e2e/batch-output.e2e.spec.ts)",
   },
   {
     id: 'output-tail',
@@ -92,7 +93,7 @@ const PATCHES = [
     replacement: `        this.childProcess = childProcess;
         // local-dev patch (scripts/patch-nx.js): output shown live is kept only as its tail.
         this.terminalOutputChunks = streamOutput ? new (require('../local-dev-output-tail').OutputTail)() : [];`,
-    done: 'keeps the tail of a piped task\'s output it streams, not all of it',
+    done: "keeps the tail of a piped task's output it streams, not all of it",
     check: TAIL_CHECK,
   },
   {
@@ -105,7 +106,7 @@ const PATCHES = [
         // local-dev patch (scripts/patch-nx.js): output shown live is kept only as its tail.
         this.terminalOutputChunks = quiet ? [] : new (require('./local-dev-output-tail').OutputTail)();
         childProcess.onOutput((chunk) => {`,
-    done: 'keeps the tail of a terminal task\'s output it shows, not all of it',
+    done: "keeps the tail of a terminal task's output it shows, not all of it",
     check: TAIL_CHECK,
   },
   {
@@ -118,7 +119,7 @@ const PATCHES = [
         this.task = task;
         // local-dev patch (scripts/patch-nx.js): output shown live is kept only as its tail.
         this.terminalOutputChunks = streamOutput ? new (require('../../tasks-runner/local-dev-output-tail').OutputTail)() : [];`,
-    done: 'keeps the tail of a run-commands command\'s output it streams, not all of it',
+    done: "keeps the tail of a run-commands command's output it streams, not all of it",
     check: TAIL_CHECK,
   },
 ];

@@ -31,7 +31,7 @@ describe('the plugin’s createNodes', () => {
     return results[0][1].projects ?? {};
   };
 
-  it('infers the projects and writes nothing in the workspace while Nx builds its graph (project folders are the sync generator\'s)', async () => {
+  it("infers the projects and writes nothing in the workspace while Nx builds its graph (project folders are the sync generator's)", async () => {
     writeConfig('services:\n  api:\n    repo: a.git\n    workers:\n      api-worker: {}\n');
     const projects = await run();
     expect(Object.values(projects).map((project) => project.name)).toEqual(['api', 'api-worker', 'docker-compose', 'redis-tunnel', 'stack']);

@@ -20,7 +20,9 @@ import { Stryker } from '@stryker-mutator/core';
 import { MUTATION_SCOPE, modulePath, REQUIRED_SCORE, STATIC_MODULES } from '../../stryker.config.mjs';
 
 const USAGE = `usage: npm run test:mutation [-- <folder|folder/module> …] [--force] [--concurrency N] [--last]
-  folders and modules: ${Object.entries(MUTATION_SCOPE).map(([folder, modules]) => `${folder} (${modules.join(', ')})`).join('; ')}`;
+  folders and modules: ${Object.entries(MUTATION_SCOPE)
+    .map(([folder, modules]) => `${folder} (${modules.join(', ')})`)
+    .join('; ')}`;
 
 /**
  * argv → the Stryker runs to make, one per folder or module named (every folder when none is),
@@ -48,7 +50,8 @@ export function parseArguments(argv) {
       if (!runs.some((run) => run.key === key)) runs.push({ key, modules: (module === undefined ? modules : [module]).map((name) => `${folder}/${name}`) });
     }
   }
-  if (runs.length === 0) for (const [folder, modules] of Object.entries(MUTATION_SCOPE)) runs.push({ key: folder, modules: modules.map((name) => `${folder}/${name}`) });
+  if (runs.length === 0)
+    for (const [folder, modules] of Object.entries(MUTATION_SCOPE)) runs.push({ key: folder, modules: modules.map((name) => `${folder}/${name}`) });
   // A static module gets a run of its own, with static mutants on (see STATIC_MODULES).
   const split = runs.flatMap(({ key, modules }) => {
     const plain = modules.filter((module) => !STATIC_MODULES.includes(module));
@@ -109,11 +112,17 @@ function lastResults(incrementalFile, mutate) {
 
 export function formatScores({ rows, total }) {
   const header = ['module', 'score', 'killed', 'timeout', 'survived', 'no cover', 'invalid'];
-  const line = (row) => [row.module, row.score === undefined ? 'n/a' : `${row.score.toFixed(1)}%`, row.killed, row.timeout, row.survived, row.noCoverage, row.invalid].map(String);
+  const line = (row) =>
+    [row.module, row.score === undefined ? 'n/a' : `${row.score.toFixed(1)}%`, row.killed, row.timeout, row.survived, row.noCoverage, row.invalid].map(String);
   const table = [header, ...rows.map(line), line(total)];
   const widths = header.map((_, column) => Math.max(...table.map((cells) => cells[column].length)));
   const render = (cells) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  ');
-  return [`mutation score per module (killed + timeout over valid mutants; required: ${REQUIRED_SCORE}%)`, render(header), ...rows.map((row) => render(line(row))), render(line(total))].join('\n');
+  return [
+    `mutation score per module (killed + timeout over valid mutants; required: ${REQUIRED_SCORE}%)`,
+    render(header),
+    ...rows.map((row) => render(line(row))),
+    render(line(total)),
+  ].join('\n');
 }
 
 async function main() {
@@ -126,7 +135,10 @@ async function main() {
   const timings = [];
   if (parsed.last) {
     for (const run of parsed.runs) results.push(...lastResults(run.options.incrementalFile, run.options.mutate));
-    const scores = scoresByModule(results, parsed.runs.flatMap((run) => run.modules));
+    const scores = scoresByModule(
+      results,
+      parsed.runs.flatMap((run) => run.modules),
+    );
     process.stdout.write(`${formatScores(scores)}\n(from the last runs' incremental files; a module never run shows n/a)\n`);
     return 0;
   }
@@ -136,7 +148,10 @@ async function main() {
     const seconds = Math.round((Date.now() - started) / 1000);
     timings.push(`${run.key} ${Math.floor(seconds / 60)} min ${seconds % 60} s`);
   }
-  const scores = scoresByModule(results, parsed.runs.flatMap((run) => run.modules));
+  const scores = scoresByModule(
+    results,
+    parsed.runs.flatMap((run) => run.modules),
+  );
   process.stdout.write(`\n${formatScores(scores)}\n(took: ${timings.join(', ')})\n`);
   if (scores.total.score !== undefined && scores.total.score < REQUIRED_SCORE) {
     process.stderr.write(`mutation score ${scores.total.score.toFixed(1)}% is below ${REQUIRED_SCORE}%: the survivors are listed above\n`);

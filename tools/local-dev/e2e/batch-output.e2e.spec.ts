@@ -59,9 +59,14 @@ describe('the output and records of a run with batched tasks (real nx, static ou
   it('`nx run svc-0:up`: each batched task once, then Redis not reachable with why and the fix as the last lines; each task timed in run_metrics.json', async () => {
     const run = await nx(['run', 'svc-0:up', '--namespace=s1']);
     expectOk(run);
-    expect({ clones: count(run, /^svc-0: cloning file:\/\//), injected: count(run, /^svc-0: 1 file injected/), healthy: count(run, /^svc-0: healthy/) }).toEqual({ clones: 1, injected: 1, healthy: 1 });
+    expect({
+      clones: count(run, /^svc-0: cloning file:\/\//),
+      injected: count(run, /^svc-0: 1 file injected/),
+      healthy: count(run, /^svc-0: healthy/),
+    }).toEqual({ clones: 1, injected: 1, healthy: 1 });
     // svc-0 is the project asked for: Nx shows its tasks in full, each under its header, once.
-    for (const target of ['clone', 'inject-config', 'up']) expect({ target, headers: count(run, `> nx run svc-0:${target} --namespace=s1`) }).toEqual({ target, headers: 1 });
+    for (const target of ['clone', 'inject-config', 'up'])
+      expect({ target, headers: count(run, `> nx run svc-0:${target} --namespace=s1`) }).toEqual({ target, headers: 1 });
 
     expect(count(run, new RegExp(`^${NOTICE}`))).toBe(1);
     const tail = run.output.slice(run.output.lastIndexOf('svc-0: healthy'));
@@ -93,9 +98,17 @@ describe('the output and records of a run with batched tasks (real nx, static ou
     const run = await nx(['run-many', '-t', 'up', '--namespace=s1', ...flags], env);
     expectOk(run);
     for (const service of ['svc-0', 'svc-1']) {
-      expect({ service, clone: count(run, new RegExp(`^${service}: (cloning file://|kept main at)`)), task: count(run, new RegExp(`nx run ${service}:clone --namespace=s1`)) }).toEqual({ service, clone: 1, task: 1 });
+      expect({
+        service,
+        clone: count(run, new RegExp(`^${service}: (cloning file://|kept main at)`)),
+        task: count(run, new RegExp(`nx run ${service}:clone --namespace=s1`)),
+      }).toEqual({ service, clone: 1, task: 1 });
       // Printed live, or (a cache hit) by Nx from its cache: once either way, or not at all when Nx collapses a hit.
-      expect({ service, injected: count(run, new RegExp(`^${service}: 1 file injected`)) <= 1, healthy: count(run, new RegExp(`^${service}: (healthy|running)`)) <= 1 }).toEqual({ service, injected: true, healthy: true });
+      expect({
+        service,
+        injected: count(run, new RegExp(`^${service}: 1 file injected`)) <= 1,
+        healthy: count(run, new RegExp(`^${service}: (healthy|running)`)) <= 1,
+      }).toEqual({ service, injected: true, healthy: true });
     }
     expect(count(run, new RegExp(`^${NOTICE}`))).toBe(1);
     expect(run.output.slice(run.output.lastIndexOf(NOTICE))).toContain('fix: the Redis pod is not running');
@@ -109,7 +122,13 @@ describe('the output and records of a run with batched tasks (real nx, static ou
     const again = await nx(['run-many', '-t', 'up', '--namespace=s1']);
     expectOk(again);
     expect(again.output).not.toContain('Redis: NOT REACHABLE');
-    expect(Object.fromEntries(lastRun().tasks.filter((task) => ['up', 'inject-config'].includes(task.target)).map((task) => [task.task, task.cache]))).toEqual({
+    expect(
+      Object.fromEntries(
+        lastRun()
+          .tasks.filter((task) => ['up', 'inject-config'].includes(task.target))
+          .map((task) => [task.task, task.cache]),
+      ),
+    ).toEqual({
       'redis-tunnel:up': 'hit',
       'svc-0:inject-config': 'hit',
       'svc-1:inject-config': 'hit',

@@ -29,7 +29,10 @@ describe('clean --force with logs/ read-only', () => {
   let wsId: string;
   const env = () => ({ ...harness.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0', NO_COLOR: '1' });
   const expectOk = (result: RunResult) => expect({ code: result.code, output: result.code === 0 ? '' : result.output }).toEqual({ code: 0, output: '' });
-  const ours = (kind: 'ps' | 'images') => docker([kind, ...(kind === 'ps' ? ['-a'] : []), '-q', '--filter', `label=io.local-dev.workspace=${wsId}`]).split('\n').filter(Boolean);
+  const ours = (kind: 'ps' | 'images') =>
+    docker([kind, ...(kind === 'ps' ? ['-a'] : []), '-q', '--filter', `label=io.local-dev.workspace=${wsId}`])
+      .split('\n')
+      .filter(Boolean);
 
   beforeAll(async () => {
     harness = createHarness();
@@ -62,17 +65,23 @@ describe('clean --force with logs/ read-only', () => {
     expect(ours('images').length).toBeGreaterThan(0);
 
     const nx = path.join(root, 'node_modules', '.bin', 'nx');
-    const clean = await stack.workspace.run('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', READ_ONLY_THEN_RUN, 'sh', logs, nx, 'run', 'stack:clean', '--force'], {
-      env: env(),
-      timeoutMs: 180_000,
-    });
+    const clean = await stack.workspace.run(
+      'unshare',
+      ['--mount', '--propagation', 'private', '--', 'sh', '-c', READ_ONLY_THEN_RUN, 'sh', logs, nx, 'run', 'stack:clean', '--force'],
+      {
+        env: env(),
+        timeoutMs: 180_000,
+      },
+    );
     // What a user sees first: nothing runs, no image is left, their file is where it was.
     expect(ours('ps')).toEqual([]);
     expect(ours('images')).toEqual([]);
     expect(readFileSync(path.join(root, 'cloned', 'svc-1', '.env.mine'), 'utf8')).toBe('MY_TOKEN=1\n');
     expect(existsSync(path.join(root, 'cloned', 'svc-0'))).toBe(false);
     expect(clean.code).not.toBe(0);
-    expect(clean.stderr).toContain('clean stopped the stack and removed its images, but could not finish — nothing listed here was deleted:\n  could not remove logs/images/svc-0.json, logs/images/svc-1.json, logs/build_output.log, logs/run_metrics.json, logs/progress.json, logs/redis-tunnel.log, the Redis tunnel\'s state (the file system is read-only: EROFS)\n');
+    expect(clean.stderr).toContain(
+      "clean stopped the stack and removed its images, but could not finish — nothing listed here was deleted:\n  could not remove logs/images/svc-0.json, logs/images/svc-1.json, logs/build_output.log, logs/run_metrics.json, logs/progress.json, logs/redis-tunnel.log, the Redis tunnel's state (the file system is read-only: EROFS)\n",
+    );
     expect(clean.stderr).toContain(
       'could not write logs/backups/ (the file system is read-only: EROFS), so these stay where they are, untouched:\n    cloned/svc-1: 1 uncommitted or untracked file',
     );

@@ -120,10 +120,12 @@ describe('a repo URL with a token, over HTTP with basic auth', () => {
     expectTokenOnlyInConfig(http);
   });
 
-  it('a branch the remote lacks: lists the remote\'s branches, asked with the token the same way', async () => {
+  it("a branch the remote lacks: lists the remote's branches, asked with the token the same way", async () => {
     const http = await serve('x-access-token', token, `x-access-token:${token}`);
     ws.write({ 'repos_docker_files/config.yaml': catalog.config({ healthUrl: http.url('health-api', `x-access-token:${token}`), healthBranch: 'develp' }) });
-    await expect(clone()).rejects.toThrow(`branch "develp" does not exist on http://x-access-token:***@127.0.0.1:${http.port}/health-api.git (closest branches on the remote: develop`);
+    await expect(clone()).rejects.toThrow(
+      `branch "develp" does not exist on http://x-access-token:***@127.0.0.1:${http.port}/health-api.git (closest branches on the remote: develop`,
+    );
     expect([...http.commandLines].filter((line) => line.includes(token))).toEqual([]);
     expect(http.requests.filter((request) => request.authorized).length).toBeGreaterThanOrEqual(2);
   });
@@ -133,7 +135,9 @@ describe('a repo URL with a token, over HTTP with basic auth', () => {
     const error = await clone().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(GitError);
     const text = (error as GitError).describe();
-    expect(text).toContain(`cloned/health-api: cannot read http://x-access-token:***@127.0.0.1:${http.port}/health-api.git: no access, or no such repository, while cloning`);
+    expect(text).toContain(
+      `cloned/health-api: cannot read http://x-access-token:***@127.0.0.1:${http.port}/health-api.git: no access, or no such repository, while cloning`,
+    );
     expect(text).toContain('fix: 127.0.0.1 did not accept the credentials in the repo URL for this repo');
     expect(text).not.toContain(token);
     expect(existsSync(healthDir())).toBe(false);
@@ -144,7 +148,9 @@ describe('a repo URL with a token, over HTTP with basic auth', () => {
     const http = await serve('x-access-token', token, `x-access-token:${token}`);
     // As `git clone` by hand (or local-dev before) made it: the token in .git/config. (Not a
     // synchronous call: the server answering it runs in this process.)
-    await promisify(execFile)('git', ['clone', '-q', http.url('health-api', `x-access-token:${token}`), healthDir()], { env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
+    await promisify(execFile)('git', ['clone', '-q', http.url('health-api', `x-access-token:${token}`), healthDir()], {
+      env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+    });
     expect(readFileSync(path.join(healthDir(), '.git/config'), 'utf8')).toContain(token);
     http.commandLines.clear();
     catalog.health.push('master', { 'app/main.py': 'print("health v2")\n' });

@@ -114,7 +114,9 @@ describe('a first clone, then inject-config', () => {
     rmSync(path.join(healthDir(), 'app/app'), { recursive: true });
     symlinkSync(outside, path.join(healthDir(), 'app/app'));
     const failure = inject('health-api');
-    await expect(failure).rejects.toThrow(/refusing to inject into cloned\/health-api; nothing was written:\n  - cloned\/health-api\/app\/app\/secrets\.py \(from configs\/s1\/health_secrets\.py\): app\/app resolves to .*outside, outside the clone/);
+    await expect(failure).rejects.toThrow(
+      /refusing to inject into cloned\/health-api; nothing was written:\n  - cloned\/health-api\/app\/app\/secrets\.py \(from configs\/s1\/health_secrets\.py\): app\/app resolves to .*outside, outside the clone/,
+    );
     expect(readdirSync(outside)).toEqual([]);
     expect(existsSync(path.join(healthDir(), 'health-api.dev.Dockerfile'))).toBe(false);
     expect(existsSync(path.join(healthDir(), 'serviceAccountKey.json'))).toBe(false);
@@ -185,7 +187,9 @@ describe('a first clone, then inject-config', () => {
     writeFileSync(path.join(healthDir(), 'serviceAccountKey.json'), 'my own key\n');
     const lines = await inject('health-api');
     const saved = lines.find((line) => line.startsWith('saved ')) ?? '';
-    expect(saved).toMatch(/^saved your untracked file serviceAccountKey\.json to \.git\/local-dev\/saved\/\d{8}T\d{6}Z\/serviceAccountKey\.json before replacing it$/);
+    expect(saved).toMatch(
+      /^saved your untracked file serviceAccountKey\.json to \.git\/local-dev\/saved\/\d{8}T\d{6}Z\/serviceAccountKey\.json before replacing it$/,
+    );
     const savedAt = saved.split(' to ')[1].split(' before')[0];
     expect(readFileSync(path.join(healthDir(), savedAt), 'utf8')).toBe('my own key\n');
   });
@@ -243,7 +247,9 @@ describe('an existing clone without --refresh', () => {
     await clone('health-api'); // an informative fetch, now seconds old
     catalog.health.push('master', { 'app/main.py': 'print("new upstream")\n' });
     expect((await clone('health-api')).at(-1)).toMatch(/^up to date with origin\/master \(as fetched \d+ s ago\)$/);
-    expect((await clone('health-api', { freshFetchMs: 0 })).at(-1)).toBe('behind origin/master by 1 commit — --refresh updates it (your local work is saved first)');
+    expect((await clone('health-api', { freshFetchMs: 0 })).at(-1)).toBe(
+      'behind origin/master by 1 commit — --refresh updates it (your local work is saved first)',
+    );
     await clone('health-api', { refresh: true });
     expect(read('app/main.py')).toBe('print("new upstream")\n');
   });
@@ -308,7 +314,9 @@ describe('clone errors name the repo and the fix', () => {
     ws.write({ 'repos_docker_files/config.yaml': catalog.config({ healthBranch: 'develp' }) });
     const failure = clone('health-api');
     await expect(failure).rejects.toThrow(GitError);
-    await expect(failure).rejects.toThrow(/^cloned\/health-api: branch "develp" does not exist on file:.*health-api\.git \(closest branches on the remote: develop, master, feature\/login\)$/);
+    await expect(failure).rejects.toThrow(
+      /^cloned\/health-api: branch "develp" does not exist on file:.*health-api\.git \(closest branches on the remote: develop, master, feature\/login\)$/,
+    );
     expect(readdirSync(path.join(ws.root, 'cloned'))).toEqual([]);
   });
 
@@ -331,7 +339,9 @@ describe('clone errors name the repo and the fix', () => {
     ws.write({ 'repos_docker_files/config.yaml': catalog.config({ healthBranch: 'feature/logn' }) });
     const failure = clone('health-api');
     await expect(failure).rejects.toThrow(GitError);
-    await expect(failure).rejects.toThrow(/^cloned\/health-api: branch "feature\/logn" does not exist on file:.*health-api\.git \(closest branches on the remote: feature\/login, /);
+    await expect(failure).rejects.toThrow(
+      /^cloned\/health-api: branch "feature\/logn" does not exist on file:.*health-api\.git \(closest branches on the remote: feature\/login, /,
+    );
     expect(sh(healthDir(), 'branch', '--show-current')).toBe('master');
     expect(read('app/app/secrets.py')).toBe('SECRET_KEY = "s1-secret"\n');
     expect(status()).toBe('');
@@ -342,7 +352,9 @@ describe('clone errors name the repo and the fix', () => {
     sh(ws.root, 'init', '-q');
     mkdirSync(path.join(healthDir(), 'src'), { recursive: true });
     writeFileSync(path.join(healthDir(), 'src/work.py'), 'precious\n');
-    await expect(clone('health-api')).rejects.toThrow('cloned/health-api: exists but it is not a git repository (no .git of its own); local-dev leaves it untouched');
+    await expect(clone('health-api')).rejects.toThrow(
+      'cloned/health-api: exists but it is not a git repository (no .git of its own); local-dev leaves it untouched',
+    );
     expect(readFileSync(path.join(healthDir(), 'src/work.py'), 'utf8')).toBe('precious\n');
   });
 
@@ -350,14 +362,18 @@ describe('clone errors name the repo and the fix', () => {
     await clone('health-api');
     sh(healthDir(), 'remote', 'set-url', 'origin', catalog.oms.url);
     const failure = clone('health-api');
-    await expect(failure).rejects.toThrow(`cloned/health-api: points at ${catalog.oms.url}, but config.yaml says ${catalog.health.url}; local-dev leaves it untouched`);
+    await expect(failure).rejects.toThrow(
+      `cloned/health-api: points at ${catalog.oms.url}, but config.yaml says ${catalog.health.url}; local-dev leaves it untouched`,
+    );
     expect(sh(healthDir(), 'remote', 'get-url', 'origin')).toBe(catalog.oms.url);
   });
 
   it('says what to do when the repo cannot be read', async () => {
     ws.write({ 'repos_docker_files/config.yaml': catalog.config({ healthUrl: `file://${sandbox.root}/gone/health-api.git` }) });
     const failure = clone('health-api');
-    await expect(failure).rejects.toThrow(/^cloned\/health-api: cannot read file:.*gone\/health-api\.git: no access, or no such repository, while cloning\n  git said: fatal: /);
+    await expect(failure).rejects.toThrow(
+      /^cloned\/health-api: cannot read file:.*gone\/health-api\.git: no access, or no such repository, while cloning\n  git said: fatal: /,
+    );
     expect(readdirSync(path.join(ws.root, 'cloned'))).toEqual([]);
   });
 });

@@ -92,7 +92,16 @@ describe('two local-dev commands at once (real nx, real Docker)', () => {
 
   /** The containers of `service` in `workspace` (any state), as "id state" lines. */
   const containersOf = (workspace: string, service: string) =>
-    docker(['ps', '-a', '--filter', `label=io.local-dev.workspace=${workspace}`, '--filter', `label=io.local-dev.service=${service}`, '--format', '{{.ID}} {{.State}}'])
+    docker([
+      'ps',
+      '-a',
+      '--filter',
+      `label=io.local-dev.workspace=${workspace}`,
+      '--filter',
+      `label=io.local-dev.service=${service}`,
+      '--format',
+      '{{.ID}} {{.State}}',
+    ])
       .split('\n')
       .filter(Boolean);
   /** One running container per service, answering on its host port. */
@@ -102,7 +111,8 @@ describe('two local-dev commands at once (real nx, real Docker)', () => {
       expect(await get(`http://127.0.0.1:${target.hostPorts[service]}/health`)).toBe('ok\n');
     }
   };
-  const lockHolder = (target: StackWorkspace, service: string): LockHolder | undefined => readLockHolder(serviceLockPath(workspacePaths(target.workspace.root), service));
+  const lockHolder = (target: StackWorkspace, service: string): LockHolder | undefined =>
+    readLockHolder(serviceLockPath(workspacePaths(target.workspace.root), service));
   const nx = (target: StackWorkspace, args: string[]) => startNx(target, args, harness.env);
 
   beforeAll(async () => {
@@ -160,7 +170,12 @@ describe('two local-dev commands at once (real nx, real Docker)', () => {
     expect(waiter).not.toBe(-1);
     const starter = 1 - waiter;
     expect(results[starter].output).toMatch(/svc-0: starting local-dev\/svc-0:[0-9a-f]{12}\n/);
-    expect(results[waiter].output).toMatch(new RegExp(`^svc-0: waiting for svc-0's container: in use by \`\\S*node -e .*\` \\(pid ${ups[starter].pid}; up svc-0, for \\d+ s\\); waited 0 s so far \\(gives up after 600 s\\)$`, 'm'));
+    expect(results[waiter].output).toMatch(
+      new RegExp(
+        `^svc-0: waiting for svc-0's container: in use by \`\\S*node -e .*\` \\(pid ${ups[starter].pid}; up svc-0, for \\d+ s\\); waited 0 s so far \\(gives up after 600 s\\)$`,
+        'm',
+      ),
+    );
     expect(results[waiter].output).toMatch(/svc-0: already running local-dev\/svc-0:[0-9a-f]{12}\nsvc-0: healthy/);
     expect(results[waiter].output).not.toContain('starting');
   });
@@ -174,7 +189,11 @@ describe('two local-dev commands at once (real nx, real Docker)', () => {
     expectOk(upResult);
     expectOk(downResult);
     expect(upResult.output).toContain('svc-0: healthy');
-    expect(downResult.output).toMatch(new RegExp(`svc-0: waiting for svc-0's container: in use by \`nx run svc-0:up --namespace=s1\` \\(pid ${up.pid}, task pid \\d+; up svc-0, for \\d+ s\\); waited 0 s so far \\(gives up after 600 s\\)`));
+    expect(downResult.output).toMatch(
+      new RegExp(
+        `svc-0: waiting for svc-0's container: in use by \`nx run svc-0:up --namespace=s1\` \\(pid ${up.pid}, task pid \\d+; up svc-0, for \\d+ s\\); waited 0 s so far \\(gives up after 600 s\\)`,
+      ),
+    );
     expect(downResult.output).toContain('svc-0: stopped and removed');
     // The later command's state: stopped.
     expect(containersOf(wsId, 'svc-0')).toEqual([]);
@@ -190,7 +209,9 @@ describe('two local-dev commands at once (real nx, real Docker)', () => {
     expect(lockHolder(stack, 'svc-0')).toEqual(stale);
     const next = await nx(stack, ['run-many', '-t', 'up', '--namespace=s1']).exited;
     expectOk(next);
-    expect(next.output).toContain(`svc-0: took over the lock on svc-0's container left by \`nx run-many -t up --namespace=s1 --output-style=static\` (pid ${stale.pid}; up svc-0), which is no longer running`);
+    expect(next.output).toContain(
+      `svc-0: took over the lock on svc-0's container left by \`nx run-many -t up --namespace=s1 --output-style=static\` (pid ${stale.pid}; up svc-0), which is no longer running`,
+    );
     // Nothing waits on a lock of the killed run. (Not "no `waiting for` at all": Nx replays the
     // output of cached tasks, which may include an earlier overlapping run's wait for a build slot.)
     expect(next.output).not.toMatch(new RegExp(`waiting for [^\\n]*\\(pid ${stale.commandPid}[,;]`));
@@ -235,7 +256,11 @@ describe('two local-dev commands at once (real nx, real Docker)', () => {
       // And ours down: the other's images are still there.
       expectOk(await nx(stack, ['run-many', '-t', 'down']).exited);
       for (const service of SERVICES) expect(containersOf(wsId, service)).toEqual([]);
-      expect(docker(['images', '-q', '--filter', `label=io.local-dev.workspace=${otherId}`]).split('\n').filter(Boolean)).toHaveLength(2);
+      expect(
+        docker(['images', '-q', '--filter', `label=io.local-dev.workspace=${otherId}`])
+          .split('\n')
+          .filter(Boolean),
+      ).toHaveLength(2);
     } finally {
       await other.workspace.nx(['run', 'redis-tunnel:down'], { env: harness.env });
       removeContainersAndImages(otherId);
@@ -270,6 +295,8 @@ function removeContainersAndImages(workspace: string): void {
 }
 
 function removeNetworks(name: string): void {
-  const ids = docker(['network', 'ls', '-q', '--filter', `name=${name}`]).split('\n').filter(Boolean);
+  const ids = docker(['network', 'ls', '-q', '--filter', `name=${name}`])
+    .split('\n')
+    .filter(Boolean);
   if (ids.length > 0) docker(['network', 'rm', ...ids]);
 }

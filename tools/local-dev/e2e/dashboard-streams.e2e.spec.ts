@@ -26,7 +26,8 @@ jest.setTimeout(120_000);
 
 const TOKEN = '0123456789abcdef';
 /** Counts its runs in /n (kept across restarts): "run 1", then after a restart "run 2"; then a tick a second. */
-const SCRIPT = 'n=$(cat /n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /n; echo "run $n"; i=0; while true; do i=$((i+1)); echo "run $n tick $i"; sleep 1; done';
+const SCRIPT =
+  'n=$(cat /n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /n; echo "run $n"; i=0; while true; do i=$((i+1)); echo "run $n tick $i"; sleep 1; done';
 
 /** The `docker logs --follow` processes this process started that still run. */
 function logFollowers(): string[] {
@@ -88,7 +89,10 @@ describe('dashboard streams on the real engine', () => {
   let subscribed = 0;
   const originalPath = process.env.PATH;
   const container: Record<string, string> = {};
-  const logsInvocations = () => readFileSync(invocations, 'utf8').split('\n').filter((line) => line.startsWith('logs ')).length;
+  const logsInvocations = () =>
+    readFileSync(invocations, 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('logs ')).length;
 
   beforeAll(async () => {
     root = mkdtempSync(path.join(tmpdir(), 'local-dev-dashboard-streams-'));
@@ -97,7 +101,18 @@ describe('dashboard streams on the real engine', () => {
     countingDocker(binFolder, invocations, '/usr/local/bin/docker');
     process.env.PATH = `${binFolder}:${originalPath}`;
     for (const service of ['svc-a', 'svc-b']) {
-      container[service] = docker(['run', '-d', '--label', `${LABELS.workspace}=${workspaceId(root)}`, '--label', `${LABELS.service}=${service}`, 'busybox:1.36', 'sh', '-c', SCRIPT]);
+      container[service] = docker([
+        'run',
+        '-d',
+        '--label',
+        `${LABELS.workspace}=${workspaceId(root)}`,
+        '--label',
+        `${LABELS.service}=${service}`,
+        'busybox:1.36',
+        'sh',
+        '-c',
+        SCRIPT,
+      ]);
     }
     port = await freePort();
     followers = new LogFollowers(workspaceLogEngine(root), () => undefined);
@@ -129,7 +144,7 @@ describe('dashboard streams on the real engine', () => {
     }
   });
 
-  it('a foreign page\'s requests are refused (403) and start no process', async () => {
+  it("a foreign page's requests are refused (403) and start no process", async () => {
     const foreign: Record<string, string>[] = [
       { origin: 'http://evil.example', 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'empty' },
       { origin: 'http://localhost:3000', 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'no-cors' },
@@ -163,25 +178,29 @@ describe('dashboard streams on the real engine', () => {
     const first = open(port, `/api/logs?services=svc-a,svc-b&token=${TOKEN}`);
     const second = open(port, `/api/logs?services=svc-a&token=${TOKEN}`);
     expect([await first.status, await second.status]).toEqual([200, 200]);
-    await until(() => lines(first).some((line) => line.startsWith('svc-b | run 1 tick')) && lines(second).filter((line) => line.startsWith('svc-a | run 1 tick')).length >= 2, 'ticks on both pages');
+    await until(
+      () =>
+        lines(first).some((line) => line.startsWith('svc-b | run 1 tick')) && lines(second).filter((line) => line.startsWith('svc-a | run 1 tick')).length >= 2,
+      'ticks on both pages',
+    );
     const following = logFollowers();
     expect(following).toHaveLength(2);
     expect(following.filter((command) => command.includes(container['svc-a']))).toHaveLength(1);
     // The second page got svc-a's history too, from its first line.
     expect(lines(second)[0]).toBe('svc-a | run 1');
     first.close();
-    await until(() => logFollowers().length === 1, 'svc-b\'s follower to end');
+    await until(() => logFollowers().length === 1, "svc-b's follower to end");
     expect(logFollowers()[0]).toContain(container['svc-a']);
     second.close();
     await until(() => logFollowers().length === 0, 'every follower to end');
   });
 
-  it('after a restart the open page shows the new run\'s lines, without the old ones again', async () => {
+  it("after a restart the open page shows the new run's lines, without the old ones again", async () => {
     const page = open(port, `/api/logs?services=svc-a&token=${TOKEN}`);
     expect(await page.status).toBe(200);
-    await until(() => lines(page).includes('svc-a | run 1'), 'svc-a\'s first run');
+    await until(() => lines(page).includes('svc-a | run 1'), "svc-a's first run");
     docker(['restart', '--time', '0', container['svc-a']]);
-    await until(() => lines(page).some((line) => line.startsWith('svc-a | run 2 tick')), 'svc-a\'s second run on the same page', 30_000);
+    await until(() => lines(page).some((line) => line.startsWith('svc-a | run 2 tick')), "svc-a's second run on the same page", 30_000);
     expect(page.ended()).toBe(false);
     const shown = lines(page);
     expect(shown.filter((line) => line === 'svc-a | run 1')).toHaveLength(1);

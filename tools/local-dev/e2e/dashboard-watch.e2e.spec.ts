@@ -44,7 +44,8 @@ describe('the dashboard watching a stack (real engine, real clone)', () => {
     }
   };
   /** git outside the counting wrapper: what the user does in a terminal. */
-  const userGit = (...args: string[]) => execFileSync('/usr/bin/git', ['-c', 'user.email=t@t.invalid', '-c', 'user.name=t', ...args], { cwd: path.join(workspace.root, 'cloned/api') });
+  const userGit = (...args: string[]) =>
+    execFileSync('/usr/bin/git', ['-c', 'user.email=t@t.invalid', '-c', 'user.name=t', ...args], { cwd: path.join(workspace.root, 'cloned/api') });
 
   beforeAll(async () => {
     workspace = createTempWorkspace({
@@ -53,7 +54,18 @@ describe('the dashboard watching a stack (real engine, real clone)', () => {
     });
     wsId = workspaceId(workspace.root);
     makeClone(path.join(workspace.root, 'cloned/api'), { 'README.md': 'api\n' });
-    container = docker(['run', '--detach', '--init', '--label', `${LABELS.workspace}=${wsId}`, '--label', `${LABELS.service}=api`, 'busybox:1.36', 'sleep', '300']);
+    container = docker([
+      'run',
+      '--detach',
+      '--init',
+      '--label',
+      `${LABELS.workspace}=${wsId}`,
+      '--label',
+      `${LABELS.service}=api`,
+      'busybox:1.36',
+      'sleep',
+      '300',
+    ]);
     countingDocker(wrappers, dockerLog);
     mkdirSync(wrappers, { recursive: true });
     writeFileSync(path.join(wrappers, 'git'), `#!/bin/sh\necho "$PWD $*" >> '${gitLog}'\nexec /usr/bin/git "$@"\n`);
@@ -75,7 +87,7 @@ describe('the dashboard watching a stack (real engine, real clone)', () => {
     }
   });
 
-  it('CPU and memory: one-shot readings over the engine\'s socket (no process), CPU from two of them', async () => {
+  it("CPU and memory: one-shot readings over the engine's socket (no process), CPU from two of them", async () => {
     writeFileSync(dockerLog, '');
     const sampler = new StatsSampler(workspace.root);
     const running = [{ service: 'api', id: container, restarts: 0 }];
@@ -89,7 +101,7 @@ describe('the dashboard watching a stack (real engine, real clone)', () => {
     expect(started(dockerLog)).toEqual([]);
   });
 
-  it('a page open on a quiet stack starts no process; a docker stop shows at once, through the engine\'s events', async () => {
+  it("a page open on a quiet stack starts no process; a docker stop shows at once, through the engine's events", async () => {
     writeFileSync(dockerLog, '');
     writeFileSync(gitLog, '');
     await new Promise((resolve) => setTimeout(resolve, QUIET_MS));
@@ -98,7 +110,9 @@ describe('the dashboard watching a stack (real engine, real clone)', () => {
     // Stopped from a terminal (the real client, not the wrapper).
     docker(['stop', '--time', '5', container], { ...process.env, PATH: originalPath });
     await until(() => api()?.state === 'stopped', 'the stop is shown');
-    expect(api()?.problems.map((problem) => problem.message)).toContainEqual(expect.stringContaining('stopped by `docker stop` from outside local-dev (SIGTERM; exit code 143)'));
+    expect(api()?.problems.map((problem) => problem.message)).toContainEqual(
+      expect.stringContaining('stopped by `docker stop` from outside local-dev (SIGTERM; exit code 143)'),
+    );
     expect(started(dockerLog)).toEqual([]);
   });
 

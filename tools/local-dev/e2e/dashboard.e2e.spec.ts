@@ -28,7 +28,15 @@ import { initWorkspace, REPO_ROOT, type RunResult } from './support/temp-workspa
 jest.setTimeout(300_000);
 
 const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 function portAnswers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -97,14 +105,20 @@ describe('dashboard (real Chromium, real stack)', () => {
   const env = () => ({ ...harness.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0', NO_COLOR: '1' });
   const nx = (args: string[]) => stack.workspace.nx(args, { env: env(), timeoutMs: 180_000 });
   /** Starts the dashboard with the counting `docker` first on its PATH. */
-  const startDashboard = () => stack.workspace.nx(['run', 'stack:dashboard', `--port=${port}`], { env: { ...env(), PATH: `${countingBin}:${process.env.PATH}` }, timeoutMs: 180_000 });
+  const startDashboard = () =>
+    stack.workspace.nx(['run', 'stack:dashboard', `--port=${port}`], { env: { ...env(), PATH: `${countingBin}:${process.env.PATH}` }, timeoutMs: 180_000 });
   const dashboardPid = () => readDashboardState(workspacePaths(stack.workspace.root))?.pid ?? 0;
   /** How many `docker logs` the dashboard has started so far. */
-  const logsStarted = () => readFileSync(invocations, 'utf8').split('\n').filter((line) => line.startsWith('logs ')).length;
-  const logLines = async (target: Page, service: string, pattern: RegExp) => ((await target.locator('#logs').textContent()) ?? '').split('\n').filter((line) => line.startsWith(`${service} | `) && pattern.test(line)).length;
+  const logsStarted = () =>
+    readFileSync(invocations, 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('logs ')).length;
+  const logLines = async (target: Page, service: string, pattern: RegExp) =>
+    ((await target.locator('#logs').textContent()) ?? '').split('\n').filter((line) => line.startsWith(`${service} | `) && pattern.test(line)).length;
   const expectOk = (result: RunResult) => expect({ code: result.code, output: result.code === 0 ? '' : result.output }).toEqual({ code: 0, output: '' });
   const card = (service: string) => page.locator(`[data-service="${service}"]`);
-  const containerOf = (service: string) => docker(['ps', '-aq', '--filter', `label=io.local-dev.workspace=${wsId}`, '--filter', `label=io.local-dev.service=${service}`]);
+  const containerOf = (service: string) =>
+    docker(['ps', '-aq', '--filter', `label=io.local-dev.workspace=${wsId}`, '--filter', `label=io.local-dev.service=${service}`]);
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup-machine.sh (it installs Debian's chromium)`);
@@ -155,7 +169,12 @@ describe('dashboard (real Chromium, real stack)', () => {
 
   it('the page lists the services with their states, pushed without a reload', async () => {
     // A fresh profile (--user-data-dir, which playwright passes for a persistent context).
-    browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 1000 } });
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1280, height: 1000 },
+    });
     page = browser.pages()[0] ?? (await browser.newPage());
     await page.goto(`http://127.0.0.1:${port}/`);
     await page.locator('#connection', { hasText: 'live' }).waitFor({ timeout: 30_000 });
@@ -188,9 +207,13 @@ describe('dashboard (real Chromium, real stack)', () => {
     expect(docker(['inspect', '--format', '{{.State.Status}}', containerOf('svc-1')])).toBe('running');
   });
 
-  it('logs stream: a request to a service appears in the page\'s logs', async () => {
+  it("logs stream: a request to a service appears in the page's logs", async () => {
     // busybox httpd -v logs each request's response code: count svc-0's 404s before and after one more.
-    const notFound = () => page.locator('#logs').textContent().then((text) => (text ?? '').split('\n').filter((line) => /^svc-0 \| .*response:404$/.test(line)).length);
+    const notFound = () =>
+      page
+        .locator('#logs')
+        .textContent()
+        .then((text) => (text ?? '').split('\n').filter((line) => /^svc-0 \| .*response:404$/.test(line)).length);
     await page.locator('#logs', { hasText: 'svc-0 | ' }).waitFor({ timeout: 15_000 });
     const before = await notFound();
     await get(`http://127.0.0.1:${stack.hostPorts['svc-0']}/no-such-page`);
@@ -201,7 +224,7 @@ describe('dashboard (real Chromium, real stack)', () => {
     await page.screenshot({ path: path.join(REPO_ROOT, 'logs', 'dashboard-e2e.png'), fullPage: true });
   });
 
-  it('after the Restart button (svc-1 was stopped, then restarted), the page follows svc-1\'s logs again', async () => {
+  it("after the Restart button (svc-1 was stopped, then restarted), the page follows svc-1's logs again", async () => {
     const notFound = () => logLines(page, 'svc-1', /response:404$/);
     const before = await notFound();
     await get(`http://127.0.0.1:${stack.hostPorts['svc-1']}/no-such-page`);
@@ -211,7 +234,7 @@ describe('dashboard (real Chromium, real stack)', () => {
     expect(logFollowers(dashboardPid())).toHaveLength(2);
   });
 
-  it('a second page shares the first one\'s docker logs: one per service', async () => {
+  it("a second page shares the first one's docker logs: one per service", async () => {
     const second = await browser!.newPage();
     try {
       await second.goto(`http://127.0.0.1:${port}/`);
@@ -229,14 +252,21 @@ describe('dashboard (real Chromium, real stack)', () => {
     const foreign = await foreignSite(port);
     const elsewhere = await browser!.newPage();
     try {
-      const followingBefore = logFollowers(dashboardPid()).map(({ pid }) => pid).sort();
+      const followingBefore = logFollowers(dashboardPid())
+        .map(({ pid }) => pid)
+        .sort();
       const startedBefore = logsStarted();
       await elsewhere.goto(foreign.url);
       // Opaque answers (or aborted ones): the page could never read them; what matters is what ran.
       const sent = await elsewhere.evaluate(() => (globalThis as unknown as { attack: Promise<string[]> }).attack);
       expect(sent).toHaveLength(5);
       await sleep(2000);
-      expect({ started: logsStarted() - startedBefore, following: logFollowers(dashboardPid()).map(({ pid }) => pid).sort() }).toEqual({ started: 0, following: followingBefore });
+      expect({
+        started: logsStarted() - startedBefore,
+        following: logFollowers(dashboardPid())
+          .map(({ pid }) => pid)
+          .sort(),
+      }).toEqual({ started: 0, following: followingBefore });
     } finally {
       await elsewhere.close();
       await foreign.close();
@@ -245,7 +275,8 @@ describe('dashboard (real Chromium, real stack)', () => {
 
   it('with the stack stopped the open page starts no docker logs; it follows again once a service starts', async () => {
     docker(['stop', '--time', '0', containerOf('svc-0'), containerOf('svc-1')]);
-    for (const service of ['svc-0', 'svc-1']) await page.locator('#logs', { hasText: `${service} | (stopped: its logs continue here when it starts again)` }).waitFor({ timeout: 15_000 });
+    for (const service of ['svc-0', 'svc-1'])
+      await page.locator('#logs', { hasText: `${service} | (stopped: its logs continue here when it starts again)` }).waitFor({ timeout: 15_000 });
     const started = logsStarted();
     await sleep(5000);
     expect({ started: logsStarted() - started, following: logFollowers(dashboardPid()) }).toEqual({ started: 0, following: [] });
@@ -275,10 +306,16 @@ describe('dashboard (real Chromium, real stack)', () => {
   });
 
   it('an action from another origin is refused; stop ends the dashboard and the page says it lost it', async () => {
-    const refused = await page.evaluate(async (target) => {
-      const response = await fetch(`${target}/api/actions/restart`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"service":"svc-0"}' });
-      return response.status;
-    }, `http://127.0.0.1:${port}`).catch(() => 'blocked');
+    const refused = await page
+      .evaluate(async (target) => {
+        const response = await fetch(`${target}/api/actions/restart`, {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain' },
+          body: '{"service":"svc-0"}',
+        });
+        return response.status;
+      }, `http://127.0.0.1:${port}`)
+      .catch(() => 'blocked');
     // Same page but no token: 403 (a page of another origin could not even read the answer).
     expect(refused).toBe(403);
     const state = readDashboardState(workspacePaths(stack.workspace.root));

@@ -34,7 +34,16 @@ describe('day-to-day commands (real stack, through make and nx)', () => {
   const make = (args: string[]) => stack.workspace.run('make', ['--no-print-directory', ...args], { env: env(), timeoutMs: 180_000 });
   const expectOk = (result: RunResult) => expect({ code: result.code, output: result.code === 0 ? '' : result.output }).toEqual({ code: 0, output: '' });
   const ours = (service?: string, all = true) =>
-    docker(['ps', ...(all ? ['-a'] : []), '-q', '--filter', `label=io.local-dev.workspace=${wsId}`, ...(service ? ['--filter', `label=io.local-dev.service=${service}`] : [])]).split('\n').filter(Boolean);
+    docker([
+      'ps',
+      ...(all ? ['-a'] : []),
+      '-q',
+      '--filter',
+      `label=io.local-dev.workspace=${wsId}`,
+      ...(service ? ['--filter', `label=io.local-dev.service=${service}`] : []),
+    ])
+      .split('\n')
+      .filter(Boolean);
   const statusJson = async (): Promise<StackModel> => {
     const result = await nx(['run', 'stack:status', '--json']);
     expectOk(result);
@@ -135,9 +144,16 @@ describe('day-to-day commands (real stack, through make and nx)', () => {
     expect(seen.unparsable).toEqual([]);
     expect(seen.reads).toBeGreaterThan(10);
     expect([...seen.states]).toEqual(['running', 'success']);
-    const metrics = JSON.parse(readFileSync(path.join(stack.workspace.root, 'logs', 'run_metrics.json'), 'utf8')) as { runs: { command: string; result: string; tasks: { task: string; cacheHit: boolean; result: string }[] }[] };
+    const metrics = JSON.parse(readFileSync(path.join(stack.workspace.root, 'logs', 'run_metrics.json'), 'utf8')) as {
+      runs: { command: string; result: string; tasks: { task: string; cacheHit: boolean; result: string }[] }[];
+    };
     expect(metrics.runs[0]).toMatchObject({ command: 'nx run-many -t up', result: 'success' });
-    expect(metrics.runs[0].tasks.filter((task) => /:up$/.test(task.task)).map((task) => [task.task, task.result]).sort()).toEqual([
+    expect(
+      metrics.runs[0].tasks
+        .filter((task) => /:up$/.test(task.task))
+        .map((task) => [task.task, task.result])
+        .sort(),
+    ).toEqual([
       ['redis-tunnel:up', 'success'],
       ['svc-0:up', 'success'],
       ['svc-1:up', 'success'],
@@ -152,7 +168,21 @@ describe('day-to-day commands (real stack, through make and nx)', () => {
 
   it('after `make run`: stats has a row per running container of ours and none for a foreign one', async () => {
     // Foreign: on our network, one claiming our service label but another workspace's, one unlabelled.
-    foreign.push(docker(['run', '-d', '--network', stack.network, '--label', 'io.local-dev.workspace=someone-else', '--label', 'io.local-dev.service=svc-0', 'busybox:1.36', 'sleep', '600']));
+    foreign.push(
+      docker([
+        'run',
+        '-d',
+        '--network',
+        stack.network,
+        '--label',
+        'io.local-dev.workspace=someone-else',
+        '--label',
+        'io.local-dev.service=svc-0',
+        'busybox:1.36',
+        'sleep',
+        '600',
+      ]),
+    );
     foreign.push(docker(['run', '-d', '--network', stack.network, 'busybox:1.36', 'sleep', '600']));
     const stats = await make(['stats']);
     expectOk(stats);
@@ -161,7 +191,9 @@ describe('day-to-day commands (real stack, through make and nx)', () => {
     for (const row of rows) expect(row).toMatch(/^svc-\d +\d+\.\d\d +[\d.]+ \S+ \/ [\d.]+ \S+ +\d+\.\d\d +[\d.]+ \S+ \/ [\d.]+ \S+ +0$/);
     const json = await nx(['run', 'stack:stats', '--json', '--services=svc-1']);
     expectOk(json);
-    const reading = JSON.parse(json.stdout.split('\n').find((line) => line.startsWith('{"at"')) ?? '{}') as { containers: { service: string; memoryBytes: number }[] };
+    const reading = JSON.parse(json.stdout.split('\n').find((line) => line.startsWith('{"at"')) ?? '{}') as {
+      containers: { service: string; memoryBytes: number }[];
+    };
     expect(reading.containers.map((row) => row.service)).toEqual(['svc-1']);
     expect(reading.containers[0].memoryBytes).toBeGreaterThan(0);
   });
@@ -219,7 +251,7 @@ describe('day-to-day commands (real stack, through make and nx)', () => {
       };
       const before = responses();
       await get(`http://127.0.0.1:${stack.hostPorts[service]}${requestPath}`);
-      for (const started = Date.now(); responses() === before; ) {
+      for (const started = Date.now(); responses() === before;) {
         if (Date.now() - started > 10_000) throw new Error(`${service} never logged the response to ${requestPath}`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
@@ -254,7 +286,11 @@ describe('day-to-day commands (real stack, through make and nx)', () => {
 
   it('clean refuses a clone with local work, changing nothing; with force it saves and moves it, and never touches a foreign container or image', async () => {
     docker(['commit', '-c', 'LABEL io.local-dev.workspace=someone-else', '-c', 'LABEL io.local-dev.service=svc-0', foreign[0], foreignImage]);
-    const ourImages = () => docker(['images', '-q', '--filter', `label=io.local-dev.workspace=${wsId}`]).split('\n').filter(Boolean).sort(); // docker lists images made in the same second in either order
+    const ourImages = () =>
+      docker(['images', '-q', '--filter', `label=io.local-dev.workspace=${wsId}`])
+        .split('\n')
+        .filter(Boolean)
+        .sort(); // docker lists images made in the same second in either order
     const imagesBefore = ourImages();
     expect(imagesBefore.length).toBeGreaterThan(0);
     const refused = await make(['clean']);

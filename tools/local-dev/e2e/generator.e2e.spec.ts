@@ -61,7 +61,21 @@ describe('nx g @local-dev/nx-plugin:service (real nx, real engine)', () => {
   it('adds a service that `nx run payments:up` then starts, with no second command', async () => {
     const bare = makeBareRepo(stack.remotes, 'payments', { 'version.txt': 'payments 1\n' });
     const port = await freePort();
-    expectOk(await nx(['g', '@local-dev/nx-plugin:service', 'payments', '--repo', `file://${bare}`, '--port', `${port}:8080`, '--dockerfile-from', 'svc-0', '--health-path', '/health']));
+    expectOk(
+      await nx([
+        'g',
+        '@local-dev/nx-plugin:service',
+        'payments',
+        '--repo',
+        `file://${bare}`,
+        '--port',
+        `${port}:8080`,
+        '--dockerfile-from',
+        'svc-0',
+        '--health-path',
+        '/health',
+      ]),
+    );
     expectOk(await nx(['run', 'payments:up']));
     expect(await get(`http://127.0.0.1:${port}/version.txt`)).toBe('payments 1\n');
     const status = (await stack.workspace.run('git', ['status', '--porcelain', '--untracked-files=all'])).stdout.split('\n').filter(Boolean).sort();

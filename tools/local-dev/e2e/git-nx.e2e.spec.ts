@@ -70,7 +70,9 @@ it('clones every repo in parallel and reports the unreachable one without stoppi
   expect(injected.output).toMatch(/Failed tasks:\s+- bifrost:clone\s/);
   expect(injected.output).toMatch(/health-api: kept master at [0-9a-f]{7} as it is \(nothing pulled without --refresh\)/);
   expect(readFileSync(path.join(ws.root, 'cloned/health-api/app/app/secrets.py'), 'utf8')).toBe('SECRET_KEY = "s1-secret"\n');
-  expect(readFileSync(path.join(ws.root, 'cloned/oms/oms-worker.dev.Dockerfile'), 'utf8')).toBe(NAMESPACE_FILES['repos_docker_files/oms-worker.dev.Dockerfile']);
+  expect(readFileSync(path.join(ws.root, 'cloned/oms/oms-worker.dev.Dockerfile'), 'utf8')).toBe(
+    NAMESPACE_FILES['repos_docker_files/oms-worker.dev.Dockerfile'],
+  );
   expect(sh(path.join(ws.root, 'cloned/oms'), 'status', '--porcelain', '--untracked-files=all')).toBe('');
 
   // --undo (forwarded to the clone dependency, which then leaves the repo alone) takes them out again.
@@ -131,7 +133,11 @@ it('shows progress during a slow clone, and a clone killed half way is cleaned u
 
   const again = await ws.nx(['run', 'health-api:clone'], { env: sshEnv });
   expect(again.code).toBe(0);
-  expect(again.output).toMatch(new RegExp(`health-api: took over the lock on cloned/health-api left by \`nx run health-api:clone\` \\(pid ${killedPid}; clone\\), which is no longer running`));
+  expect(again.output).toMatch(
+    new RegExp(
+      `health-api: took over the lock on cloned/health-api left by \`nx run health-api:clone\` \\(pid ${killedPid}; clone\\), which is no longer running`,
+    ),
+  );
   expect(again.output).toContain(`health-api: removed cloned/${leftovers[1]}, left by an interrupted clone`);
   expect(again.output).toMatch(/health-api: cloned ssh:.*health-api\.git at master/);
   expect(readdirSync(path.join(ws.root, 'cloned'))).toEqual(['health-api']);

@@ -29,7 +29,9 @@ afterEach(() => {
   ws.remove();
 });
 
-async function clone(options: { refresh?: boolean; env?: Record<string, string>; log?: (line: string) => void; progressIntervalMs?: number } = {}): Promise<string[]> {
+async function clone(
+  options: { refresh?: boolean; env?: Record<string, string>; log?: (line: string) => void; progressIntervalMs?: number } = {},
+): Promise<string[]> {
   ws.lines.length = 0;
   const run = ws.context('health-api', { refresh: options.refresh });
   const { env, log = ws.log, progressIntervalMs } = options;
@@ -66,7 +68,11 @@ function makeLocalWork(dir: string): void {
 /** Runs a printed `git -C cloned/x …` command as the user would paste it, from the workspace root. */
 function runPrinted(command: string): void {
   const [program, ...args] = command.trim().split(/\s+/);
-  execFileSync(program, args, { cwd: ws.root, stdio: 'pipe', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+  execFileSync(program, args, {
+    cwd: ws.root,
+    stdio: 'pipe',
+    env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' },
+  });
 }
 
 describe('--refresh', () => {
@@ -83,7 +89,9 @@ describe('--refresh', () => {
     const lines = await clone({ refresh: true });
     expect(lines[0]).toBe('removed 4 injected files (namespace s1)');
     const saved = lines.find((line) => line.startsWith('saved your local work')) ?? '';
-    expect(saved).toMatch(/^saved your local work \(2 local commits and 6 changed files \(uncommitted and untracked\)\) in refs\/local-dev\/backup\/\d{8}T\d{6}Z and as a git stash$/);
+    expect(saved).toMatch(
+      /^saved your local work \(2 local commits and 6 changed files \(uncommitted and untracked\)\) in refs\/local-dev\/backup\/\d{8}T\d{6}Z and as a git stash$/,
+    );
     const ref = /(refs\/local-dev\/backup\/\S+)/.exec(saved)?.[1] as string;
     const restore = lines.slice(lines.indexOf('to get it back:') + 1, lines.indexOf('to get it back:') + 3);
     expect(restore).toEqual([
@@ -113,7 +121,11 @@ describe('--refresh', () => {
   });
 
   it('with nothing local, says so; always-refresh: true refreshes without the flag', async () => {
-    ws.write({ 'repos_docker_files/config.yaml': catalog.config().replace('    branch: master\n    ports: ["8000', '    branch: master\n    always-refresh: true\n    ports: ["8000') });
+    ws.write({
+      'repos_docker_files/config.yaml': catalog
+        .config()
+        .replace('    branch: master\n    ports: ["8000', '    branch: master\n    always-refresh: true\n    ports: ["8000'),
+    });
     await clone();
     catalog.health.push('master', { 'app/upstream.py': 'new = 1\n' });
     const lines = await clone();
@@ -191,7 +203,9 @@ describe('--refresh', () => {
     await refresh;
 
     expect(injectLines[0]).toMatch(
-      new RegExp(`^waiting for cloned/health-api: in use by \`.*\` \\(pid ${process.pid}; clone --refresh, for \\d+ s\\); waited 0 s so far \\(gives up after 600 s\\)$`),
+      new RegExp(
+        `^waiting for cloned/health-api: in use by \`.*\` \\(pid ${process.pid}; clone --refresh, for \\d+ s\\); waited 0 s so far \\(gives up after 600 s\\)$`,
+      ),
     );
     // The refresh finished before the injection began: the injected files are there and hidden.
     expect(readFileSync(path.join(clonePath(), 'app/app/secrets.py'), 'utf8')).toBe('SECRET_KEY = "s2-secret"\n');

@@ -9,7 +9,13 @@ import { appendFileSync, chmodSync, mkdirSync, rmSync, statSync, symlinkSync, wr
 import * as path from 'node:path';
 import { ensureClone } from '../src/tasks/ensure-clone';
 import { injectConfigs } from '../src/inject/inject-configs';
-import { cloneInjectionState as injectionState, INJECT_KEY, observeInjection, settleInjection, workspaceInjectionState } from '../src/runtime-state/inject-state';
+import {
+  cloneInjectionState as injectionState,
+  INJECT_KEY,
+  observeInjection,
+  settleInjection,
+  workspaceInjectionState,
+} from '../src/runtime-state/inject-state';
 import { printedToken } from '../src/runtime-state/settled';
 import { makeCatalog, NAMESPACE_FILES } from './fixtures/git/catalog';
 import { GitSandbox } from './fixtures/git/repos';

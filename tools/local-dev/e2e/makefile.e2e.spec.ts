@@ -32,7 +32,11 @@ describe('Makefile words → nx commands', () => {
       config: CONFIG,
       namespaces: ['s1', 's2', 'qa'],
       // `make demo` takes the demo's namespaces, not the workspace's.
-      files: { Makefile: readFileSync(path.join(REPO_ROOT, 'Makefile'), 'utf8'), 'examples/demo/configs/s1/README.md': '', 'examples/demo/configs/s2/README.md': '' },
+      files: {
+        Makefile: readFileSync(path.join(REPO_ROOT, 'Makefile'), 'utf8'),
+        'examples/demo/configs/s1/README.md': '',
+        'examples/demo/configs/s2/README.md': '',
+      },
     });
     // A user's checkout: the project folders the plugin writes, everything committed.
     await initWorkspace(workspace);
@@ -53,7 +57,10 @@ describe('Makefile words → nx commands', () => {
     [[], 'npx nx run-many -t up'],
     [['run'], 'npx nx run-many -t up'],
     [['run', 's2'], 'npx nx run-many -t up --namespace=s2'],
-    [['run', 'refresh', 'live', 'qa', 'health-api', 'oms-api'], 'npx nx run-many -t up --projects=health-api,oms-api --namespace=qa --refresh --outputStyle=stream'],
+    [
+      ['run', 'refresh', 'live', 'qa', 'health-api', 'oms-api'],
+      'npx nx run-many -t up --projects=health-api,oms-api --namespace=qa --refresh --outputStyle=stream',
+    ],
     [['status'], 'npx nx run stack:status'],
     [['status', 's2', 'health-api'], 'npx nx run stack:status --services=health-api --namespace=s2'],
     [['stats'], 'npx nx run stack:stats'],
@@ -75,7 +82,10 @@ describe('Makefile words → nx commands', () => {
     [['dashboard'], ['npx nx run stack:dashboard']],
     [['dashboard', 's2'], ['npx nx run stack:dashboard --namespace=s2']],
     // The old `make run --dashboard`: the dashboard first (to watch the build), then the stack.
-    [['run', 'dashboard'], ['npx nx run stack:dashboard', 'npx nx run-many -t up']],
+    [
+      ['run', 'dashboard'],
+      ['npx nx run stack:dashboard', 'npx nx run-many -t up'],
+    ],
     [['demo'], ['npm run demo --']],
     [['demo', 'down'], ['npm run demo -- --down']],
     [['demo', 'refresh', 's2'], ['npm run demo -- --refresh --namespace=s2']],
@@ -87,8 +97,21 @@ describe('Makefile words → nx commands', () => {
     const typo = await make('stauts');
     expect(typo.code).not.toBe(0);
     expect(typo.commands).toEqual([]);
-    expect(typo.stderr).toContain('✖ make stauts: unknown command "stauts"; nothing was run\n  fix: did you mean `make stats`? the command comes first, then its words:\n  make run [refresh] [live] [dashboard] [<namespace>] [<service> …]');
-    for (const command of ['status', 'stats', 'logs', 'stop', 'restart', 'doctor', 'clean [force]', 'dashboard [<namespace>]', 'demo [down] [refresh] [<namespace>]']) expect(typo.stderr).toContain(`\n  make ${command}`);
+    expect(typo.stderr).toContain(
+      '✖ make stauts: unknown command "stauts"; nothing was run\n  fix: did you mean `make stats`? the command comes first, then its words:\n  make run [refresh] [live] [dashboard] [<namespace>] [<service> …]',
+    );
+    for (const command of [
+      'status',
+      'stats',
+      'logs',
+      'stop',
+      'restart',
+      'doctor',
+      'clean [force]',
+      'dashboard [<namespace>]',
+      'demo [down] [refresh] [<namespace>]',
+    ])
+      expect(typo.stderr).toContain(`\n  make ${command}`);
     // The command comes first: a namespace first is no command either.
     expect((await make('s2', 'run')).stderr).toContain('unknown command "s2"');
   });
@@ -118,7 +141,9 @@ describe('Makefile words → nx commands', () => {
     expect(injected.stderr).toContain('no service "a$(id>shell-ran)", "`id>shell-ran`" in repos_docker_files/config.yaml');
     expect(existsSync(path.join(workspace.root, 'shell-ran'))).toBe(false);
 
-    const status = await workspace.run('make', ['--no-print-directory', 'status'], { env: { NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0', NO_COLOR: '1' } });
+    const status = await workspace.run('make', ['--no-print-directory', 'status'], {
+      env: { NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0', NO_COLOR: '1' },
+    });
     expect({ code: status.code, stderr: status.code === 0 ? '' : status.output }).toEqual({ code: 0, stderr: '' });
     expect(status.stdout).toContain('npx nx run stack:status\n');
     expect(status.stdout).toContain('Nothing is cloned yet');

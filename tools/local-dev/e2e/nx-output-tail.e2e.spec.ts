@@ -24,7 +24,8 @@ const LINES = 120_000;
 /** Each line is exactly 100 bytes with its newline: "line 0000001 xxx…". */
 const lineText = (n: number) => `line ${String(n).padStart(7, '0')} ${'x'.repeat(87)}`;
 const KEPT_CHARS = 8 * 1024 * 1024;
-const NOT_KEPT = /^\[local-dev\] the first (\d+\.\d) MB of this task's output are not kept here \(Nx keeps its last 8 MiB\); they were shown live as they came$/;
+const NOT_KEPT =
+  /^\[local-dev\] the first (\d+\.\d) MB of this task's output are not kept here \(Nx keeps its last 8 MiB\); they were shown live as they came$/;
 const NX_ENV = { NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0', NO_COLOR: '1' };
 /** Runs argv in a new pseudo-terminal and copies what it prints to stdout: a real terminal for nx, without a shell. */
 const IN_A_TERMINAL = 'import os, pty, sys; sys.exit(os.waitstatus_to_exitcode(pty.spawn(sys.argv[1:])))';
@@ -59,7 +60,15 @@ describe('Nx keeps the tail of a long task output, not all of it (scripts/patch-
       name,
       files: {
         // An nx:run-commands target printing the same lines (Nx runs those in its own process).
-        'printer/project.json': JSON.stringify({ name: 'printer', targets: { print: { executor: 'nx:run-commands', options: { command: `node -e "for (let n = 1; n <= ${LINES}; n++) console.log('line ' + String(n).padStart(7, '0') + ' ' + 'x'.repeat(87))"` } } } }),
+        'printer/project.json': JSON.stringify({
+          name: 'printer',
+          targets: {
+            print: {
+              executor: 'nx:run-commands',
+              options: { command: `node -e "for (let n = 1; n <= ${LINES}; n++) console.log('line ' + String(n).padStart(7, '0') + ' ' + 'x'.repeat(87))"` },
+            },
+          },
+        }),
       },
     });
     workspaces.push(created);
@@ -81,7 +90,9 @@ describe('Nx keeps the tail of a long task output, not all of it (scripts/patch-
     const outputs = path.join(workspace.root, '.nx', 'cache', 'terminalOutputs');
     rmSync(outputs, { recursive: true, force: true });
     const nx = path.join(workspace.root, 'node_modules', '.bin', 'nx');
-    const result = terminal ? await workspace.run('python3', ['-c', IN_A_TERMINAL, nx, ...args], { env: NX_ENV, timeoutMs: 90_000 }) : await workspace.nx(args, { timeoutMs: 90_000 });
+    const result = terminal
+      ? await workspace.run('python3', ['-c', IN_A_TERMINAL, nx, ...args], { env: NX_ENV, timeoutMs: 90_000 })
+      : await workspace.nx(args, { timeoutMs: 90_000 });
     expect({ code: result.code, stderr: result.code === 0 ? '' : result.output.slice(-2000) }).toEqual({ code: 0, stderr: '' });
     const files = readdirSync(outputs);
     expect(files).toHaveLength(1);
@@ -98,7 +109,11 @@ describe('Nx keeps the tail of a long task output, not all of it (scripts/patch-
     const numbers = lineNumbers(rest.join('\n'));
     const firstKept = numbers[0];
     // The tail starts at a whole line, holds every line from there to the last, and nothing else of the head.
-    expect({ startsWithALine: /^(\S+ \| )?line \d{7} x{87}\r?$/.test(rest[0]), consecutive: numbers.every((n, index) => n === firstKept + index), last: numbers[numbers.length - 1] }).toEqual({ startsWithALine: true, consecutive: true, last: LINES });
+    expect({
+      startsWithALine: /^(\S+ \| )?line \d{7} x{87}\r?$/.test(rest[0]),
+      consecutive: numbers.every((n, index) => n === firstKept + index),
+      last: numbers[numbers.length - 1],
+    }).toEqual({ startsWithALine: true, consecutive: true, last: LINES });
     expect(kept.length).toBeLessThanOrEqual(KEPT_CHARS + notKept.length + 1);
     // What was not kept is what the line says (within the rounding of its MB figure and the prefixes).
     const notKeptMb = Number(NOT_KEPT.exec(notKept.replace(/\r$/, ''))?.[1]);

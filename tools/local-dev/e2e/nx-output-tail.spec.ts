@@ -14,7 +14,8 @@ interface Tail {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { OutputTail } = require(path.join(REPO_ROOT, 'scripts', 'nx-output-tail.js')) as { OutputTail: new (limit?: number) => Tail };
 
-const NOT_KEPT = /^\[local-dev\] the first (\d+\.\d) MB of this task's output are not kept here \(Nx keeps its last \d+ MiB\); they were shown live as they came\n/;
+const NOT_KEPT =
+  /^\[local-dev\] the first (\d+\.\d) MB of this task's output are not kept here \(Nx keeps its last \d+ MiB\); they were shown live as they came\n/;
 const lines = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, index) => `line ${from + index}\n`).join('');
 
 describe('OutputTail', () => {

@@ -16,7 +16,18 @@ import { loadConfig } from '../src/config/load';
 import { exec } from '../src/core/exec';
 import { detectCompose } from '../src/docker/client';
 import { composeProjectName, imageVariable, workspaceId } from '../src/core/naming';
-import { captureOutput, docker, executorContext, expectSuccess, freePort, get, httpDockerfile, injectDockerfile, makeClone, removeByWorkspaceLabel } from './fixtures/stack/stack';
+import {
+  captureOutput,
+  docker,
+  executorContext,
+  expectSuccess,
+  freePort,
+  get,
+  httpDockerfile,
+  injectDockerfile,
+  makeClone,
+  removeByWorkspaceLabel,
+} from './fixtures/stack/stack';
 import { createTempWorkspace, type TempWorkspace } from './support/temp-workspace';
 
 jest.setTimeout(180_000);
@@ -61,10 +72,14 @@ describe('published ports on the real engine: 127.0.0.1 unless config.yaml names
   const context = (project: string, target: string) => executorContext(workspace.root, project, target);
   const up = (service: string) => captureOutput(() => upExecutor({ service }, context(service, 'up')));
   const down = (service: string) => captureOutput(() => downExecutor({ service }, context(service, 'down')));
-  const containerOf = (service: string) => docker(['ps', '-q', '--filter', `label=io.local-dev.workspace=${wsId}`, '--filter', `label=io.local-dev.service=${service}`]);
+  const containerOf = (service: string) =>
+    docker(['ps', '-q', '--filter', `label=io.local-dev.workspace=${wsId}`, '--filter', `label=io.local-dev.service=${service}`]);
   /** What the engine publishes for a service's container: container port → "host address:host port" each. */
   const bindings = (service: string): Record<string, string[]> => {
-    const published = JSON.parse(docker(['inspect', '--format', '{{json .NetworkSettings.Ports}}', containerOf(service)])) as Record<string, Array<{ HostIp: string; HostPort: string }> | null>;
+    const published = JSON.parse(docker(['inspect', '--format', '{{json .NetworkSettings.Ports}}', containerOf(service)])) as Record<
+      string,
+      Array<{ HostIp: string; HostPort: string }> | null
+    >;
     return Object.fromEntries(Object.entries(published).map(([port, hosts]) => [port, (hosts ?? []).map((host) => `${host.HostIp}:${host.HostPort}`).sort()]));
   };
   const expected = () => ({
@@ -120,10 +135,14 @@ services:
   it('up (one docker run): a service port and its debugger on 127.0.0.1 only; "0.0.0.0:p:c" on 0.0.0.0 only, its debugger still on 127.0.0.1', async () => {
     for (const service of SERVICES) expectSuccess(await up(service));
     expect({ quiet: bindings('quiet'), open: bindings('open') }).toEqual(expected());
-    expect(docker(['port', containerOf('quiet')]).split('\n').sort()).toEqual([`5678/tcp -> 127.0.0.1:${debuggers.quiet}`, `8080/tcp -> 127.0.0.1:${ports.quiet}`]);
+    expect(
+      docker(['port', containerOf('quiet')])
+        .split('\n')
+        .sort(),
+    ).toEqual([`5678/tcp -> 127.0.0.1:${debuggers.quiet}`, `8080/tcp -> 127.0.0.1:${ports.quiet}`]);
   });
 
-  it('only the port config.yaml opens answers on this machine\'s network address; all answer on 127.0.0.1', async () => {
+  it("only the port config.yaml opens answers on this machine's network address; all answer on 127.0.0.1", async () => {
     const lan = networkAddress();
     expect(await get(`http://127.0.0.1:${ports.quiet}/health`)).toBe('ok\n');
     expect(await get(`http://127.0.0.1:${ports.open}/health`)).toBe('ok\n');
@@ -134,14 +153,20 @@ services:
   });
 
   it('compose, running the generated docker-compose.yml itself, publishes on the same addresses', async () => {
-    const images = Object.fromEntries(SERVICES.map((service) => [imageVariable(service), docker(['inspect', '--format', '{{.Config.Image}}', containerOf(service)])]));
+    const images = Object.fromEntries(
+      SERVICES.map((service) => [imageVariable(service), docker(['inspect', '--format', '{{.Config.Image}}', containerOf(service)])]),
+    );
     for (const service of SERVICES) expectSuccess(await down(service));
     const compose = await detectCompose();
-    await exec(compose.program, [...compose.prefix, '--project-name', composeProjectName(workspace.root), '--file', 'docker-compose.yml', 'up', '--detach', '--no-build', ...SERVICES], {
-      cwd: workspace.root,
-      env: images,
-      timeoutMs: 120_000,
-    });
+    await exec(
+      compose.program,
+      [...compose.prefix, '--project-name', composeProjectName(workspace.root), '--file', 'docker-compose.yml', 'up', '--detach', '--no-build', ...SERVICES],
+      {
+        cwd: workspace.root,
+        env: images,
+        timeoutMs: 120_000,
+      },
+    );
     expect({ quiet: bindings('quiet'), open: bindings('open') }).toEqual(expected());
   });
 

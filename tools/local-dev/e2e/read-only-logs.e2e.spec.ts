@@ -32,11 +32,16 @@ describe('with logs/ read-only, restart, down and stop still act on the real con
   const nx = (args: string[]) => stack.workspace.nx(args, { env: env(), timeoutMs: 180_000 });
   /** Runs `command args` with logs/ mounted read-only for it alone. */
   const withReadOnlyLogs = (command: string, args: string[]) =>
-    stack.workspace.run('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', READ_ONLY_THEN_RUN, 'sh', logs, command, ...args], { env: env(), timeoutMs: 180_000 });
+    stack.workspace.run('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', READ_ONLY_THEN_RUN, 'sh', logs, command, ...args], {
+      env: env(),
+      timeoutMs: 180_000,
+    });
   const nxWithReadOnlyLogs = (args: string[]) => withReadOnlyLogs(path.join(stack.workspace.root, 'node_modules', '.bin', 'nx'), args);
   const expectOk = (result: RunResult) => expect({ code: result.code, output: result.code === 0 ? '' : result.output }).toEqual({ code: 0, output: '' });
   const running = (service?: string) =>
-    docker(['ps', '-q', '--filter', `label=io.local-dev.workspace=${wsId}`, ...(service ? ['--filter', `label=io.local-dev.service=${service}`] : [])]).split('\n').filter(Boolean);
+    docker(['ps', '-q', '--filter', `label=io.local-dev.workspace=${wsId}`, ...(service ? ['--filter', `label=io.local-dev.service=${service}`] : [])])
+      .split('\n')
+      .filter(Boolean);
   const startedAt = (service: string) => docker(['inspect', '--format', '{{.State.StartedAt}}', ...running(service)]);
 
   beforeAll(async () => {
@@ -89,7 +94,9 @@ describe('with logs/ read-only, restart, down and stop still act on the real con
     expect(running('svc-1')).toEqual([]);
     expect(running('svc-0')).toHaveLength(1);
     expectOk(result);
-    expect(result.output).toMatch(/svc-1: stopped and removed\n⚠ svc-1:down: logs\/ refused these writes; the work went on without them:\n {2}- the lock on svc-1's container \(EROFS: read-only file system/);
+    expect(result.output).toMatch(
+      /svc-1: stopped and removed\n⚠ svc-1:down: logs\/ refused these writes; the work went on without them:\n {2}- the lock on svc-1's container \(EROFS: read-only file system/,
+    );
     expect(result.stderr).toContain('⚠ local-dev: could not write the start of this run in logs/progress.json (EROFS: read-only file system');
     expect(result.stderr).toContain('⚠ local-dev: could not write the end of this run in logs/');
   });

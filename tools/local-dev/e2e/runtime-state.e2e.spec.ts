@@ -21,7 +21,15 @@ const IMAGE = 'busybox:1.36';
 
 /** docker-compose.yml exactly as docker-compose:generate writes it, for api and web; `apiLevel` changes api's definition. */
 function generatedCompose(workspace: string, apiLevel: string): { text: string; definitions: Record<string, string> } {
-  const config = ['services:', '  api:', '    repo: git@example.invalid:team/api.git', `    environment: { LEVEL: "${apiLevel}" }`, '  web:', '    repo: git@example.invalid:team/web.git', ''].join('\n');
+  const config = [
+    'services:',
+    '  api:',
+    '    repo: git@example.invalid:team/api.git',
+    `    environment: { LEVEL: "${apiLevel}" }`,
+    '  web:',
+    '    repo: git@example.invalid:team/web.git',
+    '',
+  ].join('\n');
   const document = composeDocument(parseConfigText(config, 'config.yaml'), { namespace: 's1', workspaceId: workspaceId(workspace) });
   const definitions = Object.fromEntries(Object.entries(document.services).map(([name, entry]) => [name, entry.labels['io.local-dev.definition']]));
   return { text: renderCompose(document, 's1'), definitions };
@@ -33,7 +41,14 @@ describe('up runtime input (state.js up, real engine)', () => {
   let compose: { text: string; definitions: Record<string, string> };
   const tokens = () => upStateTokens(root, ['web', 'api']);
   const start = (workspace: string, service: string, definition: string) =>
-    docker(['run', '--detach', ...['workspace', 'service', 'definition'].flatMap((key, i) => ['--label', `io.local-dev.${key}=${[workspaceId(workspace), service, definition][i]}`]), IMAGE, 'sleep', '300']);
+    docker([
+      'run',
+      '--detach',
+      ...['workspace', 'service', 'definition'].flatMap((key, i) => ['--label', `io.local-dev.${key}=${[workspaceId(workspace), service, definition][i]}`]),
+      IMAGE,
+      'sleep',
+      '300',
+    ]);
   const record = (service: string, image: string) => {
     mkdirSync(path.join(root, 'logs', 'images'), { recursive: true });
     writeFileSync(path.join(root, 'logs', 'images', `${service}.json`), `${JSON.stringify({ service, image }, null, 2)}\n`);

@@ -10,7 +10,17 @@ import composeFileExecutor from '../executors/compose-file/compose-file.impl';
 import downExecutor from '../executors/down/down.impl';
 import upExecutor from '../executors/up/up.impl';
 import { workspaceId } from '../src/core/naming';
-import { captureOutput, docker, executorContext, expectSuccess, freePort, get, injectDockerfile, makeClone, removeByWorkspaceLabel } from './fixtures/stack/stack';
+import {
+  captureOutput,
+  docker,
+  executorContext,
+  expectSuccess,
+  freePort,
+  get,
+  injectDockerfile,
+  makeClone,
+  removeByWorkspaceLabel,
+} from './fixtures/stack/stack';
 import { startSecondDockerd, type SecondDockerd } from './fixtures/stack/second-dockerd';
 import { createTempWorkspace, type TempWorkspace } from './support/temp-workspace';
 
@@ -44,7 +54,9 @@ services:
     ports: ["${port}:8080"]
     healthcheck: { http: /health, timeout: 30 }
 `,
-      files: { 'repos_docker_files/solo.dev.Dockerfile': 'FROM busybox:1.36\nCOPY . /www\nRUN test -f /www/health\nCMD ["httpd", "-f", "-p", "8080", "-h", "/www"]\n' },
+      files: {
+        'repos_docker_files/solo.dev.Dockerfile': 'FROM busybox:1.36\nCOPY . /www\nRUN test -f /www/health\nCMD ["httpd", "-f", "-p", "8080", "-h", "/www"]\n',
+      },
     });
     wsId = workspaceId(workspace.root);
     makeClone(path.join(workspace.root, 'cloned/solo'), { 'version.txt': 'solo\n', health: 'ok\n' });
@@ -90,7 +102,7 @@ services:
     expect(containersIn(defaultEngine)).toBe('');
   });
 
-  it('leaves the default engine\'s bridge alone', () => {
+  it("leaves the default engine's bridge alone", () => {
     expect(docker(['run', '--rm', 'busybox:1.36', 'echo', 'default bridge works'], defaultEngine)).toBe('default bridge works');
   });
 });

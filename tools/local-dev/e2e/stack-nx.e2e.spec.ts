@@ -23,7 +23,10 @@ describe('nx run-many -t up (real chain, real Docker)', () => {
   const wrapperDir = path.join(tmpdir(), `local-dev-nx-docker-wrapper-${process.pid}`);
   const dockerLog = path.join(wrapperDir, 'invocations.log');
   const builtServices = () =>
-    readFileSync(dockerLog, 'utf8').split('\n').filter((line) => /^build /.test(line)).map((line) => /--tag local-dev\/([^:]+):/.exec(line)?.[1]);
+    readFileSync(dockerLog, 'utf8')
+      .split('\n')
+      .filter((line) => /^build /.test(line))
+      .map((line) => /--tag local-dev\/([^:]+):/.exec(line)?.[1]);
   const env = () => ({ ...harness.env, PATH: `${wrapperDir}${path.delimiter}${harness.env.PATH}` });
   const nx = (args: string[]) => stack.workspace.nx(args, { env: env(), timeoutMs: 180_000 });
   const expectOk = (result: RunResult) => expect({ code: result.code, output: result.code === 0 ? '' : result.output }).toEqual({ code: 0, output: '' });
@@ -75,7 +78,7 @@ describe('nx run-many -t up (real chain, real Docker)', () => {
     expect(check).toMatchObject({ code: 0 });
   });
 
-  it('keeps what is derived from secrets to the user: logs/, .nx/local-dev/ and the clone\'s .git/local-dev/ are 0700, and a wider one is tightened by the next run', async () => {
+  it("keeps what is derived from secrets to the user: logs/, .nx/local-dev/ and the clone's .git/local-dev/ are 0700, and a wider one is tightened by the next run", async () => {
     const modeOf = (relative: string) => (statSync(path.join(stack.workspace.root, relative)).mode & 0o777).toString(8);
     const privateFolders = ['logs', '.nx/local-dev', 'cloned/svc-1/.git/local-dev'];
     expect(privateFolders.map(modeOf)).toEqual(['700', '700', '700']);

@@ -16,7 +16,24 @@ import upExecutor from '../executors/up/up.impl';
 import { loadConfig } from '../src/config/load';
 import { checkHostPorts } from '../src/docker/ports';
 import { workspaceId } from '../src/core/naming';
-import { countingDocker, crashingDockerfile, docker, executorContext, freePort, get, git, httpDockerfile, injectDockerfile, makeClone, removeByWorkspaceLabel, secretDockerfile, shortLivedDockerfile, slowListenerDockerfile, TOKEN_NAME, workerDockerfile } from './fixtures/stack/stack';
+import {
+  countingDocker,
+  crashingDockerfile,
+  docker,
+  executorContext,
+  freePort,
+  get,
+  git,
+  httpDockerfile,
+  injectDockerfile,
+  makeClone,
+  removeByWorkspaceLabel,
+  secretDockerfile,
+  shortLivedDockerfile,
+  slowListenerDockerfile,
+  TOKEN_NAME,
+  workerDockerfile,
+} from './fixtures/stack/stack';
 import { createTempWorkspace, type TempWorkspace } from './support/temp-workspace';
 
 jest.setTimeout(180_000);
@@ -35,7 +52,10 @@ describe('build-image and up on a real Docker engine', () => {
   let output: string;
 
   const context = (project: string, target: string, runTasks: string[] = []) => executorContext(workspace.root, project, target, runTasks);
-  const builds = () => readFileSync(dockerLog, 'utf8').split('\n').filter((line) => /^build /.test(line));
+  const builds = () =>
+    readFileSync(dockerLog, 'utf8')
+      .split('\n')
+      .filter((line) => /^build /.test(line));
   const captured = async <T>(body: () => Promise<T>): Promise<T> => {
     output = '';
     const spies = [process.stdout, process.stderr].map((stream) =>
@@ -112,7 +132,14 @@ services:
     makeClone(path.join(workspace.root, 'cloned/crashy'), { 'README.md': 'crashes\n' });
     makeClone(path.join(workspace.root, 'cloned/slow'), { 'README.md': 'slow\n' });
     makeClone(path.join(workspace.root, 'cloned/brief'), { 'README.md': 'brief\n' });
-    for (const [dir, file] of [['alpha', 'alpha.dev.Dockerfile'], ['alpha', 'alpha-worker.dev.Dockerfile'], ['beta', 'beta.dev.Dockerfile'], ['crashy', 'crashy.dev.Dockerfile'], ['slow', 'slow.dev.Dockerfile'], ['brief', 'brief.dev.Dockerfile']]) {
+    for (const [dir, file] of [
+      ['alpha', 'alpha.dev.Dockerfile'],
+      ['alpha', 'alpha-worker.dev.Dockerfile'],
+      ['beta', 'beta.dev.Dockerfile'],
+      ['crashy', 'crashy.dev.Dockerfile'],
+      ['slow', 'slow.dev.Dockerfile'],
+      ['brief', 'brief.dev.Dockerfile'],
+    ]) {
       injectDockerfile(workspace.root, dir, file);
     }
     countingDocker(wrapperDir, dockerLog);
@@ -146,7 +173,12 @@ services:
   });
 
   it('gives each debugger its own host port, with DEBUG_PORT and the Redis address in the environment', () => {
-    const debugPorts = ['alpha', 'beta'].map((service) => docker(['port', containerOf(service), '5678/tcp']).split('\n')[0].split(':').pop());
+    const debugPorts = ['alpha', 'beta'].map((service) =>
+      docker(['port', containerOf(service), '5678/tcp'])
+        .split('\n')[0]
+        .split(':')
+        .pop(),
+    );
     expect(new Set(debugPorts).size).toBe(2);
     const environment = docker(['exec', containerOf('alpha'), 'env']);
     expect(environment).toMatch(/^DEBUG_PORT=5678$/m);
@@ -178,7 +210,11 @@ services:
     expect(builds()).toHaveLength(before);
     // Only cheap queries ran (most over the engine's socket, so not even a docker process): no
     // build, no run or start, no compose, no network change.
-    const commands = readFileSync(dockerLog, 'utf8').slice(logLength).split('\n').filter(Boolean).map((line) => line.split(' ')[0]);
+    const commands = readFileSync(dockerLog, 'utf8')
+      .slice(logLength)
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.split(' ')[0]);
     expect(commands.filter((command) => !['image', 'inspect', 'ps'].includes(command))).toEqual([]);
     expect(containerOf('alpha')).toBe(alphaContainer);
   });
@@ -187,11 +223,19 @@ services:
     writeFileSync(path.join(workspace.root, 'cloned/beta/version.txt'), 'beta 2\n');
     const before = builds().length;
     for (const service of ['alpha', 'alpha-worker', 'beta']) expectSuccess(await build(service));
-    expect(builds().slice(before).map((line) => /--tag local-dev\/([^:]+):/.exec(line)?.[1])).toEqual(['beta']);
+    expect(
+      builds()
+        .slice(before)
+        .map((line) => /--tag local-dev\/([^:]+):/.exec(line)?.[1]),
+    ).toEqual(['beta']);
     git(path.join(workspace.root, 'cloned/alpha'), 'commit', '-q', '--allow-empty', '-m', 'change alpha');
     const afterBeta = builds().length;
     for (const service of ['alpha', 'alpha-worker', 'beta']) expectSuccess(await build(service));
-    expect(builds().slice(afterBeta).map((line) => /--tag local-dev\/([^:]+):/.exec(line)?.[1])).toEqual(['alpha', 'alpha-worker']);
+    expect(
+      builds()
+        .slice(afterBeta)
+        .map((line) => /--tag local-dev\/([^:]+):/.exec(line)?.[1]),
+    ).toEqual(['alpha', 'alpha-worker']);
     expectSuccess(await up('beta'));
     expect(await get(`http://127.0.0.1:${ports.beta}/version.txt`)).toBe('beta 2\n');
   });
@@ -260,7 +304,7 @@ services:
     }
   });
 
-  it('refuses to start from a docker-compose.yml another namespace\'s run rewrote', async () => {
+  it("refuses to start from a docker-compose.yml another namespace's run rewrote", async () => {
     await captured(() => downExecutor({ service: 'beta' }, context('beta', 'down')));
     expectSuccess(await captured(() => composeFileExecutor({ namespace: 's2' }, context('docker-compose', 'generate'))));
     try {
@@ -316,7 +360,7 @@ services:
     expect(output).toMatch(/\]:\d+: response:404/);
   });
 
-  it('prints a service\'s logs', async () => {
+  it("prints a service's logs", async () => {
     // Earlier tests leave beta running; without a container there is nothing to show.
     await captured(() => downExecutor({ service: 'beta' }, context('beta', 'down')));
     await expect(captured(() => logsExecutor({ service: 'beta', tail: 50 }, context('beta', 'logs')))).resolves.toEqual({ success: false });

@@ -25,7 +25,19 @@ describe('a container stopped from outside is "stopped", one whose process fails
   let wsId: string;
   let model: StackModel;
   const run = (service: string, command: string[]) =>
-    docker(['run', '--detach', '--init', '--label', `${LABELS.workspace}=${wsId}`, '--label', `${LABELS.service}=${service}`, '--name', `ld-e2e-${wsId.slice(0, 6)}-${service}`, 'busybox:1.36', ...command]);
+    docker([
+      'run',
+      '--detach',
+      '--init',
+      '--label',
+      `${LABELS.workspace}=${wsId}`,
+      '--label',
+      `${LABELS.service}=${service}`,
+      '--name',
+      `ld-e2e-${wsId.slice(0, 6)}-${service}`,
+      'busybox:1.36',
+      ...command,
+    ]);
   const until = async (condition: () => boolean, what: string) => {
     const deadline = Date.now() + 30_000;
     while (!condition()) {
@@ -41,15 +53,26 @@ describe('a container stopped from outside is "stopped", one whose process fails
       config: `default-namespace: s1\nnetwork: ld-e2e-stop-or-crash-${process.pid}\nservices:\n${SERVICES.map((service) => `  ${service}:\n    repo: file://${path.join(tmpdir(), 'nowhere', `${service}.git`)}\n`).join('')}`,
     });
     wsId = workspaceId(workspace.root);
-    const ids = Object.fromEntries(SERVICES.map((service) => [service, run(service, service === 'crashed' ? ['sh', '-c', 'sleep 1; exit 3'] : service === 'finished' ? ['sh', '-c', 'sleep 1; exit 0'] : ['sleep', '300'])]));
+    const ids = Object.fromEntries(
+      SERVICES.map((service) => [
+        service,
+        run(service, service === 'crashed' ? ['sh', '-c', 'sleep 1; exit 3'] : service === 'finished' ? ['sh', '-c', 'sleep 1; exit 0'] : ['sleep', '300']),
+      ]),
+    );
     docker(['stop', '--time', '5', ids.stopped]);
     docker(['kill', ids.killed]);
     // A local-dev command (here: this test, holding the lock as `restart` does) stops it and has not started it again yet.
-    await withServiceLock(workspacePaths(workspace.root), 'restarting', 'restart restarting', () => undefined, async () => {
-      docker(['stop', '--time', '5', ids.restarting]);
-      await until(() => exited(ids.crashed) && exited(ids.finished), 'the crashing and finishing containers ended');
-      model = await gatherStackModel({ workspaceRoot: workspace.root, namespace: undefined });
-    });
+    await withServiceLock(
+      workspacePaths(workspace.root),
+      'restarting',
+      'restart restarting',
+      () => undefined,
+      async () => {
+        docker(['stop', '--time', '5', ids.restarting]);
+        await until(() => exited(ids.crashed) && exited(ids.finished), 'the crashing and finishing containers ended');
+        model = await gatherStackModel({ workspaceRoot: workspace.root, namespace: undefined });
+      },
+    );
   });
 
   afterAll(() => {
@@ -78,13 +101,11 @@ describe('a container stopped from outside is "stopped", one whose process fails
     expect(service('killed').container?.end).toMatchObject({ how: 'stopped', signal: 'SIGKILL', by: '`docker kill` from outside local-dev' });
     expect(service('restarting').container?.end?.by).toMatch(/^local-dev \(restart restarting: `.+`\)$/);
     // (Not cloned, so each also has "image-unknown" and "stale-definition": not what this test is about.)
-    expect(model.problems.filter((problem) => ['stopped', 'exited', 'crashed'].includes(problem.kind)).map((problem) => `${problem.severity} ${problem.subject} ${problem.kind}`)).toEqual([
-      'error crashed crashed',
-      'warning stopped stopped',
-      'warning killed stopped',
-      'warning finished exited',
-      'warning restarting stopped',
-    ]);
+    expect(
+      model.problems
+        .filter((problem) => ['stopped', 'exited', 'crashed'].includes(problem.kind))
+        .map((problem) => `${problem.severity} ${problem.subject} ${problem.kind}`),
+    ).toEqual(['error crashed crashed', 'warning stopped stopped', 'warning killed stopped', 'warning finished exited', 'warning restarting stopped']);
   });
 
   it('status prints the same judgement, with who stopped it', () => {
@@ -99,7 +120,12 @@ describe('a container stopped from outside is "stopped", one whose process fails
 
   it('the dashboard view: a stop is grey "stopped", a crash red "crashed"', () => {
     const cards = new Map(dashboardView(model, new Map(), undefined).services.map((card) => [card.name, card]));
-    expect(cards.get('stopped')).toMatchObject({ state: 'stopped', stateLabel: 'stopped', tone: 'idle', container: { exitCode: 143, end: { how: 'stopped', signal: 'SIGTERM' } } });
+    expect(cards.get('stopped')).toMatchObject({
+      state: 'stopped',
+      stateLabel: 'stopped',
+      tone: 'idle',
+      container: { exitCode: 143, end: { how: 'stopped', signal: 'SIGTERM' } },
+    });
     expect(cards.get('killed')).toMatchObject({ state: 'stopped', tone: 'idle' });
     expect(cards.get('crashed')).toMatchObject({ state: 'crashed', stateLabel: 'crashed', tone: 'bad' });
     expect(cards.get('finished')).toMatchObject({ state: 'exited', tone: 'bad' });

@@ -66,9 +66,19 @@ describeWithBridge('redis tunnel seen from a container (real Docker, kubectl sta
     // Detached, then its output read: the reply is what matters, and on a busy engine a `--rm`
     // run can take long to return after the container ended (its removal), which is not ours.
     const started = await docker(
-      ['run', '--detach', '--label', LABEL, '--add-host', 'host.docker.internal:host-gateway', 'busybox:1.36',
+      [
+        'run',
+        '--detach',
+        '--label',
+        LABEL,
+        '--add-host',
+        'host.docker.internal:host-gateway',
+        'busybox:1.36',
         // The sleep keeps nc's stdin open until the reply is back (busybox nc quits on EOF).
-        'sh', '-c', `(printf 'PING\\r\\n'; sleep 1) | nc -w 3 host.docker.internal ${port}`],
+        'sh',
+        '-c',
+        `(printf 'PING\\r\\n'; sleep 1) | nc -w 3 host.docker.internal ${port}`,
+      ],
       25_000,
     );
     expect(started.code).toBe(0);

@@ -58,7 +58,9 @@ describe('local Redis (redis.mode: local, real supervisor and redis-server)', ()
     await redisCli(port, ['SET', 'hello', 'local']);
     expect(lines.join('\n')).toContain('Redis (local, redis.mode: local): starting `redis-server --port');
     const status = formatTunnelStatus(readTunnelState(paths), new Date());
-    expect(status.split('\n')[0]).toBe(`Redis (local): HEALTHY — local redis-server (redis.mode: local) for namespace s1 on ${state?.addresses.join(',')}:${port}`);
+    expect(status.split('\n')[0]).toBe(
+      `Redis (local): HEALTHY — local redis-server (redis.mode: local) for namespace s1 on ${state?.addresses.join(',')}:${port}`,
+    );
     expect(status).toContain(`redis-server pid ${state?.kubectlPid}`);
 
     // s2 overrides the mode: the local redis-server is replaced by the tunnel (stand-in kubectl).

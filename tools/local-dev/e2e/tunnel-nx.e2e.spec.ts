@@ -57,7 +57,9 @@ describe('redis-tunnel targets through nx (kubectl stand-in)', () => {
 
     const up = await nx(['run', 'redis-tunnel:up']);
     expect(up.code).toBe(0);
-    expect(up.output).toMatch(new RegExp(`Redis tunnel: healthy — PING answered \\+PONG through 127\\.0\\.0\\.1:${port}( and [\\d.]+:${port})? → s1/deployment/redis`));
+    expect(up.output).toMatch(
+      new RegExp(`Redis tunnel: healthy — PING answered \\+PONG through 127\\.0\\.0\\.1:${port}( and [\\d.]+:${port})? → s1/deployment/redis`),
+    );
     // The Nx run is over; the supervisor it started lives on and carries traffic.
     const first = runningState();
     expect(first.status).toBe('healthy');
@@ -106,7 +108,7 @@ describe('redis-tunnel targets through nx (kubectl stand-in)', () => {
     expect((await nx(['run', 'redis-tunnel:down'])).code).toBe(0);
   });
 
-  it('a namespace the cluster does not have: reported with kubectl\'s message and the fix; with redis.required: true up fails', async () => {
+  it("a namespace the cluster does not have: reported with kubectl's message and the fix; with redis.required: true up fails", async () => {
     harness.control({ targets: {} });
     const up = await nx(['run', 'redis-tunnel:up', '--namespace=s2']);
     expect(up.code).toBe(0);

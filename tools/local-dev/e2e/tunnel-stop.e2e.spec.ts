@@ -28,7 +28,12 @@ jest.setTimeout(60_000);
 /** The contract from issue 9: `redis-tunnel:down` finishes within this in every state. */
 const STOP_CONTRACT_MS = 2000;
 /** Production's back-off ceiling (5 s): the state in which down once took 19.2 s. */
-const TIMINGS: SupervisorTimings = { checkIntervalMs: 300, pingTimeoutMs: 800, readyTimeoutMs: 30_000, backoff: { firstMs: 5000, factor: 2, maxMs: 5000, jitter: 0.2 } };
+const TIMINGS: SupervisorTimings = {
+  checkIntervalMs: 300,
+  pingTimeoutMs: 800,
+  readyTimeoutMs: 30_000,
+  backoff: { firstMs: 5000, factor: 2, maxMs: 5000, jitter: 0.2 },
+};
 
 let harness: Harness;
 let paths: WorkspacePaths;
@@ -70,7 +75,8 @@ async function stopAndCheck(supervisorPid: number): Promise<number> {
 }
 
 function expectWithinContract(state: string, tookMs: number): void {
-  if (tookMs >= STOP_CONTRACT_MS) throw new Error(`redis-tunnel:down took ${tookMs} ms while the supervisor was ${state}; issue 9 promises under ${STOP_CONTRACT_MS} ms in every state`);
+  if (tookMs >= STOP_CONTRACT_MS)
+    throw new Error(`redis-tunnel:down took ${tookMs} ms while the supervisor was ${state}; issue 9 promises under ${STOP_CONTRACT_MS} ms in every state`);
 }
 
 describe('stopping the tunnel is quick in every supervisor state (kubectl stand-in, real redis-server)', () => {

@@ -139,7 +139,10 @@ describe('redis tunnel tells the truth (kubectl stand-in, real redis-server)', (
     const reading = readTunnelState(paths);
     expect(reading).toMatchObject({
       condition: 'stale',
-      state: { status: 'crashed', lastError: { kind: 'supervisor-crashed', message: `the tunnel supervisor crashed: test hook ${TEST_HOOK_CRASH_ENV}=${how}:2500` } },
+      state: {
+        status: 'crashed',
+        lastError: { kind: 'supervisor-crashed', message: `the tunnel supervisor crashed: test hook ${TEST_HOOK_CRASH_ENV}=${how}:2500` },
+      },
     });
     expect(reading.condition !== 'absent' && reading.state.kubectlPid).toBeUndefined();
     expect(formatTunnelStatus(reading, new Date())).toMatch(/^Redis tunnel: CRASHED/);

@@ -193,7 +193,7 @@ describe('redis tunnel (kubectl stand-in, real redis-server)', () => {
     expect(readTunnelState(paths).condition).toBe('stopped');
   });
 
-  it('fails at once with kubectl\'s message and the fix when kubectl cannot start, leaving nothing running', async () => {
+  it("fails at once with kubectl's message and the fix when kubectl cannot start, leaving nothing running", async () => {
     harness.control({ failToStart: 'Error from server (NotFound): deployments.apps "redis" not found' });
 
     const failure = ensureTunnel(context('s1'), options());
@@ -276,7 +276,9 @@ describe('redis tunnel (kubectl stand-in, real redis-server)', () => {
       if (missing.healthy) throw new Error('expected no tunnel');
       expect(missing.problem.message).toMatch(/no-such-kubectl: command not found/);
       expect(missing.problem.fix).toMatch(/install kubectl/);
-      expect(formatTunnelStatus(readTunnelState(paths), new Date())).toMatch(/^Redis tunnel: NOT RUNNING — it could not start[^]*no-such-kubectl: command not found[^]*fix: install kubectl/);
+      expect(formatTunnelStatus(readTunnelState(paths), new Date())).toMatch(
+        /^Redis tunnel: NOT RUNNING — it could not start[^]*no-such-kubectl: command not found[^]*fix: install kubectl/,
+      );
 
       harness.control({ noContext: true });
       const noContext = await bringUpTunnel(context('s1'), options());
@@ -286,7 +288,7 @@ describe('redis tunnel (kubectl stand-in, real redis-server)', () => {
       expect(harness.starts()).toHaveLength(0);
     });
 
-    it('an expired login: reported at once with kubectl\'s words; the supervisor stops (retrying cannot log in)', async () => {
+    it("an expired login: reported at once with kubectl's words; the supervisor stops (retrying cannot log in)", async () => {
       harness.control({ failToStart: 'error: You must be logged in to the server (Unauthorized)' });
       const outcome = await bringUpTunnel(context('s1'), options());
       if (outcome.healthy) throw new Error('expected no tunnel');

@@ -129,7 +129,9 @@ function createLoader({ sourceRoot = SOURCE_ROOT, cacheRoot, hooks = {} } = {}) 
     try {
       swc = require('@swc/core');
     } catch (error) {
-      throw new Error(`local-dev: compiling its TypeScript sources needs @swc/core (a devDependency): run \`npm ci\` at the workspace root. (${error.message})`);
+      throw new Error(
+        `local-dev: compiling its TypeScript sources needs @swc/core (a devDependency): run \`npm ci\` at the workspace root. (${error.message})`,
+      );
     }
     fs.mkdirSync(cache, { recursive: true });
     const temporary = path.join(cache, `.tmp-${path.basename(folder)}-${process.pid}-${randomBytes(4).toString('hex')}`);

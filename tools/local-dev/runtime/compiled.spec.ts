@@ -64,7 +64,10 @@ beforeEach(() => {
   cacheRoot = path.join(folder, 'cache');
   write('plugin.ts', `import { answer } from './src/answer';\nexport const value: number = answer();\n`);
   write('src/answer.ts', `export const answer = (): number => 41 + 1;\n`);
-  write('src/asset.ts', `import { readFileSync } from 'node:fs';\nimport * as path from 'node:path';\nexport const asset = readFileSync(path.join(__dirname, '../bin/asset.txt'), 'utf8');\nexport const here = __dirname;\n`);
+  write(
+    'src/asset.ts',
+    `import { readFileSync } from 'node:fs';\nimport * as path from 'node:path';\nexport const asset = readFileSync(path.join(__dirname, '../bin/asset.txt'), 'utf8');\nexport const here = __dirname;\n`,
+  );
   write('bin/asset.txt', 'beside the source');
   write('src/answer.spec.ts', `test('x', () => undefined);\n`);
   write('e2e/helper.ts', `export const e2e = true;\n`);
@@ -92,12 +95,18 @@ describe('compiled tree', () => {
   });
 
   it('leads a relative require of runtime/compiled back to the loader, as from source', () => {
-    write('src/entry.ts', `// eslint-disable-next-line @typescript-eslint/no-require-imports\nexport const found = typeof require('./compiled').compiledPath;\n`);
+    write(
+      'src/entry.ts',
+      `// eslint-disable-next-line @typescript-eslint/no-require-imports\nexport const found = typeof require('./compiled').compiledPath;\n`,
+    );
     expect(loadInProcess('src/entry', 'm.found')).toBe('function');
   });
 
   it('keeps compiled code in strict mode, also below a leading comment', () => {
-    write('src/strict.ts', `/**\n * A file comment, which swc keeps above "use strict".\n */\nexport const strict = (function (this: unknown) { return this === undefined; })();\n`);
+    write(
+      'src/strict.ts',
+      `/**\n * A file comment, which swc keeps above "use strict".\n */\nexport const strict = (function (this: unknown) { return this === undefined; })();\n`,
+    );
     expect(loadInProcess('src/strict', 'm.strict')).toBe('true');
   });
 
@@ -148,14 +157,18 @@ describe('compiled tree', () => {
   it('survives several processes compiling the same sources at once', async () => {
     const script = `const l = require(${JSON.stringify(LOADER_FILE)}).createLoader({ sourceRoot: ${JSON.stringify(sourceRoot)}, cacheRoot: ${JSON.stringify(cacheRoot)} }); process.stdout.write(String(l.load('plugin').value));`;
     const outputs = await Promise.all(
-      Array.from({ length: 4 }, () => new Promise<string>((resolve, reject) => {
-        const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
-        let out = '';
-        let err = '';
-        child.stdout.on('data', (chunk: Buffer) => (out += chunk));
-        child.stderr.on('data', (chunk: Buffer) => (err += chunk));
-        child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(err))));
-      })),
+      Array.from(
+        { length: 4 },
+        () =>
+          new Promise<string>((resolve, reject) => {
+            const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+            let out = '';
+            let err = '';
+            child.stdout.on('data', (chunk: Buffer) => (out += chunk));
+            child.stderr.on('data', (chunk: Buffer) => (err += chunk));
+            child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(err))));
+          }),
+      ),
     );
     expect(outputs).toEqual(['42', '42', '42', '42']);
     expect(trees()).toHaveLength(1);

@@ -12,7 +12,9 @@ const SRC = __dirname;
 /** folder → the other folders of src/ its runtime modules import (specs may import anything). */
 function folderImports(): Map<string, Map<string, string[]>> {
   const graph = new Map<string, Map<string, string[]>>();
-  for (const folder of readdirSync(SRC, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name)) {
+  for (const folder of readdirSync(SRC, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)) {
     const targets = new Map<string, string[]>();
     for (const file of readdirSync(path.join(SRC, folder)).filter((name) => name.endsWith('.ts') && !name.endsWith('.spec.ts'))) {
       const text = readFileSync(path.join(SRC, folder, file), 'utf8');
@@ -46,7 +48,9 @@ describe('the import graph of tools/local-dev/src', () => {
 
   it('keeps orchestration above the libraries: no library folder imports tasks/', () => {
     const above = new Set(['tasks', 'stack', 'dashboard', 'plugin']);
-    const reachingUp = [...graph].filter(([folder, targets]) => !above.has(folder) && targets.has('tasks')).map(([folder, targets]) => `${folder}: ${targets.get('tasks')?.join(', ')}`);
+    const reachingUp = [...graph]
+      .filter(([folder, targets]) => !above.has(folder) && targets.has('tasks'))
+      .map(([folder, targets]) => `${folder}: ${targets.get('tasks')?.join(', ')}`);
     expect(reachingUp).toEqual([]);
   });
 

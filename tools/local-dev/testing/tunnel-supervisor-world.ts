@@ -24,7 +24,8 @@ export const PONG: PingOutcome = { ok: true, reply: 'PONG', ms: 1 };
 
 /** Moves jest's fake clock, running what falls due. */
 export const tick = (ms = 0) => jest.advanceTimersByTimeAsync(ms);
-export const unreachable = (message = 'Unable to connect to the server: dial tcp 10.0.0.1:443: i/o timeout') => classifyKubectlOutput(message, TARGET) as KubectlProblem;
+export const unreachable = (message = 'Unable to connect to the server: dial tcp 10.0.0.1:443: i/o timeout') =>
+  classifyKubectlOutput(message, TARGET) as KubectlProblem;
 
 /** A fake kubectl: the test decides when it is ready, fails or exits. */
 export interface FakeKubectl {
@@ -122,7 +123,9 @@ export class FakeTunnelWorld {
           const reply = this.pingReply(address);
           if (reply === 'pending') return new Promise((resolve) => this.pendingPings.push(resolve));
           if (reply !== 'hang') return Promise.resolve(reply);
-          return new Promise((resolve) => setTimeout(() => resolve({ ok: false, reason: `no answer to PING within ${timeoutMs} ms`, ms: timeoutMs }), timeoutMs));
+          return new Promise((resolve) =>
+            setTimeout(() => resolve({ ok: false, reason: `no answer to PING within ${timeoutMs} ms`, ms: timeoutMs }), timeoutMs),
+          );
         },
         detectBindAddresses: () => this.detect(),
         writeState: (_paths, state) => this.states.push({ ...state }),

@@ -59,7 +59,9 @@ export function resolveWorkspaceFolder<T>(value: T, clone: string): T {
 
 /** 1-based number of the first line of `file` that contains `text`. */
 export function lineOf(file: string, text: string): number {
-  const index = readFileSync(file, 'utf8').split('\n').findIndex((line) => line.includes(text));
+  const index = readFileSync(file, 'utf8')
+    .split('\n')
+    .findIndex((line) => line.includes(text));
   if (index < 0) throw new Error(`${file} has no line with ${JSON.stringify(text)}`);
   return index + 1;
 }
@@ -70,30 +72,52 @@ async function request(url: string, method = 'GET'): Promise<{ status: number; b
 }
 
 /** A DAP session on a debugger's port: initialize, attach with `attach`, breakpoints, configurationDone. */
-async function dapSession(port: number, adapterID: string, attach: Record<string, unknown>, breakpoint: { file: string; line: number }, onClient?: (client: DebugClient) => void): Promise<DebugClient> {
+async function dapSession(
+  port: number,
+  adapterID: string,
+  attach: Record<string, unknown>,
+  breakpoint: { file: string; line: number },
+  onClient?: (client: DebugClient) => void,
+): Promise<DebugClient> {
   const client = new DebugClient('unused', 'unused', adapterID);
   onClient?.(client);
   await within(client.start(port), `${adapterID}: connect to 127.0.0.1:${port}`);
-  await within(client.initializeRequest({ adapterID, clientID: 'local-dev-e2e', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' }), `${adapterID}: initialize`);
+  await within(
+    client.initializeRequest({ adapterID, clientID: 'local-dev-e2e', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' }),
+    `${adapterID}: initialize`,
+  );
   const initialized = client.waitForEvent('initialized');
   const attached = client.attachRequest(attach as DebugProtocol.AttachRequestArguments);
   await within(initialized, `${adapterID}: initialized event`);
-  const set = await within(client.setBreakpointsRequest({ source: { path: breakpoint.file }, breakpoints: [{ line: breakpoint.line }] }), `${adapterID}: setBreakpoints`);
-  if (!set.body.breakpoints[0]?.verified) throw new Error(`${adapterID}: breakpoint at ${breakpoint.file}:${breakpoint.line} not verified: ${JSON.stringify(set.body)}`);
+  const set = await within(
+    client.setBreakpointsRequest({ source: { path: breakpoint.file }, breakpoints: [{ line: breakpoint.line }] }),
+    `${adapterID}: setBreakpoints`,
+  );
+  if (!set.body.breakpoints[0]?.verified)
+    throw new Error(`${adapterID}: breakpoint at ${breakpoint.file}:${breakpoint.line} not verified: ${JSON.stringify(set.body)}`);
   await within(client.configurationDoneRequest(), `${adapterID}: configurationDone`);
   await within(attached, `${adapterID}: attach`);
   return client;
 }
 
 /** After `stopped`: the top frame, its locals, then continue; resolves when the request has completed. */
-async function readStopAndContinue(client: DebugClient, stopped: Promise<DebugProtocol.Event>, response: Promise<{ status: number; body: string }>, what: string): Promise<DebugRound> {
+async function readStopAndContinue(
+  client: DebugClient,
+  stopped: Promise<DebugProtocol.Event>,
+  response: Promise<{ status: number; body: string }>,
+  what: string,
+): Promise<DebugRound> {
   const event = (await within(stopped, `${what}: stopped event after the request`)) as DebugProtocol.StoppedEvent;
   const threadId = event.body.threadId ?? 0;
   const frames = await within(client.stackTraceRequest({ threadId, startFrame: 0, levels: 1 }), `${what}: stackTrace`);
   const top = frames.body.stackFrames[0];
   const scopes = await within(client.scopesRequest({ frameId: top.id }), `${what}: scopes`);
   const variables = await within(client.variablesRequest({ variablesReference: scopes.body.scopes[0].variablesReference }), `${what}: variables`);
-  const stop = { file: top.source?.path ?? '', line: top.line, locals: Object.fromEntries(variables.body.variables.map((variable) => [variable.name, variable.value])) };
+  const stop = {
+    file: top.source?.path ?? '',
+    line: top.line,
+    locals: Object.fromEntries(variables.body.variables.map((variable) => [variable.name, variable.value])),
+  };
   await within(client.continueRequest({ threadId }), `${what}: continue`);
   return { stop, response: await within(response, `${what}: the request after continue`, 60_000) };
 }
@@ -103,7 +127,12 @@ async function readStopAndContinue(client: DebugClient, stopped: Promise<DebugPr
  * server in a child process, which debugpy announces with `debugpyAttach`: the client attaches to it
  * on the same port (VS Code does the same), and the breakpoint is hit there.
  */
-export async function debugpyRound(configuration: LaunchConfiguration, clone: string, breakpoint: { file: string; line: number }, url: string): Promise<DebugRound> {
+export async function debugpyRound(
+  configuration: LaunchConfiguration,
+  clone: string,
+  breakpoint: { file: string; line: number },
+  url: string,
+): Promise<DebugRound> {
   const attach = resolveWorkspaceFolder(configuration, clone);
   const port = (attach.connect as { port: number }).port;
   let announced!: Promise<DebugProtocol.Event>;
@@ -125,7 +154,12 @@ export async function debugpyRound(configuration: LaunchConfiguration, clone: st
 }
 
 /** delve: attach in "remote" mode to the headless server with the injected substitutePath, as VS Code's Go extension does. */
-export async function delveRound(configuration: LaunchConfiguration, clone: string, breakpoint: { file: string; line: number }, url: string): Promise<DebugRound> {
+export async function delveRound(
+  configuration: LaunchConfiguration,
+  clone: string,
+  breakpoint: { file: string; line: number },
+  url: string,
+): Promise<DebugRound> {
   const attach = resolveWorkspaceFolder(configuration, clone);
   const client = await dapSession(attach.port as number, 'go', attach, breakpoint);
   try {
@@ -142,26 +176,49 @@ export async function delveRound(configuration: LaunchConfiguration, clone: stri
  * The Node inspector: the injected configuration's address, port, localRoot and remoteRoot, as
  * js-debug uses them: the breakpoint goes on the script's URL in the container.
  */
-export async function inspectorRound(configuration: LaunchConfiguration, clone: string, breakpoint: { file: string; line: number }, url: string): Promise<DebugRound> {
+export async function inspectorRound(
+  configuration: LaunchConfiguration,
+  clone: string,
+  breakpoint: { file: string; line: number },
+  url: string,
+): Promise<DebugRound> {
   const attach = resolveWorkspaceFolder(configuration, clone);
-  const remote = path.posix.join(attach.remoteRoot as string, path.relative(attach.localRoot as string, breakpoint.file).split(path.sep).join('/'));
+  const remote = path.posix.join(
+    attach.remoteRoot as string,
+    path
+      .relative(attach.localRoot as string, breakpoint.file)
+      .split(path.sep)
+      .join('/'),
+  );
   const client = await within(CDP({ host: attach.address as string, port: attach.port as number }), `inspector: connect to ${attach.address}:${attach.port}`);
   try {
     await within(client.Debugger.enable({}), 'inspector: Debugger.enable');
     const set = await within(client.Debugger.setBreakpointByUrl({ url: `file://${remote}`, lineNumber: breakpoint.line - 1 }), 'inspector: setBreakpointByUrl');
-    if (set.locations.length !== 1) throw new Error(`inspector: breakpoint at file://${remote}:${breakpoint.line} resolved to ${set.locations.length} locations`);
-    type Paused = { callFrames: { callFrameId: string; location: { lineNumber: number }; scopeChain: { type: string; object: { objectId?: string } }[] }[]; hitBreakpoints?: string[] };
+    if (set.locations.length !== 1)
+      throw new Error(`inspector: breakpoint at file://${remote}:${breakpoint.line} resolved to ${set.locations.length} locations`);
+    type Paused = {
+      callFrames: { callFrameId: string; location: { lineNumber: number }; scopeChain: { type: string; object: { objectId?: string } }[] }[];
+      hitBreakpoints?: string[];
+    };
     const paused = new Promise<Paused>((resolve) => client.on('Debugger.paused', (params) => resolve(params as Paused)));
     const response = request(url);
     const event = await within(paused, 'inspector: Debugger.paused after the request');
-    if (!event.hitBreakpoints?.includes(set.breakpointId)) throw new Error(`inspector: paused, but not at the breakpoint (${JSON.stringify(event.hitBreakpoints)})`);
+    if (!event.hitBreakpoints?.includes(set.breakpointId))
+      throw new Error(`inspector: paused, but not at the breakpoint (${JSON.stringify(event.hitBreakpoints)})`);
     const top = event.callFrames[0];
     const local = top.scopeChain.find((scope) => scope.type === 'local');
-    const properties = local?.object.objectId ? await within(client.Runtime.getProperties({ objectId: local.object.objectId, ownProperties: true }), 'inspector: locals') : { result: [] };
-    const locals = Object.fromEntries(properties.result.map((property) => [property.name, String(property.value?.value ?? property.value?.description ?? property.value?.type)]));
+    const properties = local?.object.objectId
+      ? await within(client.Runtime.getProperties({ objectId: local.object.objectId, ownProperties: true }), 'inspector: locals')
+      : { result: [] };
+    const locals = Object.fromEntries(
+      properties.result.map((property) => [property.name, String(property.value?.value ?? property.value?.description ?? property.value?.type)]),
+    );
     await within(client.Debugger.removeBreakpoint({ breakpointId: set.breakpointId }), 'inspector: removeBreakpoint');
     await within(client.Debugger.resume({}), 'inspector: resume');
-    return { stop: { file: breakpoint.file, line: top.location.lineNumber + 1, locals }, response: await within(response, 'inspector: the request after resume', 60_000) };
+    return {
+      stop: { file: breakpoint.file, line: top.location.lineNumber + 1, locals },
+      response: await within(response, 'inspector: the request after resume', 60_000),
+    };
   } finally {
     await client.close();
   }

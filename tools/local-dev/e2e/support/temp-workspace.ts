@@ -88,13 +88,21 @@ export async function initWorkspace(workspace: TempWorkspace): Promise<void> {
 
 /** Initialises git in the workspace and commits everything, as a user's checkout would be. */
 export async function commitAll(workspace: TempWorkspace, message = 'workspace'): Promise<void> {
-  for (const args of [['init', '-q', '-b', 'main'], ['add', '-A'], ['-c', 'user.email=test@local-dev.invalid', '-c', 'user.name=test', 'commit', '-q', '-m', message]]) {
+  for (const args of [
+    ['init', '-q', '-b', 'main'],
+    ['add', '-A'],
+    ['-c', 'user.email=test@local-dev.invalid', '-c', 'user.name=test', 'commit', '-q', '-m', message],
+  ]) {
     const result = await workspace.run('git', args);
     if (result.code !== 0) throw new Error(`git ${args.join(' ')} failed: ${result.output}`);
   }
 }
 
-function runProcess(command: string, args: string[], options: { cwd: string; env?: Record<string, string | undefined>; timeoutMs?: number }): Promise<RunResult> {
+function runProcess(
+  command: string,
+  args: string[],
+  options: { cwd: string; env?: Record<string, string | undefined>; timeoutMs?: number },
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const env: NodeJS.ProcessEnv = { ...process.env };
     for (const [key, value] of Object.entries(options.env ?? {})) {

@@ -2,7 +2,9 @@ import type { ExecutorContext } from '@nx/devkit';
 import { DockerError } from '../../src/core/errors';
 import buildImageExecutor, { normalizeOptions } from './build-image.impl';
 
-jest.mock('../../src/config/run-context', () => ({ createServiceRunContext: jest.fn((root: string, options: object) => ({ root, ...options, paths: { logs: `${root}/logs` }, service: { name: 'bifrost' } })) }));
+jest.mock('../../src/config/run-context', () => ({
+  createServiceRunContext: jest.fn((root: string, options: object) => ({ root, ...options, paths: { logs: `${root}/logs` }, service: { name: 'bifrost' } })),
+}));
 jest.mock('../../src/docker/image', () => ({ ensureImage: jest.fn() }));
 jest.mock('../../src/docker/build-record', () => ({ writeBuildRecord: jest.fn() }));
 jest.mock('../../src/docker/run-secrets', () => ({ checkRunBuildSecrets: jest.fn() }));

@@ -2,7 +2,9 @@ import type { ExecutorContext } from '@nx/devkit';
 import { UsageError } from '../../src/core/errors';
 import cleanExecutor, { normalizeOptions } from './clean.impl';
 
-jest.mock('../../src/stack/gather', () => ({ openWorkspace: jest.fn(() => ({ paths: { root: '/ws' }, model: { network: 'n', services: [] }, namespace: 's1' })) }));
+jest.mock('../../src/stack/gather', () => ({
+  openWorkspace: jest.fn(() => ({ paths: { root: '/ws' }, model: { network: 'n', services: [] }, namespace: 's1' })),
+}));
 jest.mock('../../src/stack/clean', () => ({ cleanStack: jest.fn() }));
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { cleanStack } = require('../../src/stack/clean') as { cleanStack: jest.Mock };

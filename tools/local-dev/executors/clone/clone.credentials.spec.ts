@@ -39,7 +39,10 @@ afterEach(() => {
 function filesHolding(secret: string): string[] {
   return readdirSync(root, { recursive: true })
     .map(String)
-    .filter((file) => file !== 'repos_docker_files/config.yaml' && statSync(path.join(root, file)).isFile() && readFileSync(path.join(root, file), 'latin1').includes(secret));
+    .filter(
+      (file) =>
+        file !== 'repos_docker_files/config.yaml' && statSync(path.join(root, file)).isFile() && readFileSync(path.join(root, file), 'latin1').includes(secret),
+    );
 }
 
 it.each([

@@ -29,7 +29,15 @@ it('normalizes options: no optional fields left', () => {
 });
 
 it('passes --refresh through and prints the status, prefixed with the service', async () => {
-  jest.mocked(ensureClone).mockResolvedValue({ action: { type: 'kept' }, branch: 'master', head: 'abc1234', changedFiles: 0, remote: { upstream: 'origin/master', ahead: 0, behind: 0 } });
+  jest
+    .mocked(ensureClone)
+    .mockResolvedValue({
+      action: { type: 'kept' },
+      branch: 'master',
+      head: 'abc1234',
+      changedFiles: 0,
+      remote: { upstream: 'origin/master', ahead: 0, behind: 0 },
+    });
   await expect(cloneExecutor({ service: 'health-api', refresh: true }, context)).resolves.toEqual({ success: true });
   expect(createServiceRunContext).toHaveBeenCalledWith('/ws', { service: 'health-api', namespace: undefined, refresh: true, undo: false });
   expect(jest.mocked(ensureClone).mock.calls[0][0]).toMatchObject({ refresh: true, repo: run.repo });

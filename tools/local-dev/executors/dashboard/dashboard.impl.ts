@@ -16,7 +16,8 @@ export interface NormalizedDashboardOptions {
 
 export function normalizeOptions(options: DashboardExecutorSchema): NormalizedDashboardOptions {
   const port = options.port ?? DEFAULT_PORT;
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port=${String(options.port)} is not a TCP port`, { fix: `a whole number from 1 to 65535 (default ${DEFAULT_PORT})` });
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new UsageError(`--port=${String(options.port)} is not a TCP port`, { fix: `a whole number from 1 to 65535 (default ${DEFAULT_PORT})` });
   return { port, namespace: options.namespace };
 }
 

@@ -21,9 +21,18 @@ export default async function doctorExecutor(options: DoctorExecutorSchema, cont
     const normalized = normalizeOptions(options);
     const { paths, model, namespace } = openWorkspace(context.root, normalized.namespace);
     const chosen = new Set(selectServices(model, normalized.services));
-    const checks = await runDoctor({ paths, model, namespace, services: model.services.filter((service) => chosen.has(service.name)), environment: process.env });
+    const checks = await runDoctor({
+      paths,
+      model,
+      namespace,
+      services: model.services.filter((service) => chosen.has(service.name)),
+      environment: process.env,
+    });
     process.stdout.write(formatChecks(checks));
     const failed = checks.filter((check) => check.result === 'fail');
-    if (failed.length > 0) throw new UsageError(`${failed.length} check${failed.length === 1 ? '' : 's'} failed: ${failed.map((check) => check.name).join(', ')}`, { fix: 'see each fix above' });
+    if (failed.length > 0)
+      throw new UsageError(`${failed.length} check${failed.length === 1 ? '' : 's'} failed: ${failed.map((check) => check.name).join(', ')}`, {
+        fix: 'see each fix above',
+      });
   });
 }

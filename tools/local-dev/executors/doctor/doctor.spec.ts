@@ -1,7 +1,9 @@
 import type { ExecutorContext } from '@nx/devkit';
 import doctorExecutor, { normalizeOptions } from './doctor.impl';
 
-jest.mock('../../src/stack/gather', () => ({ openWorkspace: jest.fn(() => ({ paths: { root: '/ws' }, model: { services: [{ name: 'a' }, { name: 'b' }] }, namespace: 's1' })) }));
+jest.mock('../../src/stack/gather', () => ({
+  openWorkspace: jest.fn(() => ({ paths: { root: '/ws' }, model: { services: [{ name: 'a' }, { name: 'b' }] }, namespace: 's1' })),
+}));
 jest.mock('../../src/stack/doctor', () => ({ ...jest.requireActual('../../src/stack/doctor'), runDoctor: jest.fn() }));
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { runDoctor } = require('../../src/stack/doctor') as { runDoctor: jest.Mock };

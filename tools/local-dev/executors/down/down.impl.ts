@@ -29,7 +29,14 @@ export default async function downExecutor(options: DownExecutorSchema, context:
     const log = (line: string) => process.stdout.write(`${line}\n`);
     const service = run.service.name;
     const unwritten: string[] = [];
-    const removed = await withServiceLock(run.paths, service, `down ${service}`, log, () => removeServiceContainers(composeProjectName(run.paths.root), service), (problem) => unwritten.push(problem));
+    const removed = await withServiceLock(
+      run.paths,
+      service,
+      `down ${service}`,
+      log,
+      () => removeServiceContainers(composeProjectName(run.paths.root), service),
+      (problem) => unwritten.push(problem),
+    );
     log(removed > 0 ? `${service}: stopped and removed` : `${service}: not running — nothing to stop`);
     const warning = unwrittenWarning(`${context.projectName}:${context.targetName}`, unwritten);
     if (warning) process.stderr.write(`${warning}\n`);

@@ -30,7 +30,7 @@ describe('down executor', () => {
     expect(normalizeOptions({ service: 'oms-api' })).toEqual({ service: 'oms-api', namespace: undefined, refresh: false });
   });
 
-  it('removes the service\'s containers of this workspace\'s compose project and says so', async () => {
+  it("removes the service's containers of this workspace's compose project and says so", async () => {
     removeServiceContainers.mockResolvedValueOnce(1).mockResolvedValueOnce(0);
     await expect(downExecutor({ service: 'oms-api' }, context)).resolves.toEqual({ success: true });
     expect(removeServiceContainers).toHaveBeenCalledWith(expect.stringMatching(/^local-dev-[0-9a-f]{8}$/), 'oms-api');
@@ -39,7 +39,7 @@ describe('down executor', () => {
     expect(stdout).toHaveBeenCalledWith('oms-api: not running — nothing to stop\n');
   });
 
-  it('removes them holding the service\'s lock (logs/locks/oms-api.lock), released afterwards', async () => {
+  it("removes them holding the service's lock (logs/locks/oms-api.lock), released afterwards", async () => {
     const lock = path.join(context.root, 'logs', 'locks', 'oms-api.lock');
     let heldDuringRemove = false;
     removeServiceContainers.mockImplementationOnce(async () => {

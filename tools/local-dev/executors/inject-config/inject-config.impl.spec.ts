@@ -13,7 +13,12 @@ jest.mock('../../src/config/run-context');
 jest.mock('../../src/runtime-state/inject-state');
 
 const context = { root: '/ws', projectName: 'oms-api', targetName: 'inject-config' } as ExecutorContext;
-const run = { paths: { root: '/ws', cloned: '/ws/cloned' }, model: { repos: [{ dir: 'oms' }, { dir: 'health' }] }, repo: { owner: 'oms-api', dir: 'oms' }, namespace: 's2' };
+const run = {
+  paths: { root: '/ws', cloned: '/ws/cloned' },
+  model: { repos: [{ dir: 'oms' }, { dir: 'health' }] },
+  repo: { owner: 'oms-api', dir: 'oms' },
+  namespace: 's2',
+};
 
 let stdout: jest.SpyInstance;
 let stderr: jest.SpyInstance;

@@ -42,8 +42,13 @@ export default async function injectConfigExecutor(options: InjectConfigExecutor
       return;
     }
     const manifest = await injectConfigs({ paths: run.paths, model: run.model, repo: run.repo, namespace: run.namespace, log });
-    log(`${manifest.files.length} file${manifest.files.length === 1 ? '' : 's'} injected into cloned/${run.repo.dir} for namespace ${run.namespace}, hidden from git`);
+    log(
+      `${manifest.files.length} file${manifest.files.length === 1 ? '' : 's'} injected into cloned/${run.repo.dir} for namespace ${run.namespace}, hidden from git`,
+    );
     // So the next run's hash of this state finds this run in Nx's cache (src/runtime-state/settled.ts).
-    settleInjection(run.paths.root, run.model.repos.map((repo) => repo.dir));
+    settleInjection(
+      run.paths.root,
+      run.model.repos.map((repo) => repo.dir),
+    );
   });
 }

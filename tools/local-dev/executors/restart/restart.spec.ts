@@ -2,7 +2,9 @@ import type { ExecutorContext } from '@nx/devkit';
 import { TunnelError } from '../../src/core/errors';
 import restartExecutor, { normalizeOptions } from './restart.impl';
 
-jest.mock('../../src/stack/gather', () => ({ openWorkspace: jest.fn(() => ({ paths: { root: '/ws' }, model: { services: [{ name: 'a' }, { name: 'b' }] }, namespace: 's1' })) }));
+jest.mock('../../src/stack/gather', () => ({
+  openWorkspace: jest.fn(() => ({ paths: { root: '/ws' }, model: { services: [{ name: 'a' }, { name: 'b' }] }, namespace: 's1' })),
+}));
 jest.mock('../../src/stack/restart', () => ({ restartStack: jest.fn() }));
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { restartStack } = require('../../src/stack/restart') as { restartStack: jest.Mock };

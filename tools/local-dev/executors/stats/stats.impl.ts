@@ -15,7 +15,13 @@ export interface NormalizedStatsOptions {
 }
 
 export function normalizeOptions(options: StatsExecutorSchema): NormalizedStatsOptions {
-  return { services: splitServiceList(options.services), watch: options.watch ?? false, intervalMs: (options.interval ?? 2) * 1000, json: options.json ?? false, namespace: options.namespace };
+  return {
+    services: splitServiceList(options.services),
+    watch: options.watch ?? false,
+    intervalMs: (options.interval ?? 2) * 1000,
+    json: options.json ?? false,
+    namespace: options.namespace,
+  };
 }
 
 /** Pure: one reading as printed. */

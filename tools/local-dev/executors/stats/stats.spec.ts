@@ -1,7 +1,17 @@
 import type { StatsRow } from '../../src/stack/stats';
 import { normalizeOptions, renderReading } from './stats.impl';
 
-const row: StatsRow = { service: 'a', container: 'x_a_1', cpuPercent: 1, memoryBytes: 1024, memoryLimitBytes: 2048, memoryPercent: 50, netRxBytes: 0, netTxBytes: 0, restarts: 1 };
+const row: StatsRow = {
+  service: 'a',
+  container: 'x_a_1',
+  cpuPercent: 1,
+  memoryBytes: 1024,
+  memoryLimitBytes: 2048,
+  memoryPercent: 50,
+  netRxBytes: 0,
+  netTxBytes: 0,
+  restarts: 1,
+};
 
 describe('stats executor', () => {
   it('normalizes options with the schema defaults', () => {

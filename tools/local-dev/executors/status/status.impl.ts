@@ -28,7 +28,11 @@ export function onlyServices(model: StackModel, names: readonly string[]): Stack
   const keep = new Set(names);
   const services = model.services.filter((service) => keep.has(service.name));
   if (services.length === model.services.length) return model;
-  return { ...model, services, problems: model.problems.filter((problem) => keep.has(problem.subject) || !model.services.some((service) => service.name === problem.subject)) };
+  return {
+    ...model,
+    services,
+    problems: model.problems.filter((problem) => keep.has(problem.subject) || !model.services.some((service) => service.name === problem.subject)),
+  };
 }
 
 export default async function statusExecutor(options: StatusExecutorSchema, context: ExecutorContext): Promise<ExecutorResult> {

@@ -2,7 +2,10 @@ import type { ExecutorContext } from '@nx/devkit';
 import type { StackModel } from '../../src/stack/model';
 import statusExecutor, { normalizeOptions, onlyServices } from './status.impl';
 
-jest.mock('../../src/stack/gather', () => ({ openWorkspace: jest.fn(() => ({ model: { services: [{ name: 'a' }, { name: 'b' }] } })), gatherStackModel: jest.fn() }));
+jest.mock('../../src/stack/gather', () => ({
+  openWorkspace: jest.fn(() => ({ model: { services: [{ name: 'a' }, { name: 'b' }] } })),
+  gatherStackModel: jest.fn(),
+}));
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { gatherStackModel } = require('../../src/stack/gather') as { gatherStackModel: jest.Mock };
 
@@ -11,7 +14,11 @@ const model = (reachable: boolean) =>
   ({
     engine: { reachable, error: reachable ? undefined : 'Cannot connect' },
     services: [service('a'), service('b')],
-    problems: [{ subject: 'a', kind: 'dirty', severity: 'info', message: 'm' }, { subject: 'b', kind: 'crashed', severity: 'error', message: 'n' }, { subject: 'redis-tunnel', kind: 'tunnel', severity: 'error', message: 't' }],
+    problems: [
+      { subject: 'a', kind: 'dirty', severity: 'info', message: 'm' },
+      { subject: 'b', kind: 'crashed', severity: 'error', message: 'n' },
+      { subject: 'redis-tunnel', kind: 'tunnel', severity: 'error', message: 't' },
+    ],
   }) as unknown as StackModel;
 
 const context = { root: '/ws', projectName: 'stack', targetName: 'status' } as ExecutorContext;

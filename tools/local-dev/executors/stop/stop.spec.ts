@@ -2,7 +2,9 @@ import type { ExecutorContext } from '@nx/devkit';
 import { DockerError } from '../../src/core/errors';
 import stopExecutor from './stop.impl';
 
-jest.mock('../../src/stack/gather', () => ({ openWorkspace: jest.fn(() => ({ paths: { root: '/ws' }, model: { network: 'oh-network', services: [] }, namespace: 's1' })) }));
+jest.mock('../../src/stack/gather', () => ({
+  openWorkspace: jest.fn(() => ({ paths: { root: '/ws' }, model: { network: 'oh-network', services: [] }, namespace: 's1' })),
+}));
 jest.mock('../../src/stack/stop', () => ({ stopStack: jest.fn() }));
 jest.mock('../../src/dashboard/daemon', () => ({ stopDashboard: jest.fn() }));
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -14,7 +16,7 @@ describe('stop executor', () => {
   beforeEach(() => jest.clearAllMocks());
   const context = { root: '/ws', projectName: 'stack', targetName: 'stop' } as ExecutorContext;
 
-  it('stops the workspace\'s stack, then its dashboard', async () => {
+  it("stops the workspace's stack, then its dashboard", async () => {
     stopStack.mockResolvedValue({ removed: [], network: 'absent', unwritten: [] });
     await expect(stopExecutor({}, context)).resolves.toEqual({ success: true });
     expect(stopStack).toHaveBeenCalledWith({ root: '/ws' }, { network: 'oh-network', services: [] }, expect.any(Function));
@@ -37,7 +39,7 @@ describe('stop executor', () => {
     const said: string[] = [];
     stopStack.mockImplementation(async () => {
       said.push('stack stopped');
-      return { removed: ['a'], network: 'removed', unwritten: ['the lock on a\'s container (EROFS: read-only file system)'] };
+      return { removed: ['a'], network: 'removed', unwritten: ["the lock on a's container (EROFS: read-only file system)"] };
     });
     stopDashboard.mockImplementation(async () => {
       said.push('dashboard stopped');

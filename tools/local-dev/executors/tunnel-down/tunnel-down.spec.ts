@@ -42,7 +42,9 @@ describe('tunnel-down executor', () => {
   });
 
   it('fails with the error and its fix', async () => {
-    stop.mockRejectedValue(new TunnelError('another local-dev command has been managing the Redis tunnel for over 90 s', { fix: 'wait for it to finish and retry' }));
+    stop.mockRejectedValue(
+      new TunnelError('another local-dev command has been managing the Redis tunnel for over 90 s', { fix: 'wait for it to finish and retry' }),
+    );
     expect(await tunnelDownExecutor({}, context())).toEqual({ success: false });
     expect(String(stderr.mock.calls[0][0])).toContain('fix: wait for it to finish and retry');
   });

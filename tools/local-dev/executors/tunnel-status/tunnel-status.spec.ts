@@ -37,7 +37,17 @@ describe('tunnel-status executor', () => {
 
   it('reports a healthy-looking state whose supervisor is dead as STALE', async () => {
     const now = new Date().toISOString();
-    writeTunnelState(workspacePaths(root), { pid: 999_999_999, namespace: 's1', deployment: 'redis', port: 6379, addresses: ['127.0.0.1'], status: 'healthy', restarts: 0, startedAt: now, updatedAt: now });
+    writeTunnelState(workspacePaths(root), {
+      pid: 999_999_999,
+      namespace: 's1',
+      deployment: 'redis',
+      port: 6379,
+      addresses: ['127.0.0.1'],
+      status: 'healthy',
+      restarts: 0,
+      startedAt: now,
+      updatedAt: now,
+    });
     await tunnelStatusExecutor({}, context());
     expect(printed()).toMatch(/^Redis tunnel: STALE/);
   });

@@ -21,7 +21,10 @@ let stdout: jest.SpyInstance;
 beforeEach(() => {
   root = mkdtempSync(path.join(os.tmpdir(), 'local-dev-tunnel-up-'));
   mkdirSync(path.join(root, 'repos_docker_files'));
-  writeFileSync(path.join(root, 'repos_docker_files', 'config.yaml'), 'default-namespace: s1\nredis:\n  deployment: redis-main\n  port: 16379\nservices:\n  api:\n    repo: /tmp/api.git\n');
+  writeFileSync(
+    path.join(root, 'repos_docker_files', 'config.yaml'),
+    'default-namespace: s1\nredis:\n  deployment: redis-main\n  port: 16379\nservices:\n  api:\n    repo: /tmp/api.git\n',
+  );
   for (const namespace of ['s1', 's2']) mkdirSync(path.join(root, 'configs', namespace), { recursive: true });
   ensure.mockReset();
   stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
@@ -44,7 +47,7 @@ describe('tunnel-up executor', () => {
     expect(normalizeOptions({ namespace: 's2', refresh: true, reconnect: true })).toEqual({ namespace: 's2', refresh: true, reconnect: true });
   });
 
-  it('ensures the tunnel for the default namespace with the model\'s deployment and port, and prints progress', async () => {
+  it("ensures the tunnel for the default namespace with the model's deployment and port, and prints progress", async () => {
     ensure.mockImplementation(async (_run, options) => {
       options.report('Redis tunnel: healthy');
       return { healthy: true, state: {} as never };
@@ -74,8 +77,25 @@ describe('tunnel-up executor', () => {
   it('best effort: a tunnel that is not healthy is reported loudly on stderr and the target still succeeds', async () => {
     ensure.mockResolvedValue({
       healthy: false,
-      problem: new TunnelError('the Redis tunnel is not healthy: 2 attempts in a row failed; last error: Unable to connect to the server: dial tcp: lookup k8s.example: no such host', { fix: 'check your VPN / network' }),
-      reading: { condition: 'running', state: { pid: 4242, status: 'degraded', failures: 2, namespace: 's1', deployment: 'redis-main', port: 16379, addresses: ['127.0.0.1'], restarts: 1, startedAt: '', updatedAt: '' } },
+      problem: new TunnelError(
+        'the Redis tunnel is not healthy: 2 attempts in a row failed; last error: Unable to connect to the server: dial tcp: lookup k8s.example: no such host',
+        { fix: 'check your VPN / network' },
+      ),
+      reading: {
+        condition: 'running',
+        state: {
+          pid: 4242,
+          status: 'degraded',
+          failures: 2,
+          namespace: 's1',
+          deployment: 'redis-main',
+          port: 16379,
+          addresses: ['127.0.0.1'],
+          restarts: 1,
+          startedAt: '',
+          updatedAt: '',
+        },
+      },
     });
     expect(await tunnelUpExecutor({}, context())).toEqual({ success: true });
     const printed = String(stderr.mock.calls[0][0]);
@@ -87,14 +107,19 @@ describe('tunnel-up executor', () => {
   });
 
   it('hands redis.required from config.yaml to the tunnel (strict: no healthy tunnel, no up)', async () => {
-    writeFileSync(path.join(root, 'repos_docker_files', 'config.yaml'), 'default-namespace: s1\nredis:\n  required: true\nservices:\n  api:\n    repo: /tmp/api.git\n');
+    writeFileSync(
+      path.join(root, 'repos_docker_files', 'config.yaml'),
+      'default-namespace: s1\nredis:\n  required: true\nservices:\n  api:\n    repo: /tmp/api.git\n',
+    );
     ensure.mockResolvedValue({ healthy: true, state: {} as never });
     expect(await tunnelUpExecutor({}, context())).toEqual({ success: true });
     expect(ensure.mock.calls[0][0].model.redis.required).toBe(true);
   });
 
   it('fails with the tunnel error and its fix', async () => {
-    ensure.mockRejectedValue(new TunnelError('kubectl port-forward failed: Error from server (NotFound): namespaces "s2" not found', { fix: 'check `kubectl get namespaces`' }));
+    ensure.mockRejectedValue(
+      new TunnelError('kubectl port-forward failed: Error from server (NotFound): namespaces "s2" not found', { fix: 'check `kubectl get namespaces`' }),
+    );
     expect(await tunnelUpExecutor({}, context())).toEqual({ success: false });
     const printed = String(stderr.mock.calls[0][0]);
     expect(printed).toContain('✖ redis-tunnel:up: kubectl port-forward failed: Error from server (NotFound): namespaces "s2" not found');

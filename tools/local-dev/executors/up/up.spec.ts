@@ -13,7 +13,10 @@ import upExecutor, { normalizeOptions, sayIfRedisUnreachable, startOne } from '.
 // starting the container (tasks/start has its own suites on a real engine).
 jest.mock('../../src/config/run-context', () => ({
   createServiceRunContext: jest.fn((root: string, options: object) => ({ root, ...options })),
-  createRunContext: jest.fn((root: string, options: { namespace?: string }) => ({ paths: jest.requireActual('../../src/core/workspace').workspacePaths(root), namespace: options.namespace ?? 's1' })),
+  createRunContext: jest.fn((root: string, options: { namespace?: string }) => ({
+    paths: jest.requireActual('../../src/core/workspace').workspacePaths(root),
+    namespace: options.namespace ?? 's1',
+  })),
 }));
 jest.mock('../../src/tasks/start', () => ({ startService: jest.fn() }));
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -71,7 +74,13 @@ describe('up executor', () => {
       status: 'degraded',
       restarts: 3,
       failures: 3,
-      lastError: { kind: 'pod-not-running', message: 'error: unable to forward port because pod is not running', fix: 'the Redis pod is not running: check `kubectl -n s1 get pods`', permanent: false, at: new Date().toISOString() },
+      lastError: {
+        kind: 'pod-not-running',
+        message: 'error: unable to forward port because pod is not running',
+        fix: 'the Redis pod is not running: check `kubectl -n s1 get pods`',
+        permanent: false,
+        at: new Date().toISOString(),
+      },
       startedAt: new Date().toISOString(),
       updatedAt: new Date().toISOString(),
     };
@@ -85,7 +94,9 @@ describe('up executor', () => {
       await recordRunStart(root, 'r1', ['node', 'nx', 'run-many', '-t', 'up']);
       await sayIfRedisUnreachable(root, 's1');
       expect(printed).toMatch(/^⚠ Redis: NOT REACHABLE — the services were started without it/);
-      expect(printed).toContain('  error: error: unable to forward port because pod is not running\n  fix: the Redis pod is not running: check `kubectl -n s1 get pods`\n');
+      expect(printed).toContain(
+        '  error: error: unable to forward port because pod is not running\n  fix: the Redis pod is not running: check `kubectl -n s1 get pods`\n',
+      );
       const first = printed;
       await sayIfRedisUnreachable(root, 's1');
       expect(printed).toBe(first);

@@ -64,7 +64,10 @@ export function addServiceToConfig(text: string, service: NewService): { text: s
       refuseTaken(workers, service.name);
       updated = spliceAtEnd(text, workers, renderEntry(service.name, serviceEntry(service)));
     } else {
-      if (workers !== undefined) throw new UsageError(`${service.workerOf}'s workers: in ${CONFIG_PATH} is empty or not a map`, { fix: 'remove the empty "workers:" key, then run the generator again' });
+      if (workers !== undefined)
+        throw new UsageError(`${service.workerOf}'s workers: in ${CONFIG_PATH} is empty or not a map`, {
+          fix: 'remove the empty "workers:" key, then run the generator again',
+        });
       updated = spliceAtEnd(text, owner, renderEntry('workers', { [service.name]: serviceEntry(service) }));
     }
   } else {

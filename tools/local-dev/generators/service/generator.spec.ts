@@ -39,7 +39,17 @@ describe('the service generator', () => {
     const text = tree.read(CONFIG, 'utf8') ?? '';
     expect(text.startsWith(TEXT.replace(/\n$/, ''))).toBe(true);
     expect(text.slice(TEXT.length - 1)).toBe(
-      ['', '', '  payments:', '    repo: git@example.com:team/payments.git', '    ports: ["8300:8300"]', '    debug-port: 5678', '    healthcheck:', '      http: /health', ''].join('\n'),
+      [
+        '',
+        '',
+        '  payments:',
+        '    repo: git@example.com:team/payments.git',
+        '    ports: ["8300:8300"]',
+        '    debug-port: 5678',
+        '    healthcheck:',
+        '      http: /health',
+        '',
+      ].join('\n'),
     );
     const model = parseConfigText(text, CONFIG);
     expect(model.services.map((service) => service.name)).toEqual(['api', 'orders', 'payments']);
@@ -59,13 +69,13 @@ describe('the service generator', () => {
     ]);
   });
 
-  it('copies another service\'s Dockerfile with --dockerfile-from', () => {
+  it("copies another service's Dockerfile with --dockerfile-from", () => {
     const tree = workspace();
     serviceGenerator(tree, { name: 'payments', repo: '/srv/git/payments.git', dockerfileFrom: 'api' });
     expect(tree.read('repos_docker_files/payments.dev.Dockerfile', 'utf8')).toBe('FROM busybox:1.36\nCMD ["httpd", "-f"]\n');
   });
 
-  it('adds a worker under its owner\'s workers, with no repo of its own', () => {
+  it("adds a worker under its owner's workers, with no repo of its own", () => {
     const tree = workspace();
     serviceGenerator(tree, { name: 'orders-worker', workerOf: 'orders' });
     const model = parseConfigText(tree.read(CONFIG, 'utf8') ?? '', CONFIG);
@@ -73,7 +83,7 @@ describe('the service generator', () => {
     expect(tree.read(CONFIG, 'utf8')).toContain('    workers:\n      orders-worker: {}\n');
   });
 
-  it('refuses a host port another service publishes, with the run\'s own message and line, and writes nothing', () => {
+  it("refuses a host port another service publishes, with the run's own message and line, and writes nothing", () => {
     const tree = workspace();
     expect(() => serviceGenerator(tree, { name: 'payments', repo: '/srv/git/payments.git', port: ['8100:8100'] })).toThrow(
       /payments cannot be added: the result would not pass a run's checks\.\n1 problem in repos_docker_files\/config\.yaml:\n {2}repos_docker_files\/config\.yaml:19: host port 8100 of payments is already published by orders/,
@@ -84,7 +94,9 @@ describe('the service generator', () => {
 
   it('refuses a name already in use, an unknown owner, and a service without a repo, each with its fix', () => {
     expect(() => serviceGenerator(workspace(), { name: 'orders', repo: '/x.git' })).toThrow('orders is already in repos_docker_files/config.yaml');
-    expect(() => serviceGenerator(workspace(), { name: 'w', workerOf: 'nope' })).toThrow('--worker-of nope: no such service in repos_docker_files/config.yaml\n  fix: name one of: api, orders');
+    expect(() => serviceGenerator(workspace(), { name: 'w', workerOf: 'nope' })).toThrow(
+      '--worker-of nope: no such service in repos_docker_files/config.yaml\n  fix: name one of: api, orders',
+    );
     expect(() => serviceGenerator(workspace(), { name: 'payments' })).toThrow('--repo is required for a service');
   });
 

@@ -22,12 +22,19 @@ const DOCKERFILES = 'repos_docker_files';
 
 /** The options with nothing left to decide: repeated flags as lists, secrets split. */
 export function normalizeOptions(options: ServiceGeneratorSchema): NewService {
-  if (!options.workerOf && !options.repo) throw new UsageError(`--repo is required for a service (its git URL)`, { fix: 'pass --repo <url>, or --worker-of <service> for a worker' });
-  if (options.workerOf && options.repo) throw new UsageError('a worker has no repo of its own: it is built from its owner\'s clone', { fix: 'drop --repo, or drop --worker-of' });
-  const list = (value: string | string[] | undefined) => (value === undefined ? [] : Array.isArray(value) ? value : [value]).flatMap((item) => item.split(',')).map((item) => item.trim()).filter(Boolean);
+  if (!options.workerOf && !options.repo)
+    throw new UsageError(`--repo is required for a service (its git URL)`, { fix: 'pass --repo <url>, or --worker-of <service> for a worker' });
+  if (options.workerOf && options.repo)
+    throw new UsageError("a worker has no repo of its own: it is built from its owner's clone", { fix: 'drop --repo, or drop --worker-of' });
+  const list = (value: string | string[] | undefined) =>
+    (value === undefined ? [] : Array.isArray(value) ? value : [value])
+      .flatMap((item) => item.split(','))
+      .map((item) => item.trim())
+      .filter(Boolean);
   const configs = list(options.secret).map((spec) => {
     const [source, dest, ...rest] = spec.split(':');
-    if (!source || !dest || rest.length > 0) throw new UsageError(`--secret ${spec}: expected <file>:<dest in the clone>`, { fix: 'e.g. --secret payments_secrets.py:app/secrets.py' });
+    if (!source || !dest || rest.length > 0)
+      throw new UsageError(`--secret ${spec}: expected <file>:<dest in the clone>`, { fix: 'e.g. --secret payments_secrets.py:app/secrets.py' });
     return { source, dest };
   });
   return {
@@ -77,7 +84,10 @@ function generate(tree: Tree, options: ServiceGeneratorSchema): void {
     logger.info(`${dockerfile} exists: kept as it is`);
   } else if (options.dockerfileFrom) {
     const source = model.services.find((candidate) => candidate.name === options.dockerfileFrom);
-    if (!source) throw new UsageError(`--dockerfile-from ${options.dockerfileFrom}: no such service in ${CONFIG_PATH}`, { fix: `name one of: ${model.services.map((s) => s.name).join(', ')}` });
+    if (!source)
+      throw new UsageError(`--dockerfile-from ${options.dockerfileFrom}: no such service in ${CONFIG_PATH}`, {
+        fix: `name one of: ${model.services.map((s) => s.name).join(', ')}`,
+      });
     const content = tree.read(`${DOCKERFILES}/${source.dockerfile}`, 'utf8');
     if (content === null) throw new UsageError(`--dockerfile-from ${source.name}: ${DOCKERFILES}/${source.dockerfile} does not exist`);
     tree.write(dockerfile, content);
@@ -89,7 +99,10 @@ function generate(tree: Tree, options: ServiceGeneratorSchema): void {
     for (const file of service.configs) {
       const template = `configs/${namespace}/${file.source}.example`;
       if (!tree.exists(template)) {
-        tree.write(template, `# Template of ${file.source} for ${service.name} in ${namespace}: copy it to configs/${namespace}/${file.source} (gitignored), fill in the real values.\n`);
+        tree.write(
+          template,
+          `# Template of ${file.source} for ${service.name} in ${namespace}: copy it to configs/${namespace}/${file.source} (gitignored), fill in the real values.\n`,
+        );
       }
     }
   }

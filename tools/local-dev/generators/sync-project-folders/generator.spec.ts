@@ -8,8 +8,11 @@ describe('the sync-project-folders sync generator', () => {
     const tree = createTreeWithEmptyWorkspace();
     tree.write(CONFIG, 'services:\n  api:\n    repo: a.git\n    workers:\n      api-worker: {}\n');
     const result = syncProjectFolders(tree);
-    for (const name of ['api', 'api-worker', 'docker-compose', 'redis-tunnel', 'stack']) expect(tree.read(`services/${name}/README.md`, 'utf8')).toContain(`# ${name}`);
-    expect(result?.outOfSyncMessage).toContain('services without a project folder (services/api/, services/api-worker/, services/docker-compose/, services/redis-tunnel/, services/stack/)');
+    for (const name of ['api', 'api-worker', 'docker-compose', 'redis-tunnel', 'stack'])
+      expect(tree.read(`services/${name}/README.md`, 'utf8')).toContain(`# ${name}`);
+    expect(result?.outOfSyncMessage).toContain(
+      'services without a project folder (services/api/, services/api-worker/, services/docker-compose/, services/redis-tunnel/, services/stack/)',
+    );
   });
 
   it('never overwrites a README the user edited, and reports nothing when every folder exists', () => {

@@ -194,7 +194,7 @@ describe('composeDocument', () => {
     ]);
   });
 
-  it('changes a service\'s definition hash when its entry changes, and only then', () => {
+  it("changes a service's definition hash when its entry changes, and only then", () => {
     const before = composeDocument(model, settings).services;
     const moved = parseConfigText(CONFIG.replace('"8000:8000"', '"8001:8000"'), 'config.yaml');
     const after = composeDocument(moved, settings).services;
@@ -223,7 +223,6 @@ describe('composeDocument', () => {
     expect(formatPort({ host: 80, container: 8080, protocol: 'tcp' })).toBe('127.0.0.1:80:8080');
     expect(formatPort({ hostIp: '0.0.0.0', host: 80, container: 8080, protocol: 'udp' })).toBe('0.0.0.0:80:8080/udp');
   });
-
 });
 
 describe('the host address of a published port', () => {

@@ -88,7 +88,12 @@ export interface PublishedPort {
 }
 
 export function publishedPorts(service: ServiceModel): PublishedPort[] {
-  const ports: PublishedPort[] = service.ports.map((mapping) => ({ host: mapping.host, hostIp: publishAddress('service', mapping.hostIp), protocol: mapping.protocol, text: formatPort(mapping) }));
+  const ports: PublishedPort[] = service.ports.map((mapping) => ({
+    host: mapping.host,
+    hostIp: publishAddress('service', mapping.hostIp),
+    protocol: mapping.protocol,
+    text: formatPort(mapping),
+  }));
   if (service.debug) {
     const hostIp = publishAddress('debugger');
     ports.push({ host: service.debug.hostPort, hostIp, protocol: 'tcp', text: `${hostIp}:${service.debug.hostPort}:${service.debug.containerPort}` });
@@ -134,7 +139,10 @@ function serviceEntry(model: WorkspaceModel, service: ServiceModel, settings: Co
  */
 export function definitionHash(entry: ComposeService): string {
   const { [LABELS.definition]: _ignored, ...labels } = entry.labels;
-  return createHash('sha256').update(JSON.stringify({ ...entry, labels })).digest('hex').slice(0, 12);
+  return createHash('sha256')
+    .update(JSON.stringify({ ...entry, labels }))
+    .digest('hex')
+    .slice(0, 12);
 }
 
 export function composeDocument(model: WorkspaceModel, settings: ComposeSettings): ComposeDocument {

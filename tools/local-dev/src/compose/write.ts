@@ -13,4 +13,3 @@ import { composeHeader, type ComposeDocument } from './document';
 export function renderCompose(document: ComposeDocument, namespace: string): string {
   return `${composeHeader(namespace)}${stringify(document, { lineWidth: 0, defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' })}`;
 }
-

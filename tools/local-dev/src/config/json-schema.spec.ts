@@ -10,10 +10,14 @@ describe('config.schema.json', () => {
   });
 
   it('describes the keys editors complete', () => {
-    const schema = JSON.parse(configJsonSchemaText()) as { properties: { services: { additionalProperties: { properties: Record<string, { description?: string }> } } } };
+    const schema = JSON.parse(configJsonSchemaText()) as {
+      properties: { services: { additionalProperties: { properties: Record<string, { description?: string }> } } };
+    };
     const service = schema.properties.services.additionalProperties.properties;
     expect(Object.keys(service)).toEqual(expect.arrayContaining(['repo', 'branch', 'depends-on', 'workers', 'configs', 'build-secrets']));
-    expect(service.repo.description).toBe('Any git URL, local path or file:// URL; not starting with "-", no "<helper>::" remote helpers (ext:: runs commands)');
+    expect(service.repo.description).toBe(
+      'Any git URL, local path or file:// URL; not starting with "-", no "<helper>::" remote helpers (ext:: runs commands)',
+    );
   });
 
   it('documents redis.required as a boolean with its best-effort default', () => {
@@ -43,7 +47,32 @@ describe('the patterns editors check', () => {
     return configSchema.safeParse({ services: { api } }).success;
   }
 
-  const samples = ['ok', 'a/b.py', './a', '.env', '-x', '/abs', 'a/../b', '..', 'a b', 'x;y', '`id`', '$(id)', '.git/x', 'A/.GIT/x', 'main..x', 'x.lock', 'ext::sh', 'a\nb', '8000', '8000:80', '127.0.0.1:1:2/udp', '70000:1', '999.1.1.1:1:1', '1:2:3'];
+  const samples = [
+    'ok',
+    'a/b.py',
+    './a',
+    '.env',
+    '-x',
+    '/abs',
+    'a/../b',
+    '..',
+    'a b',
+    'x;y',
+    '`id`',
+    '$(id)',
+    '.git/x',
+    'A/.GIT/x',
+    'main..x',
+    'x.lock',
+    'ext::sh',
+    'a\nb',
+    '8000',
+    '8000:80',
+    '127.0.0.1:1:2/udp',
+    '70000:1',
+    '999.1.1.1:1:1',
+    '1:2:3',
+  ];
 
   it.each([
     ['repo', service.repo.pattern],

@@ -6,7 +6,6 @@
  */
 import { problemsOf } from '../../testing/config-text';
 
-
 /** [line, message, fix] of each problem, for one-line expectations. */
 const said = (text: string) => problemsOf(text).map((problem) => [problem.line, problem.message, problem.fix]);
 
@@ -32,21 +31,41 @@ describe('YAML syntax errors', () => {
 
 describe('unknown keys: the known keys of that very place, or the one meant', () => {
   it('at the top, under redis and under a namespace of redis.namespaces', () => {
-    expect(said(`redis:\n  zzzzzz: 1\n${API}`)).toEqual([[2, 'unknown key "zzzzzz" in redis', 'known keys here: mode, namespaces, deployment, port, required']]);
-    expect(said(`redis:\n  namespaces:\n    s1:\n      mode: local\n      mdoe: local\n${API}`)).toEqual([[5, 'unknown key "mdoe" in redis.namespaces.s1', 'did you mean "mode"?']]);
-    expect(said(`redis:\n  namespaces:\n    s1:\n      mode: local\n      zzzzzz: 1\n${API}`)).toEqual([[5, 'unknown key "zzzzzz" in redis.namespaces.s1', 'known keys here: mode']]);
+    expect(said(`redis:\n  zzzzzz: 1\n${API}`)).toEqual([
+      [2, 'unknown key "zzzzzz" in redis', 'known keys here: mode, namespaces, deployment, port, required'],
+    ]);
+    expect(said(`redis:\n  namespaces:\n    s1:\n      mode: local\n      mdoe: local\n${API}`)).toEqual([
+      [5, 'unknown key "mdoe" in redis.namespaces.s1', 'did you mean "mode"?'],
+    ]);
+    expect(said(`redis:\n  namespaces:\n    s1:\n      mode: local\n      zzzzzz: 1\n${API}`)).toEqual([
+      [5, 'unknown key "zzzzzz" in redis.namespaces.s1', 'known keys here: mode'],
+    ]);
   });
 
   it('in a service, a worker, a healthcheck (a worker’s too) and a configs entry', () => {
     expect(said(`${API}    zzzzzz: 1\n`)).toEqual([
-      [4, 'unknown key "zzzzzz" in services.api', 'known keys here: repo, branch, dir, always-refresh, dockerfile, ports, debug-port, environment, build-args, build-secrets, healthcheck, depends-on, configs, workers'],
+      [
+        4,
+        'unknown key "zzzzzz" in services.api',
+        'known keys here: repo, branch, dir, always-refresh, dockerfile, ports, debug-port, environment, build-args, build-secrets, healthcheck, depends-on, configs, workers',
+      ],
     ]);
     expect(said(`${API}    workers:\n      w:\n        zzzzzz: 1\n`)).toEqual([
-      [6, 'unknown key "zzzzzz" in services.api.workers.w', 'known keys here: dockerfile, ports, debug-port, environment, build-args, build-secrets, healthcheck, depends-on'],
+      [
+        6,
+        'unknown key "zzzzzz" in services.api.workers.w',
+        'known keys here: dockerfile, ports, debug-port, environment, build-args, build-secrets, healthcheck, depends-on',
+      ],
     ]);
-    expect(said(`${API}    healthcheck:\n      tcp: 80\n      zzzzzz: 1\n`)).toEqual([[6, 'unknown key "zzzzzz" in services.api.healthcheck', 'known keys here: http, tcp, port, timeout']]);
-    expect(said(`${API}    workers:\n      w:\n        healthcheck: { tcp: 80, tiemout: 5 }\n`)).toEqual([[6, 'unknown key "tiemout" in services.api.workers.w.healthcheck', 'did you mean "timeout"?']]);
-    expect(said(`${API}    configs:\n      - { source: a.env, dest: .env, zzzzzz: 1 }\n`)).toEqual([[5, 'unknown key "zzzzzz" in services.api.configs.0', 'known keys here: source, dest, required']]);
+    expect(said(`${API}    healthcheck:\n      tcp: 80\n      zzzzzz: 1\n`)).toEqual([
+      [6, 'unknown key "zzzzzz" in services.api.healthcheck', 'known keys here: http, tcp, port, timeout'],
+    ]);
+    expect(said(`${API}    workers:\n      w:\n        healthcheck: { tcp: 80, tiemout: 5 }\n`)).toEqual([
+      [6, 'unknown key "tiemout" in services.api.workers.w.healthcheck', 'did you mean "timeout"?'],
+    ]);
+    expect(said(`${API}    configs:\n      - { source: a.env, dest: .env, zzzzzz: 1 }\n`)).toEqual([
+      [5, 'unknown key "zzzzzz" in services.api.configs.0', 'known keys here: source, dest, required'],
+    ]);
   });
 });
 
@@ -54,12 +73,20 @@ describe('wrong types: what to write instead, in words', () => {
   it('for the whole file, a list, a mapping, a text, a number and a boolean', () => {
     const mapping = 'write a mapping: "key: value" lines indented below this one here';
     expect(said('- a\n- b\n')).toEqual([[1, 'the file: Invalid input: expected object, received array', mapping]]);
-    expect(said(`${API}    ports: "8000:8000"\n`)).toEqual([[4, 'services.api.ports: Invalid input: expected array, received string', 'write a list, e.g. ["8000:8000"] or one "- item" per line here']]);
+    expect(said(`${API}    ports: "8000:8000"\n`)).toEqual([
+      [4, 'services.api.ports: Invalid input: expected array, received string', 'write a list, e.g. ["8000:8000"] or one "- item" per line here'],
+    ]);
     // On the line where the list starts, below its key.
     expect(said(`${API}    environment:\n      - A=1\n`)).toEqual([[5, 'services.api.environment: Invalid input: expected record, received array', mapping]]);
-    expect(said('services:\n  api:\n    repo: 5\n')).toEqual([[3, 'services.api.repo: Invalid input: expected string, received number', 'write a text value here']]);
-    expect(said(`${API}    healthcheck: { tcp: "x" }\n`)).toEqual([[4, 'services.api.healthcheck.tcp: Invalid input: expected number, received string', 'write a number here']]);
-    expect(said(`redis:\n  required: "yes"\n${API}`)).toEqual([[2, 'redis.required: Invalid input: expected boolean, received string', 'write true or false here']]);
+    expect(said('services:\n  api:\n    repo: 5\n')).toEqual([
+      [3, 'services.api.repo: Invalid input: expected string, received number', 'write a text value here'],
+    ]);
+    expect(said(`${API}    healthcheck: { tcp: "x" }\n`)).toEqual([
+      [4, 'services.api.healthcheck.tcp: Invalid input: expected number, received string', 'write a number here'],
+    ]);
+    expect(said(`redis:\n  required: "yes"\n${API}`)).toEqual([
+      [2, 'redis.required: Invalid input: expected boolean, received string', 'write true or false here'],
+    ]);
   });
 
   it('for an environment or build-args value that is not plain (a worker’s too), and for a port that is a list', () => {
@@ -70,9 +97,15 @@ describe('wrong types: what to write instead, in words', () => {
     expect(said(`${API}    workers:\n      w:\n        environment: { A: [1] }\n`)).toEqual([
       [6, 'services.api.workers.w.environment.A: must be a string, number or boolean, not a list', "quote it to pass it as text: A: '...'"],
     ]);
-    expect(said(`${API}    build-args: { A: { x: 1 } }\n`)).toEqual([[4, 'services.api.build-args.A: must be a string, number or boolean, not a mapping', "quote it to pass it as text: A: '...'"]]);
+    expect(said(`${API}    build-args: { A: { x: 1 } }\n`)).toEqual([
+      [4, 'services.api.build-args.A: must be a string, number or boolean, not a mapping', "quote it to pass it as text: A: '...'"],
+    ]);
     expect(said(`${API}    ports: [[1]]\n`)).toEqual([
-      [4, 'services.api.ports.0: must be a port mapping such as "8000:8000", not a list', 'write it like "8000:8000" (host:container, published on 127.0.0.1 only), "8000", "0.0.0.0:8000:8000" (host address first; 0.0.0.0: every interface, other machines too) or "8000:8000/udp"'],
+      [
+        4,
+        'services.api.ports.0: must be a port mapping such as "8000:8000", not a list',
+        'write it like "8000:8000" (host:container, published on 127.0.0.1 only), "8000", "0.0.0.0:8000:8000" (host address first; 0.0.0.0: every interface, other machines too) or "8000:8000/udp"',
+      ],
     ]);
   });
 });

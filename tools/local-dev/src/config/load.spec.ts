@@ -63,7 +63,10 @@ describe('defaults for a minimal config', () => {
   });
 
   it('picks the Redis mode per workspace, overridden per namespace', () => {
-    const model = parseConfigText(yaml(['redis:', '  mode: local', '  namespaces:', '    s2: { mode: tunnel }', 'services:', '  api:', '    repo: r.git']), FILE);
+    const model = parseConfigText(
+      yaml(['redis:', '  mode: local', '  namespaces:', '    s2: { mode: tunnel }', 'services:', '  api:', '    repo: r.git']),
+      FILE,
+    );
     expect(model.redis).toMatchObject({ mode: 'local', namespaceModes: { s2: 'tunnel' } });
     expect(redisModeFor(model.redis, 's1')).toBe('local');
     expect(redisModeFor(model.redis, 's2')).toBe('tunnel');
@@ -105,18 +108,30 @@ describe('bad input: every problem, with its line and a fix', () => {
   });
 
   it('rejects a worker named like a service', () => {
-    const problems = problemsOf(
-      yaml(['services:', '  api:', '    repo: a.git', '    workers:', '      web: {}', '  web:', '    repo: b.git']),
-    );
+    const problems = problemsOf(yaml(['services:', '  api:', '    repo: a.git', '    workers:', '      web: {}', '  web:', '    repo: b.git']));
     expect(problems).toEqual([expect.objectContaining({ line: 6, message: '"web" is defined twice (also at worker at line 5)' })]);
   });
 
   it('reports a worker named like its owner on the worker’s own line, not the owner’s', () => {
     const problems = problemsOf(
-      yaml(['services:', '  api:', '    repo: a.git', '    ports: ["8000:8000"]', '    workers:', '      jobs: {}', '      api:', '        environment: { A: "1" }']),
+      yaml([
+        'services:',
+        '  api:',
+        '    repo: a.git',
+        '    ports: ["8000:8000"]',
+        '    workers:',
+        '      jobs: {}',
+        '      api:',
+        '        environment: { A: "1" }',
+      ]),
     );
     expect(problems).toEqual([
-      { file: FILE, line: 7, message: '"api" is defined twice (also at service at line 2)', fix: 'service and worker names share one namespace: rename one of them' },
+      {
+        file: FILE,
+        line: 7,
+        message: '"api" is defined twice (also at service at line 2)',
+        fix: 'service and worker names share one namespace: rename one of them',
+      },
     ]);
   });
 
@@ -147,20 +162,34 @@ describe('bad input: every problem, with its line and a fix', () => {
   it('reports an alias without its anchor on its line', () => {
     const problems = problemsOf(yaml(['services:', '  api:', '    repo: a.git', '    environment: *common']));
     expect(problems).toEqual([
-      { file: FILE, line: 4, message: 'the alias *common has no anchor &common before it', fix: 'define "&common" earlier in the file, or write the value out' },
+      {
+        file: FILE,
+        line: 4,
+        message: 'the alias *common has no anchor &common before it',
+        fix: 'define "&common" earlier in the file, or write the value out',
+      },
     ]);
   });
 
   it('names an unknown dependency and the service it probably meant', () => {
     const problems = problemsOf(yaml(['services:', '  api:', '    repo: a.git', '    depends-on: [schedulr]', '  scheduler:', '    repo: b.git']));
-    expect(problems).toEqual([
-      { file: FILE, line: 4, message: 'api depends on "schedulr", which is not a service', fix: 'did you mean "scheduler"?' },
-    ]);
+    expect(problems).toEqual([{ file: FILE, line: 4, message: 'api depends on "schedulr", which is not a service', fix: 'did you mean "scheduler"?' }]);
   });
 
   it('finds a depends-on cycle and prints it', () => {
     const problems = problemsOf(
-      yaml(['services:', '  a:', '    repo: a.git', '    depends-on: [b]', '  b:', '    repo: b.git', '    depends-on: [c]', '  c:', '    repo: c.git', '    depends-on: [a]']),
+      yaml([
+        'services:',
+        '  a:',
+        '    repo: a.git',
+        '    depends-on: [b]',
+        '  b:',
+        '    repo: b.git',
+        '    depends-on: [c]',
+        '  c:',
+        '    repo: c.git',
+        '    depends-on: [a]',
+      ]),
     );
     expect(problems).toEqual([expect.objectContaining({ line: 4, message: 'depends-on forms a cycle: a → b → c → a' })]);
   });
@@ -196,7 +225,15 @@ describe('bad input: every problem, with its line and a fix', () => {
 
   it('refuses a config path or Dockerfile that names a folder instead of a file', () => {
     const problems = problemsOf(
-      yaml(['services:', '  a:', '    repo: a.git', '    dockerfile: docker/', '    configs:', '      - { source: configs/, dest: ok.py }', '      - { source: ok.py, dest: ./ }']),
+      yaml([
+        'services:',
+        '  a:',
+        '    repo: a.git',
+        '    dockerfile: docker/',
+        '    configs:',
+        '      - { source: configs/, dest: ok.py }',
+        '      - { source: ok.py, dest: ./ }',
+      ]),
     );
     expect(problems).toEqual([
       { file: FILE, line: 4, message: 'dockerfile "docker/" of a names a folder, not a file', fix: 'name the file, e.g. a.dev.Dockerfile' },
@@ -227,7 +264,17 @@ describe('bad input: every problem, with its line and a fix', () => {
 
   it('explains a wrong Redis mode, a typo under redis.namespaces and a namespace that is not a folder name, each on its line', () => {
     const problems = problemsOf(
-      yaml(['redis:', '  mode: cluster', '  namespaces:', '    qa: { mod: local }', '    s2: { mode: remote }', '    ../x: { mode: local }', 'services:', '  api:', '    repo: r.git']),
+      yaml([
+        'redis:',
+        '  mode: cluster',
+        '  namespaces:',
+        '    qa: { mod: local }',
+        '    s2: { mode: remote }',
+        '    ../x: { mode: local }',
+        'services:',
+        '  api:',
+        '    repo: r.git',
+      ]),
     );
     expect(problems.map((problem) => [problem.line, problem.message, problem.fix])).toEqual([
       [2, 'redis.mode: must be one of: tunnel, local', 'write one of: tunnel, local'],
@@ -238,13 +285,27 @@ describe('bad input: every problem, with its line and a fix', () => {
       [6, 'redis.namespaces: "../x" is not a plain folder name', 'use the name of a folder under configs/, e.g. s1'],
     ]);
     const folder = problemsOf(yaml(['redis:', '  namespaces:', '    ../x: { mode: local }', 'services:', '  api:', '    repo: r.git']));
-    expect(folder).toEqual([{ file: FILE, line: 3, message: 'redis.namespaces: "../x" is not a plain folder name', fix: 'use the name of a folder under configs/, e.g. s1' }]);
+    expect(folder).toEqual([
+      { file: FILE, line: 3, message: 'redis.namespaces: "../x" is not a plain folder name', fix: 'use the name of a folder under configs/, e.g. s1' },
+    ]);
   });
 
   // issue 15, survivor 4: schema problems on both sides of a rule problem, so only sorting gives line order.
   it('sorts by line when schema problems come before and after a rule problem in the file', () => {
     const problems = problemsOf(
-      yaml(['services:', '  a:', '    repo: a.git', '    dependson: [b]', '    ports: ["80:80"]', '  b:', '    repo: b.git', '    ports: ["80:81"]', '  c:', '    repo: c.git', '    prots: [90]']),
+      yaml([
+        'services:',
+        '  a:',
+        '    repo: a.git',
+        '    dependson: [b]',
+        '    ports: ["80:80"]',
+        '  b:',
+        '    repo: b.git',
+        '    ports: ["80:81"]',
+        '  c:',
+        '    repo: c.git',
+        '    prots: [90]',
+      ]),
     );
     expect(problems.map((problem) => [problem.line, problem.message])).toEqual([
       [4, 'unknown key "dependson" in services.a'],
@@ -270,9 +331,7 @@ describe('bad input: every problem, with its line and a fix', () => {
       }
       throw new Error('expected a ConfigError');
     })();
-    expect(error.describe()).toBe(
-      `1 problem in ${FILE}:\n  ${FILE}:4: unknown key "dependson" in services.a\n    fix: did you mean "depends-on"?`,
-    );
+    expect(error.describe()).toBe(`1 problem in ${FILE}:\n  ${FILE}:4: unknown key "dependson" in services.a\n    fix: did you mean "depends-on"?`);
   });
 });
 

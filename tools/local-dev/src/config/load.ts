@@ -19,7 +19,6 @@ export { CONFIG_PATH };
 import { checkRules, type Locate } from './rules';
 import { configSchema, KNOWN_KEYS, type RawConfig } from './schema';
 
-
 const cache = new Map<string, WorkspaceModel>();
 
 export function hashText(text: string): string {
@@ -158,7 +157,10 @@ function checkableRest(data: unknown, issues: readonly z.core.$ZodIssue[]): Chec
     }
     for (const [listPath, list] of marked) {
       const indexes = kept.get(listPath) ?? list.map((_, index) => index);
-      kept.set(listPath, indexes.filter((_, index) => list[index] !== LEFT_OUT));
+      kept.set(
+        listPath,
+        indexes.filter((_, index) => list[index] !== LEFT_OUT),
+      );
       for (let index = list.length - 1; index >= 0; index--) if (list[index] === LEFT_OUT) list.splice(index, 1);
     }
     if (!changed) return undefined;
@@ -207,7 +209,12 @@ function documentData(document: Document, file: string, lineAt: (offset: number)
     visit(document, { Alias: (_key, alias) => void aliases.push(alias) });
     const unresolved = aliases.find((alias) => alias.resolve(document) === undefined);
     if (unresolved) {
-      return refuse(file, lineOf(unresolved, lineAt), `the alias *${unresolved.source} has no anchor &${unresolved.source} before it`, `define "&${unresolved.source}" earlier in the file, or write the value out`);
+      return refuse(
+        file,
+        lineOf(unresolved, lineAt),
+        `the alias *${unresolved.source} has no anchor &${unresolved.source} before it`,
+        `define "&${unresolved.source}" earlier in the file, or write the value out`,
+      );
     }
     // The explosion starts where an alias points at something that itself contains aliases.
     const nested = aliases.find((alias) => containsAlias(alias.resolve(document))) ?? aliases[0];

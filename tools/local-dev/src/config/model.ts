@@ -24,9 +24,7 @@ export interface PortMapping {
 }
 
 export type Healthcheck =
-  | { type: 'http'; path: string; port: number; timeoutSeconds: number }
-  | { type: 'tcp'; port: number; timeoutSeconds: number }
-  | { type: 'none' };
+  { type: 'http'; path: string; port: number; timeoutSeconds: number } | { type: 'tcp'; port: number; timeoutSeconds: number } | { type: 'none' };
 
 export interface InjectedConfig {
   /** Relative to configs/<namespace>/ (a leading "configs/" in config.yaml is dropped). */
@@ -98,7 +96,11 @@ export interface WorkspaceModel {
 
 /** Folder a repo URL clones into by default: its last path segment without ".git". */
 export function defaultCloneDir(url: string): string {
-  const lastSegment = url.replace(/[/\\]+$/, '').split(/[/\\:]/).pop() ?? url;
+  const lastSegment =
+    url
+      .replace(/[/\\]+$/, '')
+      .split(/[/\\:]/)
+      .pop() ?? url;
   return lastSegment.replace(/\.git$/, '');
 }
 

@@ -58,7 +58,8 @@ export function unsafeDestReason(value: string): string | undefined {
  * never be read as an option (`-…`) or a revision range (`a..b`) by the git commands that get it.
  */
 export const BRANCH_PATTERN = /^(?![-/.])(?!.*(?:\.\.|\/\/|\/\.))(?!.*(?:\.lock|[/.])$)[A-Za-z0-9._/-]+$/;
-export const BRANCH_RULE = 'letters, digits, ".", "_", "-" and "/" only; not starting with "-", "/" or "."; no "..", "//" or "/."; not ending with "/", "." or ".lock"';
+export const BRANCH_RULE =
+  'letters, digits, ".", "_", "-" and "/" only; not starting with "-", "/" or "."; no "..", "//" or "/."; not ending with "/", "." or ".lock"';
 
 export function unsafeBranchReason(value: string): string | undefined {
   if (BRANCH_PATTERN.test(value)) return undefined;
@@ -74,7 +75,8 @@ export function unsafeBranchReason(value: string): string | undefined {
  * break, or the remote-helper form `<helper>::<address>` (e.g. `ext::sh -c …` runs a command).
  */
 export const REPO_PATTERN = /^(?!-)(?![A-Za-z][A-Za-z0-9+.-]*::)[^\u0000-\u001f\u007f]+$/;
-export const REPO_RULE = 'a git URL (https://, ssh://, git@host:path, file://) or a local path; not starting with "-", no "<helper>::" remote helpers, no control characters';
+export const REPO_RULE =
+  'a git URL (https://, ssh://, git@host:path, file://) or a local path; not starting with "-", no "<helper>::" remote helpers, no control characters';
 
 export function unsafeRepoReason(value: string): string | undefined {
   if (REPO_PATTERN.test(value)) return undefined;
@@ -98,7 +100,8 @@ function disallowedCharacters(value: string, allowed: RegExp): string | undefine
  * portMappingProblem: a pattern only says what the text looks like.
  */
 export const PORT_MAPPING_PATTERN = /^(?:(\d{1,3}(?:\.\d{1,3}){3}):)?(?:(\d{1,5}):)?(\d{1,5})(?:\/(tcp|udp))?$/;
-export const PORT_MAPPING_EXAMPLES = '"8000:8000" (host:container, published on 127.0.0.1 only), "8000", "0.0.0.0:8000:8000" (host address first; 0.0.0.0: every interface, other machines too) or "8000:8000/udp"';
+export const PORT_MAPPING_EXAMPLES =
+  '"8000:8000" (host:container, published on 127.0.0.1 only), "8000", "0.0.0.0:8000:8000" (host address first; 0.0.0.0: every interface, other machines too) or "8000:8000/udp"';
 export const MIN_PORT = 1;
 export const MAX_PORT = 65535;
 
@@ -106,13 +109,22 @@ export const MAX_PORT = 65535;
 export function portMappingProblem(value: string): { problem: string; fix: string } | undefined {
   const match = PORT_MAPPING_PATTERN.exec(value);
   if (!match) {
-    return { problem: `"${value}" is not a port spec; valid forms: ${PORT_MAPPING_EXAMPLES}`, fix: `write "host port:container port", each from ${MIN_PORT} to ${MAX_PORT}, e.g. "8000:8000"` };
+    return {
+      problem: `"${value}" is not a port spec; valid forms: ${PORT_MAPPING_EXAMPLES}`,
+      fix: `write "host port:container port", each from ${MIN_PORT} to ${MAX_PORT}, e.g. "8000:8000"`,
+    };
   }
   const [, address, host, container] = match;
   if (address !== undefined && address.split('.').some((octet) => Number(octet) > 255)) {
-    return { problem: `host address ${address} in "${value}" is not an IPv4 address (each of its 4 numbers is 0–255)`, fix: 'use an address of this machine, e.g. "127.0.0.1:8000:8000", or leave it out' };
+    return {
+      problem: `host address ${address} in "${value}" is not an IPv4 address (each of its 4 numbers is 0–255)`,
+      fix: 'use an address of this machine, e.g. "127.0.0.1:8000:8000", or leave it out',
+    };
   }
-  for (const [role, port] of [['host', host], ['container', container]] as const) {
+  for (const [role, port] of [
+    ['host', host],
+    ['container', container],
+  ] as const) {
     if (port !== undefined && !isPort(Number(port))) {
       return { problem: `${role} port ${port} in "${value}" is out of range`, fix: `ports are ${MIN_PORT} to ${MAX_PORT}` };
     }

@@ -10,7 +10,9 @@ describe('host ports', () => {
   });
 
   it('refuses the same host port and protocol twice, across services', () => {
-    const problems = problemsOf(yaml(['services:', '  dns:', '    repo: dns.git', '    ports: ["5353:53/udp"]', '  other:', '    repo: other.git', '    ports: ["5353:54/udp"]']));
+    const problems = problemsOf(
+      yaml(['services:', '  dns:', '    repo: dns.git', '    ports: ["5353:53/udp"]', '  other:', '    repo: other.git', '    ports: ["5353:54/udp"]']),
+    );
     expect(problems).toEqual([
       { file: FILE, line: 7, message: 'host port 5353 of other is already published by dns', fix: 'publish other on another host port, e.g. "5354:54"' },
     ]);
@@ -21,7 +23,12 @@ describe('reserved names', () => {
   it('refuses a service named like one of local-dev’s own projects (stack, docker-compose, redis-tunnel)', () => {
     const problems = problemsOf(yaml(['services:', '  stack:', '    repo: stack.git']));
     expect(problems).toEqual([
-      { file: FILE, line: 2, message: '"stack" is reserved for local-dev\'s own project', fix: 'rename the service (reserved: redis-tunnel, docker-compose, stack)' },
+      {
+        file: FILE,
+        line: 2,
+        message: '"stack" is reserved for local-dev\'s own project',
+        fix: 'rename the service (reserved: redis-tunnel, docker-compose, stack)',
+      },
     ]);
   });
 });
@@ -31,7 +38,11 @@ describe('names, dependencies, health checks and clone folders', () => {
 
   it('refuses a service name that cannot be a Docker hostname', () => {
     expect(problemsOf(yaml(['services:', '  Bad_Name:', '    repo: a.git']))).toEqual([
-      problem(2, 'service name "Bad_Name" is not a valid name', 'use lower-case letters, digits and dashes (it becomes a Docker hostname and an Nx project name)'),
+      problem(
+        2,
+        'service name "Bad_Name" is not a valid name',
+        'use lower-case letters, digits and dashes (it becomes a Docker hostname and an Nx project name)',
+      ),
     ]);
   });
 
@@ -43,7 +54,21 @@ describe('names, dependencies, health checks and clone folders', () => {
   });
 
   it('wants exactly one of http or tcp in a health check, and a port to poll HTTP on', () => {
-    const text = yaml(['services:', '  a:', '    repo: a.git', '    healthcheck: { http: /health, tcp: 80 }', '  b:', '    repo: b.git', '    healthcheck: { timeout: 3 }', '  c:', '    repo: c.git', '    healthcheck: { http: /health }', '  d:', '    repo: d.git', '    healthcheck: { http: /health, port: 8000 }']);
+    const text = yaml([
+      'services:',
+      '  a:',
+      '    repo: a.git',
+      '    healthcheck: { http: /health, tcp: 80 }',
+      '  b:',
+      '    repo: b.git',
+      '    healthcheck: { timeout: 3 }',
+      '  c:',
+      '    repo: c.git',
+      '    healthcheck: { http: /health }',
+      '  d:',
+      '    repo: d.git',
+      '    healthcheck: { http: /health, port: 8000 }',
+    ]);
     expect(problemsOf(text)).toEqual([
       problem(4, 'healthcheck of a must have exactly one of http or tcp', 'write { http: /health } or { tcp: 8000 }'),
       problem(7, 'healthcheck of b must have exactly one of http or tcp', 'write { http: /health } or { tcp: 8000 }'),
@@ -52,7 +77,18 @@ describe('names, dependencies, health checks and clone folders', () => {
   });
 
   it('refuses two services cloning into one folder: a worker for the same repo, another dir otherwise', () => {
-    const text = yaml(['services:', '  a:', '    repo: git@x:o/app.git', '  b:', '    repo: git@x:o/app.git', '  c:', '    repo: /other/app', '  d:', '    repo: d.git', '    dir: app']);
+    const text = yaml([
+      'services:',
+      '  a:',
+      '    repo: git@x:o/app.git',
+      '  b:',
+      '    repo: git@x:o/app.git',
+      '  c:',
+      '    repo: /other/app',
+      '  d:',
+      '    repo: d.git',
+      '    dir: app',
+    ]);
     expect(problemsOf(text)).toEqual([
       problem(5, 'b and a both clone into cloned/app/', "make b a worker of a (workers share their owner's clone)"),
       problem(7, 'c and a both clone into cloned/app/', 'give one of them another "dir:"'),

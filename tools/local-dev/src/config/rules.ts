@@ -60,14 +60,29 @@ const names: Rule = (config, { file, locate }) => {
   for (const { name, at } of runnables(config)) {
     const line = locate(at, 'key');
     if (!NAME_PATTERN.test(name)) {
-      problems.push({ file, line, message: `service name "${name}" is not a valid name`, fix: 'use lower-case letters, digits and dashes (it becomes a Docker hostname and an Nx project name)' });
+      problems.push({
+        file,
+        line,
+        message: `service name "${name}" is not a valid name`,
+        fix: 'use lower-case letters, digits and dashes (it becomes a Docker hostname and an Nx project name)',
+      });
     }
     if (RESERVED_NAMES.includes(name)) {
-      problems.push({ file, line, message: `"${name}" is reserved for local-dev's own project`, fix: `rename the service (reserved: ${RESERVED_NAMES.join(', ')})` });
+      problems.push({
+        file,
+        line,
+        message: `"${name}" is reserved for local-dev's own project`,
+        fix: `rename the service (reserved: ${RESERVED_NAMES.join(', ')})`,
+      });
     }
     const earlier = seen.get(name);
     if (earlier) {
-      problems.push({ file, line, message: `"${name}" is defined twice (also at ${earlier})`, fix: 'service and worker names share one namespace: rename one of them' });
+      problems.push({
+        file,
+        line,
+        message: `"${name}" is defined twice (also at ${earlier})`,
+        fix: 'service and worker names share one namespace: rename one of them',
+      });
     } else {
       seen.set(name, `${at.length > 2 ? 'worker' : 'service'} at line ${line}`);
     }
@@ -96,7 +111,10 @@ const dependencies: Rule = (config, { file, locate, refusedNames = [] }) => {
         });
       }
     });
-    graph.set(name, dependsOn.filter((dependency) => dependency !== name && known.includes(dependency)));
+    graph.set(
+      name,
+      dependsOn.filter((dependency) => dependency !== name && known.includes(dependency)),
+    );
   }
   for (const cycle of findCycles(graph)) {
     const first = all.find((runnable) => runnable.name === cycle[0]);
@@ -173,7 +191,9 @@ const healthchecks: Rule = (config, context) =>
       return [{ file, line, message: `healthcheck of ${name} must have exactly one of http or tcp`, fix: 'write { http: /health } or { tcp: 8000 }' }];
     }
     if (check.http !== undefined && check.port === undefined && (settings.ports ?? []).length === 0 && !refused('healthcheck', 'port') && !refused('ports')) {
-      return [{ file, line, message: `healthcheck of ${name} polls HTTP but the service publishes no port`, fix: 'add "port: <container port>" to the healthcheck' }];
+      return [
+        { file, line, message: `healthcheck of ${name} polls HTTP but the service publishes no port`, fix: 'add "port: <container port>" to the healthcheck' },
+      ];
     }
     return [];
   });
@@ -190,7 +210,16 @@ export function namesAFile(value: string): boolean {
 const filePaths: Rule = (config, { file, locate }) =>
   runnables(config).flatMap(({ name, at, settings }) => {
     const folderProblem = (written: string, asFile: string, where: (string | number)[], example: string): ConfigProblem[] =>
-      namesAFile(asFile) ? [] : [{ file, line: locate(where), message: `${String(where[where.length - 1])} "${written}" of ${name} names a folder, not a file`, fix: `name the file, e.g. ${example}` }];
+      namesAFile(asFile)
+        ? []
+        : [
+            {
+              file,
+              line: locate(where),
+              message: `${String(where[where.length - 1])} "${written}" of ${name} names a folder, not a file`,
+              fix: `name the file, e.g. ${example}`,
+            },
+          ];
     const configs = at.length === 2 ? (config.services[name].configs ?? []) : [];
     return [
       ...(settings.dockerfile === undefined ? [] : folderProblem(settings.dockerfile, settings.dockerfile, [...at, 'dockerfile'], `${name}.dev.Dockerfile`)),
@@ -212,7 +241,12 @@ const cloneDirs: Rule = (config, context) => {
     const dir = service.dir ?? defaultCloneDir(service.repo);
     const line = locate(['services', name, service.dir ? 'dir' : 'repo']);
     if (!isPlainFolderName(dir)) {
-      problems.push({ file, line, message: `clone folder "${dir}" of ${name} is not a plain folder name`, fix: 'set "dir:" to a name like health-api (no slashes, starting with a letter or digit)' });
+      problems.push({
+        file,
+        line,
+        message: `clone folder "${dir}" of ${name} is not a plain folder name`,
+        fix: 'set "dir:" to a name like health-api (no slashes, starting with a letter or digit)',
+      });
       continue;
     }
     const earlier = byDir.get(dir);
@@ -234,7 +268,14 @@ const cloneDirs: Rule = (config, context) => {
 const defaultNamespace: Rule = (config, { file, locate }) => {
   const value = config['default-namespace'];
   if (value === undefined || isPlainFolderName(value)) return [];
-  return [{ file, line: locate(['default-namespace']), message: `default-namespace "${value}" is not a plain folder name`, fix: 'use the name of a folder under configs/, e.g. s1' }];
+  return [
+    {
+      file,
+      line: locate(['default-namespace']),
+      message: `default-namespace "${value}" is not a plain folder name`,
+      fix: 'use the name of a folder under configs/, e.g. s1',
+    },
+  ];
 };
 
 export function isPlainFolderName(value: string): boolean {

@@ -23,9 +23,24 @@ describe('paths in config.yaml: a safe character set, refused at load with the l
       ]),
     );
     expect(problems).toEqual([
-      { file: FILE, line: 5, message: `services.a.configs.0.source: "x;touch /tmp/pwned;echo" contains ";", a space; ${PATH_RULE}`, fix: 'write it like configs/health_secrets.py' },
-      { file: FILE, line: 7, message: `services.a.configs.1.source: "\`touch /tmp/pwned\`" contains "\`", a space; ${PATH_RULE}`, fix: 'write it like configs/health_secrets.py' },
-      { file: FILE, line: 8, message: `services.a.configs.2.source: "$(id).py" contains "$", "(", ")"; ${PATH_RULE}`, fix: 'write it like configs/health_secrets.py' },
+      {
+        file: FILE,
+        line: 5,
+        message: `services.a.configs.0.source: "x;touch /tmp/pwned;echo" contains ";", a space; ${PATH_RULE}`,
+        fix: 'write it like configs/health_secrets.py',
+      },
+      {
+        file: FILE,
+        line: 7,
+        message: `services.a.configs.1.source: "\`touch /tmp/pwned\`" contains "\`", a space; ${PATH_RULE}`,
+        fix: 'write it like configs/health_secrets.py',
+      },
+      {
+        file: FILE,
+        line: 8,
+        message: `services.a.configs.2.source: "$(id).py" contains "$", "(", ")"; ${PATH_RULE}`,
+        fix: 'write it like configs/health_secrets.py',
+      },
     ]);
   });
 
@@ -91,13 +106,20 @@ describe('paths in config.yaml: a safe character set, refused at load with the l
       FILE,
     );
     expect(model.services[0]).toMatchObject({ dir: 'a-api.v2', dockerfile: 'dev/a_api.dev.Dockerfile' });
-    expect(model.repos[0]).toMatchObject({ branch: 'feature/JIRA-12_login.v2', configs: [{ source: 'debug-configs/a/.env.local', dest: './app/.env', required: false }] });
+    expect(model.repos[0]).toMatchObject({
+      branch: 'feature/JIRA-12_login.v2',
+      configs: [{ source: 'debug-configs/a/.env.local', dest: './app/.env', required: false }],
+    });
   });
 
   it('refuses a clone folder that is not one plain folder name', () => {
     const problems = problemsOf(yaml(['services:', '  a:', '    repo: a.git', '    dir: -rf', '  b:', '    repo: b.git', '    dir: "b c"']));
     expect(problems).toEqual([
-      expect.objectContaining({ line: 4, message: expect.stringMatching(/^services\.a\.dir: "-rf" does not start with a letter or digit; allowed: one folder name/), fix: 'write it like health-api' }),
+      expect.objectContaining({
+        line: 4,
+        message: expect.stringMatching(/^services\.a\.dir: "-rf" does not start with a letter or digit; allowed: one folder name/),
+        fix: 'write it like health-api',
+      }),
       expect.objectContaining({ line: 7, message: expect.stringMatching(/^services\.b\.dir: "b c" contains a space/) }),
     ]);
   });
@@ -106,7 +128,18 @@ describe('paths in config.yaml: a safe character set, refused at load with the l
 describe('repo and branch cannot smuggle options to git', () => {
   it('refuses a branch git would read as an option or a range, and names the rules', () => {
     const problems = problemsOf(
-      yaml(['services:', '  a:', '    repo: a.git', '    branch: -b', '  b:', '    repo: b.git', '    branch: main..evil', '  c:', '    repo: c.git', "    branch: 'x;id'"]),
+      yaml([
+        'services:',
+        '  a:',
+        '    repo: a.git',
+        '    branch: -b',
+        '  b:',
+        '    repo: b.git',
+        '    branch: main..evil',
+        '  c:',
+        '    repo: c.git',
+        "    branch: 'x;id'",
+      ]),
     );
     expect(problems.map((problem) => [problem.line, problem.message.split('; allowed: ')[0]])).toEqual([
       [4, 'services.a.branch: "-b" starts with "-" (git would read it as an option)'],
@@ -118,17 +151,25 @@ describe('repo and branch cannot smuggle options to git', () => {
   });
 
   it('refuses a repo that starts with "-" or uses a remote helper such as ext::', () => {
-    const problems = problemsOf(
-      yaml(['services:', '  a:', '    repo: --upload-pack=touch /tmp/pwned', '  b:', '    repo: "ext::sh -c touch% /tmp/pwned"']),
-    );
+    const problems = problemsOf(yaml(['services:', '  a:', '    repo: --upload-pack=touch /tmp/pwned', '  b:', '    repo: "ext::sh -c touch% /tmp/pwned"']));
     expect(problems.map((problem) => [problem.line, problem.message.split('; allowed: ')[0]])).toEqual([
       [3, 'services.a.repo: "--upload-pack=touch /tmp/pwned" starts with "-" (git would read it as an option)'],
-      [5, 'services.b.repo: "ext::sh -c touch% /tmp/pwned" uses the git remote helper "ext::", which local-dev does not allow (helpers such as ext:: run commands)'],
+      [
+        5,
+        'services.b.repo: "ext::sh -c touch% /tmp/pwned" uses the git remote helper "ext::", which local-dev does not allow (helpers such as ext:: run commands)',
+      ],
     ]);
   });
 
   it('keeps every ordinary kind of repo address working', () => {
-    const repos = ['https://github.com/company/a.git', 'ssh://git@host:2222/x/b.git', 'git@github.com:company/c.git', 'file:///srv/git/d.git', '../e', '/srv/git/f.git'];
+    const repos = [
+      'https://github.com/company/a.git',
+      'ssh://git@host:2222/x/b.git',
+      'git@github.com:company/c.git',
+      'file:///srv/git/d.git',
+      '../e',
+      '/srv/git/f.git',
+    ];
     const model = parseConfigText(yaml(['services:', ...repos.flatMap((repo, index) => [`  s${index}:`, `    repo: ${repo}`])]), FILE);
     expect(model.repos.map((repo) => repo.url)).toEqual(repos);
   });
@@ -137,7 +178,17 @@ describe('repo and branch cannot smuggle options to git', () => {
 describe('ports: ranges and addresses checked, with a human message', () => {
   it('refuses out-of-range ports and impossible addresses, each on its own line', () => {
     const problems = problemsOf(
-      yaml(['services:', '  a:', '    repo: a.git', '    ports:', '      - "70000:3000"', '      - "0:3001"', '      - "999.999.999.999:3002:3002"', '      - "3003:65536"', '      - 70000']),
+      yaml([
+        'services:',
+        '  a:',
+        '    repo: a.git',
+        '    ports:',
+        '      - "70000:3000"',
+        '      - "0:3001"',
+        '      - "999.999.999.999:3002:3002"',
+        '      - "3003:65536"',
+        '      - 70000',
+      ]),
     );
     expect(problems).toEqual([
       { file: FILE, line: 5, message: 'services.a.ports.0: host port 70000 in "70000:3000" is out of range', fix: 'ports are 1 to 65535' },
@@ -155,10 +206,21 @@ describe('ports: ranges and addresses checked, with a human message', () => {
 
   it('says what a valid port spec looks like instead of printing a regular expression', () => {
     const problems = problemsOf(yaml(['services:', '  a:', '    repo: a.git', '    ports: ["80:80:80", "abc"]']));
-    const validForms = 'valid forms: "8000:8000" (host:container, published on 127.0.0.1 only), "8000", "0.0.0.0:8000:8000" (host address first; 0.0.0.0: every interface, other machines too) or "8000:8000/udp"';
+    const validForms =
+      'valid forms: "8000:8000" (host:container, published on 127.0.0.1 only), "8000", "0.0.0.0:8000:8000" (host address first; 0.0.0.0: every interface, other machines too) or "8000:8000/udp"';
     expect(problems).toEqual([
-      { file: FILE, line: 4, message: `services.a.ports.0: "80:80:80" is not a port spec; ${validForms}`, fix: 'write "host port:container port", each from 1 to 65535, e.g. "8000:8000"' },
-      { file: FILE, line: 4, message: `services.a.ports.1: "abc" is not a port spec; ${validForms}`, fix: 'write "host port:container port", each from 1 to 65535, e.g. "8000:8000"' },
+      {
+        file: FILE,
+        line: 4,
+        message: `services.a.ports.0: "80:80:80" is not a port spec; ${validForms}`,
+        fix: 'write "host port:container port", each from 1 to 65535, e.g. "8000:8000"',
+      },
+      {
+        file: FILE,
+        line: 4,
+        message: `services.a.ports.1: "abc" is not a port spec; ${validForms}`,
+        fix: 'write "host port:container port", each from 1 to 65535, e.g. "8000:8000"',
+      },
     ]);
     expect(problems.map((problem) => problem.message).join('\n')).not.toMatch(/\\d|pattern/);
   });
@@ -182,12 +244,36 @@ describe('ports: ranges and addresses checked, with a human message', () => {
 describe('environment and build-args values', () => {
   it('explains a mapping, a list or an empty value, with the fix', () => {
     const problems = problemsOf(
-      yaml(['services:', '  a:', '    repo: a.git', '    environment:', '      JSON_CONFIG: {debug: true}', '      EMPTY:', '    build-args:', '      LIST: [1, 2]']),
+      yaml([
+        'services:',
+        '  a:',
+        '    repo: a.git',
+        '    environment:',
+        '      JSON_CONFIG: {debug: true}',
+        '      EMPTY:',
+        '    build-args:',
+        '      LIST: [1, 2]',
+      ]),
     );
     expect(problems).toEqual([
-      { file: FILE, line: 5, message: 'services.a.environment.JSON_CONFIG: must be a string, number or boolean, not a mapping', fix: "quote it to pass it as text: JSON_CONFIG: '...'" },
-      { file: FILE, line: 6, message: 'services.a.environment.EMPTY: must be a string, number or boolean, not empty', fix: 'give it a value, or write EMPTY: "" for an empty one' },
-      { file: FILE, line: 8, message: 'services.a.build-args.LIST: must be a string, number or boolean, not a list', fix: "quote it to pass it as text: LIST: '...'" },
+      {
+        file: FILE,
+        line: 5,
+        message: 'services.a.environment.JSON_CONFIG: must be a string, number or boolean, not a mapping',
+        fix: "quote it to pass it as text: JSON_CONFIG: '...'",
+      },
+      {
+        file: FILE,
+        line: 6,
+        message: 'services.a.environment.EMPTY: must be a string, number or boolean, not empty',
+        fix: 'give it a value, or write EMPTY: "" for an empty one',
+      },
+      {
+        file: FILE,
+        line: 8,
+        message: 'services.a.build-args.LIST: must be a string, number or boolean, not a list',
+        fix: "quote it to pass it as text: LIST: '...'",
+      },
     ]);
   });
 });

@@ -74,7 +74,9 @@ const healthcheck = z.strictObject({
 
 const configFile = z.strictObject({
   source: safePath('configs/health_secrets.py').describe(`File under configs/<ns>/ (a leading "configs/" is optional). Allowed: ${SAFE_PATH_RULE}`),
-  dest: checkedString(DEST_PATH_PATTERN, unsafeDestReason, DEST_PATH_RULE, 'app/app/secrets.py').describe(`Where the file goes, relative to the clone's root. Allowed: ${DEST_PATH_RULE}`),
+  dest: checkedString(DEST_PATH_PATTERN, unsafeDestReason, DEST_PATH_RULE, 'app/app/secrets.py').describe(
+    `Where the file goes, relative to the clone's root. Allowed: ${DEST_PATH_RULE}`,
+  ),
   required: z.boolean().optional(),
 });
 
@@ -95,7 +97,9 @@ function describeValue(value: unknown): string {
 const runSettings = {
   dockerfile: safePath('api.dev.Dockerfile')
     .optional()
-    .describe(`Dev Dockerfile name; looked up in repos_docker_files/<ns>/ first, then repos_docker_files/. Default <service>.dev.Dockerfile. Allowed: ${SAFE_PATH_RULE}`),
+    .describe(
+      `Dev Dockerfile name; looked up in repos_docker_files/<ns>/ first, then repos_docker_files/. Default <service>.dev.Dockerfile. Allowed: ${SAFE_PATH_RULE}`,
+    ),
   ports: z.array(portMapping).optional().describe(`Published ports, compose short syntax: ${PORT_MAPPING_EXAMPLES}; ports ${MIN_PORT}–${MAX_PORT}`),
   'debug-port': port.optional().describe('Container port of a debugger; a unique host port is assigned'),
   environment: environment.optional().describe('Environment variables of the container'),
@@ -128,7 +132,7 @@ export const REDIS_MODES = ['tunnel', 'local'] as const;
 // A missing value keeps zod's own issue, which load.ts reports as "… is missing".
 const redisMode = z.enum(REDIS_MODES, { error: (issue) => (issue.input === undefined ? undefined : `must be one of: ${REDIS_MODES.join(', ')}`) });
 const REDIS_MODE_DESCRIPTION =
-  'tunnel (default): kubectl -n <ns> port-forward deployment/<deployment>, the namespace\'s Redis in the cluster. local: a redis-server on this machine, started and supervised by local-dev (empty at every start, nothing saved); no cluster needed';
+  "tunnel (default): kubectl -n <ns> port-forward deployment/<deployment>, the namespace's Redis in the cluster. local: a redis-server on this machine, started and supervised by local-dev (empty at every start, nothing saved); no cluster needed";
 const redisNamespace = z.strictObject({ mode: redisMode.describe(REDIS_MODE_DESCRIPTION) });
 
 export const configSchema = z.strictObject({

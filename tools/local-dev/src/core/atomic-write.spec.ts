@@ -55,12 +55,22 @@ describe('writeFileAtomically', () => {
   itWithStrace('fsyncs the content before the rename and the folder after it (seen with strace)', () => {
     const file = path.join(root, 'durable');
     const script = `require(${JSON.stringify(require.resolve('./atomic-write'))}).writeFileAtomically(${JSON.stringify(file)}, 'x')`;
-    const traced = spawnSync('strace', ['-f', '-y', '-qq', '-e', 'trace=fsync,fdatasync,rename,renameat,renameat2', process.execPath, '-r', require.resolve('@swc-node/register'), '-e', script], { encoding: 'utf8' });
+    const traced = spawnSync(
+      'strace',
+      ['-f', '-y', '-qq', '-e', 'trace=fsync,fdatasync,rename,renameat,renameat2', process.execPath, '-r', require.resolve('@swc-node/register'), '-e', script],
+      { encoding: 'utf8' },
+    );
     expect(traced.status).toBe(0);
     const calls = traced.stderr
       .split('\n')
       .filter((line) => line.includes(root))
-      .map((line) => line.replace(/^\[pid +\d+\] /, '').replace(/\d+</, '<').replace(/\.\d+\.[0-9a-f]+\.tmp/g, '.tmp').replace(/ += 0$/, ''));
+      .map((line) =>
+        line
+          .replace(/^\[pid +\d+\] /, '')
+          .replace(/\d+</, '<')
+          .replace(/\.\d+\.[0-9a-f]+\.tmp/g, '.tmp')
+          .replace(/ += 0$/, ''),
+      );
     expect(calls).toEqual([`fsync(<${root}/.durable.tmp>)`, `rename("${root}/.durable.tmp", "${file}")`, `fsync(<${root}>)`]);
   });
 

@@ -44,7 +44,7 @@ export function writeFileAtomically(file: string, content: string | Buffer, opti
     const fd = openSync(temporary, 'wx', mode === undefined ? 0o666 : 0o600);
     try {
       const bytes = typeof content === 'string' ? Buffer.from(content) : content;
-      for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written, bytes.length - written);
+      for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written, bytes.length - written);
       if (mode !== undefined) fchmodSync(fd, mode);
       fsyncSync(fd);
     } finally {

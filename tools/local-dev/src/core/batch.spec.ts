@@ -3,7 +3,10 @@ import { batchOf, type BatchTaskResult } from './batch';
 
 function graphOf(projects: string[], dependencies: Record<string, string[]> = {}): TaskGraph {
   const tasks = Object.fromEntries(
-    projects.map((project) => [`${project}:clone`, { id: `${project}:clone`, target: { project, target: 'clone' }, overrides: {}, outputs: [], parallelism: true }]),
+    projects.map((project) => [
+      `${project}:clone`,
+      { id: `${project}:clone`, target: { project, target: 'clone' }, overrides: {}, outputs: [], parallelism: true },
+    ]),
   );
   return {
     roots: Object.keys(tasks),
@@ -30,19 +33,23 @@ describe('batchOf', () => {
       await new Promise((resolve) => setTimeout(resolve, delays[options.service]));
       return { success: true };
     });
-    const results = await collect(batch(graphOf(['slow', 'fast']), { 'slow:clone': { service: 'slow' }, 'fast:clone': { service: 'fast' } }, { service: '' }, context));
+    const results = await collect(
+      batch(graphOf(['slow', 'fast']), { 'slow:clone': { service: 'slow' }, 'fast:clone': { service: 'fast' } }, { service: '' }, context),
+    );
     expect(seen.sort()).toEqual(['fast:clone:fast', 'slow:clone:slow']);
     expect(results.map((result) => result.task)).toEqual(['fast:clone', 'slow:clone']);
   });
 
-  it('reports when each task itself ran (Nx has no other source for a batch task\'s duration)', async () => {
+  it("reports when each task itself ran (Nx has no other source for a batch task's duration)", async () => {
     const delays: Record<string, number> = { slow: 120, fast: 10 };
     const batch = batchOf<{ service: string }>(async (options) => {
       await new Promise((resolve) => setTimeout(resolve, delays[options.service]));
       return { success: true };
     });
     const before = Date.now();
-    const results = await collect(batch(graphOf(['slow', 'fast']), { 'slow:clone': { service: 'slow' }, 'fast:clone': { service: 'fast' } }, { service: '' }, context));
+    const results = await collect(
+      batch(graphOf(['slow', 'fast']), { 'slow:clone': { service: 'slow' }, 'fast:clone': { service: 'fast' } }, { service: '' }, context),
+    );
     const after = Date.now();
     const took = Object.fromEntries(results.map(({ task, result }) => [task, { startTime: result.startTime ?? NaN, endTime: result.endTime ?? NaN }]));
     for (const { startTime, endTime } of Object.values(took)) {
@@ -56,20 +63,34 @@ describe('batchOf', () => {
 
   it('keeps going when one task fails, and reports that failure', async () => {
     const batch = batchOf<{ service: string }>(async (options) => ({ success: options.service !== 'broken' }));
-    const results = await collect(batch(graphOf(['a', 'broken', 'c']), { 'a:clone': { service: 'a' }, 'broken:clone': { service: 'broken' }, 'c:clone': { service: 'c' } }, { service: '' }, context));
-    expect(Object.fromEntries(results.map((result) => [result.task, result.result.success]))).toEqual({ 'a:clone': true, 'broken:clone': false, 'c:clone': true });
+    const results = await collect(
+      batch(
+        graphOf(['a', 'broken', 'c']),
+        { 'a:clone': { service: 'a' }, 'broken:clone': { service: 'broken' }, 'c:clone': { service: 'c' } },
+        { service: '' },
+        context,
+      ),
+    );
+    expect(Object.fromEntries(results.map((result) => [result.task, result.result.success]))).toEqual({
+      'a:clone': true,
+      'broken:clone': false,
+      'c:clone': true,
+    });
   });
 
   it('never runs more tasks at once than its bound', async () => {
     let running = 0;
     let most = 0;
-    const batch = batchOf<object>(async () => {
-      running++;
-      most = Math.max(most, running);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      running--;
-      return { success: true };
-    }, { concurrency: 2 });
+    const batch = batchOf<object>(
+      async () => {
+        running++;
+        most = Math.max(most, running);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        running--;
+        return { success: true };
+      },
+      { concurrency: 2 },
+    );
     const projects = ['a', 'b', 'c', 'd', 'e'];
     const results = await collect(batch(graphOf(projects), Object.fromEntries(projects.map((project) => [`${project}:clone`, {}])), {}, context));
     expect(results).toHaveLength(5);
@@ -113,15 +134,28 @@ describe('batchOf', () => {
       { innerDependencies: 'in-order' },
     );
     const graph = graphOf(['owner', 'worker', 'leaf', 'other'], { 'worker:clone': ['owner:clone'], 'leaf:clone': ['worker:clone'] });
-    const inputs = { 'owner:clone': { service: 'owner' }, 'worker:clone': { service: 'worker' }, 'leaf:clone': { service: 'leaf' }, 'other:clone': { service: 'other' } };
+    const inputs = {
+      'owner:clone': { service: 'owner' },
+      'worker:clone': { service: 'worker' },
+      'leaf:clone': { service: 'leaf' },
+      'other:clone': { service: 'other' },
+    };
     const results = await collect(batch(graph, inputs, { service: '' }, context));
-    expect(Object.fromEntries(results.map((result) => [result.task, result.result.success]))).toEqual({ 'owner:clone': false, 'worker:clone': false, 'leaf:clone': false, 'other:clone': true });
+    expect(Object.fromEntries(results.map((result) => [result.task, result.result.success]))).toEqual({
+      'owner:clone': false,
+      'worker:clone': false,
+      'leaf:clone': false,
+      'other:clone': true,
+    });
     expect(started.sort()).toEqual(['other', 'owner']);
-    expect(results.find((result) => result.task === 'worker:clone')?.result).toMatchObject({ status: 'skipped', terminalOutput: expect.stringContaining('not started, because owner:clone failed') });
+    expect(results.find((result) => result.task === 'worker:clone')?.result).toMatchObject({
+      status: 'skipped',
+      terminalOutput: expect.stringContaining('not started, because owner:clone failed'),
+    });
     expect(results.find((result) => result.task === 'owner:clone')?.result.status).toBeUndefined();
   });
 
-  it('after the last task, runs afterAll once with every input; what it prints is no task\'s output', async () => {
+  it("after the last task, runs afterAll once with every input; what it prints is no task's output", async () => {
     const written: string[] = [];
     const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => written.push(chunk.toString()) > 0);
     try {
@@ -149,7 +183,7 @@ describe('batchOf', () => {
     }
   });
 
-  it("gives each task what it printed as its terminal output, while tasks print at the same time", async () => {
+  it('gives each task what it printed as its terminal output, while tasks print at the same time', async () => {
     const written = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {
       const batch = batchOf<{ service: string }>(async (options) => {

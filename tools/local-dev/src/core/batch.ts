@@ -77,7 +77,10 @@ export function withTaskOutput<T>(lines: string[], body: () => T): T {
 }
 
 /** Turns a single-task executor into a batch implementation. */
-export function batchOf<Options>(single: SingleExecutor<Options>, { concurrency = BATCH_CONCURRENCY, innerDependencies = 'refuse', afterAll }: BatchOptions<Options> = {}) {
+export function batchOf<Options>(
+  single: SingleExecutor<Options>,
+  { concurrency = BATCH_CONCURRENCY, innerDependencies = 'refuse', afterAll }: BatchOptions<Options> = {},
+) {
   return async function* runBatch(
     taskGraph: TaskGraph,
     inputs: Record<string, Options>,
@@ -112,7 +115,7 @@ export function batchOf<Options>(single: SingleExecutor<Options>, { concurrency 
     while (pending.length > 0 || running.size > 0) {
       // Tasks whose inner dependencies are all done: started while there is room, or, when one of
       // those dependencies failed, reported failed without running (and so are their dependents).
-      for (let index = 0; index < pending.length; ) {
+      for (let index = 0; index < pending.length;) {
         const taskId = pending[index];
         const dependencies = inner(taskId);
         const failed = dependencies.find((dependency) => outcome.get(dependency) === false);

@@ -53,7 +53,9 @@ async function recordProgress(root: string, task: string, state: 'running' | 'su
   try {
     await recordTask(root, task, state);
   } catch (error) {
-    process.stderr.write(`⚠ ${task}: could not update logs/progress.json (${error instanceof Error ? error.message : String(error)}); the task itself is not affected\n`);
+    process.stderr.write(
+      `⚠ ${task}: could not update logs/progress.json (${error instanceof Error ? error.message : String(error)}); the task itself is not affected\n`,
+    );
   }
 }
 

@@ -40,7 +40,9 @@ describe('exec', () => {
   it('says a missing program is not installed, with the fix, and returns at once', async () => {
     const started = Date.now();
     const error = await failureOf(exec('local-dev-no-such-program', ['x'], { timeoutMs: 5000 }));
-    expect(error.describe()).toBe('`local-dev-no-such-program x` could not start:\n    local-dev-no-such-program: command not found\n  fix: install local-dev-no-such-program or put it on PATH');
+    expect(error.describe()).toBe(
+      '`local-dev-no-such-program x` could not start:\n    local-dev-no-such-program: command not found\n  fix: install local-dev-no-such-program or put it on PATH',
+    );
     expect(Date.now() - started).toBeLessThan(4000);
   });
 

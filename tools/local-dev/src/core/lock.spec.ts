@@ -82,7 +82,12 @@ function kill9(child: ChildProcess): Promise<void> {
 it('holds the lock in a complete record naming the owner, and removes it however the work ends', async () => {
   await withLock(lockPath, options(), async () => {
     expect(readdirSync(path.dirname(lockPath))).toEqual(['svc-0.lock']);
-    expect(readLockHolder(lockPath)).toMatchObject({ pid: process.pid, startTime: processStartTime(process.pid), purpose: 'up svc-0', commandPid: process.pid });
+    expect(readLockHolder(lockPath)).toMatchObject({
+      pid: process.pid,
+      startTime: processStartTime(process.pid),
+      purpose: 'up svc-0',
+      commandPid: process.pid,
+    });
   });
   await expect(withLock(lockPath, options(), async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
   expect(readdirSync(path.dirname(lockPath))).toEqual([]);
@@ -96,8 +101,12 @@ it('makes a second process wait, saying whom it waits for (command and pid) and 
   expect(Date.now() - startedAt).toBeGreaterThan(1000);
   releaseLock(lock);
   const pid = holder.child.pid!;
-  expect(lines[0]).toMatch(new RegExp(`^waiting for service svc-0: in use by \`\\S*node -e .*\` \\(pid ${pid}; holder A, for 0 s\\); waited 0 s so far \\(gives up after 600 s\\)$`));
-  expect(lines.slice(1).join('\n')).toMatch(new RegExp(`^still waiting for service svc-0: in use by .*\\(pid ${pid}; holder A, for 1 s\\); waited 1 s so far`, 'm'));
+  expect(lines[0]).toMatch(
+    new RegExp(`^waiting for service svc-0: in use by \`\\S*node -e .*\` \\(pid ${pid}; holder A, for 0 s\\); waited 0 s so far \\(gives up after 600 s\\)$`),
+  );
+  expect(lines.slice(1).join('\n')).toMatch(
+    new RegExp(`^still waiting for service svc-0: in use by .*\\(pid ${pid}; holder A, for 1 s\\); waited 1 s so far`, 'm'),
+  );
 });
 
 it('takes over at once from an owner that was SIGKILLed, naming it', async () => {
@@ -106,7 +115,11 @@ it('takes over at once from an owner that was SIGKILLed, naming it', async () =>
   await kill9(holder.child);
   // timeoutMs 0: a live owner would fail this at once; a dead one must not be waited for at all.
   releaseLock(await acquireLock(lockPath, options({ timeoutMs: 0 })));
-  expect(lines).toEqual([expect.stringMatching(new RegExp(`^took over the lock on service svc-0 left by \`.*\` \\(pid ${holder.child.pid}; holder A\\), which is no longer running$`))]);
+  expect(lines).toEqual([
+    expect.stringMatching(
+      new RegExp(`^took over the lock on service svc-0 left by \`.*\` \\(pid ${holder.child.pid}; holder A\\), which is no longer running$`),
+    ),
+  ]);
   expect(existsSync(lockPath)).toBe(false);
 });
 
@@ -124,16 +137,25 @@ it('takes over from an owner whose pid now belongs to another process, started l
   releaseLock(await acquireLock(lockPath, options({ timeoutMs: 0 })));
   expect(lines).toEqual([expect.stringContaining(`(pid ${other.pid}; holder A), which is no longer running`)]);
   // …while the same live process with its own start time is a live owner, and is waited for.
-  writeFileSync(lockPath, JSON.stringify({ ...deadRecord, pid: other.pid!, commandPid: other.pid!, startTime: processStartTime(other.pid!) } satisfies LockHolder));
-  await expect(acquireLock(lockPath, options({ timeoutMs: 100 }))).rejects.toThrow(new RegExp(`^still in use by another local-dev command after waiting 0 s: .*\\(pid ${other.pid}; holder A, for \\d+ s\\)$`));
+  writeFileSync(
+    lockPath,
+    JSON.stringify({ ...deadRecord, pid: other.pid!, commandPid: other.pid!, startTime: processStartTime(other.pid!) } satisfies LockHolder),
+  );
+  await expect(acquireLock(lockPath, options({ timeoutMs: 100 }))).rejects.toThrow(
+    new RegExp(`^still in use by another local-dev command after waiting 0 s: .*\\(pid ${other.pid}; holder A, for \\d+ s\\)$`),
+  );
 });
 
-it('gives up after the timeout with the caller\'s error, naming the holder and the fix', async () => {
+it("gives up after the timeout with the caller's error, naming the holder and the fix", async () => {
   const holder = startHolder('A');
   await holder.held;
   const waiting = acquireLock(lockPath, options({ timeoutMs: 300 }));
   await expect(waiting).rejects.toThrow(UsageError);
-  await waiting.catch((error: UsageError) => expect(error.fix).toBe(`let that command finish, or stop it (kill ${holder.child.pid}) and run again; a lock left by a command that has ended is taken over automatically (lock file: ${lockPath})`));
+  await waiting.catch((error: UsageError) =>
+    expect(error.fix).toBe(
+      `let that command finish, or stop it (kill ${holder.child.pid}) and run again; a lock left by a command that has ended is taken over automatically (lock file: ${lockPath})`,
+    ),
+  );
   holder.child.stdin!.end();
   expect(await holder.exited).toBe('held\n');
   expect(existsSync(lockPath)).toBe(false);
@@ -168,9 +190,12 @@ it('records the command the user ran, not the Nx worker processes between it and
   const executor = path.join(folder, 'node_modules', 'nx', 'bin', 'run-executor.js');
   mkdirSync(path.dirname(nxBin), { recursive: true });
   mkdirSync(path.dirname(executor), { recursive: true });
-  writeFileSync(nxBin, `const { spawnSync } = require('node:child_process');
+  writeFileSync(
+    nxBin,
+    `const { spawnSync } = require('node:child_process');
     const child = spawnSync(process.execPath, [${JSON.stringify(executor)}], { encoding: 'utf8' });
-    process.stdout.write(JSON.stringify({ me: process.pid, executor: child.stdout + child.stderr }));`);
+    process.stdout.write(JSON.stringify({ me: process.pid, executor: child.stdout + child.stderr }));`,
+  );
   chmodSync(nxBin, 0o755);
   writeFileSync(executor, `process.stdout.write(JSON.stringify(require(${JSON.stringify(LOCK_MODULE)}).commandOfThisRun()));`);
   const run = spawnSync(process.execPath, [nxBin, 'run-many', '-t', 'up'], { encoding: 'utf8' });
@@ -191,7 +216,10 @@ it('shortens the node path of nx in the command it shows', () => {
  * `timeoutMs`: a lock that spins forever fails the test instead of hanging it. `prefix` runs it
  * through another program first (unshare, to change what the file system allows).
  */
-function runLockScript(script: string, { timeoutMs = 15_000, prefix = [] as string[] } = {}): { status: number | null; signal: NodeJS.Signals | null; output: string; ms: number } {
+function runLockScript(
+  script: string,
+  { timeoutMs = 15_000, prefix = [] as string[] } = {},
+): { status: number | null; signal: NodeJS.Signals | null; output: string; ms: number } {
   const started = Date.now();
   const command = [...prefix, process.execPath, '-e', `const lock = require(${JSON.stringify(LOCK_MODULE)});\n${script}`];
   const run = spawnSync(command[0], command.slice(1), { encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL' });
@@ -238,8 +266,30 @@ describe('work that frees things, when the lock folder refuses writes (withLockI
    * child alone, in a mount namespace of its own: it dies with the child. The tests run as root,
    * whom chmod does not stop; these refuse root too, with a read-only or a full disk's own error.
    */
-  const readOnly = () => ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', 'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" && shift && exec "$@"', 'sh', path.dirname(lockPath)];
-  const full = () => ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', 'mount -t tmpfs -o size=16k tmpfs "$1" && head -c 16384 /dev/zero > "$1/filler" && shift && exec "$@"', 'sh', path.dirname(lockPath)];
+  const readOnly = () => [
+    'unshare',
+    '--mount',
+    '--propagation',
+    'private',
+    '--',
+    'sh',
+    '-c',
+    'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" && shift && exec "$@"',
+    'sh',
+    path.dirname(lockPath),
+  ];
+  const full = () => [
+    'unshare',
+    '--mount',
+    '--propagation',
+    'private',
+    '--',
+    'sh',
+    '-c',
+    'mount -t tmpfs -o size=16k tmpfs "$1" && head -c 16384 /dev/zero > "$1/filler" && shift && exec "$@"',
+    'sh',
+    path.dirname(lockPath),
+  ];
   const freeing = (events = '') => `
     const fs = require('node:fs');
     const problems = [];
@@ -255,22 +305,29 @@ describe('work that frees things, when the lock folder refuses writes (withLockI
   it('read-only: the work runs without the lock, and the caller hears why', () => {
     const run = runLockScript(freeing(), { prefix: readOnly() });
     expect(run.status).toBe(0);
-    expect(run.output).toMatch(/^work done; lock file there: false\nunwritten: \["the lock on service svc-0 \(EROFS: read-only file system, open '[^']+svc-0\.lock\.\d+-[0-9a-f]+\.tmp'\)"\]; in the folder: \n$/);
+    expect(run.output).toMatch(
+      /^work done; lock file there: false\nunwritten: \["the lock on service svc-0 \(EROFS: read-only file system, open '[^']+svc-0\.lock\.\d+-[0-9a-f]+\.tmp'\)"\]; in the folder: \n$/,
+    );
   });
 
   it('full: the work runs without the lock, and no half-written temp file is left behind', () => {
     const run = runLockScript(freeing(), { prefix: full() });
     expect(run.status).toBe(0);
-    expect(run.output).toMatch(/^work done; lock file there: false\nunwritten: \["the lock on service svc-0 \(ENOSPC: no space left on device, write\)"\]; in the folder: filler\n$/);
+    expect(run.output).toMatch(
+      /^work done; lock file there: false\nunwritten: \["the lock on service svc-0 \(ENOSPC: no space left on device, write\)"\]; in the folder: filler\n$/,
+    );
   });
 
-  it('full: other work fails with the disk\'s own error, and leaves no half-written temp file either', () => {
-    const run = runLockScript(`lock.withLock(${JSON.stringify(lockPath)}, ${SCRIPT_OPTIONS}, async () => console.log('work done')).catch((error) => console.log('failed: ' + error.code))
-      .then(() => console.log('in the folder: ' + require('node:fs').readdirSync(${JSON.stringify(path.dirname(lockPath))}).join(',')));`, { prefix: full() });
+  it("full: other work fails with the disk's own error, and leaves no half-written temp file either", () => {
+    const run = runLockScript(
+      `lock.withLock(${JSON.stringify(lockPath)}, ${SCRIPT_OPTIONS}, async () => console.log('work done')).catch((error) => console.log('failed: ' + error.code))
+      .then(() => console.log('in the folder: ' + require('node:fs').readdirSync(${JSON.stringify(path.dirname(lockPath))}).join(',')));`,
+      { prefix: full() },
+    );
     expect(run.output).toBe('failed: ENOSPC\nin the folder: filler\n');
   });
 
-  it('read-only: a live owner\'s lock is still waited for; the work starts once it has ended', async () => {
+  it("read-only: a live owner's lock is still waited for; the work starts once it has ended", async () => {
     const events = path.join(folder, 'events');
     writeFileSync(events, '');
     const holder = startHolder('up', { events });
@@ -283,7 +340,8 @@ describe('work that frees things, when the lock folder refuses writes (withLockI
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     // The owner ends only once the freeing command has said it waits for it.
-    for (const deadline = Date.now() + 15_000; !output.includes('waiting for service svc-0: in use by') && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (const deadline = Date.now() + 15_000; !output.includes('waiting for service svc-0: in use by') && Date.now() < deadline;)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     expect(output).toContain(`waiting for service svc-0: in use by \``);
     holder.child.stdin!.end();
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
@@ -293,12 +351,15 @@ describe('work that frees things, when the lock folder refuses writes (withLockI
     expect(output).toContain('work done; lock file there: false\nunwritten: ["the lock on service svc-0 (EROFS: read-only file system');
   });
 
-  it('read-only: other work (withLock, or no `unwritable`) still fails with the file system\'s error', () => {
-    const run = runLockScript(`(async () => {
+  it("read-only: other work (withLock, or no `unwritable`) still fails with the file system's error", () => {
+    const run = runLockScript(
+      `(async () => {
       for (const take of [lock.withLock, lock.withLockIfWritable]) {
         await take(${JSON.stringify(lockPath)}, ${SCRIPT_OPTIONS}, async () => console.log('work done')).catch((error) => console.log('failed: ' + error.code));
       }
-    })();`, { prefix: readOnly() });
+    })();`,
+      { prefix: readOnly() },
+    );
     expect(run.output).toBe('failed: EROFS\nfailed: EROFS\n');
   });
 });

@@ -85,7 +85,10 @@ export function commandOfThisRun(): { command: string; pid: number } {
 
 /** Pure: `/usr/bin/node /w/node_modules/.bin/nx run-many -t up` → `nx run-many -t up`. */
 export function shortCommand(commandLine: string): string {
-  const short = commandLine.replace(/\s+/g, ' ').trim().replace(/^\S*\bnode\s+\S*\/(?:\.bin\/nx|nx\/bin\/nx\.js)(?=\s|$)/, 'nx');
+  const short = commandLine
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/^\S*\bnode\s+\S*\/(?:\.bin\/nx|nx\/bin\/nx\.js)(?=\s|$)/, 'nx');
   return short.length > 160 ? `${short.slice(0, 157)}…` : short;
 }
 
@@ -109,7 +112,6 @@ function parseHolder(text: string): LockHolder | undefined {
     return undefined;
   }
 }
-
 
 /** Who holds the lock at `lockPath` right now (a dead holder included), or undefined when nobody does. */
 export function readLockHolder(lockPath: string): LockHolder | undefined {
@@ -164,9 +166,12 @@ function readExistingRecord(lockPath: string, subject: string): string | undefin
   if (!stats.isFile()) {
     const target = stats.isSymbolicLink() ? readlinkSync(lockPath) : undefined;
     const targetExists = target !== undefined && lstatSync(path.resolve(path.dirname(lockPath), target), { throwIfNoEntry: false }) !== undefined;
-    throw new UsageError(`${subject}: cannot take the lock: ${lockPath} is ${describeNotALock(stats, target, targetExists)}, not a lock file (local-dev makes its locks as plain files)`, {
-      fix: `remove it (rm${stats.isDirectory() ? ' -r' : ''} ${lockPath}) and run the command again`,
-    });
+    throw new UsageError(
+      `${subject}: cannot take the lock: ${lockPath} is ${describeNotALock(stats, target, targetExists)}, not a lock file (local-dev makes its locks as plain files)`,
+      {
+        fix: `remove it (rm${stats.isDirectory() ? ' -r' : ''} ${lockPath}) and run the command again`,
+      },
+    );
   }
   return readTextIfExists(lockPath);
 }
@@ -251,7 +256,9 @@ async function acquire(lockPath: string, options: LockOptions, unwritable?: (pro
     }
     if (holder.nonce !== lastHolder || now - lastSaidAt >= reportEveryMs) {
       const again = holder.nonce === lastHolder ? 'still ' : '';
-      options.log(`${again}waiting for ${options.subject}: in use by ${describeHolder(holder, now)}; waited ${seconds(waited)} so far (gives up after ${seconds(timeoutMs)})`);
+      options.log(
+        `${again}waiting for ${options.subject}: in use by ${describeHolder(holder, now)}; waited ${seconds(waited)} so far (gives up after ${seconds(timeoutMs)})`,
+      );
       lastHolder = holder.nonce;
       lastSaidAt = now;
     }
@@ -280,7 +287,12 @@ export async function withLock<T>(lockPath: string, options: LockOptions, body: 
  * header); `unwritable` hears of each lock not taken or not removed, for the caller to say once
  * the work is done. Without `unwritable`, exactly withLock.
  */
-export async function withLockIfWritable<T>(lockPath: string, options: LockOptions, body: () => Promise<T>, unwritable?: (problem: string) => void): Promise<T> {
+export async function withLockIfWritable<T>(
+  lockPath: string,
+  options: LockOptions,
+  body: () => Promise<T>,
+  unwritable?: (problem: string) => void,
+): Promise<T> {
   if (unwritable === undefined) return withLock(lockPath, options, body);
   const lock = await acquire(lockPath, options, unwritable);
   try {

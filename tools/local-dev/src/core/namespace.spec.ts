@@ -52,7 +52,9 @@ describe('resolveNamespace', () => {
   });
 
   it('refuses a namespace that is not a plain folder name', () => {
-    expect(failureOf('../s1')).toBe('namespace "../s1" is not a plain folder name\n  fix: pass --namespace=<name of a folder under configs/>, e.g. --namespace=s2');
+    expect(failureOf('../s1')).toBe(
+      'namespace "../s1" is not a plain folder name\n  fix: pass --namespace=<name of a folder under configs/>, e.g. --namespace=s2',
+    );
     expect(failureOf('s1/x')).toContain('not a plain folder name');
   });
 
@@ -63,7 +65,9 @@ describe('resolveNamespace', () => {
 
   it('names no namespaces for an empty --namespace when configs/ has none', () => {
     rmSync(path.join(root, 'configs'), { recursive: true });
-    expect(failureOf('')).toBe("--namespace is empty\n  fix: give a namespace, e.g. --namespace=s1, or leave the flag out to use config.yaml's default-namespace (s1)");
+    expect(failureOf('')).toBe(
+      "--namespace is empty\n  fix: give a namespace, e.g. --namespace=s1, or leave the flag out to use config.yaml's default-namespace (s1)",
+    );
   });
 
   it('lists the namespaces in alphabetical order, whatever order the disk returns them in', () => {

@@ -52,9 +52,10 @@ export function resolveNamespace(paths: WorkspacePaths, requested: string | unde
     const existing = listNamespaces(paths);
     const suggestion = didYouMean(namespace, existing);
     throw new UsageError(`unknown namespace "${namespace}": configs/${namespace}/ does not exist`, {
-      fix: existing.length === 0
-        ? `create configs/${namespace}/ with that namespace's secret files (see configs/README.md)`
-        : `${suggestion ? `did you mean "${suggestion}"? ` : ''}namespaces here: ${existing.join(', ')}`,
+      fix:
+        existing.length === 0
+          ? `create configs/${namespace}/ with that namespace's secret files (see configs/README.md)`
+          : `${suggestion ? `did you mean "${suggestion}"? ` : ''}namespaces here: ${existing.join(', ')}`,
     });
   }
   return namespace;

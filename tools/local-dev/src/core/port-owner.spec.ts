@@ -6,7 +6,9 @@ import { spawn } from 'node:child_process';
 import { describeHolder, findPortHolder, isPortFree, parseLsofPids } from './port-owner';
 
 it.each(['linux', 'darwin'] as const)('names the process holding a port (%s way), and says a port is free once it is gone', async (platform) => {
-  const child = spawn(process.execPath, ['-e', 'const s = require("net").createServer().listen(0, "0.0.0.0", () => console.log(s.address().port))'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['-e', 'const s = require("net").createServer().listen(0, "0.0.0.0", () => console.log(s.address().port))'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     const port = await new Promise<number>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
     expect(await isPortFree(port)).toBe(false);
@@ -28,7 +30,9 @@ it('reads the pids of `lsof -F p` (one process per "p" line; other fields ignore
 });
 
 it('names nobody where the platform gives no way to ask', async () => {
-  const child = spawn(process.execPath, ['-e', 'const s = require("net").createServer().listen(0, "127.0.0.1", () => console.log(s.address().port))'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['-e', 'const s = require("net").createServer().listen(0, "127.0.0.1", () => console.log(s.address().port))'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     const port = await new Promise<number>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
     expect(findPortHolder(port, 'win32')).toBeUndefined();

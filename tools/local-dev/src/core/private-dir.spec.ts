@@ -5,7 +5,7 @@ import { isWiderThanPrivate, makePrivateDir, tightenWorkspacePrivateDirs } from 
 
 const modeOf = (dir: string) => statSync(dir).mode & 0o777;
 
-describe('private folders (what is derived from secrets is the user\'s alone)', () => {
+describe("private folders (what is derived from secrets is the user's alone)", () => {
   let root: string;
   const umask = process.umask();
   beforeEach(() => {

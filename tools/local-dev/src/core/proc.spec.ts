@@ -5,7 +5,17 @@
  * tested on output as macOS prints it.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { isProcessAlive, listeningSocketInodes, liveCommandLine, parentPid, parsePsOutput, parseProcStat, processStartTime, sameProcess, socketOwnerPid } from './proc';
+import {
+  isProcessAlive,
+  listeningSocketInodes,
+  liveCommandLine,
+  parentPid,
+  parsePsOutput,
+  parseProcStat,
+  processStartTime,
+  sameProcess,
+  socketOwnerPid,
+} from './proc';
 
 const children: ChildProcess[] = [];
 afterEach(() => {
@@ -56,7 +66,10 @@ it('treats an exited pid, a zombie and a pid with another start time as not runn
 });
 
 it('finds the process listening on a TCP port', async () => {
-  const { child, firstLine } = await start(process.execPath, ['-e', 'const s = require("net").createServer().listen(0, "127.0.0.1", () => console.log(s.address().port))']);
+  const { child, firstLine } = await start(process.execPath, [
+    '-e',
+    'const s = require("net").createServer().listen(0, "127.0.0.1", () => console.log(s.address().port))',
+  ]);
   const port = Number(firstLine);
   const inodes = listeningSocketInodes(port);
   expect(inodes.size).toBe(1);
@@ -69,12 +82,20 @@ it('finds the process listening on a TCP port', async () => {
 
 describe('the macOS way (ps), with the platform passed in', () => {
   it.each([
-    ['a macOS daemon', 'Ss       1 Sun Dec  6 10:00:01 2026     /usr/sbin/cfprefsd agent\n', { state: 'S', parentPid: 1, startTime: '2026-12-06T10:00:01Z', commandLine: '/usr/sbin/cfprefsd agent' }],
-    ['a two-digit day, spaces kept in the command', 'S+   41234 Tue Dec 15 09:07:02 2026     node /Users/me/w/node_modules/.bin/nx run  stack:dashboard\n', { state: 'S', parentPid: 41234, startTime: '2026-12-15T09:07:02Z', commandLine: 'node /Users/me/w/node_modules/.bin/nx run  stack:dashboard' }],
+    [
+      'a macOS daemon',
+      'Ss       1 Sun Dec  6 10:00:01 2026     /usr/sbin/cfprefsd agent\n',
+      { state: 'S', parentPid: 1, startTime: '2026-12-06T10:00:01Z', commandLine: '/usr/sbin/cfprefsd agent' },
+    ],
+    [
+      'a two-digit day, spaces kept in the command',
+      'S+   41234 Tue Dec 15 09:07:02 2026     node /Users/me/w/node_modules/.bin/nx run  stack:dashboard\n',
+      { state: 'S', parentPid: 41234, startTime: '2026-12-15T09:07:02Z', commandLine: 'node /Users/me/w/node_modules/.bin/nx run  stack:dashboard' },
+    ],
     ['a zombie', 'Z    812 Mon Jan  5 23:59:59 2026     (node)\n', { state: 'Z', parentPid: 812, startTime: '2026-01-05T23:59:59Z', commandLine: '(node)' }],
     ['no such pid (ps prints nothing)', '', 'gone'],
     ['a header line (ps without the "=")', '  PID TTY           TIME CMD\n', 'unknown'],
-    ['another locale\'s dates', 'Ss 1 So  6 Dez 10:00:01 2026 /sbin/launchd\n', 'unknown'],
+    ["another locale's dates", 'Ss 1 So  6 Dez 10:00:01 2026 /sbin/launchd\n', 'unknown'],
   ])('reads %s', (_, output, expected) => {
     expect(parsePsOutput(output)).toEqual(expected);
   });
@@ -110,7 +131,12 @@ describe('the macOS way (ps), with the platform passed in', () => {
 
   it('by ps, an exited pid, a zombie and a pid recorded with another start time are not running: never ours to signal', async () => {
     const gone = deadPid();
-    expect([isProcessAlive(gone, '', 'darwin'), liveCommandLine(gone, '', 'darwin'), parentPid(gone, 'darwin'), processStartTime(gone, 'darwin')]).toEqual([false, undefined, undefined, '']);
+    expect([isProcessAlive(gone, '', 'darwin'), liveCommandLine(gone, '', 'darwin'), parentPid(gone, 'darwin'), processStartTime(gone, 'darwin')]).toEqual([
+      false,
+      undefined,
+      undefined,
+      '',
+    ]);
     const { firstLine } = await start('sh', ['-c', 'sleep 0.2 & echo $!; exec sleep 30']);
     const zombie = Number(firstLine);
     await new Promise((resolve) => setTimeout(resolve, 600));

@@ -25,7 +25,9 @@ describe('redactCredentials', () => {
 
   it('redacts every URL inside longer text (messages, git output) and leaves the rest byte for byte', () => {
     const text = "cloning https://u:s3cret@h/x.git …\nfatal: unable to access 'https://u:s3cret@h/x.git/': 403\nmail a@b.c, see https://h/docs?q=a@b";
-    expect(redactCredentials(text)).toBe("cloning https://u:***@h/x.git …\nfatal: unable to access 'https://u:***@h/x.git/': 403\nmail a@b.c, see https://h/docs?q=a@b");
+    expect(redactCredentials(text)).toBe(
+      "cloning https://u:***@h/x.git …\nfatal: unable to access 'https://u:***@h/x.git/': 403\nmail a@b.c, see https://h/docs?q=a@b",
+    );
   });
 });
 
@@ -47,10 +49,14 @@ describe('splitCredentials', () => {
     expect(redactCredentials(bare)).toBe(bare);
   });
 
-  it.each(['ssh://git@github.com/o/r.git', 'git@github.com:o/r.git', 'https://github.com/o/r.git', 'file:///srv/git/r.git', '../repos/r.git', 'https://github.com/o/r@v2.git'])(
-    'leaves %s as it is, with no credentials',
-    (url) => {
-      expect(splitCredentials(url)).toEqual({ url, credentials: undefined });
-    },
-  );
+  it.each([
+    'ssh://git@github.com/o/r.git',
+    'git@github.com:o/r.git',
+    'https://github.com/o/r.git',
+    'file:///srv/git/r.git',
+    '../repos/r.git',
+    'https://github.com/o/r@v2.git',
+  ])('leaves %s as it is, with no credentials', (url) => {
+    expect(splitCredentials(url)).toEqual({ url, credentials: undefined });
+  });
 });

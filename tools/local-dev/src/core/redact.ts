@@ -66,5 +66,7 @@ export function splitCredentials(url: string): { url: string; credentials: UrlCr
 /** `%40` → `@`, byte by byte as git's url_decode does; a `%` not followed by two hex digits stays. */
 function percentDecode(text: string): string {
   const parts = text.split(/(%[0-9a-f]{2})/i);
-  return Buffer.concat(parts.map((part) => (/^%[0-9a-f]{2}$/i.test(part) ? Buffer.from([parseInt(part.slice(1), 16)]) : Buffer.from(part, 'utf8')))).toString('utf8');
+  return Buffer.concat(parts.map((part) => (/^%[0-9a-f]{2}$/i.test(part) ? Buffer.from([parseInt(part.slice(1), 16)]) : Buffer.from(part, 'utf8')))).toString(
+    'utf8',
+  );
 }

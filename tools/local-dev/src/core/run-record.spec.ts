@@ -41,14 +41,28 @@ describe('run record', () => {
     expect(isRecordedCommand(argv('run-many', '-t', 'logs,up'))).toBe(true);
   });
 
-  it('a cache hit is any of Nx\'s cache statuses', () => {
+  it("a cache hit is any of Nx's cache statuses", () => {
     expect(['local-cache', 'local-cache-kept-existing', 'remote-cache'].map(isCacheHit)).toEqual([true, true, true]);
     expect(['success', 'failure', 'skipped'].map(isCacheHit)).toEqual([false, false, false]);
   });
 
-  it('turns Nx\'s results into per-task duration, cache state and result', () => {
-    const clone: NxTaskResult = { task: { id: 'a:clone', target: { project: 'a', target: 'clone' }, startTime: 200, endTime: 900, cache: false }, status: 'success' };
-    const metric = runMetric('r1', argv('run-many', '-t', 'up'), { 'a:clone': clone, 'a:up': result('a:up', 'local-cache', 1000, 1001), 'b:build-image': result('b:build-image', 'failure'), 'b:up': result('b:up', 'skipped', 0, 0) }, 0, 5000);
+  it("turns Nx's results into per-task duration, cache state and result", () => {
+    const clone: NxTaskResult = {
+      task: { id: 'a:clone', target: { project: 'a', target: 'clone' }, startTime: 200, endTime: 900, cache: false },
+      status: 'success',
+    };
+    const metric = runMetric(
+      'r1',
+      argv('run-many', '-t', 'up'),
+      {
+        'a:clone': clone,
+        'a:up': result('a:up', 'local-cache', 1000, 1001),
+        'b:build-image': result('b:build-image', 'failure'),
+        'b:up': result('b:up', 'skipped', 0, 0),
+      },
+      0,
+      5000,
+    );
     expect(metric).toMatchObject({ runId: 'r1', result: 'failure', durationMs: 5000, summary: { tasks: 4, cacheHits: 1, failures: 2 } });
     expect(metric.tasks).toEqual([
       { task: 'a:clone', project: 'a', target: 'clone', durationMs: 700, cacheHit: false, cache: 'off', result: 'success' },
@@ -65,7 +79,19 @@ describe('run record', () => {
       'c:clone': result('c:clone', 'success', 500, 600),
     };
     expect(buildOutputText('nx run-many -t up', results)).toBe(
-      ['# nx run-many -t up', '', '==> c:clone (success)', '(no output)', '', '==> a:build-image (from Nx cache: output of the run that made it)', 'a: built', '', '==> b:up (success)', 'b: healthy', ''].join('\n'),
+      [
+        '# nx run-many -t up',
+        '',
+        '==> c:clone (success)',
+        '(no output)',
+        '',
+        '==> a:build-image (from Nx cache: output of the run that made it)',
+        'a: built',
+        '',
+        '==> b:up (success)',
+        'b: healthy',
+        '',
+      ].join('\n'),
     );
   });
 
@@ -77,7 +103,12 @@ describe('run record', () => {
 
   it('the finished progress of another run does not inherit its tasks', () => {
     const metric = runMetric('new', argv('run-many', '-t', 'up'), {}, 0, 1);
-    expect(finishedProgress({ version: 1, runId: 'old', command: 'x', state: 'running', startedAt: 'x', updatedAt: 'x', tasks: { 'a:up': { state: 'running', cacheHit: false } } }, metric).tasks).toEqual({});
+    expect(
+      finishedProgress(
+        { version: 1, runId: 'old', command: 'x', state: 'running', startedAt: 'x', updatedAt: 'x', tasks: { 'a:up': { state: 'running', cacheHit: false } } },
+        metric,
+      ).tasks,
+    ).toEqual({});
   });
 
   describe('on disk', () => {
@@ -95,8 +126,20 @@ describe('run record', () => {
       expect(read('progress.json').tasks['a:build-image']).toEqual({ state: 'running', cacheHit: false, startedAt: '2026-11-29T10:00:01.000Z' });
       await recordTask(root, 'a:build-image', 'success', new Date('2026-11-29T10:00:04Z'));
       expect(read('progress.json').tasks['a:build-image']).toMatchObject({ state: 'success', durationMs: 3000 });
-      await recordRunEnd(root, 'r1', argv('run-many', '-t', 'up'), { 'a:build-image': result('a:build-image', 'success'), 'a:up': result('a:up', 'local-cache', 5000, 5000) }, 0, 6000);
-      expect(read('progress.json')).toMatchObject({ runId: 'r1', state: 'success', durationMs: 6000, tasks: { 'a:build-image': { cache: 'miss', durationMs: 2500 }, 'a:up': { state: 'success', cacheHit: true, cache: 'hit' } } });
+      await recordRunEnd(
+        root,
+        'r1',
+        argv('run-many', '-t', 'up'),
+        { 'a:build-image': result('a:build-image', 'success'), 'a:up': result('a:up', 'local-cache', 5000, 5000) },
+        0,
+        6000,
+      );
+      expect(read('progress.json')).toMatchObject({
+        runId: 'r1',
+        state: 'success',
+        durationMs: 6000,
+        tasks: { 'a:build-image': { cache: 'miss', durationMs: 2500 }, 'a:up': { state: 'success', cacheHit: true, cache: 'hit' } },
+      });
       expect(read('run_metrics.json').runs.map((run: RunMetric) => [run.runId, run.summary])).toEqual([['r1', { tasks: 2, cacheHits: 1, failures: 0 }]]);
       expect(readFileSync(path.join(root, 'logs', 'build_output.log'), 'utf8')).toContain('==> a:build-image (success)');
     });
@@ -105,13 +148,20 @@ describe('run record', () => {
       await recordRunStart(root, 'r1', argv('run-many', '-t', 'up'));
       const file = path.join(root, 'logs', 'progress.json');
       // Reads and parses as fast as it can until told to stop, then says how many reads failed.
-      const reader = spawn(process.execPath, ['-e', `
+      const reader = spawn(
+        process.execPath,
+        [
+          '-e',
+          `
         const fs = require('fs'); let reads = 0, bad = 0, stop = false;
         process.stdin.on('data', () => { stop = true; });
         (function loop() {
           for (let i = 0; i < 200; i++) { reads++; try { JSON.parse(fs.readFileSync(${JSON.stringify(file)}, 'utf8')); } catch { bad++; } }
           if (stop) { console.log(JSON.stringify({ reads, bad })); process.exit(0); } else setImmediate(loop);
-        })();`], { stdio: ['pipe', 'pipe', 'inherit'] });
+        })();`,
+        ],
+        { stdio: ['pipe', 'pipe', 'inherit'] },
+      );
       let out = '';
       reader.stdout.on('data', (chunk: Buffer) => (out += chunk));
       for (let index = 0; index < 300; index++) await recordTask(root, `svc-${index % 7}:build-image`, index % 2 === 0 ? 'running' : 'success');
@@ -135,7 +185,7 @@ describe('run record', () => {
       expect(await firstTimeInRun(root, 'redis-not-reachable')).toBe(true);
     });
 
-    it('a read-only command leaves the last run\'s record alone', async () => {
+    it("a read-only command leaves the last run's record alone", async () => {
       await recordRunStart(root, 'r1', argv('run-many', '-t', 'up'));
       await recordRunStart(root, 'r2', argv('run', 'stack:status'));
       await recordRunEnd(root, 'r2', argv('run', 'stack:status'), { 'stack:status': result('stack:status', 'success') }, 0, 1);

@@ -170,7 +170,13 @@ export function withTaskEvent(progress: RunProgress, taskId: string, event: { st
   const task: TaskProgress =
     event.state === 'running'
       ? { state: 'running', cacheHit: false, startedAt: now.toISOString() }
-      : { ...before, state: event.state, cacheHit: false, finishedAt: now.toISOString(), durationMs: before?.startedAt ? now.getTime() - Date.parse(before.startedAt) : undefined };
+      : {
+          ...before,
+          state: event.state,
+          cacheHit: false,
+          finishedAt: now.toISOString(),
+          durationMs: before?.startedAt ? now.getTime() - Date.parse(before.startedAt) : undefined,
+        };
   return { ...progress, updatedAt: now.toISOString(), tasks: { ...progress.tasks, [taskId]: task } };
 }
 
@@ -202,7 +208,14 @@ export function runMetric(runId: string, argv: readonly string[], results: Recor
 export function finishedProgress(progress: RunProgress | undefined, metric: RunMetric): RunProgress {
   const tasks: Record<string, TaskProgress> = { ...(progress?.runId === metric.runId ? progress.tasks : {}) };
   for (const task of metric.tasks) {
-    tasks[task.task] = { ...tasks[task.task], state: task.result, cacheHit: task.cacheHit, cache: task.cache, durationMs: task.durationMs, finishedAt: tasks[task.task]?.finishedAt ?? metric.finishedAt };
+    tasks[task.task] = {
+      ...tasks[task.task],
+      state: task.result,
+      cacheHit: task.cacheHit,
+      cache: task.cache,
+      durationMs: task.durationMs,
+      finishedAt: tasks[task.task]?.finishedAt ?? metric.finishedAt,
+    };
   }
   return {
     version: 1,
@@ -235,7 +248,13 @@ function write(file: string, value: unknown): void {
 function underLock<T>(paths: WorkspacePaths, body: () => T): Promise<T> {
   return withLock(
     path.join(paths.logs, 'locks', 'run-record.lock'),
-    { subject: 'logs/progress.json', purpose: 'record the run', log: () => undefined, timeoutMs: 30_000, timeoutError: (message, fix) => new UsageError(`logs/progress.json: ${message}`, { fix }) },
+    {
+      subject: 'logs/progress.json',
+      purpose: 'record the run',
+      log: () => undefined,
+      timeoutMs: 30_000,
+      timeoutError: (message, fix) => new UsageError(`logs/progress.json: ${message}`, { fix }),
+    },
     async () => body(),
   );
 }
@@ -275,7 +294,14 @@ export async function firstTimeInRun(workspaceRoot: string, notice: string): Pro
   });
 }
 
-export async function recordRunEnd(workspaceRoot: string, runId: string, argv: readonly string[], results: Record<string, NxTaskResult>, startTime: number, endTime: number): Promise<void> {
+export async function recordRunEnd(
+  workspaceRoot: string,
+  runId: string,
+  argv: readonly string[],
+  results: Record<string, NxTaskResult>,
+  startTime: number,
+  endTime: number,
+): Promise<void> {
   if (!isRecordedCommand(argv)) return;
   const paths = workspacePaths(workspaceRoot);
   const metric = runMetric(runId, argv, results, startTime, endTime);

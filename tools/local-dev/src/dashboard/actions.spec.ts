@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { rebuildArgs, workspaceActions } from './actions';
 
-describe('the dashboard\'s actions', () => {
+describe("the dashboard's actions", () => {
   it('a rebuild names its namespace, always: the service is one argument, never shell text', () => {
     expect(rebuildArgs('svc-0', 's2')).toEqual(['run', 'svc-0:up', '--outputStyle=stream', '--namespace=s2']);
   });
@@ -27,7 +27,7 @@ describe('the dashboard\'s actions', () => {
     });
     afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-    it('rebuilds in the namespace the page shows (the last run\'s), as restart and reconnect do — not config.yaml\'s default', async () => {
+    it("rebuilds in the namespace the page shows (the last run's), as restart and reconnect do — not config.yaml's default", async () => {
       await workspaceActions(root, undefined)('rebuild', 'svc-0', () => undefined);
       expect(readFileSync(path.join(root, 'nx-args'), 'utf8').split('\n')).toContain('--namespace=s2');
     });

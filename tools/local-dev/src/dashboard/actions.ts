@@ -42,7 +42,8 @@ export function workspaceActions(workspaceRoot: string, requested: string | unde
       await ensureTunnel({ paths, model, namespace: resolved }, { reconnect: true, timeoutMs: DEFAULT_WAIT_MS, report: log });
       return;
     }
-    if (!service || !model.services.some((candidate) => candidate.name === service)) throw new UsageError(`no service ${JSON.stringify(service ?? '')} in config.yaml`);
+    if (!service || !model.services.some((candidate) => candidate.name === service))
+      throw new UsageError(`no service ${JSON.stringify(service ?? '')} in config.yaml`);
     if (action === 'restart') {
       await restartStack({ paths, model, namespace: resolved, services: [service], named: true, tunnel: false, log });
       return;
@@ -50,7 +51,11 @@ export function workspaceActions(workspaceRoot: string, requested: string | unde
     await exec(path.join(paths.root, 'node_modules', '.bin', 'nx'), rebuildArgs(service, resolved), {
       cwd: paths.root,
       env: { NX_TUI: 'false', FORCE_COLOR: '0' },
-      onOutput: (chunk) => chunk.split('\n').filter((line) => line.trim() !== '').forEach(log),
+      onOutput: (chunk) =>
+        chunk
+          .split('\n')
+          .filter((line) => line.trim() !== '')
+          .forEach(log),
     });
   };
 }

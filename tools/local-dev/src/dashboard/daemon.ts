@@ -60,16 +60,27 @@ export function runningDashboard(paths: WorkspacePaths): DashboardState | undefi
 }
 
 /** Starts the dashboard in the background, or reuses the running one. Resolves once it listens. */
-export async function startDashboard(paths: WorkspacePaths, launch: Omit<DashboardLaunch, 'root'>, log: (line: string) => void): Promise<{ state: DashboardState; reused: boolean }> {
+export async function startDashboard(
+  paths: WorkspacePaths,
+  launch: Omit<DashboardLaunch, 'root'>,
+  log: (line: string) => void,
+): Promise<{ state: DashboardState; reused: boolean }> {
   mkdirSync(paths.logs, { recursive: true });
   return withLock(
     path.join(paths.logs, 'dashboard.lock'),
-    { subject: 'the dashboard', purpose: 'starting the dashboard', log: (line) => log(`dashboard: ${line}`), timeoutError: (message, fix) => new UsageError(`the dashboard is ${message}`, { fix }) },
+    {
+      subject: 'the dashboard',
+      purpose: 'starting the dashboard',
+      log: (line) => log(`dashboard: ${line}`),
+      timeoutError: (message, fix) => new UsageError(`the dashboard is ${message}`, { fix }),
+    },
     async () => {
       const running = runningDashboard(paths);
       if (running) {
         if (running.port !== launch.port) {
-          throw new UsageError(`the dashboard already runs on port ${running.port} (${running.url}), not ${launch.port}`, { fix: `open ${running.url}, or stop it first: \`nx run stack:stop\`` });
+          throw new UsageError(`the dashboard already runs on port ${running.port} (${running.url}), not ${launch.port}`, {
+            fix: `open ${running.url}, or stop it first: \`nx run stack:stop\``,
+          });
         }
         return { state: running, reused: true };
       }
@@ -106,9 +117,14 @@ async function waitForStart(paths: WorkspacePaths, child: { pid: number; exited:
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const log = logTail(paths);
-  throw new UsageError(`the dashboard did not start${child.exited() !== undefined ? ` (it exited with code ${child.exited()})` : ` within ${START_TIMEOUT_MS / 1000} s`}:\n${log}`, {
-    fix: /EADDRINUSE/.test(log) ? 'the port is taken: start it on another one (`nx run stack:dashboard --port=<n>`)' : `see ${path.relative(paths.root, dashboardLogFile(paths))}`,
-  });
+  throw new UsageError(
+    `the dashboard did not start${child.exited() !== undefined ? ` (it exited with code ${child.exited()})` : ` within ${START_TIMEOUT_MS / 1000} s`}:\n${log}`,
+    {
+      fix: /EADDRINUSE/.test(log)
+        ? 'the port is taken: start it on another one (`nx run stack:dashboard --port=<n>`)'
+        : `see ${path.relative(paths.root, dashboardLogFile(paths))}`,
+    },
+  );
 }
 
 function logTail(paths: WorkspacePaths, lines = 8): string {

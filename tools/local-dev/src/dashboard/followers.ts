@@ -44,7 +44,12 @@ export interface LogEngine {
    * docker logged it at (undefined for docker's own complaints), then `ended` once (with what went
    * wrong, if anything did). The returned function ends it (then `ended` may still be called).
    */
-  follow(containerId: string, options: { since: string | undefined; tail: number }, line: (stream: LogLine['stream'], time: string | undefined, text: string) => void, ended: (failure: string | undefined) => void): () => void;
+  follow(
+    containerId: string,
+    options: { since: string | undefined; tail: number },
+    line: (stream: LogLine['stream'], time: string | undefined, text: string) => void,
+    ended: (failure: string | undefined) => void,
+  ): () => void;
   /** Calls `started` for each container of this workspace that starts, until stopped; `ended` if the watch itself ends. */
   watchStarts(started: (service: string, containerId: string) => void, ended: (failure: string | undefined) => void): () => void;
 }
@@ -116,7 +121,17 @@ export class LogFollowers {
     for (const service of new Set(services)) {
       let follower = this.followers.get(service);
       if (!follower) {
-        follower = { service, subscribers: new Set(), recent: [], recentChars: 0, state: 'looking', containerId: undefined, lastTime: undefined, startedMeanwhile: undefined, stop: undefined };
+        follower = {
+          service,
+          subscribers: new Set(),
+          recent: [],
+          recentChars: 0,
+          state: 'looking',
+          containerId: undefined,
+          lastTime: undefined,
+          startedMeanwhile: undefined,
+          stop: undefined,
+        };
         this.followers.set(service, follower);
         fresh.push(follower);
       }

@@ -66,14 +66,23 @@ export function checkRead(request: RequestFacts, port: number, token: string): V
   if (!host.ok) return host;
   const fetchSite = request.fetchSite?.toLowerCase();
   if (fetchSite !== undefined && FOREIGN_FETCH_SITES.includes(fetchSite)) {
-    return { ok: false, status: 403, reason: `a request from another web page (Sec-Fetch-Site: ${fetchSite}): open the dashboard itself, ${ownOrigins(port)[0]}/` };
+    return {
+      ok: false,
+      status: 403,
+      reason: `a request from another web page (Sec-Fetch-Site: ${fetchSite}): open the dashboard itself, ${ownOrigins(port)[0]}/`,
+    };
   }
   if (request.origin !== undefined && !ownOrigins(port).includes(request.origin.toLowerCase())) {
     return { ok: false, status: 403, reason: `Origin ${JSON.stringify(request.origin)} is not this dashboard` };
   }
-  if (request.token !== undefined) return sameSecret(request.token, token) ? { ok: true } : { ok: false, status: 403, reason: 'wrong dashboard token (reload the page)' };
+  if (request.token !== undefined)
+    return sameSecret(request.token, token) ? { ok: true } : { ok: false, status: 403, reason: 'wrong dashboard token (reload the page)' };
   if (fetchSite === 'same-origin' || fetchSite === 'none' || request.origin !== undefined) return { ok: true };
-  return { ok: false, status: 403, reason: `missing dashboard token: open the dashboard itself, ${ownOrigins(port)[0]}/ (a script sends the header ${TOKEN_HEADER} with the token of its page)` };
+  return {
+    ok: false,
+    status: 403,
+    reason: `missing dashboard token: open the dashboard itself, ${ownOrigins(port)[0]}/ (a script sends the header ${TOKEN_HEADER} with the token of its page)`,
+  };
 }
 
 /** Pure: `http://127.0.0.1:<port>` and `http://localhost:<port>`. */
@@ -89,7 +98,8 @@ export function checkAction(request: RequestFacts, port: number, token: string):
   if (request.origin === undefined || !ownOrigins(port).includes(request.origin.toLowerCase())) {
     return { ok: false, status: 403, reason: `Origin ${JSON.stringify(request.origin ?? '')} is not this dashboard` };
   }
-  if (request.token === undefined || !sameSecret(request.token, token)) return { ok: false, status: 403, reason: 'missing or wrong dashboard token (reload the page)' };
+  if (request.token === undefined || !sameSecret(request.token, token))
+    return { ok: false, status: 403, reason: 'missing or wrong dashboard token (reload the page)' };
   return { ok: true };
 }
 

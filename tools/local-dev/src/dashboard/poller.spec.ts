@@ -6,14 +6,52 @@ import type { DashboardView } from './view';
 
 function model(state: string): StackModel {
   return {
-    generatedAt: new Date().toISOString(), namespace: 's1', engine: { reachable: true, error: undefined }, network: { name: 'n', exists: true },
-    workspace: { root: '/ws', id: 'x', composeProject: 'p' }, orphans: [], run: undefined, problems: [],
-    services: [{ name: 'api', kind: 'service', state, repo: { branch: 'main', dirty: false, changedFiles: 0 }, image: { wanted: undefined, exists: false, recorded: undefined }, container: undefined, ports: [], debugPort: undefined, problems: [] }],
-    tunnel: { condition: 'absent', status: undefined, namespace: undefined, port: undefined, restarts: undefined, lastCheckAt: undefined, healthy: false, lines: [], problems: [] },
+    generatedAt: new Date().toISOString(),
+    namespace: 's1',
+    engine: { reachable: true, error: undefined },
+    network: { name: 'n', exists: true },
+    workspace: { root: '/ws', id: 'x', composeProject: 'p' },
+    orphans: [],
+    run: undefined,
+    problems: [],
+    services: [
+      {
+        name: 'api',
+        kind: 'service',
+        state,
+        repo: { branch: 'main', dirty: false, changedFiles: 0 },
+        image: { wanted: undefined, exists: false, recorded: undefined },
+        container: undefined,
+        ports: [],
+        debugPort: undefined,
+        problems: [],
+      },
+    ],
+    tunnel: {
+      condition: 'absent',
+      status: undefined,
+      namespace: undefined,
+      port: undefined,
+      restarts: undefined,
+      lastCheckAt: undefined,
+      healthy: false,
+      lines: [],
+      problems: [],
+    },
   } as unknown as StackModel;
 }
 
-const row = (service: string, cpuPercent: number): StatsRow => ({ service, container: 'c', cpuPercent, memoryBytes: 10, memoryLimitBytes: 100, memoryPercent: 10, netRxBytes: 0, netTxBytes: 0, restarts: 0 });
+const row = (service: string, cpuPercent: number): StatsRow => ({
+  service,
+  container: 'c',
+  cpuPercent,
+  memoryBytes: 10,
+  memoryLimitBytes: 100,
+  memoryPercent: 10,
+  netRxBytes: 0,
+  netTxBytes: 0,
+  restarts: 0,
+});
 
 /** A stand-in for src/stack/watch.ts (the real one is driven by real files and the real engine in e2e/dashboard-watch.e2e.spec.ts). */
 function fakeWatch() {
@@ -40,7 +78,13 @@ describe('Poller', () => {
     const { state, watch } = fakeWatch();
     const poller = new Poller({
       model: async (fresh) => model(states[Math.min(gathers.push(fresh.docker) - 1, states.length - 1)]),
-      stats: async () => [], metrics: () => undefined, log: () => undefined, watch, debounceMs: 1, safetyIntervalMs: 60_000, statsIntervalMs: 60_000,
+      stats: async () => [],
+      metrics: () => undefined,
+      log: () => undefined,
+      watch,
+      debounceMs: 1,
+      safetyIntervalMs: 60_000,
+      statsIntervalMs: 60_000,
     });
     const pushed: string[] = [];
     const unsubscribe = poller.subscribe((view: DashboardView) => pushed.push(view.services[0].state));
@@ -63,7 +107,16 @@ describe('Poller', () => {
   it('a burst of changes makes one gather; nothing is gathered once nobody listens', async () => {
     let gathers = 0;
     const { state, watch } = fakeWatch();
-    const poller = new Poller({ model: async () => model(`running-${gathers++}`), stats: async () => [], metrics: () => undefined, log: () => undefined, watch, debounceMs: 20, safetyIntervalMs: 60_000, statsIntervalMs: 60_000 });
+    const poller = new Poller({
+      model: async () => model(`running-${gathers++}`),
+      stats: async () => [],
+      metrics: () => undefined,
+      log: () => undefined,
+      watch,
+      debounceMs: 20,
+      safetyIntervalMs: 60_000,
+      statsIntervalMs: 60_000,
+    });
     const unsubscribe = poller.subscribe(() => undefined);
     await until(() => gathers === 1);
     for (const what of ['engine', 'engine', 'files', 'engine'] as const) state.changed?.(what);
@@ -77,7 +130,15 @@ describe('Poller', () => {
 
   it('the safety timer asks Docker again without any event', async () => {
     const gathers: boolean[] = [];
-    const poller = new Poller({ model: async (fresh) => model(`running-${gathers.push(fresh.docker)}`), stats: async () => [], metrics: () => undefined, log: () => undefined, debounceMs: 1, safetyIntervalMs: 10, statsIntervalMs: 60_000 });
+    const poller = new Poller({
+      model: async (fresh) => model(`running-${gathers.push(fresh.docker)}`),
+      stats: async () => [],
+      metrics: () => undefined,
+      log: () => undefined,
+      debounceMs: 1,
+      safetyIntervalMs: 10,
+      statsIntervalMs: 60_000,
+    });
     const unsubscribe = poller.subscribe(() => undefined);
     await until(() => gathers.length >= 3);
     unsubscribe();
@@ -93,7 +154,9 @@ describe('Poller', () => {
         const seen = state;
         return new Promise((resolve) => releases.push(() => resolve(model(seen))));
       },
-      stats: async () => [], metrics: () => undefined, log: () => undefined,
+      stats: async () => [],
+      metrics: () => undefined,
+      log: () => undefined,
     });
     const first = poller.refresh();
     state = 'stopped';
@@ -110,12 +173,22 @@ describe('Poller', () => {
   it('samples CPU and memory of the running containers only, while someone listens', async () => {
     const asked: string[][] = [];
     const poller = new Poller({
-      model: async () => ({ ...model('running'), services: [{ ...model('running').services[0], container: { id: 'c1', status: 'running' } }, { ...model('stopped').services[0], name: 'web', container: { id: 'c2', status: 'exited' } }] }) as unknown as StackModel,
+      model: async () =>
+        ({
+          ...model('running'),
+          services: [
+            { ...model('running').services[0], container: { id: 'c1', status: 'running' } },
+            { ...model('stopped').services[0], name: 'web', container: { id: 'c2', status: 'exited' } },
+          ],
+        }) as unknown as StackModel,
       stats: async (containers) => {
         asked.push(containers.map((container) => container.id));
         return [row('api', 7)];
       },
-      metrics: () => undefined, log: () => undefined, safetyIntervalMs: 60_000, statsIntervalMs: 5,
+      metrics: () => undefined,
+      log: () => undefined,
+      safetyIntervalMs: 60_000,
+      statsIntervalMs: 5,
     });
     const views: DashboardView[] = [];
     const unsubscribe = poller.subscribe((view) => views.push(view));

@@ -116,10 +116,12 @@ export class Poller {
    */
   refresh(): Promise<DashboardView> {
     if (this.inFlight) {
-      this.again ??= this.inFlight.catch(() => undefined).then(() => {
-        this.again = undefined;
-        return this.refresh();
-      });
+      this.again ??= this.inFlight
+        .catch(() => undefined)
+        .then(() => {
+          this.again = undefined;
+          return this.refresh();
+        });
       return this.again;
     }
     const docker = this.dockerChanged;
@@ -207,9 +209,11 @@ export class Poller {
         if (generation !== this.generation) return;
         const work = this.sample();
         this.report(work);
-        void work.catch(() => undefined).finally(() => {
-          if (generation === this.generation) sampling();
-        });
+        void work
+          .catch(() => undefined)
+          .finally(() => {
+            if (generation === this.generation) sampling();
+          });
       }, this.deps.statsIntervalMs ?? STATS_INTERVAL_MS);
     };
     sampling();

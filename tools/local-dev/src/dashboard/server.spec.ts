@@ -44,7 +44,16 @@ function request(port: number, method: string, path: string, headers: Record<str
 }
 
 function view(name: string): DashboardView {
-  return { generatedAt: '', namespace: 's1', engine: { reachable: true, error: undefined }, services: [{ name } as DashboardView['services'][number]], tunnel: {} as DashboardView['tunnel'], run: undefined, buildTimes: [], problems: [] };
+  return {
+    generatedAt: '',
+    namespace: 's1',
+    engine: { reachable: true, error: undefined },
+    services: [{ name } as DashboardView['services'][number]],
+    tunnel: {} as DashboardView['tunnel'],
+    run: undefined,
+    buildTimes: [],
+    problems: [],
+  };
 }
 
 describe('the dashboard server', () => {
@@ -93,9 +102,10 @@ describe('the dashboard server', () => {
   });
 
   const own = () => ({ origin: `http://127.0.0.1:${port}`, 'x-dashboard-token': TOKEN, 'content-type': 'application/json' });
-  const restart = (headers: Record<string, string>, method = 'POST') => request(port, method, '/api/actions/restart', headers, method === 'POST' ? JSON.stringify({ service: 'svc-0' }) : undefined);
+  const restart = (headers: Record<string, string>, method = 'POST') =>
+    request(port, method, '/api/actions/restart', headers, method === 'POST' ? JSON.stringify({ service: 'svc-0' }) : undefined);
 
-  it('serves the page with this start\'s token, its script, and the snapshot as JSON', async () => {
+  it("serves the page with this start's token, its script, and the snapshot as JSON", async () => {
     const page = await request(port, 'GET', '/');
     expect(page.status).toBe(200);
     expect(page.body).toContain(`<meta name="dashboard-token" content="${TOKEN}">`);
@@ -155,7 +165,7 @@ describe('the dashboard server', () => {
     expect(runAction).not.toHaveBeenCalled();
   });
 
-  it('refuses the page and the snapshot to a Host that is not the dashboard\'s own', async () => {
+  it("refuses the page and the snapshot to a Host that is not the dashboard's own", async () => {
     for (const path of ['/', '/api/snapshot', '/api/events']) {
       const reply = await request(port, 'GET', path, { host: 'attacker.example' });
       expect(reply.status).toBe(403);
@@ -216,7 +226,7 @@ describe('the dashboard server', () => {
     }
 
     const foreign: [string, Record<string, string>][] = [
-      ['a foreign page\'s no-cors fetch', { origin: 'http://evil.example', 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors' }],
+      ["a foreign page's no-cors fetch", { origin: 'http://evil.example', 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors' }],
       ['a page of another local server', { origin: `http://127.0.0.1:${1}`, 'sec-fetch-site': 'same-site' }],
       ['a foreign page of a browser without Sec-Fetch-Site', { origin: 'http://evil.example' }],
       ['a request that says nothing (no token, no Sec-Fetch-Site, no Origin)', {}],
@@ -228,10 +238,15 @@ describe('the dashboard server', () => {
         expect({ path, status: reply.status }).toEqual({ path, status: 403 });
         expect((JSON.parse(reply.body) as { error: string }).error).toMatch(/another web page|not this dashboard|dashboard token/);
       }
-      expect({ snapshots: snapshot.mock.calls.length, subscribers: listeners.length, logs: followLogs.mock.calls.length, buildOutput: followBuildOutput.mock.calls.length }).toEqual({ snapshots: 0, subscribers: 0, logs: 0, buildOutput: 0 });
+      expect({
+        snapshots: snapshot.mock.calls.length,
+        subscribers: listeners.length,
+        logs: followLogs.mock.calls.length,
+        buildOutput: followBuildOutput.mock.calls.length,
+      }).toEqual({ snapshots: 0, subscribers: 0, logs: 0, buildOutput: 0 });
     });
 
-    it('serves its own page\'s requests: the token in the URL or the header, or the browser saying same-origin', async () => {
+    it("serves its own page's requests: the token in the URL or the header, or the browser saying same-origin", async () => {
       expect((await request(port, 'GET', `/api/snapshot?token=${TOKEN}`)).status).toBe(200);
       expect((await request(port, 'GET', '/api/snapshot', { 'x-dashboard-token': TOKEN })).status).toBe(200);
       expect((await request(port, 'GET', '/api/snapshot', { 'sec-fetch-site': 'same-origin' })).status).toBe(200);
@@ -266,7 +281,10 @@ describe('the dashboard server', () => {
       const streams = [0, 1, 2, 3].map(() => openStream(`/api/build-output?token=${TOKEN}`));
       expect(await Promise.all(streams.map(async (stream) => (await stream.response).statusCode))).toEqual([200, 200, 200, 200]);
       const refused = await request(port, 'GET', `/api/logs?token=${TOKEN}`);
-      expect({ status: refused.status, error: (JSON.parse(refused.body) as { error: string }).error }).toEqual({ status: 503, error: '4 dashboard streams are open already (at most 4): close some dashboard tabs' });
+      expect({ status: refused.status, error: (JSON.parse(refused.body) as { error: string }).error }).toEqual({
+        status: 503,
+        error: '4 dashboard streams are open already (at most 4): close some dashboard tabs',
+      });
       expect(followLogs).not.toHaveBeenCalled();
       streams[0].close();
       // The server sees the close a moment later: until then the next one is still refused.

@@ -65,7 +65,17 @@ export function createDashboardServer(options: DashboardServerOptions): http.Ser
     if (!host.ok) return sendJson(response, host.status, { error: host.reason });
 
     if (url.pathname.startsWith('/api/actions/')) {
-      const verdict = checkAction({ method: request.method, host: request.headers.host, origin: header(request, 'origin'), token: header(request, TOKEN_HEADER), fetchSite: header(request, 'sec-fetch-site') }, options.port, options.token);
+      const verdict = checkAction(
+        {
+          method: request.method,
+          host: request.headers.host,
+          origin: header(request, 'origin'),
+          token: header(request, TOKEN_HEADER),
+          fetchSite: header(request, 'sec-fetch-site'),
+        },
+        options.port,
+        options.token,
+      );
       if (!verdict.ok) return sendJson(response, verdict.status, { error: verdict.reason }, verdict.status === 405 ? { allow: 'POST' } : {});
       const action = url.pathname.slice('/api/actions/'.length);
       if (!isActionName(action)) return sendJson(response, 404, { error: `no action ${JSON.stringify(action)}` });
@@ -76,7 +86,8 @@ export function createDashboardServer(options: DashboardServerOptions): http.Ser
         return sendJson(response, 400, { error: `the request body is not JSON: ${(error as Error).message}` });
       }
       const service = typeof body.service === 'string' ? body.service : undefined;
-      if (action !== 'reconnect-tunnel' && (!service || !options.services().includes(service))) return sendJson(response, 400, { error: `no service ${JSON.stringify(service ?? '')} in config.yaml` });
+      if (action !== 'reconnect-tunnel' && (!service || !options.services().includes(service)))
+        return sendJson(response, 400, { error: `no service ${JSON.stringify(service ?? '')} in config.yaml` });
       const key = actionKey(action, service);
       if (running.has(key)) return sendJson(response, 409, { error: `${action}${service ? ` ${service}` : ''} is already running` });
       running.add(key);
@@ -95,13 +106,22 @@ export function createDashboardServer(options: DashboardServerOptions): http.Ser
     if (request.method !== 'GET') return sendJson(response, 405, { error: 'only GET here' }, { allow: 'GET' });
     if (url.pathname.startsWith('/api/')) {
       const token = header(request, TOKEN_HEADER) ?? url.searchParams.get(TOKEN_PARAMETER) ?? undefined;
-      const verdict = checkRead({ method: request.method, host: request.headers.host, origin: header(request, 'origin'), token, fetchSite: header(request, 'sec-fetch-site') }, options.port, options.token);
+      const verdict = checkRead(
+        { method: request.method, host: request.headers.host, origin: header(request, 'origin'), token, fetchSite: header(request, 'sec-fetch-site') },
+        options.port,
+        options.token,
+      );
       if (!verdict.ok) return sendJson(response, verdict.status, { error: verdict.reason });
     }
     /** An event stream, or undefined when MAX_STREAMS are open (answered 503: the page tries again later). */
     const openStream = (): EventStream | undefined => {
       if (streams.size >= maxStreams) {
-        sendJson(response, 503, { error: `${streams.size} dashboard streams are open already (at most ${maxStreams}): close some dashboard tabs` }, { 'retry-after': '5' });
+        sendJson(
+          response,
+          503,
+          { error: `${streams.size} dashboard streams are open already (at most ${maxStreams}): close some dashboard tabs` },
+          { 'retry-after': '5' },
+        );
         return undefined;
       }
       const stream = new EventStream(response, BASE_HEADERS);

@@ -97,7 +97,9 @@ function spawnLines(args: string[], line: (stream: LogLine['stream'], piece: Lin
   }
   // No docker on PATH: 'close' still follows.
   child.on('error', (error) => (spawnFailure = error.message));
-  child.on('close', (code, signal) => ended(stopped ? undefined : (spawnFailure ?? (code === 0 ? undefined : `docker ${args[0]} exited with ${code ?? signal}`))));
+  child.on('close', (code, signal) =>
+    ended(stopped ? undefined : (spawnFailure ?? (code === 0 ? undefined : `docker ${args[0]} exited with ${code ?? signal}`))),
+  );
   return () => {
     stopped = true;
     child.kill('SIGTERM');

@@ -10,21 +10,47 @@ const WANTED = 'local-dev/api:aaaaaaaaaaaa';
 const OLD = 'local-dev/api:bbbbbbbbbbbb';
 const repo: RepoModel = { url: 'file:///r/api.git', branch: 'main', dir: 'api', alwaysRefresh: false, owner: 'api', services: ['api'], configs: [] };
 const service: ServiceModel = {
-  name: 'api', kind: 'service', owner: 'api', dir: 'api', dockerfile: 'api.dev.Dockerfile',
-  ports: [{ host: 8000, container: 8080, protocol: 'tcp' }], debug: { containerPort: 5678, hostPort: 5726 },
-  environment: {}, buildArgs: {}, buildSecrets: [], healthcheck: { type: 'http', path: '/health', port: 8080, timeoutSeconds: 90 }, dependsOn: [],
+  name: 'api',
+  kind: 'service',
+  owner: 'api',
+  dir: 'api',
+  dockerfile: 'api.dev.Dockerfile',
+  ports: [{ host: 8000, container: 8080, protocol: 'tcp' }],
+  debug: { containerPort: 5678, hostPort: 5726 },
+  environment: {},
+  buildArgs: {},
+  buildSecrets: [],
+  healthcheck: { type: 'http', path: '/health', port: 8080, timeoutSeconds: 90 },
+  dependsOn: [],
 };
 
 function container(overrides: Partial<ContainerFacts> = {}): ContainerFacts {
   return {
-    id: '0123456789abcdef0123', name: 'ld_api_1', service: 'api', image: WANTED, status: 'running', exitCode: 0, oomKilled: false, error: '',
-    health: 'healthy', restartCount: 2, startedAt: '2026-11-29T10:00:00Z', finishedAt: undefined, definition: 'def1', ports: [], ...overrides,
+    id: '0123456789abcdef0123',
+    name: 'ld_api_1',
+    service: 'api',
+    image: WANTED,
+    status: 'running',
+    exitCode: 0,
+    oomKilled: false,
+    error: '',
+    health: 'healthy',
+    restartCount: 2,
+    startedAt: '2026-11-29T10:00:00Z',
+    finishedAt: undefined,
+    definition: 'def1',
+    ports: [],
+    ...overrides,
   };
 }
 
 function facts(overrides: Partial<ServiceFacts> = {}): ServiceFacts {
   return {
-    service, repo, definition: 'def1', containers: [container()], lock: undefined,
+    service,
+    repo,
+    definition: 'def1',
+    containers: [container()],
+    lock: undefined,
     clone: { state: 'clone', branch: 'main', head: 'abc', upstream: 'origin/main', aheadBehind: { ahead: 0, behind: 0 }, changed: [], injection: undefined },
     image: { wanted: WANTED, wantedError: undefined, wantedExists: true, recorded: WANTED },
     ...overrides,
@@ -32,34 +58,83 @@ function facts(overrides: Partial<ServiceFacts> = {}): ServiceFacts {
 }
 
 const tunnelState: TunnelState = {
-  mode: 'tunnel', namespace: 's1', deployment: 'redis', port: 6379, addresses: ['127.0.0.1'], pid: process.pid, status: 'healthy', restarts: 3,
-  lastCheckAt: '2026-11-29T10:00:00.000Z', startedAt: '2026-11-29T09:00:00.000Z', updatedAt: '2026-11-29T10:00:00.000Z',
+  mode: 'tunnel',
+  namespace: 's1',
+  deployment: 'redis',
+  port: 6379,
+  addresses: ['127.0.0.1'],
+  pid: process.pid,
+  status: 'healthy',
+  restarts: 3,
+  lastCheckAt: '2026-11-29T10:00:00.000Z',
+  startedAt: '2026-11-29T09:00:00.000Z',
+  updatedAt: '2026-11-29T10:00:00.000Z',
 };
 
 describe('the dashboard view of the stack model', () => {
   it('a healthy service: green, its branch, fresh image, port links, debug port, restarts', () => {
-    const card = serviceCard(projectService(facts(), 's1', true), [{ at: 1, cpuPercent: 1.5, memoryBytes: 100 }, { at: 2, cpuPercent: 3, memoryBytes: 200 }]);
+    const card = serviceCard(projectService(facts(), 's1', true), [
+      { at: 1, cpuPercent: 1.5, memoryBytes: 100 },
+      { at: 2, cpuPercent: 3, memoryBytes: 200 },
+    ]);
     expect(card).toMatchObject({
-      state: 'healthy', stateLabel: 'healthy', tone: 'ok', branch: 'main', dirty: false,
-      image: { freshness: 'fresh' }, links: [{ url: 'http://127.0.0.1:8000/', host: 8000, container: 8080 }], debugPort: 5726, restarts: 2,
-      cpu: [1.5, 3], memory: [100, 200],
+      state: 'healthy',
+      stateLabel: 'healthy',
+      tone: 'ok',
+      branch: 'main',
+      dirty: false,
+      image: { freshness: 'fresh' },
+      links: [{ url: 'http://127.0.0.1:8000/', host: 8000, container: 8080 }],
+      debugPort: 5726,
+      restarts: 2,
+      cpu: [1.5, 3],
+      memory: [100, 200],
     });
   });
 
   it('a container stopped from outside (docker stop, exit 143) is "stopped", grey, saying who; one that exited 3 by itself is "crashed", red', () => {
-    const stopped = serviceCard(projectService(facts({ containers: [container({ status: 'exited', exitCode: 143, health: undefined, end: { signals: ['SIGTERM'], stopCommand: true, oom: false } })] }), 's1', true), []);
-    expect(stopped).toMatchObject({ state: 'stopped', stateLabel: 'stopped', tone: 'idle', container: { status: 'exited', exitCode: 143, end: { how: 'stopped', by: '`docker stop` from outside local-dev', signal: 'SIGTERM' } } });
+    const stopped = serviceCard(
+      projectService(
+        facts({
+          containers: [container({ status: 'exited', exitCode: 143, health: undefined, end: { signals: ['SIGTERM'], stopCommand: true, oom: false } })],
+        }),
+        's1',
+        true,
+      ),
+      [],
+    );
+    expect(stopped).toMatchObject({
+      state: 'stopped',
+      stateLabel: 'stopped',
+      tone: 'idle',
+      container: { status: 'exited', exitCode: 143, end: { how: 'stopped', by: '`docker stop` from outside local-dev', signal: 'SIGTERM' } },
+    });
     expect(stopped.problems.map((problem) => [problem.kind, problem.severity])).toEqual([['stopped', 'warning']]);
     expect(stopped.problems[0].message).toContain('stopped by `docker stop` from outside local-dev (SIGTERM; exit code 143)');
-    const crashed = serviceCard(projectService(facts({ containers: [container({ status: 'exited', exitCode: 3, health: undefined, end: { signals: [], stopCommand: false, oom: false } })] }), 's1', true), []);
+    const crashed = serviceCard(
+      projectService(
+        facts({ containers: [container({ status: 'exited', exitCode: 3, health: undefined, end: { signals: [], stopCommand: false, oom: false } })] }),
+        's1',
+        true,
+      ),
+      [],
+    );
     expect(crashed).toMatchObject({ state: 'crashed', stateLabel: 'crashed', tone: 'bad', container: { end: { how: 'crashed', exitCode: 3 } } });
     expect(crashed.problems.map((problem) => [problem.kind, problem.severity])).toEqual([['crashed', 'error']]);
   });
 
-  it('a stale image says why (the model\'s reason), and a dirty clone is flagged with its count', () => {
+  it("a stale image says why (the model's reason), and a dirty clone is flagged with its count", () => {
     const view = projectService(
       facts({
-        clone: { state: 'clone', branch: 'main', head: 'abc', upstream: 'origin/main', aheadBehind: { ahead: 0, behind: 0 }, changed: ['a.py'], injection: undefined },
+        clone: {
+          state: 'clone',
+          branch: 'main',
+          head: 'abc',
+          upstream: 'origin/main',
+          aheadBehind: { ahead: 0, behind: 0 },
+          changed: ['a.py'],
+          injection: undefined,
+        },
         containers: [container({ image: OLD })],
         image: { wanted: WANTED, wantedError: undefined, wantedExists: false, recorded: OLD },
       }),
@@ -73,8 +148,26 @@ describe('the dashboard view of the stack model', () => {
   });
 
   it('not cloned: grey, image unknown, no container, no restart count', () => {
-    const card = serviceCard(projectService(facts({ clone: { state: 'missing' }, containers: [], image: { wanted: undefined, wantedError: 'not cloned yet', wantedExists: false, recorded: undefined } }), 's1', true), []);
-    expect(card).toMatchObject({ state: 'not-cloned', stateLabel: 'not cloned', tone: 'idle', container: undefined, restarts: undefined, image: { freshness: 'unknown' } });
+    const card = serviceCard(
+      projectService(
+        facts({
+          clone: { state: 'missing' },
+          containers: [],
+          image: { wanted: undefined, wantedError: 'not cloned yet', wantedExists: false, recorded: undefined },
+        }),
+        's1',
+        true,
+      ),
+      [],
+    );
+    expect(card).toMatchObject({
+      state: 'not-cloned',
+      stateLabel: 'not cloned',
+      tone: 'idle',
+      container: undefined,
+      restarts: undefined,
+      image: { freshness: 'unknown' },
+    });
   });
 
   it('a built image with no container yet is "unknown: built, not running"', () => {
@@ -84,38 +177,78 @@ describe('the dashboard view of the stack model', () => {
 
   it('the tunnel: namespace, healthy, last PING, reconnects; a stale supervisor is red', () => {
     const now = new Date('2026-11-29T10:00:01Z');
-    expect(tunnelCard(projectTunnel({ condition: 'running', state: tunnelState }, now, 's1'))).toMatchObject({ namespace: 's1', status: 'healthy', healthy: true, tone: 'ok', lastPing: '2026-11-29T10:00:00.000Z', reconnects: 3 });
+    expect(tunnelCard(projectTunnel({ condition: 'running', state: tunnelState }, now, 's1'))).toMatchObject({
+      namespace: 's1',
+      status: 'healthy',
+      healthy: true,
+      tone: 'ok',
+      lastPing: '2026-11-29T10:00:00.000Z',
+      reconnects: 3,
+    });
     expect(tunnelCard(projectTunnel({ condition: 'stale', state: tunnelState }, now, 's1'))).toMatchObject({ status: 'stale', healthy: false, tone: 'bad' });
     expect(tunnelCard(projectTunnel({ condition: 'absent' }, now, 's1'))).toMatchObject({ status: 'not started', tone: 'idle' });
   });
 
   it('the run: tasks with state, duration and cache hits; failures listed', () => {
     const run: RunProgress = {
-      version: 1, runId: 'r1', command: 'nx run-many -t up', state: 'failure', startedAt: '2026-11-29T10:00:00Z', updatedAt: '2026-11-29T10:00:09Z', durationMs: 9000,
+      version: 1,
+      runId: 'r1',
+      command: 'nx run-many -t up',
+      state: 'failure',
+      startedAt: '2026-11-29T10:00:00Z',
+      updatedAt: '2026-11-29T10:00:09Z',
+      durationMs: 9000,
       tasks: { 'api:build-image': { state: 'success', cacheHit: true, durationMs: 5 }, 'api:up': { state: 'failure', cacheHit: false, durationMs: 4000 } },
     };
     expect(runCard(run)).toEqual({
-      command: 'nx run-many -t up', state: 'failure', startedAt: '2026-11-29T10:00:00Z', durationMs: 9000, cacheHits: 1, failed: ['api:up'],
-      tasks: [{ task: 'api:build-image', state: 'success', cacheHit: true, durationMs: 5 }, { task: 'api:up', state: 'failure', cacheHit: false, durationMs: 4000 }],
+      command: 'nx run-many -t up',
+      state: 'failure',
+      startedAt: '2026-11-29T10:00:00Z',
+      durationMs: 9000,
+      cacheHits: 1,
+      failed: ['api:up'],
+      tasks: [
+        { task: 'api:build-image', state: 'success', cacheHit: true, durationMs: 5 },
+        { task: 'api:up', state: 'failure', cacheHit: false, durationMs: 4000 },
+      ],
     });
     expect(runCard(undefined)).toBeUndefined();
   });
 
   it('build time per service over the recorded runs, oldest first, null where a run did not build it', () => {
     const metric = (runId: string, ms: number | undefined) => ({
-      runId, command: 'nx', startedAt: '', finishedAt: '', durationMs: 0, result: 'success' as const, summary: { tasks: 1, cacheHits: 0, failures: 0 },
-      tasks: ms === undefined ? [] : [{ task: 'api:build-image', project: 'api', target: 'build-image', durationMs: ms, cacheHit: false, result: 'success' as const }],
+      runId,
+      command: 'nx',
+      startedAt: '',
+      finishedAt: '',
+      durationMs: 0,
+      result: 'success' as const,
+      summary: { tasks: 1, cacheHits: 0, failures: 0 },
+      tasks:
+        ms === undefined
+          ? []
+          : [{ task: 'api:build-image', project: 'api', target: 'build-image', durationMs: ms, cacheHit: false, result: 'success' as const }],
     });
     const metrics: RunMetricsFile = { version: 1, runs: [metric('new', 1200), metric('mid', undefined), metric('old', 9000)] };
-    expect(buildTimes(metrics, ['api', 'web'])).toEqual([{ service: 'api', durations: [9000, null, 1200] }, { service: 'web', durations: [null, null, null] }]);
+    expect(buildTimes(metrics, ['api', 'web'])).toEqual([
+      { service: 'api', durations: [9000, null, 1200] },
+      { service: 'web', durations: [null, null, null] },
+    ]);
     expect(buildTimes(undefined, ['api'])).toEqual([{ service: 'api', durations: [] }]);
   });
 
   it('changeKey ignores only the time the view was made', () => {
     const model = {
-      generatedAt: '2026-11-29T10:00:00Z', namespace: 's1', engine: { reachable: true, error: undefined }, network: { name: 'n', exists: true },
-      workspace: { root: '/ws', id: 'x', composeProject: 'p' }, services: [projectService(facts(), 's1', true)], orphans: [],
-      tunnel: projectTunnel({ condition: 'absent' }, new Date(), 's1'), run: undefined, problems: [],
+      generatedAt: '2026-11-29T10:00:00Z',
+      namespace: 's1',
+      engine: { reachable: true, error: undefined },
+      network: { name: 'n', exists: true },
+      workspace: { root: '/ws', id: 'x', composeProject: 'p' },
+      services: [projectService(facts(), 's1', true)],
+      orphans: [],
+      tunnel: projectTunnel({ condition: 'absent' }, new Date(), 's1'),
+      run: undefined,
+      problems: [],
     } as StackModel;
     const first = dashboardView(model, new Map(), undefined);
     expect(changeKey(dashboardView({ ...model, generatedAt: '2026-11-29T10:00:05Z' }, new Map(), undefined))).toBe(changeKey(first));

@@ -138,10 +138,14 @@ export function serviceCard(service: ServiceView, samples: readonly Sample[]): S
     dirty: service.repo.dirty,
     changedFiles: service.repo.changedFiles,
     image: imageFreshness(service),
-    links: service.ports.filter((port) => port.protocol === 'tcp').map((port) => ({ url: `http://127.0.0.1:${port.host}/`, host: port.host, container: port.container })),
+    links: service.ports
+      .filter((port) => port.protocol === 'tcp')
+      .map((port) => ({ url: `http://127.0.0.1:${port.host}/`, host: port.host, container: port.container })),
     debugPort: service.debugPort?.host,
     restarts: service.container?.restarts,
-    container: service.container ? { id: service.container.id, status: service.container.status, exitCode: service.container.exitCode, end: service.container.end } : undefined,
+    container: service.container
+      ? { id: service.container.id, status: service.container.status, exitCode: service.container.exitCode, end: service.container.end }
+      : undefined,
     cpu: samples.map((sample) => sample.cpuPercent),
     memory: samples.map((sample) => sample.memoryBytes),
     problems: service.problems,
@@ -164,7 +168,12 @@ export function tunnelCard(tunnel: StackModel['tunnel']): TunnelCard {
 
 export function runCard(run: RunProgress | undefined): RunCard | undefined {
   if (!run) return undefined;
-  const tasks = Object.entries(run.tasks).map(([task, progress]) => ({ task, state: progress.state, cacheHit: progress.cacheHit, durationMs: progress.durationMs }));
+  const tasks = Object.entries(run.tasks).map(([task, progress]) => ({
+    task,
+    state: progress.state,
+    cacheHit: progress.cacheHit,
+    durationMs: progress.durationMs,
+  }));
   return {
     command: run.command,
     state: run.state,
@@ -193,7 +202,10 @@ export function dashboardView(model: StackModel, samples: ReadonlyMap<string, re
     services: model.services.map((service) => serviceCard(service, samples.get(service.name) ?? [])),
     tunnel: tunnelCard(model.tunnel),
     run: runCard(model.run),
-    buildTimes: buildTimes(metrics, model.services.map((service) => service.name)),
+    buildTimes: buildTimes(
+      metrics,
+      model.services.map((service) => service.name),
+    ),
     problems: model.problems,
   };
 }

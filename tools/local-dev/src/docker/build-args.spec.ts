@@ -17,14 +17,22 @@ describe('buildCommand', () => {
     expect(buildCommand(debian2010, spec)).toEqual({
       program: '/usr/bin/docker',
       args: [
-        'build', '--progress=plain',
-        '--file', '/ws/cloned/bifrost/bifrost.dev.Dockerfile',
-        '--tag', 'local-dev/bifrost:0123456789ab',
-        '--label', 'io.local-dev.input-hash=0123456789ab',
-        '--label', 'io.local-dev.service=bifrost',
-        '--build-arg', 'API=http://health-api:8000',
-        '--build-arg', 'NODE_ENV=development',
-        '--secret', 'id=GITHUB_NPM_TOKEN,env=GITHUB_NPM_TOKEN',
+        'build',
+        '--progress=plain',
+        '--file',
+        '/ws/cloned/bifrost/bifrost.dev.Dockerfile',
+        '--tag',
+        'local-dev/bifrost:0123456789ab',
+        '--label',
+        'io.local-dev.input-hash=0123456789ab',
+        '--label',
+        'io.local-dev.service=bifrost',
+        '--build-arg',
+        'API=http://health-api:8000',
+        '--build-arg',
+        'NODE_ENV=development',
+        '--secret',
+        'id=GITHUB_NPM_TOKEN,env=GITHUB_NPM_TOKEN',
         '/ws/cloned/bifrost',
       ],
       env: { DOCKER_BUILDKIT: '1' },
@@ -44,7 +52,13 @@ describe('buildCommand', () => {
 
   it('passes each secret its own way: a file where one was written, else the environment', () => {
     const command = buildCommand(debian2010, { ...spec, secrets: ['GITHUB_NPM_TOKEN', 'PIP_TOKEN'], secretFiles: { PIP_TOKEN: '/tmp/s/2' } });
-    expect(command.args.slice(-5)).toEqual(['--secret', 'id=GITHUB_NPM_TOKEN,env=GITHUB_NPM_TOKEN', '--secret', 'id=PIP_TOKEN,src=/tmp/s/2', '/ws/cloned/bifrost']);
+    expect(command.args.slice(-5)).toEqual([
+      '--secret',
+      'id=GITHUB_NPM_TOKEN,env=GITHUB_NPM_TOKEN',
+      '--secret',
+      'id=PIP_TOKEN,src=/tmp/s/2',
+      '/ws/cloned/bifrost',
+    ]);
   });
 
   it('never carries a secret value: only ids go on the command line', () => {

@@ -32,17 +32,52 @@ describe('withBuildSlot', () => {
 
   it('frees the slot when the build fails', async () => {
     const paths = workspacePaths(root);
-    await expect(withBuildSlot(paths, 'build a', () => undefined, async () => Promise.reject(new Error('broken build')), 1)).rejects.toThrow('broken build');
-    await expect(withBuildSlot(paths, 'build b', () => undefined, async () => 'built', 1)).resolves.toBe('built');
+    await expect(
+      withBuildSlot(
+        paths,
+        'build a',
+        () => undefined,
+        async () => Promise.reject(new Error('broken build')),
+        1,
+      ),
+    ).rejects.toThrow('broken build');
+    await expect(
+      withBuildSlot(
+        paths,
+        'build b',
+        () => undefined,
+        async () => 'built',
+        1,
+      ),
+    ).resolves.toBe('built');
   });
 
   it('takes over a slot left by a command that has ended (a killed build never keeps it)', async () => {
     const paths = workspacePaths(root);
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
     mkdirSync(path.dirname(buildSlotPath(paths, 0)), { recursive: true });
-    writeFileSync(buildSlotPath(paths, 0), JSON.stringify({ pid: Number(dead.stdout), startTime: '1', purpose: 'build x', command: 'nx run x:build-image', commandPid: Number(dead.stdout), since: new Date().toISOString(), nonce: 'n' }));
+    writeFileSync(
+      buildSlotPath(paths, 0),
+      JSON.stringify({
+        pid: Number(dead.stdout),
+        startTime: '1',
+        purpose: 'build x',
+        command: 'nx run x:build-image',
+        commandPid: Number(dead.stdout),
+        since: new Date().toISOString(),
+        nonce: 'n',
+      }),
+    );
     const lines: string[] = [];
-    await expect(withBuildSlot(paths, 'build b', (line) => lines.push(line), async () => 'built', 1)).resolves.toBe('built');
+    await expect(
+      withBuildSlot(
+        paths,
+        'build b',
+        (line) => lines.push(line),
+        async () => 'built',
+        1,
+      ),
+    ).resolves.toBe('built');
     expect(lines.join('\n')).toContain('took over the lock on build slot 1 of 1');
   });
 });

@@ -28,7 +28,13 @@ export function buildSlotPath(paths: WorkspacePaths, slot: number): string {
 }
 
 /** Runs `build` holding one of the workspace's build slots. */
-export async function withBuildSlot<T>(paths: WorkspacePaths, purpose: string, log: (line: string) => void, build: () => Promise<T>, slots = BUILD_SLOTS): Promise<T> {
+export async function withBuildSlot<T>(
+  paths: WorkspacePaths,
+  purpose: string,
+  log: (line: string) => void,
+  build: () => Promise<T>,
+  slots = BUILD_SLOTS,
+): Promise<T> {
   const startedAt = Date.now();
   let lastSaidAt = -Infinity;
   for (;;) {

@@ -27,7 +27,10 @@ describe('the catalog Dockerfiles', () => {
     },
   );
 
-  it.each(model.services.filter((service) => service.debug).map((service) => [service.name, service.dockerfile]))('%s starts its debugger on DEBUG_PORT', (_name, file) => {
-    expect(dockerfile(file)).toMatch(/debugpy --listen 0\.0\.0\.0:\$\{DEBUG_PORT/);
-  });
+  it.each(model.services.filter((service) => service.debug).map((service) => [service.name, service.dockerfile]))(
+    '%s starts its debugger on DEBUG_PORT',
+    (_name, file) => {
+      expect(dockerfile(file)).toMatch(/debugpy --listen 0\.0\.0\.0:\$\{DEBUG_PORT/);
+    },
+  );
 });

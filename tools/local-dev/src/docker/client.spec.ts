@@ -2,7 +2,17 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DockerError } from '../core/errors';
-import { atLeast, chooseBuildMode, detectBuildClient, detectionKey, dockerCandidates, findBuildClient, findCompose, parseComposeVersion, parseVersion } from './client';
+import {
+  atLeast,
+  chooseBuildMode,
+  detectBuildClient,
+  detectionKey,
+  dockerCandidates,
+  findBuildClient,
+  findCompose,
+  parseComposeVersion,
+  parseVersion,
+} from './client';
 
 describe('version parsing', () => {
   it('reads the versions docker clients print', () => {
@@ -39,7 +49,10 @@ describe('finding docker clients on PATH (real tiny programs)', () => {
   function fakeDocker(dir: string, version: string, buildx: boolean): string {
     mkdirSync(path.join(folder, dir), { recursive: true });
     const program = path.join(folder, dir, 'docker');
-    writeFileSync(program, `#!/bin/sh\nif [ "$1" = buildx ]; then ${buildx ? 'echo "github.com/docker/buildx v0.12.1"; exit 0' : 'echo "docker: unknown command: docker buildx" >&2; exit 1'}; fi\nif [ "$1" = version ]; then echo "${version}"; exit 0; fi\nexit 2\n`);
+    writeFileSync(
+      program,
+      `#!/bin/sh\nif [ "$1" = buildx ]; then ${buildx ? 'echo "github.com/docker/buildx v0.12.1"; exit 0' : 'echo "docker: unknown command: docker buildx" >&2; exit 1'}; fi\nif [ "$1" = version ]; then echo "${version}"; exit 0; fi\nexit 2\n`,
+    );
     chmodSync(program, 0o755);
     return program;
   }

@@ -134,9 +134,7 @@ export async function findBuildClient(candidates: string[]): Promise<BuildClient
     rejected.push(`${program} (${version.trim() || 'version unknown'}, no buildx)`);
   }
   throw new DockerError(
-    candidates.length === 0
-      ? 'no docker client on PATH'
-      : `no docker client on PATH can build with BuildKit secrets: ${rejected.join('; ')}`,
+    candidates.length === 0 ? 'no docker client on PATH' : `no docker client on PATH can build with BuildKit secrets: ${rejected.join('; ')}`,
     { fix: 'install the buildx plugin (e.g. apt-get install docker-buildx, or Docker Desktop), or put a 20.10–22.x docker client on PATH' },
   );
 }

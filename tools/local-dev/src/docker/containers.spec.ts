@@ -2,7 +2,7 @@ import type { ServiceModel } from '../config/model';
 import { isCurrent, parseNetworkLines, publishedHostPort } from './containers';
 
 describe('containers', () => {
-  it('lists the networks of exactly one name, oldest first (docker\'s name filter matches substrings)', () => {
+  it("lists the networks of exactly one name, oldest first (docker's name filter matches substrings)", () => {
     const output = [
       'b2\toh-network\t2026-11-29 18:25:01.200000000 +0000 UTC',
       'c3\toh-network-2\t2026-11-29 18:00:00.000000000 +0000 UTC',
@@ -25,7 +25,12 @@ describe('containers', () => {
   });
 
   it('finds where a healthcheck port is published on the host', () => {
-    const service = { ports: [{ host: 18000, container: 8000, protocol: 'tcp' }, { hostIp: '127.0.0.2', host: 9, container: 90, protocol: 'tcp' }] } as ServiceModel;
+    const service = {
+      ports: [
+        { host: 18000, container: 8000, protocol: 'tcp' },
+        { hostIp: '127.0.0.2', host: 9, container: 90, protocol: 'tcp' },
+      ],
+    } as ServiceModel;
     expect(publishedHostPort(service, 8000)).toEqual({ host: '127.0.0.1', port: 18000 });
     expect(publishedHostPort(service, 90)).toEqual({ host: '127.0.0.2', port: 9 });
     expect(publishedHostPort(service, 7000)).toBeUndefined();

@@ -47,7 +47,9 @@ export function parseNetworkLines(output: string, name: string): { id: string; c
 
 async function networksNamed(name: string): Promise<{ id: string; created: string }[]> {
   // The name filter matches substrings ("oh-network" also finds "oh-network-2"): parse keeps exact names.
-  const listed = await exec('docker', ['network', 'ls', '--no-trunc', '--filter', `name=${name}`, '--format', '{{.ID}}\t{{.Name}}\t{{.CreatedAt}}'], { timeoutMs: 15_000 });
+  const listed = await exec('docker', ['network', 'ls', '--no-trunc', '--filter', `name=${name}`, '--format', '{{.ID}}\t{{.Name}}\t{{.CreatedAt}}'], {
+    timeoutMs: 15_000,
+  });
   return parseNetworkLines(listed.stdout, name);
 }
 
@@ -90,9 +92,12 @@ async function ensureSingleNetwork(name: string, created: string | undefined): P
     }
     if (Date.now() >= deadline) {
       const extra = networks.slice(1).map((network) => network.id.slice(0, 12));
-      throw new DockerError(`there are ${networks.length} Docker networks named ${name} (${networks.map((network) => network.id.slice(0, 12)).join(', ')}): compose cannot tell which to use`, {
-        fix: `keep one: stop the containers attached to the others, then \`docker network rm ${extra.join(' ')}\``,
-      });
+      throw new DockerError(
+        `there are ${networks.length} Docker networks named ${name} (${networks.map((network) => network.id.slice(0, 12)).join(', ')}): compose cannot tell which to use`,
+        {
+          fix: `keep one: stop the containers attached to the others, then \`docker network rm ${extra.join(' ')}\``,
+        },
+      );
     }
     // Other commands that created one at the same moment are removing theirs.
     await new Promise((resolve) => setTimeout(resolve, 200));

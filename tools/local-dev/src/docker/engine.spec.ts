@@ -11,10 +11,25 @@ describe('the engine socket, found as the CLI finds it', () => {
   const desktop = { name: 'desktop-linux', endpoint: 'unix:///Users/me/.docker/run/docker.sock' };
   it.each([
     ['no DOCKER_HOST, the default context (Linux; macOS with the default socket)', {}, { name: 'default', endpoint: undefined }, DEFAULT_SOCKET],
-    ['a unix:// DOCKER_HOST (rootless Docker)', { DOCKER_HOST: 'unix:///run/user/1000/docker.sock' }, { name: 'default', endpoint: undefined }, '/run/user/1000/docker.sock'],
+    [
+      'a unix:// DOCKER_HOST (rootless Docker)',
+      { DOCKER_HOST: 'unix:///run/user/1000/docker.sock' },
+      { name: 'default', endpoint: undefined },
+      '/run/user/1000/docker.sock',
+    ],
     ['Docker Desktop on macOS (context desktop-linux)', {}, desktop, '/Users/me/.docker/run/docker.sock'],
-    ['colima on macOS (context colima)', {}, { name: 'colima', endpoint: 'unix:///Users/me/.colima/default/docker.sock' }, '/Users/me/.colima/default/docker.sock'],
-    ['OrbStack on macOS (context orbstack)', {}, { name: 'orbstack', endpoint: 'unix:///Users/me/.orbstack/run/docker.sock' }, '/Users/me/.orbstack/run/docker.sock'],
+    [
+      'colima on macOS (context colima)',
+      {},
+      { name: 'colima', endpoint: 'unix:///Users/me/.colima/default/docker.sock' },
+      '/Users/me/.colima/default/docker.sock',
+    ],
+    [
+      'OrbStack on macOS (context orbstack)',
+      {},
+      { name: 'orbstack', endpoint: 'unix:///Users/me/.orbstack/run/docker.sock' },
+      '/Users/me/.orbstack/run/docker.sock',
+    ],
     ['a remote engine by DOCKER_HOST', { DOCKER_HOST: 'tcp://10.0.0.5:2376' }, { name: 'default', endpoint: undefined }, undefined],
     ['a remote engine by context', {}, { name: 'build-box', endpoint: 'ssh://me@box' }, undefined],
     ['a context the store does not hold (the CLI says so)', {}, { name: 'gone', endpoint: undefined }, undefined],
@@ -22,7 +37,7 @@ describe('the engine socket, found as the CLI finds it', () => {
     expect(chooseEngineSocket(env, context)).toBe(socket);
   });
 
-  it('picks the context in the CLI\'s order: DOCKER_HOST, then DOCKER_CONTEXT, then the config\'s current context', () => {
+  it("picks the context in the CLI's order: DOCKER_HOST, then DOCKER_CONTEXT, then the config's current context", () => {
     expect(cliContextName({ DOCKER_HOST: 'unix:///x.sock', DOCKER_CONTEXT: 'colima' }, 'orbstack')).toBe('default');
     expect(cliContextName({ DOCKER_CONTEXT: 'colima' }, 'orbstack')).toBe('colima');
     expect(cliContextName({}, 'orbstack')).toBe('orbstack');
@@ -70,7 +85,7 @@ describe('queries (pure parts)', () => {
     expect(decodeURIComponent(labelFiltersParameter(['a=1', 'b=x y']))).toBe('{"label":["a=1","b=x y"]}');
   });
 
-  it('reads the CLI\'s tab-separated list, labels a container lacks included', () => {
+  it("reads the CLI's tab-separated list, labels a container lacks included", () => {
     expect(parseListLines('c1\tbusybox:1.36\trunning\tapi\tdef1\nc2\tx\texited\t\t\n\n', ['service', 'definition'])).toEqual([
       { id: 'c1', image: 'busybox:1.36', state: 'running', labels: { service: 'api', definition: 'def1' } },
       { id: 'c2', image: 'x', state: 'exited', labels: { service: '', definition: '' } },

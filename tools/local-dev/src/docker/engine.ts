@@ -75,7 +75,9 @@ function currentContext(env: Record<string, string | undefined>): string | undef
 function contextEndpoint(env: Record<string, string | undefined>, name: string): string | undefined {
   const digest = createHash('sha256').update(name).digest('hex');
   try {
-    const meta = JSON.parse(readFileSync(path.join(cliConfigDir(env), 'contexts', 'meta', digest, 'meta.json'), 'utf8')) as { Endpoints?: { docker?: { Host?: unknown } } };
+    const meta = JSON.parse(readFileSync(path.join(cliConfigDir(env), 'contexts', 'meta', digest, 'meta.json'), 'utf8')) as {
+      Endpoints?: { docker?: { Host?: unknown } };
+    };
     const host = meta.Endpoints?.docker?.Host;
     return typeof host === 'string' ? host : undefined;
   } catch {
@@ -117,16 +119,27 @@ export function engineRequest<T>(socket: string, method: 'GET' | 'POST', request
         try {
           resolve({ status, body: JSON.parse(text) as T });
         } catch {
-          reject(new DockerError(`the Docker engine answered ${method} ${requestPath} with something that is not JSON (HTTP ${status}): ${text.slice(0, 200)}`));
+          reject(
+            new DockerError(`the Docker engine answered ${method} ${requestPath} with something that is not JSON (HTTP ${status}): ${text.slice(0, 200)}`),
+          );
         }
       });
     });
-    request.on('timeout', () => request.destroy(new DockerError(`the Docker engine did not answer ${method} ${requestPath} within ${Math.ceil(timeoutMs / 1000)} s`, {
-      fix: 'check that Docker is responsive (docker info), restart it if it hangs, then run again',
-    })));
+    request.on('timeout', () =>
+      request.destroy(
+        new DockerError(`the Docker engine did not answer ${method} ${requestPath} within ${Math.ceil(timeoutMs / 1000)} s`, {
+          fix: 'check that Docker is responsive (docker info), restart it if it hangs, then run again',
+        }),
+      ),
+    );
     request.on('error', (error: NodeJS.ErrnoException) => {
       if (error instanceof DockerError) return reject(error);
-      reject(new DockerError(`cannot reach the Docker engine at ${socket}: ${error.message}`, { fix: 'start Docker (docker info must work), then run again', cause: error }));
+      reject(
+        new DockerError(`cannot reach the Docker engine at ${socket}: ${error.message}`, {
+          fix: 'start Docker (docker info must work), then run again',
+          cause: error,
+        }),
+      );
     });
     request.end();
   });

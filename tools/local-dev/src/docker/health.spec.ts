@@ -29,7 +29,7 @@ describe('health probes (real sockets)', () => {
     }
   });
 
-  it('passes when the container\'s own address accepts, and says why not otherwise', async () => {
+  it("passes when the container's own address accepts, and says why not otherwise", async () => {
     const server = net.createServer((socket) => socket.end());
     const port = await listen(server);
     await expect(probeTcp('127.0.0.1', port)).resolves.toEqual({ ok: true });
@@ -43,7 +43,10 @@ describe('health probes (real sockets)', () => {
     const proxyWithoutApp = net.createServer((socket) => socket.destroy());
     const port = await listen(proxyWithoutApp);
     try {
-      await expect(probeTcp('127.0.0.1', port, 2000, true)).resolves.toMatchObject({ ok: false, reason: expect.stringContaining('accepted and closed at once') });
+      await expect(probeTcp('127.0.0.1', port, 2000, true)).resolves.toMatchObject({
+        ok: false,
+        reason: expect.stringContaining('accepted and closed at once'),
+      });
     } finally {
       await close(proxyWithoutApp);
     }

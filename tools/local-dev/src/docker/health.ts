@@ -146,9 +146,12 @@ export async function waitUntilHealthy(target: HealthTarget, now: () => number =
     if (result.ok) return;
     lastReason = result.reason;
     if (now() >= deadline) {
-      throw new DockerError(`${target.service} was not healthy after ${timeoutSeconds} s (${lastReason}); its last log lines:\n${indent(await lastLogLines(target.containerId, 30, LOG_GRACE_MS))}`, {
-        fix: `check the log above; raise "healthcheck: { timeout: … }" for ${target.service} in repos_docker_files/config.yaml if it just starts slowly`,
-      });
+      throw new DockerError(
+        `${target.service} was not healthy after ${timeoutSeconds} s (${lastReason}); its last log lines:\n${indent(await lastLogLines(target.containerId, 30, LOG_GRACE_MS))}`,
+        {
+          fix: `check the log above; raise "healthcheck: { timeout: … }" for ${target.service} in repos_docker_files/config.yaml if it just starts slowly`,
+        },
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
   }
@@ -156,11 +159,17 @@ export async function waitUntilHealthy(target: HealthTarget, now: () => number =
 
 async function failIfStopped(target: HealthTarget, state: ContainerState): Promise<void> {
   if (state.status === 'running') return;
-  throw new DockerError(`${target.service} stopped while starting (${state.status}, exit code ${state.exitCode}); its last log lines:\n${indent(await lastLogLines(target.containerId, 30, LOG_GRACE_MS))}`, {
-    fix: `fix the error above, then run nx run ${target.service}:up again (full log: nx run ${target.service}:logs)`,
-  });
+  throw new DockerError(
+    `${target.service} stopped while starting (${state.status}, exit code ${state.exitCode}); its last log lines:\n${indent(await lastLogLines(target.containerId, 30, LOG_GRACE_MS))}`,
+    {
+      fix: `fix the error above, then run nx run ${target.service}:up again (full log: nx run ${target.service}:logs)`,
+    },
+  );
 }
 
 function indent(text: string): string {
-  return (text.trim() || '(no output)').split('\n').map((line) => `    ${line}`).join('\n');
+  return (text.trim() || '(no output)')
+    .split('\n')
+    .map((line) => `    ${line}`)
+    .join('\n');
 }

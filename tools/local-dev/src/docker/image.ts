@@ -79,13 +79,26 @@ export async function ensureImage(run: ServiceRunContext, log: (line: string) =>
   }
   // Secrets are checked before anything is built, naming every service that needs them.
   const secrets = resolveBuildSecrets(run.service.buildSecrets, { environment: process.env, envLocal: readEnvLocal(run.paths.root) }, run.model);
-  log(`${run.service.name}: building ${target.image} from ${path.relative(run.paths.root, target.context)} with ${path.relative(run.paths.root, target.dockerfile)}`);
-  await withBuildSlot(run.paths, `build ${run.service.name}`, (line) => log(`${run.service.name}: ${line}`), () => runBuild(run.service, target, secrets, run.paths.root, log));
+  log(
+    `${run.service.name}: building ${target.image} from ${path.relative(run.paths.root, target.context)} with ${path.relative(run.paths.root, target.dockerfile)}`,
+  );
+  await withBuildSlot(
+    run.paths,
+    `build ${run.service.name}`,
+    (line) => log(`${run.service.name}: ${line}`),
+    () => runBuild(run.service, target, secrets, run.paths.root, log),
+  );
   log(`${run.service.name}: built ${target.image}`);
   return { image: target.image, built: true };
 }
 
-async function runBuild(service: ServiceModel, target: ServiceImage, secrets: Record<string, string>, workspaceRoot: string, log: (line: string) => void): Promise<void> {
+async function runBuild(
+  service: ServiceModel,
+  target: ServiceImage,
+  secrets: Record<string, string>,
+  workspaceRoot: string,
+  log: (line: string) => void,
+): Promise<void> {
   const client = await detectBuildClient();
   let secretFolder: string | undefined;
   let secretFiles: Record<string, string> | undefined;

@@ -25,7 +25,12 @@ describe('injectedFiles', () => {
 
   it('adds every file inject-config recorded in its manifest (e.g. debug configs)', () => {
     mkdirSync(path.join(root, 'cloned/oms/.git/local-dev'));
-    const manifest = { version: 1, namespace: 's1', injectedAt: 'now', files: [{ dest: '.vscode/launch.json', kind: 'debug-config', origin: 'x', sha256: 'y', createdDirs: [] }] };
+    const manifest = {
+      version: 1,
+      namespace: 's1',
+      injectedAt: 'now',
+      files: [{ dest: '.vscode/launch.json', kind: 'debug-config', origin: 'x', sha256: 'y', createdDirs: [] }],
+    };
     writeFileSync(path.join(root, 'cloned/oms/.git/local-dev/injected.json'), JSON.stringify(manifest));
     expect(injectedFiles(run())).toEqual(['.vscode/launch.json', 'config/local.yaml', 'oms-worker.dev.Dockerfile']);
   });

@@ -49,7 +49,7 @@ describe('combineInputHash', () => {
     // A worker built from the same clone and Dockerfile as its service still gets its own image.
     ['the service', { service: 'oms-worker' }],
     ['an injected file appearing', { injected: { ...inputs.injected, '.env': 'h3' } }],
-    ['a build arg\'s name', { buildArgs: { A: '1', C: '2' } }],
+    ["a build arg's name", { buildArgs: { A: '1', C: '2' } }],
   ])('changes with %s', (_what, change) => {
     expect(combineInputHash({ ...inputs, ...change })).not.toBe(combineInputHash(inputs));
   });

@@ -6,7 +6,16 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { ServiceModel } from '../config/model';
 import { DockerError } from '../core/errors';
-import { bindOutcome, checkHostPorts, describeContainer, isTakenForTheEngine, parseDockerPort, parsePublishingContainers, portsToCheck, tryBind } from './ports';
+import {
+  bindOutcome,
+  checkHostPorts,
+  describeContainer,
+  isTakenForTheEngine,
+  parseDockerPort,
+  parsePublishingContainers,
+  portsToCheck,
+  tryBind,
+} from './ports';
 
 const tcp = (host: number, hostIp = '127.0.0.1') => ({ host, hostIp, protocol: 'tcp' as const, text: `${hostIp}:${host}:80` });
 
@@ -31,7 +40,9 @@ function bindUdp(): Promise<dgram.Socket> {
 
 describe('port preflight: pure parts', () => {
   it('reads what `docker port` prints (IPv4 and IPv6, tcp and udp)', () => {
-    expect(parseDockerPort('8080/tcp -> 0.0.0.0:18080\n8080/tcp -> :::18080\n8080/tcp -> [::]:18080\n53/udp -> 0.0.0.0:1053\n')).toEqual(new Set(['18080/tcp', '1053/udp']));
+    expect(parseDockerPort('8080/tcp -> 0.0.0.0:18080\n8080/tcp -> :::18080\n8080/tcp -> [::]:18080\n53/udp -> 0.0.0.0:1053\n')).toEqual(
+      new Set(['18080/tcp', '1053/udp']),
+    );
   });
 
   it('reads `docker port` lines with stray whitespace around them', () => {
@@ -63,9 +74,13 @@ describe('port preflight: pure parts', () => {
 });
 
 describe('who publishes a port', () => {
-  it('names another local-dev workspace\'s container as such, with its folder and how to stop it', () => {
-    const [theirs, ours, foreign] = parsePublishingContainers('local-dev-aaaa_svc-0_1\tother-ws\tsvc-0\t/home/me/checkout-b\nlocal-dev-bbbb_svc-1_1\tthis-ws\tsvc-1\t/w\npostgres\t\t\t\n');
-    expect(describeContainer(theirs, 'this-ws')).toBe('the container local-dev-aaaa_svc-0_1: svc-0 of another local-dev workspace in /home/me/checkout-b (stop it there with `nx run svc-0:down`)');
+  it("names another local-dev workspace's container as such, with its folder and how to stop it", () => {
+    const [theirs, ours, foreign] = parsePublishingContainers(
+      'local-dev-aaaa_svc-0_1\tother-ws\tsvc-0\t/home/me/checkout-b\nlocal-dev-bbbb_svc-1_1\tthis-ws\tsvc-1\t/w\npostgres\t\t\t\n',
+    );
+    expect(describeContainer(theirs, 'this-ws')).toBe(
+      'the container local-dev-aaaa_svc-0_1: svc-0 of another local-dev workspace in /home/me/checkout-b (stop it there with `nx run svc-0:down`)',
+    );
     expect(describeContainer(ours, 'this-ws')).toBe('the container local-dev-bbbb_svc-1_1 (svc-1 of this workspace)');
     expect(describeContainer(foreign, 'this-ws')).toBe('the container postgres');
   });
@@ -121,7 +136,7 @@ describe('port preflight (real sockets)', () => {
     }
   });
 
-  it('checks the debugger\'s host port on 127.0.0.1, where it is always published', async () => {
+  it("checks the debugger's host port on 127.0.0.1, where it is always published", async () => {
     const holder = await listenTcp('127.0.0.1');
     const port = (holder.address() as net.AddressInfo).port;
     try {
@@ -139,7 +154,9 @@ describe('port preflight (real sockets)', () => {
     try {
       // The TCP port of that number is free: a TCP check would have missed the holder.
       await expect(checkHostPorts(service([{ host: port, container: 53, protocol: 'tcp' }]), undefined, 'this-workspace')).resolves.toBeUndefined();
-      await expect(checkHostPorts(service([{ host: port, container: 53, protocol: 'udp' }]), undefined, 'this-workspace')).rejects.toThrow(`host port ${port}/udp ("127.0.0.1:${port}:53/udp") is taken`);
+      await expect(checkHostPorts(service([{ host: port, container: 53, protocol: 'udp' }]), undefined, 'this-workspace')).rejects.toThrow(
+        `host port ${port}/udp ("127.0.0.1:${port}:53/udp") is taken`,
+      );
     } finally {
       holder.close();
     }
@@ -148,16 +165,26 @@ describe('port preflight (real sockets)', () => {
   it('passes a mapping whose host address this machine does not have (nothing here can hold it)', async () => {
     // 192.0.2.1 is TEST-NET-1 (RFC 5737): never a local address.
     await expect(tryBind(18080, '192.0.2.1', 'tcp')).resolves.toBe('no-such-address');
-    await expect(checkHostPorts(service([{ hostIp: '192.0.2.1', host: 18080, container: 80, protocol: 'tcp' }]), undefined, 'this-workspace')).resolves.toBeUndefined();
+    await expect(
+      checkHostPorts(service([{ hostIp: '192.0.2.1', host: 18080, container: 80, protocol: 'tcp' }]), undefined, 'this-workspace'),
+    ).resolves.toBeUndefined();
   });
 
   it('passes free ports, on every address', async () => {
     const probe = await listenTcp('127.0.0.1');
     const port = (probe.address() as net.AddressInfo).port;
     await new Promise((resolve) => probe.close(resolve));
-    await expect(checkHostPorts(service([{ host: port, container: 80, protocol: 'tcp' }, { host: port, container: 81, protocol: 'udp' }]), undefined, 'this-workspace')).resolves.toBeUndefined();
+    await expect(
+      checkHostPorts(
+        service([
+          { host: port, container: 80, protocol: 'tcp' },
+          { host: port, container: 81, protocol: 'udp' },
+        ]),
+        undefined,
+        'this-workspace',
+      ),
+    ).resolves.toBeUndefined();
   });
-
 });
 
 describe('port preflight with our own container running (a stand-in `docker`: a real tiny program)', () => {
@@ -187,10 +214,15 @@ describe('port preflight with our own container running (a stand-in `docker`: a 
     try {
       standInDocker(`80/tcp -> 0.0.0.0:${ourPort}\n80/tcp -> [::]:${ourPort}\n`);
       await expect(checkHostPorts(service([{ host: ourPort, container: 80, protocol: 'tcp' }]), 'own-container', 'this-workspace')).resolves.toBeUndefined();
-      const both = service([{ host: ourPort, container: 80, protocol: 'tcp' }, { host: addedPort, container: 81, protocol: 'tcp' }]);
+      const both = service([
+        { host: ourPort, container: 80, protocol: 'tcp' },
+        { host: addedPort, container: 81, protocol: 'tcp' },
+      ]);
       const error = await checkHostPorts(both, 'own-container', 'this-workspace').catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(DockerError);
-      expect((error as DockerError).message).toMatch(new RegExp(`^cannot start svc: host port ${addedPort} \\("127.0.0.1:${addedPort}:81"\\) is taken by pid ${process.pid}\\b[^;]*$`));
+      expect((error as DockerError).message).toMatch(
+        new RegExp(`^cannot start svc: host port ${addedPort} \\("127.0.0.1:${addedPort}:81"\\) is taken by pid ${process.pid}\\b[^;]*$`),
+      );
     } finally {
       ours.close();
       added.close();
@@ -201,12 +233,19 @@ describe('port preflight with our own container running (a stand-in `docker`: a 
     // A real process whose command line says docker-proxy (node under that name) holds the port.
     const proxy = path.join(folder, 'docker-proxy');
     symlinkSync(process.execPath, proxy);
-    const holder = spawn(proxy, ['-e', "const s = require('net').createServer().listen(0, '127.0.0.1', () => console.log(s.address().port)); setTimeout(() => {}, 60000);"], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const holder = spawn(
+      proxy,
+      ['-e', "const s = require('net').createServer().listen(0, '127.0.0.1', () => console.log(s.address().port)); setTimeout(() => {}, 60000);"],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     try {
       const port = Number(await new Promise<string>((resolve) => holder.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString()))));
       const format = '{{.Names}}\t{{.Label "io.local-dev.workspace"}}\t{{.Label "io.local-dev.service"}}\t{{.Label "com.docker.compose.project.working_dir"}}';
       const program = path.join(folder, 'docker');
-      writeFileSync(program, `#!/bin/sh\nif [ "$1 $2 $3 $4" = "ps --filter publish=${port} --format" ] && [ "$5" = '${format}' ]; then cat '${folder}/ps'; exit 0; fi\nexit 2\n`);
+      writeFileSync(
+        program,
+        `#!/bin/sh\nif [ "$1 $2 $3 $4" = "ps --filter publish=${port} --format" ] && [ "$5" = '${format}' ]; then cat '${folder}/ps'; exit 0; fi\nexit 2\n`,
+      );
       chmodSync(program, 0o755);
       const svc = service([{ host: port, container: 80, protocol: 'tcp' }]);
 
@@ -215,7 +254,9 @@ describe('port preflight with our own container running (a stand-in `docker`: a 
         `host port ${port} ("127.0.0.1:${port}:80") is taken by the container local-dev-b_api_1: api of another local-dev workspace in /home/me/b (stop it there with \`nx run api:down\`), the container local-dev-c_api_1 (api of this workspace)`,
       );
       writeFileSync(path.join(folder, 'ps'), '');
-      await expect(checkHostPorts(svc, undefined, 'this-workspace')).rejects.toThrow(`host port ${port} ("127.0.0.1:${port}:80") is taken by pid ${holder.pid} (${proxy} -e `);
+      await expect(checkHostPorts(svc, undefined, 'this-workspace')).rejects.toThrow(
+        `host port ${port} ("127.0.0.1:${port}:80") is taken by pid ${holder.pid} (${proxy} -e `,
+      );
     } finally {
       holder.kill();
     }
@@ -226,8 +267,19 @@ describe('port preflight with our own container running (a stand-in `docker`: a 
     const [first, second] = holders.map((holder) => (holder.address() as net.AddressInfo).port);
     try {
       standInDocker('');
-      const failure = checkHostPorts(service([{ host: first, container: 80, protocol: 'tcp' }, { host: second, container: 81, protocol: 'tcp' }]), 'own-container', 'this-workspace');
-      await expect(failure).rejects.toThrow(new RegExp(`^cannot start svc: host port ${first} \\("127.0.0.1:${first}:80"\\) is taken by [^;]+; host port ${second} \\("127.0.0.1:${second}:81"\\) is taken by `));
+      const failure = checkHostPorts(
+        service([
+          { host: first, container: 80, protocol: 'tcp' },
+          { host: second, container: 81, protocol: 'tcp' },
+        ]),
+        'own-container',
+        'this-workspace',
+      );
+      await expect(failure).rejects.toThrow(
+        new RegExp(
+          `^cannot start svc: host port ${first} \\("127.0.0.1:${first}:80"\\) is taken by [^;]+; host port ${second} \\("127.0.0.1:${second}:81"\\) is taken by `,
+        ),
+      );
       await expect(failure).rejects.toMatchObject({ fix: 'stop what holds the port, or publish svc on another host port in repos_docker_files/config.yaml' });
     } finally {
       for (const holder of holders) holder.close();
@@ -256,7 +308,9 @@ describe('port preflight for a user who may not bind privileged ports', () => {
         `host port ${heldPort} ("127.0.0.1:${heldPort}:80") is taken by pid ${process.pid}`,
       );
       // The /proc lookup knows TCP listeners: a TCP holder of that number says nothing about UDP.
-      await expect(checkHostPorts(service([{ host: heldPort, container: 53, protocol: 'udp' }]), undefined, 'this-workspace', mayNotBind)).resolves.toBeUndefined();
+      await expect(
+        checkHostPorts(service([{ host: heldPort, container: 53, protocol: 'udp' }]), undefined, 'this-workspace', mayNotBind),
+      ).resolves.toBeUndefined();
     } finally {
       held.close();
     }
@@ -265,7 +319,10 @@ describe('port preflight for a user who may not bind privileged ports', () => {
   (!isRoot && lowPortsNeedRoot ? it : it.skip)('does not report a free privileged TCP or UDP port as taken (this process is not root)', async () => {
     await expect(tryBind(PRIVILEGED_PORT, '0.0.0.0', 'tcp')).resolves.toBe('no-root');
     await expect(tryBind(PRIVILEGED_PORT, '0.0.0.0', 'udp')).resolves.toBe('no-root');
-    const ports = [{ host: PRIVILEGED_PORT, container: 80, protocol: 'tcp' as const }, { host: PRIVILEGED_PORT, container: 53, protocol: 'udp' as const }];
+    const ports = [
+      { host: PRIVILEGED_PORT, container: 80, protocol: 'tcp' as const },
+      { host: PRIVILEGED_PORT, container: 53, protocol: 'udp' as const },
+    ];
     await expect(checkHostPorts(service(ports), undefined, 'this-workspace')).resolves.toBeUndefined();
   });
 
@@ -281,7 +338,11 @@ describe('port preflight for a user who may not bind privileged ports', () => {
         await checkHostPorts({ name: 'svc', ports }, undefined, 'this-workspace');
         console.log(outcomes.join(' ') + ' passed');
       })().catch((error) => { console.log('failed: ' + error.message); });`;
-    const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', cwd: __dirname, env: { ...process.env, SWC_NODE_PROJECT: require.resolve('../../../../tsconfig.json') } });
+    const child = spawnSync(process.execPath, ['-e', script], {
+      encoding: 'utf8',
+      cwd: __dirname,
+      env: { ...process.env, SWC_NODE_PROJECT: require.resolve('../../../../tsconfig.json') },
+    });
     expect(`${child.stdout}${child.stderr}`.trim()).toBe('no-root no-root passed');
   });
 });

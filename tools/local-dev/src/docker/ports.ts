@@ -113,7 +113,12 @@ async function portProblem(port: PublishedPort, workspace: string, bind: typeof 
  * `workspace` this workspace's id (to tell its containers from another checkout's). `bind` is
  * tryBind; a spec passes another to see a non-root user's EACCES while running as root.
  */
-export async function checkHostPorts(service: ServiceModel, ownContainer: string | undefined, workspace: string, bind: typeof tryBind = tryBind): Promise<void> {
+export async function checkHostPorts(
+  service: ServiceModel,
+  ownContainer: string | undefined,
+  workspace: string,
+  bind: typeof tryBind = tryBind,
+): Promise<void> {
   const own = ownContainer ? await ownPublishedPorts(ownContainer) : new Set<string>();
   const problems: string[] = [];
   for (const port of portsToCheck(publishedPorts(service), own)) {

@@ -39,16 +39,26 @@ export async function listContainers(labels: string[], labelKeys: string[], time
   const pick = (all: Record<string, string> | null | undefined) => Object.fromEntries(labelKeys.map((key) => [key, all?.[key] ?? '']));
   if (socket) {
     const response = await engineRequest<{ Id: string; Image: string; State: string; Labels: Record<string, string> | null }[]>(
-      socket, 'GET', `/containers/json?all=1&filters=${labelFiltersParameter(labels)}`, timeoutMs,
+      socket,
+      'GET',
+      `/containers/json?all=1&filters=${labelFiltersParameter(labels)}`,
+      timeoutMs,
     );
     if (response.status !== 200) throw new DockerError(`the Docker engine could not list containers: ${engineMessage(response)}`);
     return (response.body ?? []).map((container) => ({ id: container.Id, image: container.Image, state: container.State, labels: pick(container.Labels) }));
   }
-  const result = await exec('docker', [
-    'ps', '--all', '--no-trunc',
-    ...labels.flatMap((label) => ['--filter', `label=${label}`]),
-    '--format', ['{{.ID}}', '{{.Image}}', '{{.State}}', ...labelKeys.map((key) => `{{.Label "${key}"}}`)].join('\t'),
-  ], { timeoutMs });
+  const result = await exec(
+    'docker',
+    [
+      'ps',
+      '--all',
+      '--no-trunc',
+      ...labels.flatMap((label) => ['--filter', `label=${label}`]),
+      '--format',
+      ['{{.ID}}', '{{.Image}}', '{{.State}}', ...labelKeys.map((key) => `{{.Label "${key}"}}`)].join('\t'),
+    ],
+    { timeoutMs },
+  );
   return parseListLines(result.stdout, labelKeys);
 }
 
@@ -67,9 +77,10 @@ export function parseListLines(output: string, labelKeys: string[]): ContainerSu
 export async function inspectContainer(id: string, timeoutMs = QUERY_TIMEOUT_MS): Promise<ContainerDetails> {
   const socket = localEngineSocket();
   if (socket) {
-    const response = await engineRequest<{ State: { Status: string; ExitCode: number }; NetworkSettings?: { Networks?: Record<string, { IPAddress?: string }> } }>(
-      socket, 'GET', `/containers/${encodeURIComponent(id)}/json`, timeoutMs,
-    );
+    const response = await engineRequest<{
+      State: { Status: string; ExitCode: number };
+      NetworkSettings?: { Networks?: Record<string, { IPAddress?: string }> };
+    }>(socket, 'GET', `/containers/${encodeURIComponent(id)}/json`, timeoutMs);
     if (response.status !== 200 || !response.body) throw new DockerError(`cannot inspect container ${id.slice(0, 12)}: ${engineMessage(response)}`);
     return { status: response.body.State.Status, exitCode: response.body.State.ExitCode, addresses: addressesOf(response.body.NetworkSettings?.Networks) };
   }
@@ -104,7 +115,10 @@ export async function startExisting(id: string, timeoutMs = 60_000): Promise<{ o
 /** Whether the engine has the image (by name or id). */
 export async function imageExists(image: string, timeoutMs = QUERY_TIMEOUT_MS): Promise<boolean> {
   const cannotAsk = (reason: string, cause?: unknown) =>
-    new DockerError(`cannot ask the Docker engine about ${image}: ${reason}`, { fix: 'start Docker (or check DOCKER_HOST / `docker context ls`), then run again', cause });
+    new DockerError(`cannot ask the Docker engine about ${image}: ${reason}`, {
+      fix: 'start Docker (or check DOCKER_HOST / `docker context ls`), then run again',
+      cause,
+    });
   const socket = localEngineSocket();
   if (socket) {
     const response = await engineRequest(socket, 'GET', `/images/${encodeURIComponent(image)}/json`, timeoutMs).catch((error: unknown) => {
@@ -153,7 +167,8 @@ export async function inspectContainersJson(ids: readonly string[], timeoutMs = 
     const responses = await Promise.all(ids.map((id) => engineRequest<unknown>(socket, 'GET', `/containers/${encodeURIComponent(id)}/json`, timeoutMs)));
     return responses.flatMap((response, index) => {
       if (response.status === 404) return [];
-      if (response.status !== 200 || response.body === undefined) throw new DockerError(`cannot inspect container ${ids[index].slice(0, 12)}: ${engineMessage(response)}`);
+      if (response.status !== 200 || response.body === undefined)
+        throw new DockerError(`cannot inspect container ${ids[index].slice(0, 12)}: ${engineMessage(response)}`);
       return [response.body];
     });
   }
@@ -183,7 +198,12 @@ export async function imageReferences(labels: string[], timeoutMs = QUERY_TIMEOU
 export async function networkExists(name: string, timeoutMs = QUERY_TIMEOUT_MS): Promise<boolean> {
   const socket = localEngineSocket();
   if (socket) {
-    const response = await engineRequest<{ Name?: string }[]>(socket, 'GET', `/networks?filters=${encodeURIComponent(JSON.stringify({ name: [name] }))}`, timeoutMs);
+    const response = await engineRequest<{ Name?: string }[]>(
+      socket,
+      'GET',
+      `/networks?filters=${encodeURIComponent(JSON.stringify({ name: [name] }))}`,
+      timeoutMs,
+    );
     if (response.status !== 200) throw new DockerError(`the Docker engine could not list networks: ${engineMessage(response)}`);
     return (response.body ?? []).some((network) => network.Name === name);
   }
@@ -231,14 +251,19 @@ export async function pastEvents(filters: EventFilters, since: number, until: nu
         stop();
         reject(new DockerError(`the Docker engine did not answer GET /events within ${Math.ceil(timeoutMs / 1000)} s`));
       }, timeoutMs);
-      const stop = streamLines(socket, `/events?since=${times.since}&until=${times.until}&filters=${encodeURIComponent(JSON.stringify(filters))}`, (line) => {
-        const event = parseEventLine(line);
-        if (event) events.push(event);
-      }, (error) => {
-        clearTimeout(timer);
-        if (error) reject(error);
-        else resolve();
-      });
+      const stop = streamLines(
+        socket,
+        `/events?since=${times.since}&until=${times.until}&filters=${encodeURIComponent(JSON.stringify(filters))}`,
+        (line) => {
+          const event = parseEventLine(line);
+          if (event) events.push(event);
+        },
+        (error) => {
+          clearTimeout(timer);
+          if (error) reject(error);
+          else resolve();
+        },
+      );
     });
     return events;
   }
@@ -357,7 +382,9 @@ function streamLines(socket: string, requestPath: string, onLine: (line: string)
     if (response.statusCode !== 200) {
       let body = '';
       response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      response.on('end', () => end(new DockerError(`the Docker engine refused GET ${requestPath.split('?')[0]} (HTTP ${response.statusCode}): ${body.trim().slice(0, 200)}`)));
+      response.on('end', () =>
+        end(new DockerError(`the Docker engine refused GET ${requestPath.split('?')[0]} (HTTP ${response.statusCode}): ${body.trim().slice(0, 200)}`)),
+      );
       return;
     }
     splitLines(response, (line) => {
@@ -371,7 +398,14 @@ function streamLines(socket: string, requestPath: string, onLine: (line: string)
     response.on('end', () => end(undefined));
     response.on('error', (error) => end(new DockerError(`the Docker engine's event stream broke: ${error.message}`)));
   });
-  request.on('error', (error) => end(new DockerError(`cannot reach the Docker engine at ${socket}: ${error.message}`, { fix: 'start Docker (docker info must work), then run again', cause: error })));
+  request.on('error', (error) =>
+    end(
+      new DockerError(`cannot reach the Docker engine at ${socket}: ${error.message}`, {
+        fix: 'start Docker (docker info must work), then run again',
+        cause: error,
+      }),
+    ),
+  );
   request.end();
   return () => {
     done = true;

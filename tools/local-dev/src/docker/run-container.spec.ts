@@ -20,7 +20,10 @@ describe('startPlan', () => {
     expect(startPlan([container('running', 'local-dev/a:1', 'old')], 'local-dev/a:1', 'd')).toEqual({ action: 'create', remove: ['id-running'] });
     expect(startPlan([container('paused')], 'local-dev/a:1', 'd')).toEqual({ action: 'create', remove: ['id-paused'] });
     expect(startPlan([container('restarting')], 'local-dev/a:1', 'd')).toEqual({ action: 'create', remove: ['id-restarting'] });
-    expect(startPlan([container('exited', 'local-dev/a:1', 'd', 'x'), container('exited', 'local-dev/a:1', 'd', 'y')], 'local-dev/a:1', 'd')).toEqual({ action: 'create', remove: ['x', 'y'] });
+    expect(startPlan([container('exited', 'local-dev/a:1', 'd', 'x'), container('exited', 'local-dev/a:1', 'd', 'y')], 'local-dev/a:1', 'd')).toEqual({
+      action: 'create',
+      remove: ['x', 'y'],
+    });
   });
 });
 
@@ -38,24 +41,52 @@ describe('runArgs', () => {
 
   it('gives docker run exactly the compose entry, with the image of the current hash and the labels compose sets', () => {
     expect(runArgs({ project: 'local-dev-1234', service: 'health-api', projectDirectory: '/ws', image: 'local-dev/health-api:abc', entry })).toEqual([
-      'run', '--detach', '--name', 'local-dev-1234_health-api_1',
-      '--network', 'oh-network', '--network-alias', 'health-api',
-      '--publish', '127.0.0.1:8000:8000', '--publish', '0.0.0.0:53:53/udp',
+      'run',
+      '--detach',
+      '--name',
+      'local-dev-1234_health-api_1',
+      '--network',
+      'oh-network',
+      '--network-alias',
+      'health-api',
+      '--publish',
+      '127.0.0.1:8000:8000',
+      '--publish',
+      '0.0.0.0:53:53/udp',
       // compose would pass the value as config.yaml wrote it: its $$ escaping undone, once.
-      '--env', 'PRICE=$5 and $$HOME', '--env', 'REDIS_HOST=host.docker.internal',
-      '--add-host', 'host.docker.internal:host-gateway',
+      '--env',
+      'PRICE=$5 and $$HOME',
+      '--env',
+      'REDIS_HOST=host.docker.internal',
+      '--add-host',
+      'host.docker.internal:host-gateway',
       '--init',
-      '--label', 'io.local-dev.service=health-api', '--label', 'io.local-dev.workspace=ws', '--label', 'io.local-dev.definition=def',
-      '--label', 'com.docker.compose.project=local-dev-1234', '--label', 'com.docker.compose.service=health-api',
-      '--label', 'com.docker.compose.oneoff=False', '--label', 'com.docker.compose.container-number=1',
-      '--label', 'com.docker.compose.project.working_dir=/ws',
+      '--label',
+      'io.local-dev.service=health-api',
+      '--label',
+      'io.local-dev.workspace=ws',
+      '--label',
+      'io.local-dev.definition=def',
+      '--label',
+      'com.docker.compose.project=local-dev-1234',
+      '--label',
+      'com.docker.compose.service=health-api',
+      '--label',
+      'com.docker.compose.oneoff=False',
+      '--label',
+      'com.docker.compose.container-number=1',
+      '--label',
+      'com.docker.compose.project.working_dir=/ws',
       'local-dev/health-api:abc',
     ]);
     expect(containerName('local-dev-1234', 'health-api')).toBe('local-dev-1234_health-api_1');
   });
 
   it('publishes what the compose file publishes, on the same addresses: 127.0.0.1 unless config.yaml names one, the debugger always there', () => {
-    const model = parseConfigText('services:\n  api:\n    repo: file:///x/api.git\n    ports: ["8000:8000", "0.0.0.0:8001:8001"]\n    debug-port: 9229\n', 'config.yaml');
+    const model = parseConfigText(
+      'services:\n  api:\n    repo: file:///x/api.git\n    ports: ["8000:8000", "0.0.0.0:8001:8001"]\n    debug-port: 9229\n',
+      'config.yaml',
+    );
     const api = composeDocument(model, { namespace: 's1', workspaceId: 'ws' }).services.api;
     const args = runArgs({ project: 'local-dev-1234', service: 'api', projectDirectory: '/ws', image: 'local-dev/api:abc', entry: api });
     const published = args.filter((_, index) => args[index - 1] === '--publish');

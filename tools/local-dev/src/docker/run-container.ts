@@ -19,10 +19,7 @@ import { ChildProcessError, DockerError } from '../core/errors';
 import { isCurrent, type ContainerInfo } from './containers';
 import { COMPOSE_LABELS } from '../core/naming';
 
-export type StartPlan =
-  | { action: 'keep'; id: string }
-  | { action: 'restart-stopped'; id: string }
-  | { action: 'create'; remove: string[] };
+export type StartPlan = { action: 'keep'; id: string } | { action: 'restart-stopped'; id: string } | { action: 'create'; remove: string[] };
 
 /** States of a container that `docker start` brings back as it was. */
 const STARTABLE_STATES = new Set(['exited', 'created']);
@@ -63,8 +60,10 @@ export function runArgs(spec: RunSpec): string[] {
     'com.docker.compose.project.working_dir': spec.projectDirectory,
   };
   return [
-    'run', '--detach',
-    '--name', containerName(spec.project, spec.service),
+    'run',
+    '--detach',
+    '--name',
+    containerName(spec.project, spec.service),
     // Compose gives every container its service name as an alias: services call each other by it.
     ...entry.networks.flatMap((network) => ['--network', network, '--network-alias', spec.service]),
     // Each names its host address (compose/document.ts publishAddress: 127.0.0.1 unless config.yaml

@@ -32,7 +32,10 @@ export function servicesBuildingInRun(taskGraph: RunTasks | undefined, model: Pi
 }
 
 /** Pure: missing secret → the services (of `services`) that need it, in config order. */
-export function missingSecrets(services: ServiceModel[], sources: { environment: Record<string, string | undefined>; envLocal: Record<string, string> }): Map<string, string[]> {
+export function missingSecrets(
+  services: ServiceModel[],
+  sources: { environment: Record<string, string | undefined>; envLocal: Record<string, string> },
+): Map<string, string[]> {
   const missing = new Map<string, string[]>();
   for (const service of services) {
     for (const name of service.buildSecrets) {

@@ -11,13 +11,20 @@ const model = {
 
 describe('parseEnvFile', () => {
   it('reads KEY=VALUE lines, export, quotes and comments', () => {
-    expect(parseEnvFile('# tokens\nexport A=1\nB="two words"\nC=\'x#y\'\nD=plain # note\n\nnot a line\n')).toEqual({ A: '1', B: 'two words', C: 'x#y', D: 'plain' });
+    expect(parseEnvFile('# tokens\nexport A=1\nB="two words"\nC=\'x#y\'\nD=plain # note\n\nnot a line\n')).toEqual({
+      A: '1',
+      B: 'two words',
+      C: 'x#y',
+      D: 'plain',
+    });
   });
 });
 
 describe('resolveBuildSecrets', () => {
   it('takes the environment first, then .env.local', () => {
-    expect(resolveBuildSecrets(['GITHUB_NPM_TOKEN'], { environment: { GITHUB_NPM_TOKEN: 'env' }, envLocal: { GITHUB_NPM_TOKEN: 'file' } }, model)).toEqual({ GITHUB_NPM_TOKEN: 'env' });
+    expect(resolveBuildSecrets(['GITHUB_NPM_TOKEN'], { environment: { GITHUB_NPM_TOKEN: 'env' }, envLocal: { GITHUB_NPM_TOKEN: 'file' } }, model)).toEqual({
+      GITHUB_NPM_TOKEN: 'env',
+    });
     expect(resolveBuildSecrets(['GITHUB_NPM_TOKEN'], { environment: {}, envLocal: { GITHUB_NPM_TOKEN: 'file' } }, model)).toEqual({ GITHUB_NPM_TOKEN: 'file' });
   });
 

@@ -26,7 +26,14 @@ export function serviceLockPath(paths: WorkspacePaths, service: string): string 
  * Runs `body` holding `service`'s lock; `purpose` ("up svc-0") is what a waiting command is told.
  * `unwritable`: only for work that frees things (core/lock.ts withLockIfWritable).
  */
-export function withServiceLock<T>(paths: WorkspacePaths, service: string, purpose: string, log: (line: string) => void, body: () => Promise<T>, unwritable?: (problem: string) => void): Promise<T> {
+export function withServiceLock<T>(
+  paths: WorkspacePaths,
+  service: string,
+  purpose: string,
+  log: (line: string) => void,
+  body: () => Promise<T>,
+  unwritable?: (problem: string) => void,
+): Promise<T> {
   return withLockIfWritable(
     serviceLockPath(paths, service),
     {
@@ -46,7 +53,13 @@ export function withServiceLock<T>(paths: WorkspacePaths, service: string, purpo
  * the same name, which compose then refuses as ambiguous (see ensureNetwork for runs of other
  * workspaces, which this lock cannot see).
  */
-export function withNetworkLock<T>(paths: WorkspacePaths, network: string, log: (line: string) => void, body: () => Promise<T>, unwritable?: (problem: string) => void): Promise<T> {
+export function withNetworkLock<T>(
+  paths: WorkspacePaths,
+  network: string,
+  log: (line: string) => void,
+  body: () => Promise<T>,
+  unwritable?: (problem: string) => void,
+): Promise<T> {
   return withLockIfWritable(
     path.join(paths.logs, 'locks', `network-${network}.lock`),
     {

@@ -44,7 +44,9 @@ describe('saveLocalWork (real git)', () => {
   let folder: string;
   let clone: string;
   const git = (...args: string[]) =>
-    execFileSync('git', ['-c', 'user.email=t@t.invalid', '-c', 'user.name=t', '-c', 'commit.gpgsign=false', ...args], { cwd: clone, stdio: 'pipe' }).toString().trim();
+    execFileSync('git', ['-c', 'user.email=t@t.invalid', '-c', 'user.name=t', '-c', 'commit.gpgsign=false', ...args], { cwd: clone, stdio: 'pipe' })
+      .toString()
+      .trim();
   const write = (file: string, content: string) => writeFileSync(path.join(clone, file), content);
   const read = (file: string) => readFileSync(path.join(clone, file), 'utf8');
   const commit = (file: string, content: string) => {
@@ -162,7 +164,7 @@ describe('saveLocalWork (real git)', () => {
     expect(git('log', '-1', '--format=%s', backup!.ref)).toBe(`WIP on detached ${head}: ${head} .gitignore: .env`);
   });
 
-  it('counts all of HEAD\'s history as local commits when there is no upstream', async () => {
+  it("counts all of HEAD's history as local commits when there is no upstream", async () => {
     const backup = await saveLocalWork(clone, 'cloned/api', undefined, NOW, undefined, []);
     expect(backup).toMatchObject({ localCommits: 2, changedFiles: 0 });
   });

@@ -22,7 +22,10 @@ export const BACKUP_REF_PREFIX = 'refs/local-dev/backup/';
 /** 2026-11-26T08:07:23.123Z → 20261126T080723Z (ref names cannot hold ":"). */
 export function backupStamp(now: Date): string {
   // Stryker disable next-line Regex: equivalent — toISOString always ends in ".sssZ", so the anchor changes nothing.
-  return now.toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '');
+  return now
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/[-:]/g, '');
 }
 
 export function restoreCommands(displayDir: string, ref: string, stamp: string, hasChanges: boolean): string[] {

@@ -18,7 +18,10 @@ describe('classifyGitFailure', () => {
     ['fatal: write error: Disk quota exceeded', 'disk-full'],
     ["fatal: invalid refspec '+refs/heads/a b:refs/remotes/origin/a b'", 'branch-missing'],
     // As git 2.39 prints it for a branch the remote does not have: the ref comes before the phrase.
-    ["fatal: ambiguous argument 'origin/develp': unknown revision or path not in the working tree.\nUse '--' to separate paths from revisions, like this:", 'branch-missing'],
+    [
+      "fatal: ambiguous argument 'origin/develp': unknown revision or path not in the working tree.\nUse '--' to separate paths from revisions, like this:",
+      'branch-missing',
+    ],
     ["fatal: ambiguous argument 'HEAD~3': unknown revision or path not in the working tree.", 'unknown'],
     ['Host key verification failed.\nfatal: Could not read from remote repository.', 'no-access'],
     ["remote: Invalid username or token.\nfatal: Authentication failed for 'https://github.com/o/r.git/'", 'no-access'],
@@ -58,14 +61,19 @@ describe('describeGitFailure', () => {
   });
 
   it("quotes git's fatal lines and gives the SSH fix for an SSH remote", () => {
-    const error = describeGitFailure('no-access', 'Cloning into x...\ngit@github.com: Permission denied (publickey).\nfatal: Could not read from remote repository.', context, 'cloning');
+    const error = describeGitFailure(
+      'no-access',
+      'Cloning into x...\ngit@github.com: Permission denied (publickey).\nfatal: Could not read from remote repository.',
+      context,
+      'cloning',
+    );
     expect(error.message).toBe(
       'cloned/health-api: cannot read git@github.com:orange-health/health-api.git: no access, or no such repository, while cloning\n  git said: fatal: Could not read from remote repository.',
     );
     expect(error.fix).toMatch(/^check your SSH key can read it: `ssh -T git@github.com` must greet you/);
   });
 
-  it('never repeats a credential of the URL, in our words or in git\'s', () => {
+  it("never repeats a credential of the URL, in our words or in git's", () => {
     const https = { repo: 'cloned/x', url: 'https://x-access-token:ghp_s3cret@github.com/o/x.git', branch: 'develp' };
     const said = "fatal: unable to access 'https://x-access-token:ghp_s3cret@github.com/o/x.git/': The requested URL returned error: 403";
     const errors = [
@@ -167,7 +175,9 @@ describe('helpers', () => {
       'fatal: one',
       'fatal: two',
     ].join('\n');
-    expect(gitSaid(output)).toBe('remote: error: GH001: Large files detected.\n  error: failed to push some refs\n  ERROR: Repository not found.\n  fatal: one');
+    expect(gitSaid(output)).toBe(
+      'remote: error: GH001: Large files detected.\n  error: failed to push some refs\n  ERROR: Repository not found.\n  fatal: one',
+    );
     // Progress lines end in \r; Windows git ends lines in \r\n; both are split and trimmed.
     expect(gitSaid('Receiving objects:  10%\rReceiving objects: 100%\r\n  last line  \r\n')).toBe('last line');
     expect(gitSaid('copying...\nwrite error: No space left on device\ndone')).toBe('write error: No space left on device');

@@ -11,8 +11,16 @@ export type GitFailureKind = 'disk-full' | 'branch-missing' | 'no-access' | 'net
 
 const PATTERNS: Array<{ kind: GitFailureKind; pattern: RegExp }> = [
   { kind: 'disk-full', pattern: /No space left on device|ENOSPC|Disk quota exceeded/i },
-  { kind: 'branch-missing', pattern: /Remote branch \S+ not found in upstream|couldn't find remote ref|fatal: invalid refspec|'origin\/[^']*': unknown revision or path not in the working tree/i },
-  { kind: 'network', pattern: /Could not resolve host|Connection refused|Connection timed out|Network is unreachable|Operation timed out|ssh: connect to host|Failed to connect to|Connection reset/i },
+  {
+    kind: 'branch-missing',
+    pattern:
+      /Remote branch \S+ not found in upstream|couldn't find remote ref|fatal: invalid refspec|'origin\/[^']*': unknown revision or path not in the working tree/i,
+  },
+  {
+    kind: 'network',
+    pattern:
+      /Could not resolve host|Connection refused|Connection timed out|Network is unreachable|Operation timed out|ssh: connect to host|Failed to connect to|Connection reset/i,
+  },
   {
     kind: 'no-access',
     pattern:
@@ -27,7 +35,10 @@ export function classifyGitFailure(output: string): GitFailureKind {
 
 /** The lines of git's output worth showing: its "fatal:"/"error:"/"ERROR:" lines, else the last one. */
 export function gitSaid(output: string): string {
-  const lines = output.split(/\r?\n|\r/).map((line) => line.trim()).filter(Boolean);
+  const lines = output
+    .split(/\r?\n|\r/)
+    .map((line) => line.trim())
+    .filter(Boolean);
   const important = lines.filter((line) => /^(fatal|error|ERROR|remote: error)\b/.test(line) || /No space left/.test(line));
   return (important.length > 0 ? important : lines.slice(-1)).slice(0, 4).join('\n  ');
 }

@@ -52,8 +52,17 @@ it('runs two operations on one clone one after the other, never interleaved', as
       events.push(`${name} ends`);
     });
   await Promise.all([operation('inject-config for namespace s1'), operation('inject-config for namespace s2')]);
-  expect(events).toEqual(['inject-config for namespace s1 starts', 'inject-config for namespace s1 ends', 'inject-config for namespace s2 starts', 'inject-config for namespace s2 ends']);
-  expect(lines).toEqual([expect.stringMatching(new RegExp(`^waiting for cloned/health-api: in use by \`.*\` \\(pid ${process.pid}; inject-config for namespace s1, for 0 s\\); waited 0 s so far`))]);
+  expect(events).toEqual([
+    'inject-config for namespace s1 starts',
+    'inject-config for namespace s1 ends',
+    'inject-config for namespace s2 starts',
+    'inject-config for namespace s2 ends',
+  ]);
+  expect(lines).toEqual([
+    expect.stringMatching(
+      new RegExp(`^waiting for cloned/health-api: in use by \`.*\` \\(pid ${process.pid}; inject-config for namespace s1, for 0 s\\); waited 0 s so far`),
+    ),
+  ]);
 });
 
 it('takes over a lock whose process has died, saying whose it was', async () => {
@@ -61,7 +70,9 @@ it('takes over a lock whose process has died, saying whose it was', async () => 
   const pid = deadPid();
   recordHolder({ pid, startTime: '' });
   const lock = await acquireCloneLock(clone, 'cloned/health-api', { purpose: 'clone', log, timeoutMs: 0 });
-  expect(lines).toEqual([expect.stringMatching(new RegExp(`^took over the lock on cloned/health-api left by \`.*\` \\(pid ${pid}; clone --refresh\\), which is no longer running$`))]);
+  expect(lines).toEqual([
+    expect.stringMatching(new RegExp(`^took over the lock on cloned/health-api left by \`.*\` \\(pid ${pid}; clone --refresh\\), which is no longer running$`)),
+  ]);
   releaseCloneLock(lock);
   expect(readdirSync(cloned)).toEqual([]);
 });
@@ -70,15 +81,21 @@ it('takes over a lock whose pid now belongs to another process (started at anoth
   await acquireCloneLock(clone, 'cloned/health-api', { purpose: 'clone', log });
   recordHolder({ pid: process.ppid, startTime: '1' });
   releaseCloneLock(await acquireCloneLock(clone, 'cloned/health-api', { purpose: 'clone', log, timeoutMs: 0 }));
-  expect(lines).toEqual([expect.stringMatching(new RegExp(`^took over the lock on cloned/health-api left by \`.*\` \\(pid ${process.ppid}; clone\\), which is no longer running$`))]);
+  expect(lines).toEqual([
+    expect.stringMatching(new RegExp(`^took over the lock on cloned/health-api left by \`.*\` \\(pid ${process.ppid}; clone\\), which is no longer running$`)),
+  ]);
 });
 
 it('gives up after the timeout, naming the holder and the fix', async () => {
   const held = await acquireCloneLock(clone, 'cloned/health-api', { purpose: 'clone --refresh', log });
   const waiting = acquireCloneLock(clone, 'cloned/health-api', { purpose: 'inject-config for namespace s2', log, timeoutMs: 300, pollMs: 50 });
   await expect(waiting).rejects.toThrow(GitError);
-  await expect(waiting).rejects.toThrow(new RegExp(`^cloned/health-api: still in use by another local-dev command after waiting 0 s: \`.*\` \\(pid ${process.pid}; clone --refresh, for 0 s\\)$`));
-  await waiting.catch((error: GitError) => expect(error.fix).toMatch(new RegExp(`^let that command finish, or stop it \\(kill ${process.pid}\\) and run again`)));
+  await expect(waiting).rejects.toThrow(
+    new RegExp(`^cloned/health-api: still in use by another local-dev command after waiting 0 s: \`.*\` \\(pid ${process.pid}; clone --refresh, for 0 s\\)$`),
+  );
+  await waiting.catch((error: GitError) =>
+    expect(error.fix).toMatch(new RegExp(`^let that command finish, or stop it \\(kill ${process.pid}\\) and run again`)),
+  );
   expect(readFileSync(held.path, 'utf8')).toBe(held.record);
   releaseCloneLock(held);
 });

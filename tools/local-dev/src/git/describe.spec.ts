@@ -16,7 +16,13 @@ describe('describeRemote', () => {
 describe('describeCloneStatus', () => {
   it('a kept clone with local changes, offline', () => {
     expect(
-      describeCloneStatus({ ...base, action: { type: 'kept' }, changedFiles: 3, remote: { upstream: 'origin/master', ahead: 0, behind: 4 }, fetchWarning: 'fatal: unable to access' }),
+      describeCloneStatus({
+        ...base,
+        action: { type: 'kept' },
+        changedFiles: 3,
+        remote: { upstream: 'origin/master', ahead: 0, behind: 4 },
+        fetchWarning: 'fatal: unable to access',
+      }),
     ).toEqual([
       'kept master at abc1234 as it is (nothing pulled without --refresh)',
       'kept local changes: 3 files',
@@ -60,6 +66,8 @@ describe('describeCloneStatus', () => {
 
   it('a fresh clone says only that', () => {
     expect(describeCloneStatus({ ...base, action: { type: 'cloned', url: 'git@h:o/x.git' } })).toEqual(['cloned git@h:o/x.git at master (abc1234)']);
-    expect(describeCloneStatus({ ...base, action: { type: 'cloned', url: 'https://u:s3cret@h/o/x.git' } })).toEqual(['cloned https://u:***@h/o/x.git at master (abc1234)']);
+    expect(describeCloneStatus({ ...base, action: { type: 'cloned', url: 'https://u:s3cret@h/o/x.git' } })).toEqual([
+      'cloned https://u:***@h/o/x.git at master (abc1234)',
+    ]);
   });
 });

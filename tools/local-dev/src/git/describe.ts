@@ -10,10 +10,7 @@ import { redactCredentials } from '../core/redact';
  */
 
 export type CloneAction =
-  | { type: 'cloned'; url: string }
-  | { type: 'kept' }
-  | { type: 'switched'; from: string }
-  | { type: 'refreshed'; backup?: BackupSummary };
+  { type: 'cloned'; url: string } | { type: 'kept' } | { type: 'switched'; from: string } | { type: 'refreshed'; backup?: BackupSummary };
 
 export interface BackupSummary {
   /** refs/local-dev/backup/<time> */
@@ -83,12 +80,14 @@ export function describeCloneStatus(status: CloneStatus): string[] {
       break;
   }
   if (status.changedFiles > 0) lines.push(`kept local changes: ${plural(status.changedFiles, 'file')}`);
-  if (status.fetchWarning) lines.push(`⚠ could not ask the remote (${redactCredentials(status.fetchWarning)}); working offline${status.remote ? ', comparing with the last fetch' : ''}`);
+  if (status.fetchWarning)
+    lines.push(
+      `⚠ could not ask the remote (${redactCredentials(status.fetchWarning)}); working offline${status.remote ? ', comparing with the last fetch' : ''}`,
+    );
   if (status.remote) {
     const age = status.fetchedAgoMs === undefined ? '' : ` (as fetched ${Math.round(status.fetchedAgoMs / 1000)} s ago)`;
     lines.push(`${describeRemote(status.remote)}${age}`);
-  }
-  else if (status.remoteBranchMissing) lines.push(`origin has no branch ${status.branch}: it exists only in this clone`);
+  } else if (status.remoteBranchMissing) lines.push(`origin has no branch ${status.branch}: it exists only in this clone`);
   else if (status.fetchWarning) lines.push(`not compared with origin/${status.branch}: this clone has never fetched it`);
   return lines;
 }

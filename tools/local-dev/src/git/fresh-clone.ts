@@ -113,10 +113,13 @@ export async function withProgress<T>(
   label?: string,
 ): Promise<T> {
   const progress = new ProgressThrottle(Date.now(), intervalMs);
-  const timer = setInterval(() => {
-    const line = progress.tick(Date.now());
-    if (line) log(label ? `${label}: ${line}` : line);
-  }, Math.min(intervalMs ?? 3000, 1000));
+  const timer = setInterval(
+    () => {
+      const line = progress.tick(Date.now());
+      if (line) log(label ? `${label}: ${line}` : line);
+    },
+    Math.min(intervalMs ?? 3000, 1000),
+  );
   try {
     return await run((chunk) => progress.feed(chunk));
   } finally {

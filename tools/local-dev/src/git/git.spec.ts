@@ -9,7 +9,7 @@ function ask(prompt: string): string {
   return execFileSync(env.GIT_ASKPASS, [prompt], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-it('answers git\'s user name and password questions from the environment, byte for byte', () => {
+it("answers git's user name and password questions from the environment, byte for byte", () => {
   expect(ask("Username for 'https://github.com': ")).toBe('x-access-token\n');
   expect(ask("Password for 'https://x-access-token@github.com': ")).toBe(`${credentials.password}\n`);
 });

@@ -10,7 +10,9 @@ describe('parseProgress', () => {
   });
 
   it('formats a line a person can read', () => {
-    expect(formatProgress({ phase: 'receiving objects', percent: 66, detail: '1.98 MiB | 961.00 KiB/s' }, 12_400)).toBe('receiving objects 66%, 1.98 MiB | 961.00 KiB/s (12 s)');
+    expect(formatProgress({ phase: 'receiving objects', percent: 66, detail: '1.98 MiB | 961.00 KiB/s' }, 12_400)).toBe(
+      'receiving objects 66%, 1.98 MiB | 961.00 KiB/s (12 s)',
+    );
   });
 });
 

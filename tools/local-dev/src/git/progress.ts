@@ -18,7 +18,10 @@ const PROGRESS_LINE = /^(?:remote: )?([A-Z][A-Za-z ]+?):\s+(\d{1,3})% \(\d+\/\d+
 
 /** The last progress state in a chunk of git's stderr, if it has one. */
 export function parseProgress(chunk: string): ProgressState | undefined {
-  const pieces = chunk.split(/\r\n|\r|\n/).map((piece) => piece.trim()).filter(Boolean);
+  const pieces = chunk
+    .split(/\r\n|\r|\n/)
+    .map((piece) => piece.trim())
+    .filter(Boolean);
   for (let i = pieces.length - 1; i >= 0; i--) {
     const match = PROGRESS_LINE.exec(pieces[i]);
     if (match) return { phase: match[1].toLowerCase(), percent: Number(match[2]), detail: match[3]?.trim() || undefined };

@@ -23,7 +23,10 @@ export function repositoryIdentity(url: string, relativeTo = '/'): string {
 }
 
 function stripGit(value: string): string {
-  return value.replace(/^\/+/, '').replace(/\.git$/i, '').replace(/\/+$/, '');
+  return value
+    .replace(/^\/+/, '')
+    .replace(/\.git$/i, '')
+    .replace(/\/+$/, '');
 }
 
 export function sameRepository(a: string, b: string, relativeTo = '/'): boolean {

@@ -12,7 +12,9 @@ describe('readStatus', () => {
   let folder: string;
   let clone: string;
   const git = (cwd: string, ...args: string[]) =>
-    execFileSync('git', ['-c', 'user.email=t@t.invalid', '-c', 'user.name=t', ...args], { cwd, stdio: 'pipe' }).toString().trim();
+    execFileSync('git', ['-c', 'user.email=t@t.invalid', '-c', 'user.name=t', ...args], { cwd, stdio: 'pipe' })
+      .toString()
+      .trim();
   const commit = (cwd: string, file: string, content: string) => {
     writeFileSync(path.join(cwd, file), content);
     git(cwd, 'add', '-A');

@@ -180,11 +180,15 @@ describe("nothing of the user's is lost", () => {
 
   it('writes nothing at all when the plan has problems, or when one dest is unsafe on disk', async () => {
     const broken = { ...plan(config(source('secret.env', 'T=1\n'), '.env')), problems: ['configs/s1/x is missing'] };
-    await expect(apply(broken)).rejects.toThrow(new UsageError('cannot inject configs into cloned/app (namespace s1); nothing was written:\n  - configs/s1/x is missing'));
+    await expect(apply(broken)).rejects.toThrow(
+      new UsageError('cannot inject configs into cloned/app (namespace s1); nothing was written:\n  - configs/s1/x is missing'),
+    );
     const outside = path.join(root, 'outside');
     mkdirSync(outside);
     symlinkSync(outside, inClone('out'));
-    await expect(apply(plan(config('configs/s1/secret.env', '.env'), config('configs/s1/secret.env', 'out/x.env')))).rejects.toThrow(/refusing to inject into cloned\/app; nothing was written/);
+    await expect(apply(plan(config('configs/s1/secret.env', '.env'), config('configs/s1/secret.env', 'out/x.env')))).rejects.toThrow(
+      /refusing to inject into cloned\/app; nothing was written/,
+    );
     expect(existsSync(inClone('.env'))).toBe(false);
     expect(existsSync(path.join(outside, 'x.env'))).toBe(false);
     expect(existsSync(manifestPath(path.join(target.root, '.git')))).toBe(false);
@@ -199,7 +203,9 @@ describe("nothing of the user's is lost", () => {
     mkdirSync(outside);
     symlinkSync(outside, inClone('out'));
     symlinkSync(path.join(outside, 'target'), inClone('link.env'));
-    const refusal = await apply(plan(config('configs/s1/secret.env', 'out/x.env'), config('configs/s1/secret.env', 'link.env'))).catch((error: unknown) => error);
+    const refusal = await apply(plan(config('configs/s1/secret.env', 'out/x.env'), config('configs/s1/secret.env', 'link.env'))).catch(
+      (error: unknown) => error,
+    );
     expect(refusal).toBeInstanceOf(UsageError);
     expect((refusal as UsageError).describe()).toBe(
       [
@@ -214,7 +220,9 @@ describe("nothing of the user's is lost", () => {
   it('says to clone first when the clone is not there', async () => {
     rmSync(target.root, { recursive: true, force: true });
     const refusal = await apply(plan(config(source('secret.env', 'T=1\n'), '.env'))).catch((error: unknown) => error);
-    expect((refusal as UsageError).describe()).toBe('cloned/app: is not cloned yet\n  fix: run the clone target first (nx run <service>:clone), which inject-config depends on');
+    expect((refusal as UsageError).describe()).toBe(
+      'cloned/app: is not cloned yet\n  fix: run the clone target first (nx run <service>:clone), which inject-config depends on',
+    );
   });
 
   it('re-injecting the same namespace saves the user’s edit of an earlier injected copy before replacing it', async () => {
@@ -233,7 +241,9 @@ describe("nothing of the user's is lost", () => {
     expect(await refusal()).toMatch(/^cloned\/app: is not a clone \(.+\)\n {2}fix: run the clone target first/);
     rmSync(target.root, { recursive: true, force: true });
     mkdirSync(target.root);
-    expect(await refusal()).toBe('cloned/app: is not a clone (empty folder)\n  fix: run the clone target first (nx run <service>:clone), which inject-config depends on');
+    expect(await refusal()).toBe(
+      'cloned/app: is not a clone (empty folder)\n  fix: run the clone target first (nx run <service>:clone), which inject-config depends on',
+    );
   });
 
   it('undo counts one file as one', async () => {

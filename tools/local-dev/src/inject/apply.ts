@@ -62,9 +62,13 @@ function readOrUndefined(file: string): Buffer | undefined {
 async function openClone(target: CloneTarget): Promise<string> {
   const state = await inspectFolder(target.root);
   if (state.type !== 'clone') {
-    throw new GitError(target.display, state.type === 'missing' ? 'is not cloned yet' : `is not a clone (${state.type === 'not-a-clone' ? state.why : 'empty folder'})`, {
-      fix: 'run the clone target first (nx run <service>:clone), which inject-config depends on',
-    });
+    throw new GitError(
+      target.display,
+      state.type === 'missing' ? 'is not cloned yet' : `is not a clone (${state.type === 'not-a-clone' ? state.why : 'empty folder'})`,
+      {
+        fix: 'run the clone target first (nx run <service>:clone), which inject-config depends on',
+      },
+    );
   }
   return state.gitDir;
 }
@@ -88,7 +92,12 @@ class SavedCopies {
   private readonly folder: string;
   /** The clone's private root (../core/private-dir.ts): these are copies of secret files. */
   private readonly privateRoot: string;
-  constructor(gitDir: string, now: Date, private readonly target: CloneTarget, private readonly log: Log) {
+  constructor(
+    gitDir: string,
+    now: Date,
+    private readonly target: CloneTarget,
+    private readonly log: Log,
+  ) {
     this.privateRoot = path.join(gitDir, 'local-dev');
     this.folder = path.join(this.privateRoot, 'saved', backupStamp(now));
   }
@@ -209,9 +218,13 @@ export async function applyInjection(
   now = new Date(),
 ): Promise<Manifest> {
   if (plan.problems.length > 0) {
-    throw new UsageError(`cannot inject configs into ${target.display} (namespace ${namespace}); nothing was written:\n${plan.problems.map((p) => `  - ${p}`).join('\n')}`);
+    throw new UsageError(
+      `cannot inject configs into ${target.display} (namespace ${namespace}); nothing was written:\n${plan.problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
   }
-  return withCloneLock(target.root, target.display, { purpose: `inject-config for namespace ${namespace}`, log }, () => applyUnderLock(target, plan, namespace, workspaceRoot, log, now));
+  return withCloneLock(target.root, target.display, { purpose: `inject-config for namespace ${namespace}`, log }, () =>
+    applyUnderLock(target, plan, namespace, workspaceRoot, log, now),
+  );
 }
 
 async function applyUnderLock(target: CloneTarget, plan: InjectionPlan, namespace: string, workspaceRoot: string, log: Log, now: Date): Promise<Manifest> {
@@ -236,7 +249,10 @@ async function applyUnderLock(target: CloneTarget, plan: InjectionPlan, namespac
     log(`removed ${entry.dest} (from ${entry.origin}; namespace ${namespace} has none)`);
   }
 
-  const tracked = await trackedEntries(target.root, plan.files.map((file) => file.dest));
+  const tracked = await trackedEntries(
+    target.root,
+    plan.files.map((file) => file.dest),
+  );
   const entries: ManifestEntry[] = plan.files.map((file) => {
     const before = previousByDest.get(file.dest);
     const index = tracked.get(file.dest);
@@ -257,7 +273,10 @@ async function applyUnderLock(target: CloneTarget, plan: InjectionPlan, namespac
   if (skipWorktree.length > 0) {
     await git(['update-index', '--skip-worktree', '-z', '--stdin'], { cwd: target.root, input: skipWorktree.map((dest) => `${dest}\0`).join('') });
   }
-  await setExcludeBlock(gitDir, entries.filter((entry) => !entry.tracked).map((entry) => entry.dest));
+  await setExcludeBlock(
+    gitDir,
+    entries.filter((entry) => !entry.tracked).map((entry) => entry.dest),
+  );
 
   for (const [i, file] of plan.files.entries()) {
     const entry = entries[i];
@@ -269,9 +288,11 @@ async function applyUnderLock(target: CloneTarget, plan: InjectionPlan, namespac
     if (current && !current.equals(bytes)) {
       const isOurs = ours !== undefined && sha256(current) === ours.sha256;
       const isCommitted = index !== undefined && gitBlobId(current, index.blob.length) === index.blob;
-      if (!isOurs && !isCommitted) saved.save(file.dest, ours ? 'your edited copy of injected file' : index ? 'your uncommitted changes to' : 'your untracked file');
+      if (!isOurs && !isCommitted)
+        saved.save(file.dest, ours ? 'your edited copy of injected file' : index ? 'your uncommitted changes to' : 'your untracked file');
     }
-    if (!current) { // equivalent mutant: `true` (an existing file's folders exist: nothing is made or recorded)
+    if (!current) {
+      // equivalent mutant: `true` (an existing file's folders exist: nothing is made or recorded)
       entry.createdDirs = [...entry.createdDirs, ...makeParents(target.root, file.dest)];
       // The folders it made are recorded before the file is written, so undo can remove them.
       writeManifest(gitDir, manifest);
@@ -285,8 +306,14 @@ async function applyUnderLock(target: CloneTarget, plan: InjectionPlan, namespac
     if (!current?.equals(bytes)) writeAtomically(absolute, bytes, target.display, mode);
     // Stryker disable next-line ConditionalExpression: equivalent — a chmod to the mode it has changes nothing.
     else if (modeBefore !== mode) chmodSync(absolute, mode);
-    const modeFixed = current?.equals(bytes) && modeBefore !== undefined && modeBefore !== mode ? `mode ${formatMode(modeBefore)} → ${formatMode(mode)}` : undefined;
-    const details = [file.note, index ? 'replaces a tracked file, hidden with skip-worktree' : undefined, unchanged ? 'unchanged' : undefined, modeFixed].filter(Boolean);
+    const modeFixed =
+      current?.equals(bytes) && modeBefore !== undefined && modeBefore !== mode ? `mode ${formatMode(modeBefore)} → ${formatMode(mode)}` : undefined;
+    const details = [
+      file.note,
+      index ? 'replaces a tracked file, hidden with skip-worktree' : undefined,
+      unchanged ? 'unchanged' : undefined,
+      modeFixed,
+    ].filter(Boolean);
     log(`${unchanged ? 'kept' : 'injected'} ${KIND_LABEL[file.kind]} ${file.origin} → ${file.dest}${details.length > 0 ? ` (${details.join('; ')})` : ''}`);
   }
   for (const note of plan.notes) log(note);

@@ -63,8 +63,18 @@ it.each(namespaces)('the debug-config templates of configs/%s render without pro
 });
 
 it('git ignores real secret files and personal debug configs, never the templates or READMEs', () => {
-  const real = ['configs/s1/health_secrets.py', 'configs/qa/oms.yaml', 'configs/s2/anything-else.txt', 'configs/s1/debug-configs/health-api/.vscode/launch.json'];
-  const committed = ['configs/README.md', 'configs/s1/README.md', 'configs/s1/health_secrets.py.example', 'configs/auto/debug-configs/health-api/.vscode/launch.json.example'];
+  const real = [
+    'configs/s1/health_secrets.py',
+    'configs/qa/oms.yaml',
+    'configs/s2/anything-else.txt',
+    'configs/s1/debug-configs/health-api/.vscode/launch.json',
+  ];
+  const committed = [
+    'configs/README.md',
+    'configs/s1/README.md',
+    'configs/s1/health_secrets.py.example',
+    'configs/auto/debug-configs/health-api/.vscode/launch.json.example',
+  ];
   expect(ignored([...real, ...committed])).toEqual(real);
 });
 

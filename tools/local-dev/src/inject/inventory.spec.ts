@@ -72,7 +72,11 @@ beforeEach(() => {
   write('configs/s1/app.env', 'TOKEN=s1\n');
   write('repos_docker_files/app.dev.Dockerfile', 'FROM busybox:1.36\n');
   write('cloned/app/README.md', 'app\n');
-  for (const args of [['init', '-q', '-b', 'main'], ['add', '-A'], ['-c', 'user.email=t@local-dev.invalid', '-c', 'user.name=t', 'commit', '-q', '-m', 'first']]) {
+  for (const args of [
+    ['init', '-q', '-b', 'main'],
+    ['add', '-A'],
+    ['-c', 'user.email=t@local-dev.invalid', '-c', 'user.name=t', 'commit', '-q', '-m', 'first'],
+  ]) {
     const result = spawnSync('git', args, { cwd: clone(), encoding: 'utf8' });
     if (result.status !== 0) throw new Error(result.stderr);
   }

@@ -7,7 +7,8 @@ const ports = new Map([
 
 describe('renderPlaceholders', () => {
   it("fills local-dev's placeholders and leaves the IDE's own variables alone", () => {
-    const text = '{"port": {{debugHostPort}}, "w": {{ debugHostPort:worker }}, "c": {{debugContainerPort}}, "ns": "{{namespace}}", "cwd": "${workspaceFolder}", "p": "$PROJECT_DIR$"}';
+    const text =
+      '{"port": {{debugHostPort}}, "w": {{ debugHostPort:worker }}, "c": {{debugContainerPort}}, "ns": "{{namespace}}", "cwd": "${workspaceFolder}", "p": "$PROJECT_DIR$"}';
     expect(renderPlaceholders(text, 'f', { owner: 'api', ports }, 's3')).toEqual({
       content: '{"port": 5726, "w": 5727, "c": 5678, "ns": "s3", "cwd": "${workspaceFolder}", "p": "$PROJECT_DIR$"}',
       problems: [],

@@ -45,7 +45,9 @@ export function renderPlaceholders(content: string, file: string, debug: DebugPo
           : known.length === 0
             ? 'no service of this clone has a debug-port'
             : `several services of this clone have one (${known.join(', ')}); name it: {{${name}:${known[0]}}}`;
-      problems.push(`${where}: ${whole} cannot be filled in: ${why}${known.length === 0 || service !== undefined ? ' (set debug-port in repos_docker_files/config.yaml)' : ''}`);
+      problems.push(
+        `${where}: ${whole} cannot be filled in: ${why}${known.length === 0 || service !== undefined ? ' (set debug-port in repos_docker_files/config.yaml)' : ''}`,
+      );
       return whole;
     }
     return String(name === 'debugHostPort' ? ports.hostPort : ports.containerPort);

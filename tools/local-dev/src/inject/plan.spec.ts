@@ -77,7 +77,12 @@ describe('planInjection', () => {
         { source: 'c.env', dest: 'oms-api.dev.Dockerfile', required: true },
       ],
     };
-    const plan = planInjection({ namespace: 's1', repo: bad, services, inventory: inventory({ configFiles: new Set(['oms.yaml', 'a.env', 'b.env', 'c.env']) }) });
+    const plan = planInjection({
+      namespace: 's1',
+      repo: bad,
+      services,
+      inventory: inventory({ configFiles: new Set(['oms.yaml', 'a.env', 'b.env', 'c.env']) }),
+    });
     expect(plan.problems).toEqual([
       'dest "../escape.yaml" for configs/s1/oms.yaml leads outside the clone ("..") (repos_docker_files/config.yaml, oms-api)',
       'dest "/etc/passwd" for configs/s1/a.env is an absolute path; it must be relative to the clone (repos_docker_files/config.yaml, oms-api)',
@@ -131,7 +136,13 @@ describe('planInjection', () => {
     const planOf = (dests: [string, string]) =>
       planInjection({
         namespace: 's1',
-        repo: { ...repo, configs: [{ source: 'oms.env', dest: dests[0], required: true }, { source: 'other.env', dest: dests[1], required: true }] },
+        repo: {
+          ...repo,
+          configs: [
+            { source: 'oms.env', dest: dests[0], required: true },
+            { source: 'other.env', dest: dests[1], required: true },
+          ],
+        },
         services,
         inventory: inventory({ configFiles: new Set(['oms.env', 'other.env']) }),
       });

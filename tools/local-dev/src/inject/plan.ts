@@ -92,7 +92,8 @@ export function planInjection({ namespace, repo, services, inventory }: PlanInpu
     }
     if (!inventory.configFiles.has(entry.source)) {
       const template = inventory.configFiles.has(`${entry.source}${EXAMPLE_SUFFIX}`) ? ` — start from ${origin}${EXAMPLE_SUFFIX}` : '';
-      if (entry.required) problems.push(`${origin} is missing: ${repo.owner} needs it (required: true) in namespace ${namespace}${template}; see configs/README.md`);
+      if (entry.required)
+        problems.push(`${origin} is missing: ${repo.owner} needs it (required: true) in namespace ${namespace}${template}; see configs/README.md`);
       else notes.push(`skipped ${origin} → ${entry.dest}: not present in namespace ${namespace} (optional)`);
       continue;
     }
@@ -103,7 +104,9 @@ export function planInjection({ namespace, repo, services, inventory }: PlanInpu
     const namespaced = `${namespace}/${service.dockerfile}`;
     const chosen = inventory.dockerfiles.has(namespaced) ? namespaced : inventory.dockerfiles.has(service.dockerfile) ? service.dockerfile : undefined;
     if (!chosen) {
-      problems.push(`no Dockerfile for ${service.name}: neither repos_docker_files/${namespaced} nor repos_docker_files/${service.dockerfile} exists (add one, or set dockerfile: in config.yaml)`);
+      problems.push(
+        `no Dockerfile for ${service.name}: neither repos_docker_files/${namespaced} nor repos_docker_files/${service.dockerfile} exists (add one, or set dockerfile: in config.yaml)`,
+      );
       continue;
     }
     const origin = `repos_docker_files/${chosen}`;
@@ -134,7 +137,10 @@ export function planInjection({ namespace, repo, services, inventory }: PlanInpu
   const committedLinks = new Set<string>();
   for (const file of files) {
     for (const { link, target } of inventory.links.get(path.posix.normalize(file.origin)) ?? []) {
-      if (isCommittedPath(link)) committedLinks.add(`${link} is a symlink (to ${target}); committed files (*.example templates, repos_docker_files/) must be real files, so nothing from outside the repo lands in a clone: replace it with a real file (git rm ${link}, then add the template text), and keep your own copy in a file without .example (gitignored), which may be a symlink`);
+      if (isCommittedPath(link))
+        committedLinks.add(
+          `${link} is a symlink (to ${target}); committed files (*.example templates, repos_docker_files/) must be real files, so nothing from outside the repo lands in a clone: replace it with a real file (git rm ${link}, then add the template text), and keep your own copy in a file without .example (gitignored), which may be a symlink`,
+        );
       else followed.set(link, target);
     }
   }

@@ -15,7 +15,12 @@ const refusal = (...goals: string[]) => {
 
 describe('make words', () => {
   it('sorts words into flags, one namespace and services in the order typed, each once', () => {
-    expect(classifyWords(['run', 'web', 'live', 's2', 'api', 'web', 'live', 's2'], namespacesOf)).toEqual({ command: 'run', flags: ['live'], namespace: 's2', services: ['web', 'api'] });
+    expect(classifyWords(['run', 'web', 'live', 's2', 'api', 'web', 'live', 's2'], namespacesOf)).toEqual({
+      command: 'run',
+      flags: ['live'],
+      namespace: 's2',
+      services: ['web', 'api'],
+    });
     expect(plan()).toEqual(['npx nx run-many -t up']);
     expect(plan('run', 'dashboard', 'refresh', 'qa')).toEqual(['npx nx run stack:dashboard --namespace=qa', 'npx nx run-many -t up --namespace=qa --refresh']);
     expect(plan('stop', 'a', 'b')).toEqual(['npx nx run-many -t down --projects=a,b']);
@@ -23,8 +28,12 @@ describe('make words', () => {
   });
 
   it('refuses an unknown command, a word the command does not take, and a second namespace', () => {
-    expect(refusal('stauts')).toMatch(/^unknown command "stauts"; nothing was run\n {2}fix: did you mean `make stats`\? the command comes first, then its words:\n {2}make run /);
-    expect(refusal('status', 'watch')).toBe('"watch" means nothing to status; nothing was run\n  fix: make status [<namespace>] [<service> …] (namespaces: qa, s1, s2)');
+    expect(refusal('stauts')).toMatch(
+      /^unknown command "stauts"; nothing was run\n {2}fix: did you mean `make stats`\? the command comes first, then its words:\n {2}make run /,
+    );
+    expect(refusal('status', 'watch')).toBe(
+      '"watch" means nothing to status; nothing was run\n  fix: make status [<namespace>] [<service> …] (namespaces: qa, s1, s2)',
+    );
     expect(refusal('stats', 's1')).toBe('"s1" is a namespace, and stats does not take one; nothing was run\n  fix: make stats [watch] [<service> …]');
     expect(refusal('clean', 'x')).toBe('"x" is not a word it takes; nothing was run\n  fix: make clean [force]');
     expect(refusal('dashboard', 'x')).toBe('"x" is not a namespace; nothing was run\n  fix: make dashboard [<namespace>] (namespaces: qa, s1, s2)');

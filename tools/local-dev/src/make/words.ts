@@ -51,7 +51,16 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       // The dashboard first, to watch the build live.
       ...(has(words, 'dashboard') ? [[...NX, 'run', 'stack:dashboard', ...namespaceFlag(words)]] : []),
       // Nx streams every task's output as it is printed (builds, starts) instead of after each task.
-      [...NX, 'run-many', '-t', 'up', ...projectsFlag(words), ...namespaceFlag(words), ...(has(words, 'refresh') ? ['--refresh'] : []), ...(has(words, 'live') ? ['--outputStyle=stream'] : [])],
+      [
+        ...NX,
+        'run-many',
+        '-t',
+        'up',
+        ...projectsFlag(words),
+        ...namespaceFlag(words),
+        ...(has(words, 'refresh') ? ['--refresh'] : []),
+        ...(has(words, 'live') ? ['--outputStyle=stream'] : []),
+      ],
     ],
   },
   status: {
@@ -111,7 +120,9 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     namespace: 'demo',
     services: false,
     summary: 'the sample stack of examples/demo (docs/demo.md); down removes it',
-    commands: (words) => [['npm', 'run', 'demo', '--', ...(has(words, 'down') ? ['--down'] : []), ...(has(words, 'refresh') ? ['--refresh'] : []), ...namespaceFlag(words)]],
+    commands: (words) => [
+      ['npm', 'run', 'demo', '--', ...(has(words, 'down') ? ['--down'] : []), ...(has(words, 'refresh') ? ['--refresh'] : []), ...namespaceFlag(words)],
+    ],
   },
 };
 
@@ -147,7 +158,8 @@ export function classifyWords(goals: readonly string[], namespacesOf: (source: N
   const command = COMMANDS[name];
   const namespaces = command.namespace ? namespacesOf(command.namespace) : [];
   const classified: ClassifiedWords = { command: name, flags: [], namespace: undefined, services: [] };
-  const refuse = (message: string) => new UsageError(`${message}; nothing was run`, { fix: `${usage(name)}${namespaces.length > 0 ? ` (namespaces: ${namespaces.join(', ')})` : ''}` });
+  const refuse = (message: string) =>
+    new UsageError(`${message}; nothing was run`, { fix: `${usage(name)}${namespaces.length > 0 ? ` (namespaces: ${namespaces.join(', ')})` : ''}` });
   for (const word of rest) {
     if (command.flags.includes(word)) {
       if (!classified.flags.includes(word)) classified.flags.push(word);

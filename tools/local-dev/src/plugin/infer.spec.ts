@@ -57,7 +57,7 @@ describe('inferProjects', () => {
       expect(documented['services/redis-tunnel'].targets?.up.metadata?.technologies).toEqual(['kubernetes', 'redis']);
     });
 
-    it('groups a service\'s targets: the run chain, then the day-to-day ones', () => {
+    it("groups a service's targets: the run chain, then the day-to-day ones", () => {
       expect(documented['services/api'].metadata?.targetGroups).toEqual({
         'run chain (clone → inject-config → build-image → up)': ['clone', 'inject-config', 'build-image', 'up'],
         'day to day': ['down', 'logs'],
@@ -65,7 +65,9 @@ describe('inferProjects', () => {
     });
 
     it('never puts config text into the help command nx graph runs through a shell: only a fixed script and our executor name', () => {
-      const commands = Object.values(documented).flatMap((project) => Object.values(project.targets ?? {}).map((target) => String(target.metadata?.help?.command)));
+      const commands = Object.values(documented).flatMap((project) =>
+        Object.values(project.targets ?? {}).map((target) => String(target.metadata?.help?.command)),
+      );
       for (const command of commands) expect(command).toMatch(/^node tools\/local-dev\/runtime\/target-help\.js [a-z-]+$/);
       expect(commands.some((command) => command.includes('api'))).toBe(false);
     });
@@ -577,7 +579,9 @@ describe('credentials in a repo URL', () => {
     const token = 'ghp_0123456789abcdefTOKEN';
     const model = parseConfigText(`services:\n  api:\n    repo: https://x-access-token:${token}@github.example/o/api.git\n`, 'config.yaml');
     const projects = inferProjects(model);
-    expect(projects['services/api'].metadata?.description).toBe('api: cloned/api from https://x-access-token:***@github.example/o/api.git (config: repos_docker_files/config.yaml)');
+    expect(projects['services/api'].metadata?.description).toBe(
+      'api: cloned/api from https://x-access-token:***@github.example/o/api.git (config: repos_docker_files/config.yaml)',
+    );
     expect(JSON.stringify(projects)).not.toContain(token);
   });
 });

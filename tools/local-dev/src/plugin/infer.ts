@@ -54,8 +54,7 @@ const IMAGE_RECORD = { dependentTasksOutputFiles: 'logs/images/*.json', transiti
 
 type InferredProject = Omit<ProjectConfiguration, 'root'> & { root: string };
 
-const forward = (target: string, projects?: string[]) =>
-  projects ? { projects, target, params: 'forward' as const } : { target, params: 'forward' as const };
+const forward = (target: string, projects?: string[]) => (projects ? { projects, target, params: 'forward' as const } : { target, params: 'forward' as const });
 
 export function serviceRoot(name: string): string {
   return `${SERVICES_ROOT}/${name}`;
@@ -141,12 +140,7 @@ function serviceTargets(service: ServiceModel, repo: RepoModel, model: Workspace
       // removed or replaced container, a deleted image (the engine then shows an id, not the
       // name), a new image or definition misses the cache, and the executor then checks and
       // starts for real.
-      inputs: [
-        IMAGE_RECORD,
-        `{workspaceRoot}/${CONFIG_PATH}`,
-        ...COMPOSE_SOURCES,
-        AFTER_DEPENDENCIES,
-      ],
+      inputs: [IMAGE_RECORD, `{workspaceRoot}/${CONFIG_PATH}`, ...COMPOSE_SOURCES, AFTER_DEPENDENCIES],
       cache: true,
       outputs: [],
     },
@@ -192,7 +186,10 @@ function sharedProjects(): InferredProject[] {
       name: STACK_PROJECT,
       root: serviceRoot(STACK_PROJECT),
       tags: ['local-dev:shared'],
-      metadata: { description: 'The whole stack at once: status, stats, logs, stop, restart, the dashboard (docs/day-to-day.md, docs/dashboard.md).', technologies: ['docker'] },
+      metadata: {
+        description: 'The whole stack at once: status, stats, logs, stop, restart, the dashboard (docs/day-to-day.md, docs/dashboard.md).',
+        technologies: ['docker'],
+      },
       // Never cached: each one looks at (or acts on) the stack as it is now.
       targets: Object.fromEntries(STACK_TARGETS.map((target) => [target, { executor: `${EXECUTORS}:${target}`, cache: false }])),
     },
@@ -222,12 +219,15 @@ export function inferProjects(model: WorkspaceModel): Record<string, InferredPro
 }
 
 function withProjectFolderSync(project: InferredProject): InferredProject {
-  const targets = Object.fromEntries(Object.entries(project.targets ?? {}).map(([name, target]) => [name, { ...target, syncGenerators: [SYNC_PROJECT_FOLDERS] }]));
+  const targets = Object.fromEntries(
+    Object.entries(project.targets ?? {}).map(([name, target]) => [name, { ...target, syncGenerators: [SYNC_PROJECT_FOLDERS] }]),
+  );
   return { ...project, targets };
 }
 
 function describeService(service: ServiceModel, repo: RepoModel): string {
   // Shown by `nx show project` and stored in Nx's project cache: never with a token from the URL.
-  const source = service.kind === 'worker' ? `worker of ${service.owner}, built from cloned/${repo.dir}` : `cloned/${repo.dir} from ${redactCredentials(repo.url)}`;
+  const source =
+    service.kind === 'worker' ? `worker of ${service.owner}, built from cloned/${repo.dir}` : `cloned/${repo.dir} from ${redactCredentials(repo.url)}`;
   return `${service.name}: ${source} (config: ${CONFIG_PATH})`;
 }

@@ -51,8 +51,12 @@ describe('checkCommandLine', () => {
   });
 
   it('refuses an empty, unknown or path-like namespace before any task runs, listing the namespaces', () => {
-    expect(failureOf(nx('run-many', '-t', 'up', '--namespace='))).toContain("--namespace is empty\n  fix: give a namespace, e.g. --namespace=s1, or leave the flag out to use config.yaml's default-namespace (s2)");
-    expect(failureOf(nx('run-many', '-t', 'up', '--namespace=s9'))).toBe('unknown namespace "s9": configs/s9/ does not exist\n  fix: did you mean "s1"? namespaces here: s1, s2');
+    expect(failureOf(nx('run-many', '-t', 'up', '--namespace='))).toContain(
+      "--namespace is empty\n  fix: give a namespace, e.g. --namespace=s1, or leave the flag out to use config.yaml's default-namespace (s2)",
+    );
+    expect(failureOf(nx('run-many', '-t', 'up', '--namespace=s9'))).toBe(
+      'unknown namespace "s9": configs/s9/ does not exist\n  fix: did you mean "s1"? namespaces here: s1, s2',
+    );
     expect(failureOf(nx('run-many', '-t', 'clone', '--namespace=../etc'))).toContain('namespace "../etc" is not a plain folder name');
     expect(failureOf(nx('run-many', '-t', 'clone', '--namespace=README.md'))).toContain('unknown namespace "README.md"');
   });

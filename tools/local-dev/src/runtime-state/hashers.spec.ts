@@ -28,7 +28,7 @@ describe('custom hashers (the state Nx file inputs cannot see)', () => {
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-  it('extend the task\'s own hash with the state token, and repeat it while nothing settles', async () => {
+  it("extend the task's own hash with the state token, and repeat it while nothing settles", async () => {
     const first = await tunnel(task, context);
     expect(first.value).not.toBe('base-hash');
     expect(stateOf(first)).toMatch(/^attempt-/);
@@ -57,7 +57,10 @@ describe('custom hashers (the state Nx file inputs cannot see)', () => {
     };
 
     beforeEach(() => {
-      write('repos_docker_files/config.yaml', 'services:\n  api:\n    repo: file:///nowhere/api.git\n    configs:\n      - { source: api.env, dest: .env }\n    workers:\n      api-worker: {}\n');
+      write(
+        'repos_docker_files/config.yaml',
+        'services:\n  api:\n    repo: file:///nowhere/api.git\n    configs:\n      - { source: api.env, dest: .env }\n    workers:\n      api-worker: {}\n',
+      );
       write('repos_docker_files/api.dev.Dockerfile', 'FROM scratch\n');
       write('repos_docker_files/api-worker.dev.Dockerfile', 'FROM scratch\n');
       for (const namespace of ['s1', 's2']) mkdirSync(path.join(root, 'configs', namespace), { recursive: true });
@@ -117,7 +120,9 @@ describe('custom hashers (the state Nx file inputs cannot see)', () => {
       // No --namespace: config.yaml's default, s1.
       expect(stateOf(await hashOf('api'))).toBe(stateOf(s1));
       // In one round too: the config and namespace are shared per namespace, never across them.
-      const [sameRoundS1, sameRoundS2, sameRoundDefault] = await Promise.all(['s1', 's2', undefined].map((namespace) => buildImage(buildTask('api', namespace ? { namespace } : {}), context)));
+      const [sameRoundS1, sameRoundS2, sameRoundDefault] = await Promise.all(
+        ['s1', 's2', undefined].map((namespace) => buildImage(buildTask('api', namespace ? { namespace } : {}), context)),
+      );
       expect(stateOf(sameRoundS1)).toBe(stateOf(s1));
       expect(stateOf(sameRoundS2)).not.toBe(stateOf(s1));
       expect(stateOf(sameRoundDefault)).toBe(stateOf(s1));
@@ -125,7 +130,10 @@ describe('custom hashers (the state Nx file inputs cannot see)', () => {
 
     it('sees a config.yaml edit (a build arg) in the next round', async () => {
       const before = await hashOf();
-      write('repos_docker_files/config.yaml', 'services:\n  api:\n    repo: file:///nowhere/api.git\n    build-args: { MODE: fast }\n    configs:\n      - { source: api.env, dest: .env }\n    workers:\n      api-worker: {}\n');
+      write(
+        'repos_docker_files/config.yaml',
+        'services:\n  api:\n    repo: file:///nowhere/api.git\n    build-args: { MODE: fast }\n    configs:\n      - { source: api.env, dest: .env }\n    workers:\n      api-worker: {}\n',
+      );
       expect((await hashOf()).value).not.toBe(before.value);
     });
 

@@ -96,25 +96,47 @@ function namespaceOf(task: Task): string | undefined {
  */
 export function hashersFor(root: () => string): { buildImage: CustomHasher; up: CustomHasher; injectConfig: CustomHasher; tunnel: CustomHasher } {
   const model = () => loadConfigCached(root());
-  const upTokens = sharedPerRound(async () => upStateTokens(root(), model().services.map((service) => service.name)));
-  const injectToken = sharedPerRound(async () => printedToken(root(), INJECT_KEY, observeInjection(root(), model().repos.map((repo) => repo.dir))));
+  const upTokens = sharedPerRound(async () =>
+    upStateTokens(
+      root(),
+      model().services.map((service) => service.name),
+    ),
+  );
+  const injectToken = sharedPerRound(async () =>
+    printedToken(
+      root(),
+      INJECT_KEY,
+      observeInjection(
+        root(),
+        model().repos.map((repo) => repo.dir),
+      ),
+    ),
+  );
   const cloneState: (cloneDir: string) => Promise<CloneState> = sharedPerRoundByKey(readCloneState);
   // One config read and namespace check per round and namespace (undefined: the default), not per service.
   const runContext = sharedPerRoundByKey(async (namespace: string | undefined) => createRunContext(root(), { namespace }));
   return {
     buildImage: async (task, context) =>
-      withState(task, context, await stateOrFailure(async () => {
-        const run = serviceRunContext(await runContext(namespaceOf(task)), serviceOf(task, context));
-        return `image input ${(await serviceImage(run, cloneState)).inputHash}`;
-      })),
+      withState(
+        task,
+        context,
+        await stateOrFailure(async () => {
+          const run = serviceRunContext(await runContext(namespaceOf(task)), serviceOf(task, context));
+          return `image input ${(await serviceImage(run, cloneState)).inputHash}`;
+        }),
+      ),
     up: async (task, context) => {
       const service = serviceOf(task, context);
-      return withState(task, context, await stateOrFailure(async () => {
-        const token = (await upTokens())[service];
-        if (token === undefined) throw new Error(`${service} is not in the config`);
-        // Redis not healthy: up has something to say at the end of the run (executors/up), so it is no cache hit then.
-        return observeTunnel(root()).satisfied ? token : `${token} redis not healthy ${newAttemptToken()}`;
-      }));
+      return withState(
+        task,
+        context,
+        await stateOrFailure(async () => {
+          const token = (await upTokens())[service];
+          if (token === undefined) throw new Error(`${service} is not in the config`);
+          // Redis not healthy: up has something to say at the end of the run (executors/up), so it is no cache hit then.
+          return observeTunnel(root()).satisfied ? token : `${token} redis not healthy ${newAttemptToken()}`;
+        }),
+      );
     },
     injectConfig: async (task, context) => withState(task, context, await stateOrFailure(injectToken)),
     tunnel: async (task, context) => withState(task, context, await stateOrFailure(async () => printedToken(root(), TUNNEL_KEY, observeTunnel(root())))),

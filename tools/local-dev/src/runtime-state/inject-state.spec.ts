@@ -65,7 +65,11 @@ describe('symlink loops under configs/<namespace>/', () => {
     const look = lookInAProcess();
     expect({ status: look.status, signal: look.signal }).toEqual({ status: 0, signal: null });
     const debug = path.join(root, 'configs/s1/debug-configs/app');
-    expect(look.lines.filter((line) => /^(secret|debug) /.test(line)).map((line) => line.replace(/ [0-9a-f]{64} mode \d{4}$/, ' <sha256 and mode>').replace(/ [0-9a-f]{64}$/, ' <sha256>'))).toEqual([
+    expect(
+      look.lines
+        .filter((line) => /^(secret|debug) /.test(line))
+        .map((line) => line.replace(/ [0-9a-f]{64} mode \d{4}$/, ' <sha256 and mode>').replace(/ [0-9a-f]{64}$/, ' <sha256>')),
+    ).toEqual([
       'secret configs/s1/a unreadable ELOOP',
       'secret configs/s1/app.env <sha256 and mode>',
       'secret configs/s1/b unreadable ELOOP',

@@ -154,7 +154,14 @@ export function workspaceInjectionState(root: string, dirs: string[]): string[] 
     '[configs]',
     ...secrets,
     // Each clone's debug configs: configs/<ns>/debug-configs/<dir> of every namespace.
-    ...dirs.flatMap((dir) => [`[cloned/${dir}]`, ...cloneInjectionState(root, path.join(root, 'cloned', dir), folders.map((folder) => path.join(folder, 'debug-configs', dir)))]),
+    ...dirs.flatMap((dir) => [
+      `[cloned/${dir}]`,
+      ...cloneInjectionState(
+        root,
+        path.join(root, 'cloned', dir),
+        folders.map((folder) => path.join(folder, 'debug-configs', dir)),
+      ),
+    ]),
   ];
 }
 

@@ -38,7 +38,8 @@ export interface WantedService {
 /** Pure: one service's observation from its containers and what is wanted. */
 export function observeService(service: string, containers: ObservedContainer[], wanted: WantedService): Observation {
   const own = containers.filter((container) => container.service === service).sort((a, b) => a.id.localeCompare(b.id));
-  const seen = own.length === 0 ? 'no container' : own.map((container) => `${container.id} ${container.state} ${container.image} ${container.definition}`).join('; ');
+  const seen =
+    own.length === 0 ? 'no container' : own.map((container) => `${container.id} ${container.state} ${container.image} ${container.definition}`).join('; ');
   const text = `${service}: ${seen}; wanted ${wanted.image ?? '(no build record)'} ${wanted.definition ?? '(not in docker-compose.yml)'}`;
   const satisfied =
     own.length === 1 &&
@@ -54,7 +55,13 @@ export function observeService(service: string, containers: ObservedContainer[],
 export async function workspaceContainers(root: string, service?: string): Promise<ObservedContainer[]> {
   const labels = [`${LABELS.workspace}=${workspaceId(root)}`, ...(service === undefined ? [] : [`${LABELS.service}=${service}`])];
   const containers = await listContainers(labels, [LABELS.service, LABELS.definition]);
-  return containers.map((container) => ({ id: container.id, image: container.image, state: container.state, service: container.labels[LABELS.service], definition: container.labels[LABELS.definition] }));
+  return containers.map((container) => ({
+    id: container.id,
+    image: container.image,
+    state: container.state,
+    service: container.labels[LABELS.service],
+    definition: container.labels[LABELS.definition],
+  }));
 }
 
 /** The definition each service has in docker-compose.yml now (none when the file is missing or not YAML). */
@@ -82,7 +89,9 @@ export async function upStateTokens(root: string, services: string[]): Promise<R
   const paths = workspacePaths(root);
   const containers = await workspaceContainers(root);
   const definitions = composeDefinitions(paths);
-  return Object.fromEntries(services.map((service) => [service, printedToken(root, upKey(service), observeService(service, containers, wantedOf(paths, service, definitions)))]));
+  return Object.fromEntries(
+    services.map((service) => [service, printedToken(root, upKey(service), observeService(service, containers, wantedOf(paths, service, definitions)))]),
+  );
 }
 
 /** After `up` of `service` succeeded: records the state it left under the token it ran with. */

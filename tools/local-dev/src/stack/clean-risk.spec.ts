@@ -7,7 +7,8 @@ import { writeManifest } from '../inject/manifest';
 import { sha256 } from '../inject/apply';
 import { atRisk, clonedEntries, describeRisk, isOwnHiddenEntry, measureRisk, summarizePaths, whyNotOurs } from './clean-risk';
 
-const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.email=t@t.invalid', '-c', 'user.name=t', ...args], { cwd, encoding: 'utf8' }).trim();
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', ['-c', 'user.email=t@t.invalid', '-c', 'user.name=t', ...args], { cwd, encoding: 'utf8' }).trim();
 const none = { dir: 'x', changedFiles: 0, unpushedCommits: 0, savedWork: 0, ignoredFiles: [], editedInjected: [] };
 
 describe('what clean may delete in cloned/', () => {
@@ -19,7 +20,9 @@ describe('what clean may delete in cloned/', () => {
     expect(atRisk({ ...none, ignoredFiles: ['.env.mine'] })).toBe(true);
     expect(atRisk({ ...none, editedInjected: ['app/secrets.py'] })).toBe(true);
     expect(atRisk({ ...none, notOurs: 'not made by local-dev' })).toBe(true);
-    expect(describeRisk({ ...none, changedFiles: 2, unpushedCommits: 1, savedWork: 1 })).toBe('cloned/x: 2 uncommitted or untracked files, 1 commit on no remote, 1 saved stash/backup');
+    expect(describeRisk({ ...none, changedFiles: 2, unpushedCommits: 1, savedWork: 1 })).toBe(
+      'cloned/x: 2 uncommitted or untracked files, 1 commit on no remote, 1 saved stash/backup',
+    );
     expect(describeRisk({ ...none, ignoredFiles: ['.env.mine', 'db.sqlite3'], editedInjected: ['app/secrets.py'] })).toBe(
       'cloned/x: 2 ignored files local-dev did not make (.env.mine, db.sqlite3), 1 injected file edited since (app/secrets.py)',
     );
@@ -40,10 +43,14 @@ describe('what clean may delete in cloned/', () => {
   });
 
   it("a clone is local-dev's when its folder is a repo's dir of config.yaml and its origin that repo", () => {
-    const model = { repos: [{ url: 'git@github.com:org/api.git', dir: 'api', branch: undefined, alwaysRefresh: false, owner: 'api', services: ['api'], configs: [] }] };
+    const model = {
+      repos: [{ url: 'git@github.com:org/api.git', dir: 'api', branch: undefined, alwaysRefresh: false, owner: 'api', services: ['api'], configs: [] }],
+    };
     expect(whyNotOurs('api', 'https://github.com/org/api', model, '/ws')).toBeUndefined();
     expect(whyNotOurs('mine', 'https://github.com/org/api', model, '/ws')).toBe('not made by local-dev: no repo of config.yaml clones into cloned/mine');
-    expect(whyNotOurs('api', 'https://x:secret@github.com/me/fork.git', model, '/ws')).toBe('not made by local-dev: its origin is https://x:***@github.com/me/fork.git, config.yaml\'s repo for it is git@github.com:org/api.git');
+    expect(whyNotOurs('api', 'https://x:secret@github.com/me/fork.git', model, '/ws')).toBe(
+      "not made by local-dev: its origin is https://x:***@github.com/me/fork.git, config.yaml's repo for it is git@github.com:org/api.git",
+    );
     expect(whyNotOurs('api', undefined, model, '/ws')).toContain('it has no origin');
   });
 
@@ -94,11 +101,28 @@ describe('what clean may delete in cloned/', () => {
       writeFileSync(path.join(clone, 'secret.py'), 'KEY = 1\n');
       writeFileSync(path.join(clone, 'edited.py'), 'KEY = 2, edited\n');
       writeFileSync(path.join(clone, '.git', 'info', 'exclude'), '/secret.py\n/edited.py\n');
-      const entry = (dest: string, text: string) => ({ dest, kind: 'config' as const, origin: `configs/s1/${dest}`, sha256: sha256(Buffer.from(text)), createdDirs: [] });
-      writeManifest(path.join(clone, '.git'), { version: 1, namespace: 's1', injectedAt: '2026-01-01T00:00:00Z', files: [entry('secret.py', 'KEY = 1\n'), entry('edited.py', 'KEY = 2\n'), entry('gone.py', 'x')] });
+      const entry = (dest: string, text: string) => ({
+        dest,
+        kind: 'config' as const,
+        origin: `configs/s1/${dest}`,
+        sha256: sha256(Buffer.from(text)),
+        createdDirs: [],
+      });
+      writeManifest(path.join(clone, '.git'), {
+        version: 1,
+        namespace: 's1',
+        injectedAt: '2026-01-01T00:00:00Z',
+        files: [entry('secret.py', 'KEY = 1\n'), entry('edited.py', 'KEY = 2\n'), entry('gone.py', 'x')],
+      });
       const risk = await measure();
-      expect(risk).toMatchObject({ changedFiles: 0, ignoredFiles: ['.env.mine', 'local.sqlite3', 'node_modules/x/index.js', 'node_modules/x/package.json'], editedInjected: ['edited.py'] });
-      expect(describeRisk(risk)).toBe('cloned/svc: 4 ignored files local-dev did not make (.env.mine, local.sqlite3, node_modules/ (2 files)), 1 injected file edited since (edited.py)');
+      expect(risk).toMatchObject({
+        changedFiles: 0,
+        ignoredFiles: ['.env.mine', 'local.sqlite3', 'node_modules/x/index.js', 'node_modules/x/package.json'],
+        editedInjected: ['edited.py'],
+      });
+      expect(describeRisk(risk)).toBe(
+        'cloned/svc: 4 ignored files local-dev did not make (.env.mine, local.sqlite3, node_modules/ (2 files)), 1 injected file edited since (edited.py)',
+      );
     });
 
     it("counts inject-config's saved copies of files it replaced as saved work", async () => {
@@ -108,9 +132,15 @@ describe('what clean may delete in cloned/', () => {
 
     it('a clean clone local-dev did not make — another folder, or another origin — is not its to delete', async () => {
       git(root, 'clone', '-q', remote, path.join(root, 'cloned', 'experiment'));
-      expect(await measure('experiment')).toEqual({ ...none, dir: 'experiment', notOurs: 'not made by local-dev: no repo of config.yaml clones into cloned/experiment' });
+      expect(await measure('experiment')).toEqual({
+        ...none,
+        dir: 'experiment',
+        notOurs: 'not made by local-dev: no repo of config.yaml clones into cloned/experiment',
+      });
       git(clone, 'remote', 'set-url', 'origin', 'https://example.invalid/me/fork.git');
-      expect((await measure()).notOurs).toBe(`not made by local-dev: its origin is https://example.invalid/me/fork.git, config.yaml's repo for it is ${remote}`);
+      expect((await measure()).notOurs).toBe(
+        `not made by local-dev: its origin is https://example.invalid/me/fork.git, config.yaml's repo for it is ${remote}`,
+      );
     });
 
     it('a folder, a file or a symlink that is no clone is listed; lock files and partial clones are not', async () => {

@@ -41,7 +41,14 @@ const nothing = (dir: string): WorkAtRisk => ({ dir, changedFiles: 0, unpushedCo
 
 /** Pure: is anything at risk? */
 export function atRisk(work: WorkAtRisk): boolean {
-  return work.notOurs !== undefined || work.changedFiles > 0 || work.unpushedCommits > 0 || work.savedWork > 0 || work.ignoredFiles.length > 0 || work.editedInjected.length > 0;
+  return (
+    work.notOurs !== undefined ||
+    work.changedFiles > 0 ||
+    work.unpushedCommits > 0 ||
+    work.savedWork > 0 ||
+    work.ignoredFiles.length > 0 ||
+    work.editedInjected.length > 0
+  );
 }
 
 const plural = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
@@ -83,7 +90,9 @@ export function isOwnHiddenEntry(name: string): boolean {
 /** Every entry of cloned/ that is not one of local-dev's hidden lock files or partial clones, sorted. */
 export function clonedEntries(paths: WorkspacePaths): string[] {
   try {
-    return readdirSync(paths.cloned).filter((name) => !isOwnHiddenEntry(name)).sort();
+    return readdirSync(paths.cloned)
+      .filter((name) => !isOwnHiddenEntry(name))
+      .sort();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
@@ -95,7 +104,8 @@ export function whyNotOurs(dir: string, originUrl: string | undefined, model: Pi
   const repo = model.repos.find((candidate) => candidate.dir === dir);
   if (!repo) return `not made by local-dev: no repo of config.yaml clones into cloned/${dir}`;
   if (originUrl === undefined) return `not made by local-dev: it has no origin, and config.yaml's repo for it is ${redactCredentials(repo.url)}`;
-  if (!sameRepository(originUrl, repo.url, workspaceRoot)) return `not made by local-dev: its origin is ${redactCredentials(originUrl)}, config.yaml's repo for it is ${redactCredentials(repo.url)}`;
+  if (!sameRepository(originUrl, repo.url, workspaceRoot))
+    return `not made by local-dev: its origin is ${redactCredentials(originUrl)}, config.yaml's repo for it is ${redactCredentials(repo.url)}`;
   return undefined;
 }
 
@@ -112,14 +122,19 @@ export async function measureRisk(paths: WorkspacePaths, model: Pick<WorkspaceMo
   }
   const status = await readStatus(folder);
   // HEAD too: a detached HEAD's commits are on no branch.
-  const unpushed = status.oid !== undefined ? Number((await git(['rev-list', '--count', 'HEAD', '--branches', '--not', '--remotes'], { cwd: folder })).stdout) : 0;
-  const refs = (await git(['for-each-ref', '--format=%(refname)', 'refs/local-dev/backup/', 'refs/stash'], { cwd: folder })).stdout.split('\n').filter(Boolean).length;
+  const unpushed =
+    status.oid !== undefined ? Number((await git(['rev-list', '--count', 'HEAD', '--branches', '--not', '--remotes'], { cwd: folder })).stdout) : 0;
+  const refs = (await git(['for-each-ref', '--format=%(refname)', 'refs/local-dev/backup/', 'refs/stash'], { cwd: folder })).stdout
+    .split('\n')
+    .filter(Boolean).length;
   const manifest = readManifest(found.gitDir, `cloned/${dir}`);
   const injected = new Map((manifest?.files ?? []).map((entry) => [entry.dest, entry.sha256]));
-  const editedInjected = [...injected].filter(([dest, hash]) => {
-    const bytes = readIfFile(path.join(folder, dest));
-    return bytes !== undefined && sha256(bytes) !== hash;
-  }).map(([dest]) => dest);
+  const editedInjected = [...injected]
+    .filter(([dest, hash]) => {
+      const bytes = readIfFile(path.join(folder, dest));
+      return bytes !== undefined && sha256(bytes) !== hash;
+    })
+    .map(([dest]) => dest);
   const ignored = (await git(['ls-files', '--others', '--ignored', '--exclude-standard', '-z'], { cwd: folder })).stdout.split('\0').filter(Boolean);
   return {
     dir,

@@ -65,16 +65,19 @@ describe('clean', () => {
         mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
         writeFileSync(path.join(root, file), text);
       };
-      write('repos_docker_files/config.yaml', [
-        `network: ld-clean-spec-${process.pid}`,
-        'services:',
-        '  api:',
-        `    repo: file://${root}/remotes/api.git`,
-        '    configs: [{ source: secret.py, dest: app/secret.py }]',
-        '  web:',
-        `    repo: file://${root}/remotes/web.git`,
-        '',
-      ].join('\n'));
+      write(
+        'repos_docker_files/config.yaml',
+        [
+          `network: ld-clean-spec-${process.pid}`,
+          'services:',
+          '  api:',
+          `    repo: file://${root}/remotes/api.git`,
+          '    configs: [{ source: secret.py, dest: app/secret.py }]',
+          '  web:',
+          `    repo: file://${root}/remotes/web.git`,
+          '',
+        ].join('\n'),
+      );
       write('repos_docker_files/api.dev.Dockerfile', 'FROM busybox:1.36\n');
       write('repos_docker_files/web.dev.Dockerfile', 'FROM busybox:1.36\n');
       write('configs/s1/secret.py', 'TOKEN = "s1-secret"\n');
@@ -123,7 +126,9 @@ describe('clean', () => {
       renameSync(paths.cloned, elsewhere);
       symlinkSync(elsewhere, paths.cloned);
       const message = await refusal(true);
-      expect(message).toBe(`cloned/ is a symlink to ${elsewhere}: clean removes only what local-dev made, and does not delete in a folder it did not make — nothing was changed`);
+      expect(message).toBe(
+        `cloned/ is a symlink to ${elsewhere}: clean removes only what local-dev made, and does not delete in a folder it did not make — nothing was changed`,
+      );
       expect(readdirSync(elsewhere).sort()).toEqual(['api', 'web']);
       expect(readFileSync(path.join(elsewhere, 'web', 'main.txt'), 'utf8')).toBe('web\n');
     });
@@ -157,7 +162,9 @@ describe('clean', () => {
       mkdirSync(paths.logs);
       writeFileSync(path.join(paths.logs, 'backups'), 'not a folder');
       const message = await refusal(true);
-      expect(message).toMatch(/^clean stopped the stack and removed its images, but could not finish — nothing listed here was deleted:\n {2}could not write logs\/backups\/ \(.*\), so these stay where they are, untouched:\n {4}cloned\/api: 1 ignored file local-dev did not make \(\.env\.mine\)$/);
+      expect(message).toMatch(
+        /^clean stopped the stack and removed its images, but could not finish — nothing listed here was deleted:\n {2}could not write logs\/backups\/ \(.*\), so these stay where they are, untouched:\n {4}cloned\/api: 1 ignored file local-dev did not make \(\.env\.mine\)$/,
+      );
       expect(readFileSync(inCloned('api', '.env.mine'), 'utf8')).toBe('MY_TOKEN=1\n');
       expect(git(inCloned('api'), 'stash', 'list')).toBe('');
       expect(readdirSync(paths.cloned)).toEqual(['api']);

@@ -83,9 +83,12 @@ export async function cleanStack(request: CleanRequest): Promise<CleanReport> {
   else if (toMove.length > 0) problems.push(`changed while clean ran, so kept as it is:\n${toMove.map((risk) => `    ${describeRisk(risk)}`).join('\n')}`);
   tidyClonedFolder(paths, log);
   if (problems.length > 0) {
-    throw new UsageError(`clean stopped the stack and removed its images, but could not finish — nothing listed here was deleted:\n${problems.map((problem) => `  ${problem}`).join('\n')}`, {
-      fix: 'when logs/ cannot be written (read-only, or the disk full), make it writable; then run clean again, or see to each entry listed yourself',
-    });
+    throw new UsageError(
+      `clean stopped the stack and removed its images, but could not finish — nothing listed here was deleted:\n${problems.map((problem) => `  ${problem}`).join('\n')}`,
+      {
+        fix: 'when logs/ cannot be written (read-only, or the disk full), make it writable; then run clean again, or see to each entry listed yourself',
+      },
+    );
   }
   return { images: images.length, removedClones, backedUp };
 }
@@ -96,11 +99,16 @@ function refuseForeignClonedFolder(paths: WorkspacePaths): void {
   if (!stats || stats.isDirectory()) return;
   if (stats.isSymbolicLink()) {
     const target = readlinkSync(paths.cloned);
-    throw new UsageError(`cloned/ is a symlink to ${target}: clean removes only what local-dev made, and does not delete in a folder it did not make — nothing was changed`, {
-      fix: `remove the link yourself (rm cloned: ${target} stays as it is) and run clean again; or put that folder in its place (rm cloned && mv ${target} cloned), and clean then sorts what is yours from what local-dev made`,
-    });
+    throw new UsageError(
+      `cloned/ is a symlink to ${target}: clean removes only what local-dev made, and does not delete in a folder it did not make — nothing was changed`,
+      {
+        fix: `remove the link yourself (rm cloned: ${target} stays as it is) and run clean again; or put that folder in its place (rm cloned && mv ${target} cloned), and clean then sorts what is yours from what local-dev made`,
+      },
+    );
   }
-  throw new UsageError('cloned is a file, not the folder local-dev clones into — nothing was changed', { fix: 'move it away (mv cloned cloned.old) and run clean again' });
+  throw new UsageError('cloned is a file, not the folder local-dev clones into — nothing was changed', {
+    fix: 'move it away (mv cloned cloned.old) and run clean again',
+  });
 }
 
 /** Deletes each folder of cloned/ that is local-dev's and holds nothing else; returns the others, measured again under the clone's lock. */
@@ -137,7 +145,9 @@ async function moveToBackups(paths: WorkspacePaths, risks: readonly WorkAtRisk[]
   try {
     folder = makeBackupFolder(paths, backupStamp(now));
   } catch (error) {
-    problems.push(`could not write ${displayPath(paths, path.join(paths.logs, 'backups'))}/ (${describeFsError(error)}), so these stay where they are, untouched:\n${risks.map((risk) => `    ${describeRisk(risk)}`).join('\n')}`);
+    problems.push(
+      `could not write ${displayPath(paths, path.join(paths.logs, 'backups'))}/ (${describeFsError(error)}), so these stay where they are, untouched:\n${risks.map((risk) => `    ${describeRisk(risk)}`).join('\n')}`,
+    );
     return backedUp;
   }
   const shownFolder = displayPath(paths, folder);
@@ -157,7 +167,9 @@ async function moveToBackups(paths: WorkspacePaths, risks: readonly WorkAtRisk[]
     }
   }
   if (Object.keys(backedUp).length > 0) {
-    log(`backups are kept in ${shownFolder}/, with the secret files local-dev injected into those clones (and any of your own): keep the folder to yourself, and delete it (rm -r ${shownFolder}) once you no longer need it`);
+    log(
+      `backups are kept in ${shownFolder}/, with the secret files local-dev injected into those clones (and any of your own): keep the folder to yourself, and delete it (rm -r ${shownFolder}) once you no longer need it`,
+    );
   }
   return backedUp;
 }
@@ -209,7 +221,10 @@ export function generatedFiles(paths: WorkspacePaths, services: readonly string[
 }
 
 function removeGeneratedFiles(paths: WorkspacePaths, model: Pick<WorkspaceModel, 'services'>, log: Log, problems: string[]): void {
-  const files = generatedFiles(paths, model.services.map((service) => service.name)).filter((file) => lstatSync(file, { throwIfNoEntry: false }));
+  const files = generatedFiles(
+    paths,
+    model.services.map((service) => service.name),
+  ).filter((file) => lstatSync(file, { throwIfNoEntry: false }));
   const removals: { shown: string; remove: () => void; quiet?: boolean }[] = [
     ...files.map((file) => ({ shown: displayPath(paths, file), remove: () => rmSync(file, { force: true }) })),
     // The stopped tunnel's last state: nothing runs any more to be described by it.
@@ -241,7 +256,8 @@ function tidyClonedFolder(paths: WorkspacePaths, log: Log): void {
     throw error;
   }
   if (!names.every(isOwnHiddenEntry)) return;
-  for (const dir of new Set(names.map((name) => /^\.(.+)\.partial-/.exec(name)?.[1]).filter((dir) => dir !== undefined))) removeLeftoverPartials(paths.cloned, dir, log);
+  for (const dir of new Set(names.map((name) => /^\.(.+)\.partial-/.exec(name)?.[1]).filter((dir) => dir !== undefined)))
+    removeLeftoverPartials(paths.cloned, dir, log);
   for (const name of names.filter((entry) => /\.lock(\..+)?$/.test(entry))) {
     const holder = readLockHolder(path.join(paths.cloned, name));
     if (!holder || !isProcessAlive(holder.pid, holder.startTime)) rmSync(path.join(paths.cloned, name), { force: true });
@@ -251,6 +267,15 @@ function tidyClonedFolder(paths: WorkspacePaths, log: Log): void {
 
 function describeFsError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
-  const reason = code === 'EROFS' ? 'the file system is read-only' : code === 'ENOSPC' ? 'the disk is full' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EXDEV' ? 'it is on another disk' : undefined;
+  const reason =
+    code === 'EROFS'
+      ? 'the file system is read-only'
+      : code === 'ENOSPC'
+        ? 'the disk is full'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied'
+          : code === 'EXDEV'
+            ? 'it is on another disk'
+            : undefined;
   return reason ? `${reason}: ${code}` : error instanceof Error ? error.message : String(error);
 }

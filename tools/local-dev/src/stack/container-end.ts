@@ -44,7 +44,9 @@ export function containerEnd(container: ContainerFacts, lock: LockFacts | undefi
   if (container.status === 'created' || container.status === 'restarting') {
     // Docker's restart policy restarting it after a crash, or an engine that could not start it: both are failures.
     if (container.error !== '') return crashed(`could not start: ${container.error}`);
-    return container.status === 'restarting' && exitCode !== 0 ? crashed(`${code}; Docker's restart policy restarts it, ${`${container.restartCount} restart${container.restartCount === 1 ? '' : 's'}`} so far`) : undefined;
+    return container.status === 'restarting' && exitCode !== 0
+      ? crashed(`${code}; Docker's restart policy restarts it, ${`${container.restartCount} restart${container.restartCount === 1 ? '' : 's'}`} so far`)
+      : undefined;
   }
   if (container.status !== 'exited' && container.status !== 'dead' && container.status !== 'removing') return undefined;
   if (container.oomKilled || container.end?.oom) return { ...crashed(`killed: out of memory, ${code}`), signal: 'SIGKILL' };
@@ -60,5 +62,12 @@ export function containerEnd(container: ContainerFacts, lock: LockFacts | undefi
   if (exitCode === 0) return { how: 'exited', exitCode, signal: undefined, by: undefined, at, summary: 'exited: its process ended by itself (exit code 0)' };
   const stopSignal = exitSignal !== undefined && STOP_SIGNALS.has(exitSignal);
   if (end || !stopSignal) return crashed(end && stopSignal ? `${code}, though nobody sent it a signal through Docker` : code);
-  return { how: 'stopped', exitCode, signal: exitSignal, by: localDev, at, summary: `stopped by ${localDev ?? 'someone the engine no longer remembers'} (${code})` };
+  return {
+    how: 'stopped',
+    exitCode,
+    signal: exitSignal,
+    by: localDev,
+    at,
+    summary: `stopped by ${localDev ?? 'someone the engine no longer remembers'} (${code})`,
+  };
 }

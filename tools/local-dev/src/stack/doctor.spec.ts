@@ -8,7 +8,8 @@ import type { ContainerFacts } from './docker-facts';
 import { parseConfigText } from '../config/load';
 import { exposureChecks, formatChecks, heldByOurs, namespaceChecks, namesSharedWithOtherWorkspaces, runDoctor, secretChecks } from './doctor';
 
-const service = (name: string, overrides: Partial<ServiceModel> = {}) => ({ name, owner: name, buildSecrets: [], ports: [], ...overrides }) as unknown as ServiceModel;
+const service = (name: string, overrides: Partial<ServiceModel> = {}) =>
+  ({ name, owner: name, buildSecrets: [], ports: [], ...overrides }) as unknown as ServiceModel;
 const repo = (owner: string, configs: RepoModel['configs']) => ({ owner, dir: owner, configs }) as unknown as RepoModel;
 
 describe('doctor', () => {
@@ -26,7 +27,18 @@ describe('doctor', () => {
         { name: 'kubectl', result: 'fail', detail: 'no context', fix: 'pick one' },
         { name: 'injected files', result: 'warn', detail: 'x (edited)', fix: 'inject again' },
       ]),
-    ).toBe(['✔ compose: v2', '✖ kubectl: no context', '    fix: pick one', '⚠ injected files: x (edited)', '    fix: inject again', '', '1 of 3 checks failed.', ''].join('\n'));
+    ).toBe(
+      [
+        '✔ compose: v2',
+        '✖ kubectl: no context',
+        '    fix: pick one',
+        '⚠ injected files: x (edited)',
+        '    fix: inject again',
+        '',
+        '1 of 3 checks failed.',
+        '',
+      ].join('\n'),
+    );
     expect(formatChecks([{ name: 'a', result: 'warn', detail: 'd' }])).toContain('All 1 checks passed (1 warning).');
   });
 
@@ -34,7 +46,11 @@ describe('doctor', () => {
     writeFileSync(path.join(root, 'configs', 's1', 'present.py'), '');
     const model = {
       repos: [
-        repo('api', [{ source: 'present.py', dest: 'a', required: true }, { source: 'absent.py', dest: 'b', required: true }, { source: 'optional.py', dest: 'c', required: false }]),
+        repo('api', [
+          { source: 'present.py', dest: 'a', required: true },
+          { source: 'absent.py', dest: 'b', required: true },
+          { source: 'optional.py', dest: 'c', required: false },
+        ]),
         repo('web', [{ source: 'web.env', dest: 'd', required: true }]),
       ],
     } as unknown as WorkspaceModel;
@@ -45,14 +61,20 @@ describe('doctor', () => {
   it('asks for GITHUB_NPM_TOKEN only where a chosen service needs it, reading the environment and .env.local', () => {
     const web = service('oms-web', { buildSecrets: ['GITHUB_NPM_TOKEN'] });
     const paths = workspacePaths(root);
-    expect(secretChecks({ paths, services: [service('api')], environment: {} })).toEqual([{ name: 'build secrets', result: 'ok', detail: 'no chosen service needs one' }]);
-    expect(secretChecks({ paths, services: [web], environment: {} })[0]).toMatchObject({ name: 'build secret GITHUB_NPM_TOKEN', result: 'fail', detail: 'not set (needed to build oms-web)' });
+    expect(secretChecks({ paths, services: [service('api')], environment: {} })).toEqual([
+      { name: 'build secrets', result: 'ok', detail: 'no chosen service needs one' },
+    ]);
+    expect(secretChecks({ paths, services: [web], environment: {} })[0]).toMatchObject({
+      name: 'build secret GITHUB_NPM_TOKEN',
+      result: 'fail',
+      detail: 'not set (needed to build oms-web)',
+    });
     expect(secretChecks({ paths, services: [web], environment: { GITHUB_NPM_TOKEN: 'x' } })[0].result).toBe('ok');
     writeFileSync(path.join(root, '.env.local'), 'GITHUB_NPM_TOKEN=from-file\n');
     expect(secretChecks({ paths, services: [web], environment: {} })[0].result).toBe('ok');
   });
 
-  it('finds the other workspaces\' containers answering to our service names on the network, not ours, not foreign ones, not other names', () => {
+  it("finds the other workspaces' containers answering to our service names on the network, not ours, not foreign ones, not other names", () => {
     const container = (name: string, workspace: string, service: string) => ({ name, workspace, service, folder: '/elsewhere' });
     const onNetwork = [
       container('ours', 'this-ws', 'api'),
@@ -89,7 +111,8 @@ describe('doctor', () => {
       {
         name: 'published ports',
         result: 'warn',
-        detail: 'reachable from other machines on the network: 8000 of api ("0.0.0.0:8000:8000", all interfaces), 3000 of web ("192.168.1.20:3000:3000/udp", 192.168.1.20)',
+        detail:
+          'reachable from other machines on the network: 8000 of api ("0.0.0.0:8000:8000", all interfaces), 3000 of web ("192.168.1.20:3000:3000/udp", 192.168.1.20)',
         fix: 'if no other machine needs them, drop the address in repos_docker_files/config.yaml: "8000:8000" is published on 127.0.0.1 only',
       },
     ]);
@@ -101,7 +124,10 @@ describe('doctor', () => {
   });
 
   it('reports the ports published on all interfaces among its checks, as a warning; checks each host port on the address it is published on', async () => {
-    const listen = (host: string) => new Promise<net.Server>((resolve) => { const server = net.createServer().listen(0, host, () => resolve(server)); });
+    const listen = (host: string) =>
+      new Promise<net.Server>((resolve) => {
+        const server = net.createServer().listen(0, host, () => resolve(server));
+      });
     const portOf = (server: net.Server) => (server.address() as net.AddressInfo).port;
     // One holder on 127.0.0.1 (blocks "P:8001", published there) and one on [::1] only (Docker publishes "Q:8002" on 127.0.0.1 beside it).
     const [loopbackHolder, ipv6Holder, spare] = await Promise.all([listen('127.0.0.1'), listen('::1'), listen('127.0.0.1')]);
@@ -110,11 +136,20 @@ describe('doctor', () => {
     try {
       // 192.0.2.1 (TEST-NET-1) is no address of this machine: the host ports check passes it instead of stopping doctor.
       const ports = [`"0.0.0.0:${wide}:8000"`, `"${portOf(loopbackHolder)}:8001"`, `"${portOf(ipv6Holder)}:8002"`, '"192.0.2.1:45124:8003"'];
-      const model = parseConfigText(`network: doctor-test-net\nredis: { mode: local }\nservices:\n  api:\n    repo: file:///x/api.git\n    ports: [${ports.join(', ')}]\n`, 'config.yaml');
+      const model = parseConfigText(
+        `network: doctor-test-net\nredis: { mode: local }\nservices:\n  api:\n    repo: file:///x/api.git\n    ports: [${ports.join(', ')}]\n`,
+        'config.yaml',
+      );
       const checks = await runDoctor({ paths: workspacePaths(root), model, namespace: 's1', services: model.services, environment: {} });
-      expect(checks.find((check) => check.name === 'published ports')).toMatchObject({ result: 'warn', detail: expect.stringContaining(`${wide} of api ("0.0.0.0:${wide}:8000", all interfaces)`) });
+      expect(checks.find((check) => check.name === 'published ports')).toMatchObject({
+        result: 'warn',
+        detail: expect.stringContaining(`${wide} of api ("0.0.0.0:${wide}:8000", all interfaces)`),
+      });
       expect(formatChecks(checks)).toContain(`⚠ published ports: reachable from other machines on the network: ${wide} of api`);
-      expect(checks.find((check) => check.name === 'host ports')).toMatchObject({ result: 'fail', detail: expect.stringMatching(new RegExp(`^${portOf(loopbackHolder)} \\(api\\) is taken by pid ${process.pid} \\([^;]*\\)$`)) });
+      expect(checks.find((check) => check.name === 'host ports')).toMatchObject({
+        result: 'fail',
+        detail: expect.stringMatching(new RegExp(`^${portOf(loopbackHolder)} \\(api\\) is taken by pid ${process.pid} \\([^;]*\\)$`)),
+      });
     } finally {
       loopbackHolder.close();
       ipv6Holder.close();
@@ -122,7 +157,12 @@ describe('doctor', () => {
   }, 60_000);
 
   it('checks redis-server, not kubectl, for a namespace whose Redis is local (no cluster involved)', async () => {
-    const model = { network: 'doctor-test-net', redis: { mode: 'tunnel', namespaceModes: { s1: 'local' } }, services: [], repos: [] } as unknown as WorkspaceModel;
+    const model = {
+      network: 'doctor-test-net',
+      redis: { mode: 'tunnel', namespaceModes: { s1: 'local' } },
+      services: [],
+      repos: [],
+    } as unknown as WorkspaceModel;
     const checks = await runDoctor({ paths: workspacePaths(root), model, namespace: 's1', services: [], environment: {} });
     const names = checks.map((check) => check.name);
     // The real redis-server of this machine (scripts/setup-machine.sh installs it).

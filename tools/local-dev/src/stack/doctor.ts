@@ -39,10 +39,18 @@ const MARKS: Record<CheckResult, string> = { ok: '✔', warn: '⚠', fail: '✖'
 
 /** Pure: the checks as printed, and a last line counting them. */
 export function formatChecks(checks: readonly Check[]): string {
-  const lines = checks.flatMap((check) => [`${MARKS[check.result]} ${check.name}: ${check.detail}`, ...(check.fix && check.result !== 'ok' ? [`    fix: ${check.fix}`] : [])]);
+  const lines = checks.flatMap((check) => [
+    `${MARKS[check.result]} ${check.name}: ${check.detail}`,
+    ...(check.fix && check.result !== 'ok' ? [`    fix: ${check.fix}`] : []),
+  ]);
   const failed = checks.filter((check) => check.result === 'fail').length;
   const warned = checks.filter((check) => check.result === 'warn').length;
-  lines.push('', failed === 0 ? `All ${checks.length} checks passed${warned > 0 ? ` (${warned} warning${warned === 1 ? '' : 's'})` : ''}.` : `${failed} of ${checks.length} checks failed.`);
+  lines.push(
+    '',
+    failed === 0
+      ? `All ${checks.length} checks passed${warned > 0 ? ` (${warned} warning${warned === 1 ? '' : 's'})` : ''}.`
+      : `${failed} of ${checks.length} checks failed.`,
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -71,8 +79,17 @@ export async function runDoctor(request: DoctorRequest): Promise<Check[]> {
   const groups = await Promise.all([
     guarded('Docker engine', async () =>
       docker.engine.reachable
-        ? { name: 'Docker engine', result: 'ok', detail: `answers (${(await exec('docker', ['version', '--format', '{{.Server.Version}}'], { timeoutMs: 15_000 })).stdout.trim()})` }
-        : { name: 'Docker engine', result: 'fail', detail: `does not answer: ${docker.engine.error}`, fix: 'start Docker (or check DOCKER_HOST / `docker context ls`)' },
+        ? {
+            name: 'Docker engine',
+            result: 'ok',
+            detail: `answers (${(await exec('docker', ['version', '--format', '{{.Server.Version}}'], { timeoutMs: 15_000 })).stdout.trim()})`,
+          }
+        : {
+            name: 'Docker engine',
+            result: 'fail',
+            detail: `does not answer: ${docker.engine.error}`,
+            fix: 'start Docker (or check DOCKER_HOST / `docker context ls`)',
+          },
     ),
     guarded('compose', async () => {
       const compose = await detectCompose();
@@ -105,9 +122,23 @@ async function kubectlChecks(): Promise<Check[]> {
   } catch (error) {
     if (!(error instanceof ChildProcessError)) throw error;
     if (/command not found/.test(error.outputTail)) {
-      return [{ name: 'kubectl', result: 'fail', detail: 'not installed', fix: 'install kubectl (https://kubernetes.io/docs/tasks/tools/): the Redis tunnel needs it' }];
+      return [
+        {
+          name: 'kubectl',
+          result: 'fail',
+          detail: 'not installed',
+          fix: 'install kubectl (https://kubernetes.io/docs/tasks/tools/): the Redis tunnel needs it',
+        },
+      ];
     }
-    return [{ name: 'kubectl context', result: 'fail', detail: error.outputTail.split('\n').pop() || 'no current context', fix: 'log in to the cluster and pick a context: `kubectl config get-contexts`, then `kubectl config use-context <name>`' }];
+    return [
+      {
+        name: 'kubectl context',
+        result: 'fail',
+        detail: error.outputTail.split('\n').pop() || 'no current context',
+        fix: 'log in to the cluster and pick a context: `kubectl config get-contexts`, then `kubectl config use-context <name>`',
+      },
+    ];
   }
 }
 
@@ -118,7 +149,14 @@ async function redisServerChecks(): Promise<Check[]> {
     return [{ name: 'redis-server', result: 'ok', detail: `${version.split(' ').slice(0, 3).join(' ')} (redis.mode: local)` }];
   } catch (error) {
     if (!(error instanceof ChildProcessError)) throw error;
-    return [{ name: 'redis-server', result: 'fail', detail: 'not installed or not runnable (redis.mode: local needs it)', fix: 'install it (`apt-get install redis-server`, or `bash scripts/setup-machine.sh`), or set redis.mode: tunnel' }];
+    return [
+      {
+        name: 'redis-server',
+        result: 'fail',
+        detail: 'not installed or not runnable (redis.mode: local needs it)',
+        fix: 'install it (`apt-get install redis-server`, or `bash scripts/setup-machine.sh`), or set redis.mode: tunnel',
+      },
+    ];
   }
 }
 
@@ -126,11 +164,17 @@ async function redisServerChecks(): Promise<Check[]> {
 export function namespaceChecks(request: Pick<DoctorRequest, 'paths' | 'model' | 'namespace' | 'services'>): Check[] {
   const folder = path.join(request.paths.configs, request.namespace);
   const owners = new Set(request.services.map((service) => service.owner));
-  const required = request.model.repos.filter((repo) => owners.has(repo.owner)).flatMap((repo) => repo.configs.filter((entry) => entry.required).map((entry) => ({ repo, entry })));
+  const required = request.model.repos
+    .filter((repo) => owners.has(repo.owner))
+    .flatMap((repo) => repo.configs.filter((entry) => entry.required).map((entry) => ({ repo, entry })));
   const missing = required.filter(({ entry }) => !existsSync(path.join(folder, entry.source)));
   const checks: Check[] = [{ name: 'namespace', result: 'ok', detail: `configs/${request.namespace}/ exists` }];
   if (missing.length === 0) {
-    checks.push({ name: 'required secret files', result: 'ok', detail: required.length === 0 ? 'none required' : `all ${required.length} present in configs/${request.namespace}/` });
+    checks.push({
+      name: 'required secret files',
+      result: 'ok',
+      detail: required.length === 0 ? 'none required' : `all ${required.length} present in configs/${request.namespace}/`,
+    });
   } else {
     checks.push({
       name: 'required secret files',
@@ -174,7 +218,9 @@ async function portChecks(services: readonly ServiceModel[], ours: readonly Cont
     }
   }
   if (problems.length === 0) return [{ name: 'host ports', result: 'ok', detail: `${checked} free or held by this workspace's own containers` }];
-  return [{ name: 'host ports', result: 'fail', detail: problems.join('; '), fix: 'stop what holds them, or change the port in repos_docker_files/config.yaml' }];
+  return [
+    { name: 'host ports', result: 'fail', detail: problems.join('; '), fix: 'stop what holds them, or change the port in repos_docker_files/config.yaml' },
+  ];
 }
 
 /**
@@ -186,7 +232,8 @@ async function portChecks(services: readonly ServiceModel[], ours: readonly Cont
 export function exposureChecks(services: readonly ServiceModel[]): Check[] {
   const ports = services.flatMap((service) => publishedPorts(service).map((port) => ({ service: service.name, port })));
   const exposed = ports.filter(({ port }) => !isLoopback(port.hostIp));
-  if (exposed.length === 0) return [{ name: 'published ports', result: 'ok', detail: ports.length === 0 ? 'none' : `all ${ports.length} on ${LOOPBACK} (this machine only)` }];
+  if (exposed.length === 0)
+    return [{ name: 'published ports', result: 'ok', detail: ports.length === 0 ? 'none' : `all ${ports.length} on ${LOOPBACK} (this machine only)` }];
   const where = (address: string) => (address === '0.0.0.0' ? 'all interfaces' : address);
   return [
     {
@@ -207,8 +254,16 @@ async function gitAccessChecks(request: DoctorRequest): Promise<Check[]> {
     try {
       // The URL's credentials travel in git's environment, never on its command line (git/git.ts).
       const { url, credentials } = splitCredentials(repo.url);
-      const heads = (await git(['ls-remote', '--heads', url, ...(repo.branch ? [repo.branch] : [])], { cwd: request.paths.root, timeoutMs: 30_000, credentials })).stdout;
-      if (repo.branch && heads.trim() === '') return { name, result: 'fail', detail: `${shown} has no branch ${repo.branch}`, fix: `fix "branch:" for ${repo.owner} in repos_docker_files/config.yaml` };
+      const heads = (
+        await git(['ls-remote', '--heads', url, ...(repo.branch ? [repo.branch] : [])], { cwd: request.paths.root, timeoutMs: 30_000, credentials })
+      ).stdout;
+      if (repo.branch && heads.trim() === '')
+        return {
+          name,
+          result: 'fail',
+          detail: `${shown} has no branch ${repo.branch}`,
+          fix: `fix "branch:" for ${repo.owner} in repos_docker_files/config.yaml`,
+        };
       return { name, result: 'ok', detail: `${shown} answers${repo.branch ? ` (branch ${repo.branch})` : ''}` };
     } catch (error) {
       if (!(error instanceof ChildProcessError)) throw error;
@@ -227,11 +282,22 @@ async function driftChecks(request: DoctorRequest): Promise<Check[]> {
     for (const file of clone.injection.files.filter((entry) => entry.drift !== 'none')) drifted.push(`cloned/${repo.dir}/${file.dest} (${file.drift})`);
   }
   if (drifted.length === 0) return [{ name: 'injected files', result: 'ok', detail: 'as inject-config wrote them (or nothing injected yet)' }];
-  return [{ name: 'injected files', result: 'warn', detail: `changed since inject-config wrote them: ${drifted.join(', ')}`, fix: `\`nx run-many -t inject-config --namespace=${request.namespace}\` writes them again` }];
+  return [
+    {
+      name: 'injected files',
+      result: 'warn',
+      detail: `changed since inject-config wrote them: ${drifted.join(', ')}`,
+      fix: `\`nx run-many -t inject-config --namespace=${request.namespace}\` writes them again`,
+    },
+  ];
 }
 
 /** Pure: the containers of other local-dev workspaces that answer to one of `services`' names on the network. */
-export function namesSharedWithOtherWorkspaces(onNetwork: readonly PublishingContainer[], workspace: string, services: readonly string[]): PublishingContainer[] {
+export function namesSharedWithOtherWorkspaces(
+  onNetwork: readonly PublishingContainer[],
+  workspace: string,
+  services: readonly string[],
+): PublishingContainer[] {
   return onNetwork.filter((container) => container.workspace !== '' && container.workspace !== workspace && services.includes(container.service));
 }
 
@@ -243,7 +309,11 @@ async function sharedNetworkChecks(request: DoctorRequest): Promise<Check[]> {
   const network = request.model.network;
   const workspace = workspaceId(request.paths.root);
   const onNetwork = await containerOwners([`network=${network}`, `label=${LABELS.service}`]);
-  const shared = namesSharedWithOtherWorkspaces(onNetwork, workspace, request.model.services.map((service) => service.name));
+  const shared = namesSharedWithOtherWorkspaces(
+    onNetwork,
+    workspace,
+    request.model.services.map((service) => service.name),
+  );
   if (shared.length === 0) return [{ name: 'shared network', result: 'ok', detail: `no other workspace's service answers to this one's names on ${network}` }];
   return [
     {

@@ -2,14 +2,16 @@ import { ChildProcessError } from '../core/errors';
 import { isEngineUnreachable, labelValue, parseWorkspaceContainers } from './engine';
 
 describe('engine helpers', () => {
-  it('reads one label from docker ps\'s Labels field', () => {
+  it("reads one label from docker ps's Labels field", () => {
     expect(labelValue('a=1,io.local-dev.service=svc-0,b=x=y', 'io.local-dev.service')).toBe('svc-0');
     expect(labelValue('b=x=y', 'b')).toBe('x=y');
     expect(labelValue('a=1', 'io.local-dev.service')).toBeUndefined();
   });
 
   it('reads docker ps JSON lines', () => {
-    expect(parseWorkspaceContainers('{"ID":"abc","Labels":"io.local-dev.service=svc-1","State":"exited","Names":"x_svc-1_1"}\n')).toEqual([{ id: 'abc', service: 'svc-1', state: 'exited', name: 'x_svc-1_1' }]);
+    expect(parseWorkspaceContainers('{"ID":"abc","Labels":"io.local-dev.service=svc-1","State":"exited","Names":"x_svc-1_1"}\n')).toEqual([
+      { id: 'abc', service: 'svc-1', state: 'exited', name: 'x_svc-1_1' },
+    ]);
   });
 
   it('tells "no engine" from a bad request', () => {

@@ -11,7 +11,12 @@ export const ENGINE_TIMEOUT_MS = 15_000;
 
 /** Pure: does this docker failure mean "no engine" (rather than a bad request)? */
 export function isEngineUnreachable(error: ChildProcessError): boolean {
-  return error.exitCode === null || /cannot connect to the docker daemon|is the docker daemon running|error during connect|connection refused|no such file or directory.*docker\.sock|command not found/i.test(error.outputTail);
+  return (
+    error.exitCode === null ||
+    /cannot connect to the docker daemon|is the docker daemon running|error during connect|connection refused|no such file or directory.*docker\.sock|command not found/i.test(
+      error.outputTail,
+    )
+  );
 }
 
 export function engineUnreachableError(error: ChildProcessError): DockerError {

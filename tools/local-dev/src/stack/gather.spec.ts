@@ -27,7 +27,7 @@ describe('gather (real git)', () => {
     expect(await gatherClone(path.join(root, 'plain'))).toMatchObject({ state: 'not-a-clone' });
   });
 
-  it('reads branch, ahead/behind, changes and the injected files\' drift', async () => {
+  it("reads branch, ahead/behind, changes and the injected files' drift", async () => {
     const remote = path.join(root, 'remote.git');
     const seed = path.join(root, 'seed');
     mkdirSync(seed);
@@ -58,7 +58,13 @@ describe('gather (real git)', () => {
       upstream: 'origin/main',
       aheadBehind: { ahead: 1, behind: 0 },
       changed: ['README.md'],
-      injection: { namespace: 's2', files: [{ dest: 'secret.py', kind: 'config', drift: 'edited' }, { dest: 'Dockerfile', kind: 'dockerfile', drift: 'missing' }] },
+      injection: {
+        namespace: 's2',
+        files: [
+          { dest: 'secret.py', kind: 'config', drift: 'edited' },
+          { dest: 'Dockerfile', kind: 'dockerfile', drift: 'missing' },
+        ],
+      },
     });
   });
 
@@ -70,7 +76,7 @@ describe('gather (real git)', () => {
     expect(readBuildRecord(paths, 'svc')).toBe('local-dev/svc:0123');
   });
 
-  it('compares against --namespace, else the last run\'s (while its folder exists), else the default', () => {
+  it("compares against --namespace, else the last run's (while its folder exists), else the default", () => {
     mkdirSync(path.join(root, 'repos_docker_files'), { recursive: true });
     writeFileSync(path.join(root, 'repos_docker_files', 'config.yaml'), 'default-namespace: s1\nservices:\n  api:\n    repo: file:///r/api.git\n');
     for (const namespace of ['s1', 's2', 'qa']) mkdirSync(path.join(root, 'configs', namespace), { recursive: true });
@@ -83,7 +89,7 @@ describe('gather (real git)', () => {
     expect(() => openWorkspace(root, 's2')).toThrow('unknown namespace "s2"');
   });
 
-  it('a clone\'s stamp changes with a commit, a checkout or a new top-level file, not with git reading it again', async () => {
+  it("a clone's stamp changes with a commit, a checkout or a new top-level file, not with git reading it again", async () => {
     const clone = path.join(root, 'clone');
     mkdirSync(clone);
     git(clone, 'init', '-q', '-b', 'main');

@@ -60,7 +60,9 @@ export interface StackRequest {
 export function openWorkspace(workspaceRoot: string, requested: string | undefined): Workspace {
   const paths = workspacePaths(workspaceRoot);
   const last = requested === undefined ? lastRunNamespace(paths) : undefined;
-  const { model, namespace } = createRunContext(workspaceRoot, { namespace: requested ?? (last !== undefined && listNamespaces(paths).includes(last) ? last : undefined) });
+  const { model, namespace } = createRunContext(workspaceRoot, {
+    namespace: requested ?? (last !== undefined && listNamespaces(paths).includes(last) ? last : undefined),
+  });
   return { paths, model, namespace };
 }
 
@@ -95,7 +97,10 @@ export class GatherCache {
   private docker: Promise<DockerFacts> | undefined;
   private readonly clones = new Map<string, CloneReading>();
 
-  constructor(private readonly gitMaxAgeMs = GIT_MAX_AGE_MS, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly gitMaxAgeMs = GIT_MAX_AGE_MS,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Docker said something changed (or may have, unseen): ask it again at the next gather. */
   forgetDocker(): void {
@@ -251,11 +256,18 @@ function unreachable(error: string): DockerFacts {
 
 /** The containers, each that does not run with how its last life ended (one events query for all of them). */
 async function withEnds(containers: ContainerFacts[]): Promise<ContainerFacts[]> {
-  const ended = containers.filter((container) => !['running', 'paused', 'restarting', 'created'].includes(container.status) && container.startedAt !== undefined);
+  const ended = containers.filter(
+    (container) => !['running', 'paused', 'restarting', 'created'].includes(container.status) && container.startedAt !== undefined,
+  );
   if (ended.length === 0) return containers;
   // From the oldest last start on: each life begins with its "start" event.
   const since = Math.min(...ended.map((container) => Date.parse(container.startedAt as string))) / 1000 - 1;
-  const events = await pastEvents({ type: ['container'], container: ended.map((container) => container.id), event: END_EVENTS }, since, Date.now() / 1000 + 1, DOCKER_TIMEOUT_MS);
+  const events = await pastEvents(
+    { type: ['container'], container: ended.map((container) => container.id), event: END_EVENTS },
+    since,
+    Date.now() / 1000 + 1,
+    DOCKER_TIMEOUT_MS,
+  );
   return containers.map((container) => (ended.includes(container) ? { ...container, end: endOfLastLife(events, container.id) } : container));
 }
 
@@ -303,7 +315,13 @@ export function readInjection(folder: string, gitDir: string): InjectionFacts | 
   };
 }
 
-async function gatherImage(workspace: Workspace, service: string, clone: CloneFacts, existing: Set<string>, cloneState: () => Promise<CloneState>): Promise<ImageFacts> {
+async function gatherImage(
+  workspace: Workspace,
+  service: string,
+  clone: CloneFacts,
+  existing: Set<string>,
+  cloneState: () => Promise<CloneState>,
+): Promise<ImageFacts> {
   const recorded = readBuildRecordImage(workspace.paths, service);
   if (clone.state !== 'clone') return { wanted: undefined, wantedError: 'not cloned yet', wantedExists: false, recorded };
   const serviceModel = workspace.model.services.find((candidate) => candidate.name === service);

@@ -37,7 +37,7 @@ describe('BoundedLineSplitter', () => {
 });
 
 describe('timedPiece', () => {
-  it('splits docker\'s timestamp off; a piece continuing a cut line keeps that line\'s time and all its text', () => {
+  it("splits docker's timestamp off; a piece continuing a cut line keeps that line's time and all its text", () => {
     expect(timedPiece('a', 'stderr', `${t(1)} hello world`, undefined)).toEqual({ service: 'a', stream: 'stderr', time: t(1), text: 'hello world' });
     expect(timedPiece('a', 'stdout', 'rest of a long line', t(1))).toEqual({ service: 'a', stream: 'stdout', time: t(1), text: 'rest of a long line' });
     expect(timedPiece('a', 'stdout', 'no-time', undefined)).toEqual({ service: 'a', stream: 'stdout', time: '', text: 'no-time' });

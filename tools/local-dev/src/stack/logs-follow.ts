@@ -240,7 +240,10 @@ export interface MergeRequest {
 export async function mergeStreaming(request: MergeRequest): Promise<void> {
   const services = [...request.followers.keys()];
   const streams = ['stdout', 'stderr'] as const;
-  const merge = new TimeOrderedMerge(services.flatMap((_, group) => [group, group]), Date.now());
+  const merge = new TimeOrderedMerge(
+    services.flatMap((_, group) => [group, group]),
+    Date.now(),
+  );
   const readables: Readable[] = [];
   const stops: Array<() => void> = [];
   let blocked: Writable | undefined;

@@ -11,7 +11,16 @@ import { sortableTime } from './logs-follow';
 describe('logs', () => {
   it('builds docker logs arguments', () => {
     expect(logsArgs('abc', { follow: false, tail: 50, since: undefined, timestamps: false })).toEqual(['logs', '--tail', '50', 'abc']);
-    expect(logsArgs('abc', { follow: true, tail: 0, since: '10m', timestamps: true })).toEqual(['logs', '--follow', '--timestamps', '--tail', '0', '--since', '10m', 'abc']);
+    expect(logsArgs('abc', { follow: true, tail: 0, since: '10m', timestamps: true })).toEqual([
+      'logs',
+      '--follow',
+      '--timestamps',
+      '--tail',
+      '0',
+      '--since',
+      '10m',
+      'abc',
+    ]);
   });
 
   it('pads prefixes to the longest name; colours only when asked', () => {
@@ -19,12 +28,16 @@ describe('logs', () => {
     expect(prefixes(['a', 'b'], true).get('b')).toBe('\u001b[33mb | \u001b[0m');
   });
 
-  it('merges several services\' lines by their timestamps', () => {
+  it("merges several services' lines by their timestamps", () => {
     const lines = mergeByTime([
       ...timedLines('a', 'stdout', '2026-11-29T10:00:01.000000000Z first of a\n2026-11-29T10:00:03.000000000Z second of a\n'),
       ...timedLines('b', 'stderr', '2026-11-29T10:00:02.000000000Z first of b\n'),
     ]);
-    expect(lines.map((line) => `${line.service}/${line.stream}: ${line.text}`)).toEqual(['a/stdout: first of a', 'b/stderr: first of b', 'a/stdout: second of a']);
+    expect(lines.map((line) => `${line.service}/${line.stream}: ${line.text}`)).toEqual([
+      'a/stdout: first of a',
+      'b/stderr: first of b',
+      'a/stdout: second of a',
+    ]);
   });
 
   it('orders times whose fractions an engine printed without trailing zeros', () => {
@@ -72,7 +85,9 @@ describe('showLogs on real containers', () => {
     root = mkdtempSync(path.join(os.tmpdir(), 'local-dev-logs-'));
   });
   afterEach(() => {
-    const ids = docker(['ps', '-aq', '--filter', `label=${LABELS.workspace}=${workspaceId(root)}`]).split('\n').filter(Boolean);
+    const ids = docker(['ps', '-aq', '--filter', `label=${LABELS.workspace}=${workspaceId(root)}`])
+      .split('\n')
+      .filter(Boolean);
     if (ids.length > 0) docker(['rm', '-f', ...ids]);
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -85,7 +100,19 @@ describe('showLogs on real containers', () => {
 
   /** Starts a container of service `service` running `script` (sh -c). */
   function container(service: string, script: string, options: string[] = []): string {
-    return docker(['run', '-d', '--label', `${LABELS.workspace}=${workspaceId(root)}`, '--label', `${LABELS.service}=${service}`, ...options, 'busybox:1.36', 'sh', '-c', script]);
+    return docker([
+      'run',
+      '-d',
+      '--label',
+      `${LABELS.workspace}=${workspaceId(root)}`,
+      '--label',
+      `${LABELS.service}=${service}`,
+      ...options,
+      'busybox:1.36',
+      'sh',
+      '-c',
+      script,
+    ]);
   }
 
   /** A terminal that takes everything: counts bytes and lines, keeps the lines that do not match `bulk`. */
@@ -162,24 +189,28 @@ describe('showLogs on real containers', () => {
   it.each([
     ['one service (piped through)', ['bulk']],
     ['several services (merged)', ['bulk', 'other']],
-  ])('%s: a reader that stops reading pauses docker logs; nothing piles up in memory, and nothing is lost', async (_, services) => {
-    // 20 MB, written before the follow starts reading.
-    const id = container('bulk', `yes ${'y'.repeat(99)} | head -n 200000`);
-    if (services.length > 1) container('other', 'echo other');
-    docker(['wait', id]);
-    const stdout = new Terminal(/y{99}$/, true);
-    const stderr = new Terminal();
-    const following = showLogs(request(services, stdout, stderr, 1_000_000));
-    await waitFor(() => stdout.bytes > 0, 'the first output');
-    // Long enough for docker logs to push everything into us if nothing held it back.
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    // What the follower handed over: what the terminal took, and what waits in its stream's buffer.
-    const handedOverWhileStuck = stdout.bytes + stdout.writableLength;
-    expect(handedOverWhileStuck).toBeLessThan(2 * 1024 * 1024);
-    stdout.readOn();
-    await following;
-    expect(stdout.lines).toBe(200_000 + services.length - 1);
-  }, 120_000);
+  ])(
+    '%s: a reader that stops reading pauses docker logs; nothing piles up in memory, and nothing is lost',
+    async (_, services) => {
+      // 20 MB, written before the follow starts reading.
+      const id = container('bulk', `yes ${'y'.repeat(99)} | head -n 200000`);
+      if (services.length > 1) container('other', 'echo other');
+      docker(['wait', id]);
+      const stdout = new Terminal(/y{99}$/, true);
+      const stderr = new Terminal();
+      const following = showLogs(request(services, stdout, stderr, 1_000_000));
+      await waitFor(() => stdout.bytes > 0, 'the first output');
+      // Long enough for docker logs to push everything into us if nothing held it back.
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      // What the follower handed over: what the terminal took, and what waits in its stream's buffer.
+      const handedOverWhileStuck = stdout.bytes + stdout.writableLength;
+      expect(handedOverWhileStuck).toBeLessThan(2 * 1024 * 1024);
+      stdout.readOn();
+      await following;
+      expect(stdout.lines).toBe(200_000 + services.length - 1);
+    },
+    120_000,
+  );
 
   it('prints lines while the containers still run, interleaved in the order they happened (stderr too)', async () => {
     // Both containers wait for one file, so their clocks start together however slowly docker run answers.
@@ -216,7 +247,10 @@ describe('showLogs on real containers', () => {
     const go = mkdtempSync(path.join(root, 'go-'));
     const start = 'while [ ! -e /go/now ]; do sleep 0.05; done; ';
     const mount = ['-v', `${go}:/go`];
-    const ids = [container('api', `${start}echo a0; echo a1; sleep 0.4; echo a2 >&2`, mount), container('db', `${start}sleep 0.2; echo d1; sleep 0.4; echo d2`, mount)];
+    const ids = [
+      container('api', `${start}echo a0; echo a1; sleep 0.4; echo a2 >&2`, mount),
+      container('db', `${start}sleep 0.2; echo d1; sleep 0.4; echo d2`, mount),
+    ];
     writeFileSync(path.join(go, 'now'), '');
     for (const id of ids) docker(['wait', id]);
     const stdout = new Terminal();

@@ -127,9 +127,12 @@ export function containersToShow(services: readonly string[], containers: readon
   }
   const missing = services.filter((service) => !shown.has(service));
   if (shown.size === 0) {
-    throw new UsageError(`${services.length === 1 ? `${services[0]} has no container` : 'no service of this workspace has a container'}: there are no logs to show`, {
-      fix: services.length === 1 ? `start it: \`nx run ${services[0]}:up\`` : 'start the stack first: `make run` (or `npx nx run-many -t up`)',
-    });
+    throw new UsageError(
+      `${services.length === 1 ? `${services[0]} has no container` : 'no service of this workspace has a container'}: there are no logs to show`,
+      {
+        fix: services.length === 1 ? `start it: \`nx run ${services[0]}:up\`` : 'start the stack first: `make run` (or `npx nx run-many -t up`)',
+      },
+    );
   }
   return { shown, missing };
 }
@@ -149,8 +152,12 @@ export async function showLogs(request: LogsRequest): Promise<void> {
     return;
   }
   // Without --follow each service gives at most --tail lines: sorting them all at once is bounded.
-  const outputs = await Promise.all([...shown].map(async ([service, id]) => ({ service, result: await exec('docker', logsArgs(id, { ...request, timestamps: true })) })));
-  const lines = mergeByTime(outputs.flatMap(({ service, result }) => [...timedLines(service, 'stdout', result.stdout), ...timedLines(service, 'stderr', result.stderr)]));
+  const outputs = await Promise.all(
+    [...shown].map(async ([service, id]) => ({ service, result: await exec('docker', logsArgs(id, { ...request, timestamps: true })) })),
+  );
+  const lines = mergeByTime(
+    outputs.flatMap(({ service, result }) => [...timedLines(service, 'stdout', result.stdout), ...timedLines(service, 'stderr', result.stderr)]),
+  );
   for (const line of lines) request.output[line.stream].write(`${prefix.get(line.service)}${line.text}\n`);
 }
 

@@ -9,9 +9,18 @@ const OLD = 'local-dev/api:bbbbbbbbbbbb';
 
 function serviceModel(overrides: Partial<ServiceModel> = {}): ServiceModel {
   return {
-    name: 'api', kind: 'service', owner: 'api', dir: 'api', dockerfile: 'api.dev.Dockerfile',
-    ports: [{ host: 8000, container: 8000, protocol: 'tcp' }], debug: { containerPort: 5678, hostPort: 5726 },
-    environment: {}, buildArgs: {}, buildSecrets: [], healthcheck: { type: 'http', path: '/health', port: 8000, timeoutSeconds: 90 }, dependsOn: [],
+    name: 'api',
+    kind: 'service',
+    owner: 'api',
+    dir: 'api',
+    dockerfile: 'api.dev.Dockerfile',
+    ports: [{ host: 8000, container: 8000, protocol: 'tcp' }],
+    debug: { containerPort: 5678, hostPort: 5726 },
+    environment: {},
+    buildArgs: {},
+    buildSecrets: [],
+    healthcheck: { type: 'http', path: '/health', port: 8000, timeoutSeconds: 90 },
+    dependsOn: [],
     ...overrides,
   };
 }
@@ -19,19 +28,46 @@ function serviceModel(overrides: Partial<ServiceModel> = {}): ServiceModel {
 const repo: RepoModel = { url: 'file:///r/api.git', branch: 'main', dir: 'api', alwaysRefresh: false, owner: 'api', services: ['api'], configs: [] };
 
 function clone(overrides: Partial<Extract<CloneFacts, { state: 'clone' }>> = {}): CloneFacts {
-  return { state: 'clone', branch: 'main', head: 'abcdef1234', upstream: 'origin/main', aheadBehind: { ahead: 0, behind: 0 }, changed: [], injection: { namespace: 's1', injectedAt: '2026-11-29T10:00:00Z', files: [{ dest: 'api.dev.Dockerfile', kind: 'dockerfile', drift: 'none' }] }, ...overrides };
+  return {
+    state: 'clone',
+    branch: 'main',
+    head: 'abcdef1234',
+    upstream: 'origin/main',
+    aheadBehind: { ahead: 0, behind: 0 },
+    changed: [],
+    injection: { namespace: 's1', injectedAt: '2026-11-29T10:00:00Z', files: [{ dest: 'api.dev.Dockerfile', kind: 'dockerfile', drift: 'none' }] },
+    ...overrides,
+  };
 }
 
 function container(overrides: Partial<ContainerFacts> = {}): ContainerFacts {
   return {
-    id: '0123456789abcdef0123', name: 'local-dev-x_api_1', service: 'api', image: WANTED, status: 'running', exitCode: 0, oomKilled: false, error: '',
-    health: undefined, restartCount: 0, startedAt: '2026-11-29T10:00:00Z', finishedAt: undefined, definition: 'def1', ports: [], ...overrides,
+    id: '0123456789abcdef0123',
+    name: 'local-dev-x_api_1',
+    service: 'api',
+    image: WANTED,
+    status: 'running',
+    exitCode: 0,
+    oomKilled: false,
+    error: '',
+    health: undefined,
+    restartCount: 0,
+    startedAt: '2026-11-29T10:00:00Z',
+    finishedAt: undefined,
+    definition: 'def1',
+    ports: [],
+    ...overrides,
   };
 }
 
 function facts(overrides: Partial<ServiceFacts> = {}): ServiceFacts {
   return {
-    service: serviceModel(), repo, clone: clone(), definition: 'def1', containers: [container()], lock: undefined,
+    service: serviceModel(),
+    repo,
+    clone: clone(),
+    definition: 'def1',
+    containers: [container()],
+    lock: undefined,
     image: { wanted: WANTED, wantedError: undefined, wantedExists: true, recorded: WANTED },
     ...overrides,
   };
@@ -42,7 +78,12 @@ const kinds = (view: { problems: { kind: string }[] }) => view.problems.map((pro
 describe('projectService', () => {
   it('a service running its current image, clean clone: healthy-looking, no problem', () => {
     const view = projectService(facts(), 's1', true);
-    expect(view).toMatchObject({ state: 'running', repo: { branch: 'main', dirty: false }, container: { id: '0123456789ab', current: true }, debugPort: { host: 5726, container: 5678 } });
+    expect(view).toMatchObject({
+      state: 'running',
+      repo: { branch: 'main', dirty: false },
+      container: { id: '0123456789ab', current: true },
+      debugPort: { host: 5726, container: 5678 },
+    });
     expect(view.problems).toEqual([]);
   });
 
@@ -54,24 +95,32 @@ describe('projectService', () => {
 
   it('flags a stale image and says why: uncommitted work since the build', () => {
     const view = projectService(
-      facts({ clone: clone({ changed: ['a.py'] }), containers: [container({ image: OLD })], image: { wanted: WANTED, wantedError: undefined, wantedExists: false, recorded: OLD } }),
+      facts({
+        clone: clone({ changed: ['a.py'] }),
+        containers: [container({ image: OLD })],
+        image: { wanted: WANTED, wantedError: undefined, wantedExists: false, recorded: OLD },
+      }),
       's1',
       true,
     );
     expect(view.container?.current).toBe(false);
     const stale = view.problems.find((problem) => problem.kind === 'stale-image');
-    expect(stale?.message).toBe(`stale image: its code or config changed since its image was built (1 uncommitted or untracked file in cloned/api): it runs ${OLD}, the current inputs make ${WANTED}`);
+    expect(stale?.message).toBe(
+      `stale image: its code or config changed since its image was built (1 uncommitted or untracked file in cloned/api): it runs ${OLD}, the current inputs make ${WANTED}`,
+    );
     expect(stale?.fix).toBe('`nx run api:up` rebuilds and restarts it');
   });
 
   it('a built but not restarted image is named as such', () => {
-    expect(staleImageReason(facts({ image: { wanted: WANTED, wantedError: undefined, wantedExists: true, recorded: WANTED } }), OLD, 's1')).toBe(`${WANTED} is built but the container still runs ${OLD}`);
+    expect(staleImageReason(facts({ image: { wanted: WANTED, wantedError: undefined, wantedExists: true, recorded: WANTED } }), OLD, 's1')).toBe(
+      `${WANTED} is built but the container still runs ${OLD}`,
+    );
   });
 
   it('a stale image with no visible local change points at commits, Dockerfile, args, namespace or secrets', () => {
-    expect(staleImageReason(facts({ image: { wanted: WANTED, wantedError: undefined, wantedExists: false, recorded: 'local-dev/api:cccccccccccc' } }), OLD, 's1')).toContain(
-      'changed since it was started (new commits, or a changed Dockerfile, build arg, namespace or secret file)',
-    );
+    expect(
+      staleImageReason(facts({ image: { wanted: WANTED, wantedError: undefined, wantedExists: false, recorded: 'local-dev/api:cccccccccccc' } }), OLD, 's1'),
+    ).toContain('changed since it was started (new commits, or a changed Dockerfile, build arg, namespace or secret file)');
   });
 
   it('compared against another namespace, the stale image says so once, without a definition problem', () => {
@@ -100,13 +149,25 @@ describe('projectService', () => {
   });
 
   it('a container stopped from outside (docker stop, exit 143) is stopped, not crashed, and says who', () => {
-    const stopped = projectService(facts({ containers: [container({ status: 'exited', exitCode: 143, finishedAt: '2026-11-29T10:05:00Z', end: { signals: ['SIGTERM'], stopCommand: true, oom: false } })] }), 's1', true);
+    const stopped = projectService(
+      facts({
+        containers: [
+          container({ status: 'exited', exitCode: 143, finishedAt: '2026-11-29T10:05:00Z', end: { signals: ['SIGTERM'], stopCommand: true, oom: false } }),
+        ],
+      }),
+      's1',
+      true,
+    );
     expect(stopped.state).toBe('stopped');
     expect(stopped.container?.end).toMatchObject({ how: 'stopped', signal: 'SIGTERM', exitCode: 143, by: '`docker stop` from outside local-dev' });
-    expect(stopped.problems).toEqual([{
-      kind: 'stopped', severity: 'warning', message: 'container stopped by `docker stop` from outside local-dev (SIGTERM; exit code 143) at 2026-11-29T10:05:00Z',
-      fix: '`nx run api:up`, or `nx run stack:restart --services=api`',
-    }]);
+    expect(stopped.problems).toEqual([
+      {
+        kind: 'stopped',
+        severity: 'warning',
+        message: 'container stopped by `docker stop` from outside local-dev (SIGTERM; exit code 143) at 2026-11-29T10:05:00Z',
+        fix: '`nx run api:up`, or `nx run stack:restart --services=api`',
+      },
+    ]);
   });
 
   it('maps Docker health and container states to one state word', () => {
@@ -122,19 +183,35 @@ describe('projectService', () => {
 
   it('without a container: not-cloned, cloned or image-ready', () => {
     expect(projectService(facts({ clone: { state: 'missing' }, containers: [] }), 's1', true)).toMatchObject({ state: 'not-cloned', problems: [] });
-    expect(projectService(facts({ containers: [], image: { wanted: WANTED, wantedError: undefined, wantedExists: false, recorded: undefined } }), 's1', true).state).toBe('cloned');
+    expect(
+      projectService(facts({ containers: [], image: { wanted: WANTED, wantedError: undefined, wantedExists: false, recorded: undefined } }), 's1', true).state,
+    ).toBe('cloned');
     const ready = projectService(facts({ containers: [] }), 's1', true);
     expect(ready.state).toBe('image-ready');
     expect(kinds(ready)).toEqual(['not-running']);
   });
 
-  it('drifted injected files and another namespace\'s config are flagged with the command that fixes them', () => {
+  it("drifted injected files and another namespace's config are flagged with the command that fixes them", () => {
     const view = projectService(
-      facts({ clone: clone({ injection: { namespace: 's2', injectedAt: 'x', files: [{ dest: 'app/secrets.py', kind: 'config', drift: 'edited' }, { dest: 'api.dev.Dockerfile', kind: 'dockerfile', drift: 'missing' }] } }) }),
+      facts({
+        clone: clone({
+          injection: {
+            namespace: 's2',
+            injectedAt: 'x',
+            files: [
+              { dest: 'app/secrets.py', kind: 'config', drift: 'edited' },
+              { dest: 'api.dev.Dockerfile', kind: 'dockerfile', drift: 'missing' },
+            ],
+          },
+        }),
+      }),
       's1',
       true,
     );
-    expect(view.injection.drifted).toEqual([{ dest: 'app/secrets.py', how: 'edited' }, { dest: 'api.dev.Dockerfile', how: 'missing' }]);
+    expect(view.injection.drifted).toEqual([
+      { dest: 'app/secrets.py', how: 'edited' },
+      { dest: 'api.dev.Dockerfile', how: 'missing' },
+    ]);
     expect(view.problems).toContainEqual(expect.objectContaining({ kind: 'drift', fix: '`nx run api:inject-config --namespace=s2` writes them again' }));
     expect(view.problems).toContainEqual(expect.objectContaining({ kind: 'namespace', message: "cloned/api holds s2's config, not s1's" }));
   });
@@ -156,28 +233,59 @@ describe('projectService', () => {
 });
 
 function tunnelState(overrides: Partial<TunnelState> = {}): TunnelState {
-  return { namespace: 's1', deployment: 'redis', port: 6379, addresses: ['127.0.0.1'], pid: process.pid, status: 'healthy', restarts: 0, startedAt: '2026-11-29T10:00:00Z', updatedAt: '2026-11-29T10:00:00Z', lastCheckAt: '2026-11-29T10:00:00Z', ...overrides };
+  return {
+    namespace: 's1',
+    deployment: 'redis',
+    port: 6379,
+    addresses: ['127.0.0.1'],
+    pid: process.pid,
+    status: 'healthy',
+    restarts: 0,
+    startedAt: '2026-11-29T10:00:00Z',
+    updatedAt: '2026-11-29T10:00:00Z',
+    lastCheckAt: '2026-11-29T10:00:00Z',
+    ...overrides,
+  };
 }
 
 describe('projectTunnel', () => {
   const now = new Date('2026-11-29T10:00:01Z');
   it('healthy: no problem; degraded, stale or failed to start: a problem with a fix', () => {
     expect(projectTunnel({ condition: 'running', state: tunnelState() }, now, 's1')).toMatchObject({ healthy: true, problems: [] });
-    const degraded = projectTunnel({ condition: 'running', state: tunnelState({ status: 'degraded', lastError: { message: 'pod gone', fix: 'wait', permanent: false, at: 'x' } }) }, now, 's1');
+    const degraded = projectTunnel(
+      { condition: 'running', state: tunnelState({ status: 'degraded', lastError: { message: 'pod gone', fix: 'wait', permanent: false, at: 'x' } }) },
+      now,
+      's1',
+    );
     expect(degraded.problems).toEqual([{ kind: 'tunnel', severity: 'error', message: 'Redis tunnel degraded: pod gone', fix: 'wait' }]);
     const stale = projectTunnel({ condition: 'stale', state: tunnelState({ pid: 42 }) }, now, 's1');
     expect(stale.problems[0].message).toBe('Redis tunnel: its supervisor (pid 42) is gone');
-    const failed = projectTunnel({ condition: 'stopped', state: tunnelState({ pid: 0, status: 'stopped', lastError: { message: 'no context', fix: 'kubectl config use-context', permanent: true, at: 'x' } }) }, now, 's1');
+    const failed = projectTunnel(
+      {
+        condition: 'stopped',
+        state: tunnelState({ pid: 0, status: 'stopped', lastError: { message: 'no context', fix: 'kubectl config use-context', permanent: true, at: 'x' } }),
+      },
+      now,
+      's1',
+    );
     expect(failed.problems[0]).toMatchObject({ message: 'Redis tunnel not running: no context' });
   });
 
   it('a healthy tunnel for another namespace is a warning', () => {
-    expect(projectTunnel({ condition: 'running', state: tunnelState({ namespace: 's2' }) }, now, 's1').problems[0]).toMatchObject({ kind: 'namespace', severity: 'warning' });
+    expect(projectTunnel({ condition: 'running', state: tunnelState({ namespace: 's2' }) }, now, 's1').problems[0]).toMatchObject({
+      kind: 'namespace',
+      severity: 'warning',
+    });
   });
 
   it('carries the tunnel status lines', () => {
     const absent: TunnelReading = { condition: 'absent' };
-    expect(projectTunnel(absent, now, 's1')).toMatchObject({ condition: 'absent', healthy: false, problems: [], lines: [expect.stringContaining('not started')] });
+    expect(projectTunnel(absent, now, 's1')).toMatchObject({
+      condition: 'absent',
+      healthy: false,
+      problems: [],
+      lines: [expect.stringContaining('not started')],
+    });
   });
 });
 
@@ -203,7 +311,15 @@ describe('projectStack', () => {
   });
 
   it('a running build-image or up task shows in the service state (from progress.json)', () => {
-    const run = { version: 1 as const, runId: 'r', command: 'nx run-many -t up', state: 'running' as const, startedAt: 'x', updatedAt: 'x', tasks: { 'api:build-image': { state: 'running' as const, cacheHit: false } } };
+    const run = {
+      version: 1 as const,
+      runId: 'r',
+      command: 'nx run-many -t up',
+      state: 'running' as const,
+      startedAt: 'x',
+      updatedAt: 'x',
+      tasks: { 'api:build-image': { state: 'running' as const, cacheHit: false } },
+    };
     expect(projectStack({ ...base, run }).services[0].state).toBe('image-building');
     expect(projectStack({ ...base, run: { ...run, tasks: { 'api:up': { state: 'running', cacheHit: false } } } }).services[0].state).toBe('starting');
     expect(projectStack({ ...base, run: { ...run, state: 'failure' } }).services[0].state).toBe('crashed');

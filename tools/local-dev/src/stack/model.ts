@@ -21,7 +21,8 @@ import type { RunProgress } from '../core/run-record';
  * stopped (someone sent it a signal: `docker stop`/`kill`, local-dev itself), exited (its process
  * ended by itself with 0) or crashed (ended by itself otherwise, out of memory, or could not start).
  */
-export type ServiceState = 'not-cloned' | 'cloned' | 'image-building' | 'image-ready' | 'starting' | 'running' | 'healthy' | 'unhealthy' | 'stopped' | 'exited' | 'crashed';
+export type ServiceState =
+  'not-cloned' | 'cloned' | 'image-building' | 'image-ready' | 'starting' | 'running' | 'healthy' | 'unhealthy' | 'stopped' | 'exited' | 'crashed';
 
 export type ProblemKind =
   | 'not-a-clone'
@@ -166,7 +167,9 @@ function cloneProblems(facts: ServiceFacts, namespace: string): Problem[] {
   // A worker shares its owner's clone: its problems are reported once, on the owner.
   if (service.kind === 'worker') return [];
   if (clone.state === 'not-a-clone') {
-    return [{ kind: 'not-a-clone', severity: 'error', message: `${dir} is not a clone: ${clone.why}`, fix: `move it away, then \`nx run ${service.name}:clone\`` }];
+    return [
+      { kind: 'not-a-clone', severity: 'error', message: `${dir} is not a clone: ${clone.why}`, fix: `move it away, then \`nx run ${service.name}:clone\`` },
+    ];
   }
   if (clone.state === 'unreadable') return [{ kind: 'clone-unreadable', severity: 'error', message: `git cannot read ${dir}: ${clone.error}` }];
   if (clone.state !== 'clone') return [];
@@ -184,7 +187,11 @@ function cloneProblems(facts: ServiceFacts, namespace: string): Problem[] {
     problems.push({ kind: 'dirty', severity: 'info', message: `${dir} has ${plural(clone.changed.length, 'uncommitted or untracked file')} (${shown})` });
   }
   if (clone.aheadBehind && clone.aheadBehind.ahead > 0) {
-    problems.push({ kind: 'unpushed', severity: 'info', message: `${dir} has ${plural(clone.aheadBehind.ahead, 'commit')} not pushed to ${clone.upstream ?? 'its upstream'}` });
+    problems.push({
+      kind: 'unpushed',
+      severity: 'info',
+      message: `${dir} has ${plural(clone.aheadBehind.ahead, 'commit')} not pushed to ${clone.upstream ?? 'its upstream'}`,
+    });
   }
   if (clone.aheadBehind && clone.aheadBehind.behind > 0) {
     problems.push({
@@ -255,12 +262,18 @@ function containerProblems(facts: ServiceFacts, container: ContainerFacts | unde
       fix: end.how === 'stopped' ? `${up}, or \`nx run stack:restart --services=${name}\`` : `\`nx run ${name}:logs\` says why; then ${up}`,
     });
   }
-  if (container.health === 'unhealthy') problems.push({ kind: 'unhealthy', severity: 'error', message: 'Docker reports the container unhealthy', fix: `\`nx run ${name}:logs\`` });
+  if (container.health === 'unhealthy')
+    problems.push({ kind: 'unhealthy', severity: 'error', message: 'Docker reports the container unhealthy', fix: `\`nx run ${name}:logs\`` });
   const { wanted } = facts.image;
   if (facts.image.wantedError) {
     problems.push({ kind: 'image-unknown', severity: 'warning', message: `cannot tell which image its inputs call for: ${facts.image.wantedError}` });
   } else if (wanted !== undefined && container.image !== wanted) {
-    problems.push({ kind: 'stale-image', severity: 'warning', message: `stale image: ${staleImageReason(facts, container.image, namespace)}`, fix: `${up} rebuilds and restarts it` });
+    problems.push({
+      kind: 'stale-image',
+      severity: 'warning',
+      message: `stale image: ${staleImageReason(facts, container.image, namespace)}`,
+      fix: `${up} rebuilds and restarts it`,
+    });
   }
   // Compared against another namespace, every definition differs (LOCAL_DEV_NAMESPACE): the namespace problem says it once.
   if (facts.definition !== '' && container.definition !== facts.definition && !otherNamespace) {
@@ -337,13 +350,33 @@ export function projectTunnel(reading: TunnelReading, now: Date, namespace: stri
   const lines = formatTunnelStatus(reading, now, namespace).split('\n');
   const problems: Problem[] = [];
   if (reading.condition === 'running' && !healthy) {
-    problems.push({ kind: 'tunnel', severity: 'error', message: `Redis tunnel ${reading.state.status}${reading.state.lastError ? `: ${reading.state.lastError.message}` : ''}`, fix: reading.state.lastError?.fix ?? '`nx run stack:restart` reconnects it' });
+    problems.push({
+      kind: 'tunnel',
+      severity: 'error',
+      message: `Redis tunnel ${reading.state.status}${reading.state.lastError ? `: ${reading.state.lastError.message}` : ''}`,
+      fix: reading.state.lastError?.fix ?? '`nx run stack:restart` reconnects it',
+    });
   } else if (reading.condition === 'stopped' && reading.state.lastError) {
-    problems.push({ kind: 'tunnel', severity: 'error', message: `Redis tunnel not running: ${reading.state.lastError.message}`, fix: reading.state.lastError.fix });
+    problems.push({
+      kind: 'tunnel',
+      severity: 'error',
+      message: `Redis tunnel not running: ${reading.state.lastError.message}`,
+      fix: reading.state.lastError.fix,
+    });
   } else if (reading.condition === 'stale') {
-    problems.push({ kind: 'tunnel', severity: 'error', message: `Redis tunnel: its supervisor (pid ${reading.state.pid}) is gone`, fix: '`nx run redis-tunnel:up` starts a new one' });
+    problems.push({
+      kind: 'tunnel',
+      severity: 'error',
+      message: `Redis tunnel: its supervisor (pid ${reading.state.pid}) is gone`,
+      fix: '`nx run redis-tunnel:up` starts a new one',
+    });
   } else if (healthy && reading.state.namespace !== namespace) {
-    problems.push({ kind: 'namespace', severity: 'warning', message: `Redis tunnel serves ${reading.state.namespace}, not ${namespace}`, fix: `\`nx run redis-tunnel:up --namespace=${namespace}\`` });
+    problems.push({
+      kind: 'namespace',
+      severity: 'warning',
+      message: `Redis tunnel serves ${reading.state.namespace}, not ${namespace}`,
+      fix: `\`nx run redis-tunnel:up --namespace=${namespace}\``,
+    });
   }
   return {
     condition: reading.condition,
@@ -366,7 +399,14 @@ export function projectStack(facts: StackFacts): StackModel {
   const tunnel = projectTunnel(facts.tunnel, facts.at, namespace);
   const engineProblems: Problem[] = facts.engine.reachable
     ? []
-    : [{ kind: 'engine', severity: 'error', message: `the Docker engine does not answer: ${facts.engine.error}`, fix: 'start Docker (or check DOCKER_HOST / `docker context ls`), then run again' }];
+    : [
+        {
+          kind: 'engine',
+          severity: 'error',
+          message: `the Docker engine does not answer: ${facts.engine.error}`,
+          fix: 'start Docker (or check DOCKER_HOST / `docker context ls`), then run again',
+        },
+      ];
   const problems = [
     ...engineProblems.map((problem) => ({ ...problem, subject: 'docker' })),
     ...services.flatMap((service) => service.problems.map((problem) => ({ ...problem, subject: service.name }))),

@@ -39,9 +39,15 @@ export function planRestart(services: readonly string[], named: boolean, contain
   const restart = services.filter((service) => have.has(service));
   const missing = services.filter((service) => !have.has(service));
   if (restart.length === 0 || (named && missing.length > 0)) {
-    const which = restart.length === 0 && !named ? 'no service of this workspace has a container' : `${missing.join(', ')} ${missing.length === 1 ? 'has' : 'have'} no container`;
+    const which =
+      restart.length === 0 && !named
+        ? 'no service of this workspace has a container'
+        : `${missing.join(', ')} ${missing.length === 1 ? 'has' : 'have'} no container`;
     throw new UsageError(`${which} to restart — nothing was restarted`, {
-      fix: restart.length === 0 && !named ? 'start the stack first: `make run` (or `npx nx run-many -t up`)' : `start ${missing.length === 1 ? 'it' : 'them'}: ${missing.map((service) => `\`nx run ${service}:up\``).join(', ')}`,
+      fix:
+        restart.length === 0 && !named
+          ? 'start the stack first: `make run` (or `npx nx run-many -t up`)'
+          : `start ${missing.length === 1 ? 'it' : 'them'}: ${missing.map((service) => `\`nx run ${service}:up\``).join(', ')}`,
     });
   }
   return { restart, missing };
@@ -53,14 +59,27 @@ export async function restartStack(request: RestartRequest): Promise<void> {
   for (const name of restart) {
     const service = model.services.find((candidate) => candidate.name === name);
     if (!service) throw new Error(`model invariant broken: no service ${name}`);
-    await withServiceLock(paths, name, `restart ${name}`, log, async () => {
-      const containers = (await workspaceContainers(paths.root)).filter((container) => container.service === name);
-      if (containers.length === 0) throw new UsageError(`${name}: its container was removed meanwhile`, { fix: `\`nx run ${name}:up\`` });
-      await docker(['restart', ...containers.map((container) => container.id)], 120_000);
-      log(`${name}: restarted, waiting until healthy …`);
-      for (const container of containers) await waitUntilHealthy({ service: name, containerId: container.id, healthcheck: service.healthcheck, endpoint: () => healthEndpoint(service, container.id, model.network) });
-      log(`${name}: healthy`);
-    }, request.unwritable);
+    await withServiceLock(
+      paths,
+      name,
+      `restart ${name}`,
+      log,
+      async () => {
+        const containers = (await workspaceContainers(paths.root)).filter((container) => container.service === name);
+        if (containers.length === 0) throw new UsageError(`${name}: its container was removed meanwhile`, { fix: `\`nx run ${name}:up\`` });
+        await docker(['restart', ...containers.map((container) => container.id)], 120_000);
+        log(`${name}: restarted, waiting until healthy …`);
+        for (const container of containers)
+          await waitUntilHealthy({
+            service: name,
+            containerId: container.id,
+            healthcheck: service.healthcheck,
+            endpoint: () => healthEndpoint(service, container.id, model.network),
+          });
+        log(`${name}: healthy`);
+      },
+      request.unwritable,
+    );
   }
   if (missing.length > 0) log(`not started, so not restarted: ${missing.join(', ')}`);
   if (request.tunnel) {

@@ -19,7 +19,9 @@ describe('selectServices', () => {
     try {
       selectServices(model, ['helth-api', 'zzzzzzzz']);
     } catch (error) {
-      expect((error as UsageError).describe()).toBe('no service "helth-api", "zzzzzzzz" in repos_docker_files/config.yaml\n  fix: "helth-api": did you mean "health-api"?');
+      expect((error as UsageError).describe()).toBe(
+        'no service "helth-api", "zzzzzzzz" in repos_docker_files/config.yaml\n  fix: "helth-api": did you mean "health-api"?',
+      );
     }
     expect.assertions(3);
     try {

@@ -2,7 +2,7 @@ import { statsReading } from '../docker/queries';
 import { cpuPercentBetween, formatBytes, formatStats, parsePair, parseSize, statsRows } from './stats';
 
 describe('stats', () => {
-  it('parses docker\'s sizes, decimal and binary', () => {
+  it("parses docker's sizes, decimal and binary", () => {
     expect(parseSize('0B')).toBe(0);
     expect(parseSize('1.27kB')).toBeCloseTo(1270);
     expect(parseSize('468KiB')).toBe(468 * 1024);
@@ -43,13 +43,22 @@ describe('stats', () => {
 
   it('one-shot readings: memory without the page cache, as docker stats shows it; CPU from two readings, in % of one core', () => {
     // Shaped as the engine's /containers/<id>/stats?one-shot=true answers (cgroup v1; v2 says inactive_file).
-    const reading = (totalUsage: number, systemUsage: number) => statsReading({
-      cpu_stats: { cpu_usage: { total_usage: totalUsage }, system_cpu_usage: systemUsage, online_cpus: 2 },
-      memory_stats: { usage: 10_000_000, limit: 2_000_000_000, stats: { total_inactive_file: 4_000_000 } },
-      networks: { eth0: { rx_bytes: 100, tx_bytes: 50 }, eth1: { rx_bytes: 1, tx_bytes: 2 } },
-    });
+    const reading = (totalUsage: number, systemUsage: number) =>
+      statsReading({
+        cpu_stats: { cpu_usage: { total_usage: totalUsage }, system_cpu_usage: systemUsage, online_cpus: 2 },
+        memory_stats: { usage: 10_000_000, limit: 2_000_000_000, stats: { total_inactive_file: 4_000_000 } },
+        networks: { eth0: { rx_bytes: 100, tx_bytes: 50 }, eth1: { rx_bytes: 1, tx_bytes: 2 } },
+      });
     const before = reading(1e9, 100e9);
-    expect(before).toEqual({ containerCpuNs: 1e9, systemCpuNs: 100e9, onlineCpus: 2, memoryBytes: 6_000_000, memoryLimitBytes: 2_000_000_000, netRxBytes: 101, netTxBytes: 52 });
+    expect(before).toEqual({
+      containerCpuNs: 1e9,
+      systemCpuNs: 100e9,
+      onlineCpus: 2,
+      memoryBytes: 6_000_000,
+      memoryLimitBytes: 2_000_000_000,
+      netRxBytes: 101,
+      netTxBytes: 52,
+    });
     // 0.5 s of CPU while the host's 2 cores together spent 10 s: 5 % of the host, 10 % of one core.
     expect(cpuPercentBetween(before, reading(1.5e9, 110e9))).toBeCloseTo(10);
     // Restarted in between (its counter began again): no figure rather than a negative one.

@@ -115,11 +115,21 @@ export async function readStats(workspaceRoot: string, services: readonly string
   const chosen = new Set(services);
   const running = (await workspaceContainers(workspaceRoot, { running: true })).filter((container) => chosen.has(container.service));
   if (running.length === 0) {
-    throw new UsageError(`no container of ${services.length === 1 ? services[0] : 'this workspace'} is running`, { fix: 'start the stack first: `make run` (or `npx nx run-many -t up`); `nx run stack:status` shows how it stands' });
+    throw new UsageError(`no container of ${services.length === 1 ? services[0] : 'this workspace'} is running`, {
+      fix: 'start the stack first: `make run` (or `npx nx run-many -t up`); `nx run stack:status` shows how it stands',
+    });
   }
   const ids = running.map((container) => container.id);
-  const [inspected, stats] = await Promise.all([docker(['inspect', '--type', 'container', ...ids]), docker(['stats', '--no-stream', '--no-trunc', '--format', '{{json .}}', ...ids], 30_000)]);
-  const details = new Map(parseContainerInspect(inspected.stdout).map((container) => [container.id, { service: container.service, name: container.name, restarts: container.restartCount }]));
+  const [inspected, stats] = await Promise.all([
+    docker(['inspect', '--type', 'container', ...ids]),
+    docker(['stats', '--no-stream', '--no-trunc', '--format', '{{json .}}', ...ids], 30_000),
+  ]);
+  const details = new Map(
+    parseContainerInspect(inspected.stdout).map((container) => [
+      container.id,
+      { service: container.service, name: container.name, restarts: container.restartCount },
+    ]),
+  );
   return statsRows(stats.stdout, details);
 }
 
@@ -147,7 +157,10 @@ export class StatsSampler {
     if (containers.length === 0) return [];
     if (localEngineSocket() === undefined) {
       try {
-        return await readStats(this.workspaceRoot, containers.map((container) => container.service));
+        return await readStats(
+          this.workspaceRoot,
+          containers.map((container) => container.service),
+        );
       } catch (error) {
         // None of them runs any more: for a graph that is simply no new point.
         if (error instanceof UsageError) return [];

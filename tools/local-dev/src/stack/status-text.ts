@@ -13,7 +13,10 @@ export function formatStatus(model: StackModel): string {
   const rows = [['SERVICE', 'STATE', 'CLONE', 'IMAGE', 'CONTAINER', 'PORTS'], ...model.services.map((service) => serviceRow(service, now))];
   const lines = [header, '', ...table(rows), ''];
   if (model.orphans.length > 0) {
-    lines.push(`Containers of services no longer in config.yaml: ${model.orphans.map((orphan) => `${orphan.name} (${orphan.status})`).join(', ')} — \`nx run stack:stop\` removes them`, '');
+    lines.push(
+      `Containers of services no longer in config.yaml: ${model.orphans.map((orphan) => `${orphan.name} (${orphan.status})`).join(', ')} — \`nx run stack:stop\` removes them`,
+      '',
+    );
   }
   lines.push(...model.tunnel.lines, '');
   if (model.run) lines.push(runLine(model.run, now), '');
@@ -103,5 +106,10 @@ export function since(iso: string | undefined, now: Date): string {
 /** Left-aligned columns, two spaces apart, no trailing blanks. */
 export function table(rows: string[][]): string[] {
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => [...(row[column] ?? '')].length)));
-  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] + cell.length - [...cell].length))).join('  ').trimEnd());
+  return rows.map((row) =>
+    row
+      .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] + cell.length - [...cell].length)))
+      .join('  ')
+      .trimEnd(),
+  );
 }

@@ -11,7 +11,11 @@ describe('stop', () => {
       ],
       ['svc-0', 'svc-1'],
     );
-    expect([...groups]).toEqual([['svc-1', ['3']], ['svc-0', ['1', '4']], ['gone', ['2']]]);
+    expect([...groups]).toEqual([
+      ['svc-1', ['3']],
+      ['svc-0', ['1', '4']],
+      ['gone', ['2']],
+    ]);
   });
 
   it('removes the network only when nothing is attached and local-dev made it', () => {

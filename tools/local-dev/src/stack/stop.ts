@@ -43,17 +43,29 @@ export function groupByService(containers: readonly { id: string; service: strin
 export async function stopStack(paths: WorkspacePaths, model: Pick<WorkspaceModel, 'network' | 'services'>, log: (line: string) => void): Promise<StopReport> {
   const { network } = model;
   // Asking Docker first: with no engine, this fails before anything (the tunnel too) is touched.
-  const groups = groupByService(await workspaceContainers(paths.root), model.services.map((service) => service.name));
+  const groups = groupByService(
+    await workspaceContainers(paths.root),
+    model.services.map((service) => service.name),
+  );
   const removed: string[] = [];
   const unwritten: string[] = [];
   const cannotWrite = (problem: string) => unwritten.push(problem);
   for (const service of groups.keys()) {
-    const count = await withServiceLock(paths, service || 'unlabelled', `stop ${service}`, log, async () => {
-      // Listed again under the lock: an `up` that held it may have replaced the container.
-      const ids = service ? (await docker(['ps', '--all', '--quiet', '--no-trunc', ...workspaceFilter(paths.root, service)])).stdout.split('\n').filter(Boolean) : (groups.get(service) ?? []);
-      if (ids.length > 0) await docker(['rm', '--force', ...ids], 60_000);
-      return ids.length;
-    }, cannotWrite);
+    const count = await withServiceLock(
+      paths,
+      service || 'unlabelled',
+      `stop ${service}`,
+      log,
+      async () => {
+        // Listed again under the lock: an `up` that held it may have replaced the container.
+        const ids = service
+          ? (await docker(['ps', '--all', '--quiet', '--no-trunc', ...workspaceFilter(paths.root, service)])).stdout.split('\n').filter(Boolean)
+          : (groups.get(service) ?? []);
+        if (ids.length > 0) await docker(['rm', '--force', ...ids], 60_000);
+        return ids.length;
+      },
+      cannotWrite,
+    );
     if (count > 0) {
       removed.push(service);
       log(`${service || '(unlabelled container)'}: stopped and removed`);
@@ -88,7 +100,9 @@ export function networkDecision(inspected: InspectedNetwork | undefined): StopRe
 }
 
 async function removeNetworkIfUnused(network: string): Promise<StopReport['network']> {
-  const listed = parseJsonLines<{ Name?: string; ID?: string }>((await docker(['network', 'ls', '--no-trunc', '--filter', `name=${network}`, '--format', '{{json .}}'])).stdout);
+  const listed = parseJsonLines<{ Name?: string; ID?: string }>(
+    (await docker(['network', 'ls', '--no-trunc', '--filter', `name=${network}`, '--format', '{{json .}}'])).stdout,
+  );
   // The name filter matches substrings; several networks of one name are possible (see ensureNetwork).
   let outcome: StopReport['network'] = 'absent';
   for (const entry of listed.filter((candidate) => candidate.Name === network)) {

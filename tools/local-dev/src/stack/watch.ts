@@ -35,7 +35,26 @@ export interface StackWatch {
 /** Engine events that change what the model says (not exec_*, not kill: the die that follows says it). */
 export const WATCHED_EVENTS = {
   type: ['container', 'image'],
-  event: ['create', 'start', 'restart', 'die', 'stop', 'destroy', 'pause', 'unpause', 'oom', 'health_status', 'rename', 'update', 'tag', 'untag', 'delete', 'import', 'load', 'pull'],
+  event: [
+    'create',
+    'start',
+    'restart',
+    'die',
+    'stop',
+    'destroy',
+    'pause',
+    'unpause',
+    'oom',
+    'health_status',
+    'rename',
+    'update',
+    'tag',
+    'untag',
+    'delete',
+    'import',
+    'load',
+    'pull',
+  ],
 };
 
 /** How long to wait before opening the engine's event stream again after it ended. */
@@ -85,17 +104,21 @@ export function watchStack(paths: WorkspacePaths, changed: (what: StackChange) =
   let reconnect: NodeJS.Timeout | undefined;
   let lastError = '';
   const openEvents = () => {
-    stopEvents = followEvents({ label: [`${LABELS.workspace}=${workspaceId(paths.root)}`], ...WATCHED_EVENTS }, () => changed('engine'), (error) => {
-      if (stopped) return;
-      // Said once per new message: an engine that stays down would otherwise fill the log.
-      const message = error?.message ?? 'the engine ended its event stream';
-      if (message !== lastError) log(`engine events: ${message} (opening them again in ${RECONNECT_MS / 1000} s)`);
-      lastError = message;
-      reconnect = setTimeout(() => {
-        openEvents();
-        changed('engine');
-      }, RECONNECT_MS);
-    });
+    stopEvents = followEvents(
+      { label: [`${LABELS.workspace}=${workspaceId(paths.root)}`], ...WATCHED_EVENTS },
+      () => changed('engine'),
+      (error) => {
+        if (stopped) return;
+        // Said once per new message: an engine that stays down would otherwise fill the log.
+        const message = error?.message ?? 'the engine ended its event stream';
+        if (message !== lastError) log(`engine events: ${message} (opening them again in ${RECONNECT_MS / 1000} s)`);
+        lastError = message;
+        reconnect = setTimeout(() => {
+          openEvents();
+          changed('engine');
+        }, RECONNECT_MS);
+      },
+    );
   };
   openEvents();
 

@@ -91,7 +91,16 @@ async function ensureCloneUnderLock(request: CloneRequest, root: string, display
   }
   if (state.type === 'missing' || state.type === 'empty-folder') {
     if (state.type === 'empty-folder') rmdirSync(root);
-    await cloneFresh({ remote, branch: repo.branch, workspaceRoot: paths.root, clonedDir: paths.cloned, dir: repo.dir, log, progressIntervalMs: request.progressIntervalMs, env: request.env });
+    await cloneFresh({
+      remote,
+      branch: repo.branch,
+      workspaceRoot: paths.root,
+      clonedDir: paths.cloned,
+      dir: repo.dir,
+      log,
+      progressIntervalMs: request.progressIntervalMs,
+      env: request.env,
+    });
     const branch = (await currentBranch(root)) ?? 'HEAD';
     return { action: { type: 'cloned', url: remote.shown }, branch, head: await shortHead(root), changedFiles: 0 };
   }
@@ -126,7 +135,9 @@ async function removeStoredCredentials(root: string, display: string, originUrl:
   const { url, credentials } = splitCredentials(originUrl);
   if (credentials === undefined) return;
   await git(['remote', 'set-url', 'origin', url], { cwd: root });
-  log(`removed the credentials from origin's URL in ${display}/.git/config (now ${url}): local-dev gives git the ones in config.yaml through its environment; for git by hand in the clone, use a credential helper`);
+  log(
+    `removed the credentials from origin's URL in ${display}/.git/config (now ${url}): local-dev gives git the ones in config.yaml through its environment; for git by hand in the clone, use a credential helper`,
+  );
 }
 
 function failureContext(clone: Clone, branch: string): FailureContext {
@@ -140,7 +151,12 @@ function remoteOptions(clone: Clone): RemoteOptions {
 /** Updates refs/remotes/origin/<branch> only: the working tree and local branches are untouched. */
 async function fetchBranch(clone: Clone, branch: string, timeoutMs?: number): Promise<void> {
   const args = ['fetch', '--progress', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`];
-  await withProgress(clone.log, clone.progressIntervalMs, (onOutput) => git(args, { cwd: clone.root, ...remoteOptions(clone), timeoutMs, onOutput }), `fetching origin/${branch}`);
+  await withProgress(
+    clone.log,
+    clone.progressIntervalMs,
+    (onOutput) => git(args, { cwd: clone.root, ...remoteOptions(clone), timeoutMs, onOutput }),
+    `fetching origin/${branch}`,
+  );
 }
 
 async function branchMissingError(clone: Clone, branch: string, output: string): Promise<GitError> {
@@ -216,7 +232,9 @@ async function updateClone(clone: Clone): Promise<CloneStatus> {
     const fetchedAgoMs = await recentFetchAge(clone, wanted, status);
     const fetched = fetchedAgoMs === undefined ? await tryFetch(clone, wanted) : { missing: false };
     // A reused fetch left the remote ref as status saw it; after a fetch, compare again.
-    const remote = fetched.missing ? undefined : ((fetchedAgoMs !== undefined ? trackedComparison(status, wanted) : undefined) ?? (await compareWithRemote(root, wanted)));
+    const remote = fetched.missing
+      ? undefined
+      : ((fetchedAgoMs !== undefined ? trackedComparison(status, wanted) : undefined) ?? (await compareWithRemote(root, wanted)));
     return {
       action: { type: 'kept' },
       branch: wanted,
@@ -232,9 +250,13 @@ async function updateClone(clone: Clone): Promise<CloneStatus> {
   const from = current ?? `detached HEAD ${head}`;
   const dirty = status.changed;
   if (dirty.length > 0) {
-    throw new GitError(display, `is on ${from} but config.yaml says ${wanted}; not switching because it has uncommitted changes (${dirty.length}: ${listFew(dirty)})`, {
-      fix: `commit or stash them (git -C ${display} stash push -u), or re-run with --refresh to save them in a backup ref and reset to origin/${wanted}`,
-    });
+    throw new GitError(
+      display,
+      `is on ${from} but config.yaml says ${wanted}; not switching because it has uncommitted changes (${dirty.length}: ${listFew(dirty)})`,
+      {
+        fix: `commit or stash them (git -C ${display} stash push -u), or re-run with --refresh to save them in a backup ref and reset to origin/${wanted}`,
+      },
+    );
   }
   if (current === undefined) {
     const onABranch = (await git(['for-each-ref', '--contains', 'HEAD', '--format=%(refname)', 'refs/heads', 'refs/remotes'], { cwd: root })).stdout;
@@ -257,9 +279,13 @@ async function updateClone(clone: Clone): Promise<CloneStatus> {
   // git switch overwrites ignored files without a word when the other branch tracks them.
   const overwritten = await ignoredFilesAtRisk(root, hasLocal ? `refs/heads/${wanted}` : `refs/remotes/origin/${wanted}`);
   if (overwritten.length > 0) {
-    throw new GitError(display, `is on ${from} but config.yaml says ${wanted}; not switching because ${wanted} tracks files you have here as ignored files, which the switch would overwrite (${overwritten.length}: ${listFew(overwritten)})`, {
-      fix: `move them away and re-run, or re-run with --refresh to save them in a backup ref first`,
-    });
+    throw new GitError(
+      display,
+      `is on ${from} but config.yaml says ${wanted}; not switching because ${wanted} tracks files you have here as ignored files, which the switch would overwrite (${overwritten.length}: ${listFew(overwritten)})`,
+      {
+        fix: `move them away and re-run, or re-run with --refresh to save them in a backup ref first`,
+      },
+    );
   }
   if (hasLocal) await git(['switch', '--quiet', wanted], { cwd: root });
   else await git(['switch', '--quiet', '--create', wanted, '--track', `origin/${wanted}`], { cwd: root });
@@ -278,7 +304,8 @@ async function refreshClone(clone: Clone, now: Date): Promise<CloneStatus> {
   const { root, display, repo } = clone;
   const current = await currentBranch(root);
   const target = repo.branch ?? current ?? (await remoteDefaultBranch('origin', root, remoteOptions(clone)));
-  if (target === undefined) throw new GitError(display, 'cannot tell which branch to refresh to', { fix: `set branch: for ${repo.owner} in repos_docker_files/config.yaml` });
+  if (target === undefined)
+    throw new GitError(display, 'cannot tell which branch to refresh to', { fix: `set branch: for ${repo.owner} in repos_docker_files/config.yaml` });
   // Fetch first: if the remote cannot be reached, nothing has been touched yet.
   try {
     await fetchBranch(clone, target);
@@ -306,7 +333,9 @@ async function refreshClone(clone: Clone, now: Date): Promise<CloneStatus> {
   // Left now: only files that were ignored and that the target's .gitignore does not ignore.
   const unignored = await changedFiles(root);
   if (unignored.length > 0) {
-    clone.log(`kept ${unignored.length === 1 ? '1 file' : `${unignored.length} files`} that ${current ?? 'HEAD'} ignored and ${target} does not (yours, never in the repo; now untracked): ${listFew(unignored)}`);
+    clone.log(
+      `kept ${unignored.length === 1 ? '1 file' : `${unignored.length} files`} that ${current ?? 'HEAD'} ignored and ${target} does not (yours, never in the repo; now untracked): ${listFew(unignored)}`,
+    );
   }
   return {
     action: { type: 'refreshed', backup },

@@ -116,9 +116,10 @@ async function ensure(context: TunnelContext, options: ControlOptions & { reconn
   const target = await tunnelTarget(context);
   const decision = await withTunnelLock(context.paths, LOCK_TIMEOUT_MS, () => decide(context, target, options), options.report);
   if (decision.kind === 'ready') return decision.state;
-  const wait: WaitOptions = policy === 'strict'
-    ? { report: options.report, timeoutMs: options.timeoutMs }
-    : { report: options.report, timeoutMs: options.bestEffortWaitMs ?? BEST_EFFORT_WAIT_MS, giveUpAfterFailures: 2 };
+  const wait: WaitOptions =
+    policy === 'strict'
+      ? { report: options.report, timeoutMs: options.timeoutMs }
+      : { report: options.report, timeoutMs: options.bestEffortWaitMs ?? BEST_EFFORT_WAIT_MS, giveUpAfterFailures: 2 };
   try {
     return await waitForHealthy(context.paths, decision.pid, decision.since, wait);
   } catch (error) {
@@ -148,11 +149,13 @@ async function decide(context: TunnelContext, target: TunnelTarget, options: Con
   if (reading.condition === 'running') {
     const running = reading.state;
     const [was, now] = [forwarderFor(running), forwarderFor(target)];
-    report(was !== now
-      ? `Redis: switching from ${was.mode === 'local' ? 'the local redis-server' : 'the kubectl tunnel'} to ${now.mode === 'local' ? 'a local redis-server' : 'the kubectl tunnel'} (redis.mode for namespace ${target.namespace})`
-      : running.namespace !== target.namespace
-      ? `Redis tunnel: switching from namespace ${running.namespace} to ${target.namespace}`
-      : `Redis tunnel: settings changed (${describeTarget(running)} → ${describeTarget(target)}); restarting it`);
+    report(
+      was !== now
+        ? `Redis: switching from ${was.mode === 'local' ? 'the local redis-server' : 'the kubectl tunnel'} to ${now.mode === 'local' ? 'a local redis-server' : 'the kubectl tunnel'} (redis.mode for namespace ${target.namespace})`
+        : running.namespace !== target.namespace
+          ? `Redis tunnel: switching from namespace ${running.namespace} to ${target.namespace}`
+          : `Redis tunnel: settings changed (${describeTarget(running)} → ${describeTarget(target)}); restarting it`,
+    );
     await endSupervisor(running);
   } else if (reading.condition === 'stale' && reading.unconfirmed) {
     report(`Redis tunnel: ${reading.unconfirmed.message}\n  fix: ${reading.unconfirmed.fix}`);
@@ -185,9 +188,11 @@ export async function stopTunnel(paths: WorkspacePaths, report: (line: string) =
       }
       const { name } = forwarderFor(state);
       const label = state.mode === 'local' ? 'Redis (local)' : 'Redis tunnel';
-      report(reading.condition === 'running'
-        ? `${label}: stopping the supervisor (pid ${state.pid}) and ${name}${state.kubectlPid ? ` (pid ${state.kubectlPid})` : ''}`
-        : `${label}: the supervisor (pid ${state.pid}) had died; ending its leftover ${name}`);
+      report(
+        reading.condition === 'running'
+          ? `${label}: stopping the supervisor (pid ${state.pid}) and ${name}${state.kubectlPid ? ` (pid ${state.kubectlPid})` : ''}`
+          : `${label}: the supervisor (pid ${state.pid}) had died; ending its leftover ${name}`,
+      );
       await endSupervisor(state);
       const after = readTunnelState(paths);
       // A supervisor that had to be killed (or had died) could not write "stopped" itself.
@@ -237,11 +242,24 @@ async function startTunnel(context: TunnelContext, target: TunnelTarget, options
   // waiting happens outside the lock, so a second command (another terminal's `up`) may take the
   // lock next. Reading no state, it would start a second supervisor and find the port held by
   // this one's kubectl. It now finds this supervisor starting and waits for it instead.
-  writeTunnelState(context.paths, { ...target, pid, status: 'starting', restarts: 0, staleAfterMs: freshnessBoundMs({ ...DEFAULT_TIMINGS, ...options.timings }), startedAt: since, updatedAt: since });
-  const command = `${program} ${kind.args(target).map((arg) => (arg === '' ? "''" : arg)).join(' ')}`;
-  options.report(kind.mode === 'local'
-    ? `Redis (local, redis.mode: local): starting \`${command}\` under supervisor pid ${pid} (log: logs/redis-tunnel.log)`
-    : `Redis tunnel: starting \`${command}\` under supervisor pid ${pid} (log: logs/redis-tunnel.log)`);
+  writeTunnelState(context.paths, {
+    ...target,
+    pid,
+    status: 'starting',
+    restarts: 0,
+    staleAfterMs: freshnessBoundMs({ ...DEFAULT_TIMINGS, ...options.timings }),
+    startedAt: since,
+    updatedAt: since,
+  });
+  const command = `${program} ${kind
+    .args(target)
+    .map((arg) => (arg === '' ? "''" : arg))
+    .join(' ')}`;
+  options.report(
+    kind.mode === 'local'
+      ? `Redis (local, redis.mode: local): starting \`${command}\` under supervisor pid ${pid} (log: logs/redis-tunnel.log)`
+      : `Redis tunnel: starting \`${command}\` under supervisor pid ${pid} (log: logs/redis-tunnel.log)`,
+  );
   return { kind: 'wait', pid, since: { kubectl: since, check: since }, startedHere: true };
 }
 
@@ -290,12 +308,16 @@ async function checkRedisServer(program: string, env: NodeJS.ProcessEnv, timeout
   } catch (error) {
     if (!(error instanceof ChildProcessError)) throw error;
     const notInstalled = /ENOENT|not found/i.test(`${error.message}\n${error.outputTail}`);
-    throw new NotStarted(notInstalled ? 'not-installed' : 'unknown', `cannot start the local Redis: ${notInstalled ? `${program}: command not found` : error.message}`, {
-      fix: notInstalled
-        ? `${forwarderFor({ mode: 'local' }).installFix}; or set redis.mode: tunnel in repos_docker_files/config.yaml to use the cluster's Redis`
-        : `check \`${program} --version\``,
-      cause: error,
-    });
+    throw new NotStarted(
+      notInstalled ? 'not-installed' : 'unknown',
+      `cannot start the local Redis: ${notInstalled ? `${program}: command not found` : error.message}`,
+      {
+        fix: notInstalled
+          ? `${forwarderFor({ mode: 'local' }).installFix}; or set redis.mode: tunnel in repos_docker_files/config.yaml to use the cluster's Redis`
+          : `check \`${program} --version\``,
+        cause: error,
+      },
+    );
   }
 }
 
@@ -316,9 +338,13 @@ async function checkPortFree(target: TunnelTarget): Promise<void> {
     const holder = findPortHolder(target.port);
     const isKubectl = holder?.command.includes('port-forward') ?? false;
     const isRedis = holder?.command.includes('redis-server') ?? false;
-    throw new NotStarted('port-in-use', `port ${target.port} on ${address} is already in use by ${describeHolder(holder)}, not by local-dev's ${target.mode === 'local' ? 'local Redis' : 'tunnel'}`, {
-      fix: `${isKubectl ? 'that looks like a port-forward started by hand or by the old run.sh: ' : isRedis ? 'that is a redis-server local-dev did not start (the system\'s redis service, or one started by hand): ' : ''}stop it${holder ? ` (\`kill ${holder.pid}\`)` : ''} and retry, or set redis.port in repos_docker_files/config.yaml to a free port; local-dev never kills processes it did not start`,
-    });
+    throw new NotStarted(
+      'port-in-use',
+      `port ${target.port} on ${address} is already in use by ${describeHolder(holder)}, not by local-dev's ${target.mode === 'local' ? 'local Redis' : 'tunnel'}`,
+      {
+        fix: `${isKubectl ? 'that looks like a port-forward started by hand or by the old run.sh: ' : isRedis ? "that is a redis-server local-dev did not start (the system's redis service, or one started by hand): " : ''}stop it${holder ? ` (\`kill ${holder.pid}\`)` : ''} and retry, or set redis.port in repos_docker_files/config.yaml to a free port; local-dev never kills processes it did not start`,
+      },
+    );
   }
 }
 
@@ -336,7 +362,9 @@ async function reuseTunnel(paths: WorkspacePaths, running: TunnelState, options:
   if (running.status === 'healthy') {
     const failure = await pingEveryAddress(running, options.timings?.pingTimeoutMs ?? DEFAULT_TIMINGS.pingTimeoutMs);
     if (!failure) {
-      report(`Redis${running.mode === 'local' ? ' (local)' : ' tunnel'}: reusing the healthy ${running.mode === 'local' ? 'local redis-server' : `tunnel to ${running.namespace}/deployment/${running.deployment}`} on port ${running.port} (supervisor pid ${running.pid}; PING from here answered, supervisor's last check ${running.lastCheckAt})`);
+      report(
+        `Redis${running.mode === 'local' ? ' (local)' : ' tunnel'}: reusing the healthy ${running.mode === 'local' ? 'local redis-server' : `tunnel to ${running.namespace}/deployment/${running.deployment}`} on port ${running.port} (supervisor pid ${running.pid}; PING from here answered, supervisor's last check ${running.lastCheckAt})`,
+      );
       return { kind: 'ready', state: running };
     }
     report(`Redis tunnel: the running tunnel says healthy but a PING from here failed (${failure}); waiting for the supervisor to recover it`);
@@ -344,7 +372,9 @@ async function reuseTunnel(paths: WorkspacePaths, running: TunnelState, options:
   }
   if (running.status === 'unverified') {
     const bound = running.staleAfterMs ?? freshnessBoundMs(DEFAULT_TIMINGS);
-    report(`Redis tunnel: the supervisor (pid ${running.pid}) last checked the tunnel ${Math.round(checkAgeMs(running, new Date()) / 1000)} s ago (machine asleep, or the supervisor is stopped or blocked); waiting up to ${Math.round(bound / 1000)} s for a fresh check`);
+    report(
+      `Redis tunnel: the supervisor (pid ${running.pid}) last checked the tunnel ${Math.round(checkAgeMs(running, new Date()) / 1000)} s ago (machine asleep, or the supervisor is stopped or blocked); waiting up to ${Math.round(bound / 1000)} s for a fresh check`,
+    );
     try {
       return { kind: 'ready', state: await waitForHealthy(paths, running.pid, recheck.since, { report, timeoutMs: bound }) };
     } catch (error) {

@@ -47,7 +47,7 @@ describe('findDockerBridgeGateway', () => {
     expect(await findDockerBridgeGateway({ platform: 'linux', interfaces: noInterfaces, ip: noDocker0, engineGateway: notAsked })).toBeUndefined();
   });
 
-  it('without `ip` installed, takes the real engine\'s bridge gateway (docker network inspect bridge)', async () => {
+  it("without `ip` installed, takes the real engine's bridge gateway (docker network inspect bridge)", async () => {
     // What `ip` would have said (it is installed here, so the answer can be checked).
     const docker0 = /inet (\S+)\//.exec(spawnSync('ip', ['-o', '-4', 'addr', 'show', 'dev', 'docker0'], { encoding: 'utf8' }).stdout)?.[1];
     expect(docker0).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
@@ -57,12 +57,16 @@ describe('findDockerBridgeGateway', () => {
   it('without `ip`, binds no bridge the engine names that is not an address of this host (rootless Docker, an engine in a VM)', async () => {
     // Stands in for an engine whose bridge lives elsewhere, which cannot exist here; 192.0.2.1 is a documentation address.
     const elsewhere = async () => '192.0.2.1';
-    expect(await findDockerBridgeGateway({ platform: 'linux', interfaces: noInterfaces, ip: path.join(dir, 'no-such-ip'), engineGateway: elsewhere })).toBeUndefined();
-    expect(await findDockerBridgeGateway({ platform: 'linux', interfaces: noInterfaces, ip: path.join(dir, 'no-such-ip'), engineGateway: async () => undefined })).toBeUndefined();
+    expect(
+      await findDockerBridgeGateway({ platform: 'linux', interfaces: noInterfaces, ip: path.join(dir, 'no-such-ip'), engineGateway: elsewhere }),
+    ).toBeUndefined();
+    expect(
+      await findDockerBridgeGateway({ platform: 'linux', interfaces: noInterfaces, ip: path.join(dir, 'no-such-ip'), engineGateway: async () => undefined }),
+    ).toBeUndefined();
     expect([await isAddressOfThisHost('127.0.0.1'), await isAddressOfThisHost('192.0.2.1')]).toEqual([true, false]);
   });
 
-  it('takes docker0 from Node when it is up, and binds no bridge on macOS, where the engine\'s VM forwards to loopback', async () => {
+  it("takes docker0 from Node when it is up, and binds no bridge on macOS, where the engine's VM forwards to loopback", async () => {
     const interfaces = () => ({ docker0: [{ address: '172.18.0.1', netmask: '255.255.0.0', family: 'IPv4' as const, mac: '', internal: false, cidr: null }] });
     expect(await findDockerBridgeGateway({ platform: 'linux', interfaces, ip: path.join(dir, 'never-called') })).toBe('172.18.0.1');
     const never = async () => {
@@ -82,11 +86,24 @@ describe('where containers reach this host (pure, platform passed in)', () => {
   });
 
   it('says why loopback is enough on macOS', () => {
-    expect(containersReachHostThrough('darwin')).toEqual({ via: 'loopback', why: 'Docker Desktop, OrbStack and colima forward host.docker.internal (host-gateway) to this Mac\'s loopback' });
+    expect(containersReachHostThrough('darwin')).toEqual({
+      via: 'loopback',
+      why: "Docker Desktop, OrbStack and colima forward host.docker.internal (host-gateway) to this Mac's loopback",
+    });
   });
 
-  it('reads the bridge gateway from the engine\'s network answer (the first IPv4 one)', () => {
-    expect(bridgeGatewayFromNetwork({ Name: 'bridge', IPAM: { Config: [{ Subnet: 'fd00::/64', Gateway: 'fd00::1' }, { Subnet: '172.17.0.0/16', Gateway: '172.17.0.1' }] } })).toBe('172.17.0.1');
+  it("reads the bridge gateway from the engine's network answer (the first IPv4 one)", () => {
+    expect(
+      bridgeGatewayFromNetwork({
+        Name: 'bridge',
+        IPAM: {
+          Config: [
+            { Subnet: 'fd00::/64', Gateway: 'fd00::1' },
+            { Subnet: '172.17.0.0/16', Gateway: '172.17.0.1' },
+          ],
+        },
+      }),
+    ).toBe('172.17.0.1');
     // Docker 20.10 leaves the default bridge's Gateway out: the engine gives docker0 the subnet's first address.
     expect(bridgeGatewayFromNetwork({ Name: 'bridge', IPAM: { Config: [{ Subnet: '172.17.0.0/16' }] } })).toBe('172.17.0.1');
     expect(bridgeGatewayFromNetwork({ Name: 'bridge', IPAM: { Config: [{ Subnet: '10.200.3.0/24' }] } })).toBe('10.200.3.1');

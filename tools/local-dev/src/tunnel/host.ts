@@ -29,8 +29,8 @@ export function containersReachHostThrough(platform: NodeJS.Platform): { via: 'd
     via: 'loopback',
     why:
       platform === 'darwin'
-        ? 'Docker Desktop, OrbStack and colima forward host.docker.internal (host-gateway) to this Mac\'s loopback'
-        : 'Docker Desktop forwards host.docker.internal (host-gateway) to this machine\'s loopback',
+        ? "Docker Desktop, OrbStack and colima forward host.docker.internal (host-gateway) to this Mac's loopback"
+        : "Docker Desktop forwards host.docker.internal (host-gateway) to this machine's loopback",
   };
 }
 
@@ -90,7 +90,13 @@ export interface BridgeLookup {
   engineGateway: () => Promise<string | undefined>;
 }
 
-const SYSTEM: BridgeLookup = { platform: process.platform, interfaces: os.networkInterfaces, ip: 'ip', timeoutMs: IP_TIMEOUT_MS, engineGateway: engineBridgeGateway };
+const SYSTEM: BridgeLookup = {
+  platform: process.platform,
+  interfaces: os.networkInterfaces,
+  ip: 'ip',
+  timeoutMs: IP_TIMEOUT_MS,
+  engineGateway: engineBridgeGateway,
+};
 
 /**
  * docker0's IPv4 address, or undefined when the containers reach loopback by themselves (macOS,

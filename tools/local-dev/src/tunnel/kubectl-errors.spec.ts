@@ -39,7 +39,11 @@ describe('classifyKubectlOutput', () => {
       'Forwarding from 127.0.0.1:6379 -> 6379\nUnable to listen on port 6379: Listeners failed to create with the following errors: [unable to create listener: Error listen tcp4 172.17.0.1:6379: bind: cannot assign requested address]\nerror: unable to listen on any of the requested ports: [{6379 6379}]\n',
       context,
     );
-    expect(gone).toMatchObject({ kind: 'bind-address-gone', permanent: false, message: expect.stringContaining('172.17.0.1:6379: bind: cannot assign requested address') });
+    expect(gone).toMatchObject({
+      kind: 'bind-address-gone',
+      permanent: false,
+      message: expect.stringContaining('172.17.0.1:6379: bind: cannot assign requested address'),
+    });
     expect(gone?.fix).toContain('nx run redis-tunnel:restart');
     expect(gone?.fix).toContain('ip addr show docker0');
     expect(gone?.fix).not.toContain('redis.port');
@@ -51,7 +55,11 @@ describe('classifyKubectlOutput', () => {
   });
 
   it('quotes an unknown error line instead of inventing a cause', () => {
-    expect(classifyKubectlOutput('error: something new and strange', context)).toMatchObject({ kind: 'unknown', message: 'error: something new and strange', permanent: false });
+    expect(classifyKubectlOutput('error: something new and strange', context)).toMatchObject({
+      kind: 'unknown',
+      message: 'error: something new and strange',
+      permanent: false,
+    });
   });
 
   it('finds nothing wrong in normal output', () => {
@@ -83,8 +91,14 @@ describe('readiness and breakage lines', () => {
   });
 
   it('treats a lost pod or a failed forward as broken, but not a client hanging up', () => {
-    expect(isBrokenForwardLine('E1126 08:00:00.000000 1 portforward.go:424] an error occurred forwarding 6379 -> 6379: error forwarding port 6379 to pod abc')).toBe(true);
+    expect(
+      isBrokenForwardLine('E1126 08:00:00.000000 1 portforward.go:424] an error occurred forwarding 6379 -> 6379: error forwarding port 6379 to pod abc'),
+    ).toBe(true);
     expect(isBrokenForwardLine('error: lost connection to pod')).toBe(true);
-    expect(isBrokenForwardLine('E1126 portforward.go:394] error copying from local connection to remote stream: read tcp4 127.0.0.1:6379->127.0.0.1:5000: read: connection reset by peer')).toBe(false);
+    expect(
+      isBrokenForwardLine(
+        'E1126 portforward.go:394] error copying from local connection to remote stream: read tcp4 127.0.0.1:6379->127.0.0.1:5000: read: connection reset by peer',
+      ),
+    ).toBe(false);
   });
 });

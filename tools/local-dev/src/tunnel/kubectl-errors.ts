@@ -52,7 +52,8 @@ const RULES: Rule[] = [
   },
   {
     kind: 'no-context',
-    pattern: /current-context is not set|context was not found for specified context|no configuration has been provided|error loading config file|invalid configuration: no configuration/i,
+    pattern:
+      /current-context is not set|context was not found for specified context|no configuration has been provided|error loading config file|invalid configuration: no configuration/i,
     permanent: true,
     fix: () => 'log in to the cluster and pick a context: `kubectl config get-contexts`, then `kubectl config use-context <name>`',
   },
@@ -98,12 +99,12 @@ const RULES: Rule[] = [
     kind: 'port-in-use',
     pattern: /unable to listen on (?:any of the requested )?ports?|address already in use/i,
     permanent: true,
-    fix: (_match, context) =>
-      `another process holds port ${context.port}: stop it, or set redis.port in repos_docker_files/config.yaml to a free port`,
+    fix: (_match, context) => `another process holds port ${context.port}: stop it, or set redis.port in repos_docker_files/config.yaml to a free port`,
   },
   {
     kind: 'cluster-unreachable',
-    pattern: /Unable to connect to the server|connection to the server .* was refused|dial tcp .*: (?:i\/o timeout|connect: connection refused|no such host)|TLS handshake timeout/i,
+    pattern:
+      /Unable to connect to the server|connection to the server .* was refused|dial tcp .*: (?:i\/o timeout|connect: connection refused|no such host)|TLS handshake timeout/i,
     permanent: false,
     fix: () => 'the cluster API cannot be reached: check your VPN / network and `kubectl cluster-info`; the tunnel retries on its own',
   },
@@ -111,12 +112,12 @@ const RULES: Rule[] = [
     kind: 'pod-not-running',
     pattern: /pod is not running|unable to forward port because pod|does not have a host assigned|no pods? (?:found|available)/i,
     permanent: false,
-    fix: (_match, context) =>
-      `the Redis pod is not running: check \`kubectl -n ${context.namespace} get pods\`; the tunnel retries on its own`,
+    fix: (_match, context) => `the Redis pod is not running: check \`kubectl -n ${context.namespace} get pods\`; the tunnel retries on its own`,
   },
   {
     kind: 'connection-lost',
-    pattern: /lost connection to pod|an error occurred forwarding|error copying from (?:local connection to remote stream|remote stream to local connection)|connection reset by peer|broken pipe|timed out waiting for port-forward/i,
+    pattern:
+      /lost connection to pod|an error occurred forwarding|error copying from (?:local connection to remote stream|remote stream to local connection)|connection reset by peer|broken pipe|timed out waiting for port-forward/i,
     permanent: false,
     fix: () => 'the forward broke (pod restarted, network blip or idle timeout); the tunnel reconnects on its own',
   },
@@ -127,7 +128,10 @@ const RULES: Rule[] = [
  * when the output has an error we do not recognise. undefined when nothing looks wrong.
  */
 export function classifyKubectlOutput(output: string, context: ProblemContext): KubectlProblem | undefined {
-  const lines = output.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '');
+  const lines = output
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
   for (const rule of RULES) {
     for (const line of lines) {
       const match = line.match(rule.pattern);
@@ -139,7 +143,7 @@ export function classifyKubectlOutput(output: string, context: ProblemContext): 
   return {
     kind: 'unknown',
     message: errorLine,
-    fix: 'see logs/redis-tunnel.log for kubectl\'s full output; `nx run redis-tunnel:restart` forces a reconnect',
+    fix: "see logs/redis-tunnel.log for kubectl's full output; `nx run redis-tunnel:restart` forces a reconnect",
     permanent: false,
   };
 }

@@ -14,13 +14,24 @@ afterEach(async () => {
 });
 
 function run(script: string, readyTimeoutMs = 5000, lines: string[] = [], addresses: string[] = ['127.0.0.1']): PortForwardProcess {
-  const forward = startPortForward({ program: process.execPath, args: ['-e', script], env: process.env, context, addresses, readyTimeoutMs, onLine: (line) => lines.push(line) });
+  const forward = startPortForward({
+    program: process.execPath,
+    args: ['-e', script],
+    env: process.env,
+    context,
+    addresses,
+    readyTimeoutMs,
+    onLine: (line) => lines.push(line),
+  });
   started.push(forward);
   return forward;
 }
 
 async function failureOf(forward: PortForwardProcess): Promise<PortForwardError> {
-  const error = await forward.ready.then(() => undefined, (caught: unknown) => caught);
+  const error = await forward.ready.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
   expect(error).toBeInstanceOf(PortForwardError);
   return error as PortForwardError;
 }
@@ -45,8 +56,10 @@ describe('startPortForward', () => {
     expect(liveCommandLine(childPid)).toBeUndefined();
   });
 
-  it('fails at once on a fatal stderr line, with kubectl\'s message and a fix', async () => {
-    const forward = run(`console.error('Error from server (Forbidden): pods "redis-1" is forbidden: cannot create resource "pods/portforward"'); setInterval(() => {}, 1000);`);
+  it("fails at once on a fatal stderr line, with kubectl's message and a fix", async () => {
+    const forward = run(
+      `console.error('Error from server (Forbidden): pods "redis-1" is forbidden: cannot create resource "pods/portforward"'); setInterval(() => {}, 1000);`,
+    );
     const error = await failureOf(forward);
     expect(error.problem).toMatchObject({ kind: 'forbidden', permanent: true });
     expect(error.message).toContain('is forbidden');
@@ -108,7 +121,15 @@ describe('startPortForward', () => {
   });
 
   it('says kubectl is not installed when the program does not exist', async () => {
-    const forward = startPortForward({ program: '/nonexistent/kubectl', args: [], env: process.env, context, addresses: ['127.0.0.1'], readyTimeoutMs: 1000, onLine: () => undefined });
+    const forward = startPortForward({
+      program: '/nonexistent/kubectl',
+      args: [],
+      env: process.env,
+      context,
+      addresses: ['127.0.0.1'],
+      readyTimeoutMs: 1000,
+      onLine: () => undefined,
+    });
     const error = await failureOf(forward);
     expect(error.problem.kind).toBe('not-installed');
     expect(error.fix).toContain('install kubectl');

@@ -108,7 +108,10 @@ export function startPortForward(options: StartPortForwardOptions): PortForwardP
       settle({
         kind: 'unknown',
         message: `${kind.name} did not print ${kind.readyPhrase} for ${stillToBind().join(', ')} within ${options.readyTimeoutMs} ms${output ? `; it said: ${tail(output, 3)}` : ''}`,
-        fix: kind.mode === 'local' ? `see logs/redis-tunnel.log for what ${kind.name} printed; local-dev retries on its own` : 'check that the cluster is reachable (`kubectl cluster-info`); the tunnel retries on its own',
+        fix:
+          kind.mode === 'local'
+            ? `see logs/redis-tunnel.log for what ${kind.name} printed; local-dev retries on its own`
+            : 'check that the cluster is reachable (`kubectl cluster-info`); the tunnel retries on its own',
         permanent: false,
       }),
     options.readyTimeoutMs,

@@ -31,10 +31,23 @@ describe('tunnel lock (the workspace’s one lock, src/core/lock.ts)', () => {
     mkdirSync(paths.logs, { recursive: true });
     // This test's own pid is alive, but the start time recorded with it is not its own: a pid reused
     // after a crash or a reboot. The old tunnel lock stored the pid only and waited 90 s for it.
-    const reused = { pid: process.pid, startTime: '1', purpose: 'managing the Redis tunnel', command: 'nx run redis-tunnel:up', commandPid: process.pid, since: new Date().toISOString(), nonce: 'old' };
+    const reused = {
+      pid: process.pid,
+      startTime: '1',
+      purpose: 'managing the Redis tunnel',
+      command: 'nx run redis-tunnel:up',
+      commandPid: process.pid,
+      since: new Date().toISOString(),
+      nonce: 'old',
+    };
     writeFileSync(lockFile(paths), `${JSON.stringify(reused)}\n`);
     const said: string[] = [];
-    const entered = await withTunnelLock(paths, 3000, async () => 'entered', (line) => said.push(line));
+    const entered = await withTunnelLock(
+      paths,
+      3000,
+      async () => 'entered',
+      (line) => said.push(line),
+    );
     expect(entered).toBe('entered');
     expect(said.join('\n')).toContain('Redis tunnel: took over the lock on the Redis tunnel left by `nx run redis-tunnel:up`');
     expect(existsSync(lockFile(paths))).toBe(false);
@@ -45,7 +58,12 @@ describe('tunnel lock (the workspace’s one lock, src/core/lock.ts)', () => {
     const said: string[] = [];
     const holder = withTunnelLock(paths, 5000, () => new Promise((resolve) => setTimeout(resolve, 1500)));
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const waiter = withTunnelLock(paths, 300, async () => 'never', (line) => said.push(line));
+    const waiter = withTunnelLock(
+      paths,
+      300,
+      async () => 'never',
+      (line) => said.push(line),
+    );
     await expect(waiter).rejects.toThrow(TunnelError);
     await expect(waiter).rejects.toThrow(/the Redis tunnel is still in use by another local-dev command after waiting/);
     expect(said[0]).toMatch(/^Redis tunnel: waiting for the Redis tunnel: in use by `.+` \(pid \d+/);
@@ -87,7 +105,17 @@ describe('tunnel lock (the workspace’s one lock, src/core/lock.ts)', () => {
 });
 
 describe('endSupervisor', () => {
-  const state: TunnelState = { pid: 4242, namespace: 's1', deployment: 'redis', port: 6379, addresses: ['127.0.0.1'], status: 'healthy', restarts: 0, startedAt: '', updatedAt: '' };
+  const state: TunnelState = {
+    pid: 4242,
+    namespace: 's1',
+    deployment: 'redis',
+    port: 6379,
+    addresses: ['127.0.0.1'],
+    status: 'healthy',
+    restarts: 0,
+    startedAt: '',
+    updatedAt: '',
+  };
 
   it('throws a TunnelError naming the pid when the supervisor survives SIGTERM and SIGKILL', async () => {
     const signals: string[] = [];
@@ -101,7 +129,14 @@ describe('endSupervisor', () => {
   it('returns once the supervisor is gone', async () => {
     let alive = true;
     const signals: string[] = [];
-    await endSupervisor(state, { isAlive: () => alive, signal: (_pid, name) => { signals.push(name); if (name === 'SIGKILL') alive = false; }, timeoutMs: 100 });
+    await endSupervisor(state, {
+      isAlive: () => alive,
+      signal: (_pid, name) => {
+        signals.push(name);
+        if (name === 'SIGKILL') alive = false;
+      },
+      timeoutMs: 100,
+    });
     expect(signals).toEqual(['SIGTERM', 'SIGCONT', 'SIGKILL']);
   });
 });

@@ -70,7 +70,10 @@ export interface EndSupervisorDeps {
  * not our supervisor or a kubectl port-forward (pids get reused). Throws when the supervisor
  * survives even SIGKILL: starting a second one beside it would fight it for the port.
  */
-export async function endSupervisor(state: TunnelState, deps: EndSupervisorDeps = { isAlive: isSupervisorAlive, signal, timeoutMs: STOP_TIMEOUT_MS }): Promise<void> {
+export async function endSupervisor(
+  state: TunnelState,
+  deps: EndSupervisorDeps = { isAlive: isSupervisorAlive, signal, timeoutMs: STOP_TIMEOUT_MS },
+): Promise<void> {
   if (deps.isAlive(state.pid)) {
     deps.signal(state.pid, 'SIGTERM');
     // A stopped process (SIGSTOP, Ctrl-Z) keeps SIGTERM pending until it continues.

@@ -124,8 +124,17 @@ describe('local Redis under the tunnel supervisor (real redis-server)', () => {
     expect((await pingRedis('127.0.0.1', port, 500)).ok).toBe(true);
   });
 
-  it('the process layer reads redis-server\'s own ready line and its bind failures', async () => {
-    const ready = startPortForward({ program: 'redis-server', kind: LOCAL_REDIS_FORWARDER, args: LOCAL_REDIS_FORWARDER.args(localTarget()), env: process.env, context: localTarget(), addresses: ['127.0.0.1'], readyTimeoutMs: 5000, onLine: () => undefined });
+  it("the process layer reads redis-server's own ready line and its bind failures", async () => {
+    const ready = startPortForward({
+      program: 'redis-server',
+      kind: LOCAL_REDIS_FORWARDER,
+      args: LOCAL_REDIS_FORWARDER.args(localTarget()),
+      env: process.env,
+      context: localTarget(),
+      addresses: ['127.0.0.1'],
+      readyTimeoutMs: 5000,
+      onLine: () => undefined,
+    });
     await ready.ready;
     expect((await pingRedis('127.0.0.1', port, 500)).ok).toBe(true);
     await ready.stop();
@@ -133,7 +142,16 @@ describe('local Redis under the tunnel supervisor (real redis-server)', () => {
 
     // 192.0.2.1 (TEST-NET-1) is on no host: like a docker0 that vanished, retryable.
     const gone = { ...localTarget(), addresses: ['127.0.0.1', '192.0.2.1'] };
-    const failing = startPortForward({ program: 'redis-server', kind: LOCAL_REDIS_FORWARDER, args: LOCAL_REDIS_FORWARDER.args(gone), env: process.env, context: gone, addresses: gone.addresses, readyTimeoutMs: 5000, onLine: () => undefined });
+    const failing = startPortForward({
+      program: 'redis-server',
+      kind: LOCAL_REDIS_FORWARDER,
+      args: LOCAL_REDIS_FORWARDER.args(gone),
+      env: process.env,
+      context: gone,
+      addresses: gone.addresses,
+      readyTimeoutMs: 5000,
+      onLine: () => undefined,
+    });
     const error = (await failing.ready.catch((caught: unknown) => caught)) as PortForwardError;
     expect(error).toBeInstanceOf(PortForwardError);
     expect(error.problem).toMatchObject({ kind: 'bind-address-gone', permanent: false });
@@ -142,9 +160,13 @@ describe('local Redis under the tunnel supervisor (real redis-server)', () => {
   it('ensureTunnel in local mode refuses a port held by a process that is not ours before starting anything, names it, and records why for status', async () => {
     const theirs = await foreignRedis(port);
     const context = { paths, namespace: 's1', model: { redis: { deployment: 'redis', port, required: true, mode: 'local' as const } } };
-    const error = (await ensureTunnel(context, { report: () => undefined, timeoutMs: 5000, reconnect: false }).catch((caught: unknown) => caught)) as TunnelError;
+    const error = (await ensureTunnel(context, { report: () => undefined, timeoutMs: 5000, reconnect: false }).catch(
+      (caught: unknown) => caught,
+    )) as TunnelError;
     expect(error).toBeInstanceOf(TunnelError);
-    expect(error.message).toBe(`port ${port} on 127.0.0.1 is already in use by pid ${theirs.pid} (redis-server 127.0.0.1:${port}), not by local-dev's local Redis`);
+    expect(error.message).toBe(
+      `port ${port} on 127.0.0.1 is already in use by pid ${theirs.pid} (redis-server 127.0.0.1:${port}), not by local-dev's local Redis`,
+    );
     expect(error.fix).toContain('that is a redis-server local-dev did not start');
     expect(error.fix).toContain(`kill ${theirs.pid}`);
     expect(isProcessAlive(theirs.pid as number)).toBe(true);
@@ -155,7 +177,9 @@ describe('local Redis under the tunnel supervisor (real redis-server)', () => {
 
   it('ensureTunnel in local mode says when redis-server is not installed, with the fix', async () => {
     const context = { paths, namespace: 's1', model: { redis: { deployment: 'redis', port, required: true, mode: 'local' as const } } };
-    const error = (await ensureTunnel(context, { report: () => undefined, timeoutMs: 5000, reconnect: false, redisServer: '/nonexistent/redis-server' }).catch((caught: unknown) => caught)) as TunnelError;
+    const error = (await ensureTunnel(context, { report: () => undefined, timeoutMs: 5000, reconnect: false, redisServer: '/nonexistent/redis-server' }).catch(
+      (caught: unknown) => caught,
+    )) as TunnelError;
     expect(error.message).toBe('cannot start the local Redis: /nonexistent/redis-server: command not found');
     expect(error.fix).toContain('apt-get install redis-server');
     expect(error.fix).toContain('redis.mode: tunnel');

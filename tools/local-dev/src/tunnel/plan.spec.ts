@@ -1,9 +1,24 @@
-import { backoffDelay, chooseBindAddresses, DEFAULT_TIMINGS, dockerBridgeGatewayFrom, freshnessBoundMs, parseIpAddrOutput, portForwardArgs, sameTarget } from './plan';
+import {
+  backoffDelay,
+  chooseBindAddresses,
+  DEFAULT_TIMINGS,
+  dockerBridgeGatewayFrom,
+  freshnessBoundMs,
+  parseIpAddrOutput,
+  portForwardArgs,
+  sameTarget,
+} from './plan';
 
 describe('portForwardArgs', () => {
   it('is the real kubectl port-forward command line, same port on both sides', () => {
     expect(portForwardArgs({ namespace: 's2', deployment: 'redis', port: 6379, addresses: ['127.0.0.1', '172.17.0.1'] })).toEqual([
-      '-n', 's2', 'port-forward', 'deployment/redis', '--address', '127.0.0.1,172.17.0.1', '6379:6379',
+      '-n',
+      's2',
+      'port-forward',
+      'deployment/redis',
+      '--address',
+      '127.0.0.1,172.17.0.1',
+      '6379:6379',
     ]);
   });
 });
@@ -47,7 +62,14 @@ describe('finding the bridge gateway', () => {
   });
 
   it('reads the family as Node 18.0–18.3 gave it, a number', () => {
-    expect(dockerBridgeGatewayFrom({ docker0: [{ address: 'fe80::1', family: 6, internal: false }, { address: '172.17.0.1', family: 4, internal: false }] })).toBe('172.17.0.1');
+    expect(
+      dockerBridgeGatewayFrom({
+        docker0: [
+          { address: 'fe80::1', family: 6, internal: false },
+          { address: '172.17.0.1', family: 4, internal: false },
+        ],
+      }),
+    ).toBe('172.17.0.1');
   });
 
   it('reads the address from `ip -o -4 addr show dev docker0`', () => {
@@ -104,7 +126,21 @@ describe('localRedisArgs (redis.mode: local)', () => {
   it('binds the same port and addresses as the tunnel, never 0.0.0.0, answers the bridge (protected mode off) and saves nothing', () => {
     const { localRedisArgs } = jest.requireActual<typeof import('./plan')>('./plan');
     expect(localRedisArgs({ mode: 'local', namespace: 's1', deployment: 'redis', port: 6390, addresses: ['127.0.0.1', '172.17.0.1'] })).toEqual([
-      '--port', '6390', '--bind', '127.0.0.1', '172.17.0.1', '--protected-mode', 'no', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--logfile', '',
+      '--port',
+      '6390',
+      '--bind',
+      '127.0.0.1',
+      '172.17.0.1',
+      '--protected-mode',
+      'no',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'no',
+      '--logfile',
+      '',
     ]);
   });
 });

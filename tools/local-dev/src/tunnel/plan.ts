@@ -26,15 +26,7 @@ export const LOOPBACK = '127.0.0.1';
 
 /** `kubectl -n <ns> port-forward deployment/<name> --address <a,b> <port>:<port>` as an argument list. */
 export function portForwardArgs(target: TunnelTarget): string[] {
-  return [
-    '-n',
-    target.namespace,
-    'port-forward',
-    `deployment/${target.deployment}`,
-    '--address',
-    target.addresses.join(','),
-    `${target.port}:${target.port}`,
-  ];
+  return ['-n', target.namespace, 'port-forward', `deployment/${target.deployment}`, '--address', target.addresses.join(','), `${target.port}:${target.port}`];
 }
 
 /**
@@ -46,7 +38,22 @@ export function portForwardArgs(target: TunnelTarget): string[] {
  * bridge, never 0.0.0.0) are what keep it off the network, exactly as for the tunnel.
  */
 export function localRedisArgs(target: TunnelTarget): string[] {
-  return ['--port', String(target.port), '--bind', ...target.addresses, '--protected-mode', 'no', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--logfile', ''];
+  return [
+    '--port',
+    String(target.port),
+    '--bind',
+    ...target.addresses,
+    '--protected-mode',
+    'no',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--daemonize',
+    'no',
+    '--logfile',
+    '',
+  ];
 }
 
 /**

@@ -72,10 +72,12 @@ describe('pingRedis against tiny real servers', () => {
   }
 
   it('reads a reply that arrives in pieces', async () => {
-    const port = await serve((socket) => socket.once('data', () => {
-      socket.write('+PO');
-      setTimeout(() => socket.write('NG\r\n'), 20);
-    }));
+    const port = await serve((socket) =>
+      socket.once('data', () => {
+        socket.write('+PO');
+        setTimeout(() => socket.write('NG\r\n'), 20);
+      }),
+    );
     const outcome = await pingRedis('127.0.0.1', port, 1000);
     expect(outcome).toMatchObject({ ok: true, reply: 'PONG' });
     // ms is how long the PING took (shown in the status), not a point in time.
@@ -85,7 +87,11 @@ describe('pingRedis against tiny real servers', () => {
 
   it('names what answered when it is not Redis (an HTTP server on the port)', async () => {
     const port = await serve((socket) => socket.once('data', () => socket.write('HTTP/1.1 400 Bad Request\r\n\r\n')));
-    expect(await pingRedis('127.0.0.1', port, 1000)).toEqual({ ok: false, reason: 'not a Redis reply: "HTTP/1.1 400 Bad Request\\r\\n\\r\\n"', ms: expect.any(Number) });
+    expect(await pingRedis('127.0.0.1', port, 1000)).toEqual({
+      ok: false,
+      reason: 'not a Redis reply: "HTTP/1.1 400 Bad Request\\r\\n\\r\\n"',
+      ms: expect.any(Number),
+    });
   });
 
   it('tells a connection dropped after connecting from one that never connected', async () => {
@@ -113,9 +119,17 @@ describe('pingRedis against tiny real servers', () => {
     expect(await pingRedis('127.0.0.1', port, 1000)).toMatchObject({ ok: false });
     // Read the PING, then hang up without a word. 60 s: the close must end the PING, not its timeout.
     const hangsUp = await serve((socket) => socket.once('data', () => socket.end()));
-    expect(await pingRedis('127.0.0.1', hangsUp, 60_000)).toEqual({ ok: false, reason: `127.0.0.1:${hangsUp} closed the connection before Redis answered PING`, ms: expect.any(Number) });
+    expect(await pingRedis('127.0.0.1', hangsUp, 60_000)).toEqual({
+      ok: false,
+      reason: `127.0.0.1:${hangsUp} closed the connection before Redis answered PING`,
+      ms: expect.any(Number),
+    });
     const closed = await serve(() => undefined);
     await new Promise((resolve) => servers.pop()?.close(resolve));
-    expect(await pingRedis('127.0.0.1', closed, 1000)).toEqual({ ok: false, reason: `cannot connect to 127.0.0.1:${closed}: ECONNREFUSED`, ms: expect.any(Number) });
+    expect(await pingRedis('127.0.0.1', closed, 1000)).toEqual({
+      ok: false,
+      reason: `cannot connect to 127.0.0.1:${closed}: ECONNREFUSED`,
+      ms: expect.any(Number),
+    });
   });
 });

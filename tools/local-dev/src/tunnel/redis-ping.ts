@@ -11,10 +11,7 @@ import * as net from 'node:net';
 export const PING_COMMAND = '*1\r\n$4\r\nPING\r\n';
 
 export type RespReply =
-  | { type: 'simple'; value: string }
-  | { type: 'error'; value: string }
-  | { type: 'integer'; value: number }
-  | { type: 'bulk'; value: string | null };
+  { type: 'simple'; value: string } | { type: 'error'; value: string } | { type: 'integer'; value: number } | { type: 'bulk'; value: string | null };
 
 /**
  * Parses the first complete RESP reply in `buffer` (simple string, error, integer or bulk string —
@@ -99,9 +96,12 @@ export function pingRedis(host: string, port: number, timeoutMs: number): Promis
       }
     });
     socket.on('error', (error: NodeJS.ErrnoException) =>
-      fail(connected
-        ? `${host}:${port} dropped the connection before Redis answered PING (${error.code ?? error.message})`
-        : `cannot connect to ${host}:${port}: ${error.code ?? error.message}`));
+      fail(
+        connected
+          ? `${host}:${port} dropped the connection before Redis answered PING (${error.code ?? error.message})`
+          : `cannot connect to ${host}:${port}: ${error.code ?? error.message}`,
+      ),
+    );
     socket.on('close', () => fail(`${host}:${port} closed the connection before Redis answered PING`));
   });
 }

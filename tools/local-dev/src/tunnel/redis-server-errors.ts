@@ -13,7 +13,8 @@ export function isRedisReadyLine(line: string): boolean {
   return /Ready to accept connections/.test(line);
 }
 
-export const INSTALL_REDIS_FIX = 'install redis-server (Debian/Ubuntu: `sudo apt-get install redis-server`, macOS: `brew install redis`; `bash scripts/setup-machine.sh` does it) and make sure it is on PATH';
+export const INSTALL_REDIS_FIX =
+  'install redis-server (Debian/Ubuntu: `sudo apt-get install redis-server`, macOS: `brew install redis`; `bash scripts/setup-machine.sh` does it) and make sure it is on PATH';
 
 interface Rule {
   kind: KubectlProblem['kind'];
@@ -28,13 +29,15 @@ const RULES: Rule[] = [
     kind: 'bind-address-gone',
     pattern: /Could not create server TCP listening socket .*Cannot assign requested address/i,
     permanent: false,
-    fix: () => 'the Docker bridge address is not on this host any more (docker0 removed or re-created): local-dev re-detects the bind addresses and retries on its own; `ip addr show docker0` shows the bridge',
+    fix: () =>
+      'the Docker bridge address is not on this host any more (docker0 removed or re-created): local-dev re-detects the bind addresses and retries on its own; `ip addr show docker0` shows the bridge',
   },
   {
     kind: 'port-in-use',
     pattern: /Could not create server TCP listening socket .*Address already in use/i,
     permanent: true,
-    fix: (context) => `another program holds port ${context.port} (often the system's own redis-server service): stop it, or set redis.port in repos_docker_files/config.yaml to a free port; local-dev never kills processes it did not start`,
+    fix: (context) =>
+      `another program holds port ${context.port} (often the system's own redis-server service): stop it, or set redis.port in repos_docker_files/config.yaml to a free port; local-dev never kills processes it did not start`,
   },
   {
     kind: 'unknown',
@@ -46,7 +49,10 @@ const RULES: Rule[] = [
 
 /** The first known problem in redis-server's output, or undefined when nothing looks wrong. */
 export function classifyRedisServerOutput(output: string, context: ProblemContext): KubectlProblem | undefined {
-  const lines = output.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '');
+  const lines = output
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
   for (const rule of RULES) {
     const line = lines.find((candidate) => rule.pattern.test(candidate));
     // redis-server prefixes its lines with "<pid>:M <date> # ": the user needs only the message.

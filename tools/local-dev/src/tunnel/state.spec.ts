@@ -33,7 +33,19 @@ function fakeSupervisor(): ChildProcess {
 
 function state(pid: number, status: TunnelState['status'], lastCheckAt = new Date()): TunnelState {
   const now = new Date().toISOString();
-  return { pid, status, namespace: 's1', deployment: 'redis', port: 6379, addresses: ['127.0.0.1'], restarts: 0, lastCheckAt: lastCheckAt.toISOString(), staleAfterMs: 6000, startedAt: now, updatedAt: now };
+  return {
+    pid,
+    status,
+    namespace: 's1',
+    deployment: 'redis',
+    port: 6379,
+    addresses: ['127.0.0.1'],
+    restarts: 0,
+    lastCheckAt: lastCheckAt.toISOString(),
+    staleAfterMs: 6000,
+    startedAt: now,
+    updatedAt: now,
+  };
 }
 
 describe('readTunnelState', () => {
@@ -95,8 +107,8 @@ describe('readTunnelState', () => {
 describe('a recorded supervisor pid that cannot be confirmed is never signalled', () => {
   it.each([
     { facts: 'no such process (or a zombie, or a pid reused since)', commandLine: undefined, verdict: 'gone' },
-    { facts: 'the supervisor\'s command line', commandLine: `/usr/bin/node /w/runtime/compiled/src/tunnel/${SUPERVISOR_ENTRY_NAME}.js {}`, verdict: 'ours' },
-    { facts: 'another program\'s command line (pid reused after a reboot)', commandLine: '/usr/sbin/sshd -D', verdict: 'gone' },
+    { facts: "the supervisor's command line", commandLine: `/usr/bin/node /w/runtime/compiled/src/tunnel/${SUPERVISOR_ENTRY_NAME}.js {}`, verdict: 'ours' },
+    { facts: "another program's command line (pid reused after a reboot)", commandLine: '/usr/sbin/sshd -D', verdict: 'gone' },
     { facts: 'a running process whose command line this system does not show', commandLine: '', verdict: 'unconfirmed' },
   ] as const)('$facts → $verdict', ({ commandLine, verdict }) => {
     expect(judgeSupervisor(commandLine)).toBe(verdict);
@@ -111,13 +123,25 @@ describe('a recorded supervisor pid that cannot be confirmed is never signalled'
     expect(readTunnelState(paths).condition).toBe('running');
 
     const reading = readTunnelState(paths, new Date(), 'win32');
-    expect({ condition: reading.condition, unconfirmed: reading.condition === 'stale' && reading.unconfirmed?.message.startsWith(`pid ${pid},`) }).toEqual({ condition: 'stale', unconfirmed: true });
+    expect({ condition: reading.condition, unconfirmed: reading.condition === 'stale' && reading.unconfirmed?.message.startsWith(`pid ${pid},`) }).toEqual({
+      condition: 'stale',
+      unconfirmed: true,
+    });
     const text = formatTunnelStatus(reading, new Date());
-    expect(text).toContain(`UNCONFIRMED — pid ${pid}, recorded as the tunnel's supervisor, is running, but this system does not show its command line, so it cannot be confirmed as the supervisor and is not signalled`);
+    expect(text).toContain(
+      `UNCONFIRMED — pid ${pid}, recorded as the tunnel's supervisor, is running, but this system does not show its command line, so it cannot be confirmed as the supervisor and is not signalled`,
+    );
     expect(text).toContain(`fix: if \`ps -p ${pid} -o command=\` shows ${SUPERVISOR_ENTRY_NAME}, stop it by hand with \`kill ${pid}\``);
 
     const signals: string[] = [];
-    await endSupervisor(state(pid, 'healthy'), { isAlive: (candidate) => isSupervisorAlive(candidate, 'win32'), signal: (target, name) => { signals.push(name); signal(target, name); }, timeoutMs: 200 });
+    await endSupervisor(state(pid, 'healthy'), {
+      isAlive: (candidate) => isSupervisorAlive(candidate, 'win32'),
+      signal: (target, name) => {
+        signals.push(name);
+        signal(target, name);
+      },
+      timeoutMs: 200,
+    });
     expect({ signals, alive: supervisor.exitCode === null && supervisor.signalCode === null }).toEqual({ signals: [], alive: true });
   });
 });

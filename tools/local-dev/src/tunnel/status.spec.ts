@@ -27,7 +27,11 @@ describe('formatTunnelStatus', () => {
   });
 
   it('shows the error and its fix while degraded', () => {
-    const degraded: TunnelState = { ...base, status: 'degraded', lastError: { message: 'error: lost connection to pod', fix: 'it reconnects on its own', permanent: false, at: base.updatedAt } };
+    const degraded: TunnelState = {
+      ...base,
+      status: 'degraded',
+      lastError: { message: 'error: lost connection to pod', fix: 'it reconnects on its own', permanent: false, at: base.updatedAt },
+    };
     const text = formatTunnelStatus({ condition: 'running', state: degraded }, now);
     expect(text).toContain('Redis tunnel: DEGRADED');
     expect(text).toContain('error: error: lost connection to pod\n  fix: it reconnects on its own');
@@ -49,20 +53,59 @@ describe('formatTunnelStatus', () => {
   });
 
   it('shows a crashed supervisor with its error, and a supervisor stopped by a permanent error with the fix', () => {
-    const crashed = formatTunnelStatus({ condition: 'stale', state: { ...base, status: 'crashed', lastError: { kind: 'supervisor-crashed', message: 'the tunnel supervisor crashed: boom', fix: 'up', permanent: false, at: base.updatedAt } } }, now);
+    const crashed = formatTunnelStatus(
+      {
+        condition: 'stale',
+        state: {
+          ...base,
+          status: 'crashed',
+          lastError: { kind: 'supervisor-crashed', message: 'the tunnel supervisor crashed: boom', fix: 'up', permanent: false, at: base.updatedAt },
+        },
+      },
+      now,
+    );
     expect(crashed).toMatch(/^Redis tunnel: CRASHED/);
     expect(crashed).toContain('error: the tunnel supervisor crashed: boom');
-    const stopped = formatTunnelStatus({ condition: 'stopped', state: { ...base, status: 'stopped', lastError: { message: 'pods is forbidden', fix: 'ask for pods/portforward', permanent: true, at: base.updatedAt } } }, now);
+    const stopped = formatTunnelStatus(
+      {
+        condition: 'stopped',
+        state: {
+          ...base,
+          status: 'stopped',
+          lastError: { message: 'pods is forbidden', fix: 'ask for pods/portforward', permanent: true, at: base.updatedAt },
+        },
+      },
+      now,
+    );
     expect(stopped).toContain('error: pods is forbidden\n  fix: ask for pods/portforward\n  nothing retries it');
   });
 
   it('says a degraded tunnel is being retried in the background, and how often it failed so far', () => {
-    const degraded: TunnelState = { ...base, status: 'degraded', failures: 3, lastError: { message: 'Unable to connect to the server', fix: 'check your VPN', permanent: false, at: base.updatedAt } };
-    expect(formatTunnelStatus({ condition: 'running', state: degraded }, now)).toContain('the supervisor (pid 4242) keeps retrying in the background (3 failed attempts in a row so far)');
+    const degraded: TunnelState = {
+      ...base,
+      status: 'degraded',
+      failures: 3,
+      lastError: { message: 'Unable to connect to the server', fix: 'check your VPN', permanent: false, at: base.updatedAt },
+    };
+    expect(formatTunnelStatus({ condition: 'running', state: degraded }, now)).toContain(
+      'the supervisor (pid 4242) keeps retrying in the background (3 failed attempts in a row so far)',
+    );
   });
 
   it('shows a tunnel that could not start at all (no supervisor) as NOT RUNNING, with the error, the fix and that nothing retries', () => {
-    const notStarted: TunnelState = { ...base, pid: 0, status: 'stopped', kubectlPid: undefined, lastError: { kind: 'not-installed', message: 'cannot start the Redis tunnel: kubectl: command not found', fix: 'install kubectl', permanent: true, at: base.updatedAt } };
+    const notStarted: TunnelState = {
+      ...base,
+      pid: 0,
+      status: 'stopped',
+      kubectlPid: undefined,
+      lastError: {
+        kind: 'not-installed',
+        message: 'cannot start the Redis tunnel: kubectl: command not found',
+        fix: 'install kubectl',
+        permanent: true,
+        at: base.updatedAt,
+      },
+    };
     expect(formatTunnelStatus({ condition: 'stopped', state: notStarted }, now)).toMatchInlineSnapshot(`
 "Redis tunnel: NOT RUNNING — it could not start (2 s ago)
   for: s1/deployment/redis on 127.0.0.1,172.17.0.1:6379
@@ -86,9 +129,21 @@ describe('formatTunnelStatus', () => {
     expect(formatBestEffortWarning(problem, { condition: 'running', state: { ...base, status: 'stopped' } })).toContain('nothing retries it');
   });
 
-  it('at the end of up: nothing when the namespace\'s Redis is healthy; otherwise how it stands, why and the fix', () => {
+  it("at the end of up: nothing when the namespace's Redis is healthy; otherwise how it stands, why and the fix", () => {
     expect(formatRedisNotice({ condition: 'running', state: base }, now, 's1')).toBeUndefined();
-    const degraded: TunnelState = { ...base, status: 'degraded', failures: 4, kubectlPid: undefined, lastError: { kind: 'pod-not-running', message: 'error: unable to forward port because pod is not running', fix: 'the Redis pod is not running: check `kubectl -n s1 get pods`', permanent: false, at: base.updatedAt } };
+    const degraded: TunnelState = {
+      ...base,
+      status: 'degraded',
+      failures: 4,
+      kubectlPid: undefined,
+      lastError: {
+        kind: 'pod-not-running',
+        message: 'error: unable to forward port because pod is not running',
+        fix: 'the Redis pod is not running: check `kubectl -n s1 get pods`',
+        permanent: false,
+        at: base.updatedAt,
+      },
+    };
     expect(formatRedisNotice({ condition: 'running', state: degraded }, now, 's1')).toMatchInlineSnapshot(`
 "⚠ Redis: NOT REACHABLE — the services were started without it (the tunnel is best effort); those that use Redis cannot reach it yet
 Redis tunnel: DEGRADED — s1/deployment/redis on 127.0.0.1,172.17.0.1:6379
@@ -101,7 +156,9 @@ Redis tunnel: DEGRADED — s1/deployment/redis on 127.0.0.1,172.17.0.1:6379
 `);
     // Healthy, but for another namespace than the services': not their Redis.
     expect(formatRedisNotice({ condition: 'running', state: base }, now, 's2')).toContain('this tunnel serves s1, not s2');
-    expect(formatRedisNotice({ condition: 'absent' }, now, 's1')).toContain('Redis tunnel: not started in this workspace (start it with `nx run redis-tunnel:up`)');
+    expect(formatRedisNotice({ condition: 'absent' }, now, 's1')).toContain(
+      'Redis tunnel: not started in this workspace (start it with `nx run redis-tunnel:up`)',
+    );
   });
 
   it('calls a dead supervisor stale, not healthy', () => {

@@ -4,7 +4,7 @@
 import { forwarderFor } from './forwarder';
 import { checkAgeMs, NO_SUPERVISOR_PID, type TunnelReading, type TunnelState } from './state';
 
-const NOTHING_RETRIES = 'nothing retries it: after the fix, `nx run redis-tunnel:up` (every service\'s up runs it) starts it';
+const NOTHING_RETRIES = "nothing retries it: after the fix, `nx run redis-tunnel:up` (every service's up runs it) starts it";
 
 /** How to make a missing tunnel an error instead of a warning (config.yaml's redis.required). */
 export const STRICT_HINT = 'to make tunnel-up fail instead, set `redis: { required: true }` in repos_docker_files/config.yaml';
@@ -13,16 +13,19 @@ export function formatTunnelStatus(reading: TunnelReading, now: Date, requestedN
   if (reading.condition === 'absent') return 'Redis tunnel: not started in this workspace (start it with `nx run redis-tunnel:up`)';
   const { state } = reading;
   const kind = forwarderFor(state);
-  const where = kind.mode === 'local'
-    ? `local redis-server (redis.mode: local) for namespace ${state.namespace} on ${state.addresses.join(',')}:${state.port}`
-    : `${state.namespace}/deployment/${state.deployment} on ${state.addresses.join(',')}:${state.port}`;
+  const where =
+    kind.mode === 'local'
+      ? `local redis-server (redis.mode: local) for namespace ${state.namespace} on ${state.addresses.join(',')}:${state.port}`
+      : `${state.namespace}/deployment/${state.deployment} on ${state.addresses.join(',')}:${state.port}`;
   // Which Redis is in use is the first word a reader sees.
   const label = kind.mode === 'local' ? 'Redis (local)' : 'Redis tunnel';
-  if (reading.condition === 'stale' && reading.unconfirmed) return [`${label}: UNCONFIRMED — ${reading.unconfirmed.message}`, `  was: ${where}`, `  fix: ${reading.unconfirmed.fix}`].join('\n');
+  if (reading.condition === 'stale' && reading.unconfirmed)
+    return [`${label}: UNCONFIRMED — ${reading.unconfirmed.message}`, `  was: ${where}`, `  fix: ${reading.unconfirmed.fix}`].join('\n');
   if (reading.condition === 'stale') {
-    const lines = state.status === 'crashed'
-      ? [`${label}: CRASHED — its supervisor (pid ${state.pid}) crashed ${ago(state.updatedAt, now)}; it ended ${kind.name} first`]
-      : [`${label}: STALE — its supervisor (pid ${state.pid}) died without stopping; the last state it wrote (${state.status}) is not true any more`];
+    const lines =
+      state.status === 'crashed'
+        ? [`${label}: CRASHED — its supervisor (pid ${state.pid}) crashed ${ago(state.updatedAt, now)}; it ended ${kind.name} first`]
+        : [`${label}: STALE — its supervisor (pid ${state.pid}) died without stopping; the last state it wrote (${state.status}) is not true any more`];
     lines.push(`  was: ${where}`);
     if (state.status === 'crashed' && state.lastError) lines.push(`  error: ${state.lastError.message}`);
     lines.push('  fix: `nx run redis-tunnel:up` cleans up and starts a new one; logs/redis-tunnel.log says how it ended');
@@ -40,10 +43,14 @@ export function formatTunnelStatus(reading: TunnelReading, now: Date, requestedN
   if (reading.condition === 'stopped') {
     const stopped = `${label}: stopped (was ${where}; stopped ${ago(state.updatedAt, now)})`;
     // A supervisor that met a problem retrying cannot solve stops itself and says which.
-    return state.lastError?.permanent ? [stopped, `  error: ${state.lastError.message}`, `  fix: ${state.lastError.fix}`, `  ${NOTHING_RETRIES}`].join('\n') : stopped;
+    return state.lastError?.permanent
+      ? [stopped, `  error: ${state.lastError.message}`, `  fix: ${state.lastError.fix}`, `  ${NOTHING_RETRIES}`].join('\n')
+      : stopped;
   }
   const lines = [`${label}: ${state.status.toUpperCase()} — ${where}`];
-  lines.push(`  supervisor pid ${state.pid} (up ${ago(state.startedAt, now).replace(/ ago$/, '')}), ${kind.name} pid ${state.kubectlPid ?? 'none'}, restarts ${state.restarts}`);
+  lines.push(
+    `  supervisor pid ${state.pid} (up ${ago(state.startedAt, now).replace(/ ago$/, '')}), ${kind.name} pid ${state.kubectlPid ?? 'none'}, restarts ${state.restarts}`,
+  );
   if (state.status === 'unverified') {
     lines.push(
       `  not verified: the last good PING was ${ago(state.lastCheckAt as string, now)} (${Math.round(checkAgeMs(state, now) / 1000)} s), but the supervisor checks every few seconds — the machine slept, or the supervisor is stopped or blocked`,
@@ -54,15 +61,19 @@ export function formatTunnelStatus(reading: TunnelReading, now: Date, requestedN
   } else {
     lines.push('  no PING has succeeded yet');
   }
-  if (state.auth === 'required') lines.push('  auth: required (Redis answered -NOAUTH: traffic reaches a real Redis, which wants the password your services send)');
+  if (state.auth === 'required')
+    lines.push('  auth: required (Redis answered -NOAUTH: traffic reaches a real Redis, which wants the password your services send)');
   if (state.lastError && state.status !== 'healthy') {
     lines.push(`  error: ${state.lastError.message}`, `  fix: ${state.lastError.fix}`);
   }
-  if (state.status === 'degraded' || state.status === 'starting') lines.push(`  ${retryingSentence(state)}`); else if (state.lastError) {
+  if (state.status === 'degraded' || state.status === 'starting') lines.push(`  ${retryingSentence(state)}`);
+  else if (state.lastError) {
     lines.push(`  last error (recovered): ${state.lastError.message} (${ago(state.lastError.at, now)})`);
   }
   if (requestedNamespace && requestedNamespace !== state.namespace) {
-    lines.push(`  note: this tunnel serves ${state.namespace}, not ${requestedNamespace}; \`nx run redis-tunnel:up --namespace=${requestedNamespace}\` switches it`);
+    lines.push(
+      `  note: this tunnel serves ${state.namespace}, not ${requestedNamespace}; \`nx run redis-tunnel:up --namespace=${requestedNamespace}\` switches it`,
+    );
   }
   return lines.join('\n');
 }
@@ -78,9 +89,7 @@ export function formatBestEffortWarning(problem: { message: string; fix?: string
     '⚠ Redis tunnel: NOT HEALTHY — the services start anyway (the tunnel is best effort); those that use Redis cannot reach it yet',
     `  what failed: ${problem.message}`,
     `  fix: ${problem.fix ?? 'see logs/redis-tunnel.log'}`,
-    retrying
-      ? `  ${retryingSentence(reading.state)}`
-      : `  ${NOTHING_RETRIES}`,
+    retrying ? `  ${retryingSentence(reading.state)}` : `  ${NOTHING_RETRIES}`,
     '  `nx run redis-tunnel:status` shows how it stands; logs/redis-tunnel.log has every line kubectl printed',
     `  ${STRICT_HINT}`,
   ];

@@ -28,7 +28,10 @@ describe('TunnelSupervisor: what it logs, and when it acts', () => {
     await tick();
     world.kubectls[1].exit('W1126 a warning kubectl prints, but no error');
     await tick();
-    expect(world.last()).toMatchObject({ status: 'degraded', lastError: { kind: 'unknown', message: 'kubectl exited with code 1', fix: 'the supervisor restarts it on its own' } });
+    expect(world.last()).toMatchObject({
+      status: 'degraded',
+      lastError: { kind: 'unknown', message: 'kubectl exited with code 1', fix: 'the supervisor restarts it on its own' },
+    });
     await tick(100);
     const stopped = world.running.stop();
     await tick();
@@ -110,7 +113,10 @@ describe('TunnelSupervisor: what it logs, and when it acts', () => {
     await tick(50);
     world.kubectls[0].exit('error: lost connection to pod');
     await tick(100);
-    expect(world.states.find((state) => state.status === 'degraded')?.lastError).toMatchObject({ kind: 'connection-lost', message: 'error: lost connection to pod' });
+    expect(world.states.find((state) => state.status === 'degraded')?.lastError).toMatchObject({
+      kind: 'connection-lost',
+      message: 'error: lost connection to pod',
+    });
   });
 
   it('restarts kubectl as soon as a PING in flight answers when a reconnect was asked meanwhile', async () => {
@@ -196,7 +202,9 @@ describe('TunnelSupervisor: what it logs, and when it acts', () => {
     world.kubectls[0].becomeReady();
     await tick(12_000);
     expect(world.kubectls).toHaveLength(1);
-    expect(world.logLines).toContain('cannot re-detect the bind addresses, keeping 127.0.0.1,172.17.0.1: `ip -o -4 addr show dev docker0` did not answer within 5000 ms');
+    expect(world.logLines).toContain(
+      'cannot re-detect the bind addresses, keeping 127.0.0.1,172.17.0.1: `ip -o -4 addr show dev docker0` did not answer within 5000 ms',
+    );
   });
 
   it('keeps its addresses through an outage that is not about them (only a lost bind address re-detects them at once)', async () => {
@@ -233,6 +241,9 @@ describe('TunnelSupervisor: what it logs, and when it acts', () => {
     world.kubectls[0].failToStart(unreachable());
     await tick();
     world.running.recordCrash('not an Error');
-    expect(world.last()).toMatchObject({ status: 'crashed', lastError: { kind: 'supervisor-crashed', message: 'the tunnel supervisor crashed: not an Error' } });
+    expect(world.last()).toMatchObject({
+      status: 'crashed',
+      lastError: { kind: 'supervisor-crashed', message: 'the tunnel supervisor crashed: not an Error' },
+    });
   });
 });

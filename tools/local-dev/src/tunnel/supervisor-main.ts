@@ -82,9 +82,11 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', () => running.requestReconnect());
   armTestHook(process.env[TEST_HOOK_CRASH_ENV]);
-  log(launch.target.mode === 'local'
-    ? `supervising a local redis-server for namespace ${launch.target.namespace} on ${launch.target.addresses.join(',')}:${launch.target.port}`
-    : `supervising kubectl port-forward for ${launch.target.namespace}/deployment/${launch.target.deployment} on ${launch.target.addresses.join(',')}:${launch.target.port}`);
+  log(
+    launch.target.mode === 'local'
+      ? `supervising a local redis-server for namespace ${launch.target.namespace} on ${launch.target.addresses.join(',')}:${launch.target.port}`
+      : `supervising kubectl port-forward for ${launch.target.namespace}/deployment/${launch.target.deployment} on ${launch.target.addresses.join(',')}:${launch.target.port}`,
+  );
   await running.run();
 }
 

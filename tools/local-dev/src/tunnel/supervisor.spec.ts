@@ -91,7 +91,9 @@ describe('TunnelSupervisor (fake kubectl, fake PING, fake clock)', () => {
 
   it('stops retrying on a permanent error and ends with the message and fix in the state', async () => {
     const { finished } = await world.start();
-    world.kubectls[0].failToStart(classifyKubectlOutput('Error from server (Forbidden): pods "redis-0" is forbidden: cannot create resource "pods/portforward"', TARGET) as KubectlProblem);
+    world.kubectls[0].failToStart(
+      classifyKubectlOutput('Error from server (Forbidden): pods "redis-0" is forbidden: cannot create resource "pods/portforward"', TARGET) as KubectlProblem,
+    );
     await tick(60_000);
     await finished;
 
@@ -131,7 +133,9 @@ describe('TunnelSupervisor (fake kubectl, fake PING, fake clock)', () => {
     expect(world.kubectls[0].args).toContain('127.0.0.1,172.17.0.1');
 
     world.detected = ['127.0.0.1'];
-    world.kubectls[0].exit('Unable to listen on port 6379: Listeners failed to create with the following errors: [unable to create listener: Error listen tcp4 172.17.0.1:6379: bind: cannot assign requested address]\nerror: unable to listen on any of the requested ports: [{6379 6379}]');
+    world.kubectls[0].exit(
+      'Unable to listen on port 6379: Listeners failed to create with the following errors: [unable to create listener: Error listen tcp4 172.17.0.1:6379: bind: cannot assign requested address]\nerror: unable to listen on any of the requested ports: [{6379 6379}]',
+    );
     world.kubectls[0].becomeReady();
     await tick(200);
 

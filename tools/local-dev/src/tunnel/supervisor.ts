@@ -183,10 +183,12 @@ export class TunnelSupervisor {
     // Settles either way, so a rejection nobody waits for any more (after stop or reconnect) is
     // never an unhandled rejection, which would crash the supervisor.
     let readiness: { error: unknown } | undefined;
-    void forward.ready.then(
-      () => (readiness = { error: undefined }),
-      (error: unknown) => (readiness = { error }),
-    ).then(() => this.wake?.());
+    void forward.ready
+      .then(
+        () => (readiness = { error: undefined }),
+        (error: unknown) => (readiness = { error }),
+      )
+      .then(() => this.wake?.());
     while (!readiness) {
       if (this.stopping) return { kind: 'stop' };
       if (this.reconnectRequested) return { kind: 'reconnect' };
@@ -268,23 +270,33 @@ export class TunnelSupervisor {
    */
   private async pingEveryAddress(): Promise<TunnelErrorInfo | undefined> {
     const { port, namespace, addresses } = this.target;
-    const outcomes = await Promise.all(addresses.map(async (address) => ({ address, outcome: await this.deps.pingRedis(address, port, this.options.timings.pingTimeoutMs) })));
+    const outcomes = await Promise.all(
+      addresses.map(async (address) => ({ address, outcome: await this.deps.pingRedis(address, port, this.options.timings.pingTimeoutMs) })),
+    );
     for (const { address, outcome } of outcomes) {
       if (outcome.ok) continue;
       return errorInfo({
         kind: 'connection-lost',
         message: `PING ${this.kind.mode === 'local' ? 'to the local redis-server' : 'through the forward'} on ${address}:${port} failed: ${outcome.reason}`,
-        fix: this.kind.mode === 'local'
-          ? 'the supervisor restarts redis-server on its own; if this persists see logs/redis-tunnel.log'
-          : `the tunnel restarts kubectl on its own; if this persists check \`kubectl -n ${namespace} get pods\``,
+        fix:
+          this.kind.mode === 'local'
+            ? 'the supervisor restarts redis-server on its own; if this persists see logs/redis-tunnel.log'
+            : `the tunnel restarts kubectl on its own; if this persists check \`kubectl -n ${namespace} get pods\``,
         permanent: false,
       });
     }
     const noauth = outcomes.some(({ outcome }) => outcome.ok && outcome.reply === 'NOAUTH');
     const slowest = Math.max(...outcomes.map(({ outcome }) => outcome.ms));
-    if (this.state.status !== 'healthy') this.options.log(`healthy: PING answered ${noauth ? 'NOAUTH' : 'PONG'} on ${addresses.join(', ')} within ${slowest} ms`);
+    if (this.state.status !== 'healthy')
+      this.options.log(`healthy: PING answered ${noauth ? 'NOAUTH' : 'PONG'} on ${addresses.join(', ')} within ${slowest} ms`);
     this.failures = 0;
-    this.save({ status: 'healthy', failures: 0, lastCheckAt: new Date().toISOString(), lastReply: noauth ? 'NOAUTH' : 'PONG', auth: noauth ? 'required' : 'none' });
+    this.save({
+      status: 'healthy',
+      failures: 0,
+      lastCheckAt: new Date().toISOString(),
+      lastReply: noauth ? 'NOAUTH' : 'PONG',
+      auth: noauth ? 'required' : 'none',
+    });
     return undefined;
   }
 

@@ -59,9 +59,12 @@ export async function waitForHealthy(paths: WorkspacePaths, pid: number, since: 
       const error = latest.lastError;
       if (error?.permanent && error.at >= since.check) throw new TunnelError(`kubectl port-forward failed: ${error.message}`, { fix: error.fix });
       if (latest.status === 'stopped' && latest.updatedAt >= since.check) {
-        throw new TunnelError(`the Redis tunnel was stopped while this command waited for it (\`nx run redis-tunnel:down\`, or a SIGTERM to its supervisor pid ${pid})`, {
-          fix: 'run `nx run redis-tunnel:up` to start it again',
-        });
+        throw new TunnelError(
+          `the Redis tunnel was stopped while this command waited for it (\`nx run redis-tunnel:down\`, or a SIGTERM to its supervisor pid ${pid})`,
+          {
+            fix: 'run `nx run redis-tunnel:up` to start it again',
+          },
+        );
       }
       const failures = latest.failures ?? 0;
       if (options.giveUpAfterFailures !== undefined && failures >= options.giveUpAfterFailures && (error?.at ?? '') >= since.check) {
@@ -97,10 +100,14 @@ function describeProgress(state: TunnelState): string {
 
 /** One line on how the tunnel answers, used by tunnel-up and tunnel-status. */
 export function healthSentence(state: TunnelState): string {
-  const reply = state.auth === 'required' || state.lastReply === 'NOAUTH'
-    ? 'Redis answered -NOAUTH (auth: required): reachable, it wants the password your services send'
-    : 'PING answered +PONG';
+  const reply =
+    state.auth === 'required' || state.lastReply === 'NOAUTH'
+      ? 'Redis answered -NOAUTH (auth: required): reachable, it wants the password your services send'
+      : 'PING answered +PONG';
   const containers = state.addresses.length > 1 ? `; containers use host.docker.internal:${state.port}` : '';
-  const where = state.mode === 'local' ? `a local redis-server (redis.mode: local, serving namespace ${state.namespace})` : `${state.namespace}/deployment/${state.deployment}`;
+  const where =
+    state.mode === 'local'
+      ? `a local redis-server (redis.mode: local, serving namespace ${state.namespace})`
+      : `${state.namespace}/deployment/${state.deployment}`;
   return `${reply} through ${state.addresses.map((address) => `${address}:${state.port}`).join(' and ')} → ${where}${containers}`;
 }

@@ -30,12 +30,16 @@ function duration(ms) {
 function bytes(value) {
   const units = ['B', 'KiB', 'MiB', 'GiB'];
   let index = 0;
-  while (value >= 1024 && index < units.length - 1) { value /= 1024; index++; }
+  while (value >= 1024 && index < units.length - 1) {
+    value /= 1024;
+    index++;
+  }
   return `${value.toFixed(index === 0 ? 0 : 1)} ${units[index]}`;
 }
 
 function sparkline(values, label) {
-  const width = 90, height = 18;
+  const width = 90,
+    height = 18;
   const svgNs = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(svgNs, 'svg');
   svg.setAttribute('class', 'spark');
@@ -82,24 +86,74 @@ async function act(action, service) {
 function serviceCard(service) {
   const cpu = service.cpu.length ? `${service.cpu[service.cpu.length - 1].toFixed(1)} %` : '–';
   const memory = service.memory.length ? bytes(service.memory[service.memory.length - 1]) : '–';
-  const image = service.image.freshness === 'stale'
-    ? el('span', { class: 'stale' }, `stale: ${service.image.why}`)
-    : el('span', { class: 'muted' }, service.image.freshness === 'fresh' ? 'fresh' : service.image.why || 'unknown');
+  const image =
+    service.image.freshness === 'stale'
+      ? el('span', { class: 'stale' }, `stale: ${service.image.why}`)
+      : el('span', { class: 'muted' }, service.image.freshness === 'fresh' ? 'fresh' : service.image.why || 'unknown');
   const busy = (action) => pending.has(`${action}:${service.name}`);
-  return el('div', { class: `card tone-${service.tone}`, 'data-service': service.name, 'data-state': service.state },
-    el('h3', {}, el('span', {}, service.name, service.kind === 'worker' ? el('span', { class: 'muted' }, ' (worker)') : ''), el('span', { class: 'state' }, service.stateLabel)),
-    el('div', { class: 'row' }, 'branch ', el('b', {}, service.branch || '–'),
-      service.wantedBranch && service.branch && service.wantedBranch !== service.branch ? el('span', { class: 'stale' }, ` (config.yaml: ${service.wantedBranch})`) : '',
-      service.dirty ? el('span', { class: 'dirty' }, ` ● dirty (${service.changedFiles})`) : ''),
+  return el(
+    'div',
+    { class: `card tone-${service.tone}`, 'data-service': service.name, 'data-state': service.state },
+    el(
+      'h3',
+      {},
+      el('span', {}, service.name, service.kind === 'worker' ? el('span', { class: 'muted' }, ' (worker)') : ''),
+      el('span', { class: 'state' }, service.stateLabel),
+    ),
+    el(
+      'div',
+      { class: 'row' },
+      'branch ',
+      el('b', {}, service.branch || '–'),
+      service.wantedBranch && service.branch && service.wantedBranch !== service.branch
+        ? el('span', { class: 'stale' }, ` (config.yaml: ${service.wantedBranch})`)
+        : '',
+      service.dirty ? el('span', { class: 'dirty' }, ` ● dirty (${service.changedFiles})`) : '',
+    ),
     el('div', { class: 'row' }, 'image ', image),
-    el('div', { class: 'row' }, 'ports ', service.links.length ? service.links.map((link) => el('a', { href: link.url, target: '_blank', rel: 'noopener' }, `${link.host}→${link.container} `)) : '–',
-      service.debugPort ? el('span', { class: 'muted' }, ` debug ${service.debugPort}`) : ''),
-    el('div', { class: 'row' }, 'cpu ', sparkline(service.cpu, `${service.name} cpu`), ` ${cpu}  mem `, sparkline(service.memory, `${service.name} memory`), ` ${memory}`),
-    el('div', { class: 'row' }, `restarts ${service.restarts ?? '–'}`, service.container ? el('span', { class: 'muted' }, ` · ${service.container.status}${service.container.status === 'exited' ? ` (${service.container.exitCode})` : ''}`) : ''),
-    service.problems.map((problem) => el('div', { class: `row problem ${problem.severity}` }, problem.message, problem.fix ? el('span', { class: 'muted' }, ` — ${problem.fix}`) : '')),
-    el('div', { class: 'row' },
-      el('button', { onclick: () => act('restart', service.name), disabled: busy('restart') || !service.container, 'data-action': 'restart' }, busy('restart') ? 'restarting…' : 'Restart'),
-      el('button', { onclick: () => act('rebuild', service.name), disabled: busy('rebuild'), 'data-action': 'rebuild' }, busy('rebuild') ? 'rebuilding…' : 'Rebuild')),
+    el(
+      'div',
+      { class: 'row' },
+      'ports ',
+      service.links.length
+        ? service.links.map((link) => el('a', { href: link.url, target: '_blank', rel: 'noopener' }, `${link.host}→${link.container} `))
+        : '–',
+      service.debugPort ? el('span', { class: 'muted' }, ` debug ${service.debugPort}`) : '',
+    ),
+    el(
+      'div',
+      { class: 'row' },
+      'cpu ',
+      sparkline(service.cpu, `${service.name} cpu`),
+      ` ${cpu}  mem `,
+      sparkline(service.memory, `${service.name} memory`),
+      ` ${memory}`,
+    ),
+    el(
+      'div',
+      { class: 'row' },
+      `restarts ${service.restarts ?? '–'}`,
+      service.container
+        ? el('span', { class: 'muted' }, ` · ${service.container.status}${service.container.status === 'exited' ? ` (${service.container.exitCode})` : ''}`)
+        : '',
+    ),
+    service.problems.map((problem) =>
+      el('div', { class: `row problem ${problem.severity}` }, problem.message, problem.fix ? el('span', { class: 'muted' }, ` — ${problem.fix}`) : ''),
+    ),
+    el(
+      'div',
+      { class: 'row' },
+      el(
+        'button',
+        { onclick: () => act('restart', service.name), disabled: busy('restart') || !service.container, 'data-action': 'restart' },
+        busy('restart') ? 'restarting…' : 'Restart',
+      ),
+      el(
+        'button',
+        { onclick: () => act('rebuild', service.name), disabled: busy('rebuild'), 'data-action': 'rebuild' },
+        busy('rebuild') ? 'rebuilding…' : 'Rebuild',
+      ),
+    ),
   );
 }
 
@@ -108,24 +162,61 @@ function tunnelCard(tunnel) {
     el('h3', {}, el('span', {}, `namespace ${tunnel.namespace || '–'}`), el('span', { class: `state tone-${tunnel.tone}` }, tunnel.status)),
     el('div', { class: 'row' }, `last PING ${since(tunnel.lastPing)} · reconnects ${tunnel.reconnects ?? '–'} · port ${tunnel.port ?? '–'}`),
     tunnel.lines.map((line) => el('div', { class: 'row muted' }, line)),
-    el('button', { onclick: () => act('reconnect-tunnel'), disabled: pending.has('reconnect-tunnel:'), 'data-action': 'reconnect-tunnel' }, pending.has('reconnect-tunnel:') ? 'reconnecting…' : 'Reconnect'),
+    el(
+      'button',
+      { onclick: () => act('reconnect-tunnel'), disabled: pending.has('reconnect-tunnel:'), 'data-action': 'reconnect-tunnel' },
+      pending.has('reconnect-tunnel:') ? 'reconnecting…' : 'Reconnect',
+    ),
   ];
 }
 
 function runSection(run) {
   if (!run) return el('p', { class: 'muted' }, 'no run recorded yet');
-  return el('div', {},
+  return el(
+    'div',
+    {},
     el('p', {}, el('b', {}, run.state), ` · ${run.command} · started ${since(run.startedAt)} · ${duration(run.durationMs)} · ${run.cacheHits} cache hits`),
-    el('table', {}, el('tr', {}, el('th', {}, 'task'), el('th', {}, 'state'), el('th', {}, 'time'), el('th', {}, 'cache')),
-      run.tasks.map((task) => el('tr', { class: task.state === 'failure' ? 'failure' : '' }, el('td', {}, task.task), el('td', {}, task.state), el('td', {}, duration(task.durationMs)), el('td', {}, task.cacheHit ? 'hit' : '')))));
+    el(
+      'table',
+      {},
+      el('tr', {}, el('th', {}, 'task'), el('th', {}, 'state'), el('th', {}, 'time'), el('th', {}, 'cache')),
+      run.tasks.map((task) =>
+        el(
+          'tr',
+          { class: task.state === 'failure' ? 'failure' : '' },
+          el('td', {}, task.task),
+          el('td', {}, task.state),
+          el('td', {}, duration(task.durationMs)),
+          el('td', {}, task.cacheHit ? 'hit' : ''),
+        ),
+      ),
+    ),
+  );
 }
 
 function buildTimes(rows) {
   const built = rows.filter((row) => row.durations.some((value) => value !== null));
   if (built.length === 0) return el('p', { class: 'muted' }, 'no build recorded yet');
-  return el('table', {}, built.map((row) => el('tr', {}, el('td', {}, row.service),
-    el('td', {}, sparkline(row.durations.map((value) => value || 0), `${row.service} build times`)),
-    el('td', {}, `last ${duration([...row.durations].reverse().find((value) => value !== null))}`))));
+  return el(
+    'table',
+    {},
+    built.map((row) =>
+      el(
+        'tr',
+        {},
+        el('td', {}, row.service),
+        el(
+          'td',
+          {},
+          sparkline(
+            row.durations.map((value) => value || 0),
+            `${row.service} build times`,
+          ),
+        ),
+        el('td', {}, `last ${duration([...row.durations].reverse().find((value) => value !== null))}`),
+      ),
+    ),
+  );
 }
 
 function logPicker(services) {
@@ -133,9 +224,23 @@ function logPicker(services) {
   if (picker.dataset.services === services.join(',')) return;
   picker.dataset.services = services.join(',');
   if (chosenLogs.size === 0) services.forEach((name) => chosenLogs.add(name));
-  picker.replaceChildren(...services.map((name) => el('label', {}, el('input', {
-    type: 'checkbox', checked: chosenLogs.has(name), onchange: (event) => { event.target.checked ? chosenLogs.add(name) : chosenLogs.delete(name); followLogs(); },
-  }), ` ${name} `)));
+  picker.replaceChildren(
+    ...services.map((name) =>
+      el(
+        'label',
+        {},
+        el('input', {
+          type: 'checkbox',
+          checked: chosenLogs.has(name),
+          onchange: (event) => {
+            event.target.checked ? chosenLogs.add(name) : chosenLogs.delete(name);
+            followLogs();
+          },
+        }),
+        ` ${name} `,
+      ),
+    ),
+  );
   followLogs();
 }
 
@@ -181,7 +286,12 @@ function stream(path, handlers) {
     });
   };
   open();
-  return { close: () => { closed = true; source.close(); } };
+  return {
+    close: () => {
+      closed = true;
+      source.close();
+    },
+  };
 }
 
 function followLogs() {
@@ -196,7 +306,9 @@ function followLogs() {
   };
   logStream = stream(`/api/logs?services=${encodeURIComponent([...chosenLogs].join(','))}`, {
     // Each (re)connection sends the recent lines again: start from a clean page.
-    open: () => { output.textContent = ''; },
+    open: () => {
+      output.textContent = '';
+    },
     line: (event) => {
       const line = JSON.parse(event.data);
       show(`${line.service} | ${line.text}`, line.stream === 'stderr');
@@ -231,7 +343,10 @@ function connect() {
       status.textContent = 'live';
       status.className = 'tone-ok';
     },
-    snapshot: (event) => { lastView = JSON.parse(event.data); render(lastView); },
+    snapshot: (event) => {
+      lastView = JSON.parse(event.data);
+      render(lastView);
+    },
     error: () => {
       lost = true;
       status.textContent = 'reconnecting…';
