@@ -113,7 +113,7 @@ async function recordUnlessRefused(what: string, record: () => Promise<void>): P
 /**
  * Before any task of a run: a --namespace that cannot be used stops the run with one message and
  * exit status 1 (src/plugin/pre-run.ts says why); then logs/progress.json says the run started
- * (src/stack/run-record.ts). With the Nx daemon this runs inside the daemon: it reads nothing but
+ * (src/core/run-record.ts). With the Nx daemon this runs inside the daemon: it reads nothing but
  * the context Nx passes.
  */
 export const preTasksExecution: PreTasksExecution = async (_options, context) => {

@@ -11,9 +11,10 @@
  * files live, which Nx's file inputs cannot see (gitignored). A clone with nothing injected is
  * observed with the time and pid, so it never equals a settled state.
  *
- * One command for every clone (the same string in every inject-config target), so Nx runs it once
- * per hashing round; a change in any clone or secret then re-runs the inject-config batch, one
- * process (images are not affected: build-image has its own per-clone fingerprint).
+ * One observation for every clone, made once per hashing round by inject-config's custom hasher
+ * (./hashers.ts) and shared by every inject-config task; a change in any clone or secret then
+ * re-runs the inject-config batch, one process (images are not affected: build-image has its own
+ * per-clone fingerprint).
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
