@@ -40,7 +40,12 @@ const OFFSET = 10_000;
 const BASE_IMAGE = 'debian:bookworm-slim';
 
 function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
-  const result = spawnSync(command, args, { cwd: options.cwd ?? REPO_ROOT, env: { ...process.env, FORCE_COLOR: '0', ...options.env }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(command, args, {
+    cwd: options.cwd ?? REPO_ROOT,
+    env: { ...process.env, FORCE_COLOR: '0', ...options.env },
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${output.slice(-4000)}`);
   return output;
@@ -52,7 +57,8 @@ const npmRunDemo = (args: string[] = []) => run('npm', ['run', 'demo', ...(args.
 /** The hand-written compose file an engineer keeps for these clones (what local-dev writes for them, by hand). */
 function handMadeCompose(): string {
   const redis = `REDIS_HOST: host.docker.internal\n      REDIS_PORT: "${model.redis.port}"`;
-  const common = (debug: string) => `extra_hosts: ["host.docker.internal:host-gateway"]\n    init: true\n    environment:\n      ${redis}\n      DEBUG_PORT: "${debug}"`;
+  const common = (debug: string) =>
+    `extra_hosts: ["host.docker.internal:host-gateway"]\n    init: true\n    environment:\n      ${redis}\n      DEBUG_PORT: "${debug}"`;
   const build = (dir: string, dockerfile: string) => `build: { context: ${path.join(CLONED, dir)}, dockerfile: ${dockerfile} }`;
   return `version: "3.8"
 services:
@@ -93,14 +99,32 @@ interface HandMade {
 async function handMadeFlow(): Promise<HandMade> {
   // compose v1 runs `docker build` itself: the client local-dev found able to build with BuildKit goes first on PATH.
   const client = await detectBuildClient();
-  const env = { PATH: `${path.dirname(client.program)}:${process.env.PATH}`, DOCKER_BUILDKIT: '1', COMPOSE_DOCKER_CLI_BUILD: '1', [DEMO_TOKEN.name]: DEMO_TOKEN.value };
+  const env = {
+    PATH: `${path.dirname(client.program)}:${process.env.PATH}`,
+    DOCKER_BUILDKIT: '1',
+    COMPOSE_DOCKER_CLI_BUILD: '1',
+    [DEMO_TOKEN.name]: DEMO_TOKEN.value,
+  };
   const folder = mkdtempSync(path.join(os.tmpdir(), 'local-dev-bench-handmade-'));
   writeFileSync(path.join(folder, 'docker-compose.yml'), handMadeCompose());
   const compose = (args: string[]) => run('docker-compose', ['--project-name', PROJECT, ...args], { cwd: folder, env });
   return {
     up: () =>
-      run(client.program, ['build', '--progress=plain', '--secret', `id=${DEMO_TOKEN.name},env=${DEMO_TOKEN.name}`, '--file', path.join(CLONED, 'demo-web', 'demo-web.dev.Dockerfile'), '--tag', `${PROJECT}/demo-web`, path.join(CLONED, 'demo-web')], { env }) +
-      compose(['up', '--detach', '--build']),
+      run(
+        client.program,
+        [
+          'build',
+          '--progress=plain',
+          '--secret',
+          `id=${DEMO_TOKEN.name},env=${DEMO_TOKEN.name}`,
+          '--file',
+          path.join(CLONED, 'demo-web', 'demo-web.dev.Dockerfile'),
+          '--tag',
+          `${PROJECT}/demo-web`,
+          path.join(CLONED, 'demo-web'),
+        ],
+        { env },
+      ) + compose(['up', '--detach', '--build']),
     down: () => {
       compose(['down', '--remove-orphans', '--rmi', 'local']);
       spawnSync(client.program, ['rmi', '-f', `${PROJECT}/demo-web`]);
@@ -135,7 +159,10 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 /** One build step's lines of a service in a run's build output ("<service> | #<n> …"), by what its header line contains. */
 export function stepLines(output: string, service: string, header: string): string[] {
-  const lines = output.split('\n').filter((line) => line.startsWith(`${service} | #`)).map((line) => line.slice(service.length + 3));
+  const lines = output
+    .split('\n')
+    .filter((line) => line.startsWith(`${service} | #`))
+    .map((line) => line.slice(service.length + 3));
   const step = lines.find((line) => line.includes(header))?.split(' ')[0];
   return step ? lines.filter((line) => line.startsWith(`${step} `)) : [];
 }
@@ -156,7 +183,8 @@ function ensureClonesClean(): void {
   for (const repo of model.repos) {
     const folder = path.join(CLONED, repo.dir);
     const status = spawnSync('git', ['-C', folder, 'status', '--porcelain'], { encoding: 'utf8' });
-    if (status.status === 0 && status.stdout.trim() !== '') throw new Error(`${folder} holds changes of yours (git status): commit or stash them; the bench removes the demo's clones for its cold row`);
+    if (status.status === 0 && status.stdout.trim() !== '')
+      throw new Error(`${folder} holds changes of yours (git status): commit or stash them; the bench removes the demo's clones for its cold row`);
   }
 }
 
@@ -179,7 +207,7 @@ function fresh(images: boolean): void {
 }
 
 async function main(): Promise<void> {
-  console.log('bench: demo on real runtimes — empties this engine\'s build cache; stops a running demo');
+  console.log("bench: demo on real runtimes — empties this engine's build cache; stops a running demo");
   npmRunDemo(['--down']);
   ensureClonesClean();
   const handMade = await handMadeFlow();
@@ -197,7 +225,9 @@ async function main(): Promise<void> {
     const base = /base image debian:bookworm-slim: (?:made from Debian's packages|pulled) in (\d+) s/.exec(output)?.[1];
     console.log(`measured first npm run demo: ${oursCold.toFixed(1)} s (base image: ${base ? `${base} s` : 'was there'})`);
     const coldGo = goBuild(readFileSync(path.join(DEMO_ROOT, 'logs', 'build_output.log'), 'utf8'));
-    console.log(`  its go build compiled ${coldGo.compiled.length} packages (the standard library with delve's -N -l, the module's own): ${coldGo.done.join('; ')}`);
+    console.log(
+      `  its go build compiled ${coldGo.compiled.length} packages (the standard library with delve's -N -l, the module's own): ${coldGo.done.join('; ')}`,
+    );
     npmRunDemo(['--down']);
     fresh(false);
     const theirsCold = await timed(async () => {
@@ -205,7 +235,12 @@ async function main(): Promise<void> {
       await untilAnswering(OFFSET);
     });
     console.log(`measured first hand-made run: ${theirsCold.toFixed(1)} s`);
-    rows.push({ label: 'first run, fresh machine', ours: oursCold, theirs: theirsCold, note: base ? `ours includes making ${BASE_IMAGE} (${base} s); theirs had it` : undefined });
+    rows.push({
+      label: 'first run, fresh machine',
+      ours: oursCold,
+      theirs: theirsCold,
+      note: base ? `ours includes making ${BASE_IMAGE} (${base} s); theirs had it` : undefined,
+    });
     npmRunDemo();
     await untilAnswering(0);
 
@@ -220,8 +255,20 @@ async function main(): Promise<void> {
 
     // 3 and 4. One-line changes, each seen answering (its /health says the edit) in both stacks.
     const changes = [
-      { label: 'one-line Python change (demo-catalog)', service: 'demo-catalog', file: path.join(CLONED, 'demo-catalog', 'demo_catalog', 'views.py'), from: 'HttpResponse("ok', marker: 'py' },
-      { label: 'one-line Go change (demo-orders + 2 workers)', service: 'demo-orders', file: path.join(CLONED, 'demo-orders', 'cmd', 'orders-api', 'main.go'), from: 'fmt.Fprintln(w, "ok', marker: 'go' },
+      {
+        label: 'one-line Python change (demo-catalog)',
+        service: 'demo-catalog',
+        file: path.join(CLONED, 'demo-catalog', 'demo_catalog', 'views.py'),
+        from: 'HttpResponse("ok',
+        marker: 'py',
+      },
+      {
+        label: 'one-line Go change (demo-orders + 2 workers)',
+        service: 'demo-orders',
+        file: path.join(CLONED, 'demo-orders', 'cmd', 'orders-api', 'main.go'),
+        from: 'fmt.Fprintln(w, "ok',
+        marker: 'go',
+      },
     ];
     for (const change of changes) {
       const times = { ours: [] as number[], theirs: [] as number[] };
@@ -247,7 +294,10 @@ async function main(): Promise<void> {
   console.log(`\nnpm run demo against the hand-made flow, until every service answers (${os.cpus().length} cores; warm rows: median of ${ROUNDS})`);
   console.log('| path | npm run demo | hand-made (compose file, docker-compose up -d --build) | ratio |');
   console.log('| --- | --- | --- | --- |');
-  for (const row of rows) console.log(`| ${row.label} | ${row.ours.toFixed(1)} s | ${row.theirs.toFixed(1)} s | ${(row.ours / row.theirs).toFixed(2)}×${row.note ? ` (${row.note})` : ''} |`);
+  for (const row of rows)
+    console.log(
+      `| ${row.label} | ${row.ours.toFixed(1)} s | ${row.theirs.toFixed(1)} s | ${(row.ours / row.theirs).toFixed(2)}×${row.note ? ` (${row.note})` : ''} |`,
+    );
 }
 
 /** What the build output says: the Python change reinstalled nothing, the Go change compiled only what changed. */
@@ -260,7 +310,11 @@ function report(marker: string, build: string): void {
   }
   const { compiled, done } = goBuild(build);
   console.log(`go build -v in the Go change's builds compiled: ${compiled.join(', ') || 'nothing'}\n  ${done.join('\n  ')}`);
-  console.log(compiled.every((name) => name.startsWith('example.com/demo-orders/cmd/orders-api')) && compiled.length > 0 ? '  → only the edited package: no standard library, no unchanged package recompiled' : '  → WARNING: more than the edited package was compiled');
+  console.log(
+    compiled.every((name) => name.startsWith('example.com/demo-orders/cmd/orders-api')) && compiled.length > 0
+      ? '  → only the edited package: no standard library, no unchanged package recompiled'
+      : '  → WARNING: more than the edited package was compiled',
+  );
 }
 
 /** The packages the Go images' `go build -v` compiled in a run, and each image's go build step result. */
@@ -268,7 +322,14 @@ function goBuild(build: string): { compiled: string[]; done: string[] } {
   const services = ['demo-orders', 'demo-orders-worker', 'demo-orders-mailer'];
   return {
     compiled: [...new Set(services.flatMap((service) => compiledPackages(stepLines(build, service, 'go build'))))],
-    done: services.map((service) => `${service}: ${stepLines(build, service, 'go build').filter((line) => /DONE|CACHED/.test(line)).join(', ') || 'every step cached (BuildKit printed none)'}`),
+    done: services.map(
+      (service) =>
+        `${service}: ${
+          stepLines(build, service, 'go build')
+            .filter((line) => /DONE|CACHED/.test(line))
+            .join(', ') || 'every step cached (BuildKit printed none)'
+        }`,
+    ),
   };
 }
 

@@ -62,7 +62,9 @@ export function nxArgs(options: DemoOptions): string[] {
 /** What the user reads once the demo runs: every URL, its debugger, which Redis, and what to try. Pure. */
 export function nextSteps(model: WorkspaceModel, namespace: string): string {
   const width = Math.max(...model.services.map((service) => service.name.length));
-  const lines = [`The demo runs (namespace ${namespace}; Redis: ${redisModeFor(model.redis, namespace) === 'local' ? 'a local redis-server' : 'the kubectl tunnel'} on port ${model.redis.port}, REDIS_HOST=host.docker.internal in the containers):`];
+  const lines = [
+    `The demo runs (namespace ${namespace}; Redis: ${redisModeFor(model.redis, namespace) === 'local' ? 'a local redis-server' : 'the kubectl tunnel'} on port ${model.redis.port}, REDIS_HOST=host.docker.internal in the containers):`,
+  ];
   for (const service of model.services) {
     const published = service.ports[0];
     const where = published ? `http://localhost:${published.host}/` : `a worker of ${service.owner} (no port)`;
@@ -73,7 +75,7 @@ export function nextSteps(model: WorkspaceModel, namespace: string): string {
   const apiUrl = `http://localhost:${api.ports[0]?.host ?? 0}/`;
   lines.push(
     '',
-    'Debug it: each clone has a .vscode/launch.json local-dev filled in with its debugger\'s port, e.g.',
+    "Debug it: each clone has a .vscode/launch.json local-dev filled in with its debugger's port, e.g.",
     `  code examples/demo/cloned/${api.dir}       Run and Debug → "Attach to ${api.name} (local-dev, ${namespace})", a breakpoint in demo_api/views.py, then curl ${apiUrl}`,
     '',
     'Try next:',
@@ -81,10 +83,10 @@ export function nextSteps(model: WorkspaceModel, namespace: string): string {
     '  curl -X POST http://localhost:18083/orders   queue an order: demo-orders-worker and demo-orders-mailer take it from Redis',
     '  edit examples/demo/cloned/demo-catalog/items.txt, then `npm run demo` again: only demo-catalog is rebuilt',
     '  npm run demo -- --refresh                   bring the sample clones to their remotes (local edits are saved first)',
-    '  npm run demo -- --namespace=s2              the same stack with s2\'s injected values',
+    "  npm run demo -- --namespace=s2              the same stack with s2's injected values",
     '  (cd examples/demo && npx nx run stack:status)                 every service, and which Redis is in use',
     '  (cd examples/demo && npx nx run redis-tunnel:status)          the local Redis and its supervisor',
-    '  (cd examples/demo && npx nx run demo-orders-worker:logs)      a worker\'s logs',
+    "  (cd examples/demo && npx nx run demo-orders-worker:logs)      a worker's logs",
     '  npm run demo -- --down                      stop it all: containers, network, the local Redis',
     '',
     'How it works: docs/demo.md',
@@ -115,17 +117,28 @@ function isThere(file: string): boolean {
 /** The texts of the demo's dev Dockerfiles (repos_docker_files/*.Dockerfile). */
 export function demoDockerfiles(): string[] {
   const folder = path.join(DEMO_ROOT, 'repos_docker_files');
-  return readdirSync(folder).filter((file) => file.endsWith('.Dockerfile')).sort().map((file) => readFileSync(path.join(folder, file), 'utf8'));
+  return readdirSync(folder)
+    .filter((file) => file.endsWith('.Dockerfile'))
+    .sort()
+    .map((file) => readFileSync(path.join(folder, file), 'utf8'));
 }
 
 /** What the run says about the base images: nothing for one that was there. Pure. */
 export function describeBaseImages(outcomes: readonly BaseImageOutcome[]): string[] {
-  return outcomes.filter((outcome) => outcome.how !== 'present').map((outcome) => `base image ${outcome.image}: ${outcome.how === 'pulled' ? 'pulled' : "made from Debian's packages"} in ${outcome.seconds.toFixed(0)} s (once per machine)`);
+  return outcomes
+    .filter((outcome) => outcome.how !== 'present')
+    .map(
+      (outcome) =>
+        `base image ${outcome.image}: ${outcome.how === 'pulled' ? 'pulled' : "made from Debian's packages"} in ${outcome.seconds.toFixed(0)} s (once per machine)`,
+    );
 }
 
 /** The sample repos' names: the folders of examples/demo/repos/. */
 export function sampleRepos(): string[] {
-  return readdirSync(path.join(DEMO_ROOT, 'repos'), { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  return readdirSync(path.join(DEMO_ROOT, 'repos'), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
 }
 
 const DEMO_AUTHOR = 'demo@local-dev.invalid';
@@ -163,7 +176,19 @@ export async function updateSampleRemote(bare: string, sample: string, name: str
       log(`examples/demo/remotes/${name}.git holds commits of yours: left as it is (this version's sample is examples/demo/repos/${name}/)`);
       return false;
     }
-    const commit = (await exec('git', [...GIT_IDENTITY, '--git-dir', bare, 'commit-tree', tree, '-p', head, '-m', `${name}: the sample repo of this version of the local-dev demo`])).stdout.trim();
+    const commit = (
+      await exec('git', [
+        ...GIT_IDENTITY,
+        '--git-dir',
+        bare,
+        'commit-tree',
+        tree,
+        '-p',
+        head,
+        '-m',
+        `${name}: the sample repo of this version of the local-dev demo`,
+      ])
+    ).stdout.trim();
     await exec('git', ['--git-dir', bare, 'update-ref', 'refs/heads/main', commit, head]);
     log(`updated examples/demo/remotes/${name}.git to this version of the demo's sample (one more commit on main)`);
     return true;
@@ -204,7 +229,11 @@ function ensureSecrets(log: (line: string) => void): void {
   }
   const envLocal = path.join(DEMO_ROOT, '.env.local');
   if (!existsSync(envLocal)) {
-    writeFileSync(envLocal, `# The demo's stand-in for a private-registry token (demo-web's build needs it as a BuildKit secret).\n${DEMO_TOKEN.name}=${DEMO_TOKEN.value}\n`, { mode: 0o600 });
+    writeFileSync(
+      envLocal,
+      `# The demo's stand-in for a private-registry token (demo-web's build needs it as a BuildKit secret).\n${DEMO_TOKEN.name}=${DEMO_TOKEN.value}\n`,
+      { mode: 0o600 },
+    );
     log(`created examples/demo/.env.local with the demo's ${DEMO_TOKEN.name}`);
   }
 }
@@ -213,7 +242,11 @@ function ensureSecrets(log: (line: string) => void): void {
 function runNx(args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
     // No Nx daemon: `--down` must leave nothing of the demo running.
-    const child = spawn(path.join(DEMO_ROOT, 'node_modules', '.bin', 'nx'), args, { cwd: DEMO_ROOT, stdio: 'inherit', env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true' } });
+    const child = spawn(path.join(DEMO_ROOT, 'node_modules', '.bin', 'nx'), args, {
+      cwd: DEMO_ROOT,
+      stdio: 'inherit',
+      env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true' },
+    });
     child.on('error', reject);
     child.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });

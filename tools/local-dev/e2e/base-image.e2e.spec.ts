@@ -38,7 +38,7 @@ afterAll(async () => {
 });
 
 (asked ? describe : describe.skip)('base image where no registry answers (runs with LOCAL_DEV_E2E_DEMO=1, as .ci/run does)', () => {
-  it('makes debian:bookworm from Debian\'s packages when it is missing and no registry gives it, and a Dockerfile\'s apt-get works in it', async () => {
+  it("makes debian:bookworm from Debian's packages when it is missing and no registry gives it, and a Dockerfile's apt-get works in it", async () => {
     const lines: string[] = [];
     const log = (line: string) => lines.push(line);
     const ours = (await imageExists(IMAGE)) && (await labelOf(IMAGE)) !== undefined;

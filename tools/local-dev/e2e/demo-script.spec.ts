@@ -6,7 +6,17 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DEMO_ROOT, demoDockerfiles, describeBaseImages, makeSampleRemote, nextSteps, nxArgs, parseDemoArgs, sampleRepos, updateSampleRemote } from '../../../scripts/demo';
+import {
+  DEMO_ROOT,
+  demoDockerfiles,
+  describeBaseImages,
+  makeSampleRemote,
+  nextSteps,
+  nxArgs,
+  parseDemoArgs,
+  sampleRepos,
+  updateSampleRemote,
+} from '../../../scripts/demo';
 import { baseImagesOf } from '../src/docker/base-image';
 import { loadConfig } from '../src/config/load';
 import { UsageError } from '../src/core/errors';
@@ -20,7 +30,7 @@ describe('npm run demo: flags and output', () => {
     expect(() => parseDemoArgs(['--dwon'])).toThrow('npm run demo: unknown argument "--dwon"');
   });
 
-  it('prints every service\'s URL, each debugger on its own host port, which Redis, and what to try, from the demo\'s config.yaml', () => {
+  it("prints every service's URL, each debugger on its own host port, which Redis, and what to try, from the demo's config.yaml", () => {
     const model = loadConfig(DEMO_ROOT);
     const text = nextSteps(model, 's1');
     expect(text.split('\n').slice(0, 7)).toEqual([
@@ -33,14 +43,27 @@ describe('npm run demo: flags and output', () => {
       '  demo-web            http://localhost:18080/   debugger: 127.0.0.1:5729',
     ]);
     expect(text).toContain('code examples/demo/cloned/demo-api       Run and Debug → "Attach to demo-api (local-dev, s1)"');
-    for (const tip of ['--refresh', '--down', 'stack:status', 'redis-tunnel:status', ':logs', 'only demo-catalog is rebuilt', 'curl -X POST http://localhost:18083/orders']) expect(text).toContain(tip);
+    for (const tip of [
+      '--refresh',
+      '--down',
+      'stack:status',
+      'redis-tunnel:status',
+      ':logs',
+      'only demo-catalog is rebuilt',
+      'curl -X POST http://localhost:18083/orders',
+    ])
+      expect(text).toContain(tip);
   });
 
-  it('makes sure of the one base image the sample\'s Dockerfiles start FROM, and says so only when it had to get it', () => {
+  it("makes sure of the one base image the sample's Dockerfiles start FROM, and says so only when it had to get it", () => {
     expect([...new Set(demoDockerfiles().flatMap(baseImagesOf))]).toEqual(['debian:bookworm-slim']);
     expect(describeBaseImages([{ image: 'debian:bookworm-slim', how: 'present', seconds: 0.01 }])).toEqual([]);
-    expect(describeBaseImages([{ image: 'debian:bookworm-slim', how: 'made', seconds: 61.4 }])).toEqual(["base image debian:bookworm-slim: made from Debian's packages in 61 s (once per machine)"]);
-    expect(describeBaseImages([{ image: 'debian:bookworm-slim', how: 'pulled', seconds: 9.6 }])).toEqual(['base image debian:bookworm-slim: pulled in 10 s (once per machine)']);
+    expect(describeBaseImages([{ image: 'debian:bookworm-slim', how: 'made', seconds: 61.4 }])).toEqual([
+      "base image debian:bookworm-slim: made from Debian's packages in 61 s (once per machine)",
+    ]);
+    expect(describeBaseImages([{ image: 'debian:bookworm-slim', how: 'pulled', seconds: 9.6 }])).toEqual([
+      'base image debian:bookworm-slim: pulled in 10 s (once per machine)',
+    ]);
   });
 
   it('makes one sample repo per service that owns a repo', () => {
@@ -63,7 +86,7 @@ describe('npm run demo: flags and output', () => {
     });
     afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-    it('gets one more commit on main with this version\'s files (history kept), once', async () => {
+    it("gets one more commit on main with this version's files (history kept), once", async () => {
       const first = git('--git-dir', bare, 'rev-parse', 'main');
       rmSync(path.join(sample, 'start.sh'));
       writeFileSync(path.join(sample, 'manage.py'), 'print("django")\n');
@@ -87,7 +110,9 @@ describe('npm run demo: flags and output', () => {
       writeFileSync(path.join(sample, 'manage.py'), 'print("django")\n');
       const lines: string[] = [];
       expect(await updateSampleRemote(bare, sample, 'demo-api', (line) => lines.push(line))).toBe(false);
-      expect(lines).toEqual(["examples/demo/remotes/demo-api.git holds commits of yours: left as it is (this version's sample is examples/demo/repos/demo-api/)"]);
+      expect(lines).toEqual([
+        "examples/demo/remotes/demo-api.git holds commits of yours: left as it is (this version's sample is examples/demo/repos/demo-api/)",
+      ]);
       expect(git('--git-dir', bare, 'rev-parse', 'main')).toBe(yours);
     });
   });

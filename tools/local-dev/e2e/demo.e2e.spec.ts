@@ -68,7 +68,16 @@ function expectSuccess(result: Run, what: string): void {
 async function containers(): Promise<Record<string, string>> {
   const listed: Record<string, string> = {};
   for (const name of names) {
-    const { stdout } = await exec('docker', ['ps', '-a', '--filter', `label=io.local-dev.service=${name}`, '--filter', 'status=running', '--format', '{{.ID}} {{.Image}}']);
+    const { stdout } = await exec('docker', [
+      'ps',
+      '-a',
+      '--filter',
+      `label=io.local-dev.service=${name}`,
+      '--filter',
+      'status=running',
+      '--format',
+      '{{.ID}} {{.Image}}',
+    ]);
     listed[name] = stdout.trim();
   }
   return listed;
@@ -111,7 +120,12 @@ async function djangoRound(name: string, views: string): Promise<DebugRound> {
 
 async function goRound(): Promise<DebugRound> {
   const file = path.join(clone('demo-orders'), 'cmd', 'orders-api', 'main.go');
-  return delveRound(launchConfiguration(clone('demo-orders')), clone('demo-orders'), { file, line: lineOf(file, 'w.Header().Set("Content-Type"') }, `http://localhost:${port('demo-orders')}/`);
+  return delveRound(
+    launchConfiguration(clone('demo-orders')),
+    clone('demo-orders'),
+    { file, line: lineOf(file, 'w.Header().Set("Content-Type"') },
+    `http://localhost:${port('demo-orders')}/`,
+  );
 }
 
 const catalogItems = path.join(clone('demo-catalog'), 'items.txt');
@@ -148,7 +162,10 @@ afterAll(async () => {
     expect(await page('demo-web')).toMatch(/demo-api says: visits: \d+/);
     const ordered = await fetch(`http://localhost:${port('demo-orders')}/orders`, { method: 'POST' });
     expect(ordered.status).toBe(202);
-    await eventually(async () => /processed by demo-orders-worker: [1-9]/.test(await page('demo-orders')) && /sent by demo-orders-mailer: [1-9]/.test(await page('demo-orders')));
+    await eventually(
+      async () =>
+        /processed by demo-orders-worker: [1-9]/.test(await page('demo-orders')) && /sent by demo-orders-mailer: [1-9]/.test(await page('demo-orders')),
+    );
 
     running = await containers();
     for (const name of names) expect(running[name]).toMatch(/^[0-9a-f]{12} local-dev\//);
@@ -159,10 +176,29 @@ afterAll(async () => {
     expect(debugPorts).toEqual(Object.fromEntries(debuggable.map((service) => [service.name, `127.0.0.1:${service.debug?.hostPort}`])));
     // demo-api and demo-catalog both listen on container port 5678: never one host port for two.
     expect(new Set(Object.values(debugPorts)).size).toBe(debuggable.length);
-    expect(launchConfiguration(clone('demo-api'))).toMatchObject({ type: 'debugpy', request: 'attach', connect: { host: '127.0.0.1', port: 5726 }, pathMappings: [{ localRoot: '${workspaceFolder}', remoteRoot: '/app' }] });
+    expect(launchConfiguration(clone('demo-api'))).toMatchObject({
+      type: 'debugpy',
+      request: 'attach',
+      connect: { host: '127.0.0.1', port: 5726 },
+      pathMappings: [{ localRoot: '${workspaceFolder}', remoteRoot: '/app' }],
+    });
     expect(launchConfiguration(clone('demo-catalog'))).toMatchObject({ type: 'debugpy', connect: { port: 5727 } });
-    expect(launchConfiguration(clone('demo-orders'))).toMatchObject({ type: 'go', request: 'attach', mode: 'remote', host: '127.0.0.1', port: 5728, substitutePath: [{ from: '${workspaceFolder}', to: '/app' }] });
-    expect(launchConfiguration(clone('demo-web'))).toMatchObject({ type: 'node', request: 'attach', address: '127.0.0.1', port: 5729, localRoot: '${workspaceFolder}', remoteRoot: '/app' });
+    expect(launchConfiguration(clone('demo-orders'))).toMatchObject({
+      type: 'go',
+      request: 'attach',
+      mode: 'remote',
+      host: '127.0.0.1',
+      port: 5728,
+      substitutePath: [{ from: '${workspaceFolder}', to: '/app' }],
+    });
+    expect(launchConfiguration(clone('demo-web'))).toMatchObject({
+      type: 'node',
+      request: 'attach',
+      address: '127.0.0.1',
+      port: 5729,
+      localRoot: '${workspaceFolder}',
+      remoteRoot: '/app',
+    });
     const launchPort = (name: string) => {
       const configuration = launchConfiguration(clone(name));
       return (configuration.connect as { port?: number } | undefined)?.port ?? configuration.port;
@@ -193,7 +229,12 @@ afterAll(async () => {
 
   it('the Node inspector (CDP): a breakpoint in the request handler stops it at that line with its locals; it completes after resume', async () => {
     const server = path.join(clone('demo-web'), 'server.js');
-    const round = await inspectorRound(launchConfiguration(clone('demo-web')), clone('demo-web'), { file: server, line: lineOf(server, 'const lines = [') }, `http://localhost:${port('demo-web')}/`);
+    const round = await inspectorRound(
+      launchConfiguration(clone('demo-web')),
+      clone('demo-web'),
+      { file: server, line: lineOf(server, 'const lines = [') },
+      `http://localhost:${port('demo-web')}/`,
+    );
     expect(round.stop.line).toBe(lineOf(server, 'const lines = ['));
     expect(round.stop.locals.namespaceValue).toBe(S1_VALUE);
     expect(round.stop.locals.pong).toBe('PONG');

@@ -22,7 +22,11 @@ import {
 describe('baseImagesOf: the images a Dockerfile starts FROM', () => {
   it.each([
     ['one FROM', 'FROM debian:bookworm-slim\nRUN true\n', ['debian:bookworm-slim']],
-    ['stages: an earlier stage is no image to get, scratch neither', 'FROM golang:1.22 AS build\nRUN go build\nFROM build AS test\nFROM scratch\nCOPY --from=build /x /x\n', ['golang:1.22']],
+    [
+      'stages: an earlier stage is no image to get, scratch neither',
+      'FROM golang:1.22 AS build\nRUN go build\nFROM build AS test\nFROM scratch\nCOPY --from=build /x /x\n',
+      ['golang:1.22'],
+    ],
     ['--platform and lower case', 'from --platform=linux/amd64 debian:bookworm-slim as base\n', ['debian:bookworm-slim']],
     ['a name from an ARG: only the build knows it', 'ARG BASE=debian:bookworm\nFROM ${BASE}\n', []],
     ['the same image twice counts once', 'FROM node:20 AS deps\nFROM node:20\n', ['node:20']],
@@ -33,7 +37,7 @@ describe('baseImagesOf: the images a Dockerfile starts FROM', () => {
   });
 });
 
-describe('debianBaseFor: what local-dev can make from Debian\'s packages', () => {
+describe("debianBaseFor: what local-dev can make from Debian's packages", () => {
   it.each([
     ['debian:bookworm-slim', { suite: 'bookworm', slim: true }],
     ['debian:bookworm', { suite: 'bookworm', slim: false }],
@@ -45,12 +49,18 @@ describe('debianBaseFor: what local-dev can make from Debian\'s packages', () =>
     expect(debianBaseFor(image)).toEqual({ image, ...expected });
   });
 
-  it.each(['debian:10', 'debian:12.5', 'debian:latest', 'debian:sid', 'acme/debian:bookworm-slim', 'registry.example.com/debian:bookworm', 'python:3.11-slim-bookworm', 'debian:bookworm-slim@sha256:abc'])(
-    'not %s: no suite debootstrap knows, or not Debian\'s own image',
-    (image) => {
-      expect(debianBaseFor(image)).toBeUndefined();
-    },
-  );
+  it.each([
+    'debian:10',
+    'debian:12.5',
+    'debian:latest',
+    'debian:sid',
+    'acme/debian:bookworm-slim',
+    'registry.example.com/debian:bookworm',
+    'python:3.11-slim-bookworm',
+    'debian:bookworm-slim@sha256:abc',
+  ])("not %s: no suite debootstrap knows, or not Debian's own image", (image) => {
+    expect(debianBaseFor(image)).toBeUndefined();
+  });
 });
 
 describe('the commands that make an image (argument lists only)', () => {
@@ -65,16 +75,26 @@ describe('the commands that make an image (argument lists only)', () => {
     expect(asRoot(undefined, 'tar', [])).toEqual(['sudo', ['tar']]);
   });
 
-  it('debootstraps the minimal variant of the suite from Debian\'s mirror', () => {
+  it("debootstraps the minimal variant of the suite from Debian's mirror", () => {
     expect(debootstrapArgs(slim, `${odd}/rootfs`)).toEqual(['--variant=minbase', 'bookworm', `${odd}/rootfs`, 'http://deb.debian.org/debian']);
   });
 
-  it('writes the apt sources of Debian\'s image (updates and security too), and for -slim its dpkg excludes', () => {
+  it("writes the apt sources of Debian's image (updates and security too), and for -slim its dpkg excludes", () => {
     const files = imageFiles(slim);
     expect(files['etc/apt/sources.list.d/debian.sources']).toBe(
       [
-        'Types: deb', 'URIs: http://deb.debian.org/debian', 'Suites: bookworm bookworm-updates', 'Components: main', 'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg', '',
-        'Types: deb', 'URIs: http://deb.debian.org/debian-security', 'Suites: bookworm-security', 'Components: main', 'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg', '',
+        'Types: deb',
+        'URIs: http://deb.debian.org/debian',
+        'Suites: bookworm bookworm-updates',
+        'Components: main',
+        'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg',
+        '',
+        'Types: deb',
+        'URIs: http://deb.debian.org/debian-security',
+        'Suites: bookworm-security',
+        'Components: main',
+        'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg',
+        '',
       ].join('\n'),
     );
     expect(files['etc/dpkg/dpkg.cfg.d/docker']).toContain('path-exclude /usr/share/man/*');
@@ -82,27 +102,39 @@ describe('the commands that make an image (argument lists only)', () => {
     expect(Object.keys(imageFiles(full)).sort()).toEqual(['etc/apt/apt.conf.d/docker-no-languages', 'etc/apt/sources.list.d/debian.sources']);
   });
 
-  it('leaves package lists, apt caches and this host\'s name and resolver out of the tar; -slim also manuals and translations', () => {
+  it("leaves package lists, apt caches and this host's name and resolver out of the tar; -slim also manuals and translations", () => {
     const args = tarArgs(slim, `${odd}/rootfs`, `${odd}/rootfs.tar`);
     expect(args.slice(0, 6)).toEqual(['--numeric-owner', '--xattrs', '-C', `${odd}/rootfs`, '-cf', `${odd}/rootfs.tar`]);
     expect(args.at(-1)).toBe('.');
     expect(args.filter((arg) => arg.startsWith('--exclude='))).toEqual([
-      '--exclude=./var/lib/apt/lists/*', '--exclude=./var/cache/apt/*', '--exclude=./etc/hostname', '--exclude=./etc/resolv.conf',
-      '--exclude=./usr/share/man/*', '--exclude=./usr/share/info/*', '--exclude=./usr/share/locale/*',
+      '--exclude=./var/lib/apt/lists/*',
+      '--exclude=./var/cache/apt/*',
+      '--exclude=./etc/hostname',
+      '--exclude=./etc/resolv.conf',
+      '--exclude=./usr/share/man/*',
+      '--exclude=./usr/share/info/*',
+      '--exclude=./usr/share/locale/*',
     ]);
     expect(tarArgs(full, 'r', 't').filter((arg) => arg.includes('/usr/share/'))).toEqual([]);
   });
 
-  it('imports the tree under the image\'s own name, labelled as made by local-dev, with Debian\'s PATH and command', () => {
+  it("imports the tree under the image's own name, labelled as made by local-dev, with Debian's PATH and command", () => {
     expect(importArgs(slim, `${odd}/rootfs.tar`)).toEqual([
       'import',
-      '--change', `LABEL ${BASE_IMAGE_LABEL}="debootstrap --variant=minbase bookworm (slim)"`,
-      '--change', 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-      '--change', 'CMD ["bash"]',
-      '--message', 'made by local-dev from http://deb.debian.org/debian (debootstrap --variant=minbase bookworm (slim)): no registry answered',
-      `${odd}/rootfs.tar`, 'debian:bookworm-slim',
+      '--change',
+      `LABEL ${BASE_IMAGE_LABEL}="debootstrap --variant=minbase bookworm (slim)"`,
+      '--change',
+      'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      '--change',
+      'CMD ["bash"]',
+      '--message',
+      'made by local-dev from http://deb.debian.org/debian (debootstrap --variant=minbase bookworm (slim)): no registry answered',
+      `${odd}/rootfs.tar`,
+      'debian:bookworm-slim',
     ]);
-    expect(importArgs(full, 't', ['corp.crt'])[2]).toBe(`LABEL ${BASE_IMAGE_LABEL}="debootstrap --variant=minbase bookworm; this machine's CA certificates: corp.crt"`);
+    expect(importArgs(full, 't', ['corp.crt'])[2]).toBe(
+      `LABEL ${BASE_IMAGE_LABEL}="debootstrap --variant=minbase bookworm; this machine's CA certificates: corp.crt"`,
+    );
   });
 
   it('takes the CA certificates this machine added as update-ca-certificates does: *.crt files', () => {
@@ -126,11 +158,13 @@ describe('ensureBaseImage against the real engine', () => {
     expect((await exec('docker', ['image', 'inspect', '--format', '{{.Id}}', tag])).stdout).toBe(before);
   });
 
-  it('refuses an image that is not here, cannot be pulled and is not Debian\'s, naming it and what to do', async () => {
+  it("refuses an image that is not here, cannot be pulled and is not Debian's, naming it and what to do", async () => {
     const missing = `local-dev-spec-base/missing-${process.pid}:1`;
     const failure = await ensureBaseImage(missing, () => undefined).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(DockerError);
-    expect((failure as DockerError).message).toMatch(new RegExp(`^${missing.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is not on this machine and cannot be pulled \\(.+\\)$`));
+    expect((failure as DockerError).message).toMatch(
+      new RegExp(`^${missing.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is not on this machine and cannot be pulled \\(.+\\)$`),
+    );
     expect((failure as DockerError).fix).toBe(
       `make it available (docker pull ${missing} where a registry answers, or docker load), or start the Dockerfile FROM an image local-dev can make: debian:<bullseye|bookworm|trixie>[-slim]`,
     );

@@ -96,8 +96,18 @@ export function imageFiles(base: DebianBase): Record<string, string> {
   const keyring = 'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg';
   const files: Record<string, string> = {
     'etc/apt/sources.list.d/debian.sources': [
-      'Types: deb', `URIs: ${DEBIAN_MIRROR}`, `Suites: ${base.suite} ${base.suite}-updates`, 'Components: main', keyring, '',
-      'Types: deb', `URIs: ${DEBIAN_SECURITY_MIRROR}`, `Suites: ${base.suite}-security`, 'Components: main', keyring, '',
+      'Types: deb',
+      `URIs: ${DEBIAN_MIRROR}`,
+      `Suites: ${base.suite} ${base.suite}-updates`,
+      'Components: main',
+      keyring,
+      '',
+      'Types: deb',
+      `URIs: ${DEBIAN_SECURITY_MIRROR}`,
+      `Suites: ${base.suite}-security`,
+      'Components: main',
+      keyring,
+      '',
     ].join('\n'),
     // Package lists without translations: half the download of every `apt-get update`.
     'etc/apt/apt.conf.d/docker-no-languages': 'Acquire::Languages "none";\n',
@@ -105,10 +115,16 @@ export function imageFiles(base: DebianBase): Record<string, string> {
   if (base.slim) {
     files['etc/dpkg/dpkg.cfg.d/docker'] = [
       '# as in debian:*-slim: packages installed later leave out documentation and translations',
-      'path-exclude /usr/share/doc/*', 'path-include /usr/share/doc/*/copyright',
-      'path-exclude /usr/share/man/*', 'path-exclude /usr/share/groff/*', 'path-exclude /usr/share/info/*',
-      'path-exclude /usr/share/locale/*', 'path-include /usr/share/locale/locale.alias',
-      'path-exclude /usr/share/lintian/*', 'path-exclude /usr/share/linda/*', '',
+      'path-exclude /usr/share/doc/*',
+      'path-include /usr/share/doc/*/copyright',
+      'path-exclude /usr/share/man/*',
+      'path-exclude /usr/share/groff/*',
+      'path-exclude /usr/share/info/*',
+      'path-exclude /usr/share/locale/*',
+      'path-include /usr/share/locale/locale.alias',
+      'path-exclude /usr/share/lintian/*',
+      'path-exclude /usr/share/linda/*',
+      '',
     ].join('\n');
   }
   return files;
@@ -118,7 +134,10 @@ export function imageFiles(base: DebianBase): Record<string, string> {
 export function tarArgs(base: DebianBase, rootfs: string, tarFile: string): string[] {
   const left = [
     // the downloaded package lists and packages (an image's first RUN fetches current ones), this host's name and resolver
-    './var/lib/apt/lists/*', './var/cache/apt/*', './etc/hostname', './etc/resolv.conf',
+    './var/lib/apt/lists/*',
+    './var/cache/apt/*',
+    './etc/hostname',
+    './etc/resolv.conf',
     ...(base.slim ? ['./usr/share/man/*', './usr/share/info/*', './usr/share/locale/*'] : []),
   ];
   return ['--numeric-owner', '--xattrs', '-C', rootfs, '-cf', tarFile, ...left.map((pattern) => `--exclude=${pattern}`), '.'];
@@ -135,11 +154,16 @@ export function importArgs(base: DebianBase, tarFile: string, caCertificates: re
   const how = `debootstrap --variant=minbase ${base.suite}${base.slim ? ' (slim)' : ''}${ca}`;
   return [
     'import',
-    '--change', `LABEL ${BASE_IMAGE_LABEL}="${how}"`,
-    '--change', `ENV PATH=${IMAGE_PATH}`,
-    '--change', 'CMD ["bash"]',
-    '--message', `made by local-dev from ${DEBIAN_MIRROR} (${how}): no registry answered`,
-    tarFile, base.image,
+    '--change',
+    `LABEL ${BASE_IMAGE_LABEL}="${how}"`,
+    '--change',
+    `ENV PATH=${IMAGE_PATH}`,
+    '--change',
+    'CMD ["bash"]',
+    '--message',
+    `made by local-dev from ${DEBIAN_MIRROR} (${how}): no registry answered`,
+    tarFile,
+    base.image,
   ];
 }
 
@@ -164,10 +188,13 @@ export async function makeDebianImage(base: DebianBase, log: (line: string) => v
           cause: error,
         });
       }
-      throw new DockerError(`cannot make ${base.image}: debootstrap from ${DEBIAN_MIRROR} failed:\n${error instanceof ChildProcessError ? error.outputTail : String(error)}`, {
-        fix: `check that ${DEBIAN_MIRROR} answers from this machine (and that you may use sudo), or make ${base.image} available (docker pull / docker load)`,
-        cause: error,
-      });
+      throw new DockerError(
+        `cannot make ${base.image}: debootstrap from ${DEBIAN_MIRROR} failed:\n${error instanceof ChildProcessError ? error.outputTail : String(error)}`,
+        {
+          fix: `check that ${DEBIAN_MIRROR} answers from this machine (and that you may use sudo), or make ${base.image} available (docker pull / docker load)`,
+          cause: error,
+        },
+      );
     }
     for (const [file, text] of Object.entries(imageFiles(base))) {
       const staged = path.join(work, path.basename(file));
@@ -177,7 +204,8 @@ export async function makeDebianImage(base: DebianBase, log: (line: string) => v
     for (const name of caCertificates) {
       await root('install', ['-D', '-m', '0644', path.join(caFolder, name), path.join(rootfs, LOCAL_CA_FOLDER.slice(1), name)], 30_000);
     }
-    if (caCertificates.length > 0) log(`${base.image}: with this machine's CA certificates from ${caFolder} (${caCertificates.join(', ')}), trusted once a build installs ca-certificates`);
+    if (caCertificates.length > 0)
+      log(`${base.image}: with this machine's CA certificates from ${caFolder} (${caCertificates.join(', ')}), trusted once a build installs ca-certificates`);
     // sources.list.d/debian.sources replaces the one-line list debootstrap wrote.
     await root('rm', ['-f', path.join(rootfs, 'etc', 'apt', 'sources.list')], 30_000);
     await root('tar', tarArgs(base, rootfs, tarFile), IMPORT_TIMEOUT_MS);
