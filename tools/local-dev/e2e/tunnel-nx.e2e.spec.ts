@@ -22,7 +22,7 @@ beforeAll(async () => {
   workspace = createTempWorkspace({
     name: 'tunnel',
     config: config(port),
-    files: Object.fromEntries(['api', 'docker-compose', 'redis-tunnel'].map((name) => [`services/${name}/README.md`, `# ${name}\n`])),
+    files: Object.fromEntries(['api', 'docker-compose', 'redis-tunnel', 'stack'].map((name) => [`services/${name}/README.md`, `# ${name}\n`])),
   });
   harness.watchWorkspace(workspacePaths(workspace.root));
   await commitAll(workspace);

@@ -97,7 +97,7 @@ describe('compiled tree', () => {
   it('leads a relative require of runtime/compiled back to the loader, as from source', () => {
     write(
       'src/entry.ts',
-      `// eslint-disable-next-line @typescript-eslint/no-require-imports\nexport const found = typeof require('./compiled').compiledPath;\n`,
+      `// eslint-disable-next-line @typescript-eslint/no-require-imports\nexport const found = typeof require('../runtime/compiled').compiledPath;\n`,
     );
     expect(loadInProcess('src/entry', 'm.found')).toBe('function');
   });
