@@ -40,4 +40,16 @@ export default tseslint.config(
       eqeqeq: ['error', 'always'],
     },
   },
+  {
+    // Specs (the e2e suites are *.spec.ts too): @types/jest types the asymmetric matchers
+    // (expect.stringContaining, expect.objectContaining, expect.any…) as `any`, so every
+    // `{ message: expect.stringContaining('…') }` would be an unsafe assignment or argument. Those
+    // matchers are the only hits left; mocks and JSON.parse results are typed, and the other unsafe-any
+    // rules (member access, call, return) stay on here, so an `any` that is used still fails lint.
+    files: ['**/*.spec.ts'],
+    rules: {
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+    },
+  },
 );

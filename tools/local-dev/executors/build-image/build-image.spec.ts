@@ -1,5 +1,8 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { DockerError } from '../../src/core/errors';
+import { ensureImage } from '../../src/docker/image';
+import { checkRunBuildSecrets } from '../../src/docker/run-secrets';
+import { writeBuildRecord } from '../../src/docker/build-record';
 import buildImageExecutor, { normalizeOptions } from './build-image.impl';
 
 jest.mock('../../src/config/run-context', () => ({
@@ -8,23 +11,17 @@ jest.mock('../../src/config/run-context', () => ({
 jest.mock('../../src/docker/image', () => ({ ensureImage: jest.fn() }));
 jest.mock('../../src/docker/build-record', () => ({ writeBuildRecord: jest.fn() }));
 jest.mock('../../src/docker/run-secrets', () => ({ checkRunBuildSecrets: jest.fn() }));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { ensureImage } = require('../../src/docker/image') as { ensureImage: jest.Mock };
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { checkRunBuildSecrets } = require('../../src/docker/run-secrets') as { checkRunBuildSecrets: jest.Mock };
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { writeBuildRecord } = require('../../src/docker/build-record') as { writeBuildRecord: jest.Mock };
 
 const taskGraph = { roots: [], dependencies: {}, tasks: { 'bifrost:build-image': { target: { project: 'bifrost', target: 'build-image' } } } };
 const context = { root: '/ws', projectName: 'bifrost', targetName: 'build-image', taskGraph } as unknown as ExecutorContext;
 
 describe('build-image executor', () => {
-  let stderr: jest.SpyInstance;
+  let stderr: jest.SpiedFunction<typeof process.stderr.write>;
   beforeEach(() => {
     stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    ensureImage.mockReset();
-    checkRunBuildSecrets.mockReset();
-    writeBuildRecord.mockReset();
+    jest.mocked(ensureImage).mockReset();
+    jest.mocked(checkRunBuildSecrets).mockReset();
+    jest.mocked(writeBuildRecord).mockReset();
   });
   afterEach(() => stderr.mockRestore());
 
@@ -34,7 +31,7 @@ describe('build-image executor', () => {
   });
 
   it('ensures the image for the run context of the service and namespace, then records it (the Nx output up is hashed with)', async () => {
-    ensureImage.mockResolvedValue({ image: 'local-dev/bifrost:1', built: false });
+    jest.mocked(ensureImage).mockResolvedValue({ image: 'local-dev/bifrost:1', built: false });
     await expect(buildImageExecutor({ service: 'bifrost', namespace: 's2' }, context)).resolves.toEqual({ success: true });
     expect(ensureImage).toHaveBeenCalledWith(expect.objectContaining({ root: '/ws', namespace: 's2', refresh: false }), expect.any(Function));
     expect(writeBuildRecord).toHaveBeenCalledWith({ logs: '/ws/logs' }, { service: 'bifrost', image: 'local-dev/bifrost:1' });
@@ -42,7 +39,7 @@ describe('build-image executor', () => {
 
   it('checks the build secrets of the whole run (its task graph) before building', async () => {
     const { UsageError } = jest.requireActual('../../src/core/errors') as typeof import('../../src/core/errors');
-    checkRunBuildSecrets.mockRejectedValue(new UsageError('build secret not set: GITHUB_NPM_TOKEN (needed by oms-web) — nothing was built'));
+    jest.mocked(checkRunBuildSecrets).mockRejectedValue(new UsageError('build secret not set: GITHUB_NPM_TOKEN (needed by oms-web) — nothing was built'));
     await expect(buildImageExecutor({ service: 'bifrost' }, context)).resolves.toEqual({ success: false });
     expect(checkRunBuildSecrets).toHaveBeenCalledWith(expect.objectContaining({ root: '/ws', namespace: undefined, refresh: false }), taskGraph);
     expect(ensureImage).not.toHaveBeenCalled();
@@ -50,7 +47,7 @@ describe('build-image executor', () => {
   });
 
   it('turns a failed build into a failed task with the message and fix', async () => {
-    ensureImage.mockRejectedValue(new DockerError('building bifrost failed', { fix: 'fix the Dockerfile' }));
+    jest.mocked(ensureImage).mockRejectedValue(new DockerError('building bifrost failed', { fix: 'fix the Dockerfile' }));
     await expect(buildImageExecutor({ service: 'bifrost' }, context)).resolves.toEqual({ success: false });
     expect(stderr).toHaveBeenCalledWith('✖ bifrost:build-image: building bifrost failed\n  fix: fix the Dockerfile\n');
     expect(writeBuildRecord).not.toHaveBeenCalled();

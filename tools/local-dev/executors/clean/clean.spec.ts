@@ -1,13 +1,12 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { UsageError } from '../../src/core/errors';
+import { cleanStack } from '../../src/stack/clean';
 import cleanExecutor, { normalizeOptions } from './clean.impl';
 
 jest.mock('../../src/stack/gather', () => ({
   openWorkspace: jest.fn(() => ({ paths: { root: '/ws' }, model: { network: 'n', services: [] }, namespace: 's1' })),
 }));
 jest.mock('../../src/stack/clean', () => ({ cleanStack: jest.fn() }));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { cleanStack } = require('../../src/stack/clean') as { cleanStack: jest.Mock };
 
 describe('clean executor', () => {
   const context = { root: '/ws', projectName: 'stack', targetName: 'clean' } as ExecutorContext;
@@ -18,10 +17,10 @@ describe('clean executor', () => {
   });
 
   it('passes --force on, and shows a refusal with its fix', async () => {
-    cleanStack.mockResolvedValue({ images: 0, removedClones: [], backedUp: {} });
+    jest.mocked(cleanStack).mockResolvedValue({ images: 0, removedClones: [], backedUp: {} });
     await expect(cleanExecutor({ force: true }, context)).resolves.toEqual({ success: true });
-    expect(cleanStack.mock.calls[0][0]).toMatchObject({ force: true, paths: { root: '/ws' } });
-    cleanStack.mockRejectedValue(new UsageError('clean would lose work', { fix: 'commit it' }));
+    expect(jest.mocked(cleanStack).mock.calls[0][0]).toMatchObject({ force: true, paths: { root: '/ws' } });
+    jest.mocked(cleanStack).mockRejectedValue(new UsageError('clean would lose work', { fix: 'commit it' }));
     const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
       await expect(cleanExecutor({}, context)).resolves.toEqual({ success: false });

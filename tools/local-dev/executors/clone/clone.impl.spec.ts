@@ -11,8 +11,8 @@ jest.mock('../../src/config/run-context');
 const context = { root: '/ws', projectName: 'health-api', targetName: 'clone' } as ExecutorContext;
 const run = { paths: { root: '/ws' }, repo: { owner: 'health-api', dir: 'health-api' }, refresh: false };
 
-let stdout: jest.SpyInstance;
-let stderr: jest.SpyInstance;
+let stdout: jest.SpiedFunction<typeof process.stdout.write>;
+let stderr: jest.SpiedFunction<typeof process.stderr.write>;
 beforeEach(() => {
   jest.clearAllMocks();
   jest.mocked(createServiceRunContext).mockReturnValue(run as never);
@@ -29,15 +29,13 @@ it('normalizes options: no optional fields left', () => {
 });
 
 it('passes --refresh through and prints the status, prefixed with the service', async () => {
-  jest
-    .mocked(ensureClone)
-    .mockResolvedValue({
-      action: { type: 'kept' },
-      branch: 'master',
-      head: 'abc1234',
-      changedFiles: 0,
-      remote: { upstream: 'origin/master', ahead: 0, behind: 0 },
-    });
+  jest.mocked(ensureClone).mockResolvedValue({
+    action: { type: 'kept' },
+    branch: 'master',
+    head: 'abc1234',
+    changedFiles: 0,
+    remote: { upstream: 'origin/master', ahead: 0, behind: 0 },
+  });
   await expect(cloneExecutor({ service: 'health-api', refresh: true }, context)).resolves.toEqual({ success: true });
   expect(createServiceRunContext).toHaveBeenCalledWith('/ws', { service: 'health-api', namespace: undefined, refresh: true, undo: false });
   expect(jest.mocked(ensureClone).mock.calls[0][0]).toMatchObject({ refresh: true, repo: run.repo });

@@ -1,10 +1,9 @@
 import type { ExecutorContext } from '@nx/devkit';
+import { startDashboard, type DashboardState } from '../../src/dashboard/daemon';
 import dashboardExecutor, { normalizeOptions } from './dashboard.impl';
 
 jest.mock('../../src/stack/gather', () => ({ openWorkspace: jest.fn(() => ({ paths: { root: '/ws' }, model: {}, namespace: 's1' })) }));
 jest.mock('../../src/dashboard/daemon', () => ({ DEFAULT_PORT: 9999, startDashboard: jest.fn() }));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startDashboard } = require('../../src/dashboard/daemon') as { startDashboard: jest.Mock };
 
 describe('dashboard executor', () => {
   const context = { root: '/ws', projectName: 'stack', targetName: 'dashboard' } as ExecutorContext;
@@ -18,12 +17,20 @@ describe('dashboard executor', () => {
 
   it('starts the dashboard in the background and says where, or that it reuses the running one', async () => {
     const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const state: DashboardState = {
+      pid: 42,
+      startTime: '1',
+      port: 9999,
+      url: 'http://127.0.0.1:9999/',
+      namespace: undefined,
+      startedAt: '2026-01-01T00:00:00.000Z',
+    };
     try {
-      startDashboard.mockResolvedValueOnce({ state: { pid: 42, url: 'http://127.0.0.1:9999/' }, reused: false });
+      jest.mocked(startDashboard).mockResolvedValueOnce({ state, reused: false });
       await expect(dashboardExecutor({}, context)).resolves.toEqual({ success: true });
       expect(startDashboard).toHaveBeenCalledWith({ root: '/ws' }, { port: 9999, namespace: undefined }, expect.any(Function));
       expect(stdout).toHaveBeenCalledWith('dashboard started (pid 42): http://127.0.0.1:9999/\n');
-      startDashboard.mockResolvedValueOnce({ state: { pid: 42, url: 'http://127.0.0.1:9999/' }, reused: true });
+      jest.mocked(startDashboard).mockResolvedValueOnce({ state, reused: true });
       await expect(dashboardExecutor({}, context)).resolves.toEqual({ success: true });
       expect(stdout).toHaveBeenCalledWith('dashboard already running (pid 42): http://127.0.0.1:9999/\n');
     } finally {

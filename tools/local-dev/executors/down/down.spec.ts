@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
+import { removeServiceContainers } from '../../src/docker/containers';
 import downExecutor, { normalizeOptions } from './down.impl';
 
 jest.mock('../../src/config/run-context', () => ({
@@ -11,11 +12,9 @@ jest.mock('../../src/config/run-context', () => ({
   })),
 }));
 jest.mock('../../src/docker/containers', () => ({ removeServiceContainers: jest.fn() }));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { removeServiceContainers } = require('../../src/docker/containers') as { removeServiceContainers: jest.Mock };
 
 describe('down executor', () => {
-  let stdout: jest.SpyInstance;
+  let stdout: jest.SpiedFunction<typeof process.stdout.write>;
   let context: ExecutorContext;
   beforeEach(() => {
     stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
@@ -31,7 +30,7 @@ describe('down executor', () => {
   });
 
   it("removes the service's containers of this workspace's compose project and says so", async () => {
-    removeServiceContainers.mockResolvedValueOnce(1).mockResolvedValueOnce(0);
+    jest.mocked(removeServiceContainers).mockResolvedValueOnce(1).mockResolvedValueOnce(0);
     await expect(downExecutor({ service: 'oms-api' }, context)).resolves.toEqual({ success: true });
     expect(removeServiceContainers).toHaveBeenCalledWith(expect.stringMatching(/^local-dev-[0-9a-f]{8}$/), 'oms-api');
     expect(stdout).toHaveBeenCalledWith('oms-api: stopped and removed\n');
@@ -42,7 +41,7 @@ describe('down executor', () => {
   it("removes them holding the service's lock (logs/locks/oms-api.lock), released afterwards", async () => {
     const lock = path.join(context.root, 'logs', 'locks', 'oms-api.lock');
     let heldDuringRemove = false;
-    removeServiceContainers.mockImplementationOnce(async () => {
+    jest.mocked(removeServiceContainers).mockImplementationOnce(async () => {
       heldDuringRemove = existsSync(lock);
       return 1;
     });

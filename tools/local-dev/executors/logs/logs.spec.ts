@@ -1,10 +1,9 @@
 import type { ExecutorContext } from '@nx/devkit';
+import { showLogs } from '../../src/stack/logs';
 import logsExecutor, { normalizeOptions } from './logs.impl';
 
 jest.mock('../../src/stack/gather', () => ({ openWorkspace: jest.fn(() => ({ model: { services: [{ name: 'bifrost' }, { name: 'oms-web' }] } })) }));
-jest.mock('../../src/stack/logs', () => ({ ...jest.requireActual('../../src/stack/logs'), showLogs: jest.fn() }));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { showLogs } = require('../../src/stack/logs') as { showLogs: jest.Mock };
+jest.mock('../../src/stack/logs', () => ({ ...jest.requireActual<typeof import('../../src/stack/logs')>('../../src/stack/logs'), showLogs: jest.fn() }));
 
 const context = (projectName: string) => ({ root: '/ws', projectName, targetName: 'logs' }) as ExecutorContext;
 
@@ -15,15 +14,15 @@ describe('logs executor', () => {
   });
 
   it('a service project shows its service; the stack project all of them', async () => {
-    showLogs.mockResolvedValue(undefined);
+    jest.mocked(showLogs).mockResolvedValue(undefined);
     await expect(logsExecutor({ service: 'oms-web' }, context('oms-web'))).resolves.toEqual({ success: true });
-    expect(showLogs.mock.calls[0][0]).toMatchObject({ workspaceRoot: '/ws', services: ['oms-web'], follow: false, tail: 200 });
+    expect(jest.mocked(showLogs).mock.calls[0][0]).toMatchObject({ workspaceRoot: '/ws', services: ['oms-web'], follow: false, tail: 200 });
     await logsExecutor({}, context('stack'));
-    expect(showLogs.mock.calls[1][0]).toMatchObject({ services: ['bifrost', 'oms-web'] });
+    expect(jest.mocked(showLogs).mock.calls[1][0]).toMatchObject({ services: ['bifrost', 'oms-web'] });
   });
 
   it('refuses an unknown service with the close one, before asking Docker', async () => {
-    showLogs.mockClear();
+    jest.mocked(showLogs).mockClear();
     const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
       await expect(logsExecutor({ services: 'bifrots' }, context('stack'))).resolves.toEqual({ success: false });

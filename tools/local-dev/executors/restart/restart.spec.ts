@@ -1,13 +1,12 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { TunnelError } from '../../src/core/errors';
+import { restartStack } from '../../src/stack/restart';
 import restartExecutor, { normalizeOptions } from './restart.impl';
 
 jest.mock('../../src/stack/gather', () => ({
   openWorkspace: jest.fn(() => ({ paths: { root: '/ws' }, model: { services: [{ name: 'a' }, { name: 'b' }] }, namespace: 's1' })),
 }));
 jest.mock('../../src/stack/restart', () => ({ restartStack: jest.fn() }));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { restartStack } = require('../../src/stack/restart') as { restartStack: jest.Mock };
 
 describe('restart executor', () => {
   it('normalizes options: the tunnel reconnects unless told not to', () => {
@@ -16,17 +15,17 @@ describe('restart executor', () => {
   });
 
   it('restarts every service, or the named ones (then each must exist)', async () => {
-    restartStack.mockResolvedValue(undefined);
+    jest.mocked(restartStack).mockResolvedValue(undefined);
     const context = { root: '/ws', projectName: 'stack', targetName: 'restart' } as ExecutorContext;
     await expect(restartExecutor({}, context)).resolves.toEqual({ success: true });
-    expect(restartStack.mock.calls[0][0]).toMatchObject({ services: ['a', 'b'], named: false, tunnel: true, namespace: 's1' });
+    expect(jest.mocked(restartStack).mock.calls[0][0]).toMatchObject({ services: ['a', 'b'], named: false, tunnel: true, namespace: 's1' });
     await restartExecutor({ services: 'b', tunnel: false }, context);
-    expect(restartStack.mock.calls[1][0]).toMatchObject({ services: ['b'], named: true, tunnel: false });
+    expect(jest.mocked(restartStack).mock.calls[1][0]).toMatchObject({ services: ['b'], named: true, tunnel: false });
   });
 
   it('says which locks logs/ refused after the restart, also when the tunnel then failed', async () => {
-    restartStack.mockImplementationOnce(async (request: { unwritable: (problem: string) => void }) => {
-      request.unwritable("the lock on a's container (EROFS: read-only file system)");
+    jest.mocked(restartStack).mockImplementationOnce(async (request) => {
+      request.unwritable?.("the lock on a's container (EROFS: read-only file system)");
       throw new TunnelError('the Redis tunnel was not reconnected', { fix: 'make logs/ writable' });
     });
     const said: string[] = [];

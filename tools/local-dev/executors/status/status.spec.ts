@@ -1,13 +1,12 @@
 import type { ExecutorContext } from '@nx/devkit';
 import type { StackModel } from '../../src/stack/model';
+import { gatherStackModel } from '../../src/stack/gather';
 import statusExecutor, { normalizeOptions, onlyServices } from './status.impl';
 
 jest.mock('../../src/stack/gather', () => ({
   openWorkspace: jest.fn(() => ({ model: { services: [{ name: 'a' }, { name: 'b' }] } })),
   gatherStackModel: jest.fn(),
 }));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { gatherStackModel } = require('../../src/stack/gather') as { gatherStackModel: jest.Mock };
 
 const service = (name: string) => ({ name }) as StackModel['services'][number];
 const model = (reachable: boolean) =>
@@ -49,17 +48,17 @@ describe('status executor', () => {
   });
 
   it('--json prints the model as JSON', async () => {
-    gatherStackModel.mockResolvedValue(model(true));
+    jest.mocked(gatherStackModel).mockResolvedValue(model(true));
     const run = await capture(() => statusExecutor({ json: true }, context));
     expect(run.result).toEqual({ success: true });
     expect(JSON.parse(run.stdout)).toEqual(JSON.parse(JSON.stringify(model(true))));
   });
 
   it('prints what it could, then fails when the engine does not answer', async () => {
-    gatherStackModel.mockResolvedValue(model(false));
+    jest.mocked(gatherStackModel).mockResolvedValue(model(false));
     const run = await capture(() => statusExecutor({ json: true }, context));
     expect(run.result).toEqual({ success: false });
-    expect(JSON.parse(run.stdout).engine.reachable).toBe(false);
+    expect((JSON.parse(run.stdout) as StackModel).engine.reachable).toBe(false);
     expect(run.stderr).toContain('the Docker engine does not answer (Cannot connect)');
   });
 });

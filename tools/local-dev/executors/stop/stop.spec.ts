@@ -1,5 +1,7 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { DockerError } from '../../src/core/errors';
+import { stopStack } from '../../src/stack/stop';
+import { stopDashboard } from '../../src/dashboard/daemon';
 import stopExecutor from './stop.impl';
 
 jest.mock('../../src/stack/gather', () => ({
@@ -7,24 +9,20 @@ jest.mock('../../src/stack/gather', () => ({
 }));
 jest.mock('../../src/stack/stop', () => ({ stopStack: jest.fn() }));
 jest.mock('../../src/dashboard/daemon', () => ({ stopDashboard: jest.fn() }));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { stopStack } = require('../../src/stack/stop') as { stopStack: jest.Mock };
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { stopDashboard } = require('../../src/dashboard/daemon') as { stopDashboard: jest.Mock };
 
 describe('stop executor', () => {
   beforeEach(() => jest.clearAllMocks());
   const context = { root: '/ws', projectName: 'stack', targetName: 'stop' } as ExecutorContext;
 
   it("stops the workspace's stack, then its dashboard", async () => {
-    stopStack.mockResolvedValue({ removed: [], network: 'absent', unwritten: [] });
+    jest.mocked(stopStack).mockResolvedValue({ removed: [], network: 'absent', unwritten: [] });
     await expect(stopExecutor({}, context)).resolves.toEqual({ success: true });
     expect(stopStack).toHaveBeenCalledWith({ root: '/ws' }, { network: 'oh-network', services: [] }, expect.any(Function));
     expect(stopDashboard).toHaveBeenCalledWith({ root: '/ws' }, expect.any(Function));
   });
 
   it('an engine that does not answer fails with its message and fix', async () => {
-    stopStack.mockRejectedValue(new DockerError('the Docker engine does not answer: Cannot connect', { fix: 'start Docker' }));
+    jest.mocked(stopStack).mockRejectedValue(new DockerError('the Docker engine does not answer: Cannot connect', { fix: 'start Docker' }));
     const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
       await expect(stopExecutor({}, context)).resolves.toEqual({ success: false });
@@ -37,11 +35,11 @@ describe('stop executor', () => {
 
   it('says what logs/ refused last, after the stack and the dashboard are stopped, and succeeds', async () => {
     const said: string[] = [];
-    stopStack.mockImplementation(async () => {
+    jest.mocked(stopStack).mockImplementation(async () => {
       said.push('stack stopped');
       return { removed: ['a'], network: 'removed', unwritten: ["the lock on a's container (EROFS: read-only file system)"] };
     });
-    stopDashboard.mockImplementation(async () => {
+    jest.mocked(stopDashboard).mockImplementation(async () => {
       said.push('dashboard stopped');
       // Its state file could not be removed: a full or read-only logs/ (a real errno error).
       throw Object.assign(new Error("EROFS: read-only file system, unlink '/ws/logs/dashboard.json'"), { code: 'EROFS' });

@@ -10,12 +10,15 @@ import { TunnelError } from '../../src/core/errors';
 import { stopTunnel } from '../../src/tunnel/control';
 import tunnelDownExecutor from './tunnel-down.impl';
 
-jest.mock('../../src/tunnel/control', () => ({ ...jest.requireActual('../../src/tunnel/control'), stopTunnel: jest.fn() }));
+jest.mock('../../src/tunnel/control', () => ({
+  ...jest.requireActual<typeof import('../../src/tunnel/control')>('../../src/tunnel/control'),
+  stopTunnel: jest.fn(),
+}));
 const stop = stopTunnel as jest.MockedFunction<typeof stopTunnel>;
 
 let root: string;
-let stderr: jest.SpyInstance;
-let stdout: jest.SpyInstance;
+let stderr: jest.SpiedFunction<typeof process.stderr.write>;
+let stdout: jest.SpiedFunction<typeof process.stdout.write>;
 
 beforeEach(() => {
   // No config.yaml at all: stopping must not depend on a valid config.

@@ -10,11 +10,14 @@ import { TunnelError } from '../../src/core/errors';
 import { ensureTunnel } from '../../src/tunnel/control';
 import tunnelRestartExecutor, { normalizeOptions } from './tunnel-restart.impl';
 
-jest.mock('../../src/tunnel/control', () => ({ ...jest.requireActual('../../src/tunnel/control'), ensureTunnel: jest.fn() }));
+jest.mock('../../src/tunnel/control', () => ({
+  ...jest.requireActual<typeof import('../../src/tunnel/control')>('../../src/tunnel/control'),
+  ensureTunnel: jest.fn(),
+}));
 const ensure = ensureTunnel as jest.MockedFunction<typeof ensureTunnel>;
 
 let root: string;
-let stderr: jest.SpyInstance;
+let stderr: jest.SpiedFunction<typeof process.stderr.write>;
 
 beforeEach(() => {
   root = mkdtempSync(path.join(os.tmpdir(), 'local-dev-tunnel-restart-'));

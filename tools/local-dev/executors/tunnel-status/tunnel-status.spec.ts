@@ -10,7 +10,7 @@ import { writeTunnelState } from '../../src/tunnel/state';
 import tunnelStatusExecutor, { normalizeOptions } from './tunnel-status.impl';
 
 let root: string;
-let stdout: jest.SpyInstance;
+let stdout: jest.SpiedFunction<typeof process.stdout.write>;
 
 beforeEach(() => {
   root = mkdtempSync(path.join(os.tmpdir(), 'local-dev-tunnel-status-'));

@@ -11,12 +11,15 @@ import { TunnelError } from '../../src/core/errors';
 import { bringUpTunnel } from '../../src/tunnel/control';
 import tunnelUpExecutor, { normalizeOptions } from './tunnel-up.impl';
 
-jest.mock('../../src/tunnel/control', () => ({ ...jest.requireActual('../../src/tunnel/control'), bringUpTunnel: jest.fn() }));
+jest.mock('../../src/tunnel/control', () => ({
+  ...jest.requireActual<typeof import('../../src/tunnel/control')>('../../src/tunnel/control'),
+  bringUpTunnel: jest.fn(),
+}));
 const ensure = bringUpTunnel as jest.MockedFunction<typeof bringUpTunnel>;
 
 let root: string;
-let stderr: jest.SpyInstance;
-let stdout: jest.SpyInstance;
+let stderr: jest.SpiedFunction<typeof process.stderr.write>;
+let stdout: jest.SpiedFunction<typeof process.stdout.write>;
 
 beforeEach(() => {
   root = mkdtempSync(path.join(os.tmpdir(), 'local-dev-tunnel-up-'));

@@ -7,6 +7,7 @@ import { DockerError } from '../../src/core/errors';
 import { recordRunStart } from '../../src/core/run-record';
 import { workspacePaths } from '../../src/core/workspace';
 import { isSupervisorAlive, SUPERVISOR_ENTRY_NAME, writeTunnelState, type TunnelState } from '../../src/tunnel/state';
+import { startService } from '../../src/tasks/start';
 import upExecutor, { normalizeOptions, sayIfRedisUnreachable, startOne } from './up.impl';
 
 // Mocks: the run context (config.yaml and configs/<ns>/ are the config suites' business) and
@@ -14,18 +15,16 @@ import upExecutor, { normalizeOptions, sayIfRedisUnreachable, startOne } from '.
 jest.mock('../../src/config/run-context', () => ({
   createServiceRunContext: jest.fn((root: string, options: object) => ({ root, ...options })),
   createRunContext: jest.fn((root: string, options: { namespace?: string }) => ({
-    paths: jest.requireActual('../../src/core/workspace').workspacePaths(root),
+    paths: jest.requireActual<typeof import('../../src/core/workspace')>('../../src/core/workspace').workspacePaths(root),
     namespace: options.namespace ?? 's1',
   })),
 }));
 jest.mock('../../src/tasks/start', () => ({ startService: jest.fn() }));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startService } = require('../../src/tasks/start') as { startService: jest.Mock };
 
 const context = { root: '/ws', projectName: 'health-api', targetName: 'up' } as ExecutorContext;
 
 describe('up executor', () => {
-  let stderr: jest.SpyInstance;
+  let stderr: jest.SpiedFunction<typeof process.stderr.write>;
   let printed: string;
   beforeEach(() => {
     printed = '';
@@ -33,7 +32,7 @@ describe('up executor', () => {
       printed += chunk.toString();
       return true;
     });
-    startService.mockReset();
+    jest.mocked(startService).mockReset();
   });
   afterEach(() => stderr.mockRestore());
 
@@ -42,13 +41,13 @@ describe('up executor', () => {
   });
 
   it('starts the service in the run context of its namespace', async () => {
-    startService.mockResolvedValue({ image: 'local-dev/health-api:1', built: false, started: true });
+    jest.mocked(startService).mockResolvedValue({ image: 'local-dev/health-api:1', built: false, started: true });
     await expect(startOne({ service: 'health-api', namespace: 's3' }, context)).resolves.toEqual({ success: true });
     expect(startService).toHaveBeenCalledWith({ root: '/ws', service: 'health-api', namespace: 's3', refresh: false }, expect.any(Function));
   });
 
   it('fails the task with the healthcheck message', async () => {
-    startService.mockRejectedValue(new DockerError('health-api was not healthy after 120 s'));
+    jest.mocked(startService).mockRejectedValue(new DockerError('health-api was not healthy after 120 s'));
     await expect(startOne({ service: 'health-api' }, context)).resolves.toEqual({ success: false });
     expect(stderr).toHaveBeenCalledWith('✖ health-api:up: health-api was not healthy after 120 s\n');
   });
@@ -110,7 +109,10 @@ describe('up executor', () => {
 
     it('outside a batch, up says it after starting the service', async () => {
       writeTunnelState(workspacePaths(root), state);
-      startService.mockImplementation(async () => void process.stderr.write('health-api: healthy\n'));
+      jest.mocked(startService).mockImplementation(async () => {
+        process.stderr.write('health-api: healthy\n');
+        return { image: 'local-dev/health-api:1', built: false, started: true };
+      });
       await expect(upExecutor({ service: 'health-api', namespace: 's1' }, { ...context, root })).resolves.toEqual({ success: true });
       expect(printed).toMatch(/^health-api: healthy\n⚠ Redis: NOT REACHABLE/);
     });

@@ -7,7 +7,7 @@ import { readProgress, recordRunStart } from './run-record';
 import { workspacePaths } from './workspace';
 
 describe('runAtEdge', () => {
-  let stderr: jest.SpyInstance;
+  let stderr: jest.SpiedFunction<typeof process.stderr.write>;
   beforeEach(() => {
     stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
   });

@@ -16,6 +16,8 @@ import {
   withRun,
   type NxTaskResult,
   type RunMetric,
+  type RunMetricsFile,
+  type RunProgress,
 } from './run-record';
 
 const argv = (...words: string[]) => ['/usr/bin/node', '/ws/node_modules/.bin/nx', ...words];
@@ -117,15 +119,17 @@ describe('run record', () => {
       root = mkdtempSync(path.join(tmpdir(), 'local-dev-run-record-'));
     });
     afterEach(() => rmSync(root, { recursive: true, force: true }));
-    const read = (file: string) => JSON.parse(readFileSync(path.join(root, 'logs', file), 'utf8'));
+    const read = (file: string): unknown => JSON.parse(readFileSync(path.join(root, 'logs', file), 'utf8'));
+    const progress = () => read('progress.json') as RunProgress;
+    const metrics = () => read('run_metrics.json') as RunMetricsFile;
 
     it('start → task events → end: progress.json follows the run, run_metrics.json gets it', async () => {
       await recordRunStart(root, 'r1', argv('run-many', '-t', 'up'), new Date('2026-11-29T10:00:00Z'));
-      expect(read('progress.json')).toMatchObject({ runId: 'r1', state: 'running', command: 'nx run-many -t up', tasks: {} });
+      expect(progress()).toMatchObject({ runId: 'r1', state: 'running', command: 'nx run-many -t up', tasks: {} });
       await recordTask(root, 'a:build-image', 'running', new Date('2026-11-29T10:00:01Z'));
-      expect(read('progress.json').tasks['a:build-image']).toEqual({ state: 'running', cacheHit: false, startedAt: '2026-11-29T10:00:01.000Z' });
+      expect(progress().tasks['a:build-image']).toEqual({ state: 'running', cacheHit: false, startedAt: '2026-11-29T10:00:01.000Z' });
       await recordTask(root, 'a:build-image', 'success', new Date('2026-11-29T10:00:04Z'));
-      expect(read('progress.json').tasks['a:build-image']).toMatchObject({ state: 'success', durationMs: 3000 });
+      expect(progress().tasks['a:build-image']).toMatchObject({ state: 'success', durationMs: 3000 });
       await recordRunEnd(
         root,
         'r1',
@@ -134,13 +138,13 @@ describe('run record', () => {
         0,
         6000,
       );
-      expect(read('progress.json')).toMatchObject({
+      expect(progress()).toMatchObject({
         runId: 'r1',
         state: 'success',
         durationMs: 6000,
         tasks: { 'a:build-image': { cache: 'miss', durationMs: 2500 }, 'a:up': { state: 'success', cacheHit: true, cache: 'hit' } },
       });
-      expect(read('run_metrics.json').runs.map((run: RunMetric) => [run.runId, run.summary])).toEqual([['r1', { tasks: 2, cacheHits: 1, failures: 0 }]]);
+      expect(metrics().runs.map((run) => [run.runId, run.summary])).toEqual([['r1', { tasks: 2, cacheHits: 1, failures: 0 }]]);
       expect(readFileSync(path.join(root, 'logs', 'build_output.log'), 'utf8')).toContain('==> a:build-image (success)');
     });
 
@@ -189,7 +193,7 @@ describe('run record', () => {
       await recordRunStart(root, 'r1', argv('run-many', '-t', 'up'));
       await recordRunStart(root, 'r2', argv('run', 'stack:status'));
       await recordRunEnd(root, 'r2', argv('run', 'stack:status'), { 'stack:status': result('stack:status', 'success') }, 0, 1);
-      expect(read('progress.json').runId).toBe('r1');
+      expect(progress().runId).toBe('r1');
     });
   });
 });

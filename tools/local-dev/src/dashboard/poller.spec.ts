@@ -2,7 +2,7 @@ import type { StackModel } from '../stack/model';
 import type { StatsRow } from '../stack/stats';
 import type { StackChange, StackWatch } from '../stack/watch';
 import { Poller, withSamples } from './poller';
-import type { DashboardView } from './view';
+import type { DashboardView, Sample } from './view';
 
 function model(state: string): StackModel {
   return {
@@ -200,9 +200,9 @@ describe('Poller', () => {
   });
 
   it('keeps the last samples per service for the sparklines', () => {
-    let history = new Map();
+    let history = new Map<string, Sample[]>();
     for (let index = 0; index < 5; index++) history = withSamples(history, [row('api', index), row('web', 10 * index)], index, 3);
-    expect(history.get('api').map((sample: { cpuPercent: number }) => sample.cpuPercent)).toEqual([2, 3, 4]);
+    expect(history.get('api')?.map((sample) => sample.cpuPercent)).toEqual([2, 3, 4]);
     expect(history.get('web')).toHaveLength(3);
     expect(withSamples(new Map(), [row('api', Number.NaN)], 1).get('api')).toEqual([{ at: 1, cpuPercent: 0, memoryBytes: 10 }]);
   });

@@ -154,7 +154,7 @@ describe('the dashboard server', () => {
   ])('refuses an action with %s, and runs nothing', async (_what, change, status, message) => {
     const headers = Object.fromEntries(Object.entries({ ...own(), ...change }).filter(([, value]) => value !== undefined)) as Record<string, string>;
     const reply = await restart(headers);
-    expect({ status: reply.status, error: JSON.parse(reply.body).error }).toEqual({ status, error: expect.stringMatching(message) });
+    expect({ status: reply.status, error: (JSON.parse(reply.body) as { error: string }).error }).toEqual({ status, error: expect.stringMatching(message) });
     expect(runAction).not.toHaveBeenCalled();
   });
 
@@ -189,7 +189,10 @@ describe('the dashboard server', () => {
     const first = restart(own());
     await new Promise((resolve) => setTimeout(resolve, 100));
     const second = await restart(own());
-    expect({ status: second.status, error: JSON.parse(second.body).error }).toEqual({ status: 409, error: 'restart svc-0 is already running' });
+    expect({ status: second.status, error: (JSON.parse(second.body) as { error: string }).error }).toEqual({
+      status: 409,
+      error: 'restart svc-0 is already running',
+    });
     expect((await request(port, 'POST', '/api/actions/restart', own(), JSON.stringify({ service: 'svc-1' }))).status).toBe(200);
     finish();
     expect((await first).status).toBe(200);
@@ -199,7 +202,7 @@ describe('the dashboard server', () => {
   it('a failing action answers ok: false with the error and its fix, as the command line prints them', async () => {
     const { UsageError } = await import('../core/errors');
     runAction.mockRejectedValue(new UsageError('svc-0 has no container to restart — nothing was restarted', { fix: '`nx run svc-0:up`' }));
-    const reply = JSON.parse((await restart(own())).body);
+    const reply = JSON.parse((await restart(own())).body) as { ok: boolean; lines: string[]; error: string };
     expect(reply).toEqual({ ok: false, lines: [], error: expect.stringContaining('svc-0 has no container to restart') });
     expect(reply.error).toContain('fix: `nx run svc-0:up`');
   });

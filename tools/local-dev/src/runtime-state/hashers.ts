@@ -79,7 +79,9 @@ async function stateOrFailure(look: () => Promise<string>): Promise<string> {
 }
 
 function serviceOf(task: Task, context: HasherContext): string {
-  const service = context.projectsConfigurations.projects[task.target.project]?.targets?.[task.target.target]?.options?.service;
+  // Nx types a target's options as `any`: read them as what they are, an unchecked object.
+  const options = context.projectsConfigurations.projects[task.target.project]?.targets?.[task.target.target]?.options as { service?: unknown } | undefined;
+  const service = options?.service;
   if (typeof service !== 'string') throw new Error(`local-dev hasher: ${task.id} has no service option`);
   return service;
 }

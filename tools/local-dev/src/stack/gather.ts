@@ -338,7 +338,7 @@ async function gatherImage(
 
 /** `items` mapped with at most `limit` calls in flight, results in order. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, body: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
+  const results = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
