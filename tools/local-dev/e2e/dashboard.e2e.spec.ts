@@ -187,6 +187,13 @@ describe('dashboard (real Chromium, real stack)', () => {
     }
     await expect(page.locator('#tunnel .state').textContent()).resolves.toBe('healthy');
     await expect(page.locator('#run').textContent()).resolves.toContain('nx run-many -t up');
+    // The run table: each task's own time and cache state, batched tasks (clone, up) included.
+    const cells = async (task: string) =>
+      page.locator('#run tr', { has: page.locator('td', { hasText: new RegExp(`^${task}$`) }) }).locator('td').allTextContents();
+    const [, , cloneTime, cloneCache] = await cells('svc-0:clone');
+    const [, , upTime, upCache] = await cells('svc-0:up');
+    expect({ cloneCache, upCache }).toEqual({ cloneCache: 'off', upCache: 'miss' });
+    expect([cloneTime, upTime].filter((time) => /^0(\.0)? ?m?s$/.test(time))).toEqual([]);
   });
 
   it('a container stopped from outside (docker stop) shows within 3 s as stopped, not crashed, saying who stopped it', async () => {

@@ -189,7 +189,7 @@ describe('the dashboard view of the stack model', () => {
     expect(tunnelCard(projectTunnel({ condition: 'absent' }, now, 's1'))).toMatchObject({ status: 'not started', tone: 'idle' });
   });
 
-  it('the run: tasks with state, duration and cache hits; failures listed', () => {
+  it('the run: tasks with state, duration and cache state (hit, miss, off); failures listed', () => {
     const run: RunProgress = {
       version: 1,
       runId: 'r1',
@@ -198,7 +198,11 @@ describe('the dashboard view of the stack model', () => {
       startedAt: '2026-11-29T10:00:00Z',
       updatedAt: '2026-11-29T10:00:09Z',
       durationMs: 9000,
-      tasks: { 'api:build-image': { state: 'success', cacheHit: true, durationMs: 5 }, 'api:up': { state: 'failure', cacheHit: false, durationMs: 4000 } },
+      tasks: {
+        'api:build-image': { state: 'success', cacheHit: true, durationMs: 5 },
+        'api:up': { state: 'failure', cacheHit: false, cache: 'miss', durationMs: 4000 },
+        'api:clone': { state: 'success', cacheHit: false, cache: 'off', durationMs: 700 },
+      },
     };
     expect(runCard(run)).toEqual({
       command: 'nx run-many -t up',
@@ -208,8 +212,10 @@ describe('the dashboard view of the stack model', () => {
       cacheHits: 1,
       failed: ['api:up'],
       tasks: [
-        { task: 'api:build-image', state: 'success', cacheHit: true, durationMs: 5 },
-        { task: 'api:up', state: 'failure', cacheHit: false, durationMs: 4000 },
+        // A progress file written before cache states were recorded still shows its hits.
+        { task: 'api:build-image', state: 'success', cacheHit: true, cache: 'hit', durationMs: 5 },
+        { task: 'api:up', state: 'failure', cacheHit: false, cache: 'miss', durationMs: 4000 },
+        { task: 'api:clone', state: 'success', cacheHit: false, cache: 'off', durationMs: 700 },
       ],
     });
     expect(runCard(undefined)).toBeUndefined();

@@ -3,7 +3,7 @@
  * CPU/memory samples kept by the server, and logs/run_metrics.json. The page renders this view
  * and judges nothing: every "is it stale, and why", "did it crash" comes from the model.
  */
-import type { RunMetricsFile, RunProgress } from '../core/run-record';
+import type { CacheState, RunMetricsFile, RunProgress } from '../core/run-record';
 import type { ContainerEnd } from '../stack/container-end';
 import type { Problem, ServiceState, ServiceView, StackModel } from '../stack/model';
 
@@ -88,6 +88,8 @@ export interface RunTask {
   task: string;
   state: string;
   cacheHit: boolean;
+  /** hit, miss, or off (a target Nx never caches); known once the run has ended (run-record.ts). */
+  cache: CacheState | undefined;
   durationMs: number | undefined;
 }
 
@@ -172,6 +174,7 @@ export function runCard(run: RunProgress | undefined): RunCard | undefined {
     task,
     state: progress.state,
     cacheHit: progress.cacheHit,
+    cache: progress.cache ?? (progress.cacheHit ? 'hit' : undefined),
     durationMs: progress.durationMs,
   }));
   return {

@@ -187,7 +187,7 @@ function runSection(run) {
           el('td', {}, task.task),
           el('td', {}, task.state),
           el('td', {}, duration(task.durationMs)),
-          el('td', {}, task.cacheHit ? 'hit' : ''),
+          el('td', {}, task.cache ?? ''),
         ),
       ),
     ),
