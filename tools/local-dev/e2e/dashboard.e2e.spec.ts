@@ -189,7 +189,10 @@ describe('dashboard (real Chromium, real stack)', () => {
     await expect(page.locator('#run').textContent()).resolves.toContain('nx run-many -t up');
     // The run table: each task's own time and cache state, batched tasks (clone, up) included.
     const cells = async (task: string) =>
-      page.locator('#run tr', { has: page.locator('td', { hasText: new RegExp(`^${task}$`) }) }).locator('td').allTextContents();
+      page
+        .locator('#run tr', { has: page.locator('td', { hasText: new RegExp(`^${task}$`) }) })
+        .locator('td')
+        .allTextContents();
     const [, , cloneTime, cloneCache] = await cells('svc-0:clone');
     const [, , upTime, upCache] = await cells('svc-0:up');
     expect({ cloneCache, upCache }).toEqual({ cloneCache: 'off', upCache: 'miss' });
