@@ -12,6 +12,7 @@ import type { StackModel } from '../../src/stack/model';
 import { selectServices, splitServiceList } from '../../src/stack/select';
 import { formatStatus } from '../../src/stack/status-text';
 import type { StatusExecutorSchema } from './schema';
+import { ENGINE_DOWN_FIX, engineDownMessage } from '../../src/docker/cli';
 
 export interface NormalizedStatusOptions {
   json: boolean;
@@ -42,9 +43,7 @@ export default async function statusExecutor(options: StatusExecutorSchema, cont
     const model = onlyServices(await gatherStackModel({ workspaceRoot: context.root, namespace: normalized.namespace }), chosen);
     process.stdout.write(normalized.json ? `${JSON.stringify(model, null, 2)}\n` : formatStatus(model));
     if (!model.engine.reachable) {
-      throw new DockerError(`the Docker engine does not answer (${model.engine.error}): containers and images are not shown`, {
-        fix: 'start Docker (or check DOCKER_HOST / `docker context ls`), then run again',
-      });
+      throw new DockerError(`${engineDownMessage(model.engine.error ?? 'no answer')}: containers and images are not shown`, { fix: ENGINE_DOWN_FIX });
     }
   });
 }

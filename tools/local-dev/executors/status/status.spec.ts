@@ -59,6 +59,6 @@ describe('status executor', () => {
     const run = await capture(() => statusExecutor({ json: true }, context));
     expect(run.result).toEqual({ success: false });
     expect((JSON.parse(run.stdout) as StackModel).engine.reachable).toBe(false);
-    expect(run.stderr).toContain('the Docker engine does not answer (Cannot connect)');
+    expect(run.stderr).toContain('the Docker engine does not answer: Cannot connect: containers and images are not shown');
   });
 });

@@ -14,7 +14,7 @@ import { buildOutputFile } from '../core/run-record';
 import type { WorkspacePaths } from '../core/workspace';
 import { LABELS, workspaceId } from '../core/naming';
 import { followEvents, type EventFilters } from '../docker/queries';
-import { workspaceContainers } from '../stack/engine';
+import { workspaceContainers } from '../docker/cli';
 import { containersToShow, logsArgs } from '../stack/logs';
 import { BoundedLineSplitter, type LinePiece } from '../stack/logs-follow';
 import type { LogEngine, LogLine } from './followers';

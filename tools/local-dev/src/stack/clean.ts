@@ -32,7 +32,7 @@ import { buildRecordPath } from '../docker/build-record';
 import { workspaceFilter } from '../core/naming';
 import { removeTunnelState } from '../tunnel/state';
 import { atRisk, clonedEntries, describeRisk, isOwnHiddenEntry, measureRisk, type WorkAtRisk } from './clean-risk';
-import { docker } from './engine';
+import { docker } from '../docker/cli';
 import { stopStack } from './stop';
 import { PRIVATE_DIR_MODE } from '../core/private-dir';
 

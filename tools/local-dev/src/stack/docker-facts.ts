@@ -106,14 +106,6 @@ export function containerFacts(inspected: readonly unknown[]): ContainerFacts[] 
   });
 }
 
-/** Pure: `--format '{{json .}}'` output, one JSON object per line → the objects. */
-export function parseJsonLines<T>(output: string): T[] {
-  return output
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as T);
-}
-
 /** Pure: "15", "SIGTERM" or "term" (as engines of different ages write a kill's signal) → "SIGTERM". */
 export function signalName(value: string | number): string {
   const number = Number(value);

@@ -25,6 +25,7 @@ import { accessFix } from '../git/classify';
 import { git } from '../git/git';
 import type { ContainerFacts } from './docker-facts';
 import { gatherClone, gatherDocker, mapLimit } from './gather';
+import { docker as dockerCli, ENGINE_DOWN_FIX, engineDownMessage } from '../docker/cli';
 
 export type CheckResult = 'ok' | 'warn' | 'fail';
 
@@ -82,13 +83,13 @@ export async function runDoctor(request: DoctorRequest): Promise<Check[]> {
         ? {
             name: 'Docker engine',
             result: 'ok',
-            detail: `answers (${(await exec('docker', ['version', '--format', '{{.Server.Version}}'], { timeoutMs: 15_000 })).stdout.trim()})`,
+            detail: `answers (${(await dockerCli(['version', '--format', '{{.Server.Version}}'])).stdout.trim()})`,
           }
         : {
             name: 'Docker engine',
             result: 'fail',
-            detail: `does not answer: ${docker.engine.error}`,
-            fix: 'start Docker (or check DOCKER_HOST / `docker context ls`)',
+            detail: engineDownMessage(docker.engine.error),
+            fix: ENGINE_DOWN_FIX,
           },
     ),
     guarded('compose', async () => {

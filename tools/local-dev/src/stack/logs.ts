@@ -9,7 +9,7 @@
  */
 import { UsageError } from '../core/errors';
 import { exec } from '../core/exec';
-import { workspaceContainers, type LabelledContainer } from './engine';
+import { workspaceContainers, type LabelledContainer } from '../docker/cli';
 import { mergeStreaming, pipeOne, sortableTime, type LogsOutput, type TimedLine } from './logs-follow';
 
 export interface LogsRequest {

@@ -12,6 +12,7 @@ import { containerEnd, type ContainerEnd } from './container-end';
 import type { ContainerFacts } from './docker-facts';
 import type { CloneFacts, StackFacts, ServiceFacts } from './facts';
 import type { RunProgress } from '../core/run-record';
+import { ENGINE_DOWN_FIX, engineDownMessage } from '../docker/cli';
 
 /**
  * One word for where a service stands (the dashboard's colour): no clone yet; cloned but its
@@ -403,8 +404,8 @@ export function projectStack(facts: StackFacts): StackModel {
         {
           kind: 'engine',
           severity: 'error',
-          message: `the Docker engine does not answer: ${facts.engine.error}`,
-          fix: 'start Docker (or check DOCKER_HOST / `docker context ls`), then run again',
+          message: engineDownMessage(facts.engine.error),
+          fix: ENGINE_DOWN_FIX,
         },
       ];
   const problems = [

@@ -17,7 +17,7 @@ import { addressReachable, containerAddress, publishedHostPort } from '../docker
 import { waitUntilHealthy, type HealthEndpoint } from '../docker/health';
 import { withServiceLock } from '../docker/service-lock';
 import { DEFAULT_WAIT_MS, ensureTunnel } from '../tunnel/control';
-import { docker, workspaceContainers, type LabelledContainer } from './engine';
+import { docker, workspaceContainers, type LabelledContainer } from '../docker/cli';
 
 export interface RestartRequest {
   paths: WorkspacePaths;

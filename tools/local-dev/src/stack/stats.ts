@@ -6,8 +6,8 @@
 import { UsageError } from '../core/errors';
 import { localEngineSocket } from '../docker/engine';
 import { statsOnce, type StatsReading } from '../docker/queries';
-import { parseContainerInspect, parseJsonLines } from './docker-facts';
-import { docker, workspaceContainers } from './engine';
+import { parseContainerInspect } from './docker-facts';
+import { docker, parseJsonLines, workspaceContainers } from '../docker/cli';
 import { table } from './status-text';
 
 export interface StatsRow {

@@ -13,11 +13,10 @@
  */
 import type { WorkspaceModel } from '../config/model';
 import type { WorkspacePaths } from '../core/workspace';
-import { LABELS, workspaceFilter } from '../core/naming';
+import { LABELS } from '../core/naming';
 import { withNetworkLock, withServiceLock } from '../docker/service-lock';
 import { stopTunnel } from '../tunnel/control';
-import { parseJsonLines } from './docker-facts';
-import { docker, workspaceContainers } from './engine';
+import { docker, parseJsonLines, workspaceContainers } from '../docker/cli';
 
 export interface StopReport {
   /** Services whose containers were removed (a service label of '' is a container without one). */
@@ -58,9 +57,7 @@ export async function stopStack(paths: WorkspacePaths, model: Pick<WorkspaceMode
       log,
       async () => {
         // Listed again under the lock: an `up` that held it may have replaced the container.
-        const ids = service
-          ? (await docker(['ps', '--all', '--quiet', '--no-trunc', ...workspaceFilter(paths.root, service)])).stdout.split('\n').filter(Boolean)
-          : (groups.get(service) ?? []);
+        const ids = service ? (await workspaceContainers(paths.root, { service })).map((container) => container.id) : (groups.get(service) ?? []);
         if (ids.length > 0) await docker(['rm', '--force', ...ids], 60_000);
         return ids.length;
       },

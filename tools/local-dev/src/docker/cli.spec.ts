@@ -1,5 +1,5 @@
 import { ChildProcessError } from '../core/errors';
-import { isEngineUnreachable, labelValue, parseWorkspaceContainers } from './engine';
+import { isEngineUnreachable, labelValue, parseWorkspaceContainers } from './cli';
 
 describe('engine helpers', () => {
   it("reads one label from docker ps's Labels field", () => {

@@ -1,13 +1,30 @@
 /**
- * Docker queries for the day-to-day commands, through the one exec helper, with a timeout and one
- * clear message when no engine answers (instead of a raw `docker` failure per command).
+ * The docker CLI for the day-to-day commands, through the one exec helper, with a timeout and one
+ * clear message when no engine answers (instead of a raw `docker` failure per command); the
+ * workspace's containers as the CLI lists them; and the words every view uses for an engine that
+ * does not answer (status, doctor, the dashboard, a failed command), defined once here.
  */
 import { ChildProcessError, DockerError } from '../core/errors';
 import { exec, type ExecResult } from '../core/exec';
 import { LABELS, workspaceFilter } from '../core/naming';
-import { parseJsonLines } from './docker-facts';
 
 export const ENGINE_TIMEOUT_MS = 15_000;
+
+/** What to do when the engine does not answer: one fix, wherever it is said. */
+export const ENGINE_DOWN_FIX = 'start Docker (or check DOCKER_HOST / `docker context ls`), then run again';
+
+/** Pure: the one sentence for an engine that does not answer, with what the engine (or the CLI) said. */
+export function engineDownMessage(detail: string): string {
+  return `the Docker engine does not answer: ${detail}`;
+}
+
+/** Pure: `--format '{{json .}}'` output, one JSON object per line → the objects. */
+export function parseJsonLines<T>(output: string): T[] {
+  return output
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as T);
+}
 
 /** Pure: does this docker failure mean "no engine" (rather than a bad request)? */
 export function isEngineUnreachable(error: ChildProcessError): boolean {
@@ -20,8 +37,8 @@ export function isEngineUnreachable(error: ChildProcessError): boolean {
 }
 
 export function engineUnreachableError(error: ChildProcessError): DockerError {
-  return new DockerError(`the Docker engine does not answer: ${error.outputTail.split('\n').pop() || error.message}`, {
-    fix: 'start Docker (or check DOCKER_HOST / `docker context ls`), then run again — nothing was changed',
+  return new DockerError(engineDownMessage(error.outputTail.split('\n').pop() || error.message), {
+    fix: `${ENGINE_DOWN_FIX} — nothing was changed`,
     cause: error,
   });
 }
@@ -47,8 +64,15 @@ export interface LabelledContainer {
  * Every container of this workspace (its io.local-dev.workspace label), optionally only running
  * ones, with the service label — from `docker ps --format '{{json .}}'`.
  */
-export async function workspaceContainers(workspaceRoot: string, options: { running?: boolean } = {}): Promise<LabelledContainer[]> {
-  const result = await docker(['ps', ...(options.running ? [] : ['--all']), '--no-trunc', ...workspaceFilter(workspaceRoot), '--format', '{{json .}}']);
+export async function workspaceContainers(workspaceRoot: string, options: { running?: boolean; service?: string } = {}): Promise<LabelledContainer[]> {
+  const result = await docker([
+    'ps',
+    ...(options.running ? [] : ['--all']),
+    '--no-trunc',
+    ...workspaceFilter(workspaceRoot, options.service),
+    '--format',
+    '{{json .}}',
+  ]);
   return parseWorkspaceContainers(result.stdout);
 }
 
