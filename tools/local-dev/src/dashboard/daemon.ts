@@ -7,13 +7,14 @@
  * of its own process group (detached), and that group is what is signalled.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from '../core/errors';
 import { withLock } from '../core/lock';
 import { readJsonIfExists } from '../core/read-if-exists';
 import { isProcessAlive, liveCommandLine } from '../core/proc';
 import type { WorkspacePaths } from '../core/workspace';
+import { makePrivateDir } from '../core/private-dir';
 
 export const DEFAULT_PORT = 9999;
 /** The entry the background process runs (its compiled .js); also how its command line is recognised. */
@@ -65,7 +66,7 @@ export async function startDashboard(
   launch: Omit<DashboardLaunch, 'root'>,
   log: (line: string) => void,
 ): Promise<{ state: DashboardState; reused: boolean }> {
-  mkdirSync(paths.logs, { recursive: true });
+  makePrivateDir(paths.logs, paths.logs);
   return withLock(
     path.join(paths.logs, 'dashboard.lock'),
     {
@@ -141,12 +142,18 @@ function logTail(paths: WorkspacePaths, lines = 8): string {
  * never signals a pid that is not our dashboard. The group, not only the pid: its `docker logs`
  * followers and a rebuild in progress end with it even when it has to be killed.
  */
-export async function stopDashboard(paths: WorkspacePaths, log: (line: string) => void): Promise<boolean> {
+export async function stopDashboard(paths: WorkspacePaths, log: (line: string) => void, platform: NodeJS.Platform = process.platform): Promise<boolean> {
   const state = readDashboardState(paths);
   if (!state) return false;
-  const commandLine = liveCommandLine(state.pid, state.startTime);
+  const commandLine = liveCommandLine(state.pid, state.startTime, platform);
   let stopped = false;
-  if (commandLine !== undefined && (commandLine === '' || commandLine.includes('dashboard'))) {
+  if (commandLine === '') {
+    // A live pid whose command line this system does not show cannot be confirmed as ours: never signalled.
+    log(
+      `dashboard: pid ${state.pid}, recorded as the dashboard, is running, but this system does not show its command line, so it is not signalled; ` +
+        `if \`ps -p ${state.pid} -o command=\` shows ${DASHBOARD_ENTRY}, stop it by hand with \`kill -- -${state.pid}\``,
+    );
+  } else if (commandLine !== undefined && commandLine.includes(DASHBOARD_ENTRY)) {
     signalGroup(state.pid, 'SIGTERM');
     const deadline = Date.now() + STOP_TIMEOUT_MS;
     while (isProcessAlive(state.pid, state.startTime) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));

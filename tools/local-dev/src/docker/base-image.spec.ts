@@ -71,8 +71,8 @@ describe('the commands that make an image (argument lists only)', () => {
 
   it('runs root steps directly as root, through sudo otherwise', () => {
     expect(asRoot(0, 'debootstrap', ['a'])).toEqual(['debootstrap', ['a']]);
-    expect(asRoot(1000, 'debootstrap', ['a'])).toEqual(['sudo', ['debootstrap', 'a']]);
-    expect(asRoot(undefined, 'tar', [])).toEqual(['sudo', ['tar']]);
+    expect(asRoot(1000, 'debootstrap', ['a'])).toEqual(['sudo', ['-n', 'debootstrap', 'a']]);
+    expect(asRoot(undefined, 'tar', [])).toEqual(['sudo', ['-n', 'tar']]);
   });
 
   it("debootstraps the minimal variant of the suite from Debian's mirror", () => {

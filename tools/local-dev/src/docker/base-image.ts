@@ -82,9 +82,13 @@ export function debianBaseFor(image: string): DebianBase | undefined {
   return suite ? { image, suite, slim: match?.[2] !== undefined } : undefined;
 }
 
-/** The program and arguments that run `command` as root: itself when we are root, else through sudo. Pure. */
+/**
+ * The program and arguments that run `command` as root: itself when we are root, else through
+ * `sudo -n`: never a password prompt hidden behind a piped exec (it would wait until the timeout);
+ * sudo then fails at once, and the error says to run the setup script in a terminal. Pure.
+ */
 export function asRoot(uid: number | undefined, command: string, args: string[]): [string, string[]] {
-  return uid === 0 ? [command, args] : ['sudo', [command, ...args]];
+  return uid === 0 ? [command, args] : ['sudo', ['-n', command, ...args]];
 }
 
 export function debootstrapArgs(base: DebianBase, rootfs: string, mirror = DEBIAN_MIRROR): string[] {
@@ -191,7 +195,10 @@ export async function makeDebianImage(base: DebianBase, log: (line: string) => v
       throw new DockerError(
         `cannot make ${base.image}: debootstrap from ${DEBIAN_MIRROR} failed:\n${error instanceof ChildProcessError ? error.outputTail : String(error)}`,
         {
-          fix: `check that ${DEBIAN_MIRROR} answers from this machine (and that you may use sudo), or make ${base.image} available (docker pull / docker load)`,
+          fix:
+            error instanceof ChildProcessError && /a password is required/.test(error.outputTail)
+              ? `run \`bash scripts/setup-machine.sh\` in a terminal (it asks for your sudo password and makes ${base.image} once), or make ${base.image} available (docker pull / docker load)`
+              : `check that ${DEBIAN_MIRROR} answers from this machine (and that you may use sudo), or make ${base.image} available (docker pull / docker load)`,
           cause: error,
         },
       );
@@ -211,8 +218,11 @@ export async function makeDebianImage(base: DebianBase, log: (line: string) => v
     await root('tar', tarArgs(base, rootfs, tarFile), IMPORT_TIMEOUT_MS);
     await exec('docker', importArgs(base, tarFile, caCertificates), { timeoutMs: IMPORT_TIMEOUT_MS });
   } finally {
-    // --one-file-system: a debootstrap stopped half-way may leave /proc mounted in the tree.
-    await root('rm', ['-rf', '--one-file-system', work], 5 * 60_000);
+    // --one-file-system: a debootstrap stopped half-way may leave /proc mounted in the tree. A
+    // cleanup that fails is said, and never takes the place of the error that brought us here.
+    await root('rm', ['-rf', '--one-file-system', work], 5 * 60_000).catch((error: unknown) =>
+      log(`could not remove the temporary folder ${work} (${error instanceof Error ? error.message : String(error)}): remove it by hand (sudo rm -rf ${work})`),
+    );
   }
 }
 

@@ -4,6 +4,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DockerError } from '../core/errors';
+import { ENGINE_DOWN_FIX } from './cli';
 import { chooseEngineSocket, cliContext, cliContextName, DEFAULT_SOCKET, engineRequest, localEngineSocket } from './engine';
 import { labelFiltersParameter, parseListLines } from './queries';
 
@@ -118,6 +119,6 @@ describe('engineRequest against sockets that misbehave (real unix sockets)', () 
   it('no engine at the socket is a DockerError with the fix', async () => {
     const failure = engineRequest(path.join(folder, 'absent.sock'), 'GET', '/_ping', 1000);
     await expect(failure).rejects.toThrow(/cannot reach the Docker engine at .*absent\.sock/);
-    await expect(failure).rejects.toMatchObject({ fix: 'start Docker (docker info must work), then run again' });
+    await expect(failure).rejects.toMatchObject({ fix: ENGINE_DOWN_FIX });
   });
 });

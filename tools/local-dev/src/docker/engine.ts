@@ -25,6 +25,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DockerError } from '../core/errors';
+import { ENGINE_DOWN_FIX } from './cli';
 import { detectionKey } from './client';
 
 export const DEFAULT_SOCKET = '/var/run/docker.sock';
@@ -136,7 +137,7 @@ export function engineRequest<T>(socket: string, method: 'GET' | 'POST', request
       if (error instanceof DockerError) return reject(error);
       reject(
         new DockerError(`cannot reach the Docker engine at ${socket}: ${error.message}`, {
-          fix: 'start Docker (docker info must work), then run again',
+          fix: ENGINE_DOWN_FIX,
           cause: error,
         }),
       );

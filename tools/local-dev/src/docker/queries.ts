@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import * as http from 'node:http';
 import { exec } from '../core/exec';
 import { ChildProcessError, DockerError } from '../core/errors';
+import { ENGINE_DOWN_FIX } from './cli';
 import { engineMessage, engineRequest, localEngineSocket } from './engine';
 
 /** What a list of containers tells about each. */
@@ -116,7 +117,7 @@ export async function startExisting(id: string, timeoutMs = 60_000): Promise<{ o
 export async function imageExists(image: string, timeoutMs = QUERY_TIMEOUT_MS): Promise<boolean> {
   const cannotAsk = (reason: string, cause?: unknown) =>
     new DockerError(`cannot ask the Docker engine about ${image}: ${reason}`, {
-      fix: 'start Docker (or check DOCKER_HOST / `docker context ls`), then run again',
+      fix: ENGINE_DOWN_FIX,
       cause,
     });
   const socket = localEngineSocket();
@@ -296,7 +297,16 @@ export function followEvents(filters: EventFilters, onEvent: (event: EngineEvent
   }
   const child = spawn('docker', ['events', ...eventFilterArgs(filters), '--format', '{{json .}}'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
-  splitLines(child.stdout, handle);
+  // As on the socket: a line that is not an event (a partial one flushed as the child is killed)
+  // ends the stream with an error the caller handles; thrown from a stream handler it would end the process.
+  splitLines(child.stdout, (line) => {
+    try {
+      handle(line);
+    } catch (error) {
+      child.kill('SIGTERM');
+      ended(new DockerError(`docker events printed a line that is not an event (${(error as Error).message}): ${line.slice(0, 200)}`));
+    }
+  });
   child.stderr.on('data', (chunk: Buffer) => (stderr = `${stderr}${chunk.toString()}`.slice(-2000)));
   child.on('error', (error) => ended(new DockerError(`docker events failed: ${error.message}`)));
   child.on('close', (code) => ended(new DockerError(`docker events ended (exit code ${code}): ${stderr.trim().split('\n').pop() ?? ''}`)));
@@ -401,7 +411,7 @@ function streamLines(socket: string, requestPath: string, onLine: (line: string)
   request.on('error', (error) =>
     end(
       new DockerError(`cannot reach the Docker engine at ${socket}: ${error.message}`, {
-        fix: 'start Docker (docker info must work), then run again',
+        fix: ENGINE_DOWN_FIX,
         cause: error,
       }),
     ),

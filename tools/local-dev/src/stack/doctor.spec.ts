@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -168,5 +168,27 @@ describe('doctor', () => {
     // The real redis-server of this machine (scripts/setup-machine.sh installs it).
     expect(checks.find((check) => check.name === 'redis-server')).toMatchObject({ result: 'ok', detail: expect.stringContaining('(redis.mode: local)') });
     expect(names.filter((name) => name.startsWith('kubectl'))).toEqual([]);
+  }, 60_000);
+
+  it('asks git about a repo as a clone does: a password in an ssh URL is refused before git runs, a URL is never read as an option', async () => {
+    const services = [service('api'), service('web')];
+    const model = {
+      network: 'doctor-test-net',
+      redis: { mode: 'local', namespaceModes: {} },
+      services,
+      repos: [
+        { ...repo('api', []), url: 'ssh://deploy:hunter2@git.example.invalid/team/api.git' },
+        // Not a URL git would ever clone: as an argument before `--`, git would take it for its --upload-pack option.
+        { ...repo('web', []), url: `--upload-pack=touch ${path.join(root, 'pwned')}` },
+      ],
+    } as unknown as WorkspaceModel;
+    const checks = await runDoctor({ paths: workspacePaths(root), model, namespace: 's1', services, environment: {} });
+    expect(checks.find((check) => check.name === 'git access api')).toMatchObject({
+      result: 'fail',
+      detail: expect.stringContaining('has a password, which git cannot use over ssh'),
+      fix: expect.stringContaining('ssh://deploy@git.example.invalid/team/api.git'),
+    });
+    expect(checks.find((check) => check.name === 'git access web')).toMatchObject({ result: 'fail' });
+    expect(existsSync(path.join(root, 'pwned'))).toBe(false);
   }, 60_000);
 });

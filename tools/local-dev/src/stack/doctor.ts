@@ -11,10 +11,10 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { redisModeFor, type ServiceModel, type WorkspaceModel } from '../config/model';
 import { isLoopback, LOOPBACK, publishedPorts } from '../compose/document';
-import { ChildProcessError, isLocalDevError } from '../core/errors';
+import { ChildProcessError, GitError, isLocalDevError } from '../core/errors';
 import { exec } from '../core/exec';
 import { describeHolder, findPortHolder } from '../core/port-owner';
-import { redactCredentials, splitCredentials } from '../core/redact';
+import { redactCredentials } from '../core/redact';
 import type { WorkspacePaths } from '../core/workspace';
 import { detectBuildClient, detectCompose } from '../docker/client';
 import { missingSecrets } from '../docker/run-secrets';
@@ -26,6 +26,7 @@ import { git } from '../git/git';
 import type { ContainerFacts } from './docker-facts';
 import { gatherClone, gatherDocker, mapLimit } from './gather';
 import { docker as dockerCli, ENGINE_DOWN_FIX, engineDownMessage } from '../docker/cli';
+import { gitRemote } from '../git/remote-url';
 
 export type CheckResult = 'ok' | 'warn' | 'fail';
 
@@ -253,10 +254,11 @@ async function gitAccessChecks(request: DoctorRequest): Promise<Check[]> {
     const name = `git access ${repo.owner}`;
     const shown = redactCredentials(repo.url);
     try {
-      // The URL's credentials travel in git's environment, never on its command line (git/git.ts).
-      const { url, credentials } = splitCredentials(repo.url);
+      // As a clone asks (git/remote-url.ts): the credentials in git's environment, never on its
+      // command line; a password over ssh refused; the URL after `--`, never read as an option.
+      const { url, credentials } = gitRemote(repo.url, `cloned/${repo.dir}`);
       const heads = (
-        await git(['ls-remote', '--heads', url, ...(repo.branch ? [repo.branch] : [])], { cwd: request.paths.root, timeoutMs: 30_000, credentials })
+        await git(['ls-remote', '--heads', '--', url, ...(repo.branch ? [repo.branch] : [])], { cwd: request.paths.root, timeoutMs: 30_000, credentials })
       ).stdout;
       if (repo.branch && heads.trim() === '')
         return {
@@ -267,6 +269,7 @@ async function gitAccessChecks(request: DoctorRequest): Promise<Check[]> {
         };
       return { name, result: 'ok', detail: `${shown} answers${repo.branch ? ` (branch ${repo.branch})` : ''}` };
     } catch (error) {
+      if (error instanceof GitError) return { name, result: 'fail', detail: error.message, fix: error.fix };
       if (!(error instanceof ChildProcessError)) throw error;
       return { name, result: 'fail', detail: `${shown}: ${redactCredentials(error.outputTail.split('\n').pop() ?? '')}`, fix: accessFix(repo.url) };
     }

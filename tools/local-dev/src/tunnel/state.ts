@@ -8,12 +8,13 @@
  * is older than two check cycles (laptop slept, supervisor stopped or blocked) is reported as
  * "unverified", never as healthy.
  */
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomically } from '../core/atomic-write';
 import { liveCommandLine } from '../core/proc';
 import type { WorkspacePaths } from '../core/workspace';
 import { DEFAULT_TIMINGS, freshnessBoundMs, type TunnelTarget } from './plan';
+import { makePrivateDir } from '../core/private-dir';
 
 /**
  * What the supervisor writes: starting, healthy, degraded, stopped (cleanly, or after a permanent
@@ -74,7 +75,7 @@ export function logFile(paths: WorkspacePaths): string {
 
 export function writeTunnelState(paths: WorkspacePaths, state: TunnelState): void {
   const file = stateFile(paths);
-  mkdirSync(path.dirname(file), { recursive: true });
+  makePrivateDir(path.dirname(file), paths.logs);
   writeFileAtomically(file, `${JSON.stringify(state, null, 2)}\n`);
 }
 
