@@ -1,5 +1,6 @@
 import type { ServiceModel } from '../config/model';
-import { isCurrent, parseNetworkLines, publishedHostPort } from './containers';
+import { execFileSync } from 'node:child_process';
+import { healthEndpoint, isCurrent, parseNetworkLines, publishedHostPort } from './containers';
 
 describe('containers', () => {
   it("lists the networks of exactly one name, oldest first (docker's name filter matches substrings)", () => {
@@ -34,5 +35,34 @@ describe('containers', () => {
     expect(publishedHostPort(service, 8000)).toEqual({ host: '127.0.0.1', port: 18000 });
     expect(publishedHostPort(service, 90)).toEqual({ host: '127.0.0.2', port: 9 });
     expect(publishedHostPort(service, 7000)).toBeUndefined();
+  });
+
+  describe('where a healthcheck connects (up and restart alike), on a real container', () => {
+    let id = '';
+    beforeAll(() => {
+      id = execFileSync('docker', ['run', '-d', '--rm', 'busybox:1.36', 'sleep', '60'], { encoding: 'utf8' }).trim();
+    });
+    afterAll(() => {
+      if (id) execFileSync('docker', ['rm', '--force', id]);
+    });
+    const service = (ports: ServiceModel['ports']) =>
+      ({ name: 'api', ports, healthcheck: { type: 'tcp', port: 8000, timeoutSeconds: 5 } }) as unknown as ServiceModel;
+
+    it("connects to the container's own address when this machine reaches it", async () => {
+      const endpoint = await healthEndpoint(service([]), id, 'bridge');
+      expect(endpoint).toMatchObject({ port: 8000, viaProxy: false });
+      expect(endpoint.host).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    });
+
+    it('falls back to the published port; with neither, says so instead of asking whatever listens on 127.0.0.1', async () => {
+      await expect(healthEndpoint(service([{ host: 18000, container: 8000, protocol: 'tcp' }]), id, 'no-such-network')).resolves.toEqual({
+        host: '127.0.0.1',
+        port: 18000,
+        viaProxy: true,
+      });
+      await expect(healthEndpoint(service([]), id, 'no-such-network')).rejects.toThrow(
+        "api's container has no address on network no-such-network, and port 8000 is not published",
+      );
+    });
   });
 });

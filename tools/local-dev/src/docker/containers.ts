@@ -8,6 +8,7 @@ import { LOOPBACK, publishAddress } from '../compose/document';
 import { exec } from '../core/exec';
 import { ChildProcessError, DockerError } from '../core/errors';
 import { COMPOSE_LABELS, LABELS } from '../core/naming';
+import type { HealthEndpoint } from './health';
 import { inspectContainer, listContainers } from './queries';
 
 export interface ContainerInfo {
@@ -139,5 +140,25 @@ export function addressReachable(address: string, port: number, timeoutMs = 500)
       resolve(false);
     });
     socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+  });
+}
+
+/**
+ * Where a service's healthcheck connects, for `up` and `restart` alike. Why not simply the published
+ * host port: docker-proxy (and Docker Desktop's forwarder) accepts on it before the app inside
+ * listens, so a TCP check there passes at once. The container's own address on the network gives
+ * the true answer, and is used whenever this machine reaches it (Linux with a local engine);
+ * otherwise the published port is the fallback, with the proxy-aware TCP check (health.ts's
+ * probeTcp). HTTP needs an answer from the app either way. Never a guess: neither reachable is an error.
+ */
+export async function healthEndpoint(service: ServiceModel, containerId: string, network: string): Promise<HealthEndpoint> {
+  const check = service.healthcheck;
+  if (check.type === 'none') return { host: '', port: 0, viaProxy: false };
+  const address = await containerAddress(containerId, network);
+  const published = publishedHostPort(service, check.port);
+  if (address && (!published || (await addressReachable(address, check.port)))) return { host: address, port: check.port, viaProxy: false };
+  if (published) return { ...published, viaProxy: true };
+  throw new DockerError(`${service.name}'s container has no address on network ${network}, and port ${check.port} is not published`, {
+    fix: `publish port ${check.port} of ${service.name} in repos_docker_files/config.yaml so the healthcheck can reach it`,
   });
 }

@@ -9,12 +9,12 @@
  * service locks are gone without (src/core/lock.ts withLockIfWritable) and `unwritable` hears it.
  * The tunnel cannot reconnect without writing its state; that is then said as what it is.
  */
-import type { ServiceModel, WorkspaceModel } from '../config/model';
+import type { WorkspaceModel } from '../config/model';
 import { TunnelError, UsageError } from '../core/errors';
 import { isWriteRefused } from '../core/lock';
 import type { WorkspacePaths } from '../core/workspace';
-import { addressReachable, containerAddress, publishedHostPort } from '../docker/containers';
-import { waitUntilHealthy, type HealthEndpoint } from '../docker/health';
+import { healthEndpoint } from '../docker/containers';
+import { waitUntilHealthy } from '../docker/health';
 import { withServiceLock } from '../docker/service-lock';
 import { DEFAULT_WAIT_MS, ensureTunnel } from '../tunnel/control';
 import { docker, workspaceContainers, type LabelledContainer } from '../docker/cli';
@@ -93,17 +93,4 @@ export async function restartStack(request: RestartRequest): Promise<void> {
       });
     }
   }
-}
-
-/**
- * Where the healthcheck connects after a restart: the container's own address when this machine
- * reaches it (a published port's proxy accepts before the app listens), else the published port.
- */
-async function healthEndpoint(service: ServiceModel, containerId: string, network: string): Promise<HealthEndpoint> {
-  const port = service.healthcheck.type === 'none' ? 0 : service.healthcheck.port;
-  const address = await containerAddress(containerId, network);
-  if (address && (await addressReachable(address, port))) return { host: address, port, viaProxy: false };
-  const published = publishedHostPort(service, port);
-  if (published) return { host: published.host, port: published.port, viaProxy: true };
-  return { host: address ?? '127.0.0.1', port, viaProxy: false };
 }

@@ -12,11 +12,11 @@
  */
 import { composeFileMismatch, headerNamespace } from '../compose/check';
 import { composeDocument, type ComposeService } from '../compose/document';
-import { DockerError, UsageError } from '../core/errors';
+import { UsageError } from '../core/errors';
 import { readTextIfExists } from '../core/read-if-exists';
 import type { ServiceRunContext } from '../config/run-context';
-import { addressReachable, containerAddress, ensureNetwork, findServiceContainers, publishedHostPort } from '../docker/containers';
-import { waitUntilHealthy, type HealthEndpoint, type HealthTarget } from '../docker/health';
+import { ensureNetwork, findServiceContainers, healthEndpoint } from '../docker/containers';
+import { waitUntilHealthy, type HealthTarget } from '../docker/health';
 import { checkHostPorts } from '../docker/ports';
 import { ensureImage } from '../docker/image';
 import { composeProjectName, LABELS, workspaceId } from '../core/naming';
@@ -135,27 +135,13 @@ async function checkedComposeFile(run: ServiceRunContext, definition: string): P
   }
 }
 
-/**
- * Where the healthcheck connects. Why not simply the published host port: docker-proxy (and
- * Docker Desktop's forwarder) accepts on it before the app inside listens, so a TCP check there
- * passes at once. The container's own address on the network gives the true answer, and is
- * used whenever this machine reaches it (Linux with a local engine); otherwise the published port
- * is the fallback, with the proxy-aware TCP check (see probeTcp). HTTP needs an answer from the
- * app either way.
- */
 function healthTarget(run: ServiceRunContext, containerId: string): HealthTarget {
-  const check = run.service.healthcheck;
-  const endpoint = async (): Promise<HealthEndpoint> => {
-    if (check.type === 'none') return { host: '', port: 0, viaProxy: false };
-    const address = await containerAddress(containerId, run.model.network);
-    const published = publishedHostPort(run.service, check.port);
-    if (address && (!published || (await addressReachable(address, check.port)))) return { host: address, port: check.port, viaProxy: false };
-    if (published) return { ...published, viaProxy: true };
-    throw new DockerError(`${run.service.name}'s container has no address on network ${run.model.network}, and port ${check.port} is not published`, {
-      fix: `publish port ${check.port} of ${run.service.name} in repos_docker_files/config.yaml so the healthcheck can reach it`,
-    });
+  return {
+    service: run.service.name,
+    containerId,
+    healthcheck: run.service.healthcheck,
+    endpoint: () => healthEndpoint(run.service, containerId, run.model.network),
   };
-  return { service: run.service.name, containerId, healthcheck: check, endpoint };
 }
 
 function describeCheck(run: ServiceRunContext): string {
