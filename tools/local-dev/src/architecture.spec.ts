@@ -46,6 +46,19 @@ describe('the import graph of tools/local-dev/src', () => {
     expect(pairs).toEqual([]);
   });
 
+  it('has no cycle of folders at all (a → b → c → a is one idea split three ways just the same)', () => {
+    const cycles: string[] = [];
+    const visit = (folder: string, path: string[]) => {
+      for (const target of graph.get(folder)?.keys() ?? []) {
+        if (target === path[0]) cycles.push([...path, target].join(' → '));
+        else if (!path.includes(target) && target > path[0]) visit(target, [...path, target]);
+      }
+    };
+    // Each cycle is found once, from its smallest folder name.
+    for (const folder of [...graph.keys()].sort()) visit(folder, [folder]);
+    expect(cycles).toEqual([]);
+  });
+
   it('keeps orchestration above the libraries: no library folder imports tasks/', () => {
     const above = new Set(['tasks', 'stack', 'dashboard', 'plugin']);
     const reachingUp = [...graph]

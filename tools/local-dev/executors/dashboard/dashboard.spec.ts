@@ -3,7 +3,11 @@ import { startDashboard, type DashboardState } from '../../src/dashboard/daemon'
 import dashboardExecutor, { normalizeOptions } from './dashboard.impl';
 
 jest.mock('../../src/stack/gather', () => ({ openWorkspace: jest.fn(() => ({ paths: { root: '/ws' }, model: {}, namespace: 's1' })) }));
-jest.mock('../../src/dashboard/daemon', () => ({ DEFAULT_PORT: 9999, startDashboard: jest.fn() }));
+// The real DEFAULT_PORT (the test below checks the executor's default is the dashboard's own), a mocked start.
+jest.mock('../../src/dashboard/daemon', () => ({
+  ...jest.requireActual<typeof import('../../src/dashboard/daemon')>('../../src/dashboard/daemon'),
+  startDashboard: jest.fn(),
+}));
 
 describe('dashboard executor', () => {
   const context = { root: '/ws', projectName: 'stack', targetName: 'dashboard' } as ExecutorContext;

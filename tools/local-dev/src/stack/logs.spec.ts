@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { UsageError } from '../core/errors';
 import { LABELS, workspaceId } from '../core/naming';
-import { containersToShow, LineSplitter, logsArgs, mergeByTime, prefixes, showLogs, timedLines, wantsColour } from './logs';
+import { containersToShow, logsArgs, mergeByTime, prefixes, showLogs, timedLines, wantsColour } from './logs';
 import { sortableTime } from './logs-follow';
 
 describe('logs', () => {
@@ -47,14 +47,6 @@ describe('logs', () => {
     ]);
     expect(lines.map((line) => line.text)).toEqual(['earliest', 'early', 'later', 'latest']);
     expect(sortableTime('2026-11-29T10:00:02.1+01:00')).toBe('2026-11-29T10:00:02.100000000+01:00');
-  });
-
-  it('cuts chunks into whole lines', () => {
-    const splitter = new LineSplitter();
-    expect(splitter.push('one\ntw')).toEqual(['one']);
-    expect(splitter.push('o\nthree')).toEqual(['two']);
-    expect(splitter.flush()).toEqual(['three']);
-    expect(splitter.flush()).toEqual([]);
   });
 
   it('shows a running container first; refuses when no service has one', () => {

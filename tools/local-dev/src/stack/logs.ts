@@ -69,54 +69,6 @@ export function mergeByTime(lines: readonly TimedLine[]): TimedLine[] {
     .map(({ line }) => line);
 }
 
-/**
- * Cuts a stream of chunks into whole lines; `flush` gives the unfinished last one. Only each new
- * chunk is searched, and an unfinished line is kept as pieces joined once: a long line costs its
- * length once, not once per chunk (re-splitting the rest took 1.7 s for one 16 MB line). With
- * `maxLength`, a longer line comes out in pieces of that length as they arrive.
- */
-export class LineSplitter {
-  private pieces: string[] = [];
-  private length = 0;
-  constructor(private readonly maxLength = Number.POSITIVE_INFINITY) {}
-  push(chunk: string): string[] {
-    const lines: string[] = [];
-    let from = 0;
-    for (let end = chunk.indexOf('\n'); end !== -1; end = chunk.indexOf('\n', from)) {
-      this.add(chunk.slice(from, end), lines);
-      lines.push(this.take());
-      from = end + 1;
-    }
-    this.add(chunk.slice(from), lines);
-    return lines;
-  }
-  flush(): string[] {
-    return this.length === 0 ? [] : [this.take()];
-  }
-  private add(text: string, lines: string[]): void {
-    let rest = text;
-    while (this.length + rest.length > this.maxLength) {
-      let room = this.maxLength - this.length;
-      // Never cut a surrogate pair in two.
-      if (/[\uD800-\uDBFF]/.test(rest[room - 1]) && (room > 1 || this.length > 0)) room--;
-      this.pieces.push(rest.slice(0, room));
-      this.length += room;
-      lines.push(this.take());
-      rest = rest.slice(room);
-    }
-    if (rest !== '') {
-      this.pieces.push(rest);
-      this.length += rest.length;
-    }
-  }
-  private take(): string {
-    const line = this.pieces.join('');
-    this.pieces = [];
-    this.length = 0;
-    return line;
-  }
-}
-
 /** The container of each service (a running one first); refuses when none of them has one. */
 export function containersToShow(services: readonly string[], containers: readonly LabelledContainer[]): { shown: Map<string, string>; missing: string[] } {
   const shown = new Map<string, string>();
