@@ -131,26 +131,34 @@ function installedNx() {
   return path.dirname(require.resolve('nx/package.json', { paths: [path.resolve(__dirname, '..')] }));
 }
 
-/** Applies every patch to the Nx in `nxRoot` (idempotent); exits 1 with the fix when a text is not found. */
+/**
+ * Applies every patch to the Nx in `nxRoot` (idempotent). Every patch is checked before any file is
+ * written: a text not found (another Nx) exits 1 with the fix and leaves Nx exactly as it was, never
+ * half patched.
+ */
 function applyPatches(nxRoot) {
   const { version } = JSON.parse(fs.readFileSync(path.join(nxRoot, 'package.json'), 'utf8'));
+  const pending = PATCHES.filter((patch) => !fs.readFileSync(path.join(nxRoot, patch.file), 'utf8').includes(patch.replacement));
+  const unpatchable = pending.filter(
+    (patch) => version !== PATCHED_VERSION || !fs.readFileSync(path.join(nxRoot, patch.file), 'utf8').includes(patch.original),
+  );
+  if (unpatchable.length > 0) {
+    for (const patch of unpatchable) {
+      process.stderr.write(
+        `scripts/patch-nx.js: nx ${version} is not the ${PATCHED_VERSION} this patch was written for (or its ${patch.file} changed); nothing was patched.\n` +
+          `  fix: check ${patch.check}; then update or remove that patch in scripts/patch-nx.js (and the postinstall line in package.json when none is left)\n`,
+      );
+    }
+    process.exit(1);
+  }
   for (const added of ADDED_FILES) {
     const content = fs.readFileSync(added.from, 'utf8');
     const file = path.join(nxRoot, added.to);
     if (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== content) fs.writeFileSync(file, content);
   }
-  for (const patch of PATCHES) {
+  for (const patch of pending) {
     const file = path.join(nxRoot, patch.file);
-    const text = fs.readFileSync(file, 'utf8');
-    if (text.includes(patch.replacement)) continue;
-    if (version !== PATCHED_VERSION || !text.includes(patch.original)) {
-      process.stderr.write(
-        `scripts/patch-nx.js: nx ${version} is not the ${PATCHED_VERSION} this patch was written for (or its ${patch.file} changed).\n` +
-          `  fix: check ${patch.check}; then update or remove that patch in scripts/patch-nx.js (and the postinstall line in package.json when none is left)\n`,
-      );
-      process.exit(1);
-    }
-    fs.writeFileSync(file, text.replace(patch.original, patch.replacement));
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(patch.original, patch.replacement));
     process.stdout.write(`scripts/patch-nx.js: nx ${version} now ${patch.done}\n`);
   }
 }
