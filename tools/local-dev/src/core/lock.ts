@@ -201,6 +201,27 @@ function takeOverStale(lockPath: string, staleRecord: string): boolean {
   return false;
 }
 
+/**
+ * Removes the lock at `lockPath` when its holder is dead, exactly as a waiting command takes one over
+ * (a lock made again since it was read stays); true when it removed it. For tidying up, as clean does.
+ */
+export function removeStaleLock(lockPath: string): boolean {
+  const record = readTextIfExists(lockPath);
+  if (record === undefined) return false;
+  const holder = parseHolder(record);
+  if (holder !== undefined && isProcessAlive(holder.pid, holder.startTime)) return false;
+  return takeOverStale(lockPath, record);
+}
+
+/**
+ * Pure: the pid of the command that made a lock's leftover file, its temporary (`<lock>.<pid>-<nonce>.tmp`,
+ * written while it takes the lock) or its set-aside (`<lock>.stale-<pid>-<nonce>`, while it takes one over).
+ */
+export function lockLeftoverPid(name: string): number | undefined {
+  const match = /\.lock\.(?:stale-)?(\d+)-[0-9a-f]+(?:\.tmp)?$/.exec(name);
+  return match ? Number(match[1]) : undefined;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function acquireLock(lockPath: string, options: LockOptions): Promise<HeldLock> {

@@ -22,7 +22,7 @@ import * as path from 'node:path';
 import type { WorkspaceModel } from '../config/model';
 import { UsageError } from '../core/errors';
 import { isProcessAlive } from '../core/proc';
-import { readLockHolder, unwrittenWarning } from '../core/lock';
+import { lockLeftoverPid, removeStaleLock, unwrittenWarning } from '../core/lock';
 import { displayPath, type WorkspacePaths } from '../core/workspace';
 import { backupStamp, saveLocalWork } from '../git/backup';
 import { withCloneLock } from '../git/clone-lock';
@@ -258,9 +258,11 @@ function tidyClonedFolder(paths: WorkspacePaths, log: Log): void {
   if (!names.every(isOwnHiddenEntry)) return;
   for (const dir of new Set(names.map((name) => /^\.(.+)\.partial-/.exec(name)?.[1]).filter((dir) => dir !== undefined)))
     removeLeftoverPartials(paths.cloned, dir, log);
-  for (const name of names.filter((entry) => /\.lock(\..+)?$/.test(entry))) {
-    const holder = readLockHolder(path.join(paths.cloned, name));
-    if (!holder || !isProcessAlive(holder.pid, holder.startTime)) rmSync(path.join(paths.cloned, name), { force: true });
+  for (const name of names.filter((entry) => entry.endsWith('.lock'))) removeStaleLock(path.join(paths.cloned, name));
+  // A lock's temporary or set-aside file belongs to the command taking it: removed only once that command is gone.
+  for (const name of names) {
+    const pid = lockLeftoverPid(name);
+    if (pid !== undefined && !isProcessAlive(pid)) rmSync(path.join(paths.cloned, name), { force: true });
   }
   if (readdirSync(paths.cloned).length === 0) rmdirSync(paths.cloned);
 }
