@@ -14,7 +14,7 @@ describe('removeStaleLock and lock leftovers', () => {
 
   it("keeps a live command's lock", async () => {
     const lockPath = path.join(folder, '.api.lock');
-    const held = await acquireLock(lockPath, { subject: 'api', purpose: 'test', log: () => undefined });
+    const held = await acquireLock(lockPath, { subject: 'api', purpose: 'test', log: () => undefined, timeoutError: (message) => new Error(message) });
     expect(removeStaleLock(lockPath)).toBe(false);
     expect(readFileSync(lockPath, 'utf8')).toBe(held.record);
     releaseLock(held);

@@ -35,6 +35,8 @@ import { atRisk, clonedEntries, describeRisk, isOwnHiddenEntry, measureRisk, typ
 import { docker } from '../docker/cli';
 import { stopStack } from './stop';
 import { PRIVATE_DIR_MODE } from '../core/private-dir';
+import { buildOutputFile, metricsFile, progressFile } from '../core/run-record';
+import { logFile as tunnelLogFile } from '../tunnel/state';
 
 export { atRisk, describeRisk, measureRisk, type WorkAtRisk } from './clean-risk';
 
@@ -213,10 +215,10 @@ export function generatedFiles(paths: WorkspacePaths, services: readonly string[
   return [
     paths.composeFile,
     ...services.map((service) => buildRecordPath(paths, service)),
-    path.join(paths.logs, 'build_output.log'),
-    path.join(paths.logs, 'run_metrics.json'),
-    path.join(paths.logs, 'progress.json'),
-    path.join(paths.logs, 'redis-tunnel.log'),
+    buildOutputFile(paths),
+    metricsFile(paths),
+    progressFile(paths),
+    tunnelLogFile(paths),
   ];
 }
 
