@@ -13,7 +13,7 @@ import { UsageError } from '../core/errors';
 import { buildOutputFile } from '../core/run-record';
 import type { WorkspacePaths } from '../core/workspace';
 import { LABELS, workspaceId } from '../core/naming';
-import { followEvents, type EventFilters } from '../docker/queries';
+import { followEvents, type EventFilters } from '../docker/events';
 import { workspaceContainers } from '../docker/cli';
 import { containersToShow, logsArgs } from '../stack/logs';
 import { BoundedLineSplitter, type LinePiece } from '../stack/logs-follow';

@@ -1,4 +1,4 @@
-import type { EngineEvent } from '../docker/queries';
+import type { EngineEvent } from '../docker/events';
 import { endOfLastLife, parseContainerInspect, signalName } from './docker-facts';
 
 describe('docker facts', () => {

@@ -5,7 +5,7 @@
  */
 import { constants } from 'node:os';
 import { LABELS } from '../core/naming';
-import type { EngineEvent } from '../docker/queries';
+import type { EngineEvent } from '../docker/events';
 
 export interface PublishedBinding {
   containerPort: number;

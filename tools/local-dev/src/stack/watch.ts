@@ -20,7 +20,7 @@ import * as path from 'node:path';
 import { metricsFile, progressFile } from '../core/run-record';
 import type { WorkspacePaths } from '../core/workspace';
 import { LABELS, workspaceId } from '../core/naming';
-import { followEvents } from '../docker/queries';
+import { followEvents } from '../docker/events';
 import { stateFile } from '../tunnel/state';
 import type { StackModel } from './model';
 
