@@ -1,4 +1,4 @@
-import type { RepoModel, ServiceModel } from '../config/model';
+import { apiContainer, apiRepo as repo, apiService, OLD_IMAGE as OLD, WANTED_IMAGE as WANTED } from '../../testing/stack-facts';
 import type { RunMetricsFile, RunProgress } from '../core/run-record';
 import type { ContainerFacts } from '../stack/docker-facts';
 import type { ServiceFacts } from '../stack/facts';
@@ -6,43 +6,11 @@ import { projectService, projectTunnel, type StackModel } from '../stack/model';
 import type { TunnelState } from '../tunnel/state';
 import { buildTimes, changeKey, dashboardView, imageFreshness, runCard, serviceCard, tunnelCard } from './view';
 
-const WANTED = 'local-dev/api:aaaaaaaaaaaa';
-const OLD = 'local-dev/api:bbbbbbbbbbbb';
-const repo: RepoModel = { url: 'file:///r/api.git', branch: 'main', dir: 'api', alwaysRefresh: false, owner: 'api', services: ['api'], configs: [] };
-const service: ServiceModel = {
-  name: 'api',
-  kind: 'service',
-  owner: 'api',
-  dir: 'api',
-  dockerfile: 'api.dev.Dockerfile',
+const service = apiService({
   ports: [{ host: 8000, container: 8080, protocol: 'tcp' }],
-  debug: { containerPort: 5678, hostPort: 5726 },
-  environment: {},
-  buildArgs: {},
-  buildSecrets: [],
   healthcheck: { type: 'http', path: '/health', port: 8080, timeoutSeconds: 90 },
-  dependsOn: [],
-};
-
-function container(overrides: Partial<ContainerFacts> = {}): ContainerFacts {
-  return {
-    id: '0123456789abcdef0123',
-    name: 'ld_api_1',
-    service: 'api',
-    image: WANTED,
-    status: 'running',
-    exitCode: 0,
-    oomKilled: false,
-    error: '',
-    health: 'healthy',
-    restartCount: 2,
-    startedAt: '2026-11-29T10:00:00Z',
-    finishedAt: undefined,
-    definition: 'def1',
-    ports: [],
-    ...overrides,
-  };
-}
+});
+const container = (overrides: Partial<ContainerFacts> = {}) => apiContainer({ name: 'ld_api_1', health: 'healthy', restartCount: 2, ...overrides });
 
 function facts(overrides: Partial<ServiceFacts> = {}): ServiceFacts {
   return {

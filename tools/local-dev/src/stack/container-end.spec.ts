@@ -1,26 +1,7 @@
+import { apiContainer as container } from '../../testing/stack-facts';
 import type { ContainerFacts } from './docker-facts';
 import type { LockFacts } from './facts';
 import { containerEnd } from './container-end';
-
-function container(overrides: Partial<ContainerFacts> = {}): ContainerFacts {
-  return {
-    id: '0123456789abcdef0123',
-    name: 'local-dev-x_api_1',
-    service: 'api',
-    image: 'local-dev/api:aaaaaaaaaaaa',
-    status: 'running',
-    exitCode: 0,
-    oomKilled: false,
-    error: '',
-    health: undefined,
-    restartCount: 0,
-    startedAt: '2026-11-29T10:00:00Z',
-    finishedAt: undefined,
-    definition: 'def1',
-    ports: [],
-    ...overrides,
-  };
-}
 
 describe('containerEnd: stopped, exited or crashed, and by whom', () => {
   const ended = (overrides: Partial<ContainerFacts>, lock?: LockFacts) =>

@@ -1,31 +1,8 @@
-import type { RepoModel, ServiceModel } from '../config/model';
+import { apiContainer as container, apiRepo as repo, apiService as serviceModel, OLD_IMAGE as OLD, WANTED_IMAGE as WANTED } from '../../testing/stack-facts';
 import type { TunnelReading, TunnelState } from '../tunnel/state';
 import type { ContainerFacts } from './docker-facts';
 import type { CloneFacts, ServiceFacts, StackFacts } from './facts';
 import { mainContainer, projectService, projectStack, projectTunnel, staleImageReason } from './model';
-
-const WANTED = 'local-dev/api:aaaaaaaaaaaa';
-const OLD = 'local-dev/api:bbbbbbbbbbbb';
-
-function serviceModel(overrides: Partial<ServiceModel> = {}): ServiceModel {
-  return {
-    name: 'api',
-    kind: 'service',
-    owner: 'api',
-    dir: 'api',
-    dockerfile: 'api.dev.Dockerfile',
-    ports: [{ host: 8000, container: 8000, protocol: 'tcp' }],
-    debug: { containerPort: 5678, hostPort: 5726 },
-    environment: {},
-    buildArgs: {},
-    buildSecrets: [],
-    healthcheck: { type: 'http', path: '/health', port: 8000, timeoutSeconds: 90 },
-    dependsOn: [],
-    ...overrides,
-  };
-}
-
-const repo: RepoModel = { url: 'file:///r/api.git', branch: 'main', dir: 'api', alwaysRefresh: false, owner: 'api', services: ['api'], configs: [] };
 
 function clone(overrides: Partial<Extract<CloneFacts, { state: 'clone' }>> = {}): CloneFacts {
   return {
@@ -36,26 +13,6 @@ function clone(overrides: Partial<Extract<CloneFacts, { state: 'clone' }>> = {})
     aheadBehind: { ahead: 0, behind: 0 },
     changed: [],
     injection: { namespace: 's1', injectedAt: '2026-11-29T10:00:00Z', files: [{ dest: 'api.dev.Dockerfile', kind: 'dockerfile', drift: 'none' }] },
-    ...overrides,
-  };
-}
-
-function container(overrides: Partial<ContainerFacts> = {}): ContainerFacts {
-  return {
-    id: '0123456789abcdef0123',
-    name: 'local-dev-x_api_1',
-    service: 'api',
-    image: WANTED,
-    status: 'running',
-    exitCode: 0,
-    oomKilled: false,
-    error: '',
-    health: undefined,
-    restartCount: 0,
-    startedAt: '2026-11-29T10:00:00Z',
-    finishedAt: undefined,
-    definition: 'def1',
-    ports: [],
     ...overrides,
   };
 }
