@@ -28,17 +28,8 @@ import { createHarness, freePort } from '../tools/local-dev/e2e/fixtures/kubectl
 import { removeByWorkspaceLabel } from '../tools/local-dev/e2e/fixtures/stack/stack';
 import { createStackWorkspace } from '../tools/local-dev/e2e/fixtures/stack/workspace';
 import { initWorkspace, REPO_ROOT } from '../tools/local-dev/e2e/support/temp-workspace';
+import { CHROMIUM, CHROMIUM_ARGS } from '../tools/local-dev/e2e/support/chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 const WARM_UP_MS = 10_000;
 

@@ -24,19 +24,9 @@ import { createHarness, type Harness } from './fixtures/kubectl-stand-in/harness
 import { countingDocker, docker, freePort, get, removeByWorkspaceLabel } from './fixtures/stack/stack';
 import { createStackWorkspace, type StackWorkspace } from './fixtures/stack/workspace';
 import { initWorkspace, REPO_ROOT, type RunResult } from './support/temp-workspace';
+import { CHROMIUM, CHROMIUM_ARGS } from './support/chromium';
 
 jest.setTimeout(300_000);
-
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 function portAnswers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
