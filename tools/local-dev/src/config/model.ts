@@ -49,6 +49,23 @@ export interface RepoModel {
   configs: InjectedConfig[];
 }
 
+/** One live.sync entry, normalized: `from` relative to the clone ("" is the whole clone), `to` absolute; neither ends with "/". */
+export interface LiveSync {
+  from: string;
+  to: string;
+}
+
+/** A service's live settings (config.yaml `live:`), for the dev target. */
+export interface LiveSettings {
+  sync: LiveSync[];
+  /** Restart the container's process after a sync (false: the app reloads itself). */
+  restart: boolean;
+  /** Globs relative to the clone: a change there means a new image. */
+  rebuildOn: string[];
+  /** Globs relative to the clone never synced (beyond .git, node_modules and injected files). */
+  ignore: string[];
+}
+
 export interface ServiceModel {
   name: string;
   kind: 'service' | 'worker';
@@ -64,6 +81,8 @@ export interface ServiceModel {
   buildSecrets: string[];
   healthcheck: Healthcheck;
   dependsOn: string[];
+  /** Absent: the service has no live mode (its dev target only runs `up`). */
+  live?: LiveSettings;
 }
 
 /** tunnel: kubectl port-forward to the namespace's Redis; local: a supervised redis-server on this machine. */
@@ -147,6 +166,18 @@ function normalizeRunSettings(name: string, kind: 'service' | 'worker', owner: s
     buildSecrets: raw['build-secrets'] ?? [],
     healthcheck: normalizeHealthcheck(raw.healthcheck, ports),
     dependsOn: raw['depends-on'] ?? [],
+    live: raw.live === undefined ? undefined : normalizeLive(raw.live),
+  };
+}
+
+/** "app/" → "app", "." or "./" → "" (the whole clone); "/app/app/" → "/app/app". */
+function normalizeLive(raw: NonNullable<RawWorker['live']>): LiveSettings {
+  const trim = (value: string) => value.replace(/\/+$/, '');
+  return {
+    sync: raw.sync.map((entry) => ({ from: trim(entry.from.replace(/^\.\/?$/, '')), to: trim(entry.to) })),
+    restart: raw.restart ?? false,
+    rebuildOn: raw['rebuild-on'] ?? [],
+    ignore: raw.ignore ?? [],
   };
 }
 

@@ -135,3 +135,42 @@ export function portMappingProblem(value: string): { problem: string; fix: strin
 export function isPort(value: number): boolean {
   return Number.isInteger(value) && value >= MIN_PORT && value <= MAX_PORT;
 }
+
+/**
+ * live.sync's `from`: a path in the clone (SAFE_PATH_PATTERN), or "." for the whole clone; a
+ * trailing "/" is allowed (it reads as a folder, as users write it).
+ */
+export const LIVE_FROM_PATTERN = /^(?:\.\/?|(?![-/])(?!(?:.*\/)?\.\.(?:\/|$))[A-Za-z0-9._/-]+)$/;
+export const LIVE_FROM_RULE = `"." (the whole clone) or ${SAFE_PATH_RULE}`;
+
+export function unsafeLiveFromReason(value: string): string | undefined {
+  if (LIVE_FROM_PATTERN.test(value)) return undefined;
+  return unsafePathReason(value) ?? 'is not a path in the clone';
+}
+
+/** live.sync's `to`: an absolute path in the container, with no ".." parts and not the root itself. */
+export const LIVE_TO_PATTERN = /^\/(?!(?:.*\/)?\.\.(?:\/|$))[A-Za-z0-9._-][A-Za-z0-9._/-]*$/;
+export const LIVE_TO_RULE = 'an absolute path in the container (not "/" itself): letters, digits, ".", "_", "-" and "/" only, with no ".." parts';
+
+export function unsafeLiveToReason(value: string): string | undefined {
+  if (LIVE_TO_PATTERN.test(value)) return undefined;
+  if (value === '') return 'is empty';
+  if (!value.startsWith('/')) return 'is not an absolute path in the container';
+  if (/^\/+$/.test(value)) return "is the container's root (a sync would write anywhere)";
+  const others = disallowedCharacters(value, /[A-Za-z0-9._/-]/);
+  if (others) return `contains ${others}`;
+  return 'has a ".." part (a sync would write outside it)';
+}
+
+/** live's `rebuild-on` and `ignore`: globs relative to the clone, never leaving it. */
+export const LIVE_GLOB_PATTERN = /^(?![/])(?!(?:.*\/)?\.\.(?:\/|$))[A-Za-z0-9._/*?{},\[\]!-]+$/;
+export const LIVE_GLOB_RULE = 'a glob relative to the clone (*, **, ?, {a,b}, [abc]); not absolute, with no ".." parts';
+
+export function unsafeLiveGlobReason(value: string): string | undefined {
+  if (LIVE_GLOB_PATTERN.test(value)) return undefined;
+  if (value === '') return 'is empty';
+  if (value.startsWith('/')) return 'is an absolute path';
+  const others = disallowedCharacters(value, /[A-Za-z0-9._/*?{},[\]!-]/);
+  if (others) return `contains ${others}`;
+  return 'has a ".." part (it would leave the clone)';
+}

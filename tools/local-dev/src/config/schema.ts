@@ -14,6 +14,12 @@ import {
   DEST_PATH_RULE,
   FOLDER_NAME_PATTERN,
   FOLDER_NAME_RULE,
+  LIVE_FROM_PATTERN,
+  LIVE_FROM_RULE,
+  LIVE_GLOB_PATTERN,
+  LIVE_GLOB_RULE,
+  LIVE_TO_PATTERN,
+  LIVE_TO_RULE,
   MAX_PORT,
   MIN_PORT,
   NAME_PATTERN,
@@ -27,6 +33,9 @@ import {
   unsafeBranchReason,
   unsafeDestReason,
   unsafeFolderNameReason,
+  unsafeLiveFromReason,
+  unsafeLiveGlobReason,
+  unsafeLiveToReason,
   unsafePathReason,
   unsafeRepoReason,
 } from './patterns';
@@ -93,6 +102,28 @@ function describeValue(value: unknown): string {
   return typeof value === 'object' ? 'a mapping' : typeof value;
 }
 
+/**
+ * Live code (the dev target): which clone paths reach which container paths, and what follows a
+ * sync. The path rules are ./patterns.ts's, so a sync can never read outside the clone nor write
+ * outside its `to`.
+ */
+const liveSync = z.strictObject({
+  from: checkedString(LIVE_FROM_PATTERN, unsafeLiveFromReason, LIVE_FROM_RULE, 'app/ or . (the whole clone)').describe(
+    `A folder or file in the clone. Allowed: ${LIVE_FROM_RULE}`,
+  ),
+  to: checkedString(LIVE_TO_PATTERN, unsafeLiveToReason, LIVE_TO_RULE, '/app/app/').describe(`Where it goes in the container. Allowed: ${LIVE_TO_RULE}`),
+});
+const liveGlob = (example: string) => checkedString(LIVE_GLOB_PATTERN, unsafeLiveGlobReason, LIVE_GLOB_RULE, example);
+const live = z.strictObject({
+  sync: z.array(liveSync).min(1, 'needs at least one { from, to }').describe('Paths in the clone → paths in the container'),
+  restart: z.boolean().optional().describe("true: restart the container's process after a sync; false (default): the app reloads itself"),
+  'rebuild-on': z
+    .array(liveGlob('requirements.txt or go.mod'))
+    .optional()
+    .describe('Clone paths (globs) whose change needs a new image: rebuilt and started as `up` does'),
+  ignore: z.array(liveGlob('**/*.pyc')).optional().describe('Clone paths (globs) never synced, beyond .git, node_modules and the files local-dev injects'),
+});
+
 /** What a worker may set: everything about running, nothing about the repo (it shares its owner's clone). */
 const runSettings = {
   dockerfile: safePath('api.dev.Dockerfile')
@@ -107,6 +138,7 @@ const runSettings = {
   'build-secrets': z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')).optional(),
   healthcheck: healthcheck.optional().describe('Polled before dependents start: { http: /health } or { tcp: 8000 }, timeout in seconds'),
   'depends-on': z.array(z.string()).optional().describe('Services started (and healthy) before this one'),
+  live: live.optional().describe('Live code for `nx run <service>:dev`: clone paths synced into the running container, without an image rebuild'),
 };
 
 export const workerSchema = z.strictObject(runSettings);
@@ -172,4 +204,6 @@ export const KNOWN_KEYS = {
   worker: Object.keys(workerSchema.shape),
   configFile: Object.keys(configFile.shape),
   healthcheck: Object.keys(healthcheck.shape),
+  live: Object.keys(live.shape),
+  liveSync: Object.keys(liveSync.shape),
 };
