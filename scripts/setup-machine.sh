@@ -8,6 +8,7 @@
 #   redis-server: the Redis the tunnel tests forward to
 #   git: clones; iproute2: the docker bridge address
 #   debootstrap: makes the demo's base image (debian:bookworm-slim) where no image registry answers
+#   docker-registry: the image registry the registry tests start on 127.0.0.1 (never as a service)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,6 +42,28 @@ if [ ${#need_packages[@]} -gt 0 ]; then
   log "installing ${need_packages[*]}"
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_packages[@]}" >/dev/null
+fi
+
+# Debian's docker-registry (distribution 2.x): the registry tests and bench:registry start their own
+# on 127.0.0.1 with a temporary config and storage. The package's own service (every interface, port
+# 5000, no auth) is never wanted here: a policy-rc.d that refuses keeps apt from starting it (one that
+# is there already, as in Docker images, is left alone), and systemd is told not to start it at boot.
+if [ ! -x /usr/bin/docker-registry ]; then
+  log "installing docker-registry (its system service is not started)"
+  made_policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    as_root sh -c 'printf "#!/bin/sh\nexit 101\n" >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d'
+    made_policy=yes
+  fi
+  as_root apt-get update -qq
+  installed=0
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-registry >/dev/null || installed=$?
+  [ -n "$made_policy" ] && as_root rm -f /usr/sbin/policy-rc.d
+  [ "$installed" -eq 0 ] || exit "$installed"
+fi
+if [ -d /run/systemd/system ] && systemctl is-enabled --quiet docker-registry 2>/dev/null; then
+  log "disabling the docker-registry system service (the tests start their own)"
+  as_root systemctl disable --now docker-registry
 fi
 
 docker_answers() { docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
