@@ -1,6 +1,8 @@
 # The old `make run s2 health-api` habits, as thin aliases of the nx commands README.md lists.
 #
 #   make run [refresh] [live] [dashboard] [<namespace>] [<service> …]   start everything, or the named services and what they need
+#   make dev [<namespace>] [<service> …]          start as run does, then put every edit in a clone into its running
+#                                                 containers (config.yaml's live:), until Ctrl-C
 #   make status [<namespace>] [<service> …]       what runs, and is it what you think (stale, crashed, dirty …)
 #   make stats [watch] [<service> …]              CPU, memory, network and restarts of the containers
 #   make logs [<service> …]                       follow the logs of all, or the named services

@@ -61,6 +61,8 @@ describe('Makefile words → nx commands', () => {
       ['run', 'refresh', 'live', 'qa', 'health-api', 'oms-api'],
       'npx nx run-many -t up --projects=health-api,oms-api --namespace=qa --refresh --outputStyle=stream',
     ],
+    [['dev'], 'npx nx run-many -t dev --outputStyle=stream'],
+    [['dev', 's2', 'health-api', 'oms-worker'], 'npx nx run-many -t dev --projects=health-api,oms-worker --namespace=s2 --outputStyle=stream'],
     [['status'], 'npx nx run stack:status'],
     [['status', 's2', 'health-api'], 'npx nx run stack:status --services=health-api --namespace=s2'],
     [['stats'], 'npx nx run stack:stats'],
@@ -101,6 +103,7 @@ describe('Makefile words → nx commands', () => {
       '✖ make stauts: unknown command "stauts"; nothing was run\n  fix: did you mean `make stats`? the command comes first, then its words:\n  make run [refresh] [live] [dashboard] [<namespace>] [<service> …]',
     );
     for (const command of [
+      'dev [<namespace>] [<service> …]',
       'status',
       'stats',
       'logs',
@@ -125,6 +128,7 @@ describe('Makefile words → nx commands', () => {
     [['status', 'refresh'], '"refresh" means nothing to status; nothing was run\n  fix: make status [<namespace>] [<service> …] (namespaces: qa, s1, s2)'],
     [['run', 's1', 's2'], 'two namespaces, "s1" and "s2"; nothing was run'],
     [['logs', 's2'], '"s2" is a namespace, and logs does not take one'],
+    [['dev', 'live'], '"live" means nothing to dev; nothing was run\n  fix: make dev [<namespace>] [<service> …] (namespaces: qa, s1, s2)'],
     [['clean', 'health-api'], '"health-api" is not a word it takes; nothing was run\n  fix: make clean [force]'],
     [['demo', 'qa'], '"qa" is not a namespace; nothing was run\n  fix: make demo [down] [refresh] [<namespace>] (namespaces: s1, s2)'],
   ])('make %j is refused before anything runs', async (words, message) => {

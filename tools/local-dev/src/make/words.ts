@@ -63,6 +63,14 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       ],
     ],
   },
+  dev: {
+    flags: [],
+    namespace: 'workspace',
+    services: true,
+    summary: 'start as run does, then put every edit in a clone into its running containers, until Ctrl-C',
+    // Continuous tasks: streamed, so each service's "synced 2 files …" line shows as it is printed.
+    commands: (words) => [[...NX, 'run-many', '-t', 'dev', ...projectsFlag(words), ...namespaceFlag(words), '--outputStyle=stream']],
+  },
   status: {
     flags: [],
     namespace: 'workspace',
