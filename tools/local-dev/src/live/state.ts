@@ -40,8 +40,13 @@ export type LiveState =
   /** dev watches the service but has synced nothing into this container yet: still its image. */
   | { kind: 'watching' };
 
+/** logs/live/: the records (and the watchers' locks); the dashboard watches it. */
+export function liveRecordsDir(paths: WorkspacePaths): string {
+  return path.join(paths.logs, 'live');
+}
+
 export function liveRecordPath(paths: WorkspacePaths, service: string): string {
-  return path.join(paths.logs, 'live', `${service}.json`);
+  return path.join(liveRecordsDir(paths), `${service}.json`);
 }
 
 /** The record, or undefined when there is none or it is torn (a torn record says nothing). */
@@ -94,5 +99,16 @@ export function describeLive(state: LiveState, timeOf: (iso: string) => string):
   if (state.kind === 'image') return undefined;
   if (state.kind === 'watching') return 'live: watching, nothing synced yet';
   const files = `${state.files} file${state.files === 1 ? '' : 's'}`;
-  return `live: image + ${files} synced, last at ${timeOf(state.lastAt)}${state.watching ? '' : ' (dev stopped; `up` rebuilds)'}`;
+  return `live: image + ${files} synced, last at ${timeOf(state.lastAt)} (${state.watching ? 'dev watching' : 'dev stopped'})`;
+}
+
+/**
+ * Live mode left for `service` (the dashboard's Rebuild, before it runs `up`): its watcher sees
+ * `leftAt` and stops syncing it. False when there is no record (nothing was live).
+ */
+export function markLiveLeft(paths: WorkspacePaths, service: string, at: Date): boolean {
+  const record = readLiveRecord(paths, service);
+  if (record === undefined) return false;
+  writeLiveRecord(paths, { ...record, leftAt: at.toISOString() });
+  return true;
 }
