@@ -27,6 +27,32 @@ describe('startPlan', () => {
   });
 });
 
+describe('startPlan with a container the dev target synced files into', () => {
+  const synced = (id: string) => ({ id, files: 3 });
+  // [what is there, the synced container] → the plan: a live container is never kept or started as it is.
+  const table: [string, ReturnType<typeof container>[], { id: string; files: number } | undefined, ReturnType<typeof startPlan>][] = [
+    [
+      'running, current, live',
+      [container('running')],
+      synced('id-running'),
+      { action: 'create', remove: ['id-running'], replacesSynced: synced('id-running') },
+    ],
+    ['stopped, current, live', [container('exited')], synced('id-exited'), { action: 'create', remove: ['id-exited'], replacesSynced: synced('id-exited') }],
+    [
+      'running, outdated, live',
+      [container('running', 'local-dev/a:0')],
+      synced('id-running'),
+      { action: 'create', remove: ['id-running'], replacesSynced: synced('id-running') },
+    ],
+    ['running, current; the record names another container', [container('running')], synced('id-gone'), { action: 'keep', id: 'id-running' }],
+    ['stopped, current; the record names another container', [container('exited')], synced('id-gone'), { action: 'restart-stopped', id: 'id-exited' }],
+    ['running, current, nothing synced', [container('running')], undefined, { action: 'keep', id: 'id-running' }],
+  ];
+  it.each(table)('%s', (_case, containers, live, plan) => {
+    expect(startPlan(containers, 'local-dev/a:1', 'd', live)).toEqual(plan);
+  });
+});
+
 describe('runArgs', () => {
   const entry: ComposeService = {
     image: '${LOCAL_DEV_IMAGE_HEALTH_API:-local-dev/health-api:latest}',

@@ -11,7 +11,9 @@
  * What `up` does with the service's containers is a pure plan (startPlan): a running, current
  * container is left alone; a stopped one that is current (after a reboot, `docker stop`, a crash) is
  * started again as it is; anything else (none, outdated, paused, restarting) is removed and
- * created afresh from the entry.
+ * created afresh from the entry. A container the dev target synced files into is no longer its
+ * image even when its image and definition match (src/live/state.ts): it is created afresh too,
+ * so that after `up` the container and the clone agree again.
  */
 import { unescapeDollars, type ComposeService } from '../compose/document';
 import { exec } from '../core/exec';
@@ -19,19 +21,34 @@ import { ChildProcessError, DockerError } from '../core/errors';
 import { isCurrent, type ContainerInfo } from './containers';
 import { COMPOSE_LABELS } from '../core/naming';
 
-export type StartPlan = { action: 'keep'; id: string } | { action: 'restart-stopped'; id: string } | { action: 'create'; remove: string[] };
+/** The container that holds files the dev target synced into it (read by the caller from src/live/state.ts), and how many. */
+export interface SyncedContainer {
+  id: string;
+  files: number;
+}
+
+export type StartPlan =
+  | { action: 'keep'; id: string }
+  | { action: 'restart-stopped'; id: string }
+  /** `replacesSynced`: one of the removed containers held synced files (said when it is replaced). */
+  | { action: 'create'; remove: string[]; replacesSynced?: SyncedContainer };
 
 /** States of a container that `docker start` brings back as it was. */
 const STARTABLE_STATES = new Set(['exited', 'created']);
 
-/** Pure: what `up` does with the service's existing containers to run `image` with `definition`. */
-export function startPlan(containers: ContainerInfo[], image: string, definition: string): StartPlan {
+/**
+ * Pure: what `up` does with the service's existing containers to run `image` with `definition`.
+ * `synced`: the container that holds synced files, if any; it is never kept or started again as it is.
+ */
+export function startPlan(containers: ContainerInfo[], image: string, definition: string, synced?: SyncedContainer): StartPlan {
+  const remove = containers.map((container) => container.id);
+  if (synced !== undefined && remove.includes(synced.id)) return { action: 'create', remove, replacesSynced: synced };
   const matches = (container: ContainerInfo) => container.image === image && container.definition === definition;
   const running = containers.find((container) => container.state === 'running');
   if (running && isCurrent(running, image, definition)) return { action: 'keep', id: running.id };
   const [only] = containers;
   if (containers.length === 1 && matches(only) && STARTABLE_STATES.has(only.state)) return { action: 'restart-stopped', id: only.id };
-  return { action: 'create', remove: containers.map((container) => container.id) };
+  return { action: 'create', remove };
 }
 
 export interface RunSpec {

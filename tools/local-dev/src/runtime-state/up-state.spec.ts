@@ -29,4 +29,11 @@ describe('observeService (pure)', () => {
     expect(observeService('api', [container()], { ...wanted, image: 'local-dev/api:fedcba987654' }).text).not.toBe(base);
     expect(observeService('api', [container()], { ...wanted, definition: 'def2' }).text).not.toBe(base);
   });
+
+  it('is never satisfied by a container holding files the dev target synced into it, even with the wanted image and definition', () => {
+    expect(observeService('api', [container()], wanted, new Set(['c1'])).satisfied).toBe(false);
+    // Another service's live container says nothing about this one.
+    expect(observeService('api', [container(), container({ id: 'w1', service: 'web' })], wanted, new Set(['w1'])).satisfied).toBe(true);
+    expect(observeService('api', [container()], wanted, new Set(['c1'])).text).not.toBe(observeService('api', [container()], wanted).text);
+  });
 });

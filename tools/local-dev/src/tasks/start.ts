@@ -2,8 +2,9 @@
  * Starting one service, as the up executor does it, all of it holding the service's lock (so a
  * second `up` or a `down` of the same service in another command waits; see ../docker/service-lock.ts):
  *   image for the current input hash (built if missing) → already running with that image and
- *   definition? → else docker-compose.yml is this run's?, port preflight, network, then one
- *   `docker start` of its stopped, current container or one `docker run` of its compose entry
+ *   definition, holding no files the dev target synced into it (../live/state.ts)? → else
+ *   docker-compose.yml is this run's?, port preflight, network, then one `docker start` of its
+ *   stopped, current container (no synced files) or one `docker run` of its compose entry
  *   (../docker/run-container.ts) → wait for the healthcheck → settle the up state Nx hashes
  *   (../runtime-state/up-state.ts).
  * The "already current" check costs one request to the engine; no compose process is started at all.
@@ -22,7 +23,10 @@ import { ensureImage } from '../docker/image';
 import { composeProjectName, LABELS, workspaceId } from '../core/naming';
 import { settleUp } from '../runtime-state/up-state';
 import { startExisting } from '../docker/queries';
-import { removeContainers, runContainer, startPlan, type StartPlan } from '../docker/run-container';
+import { removeContainers, runContainer, startPlan, type StartPlan, type SyncedContainer } from '../docker/run-container';
+import type { ContainerInfo } from '../docker/containers';
+import { readLiveState } from '../live/state';
+import type { WorkspacePaths } from '../core/workspace';
 import { withNetworkLock, withServiceLock } from '../docker/service-lock';
 
 export interface StartResult {
@@ -43,7 +47,7 @@ async function startUnderLock(run: ServiceRunContext, log: (line: string) => voi
   const entry = composeDocument(run.model, { namespace: run.namespace, workspaceId: workspaceId(run.paths.root) }).services[service.name];
   const definition = entry.labels[LABELS.definition];
   const existing = await findServiceContainers(project, service.name);
-  const plan = startPlan(existing, ensured.image, definition);
+  const plan = startPlan(existing, ensured.image, definition, syncedContainer(run.paths, service.name, existing));
   let containerId: string;
   if (plan.action === 'keep') {
     log(`${service.name}: already running ${ensured.image}`);
@@ -60,6 +64,15 @@ async function startUnderLock(run: ServiceRunContext, log: (line: string) => voi
   // So the next run's hash of this state finds this run in Nx's cache (src/runtime-state/settled.ts).
   await settleUp(run.paths.root, service.name);
   return { image: ensured.image, built: ensured.built, started: plan.action !== 'keep' };
+}
+
+/** The service's container that holds files the dev target synced into it (a live record names at most one). */
+function syncedContainer(paths: WorkspacePaths, service: string, containers: ContainerInfo[]): SyncedContainer | undefined {
+  for (const container of containers) {
+    const live = readLiveState(paths, service, container.id);
+    if (live.kind === 'live') return { id: container.id, files: live.files };
+  }
+  return undefined;
 }
 
 /**
@@ -97,11 +110,18 @@ async function startContainer(
     // E.g. its network was removed and made again since: a fresh container joins the new one.
     log(`${service.name}: the engine could not start it (${restarted.reason}); creating it afresh`);
     remove = [plan.id];
+  } else if (plan.replacesSynced) {
+    log(`${service.name}: starting ${target.image} (replacing the container the dev target synced files into)`);
   } else {
     log(`${service.name}: starting ${target.image}${target.replacing ? ' (replacing the outdated container)' : ''}`);
   }
   await removeContainers(service.name, remove);
-  return runContainer({ project: target.project, service: service.name, projectDirectory: run.paths.root, image: target.image, entry: target.entry });
+  const id = await runContainer({ project: target.project, service: service.name, projectDirectory: run.paths.root, image: target.image, entry: target.entry });
+  if (plan.action === 'create' && plan.replacesSynced) {
+    const { files } = plan.replacesSynced;
+    log(`${service.name}: held ${files} synced file${files === 1 ? '' : 's'}; recreated from its image`);
+  }
+  return id;
 }
 
 /**
