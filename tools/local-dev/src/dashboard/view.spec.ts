@@ -21,6 +21,7 @@ function facts(overrides: Partial<ServiceFacts> = {}): ServiceFacts {
     lock: undefined,
     clone: { state: 'clone', branch: 'main', head: 'abc', upstream: 'origin/main', aheadBehind: { ahead: 0, behind: 0 }, changed: [], injection: undefined },
     image: { wanted: WANTED, wantedError: undefined, wantedExists: true, recorded: WANTED },
+    live: { kind: 'image' },
     ...overrides,
   };
 }

@@ -5,6 +5,7 @@
 import type { RepoModel, ServiceModel } from '../config/model';
 import type { TunnelReading } from '../tunnel/state';
 import type { RunProgress } from '../core/run-record';
+import type { LiveState } from '../live/state';
 import type { ContainerFacts } from './docker-facts';
 
 /** How one file inject-config recorded stands on disk now. */
@@ -57,6 +58,8 @@ export interface ServiceFacts {
   definition: string;
   /** A local-dev command working on the service's container right now (it holds the service's lock). */
   lock: LockFacts | undefined;
+  /** What the dev target did to the service's main container (logs/live/<service>.json, src/live/state.ts). */
+  live: LiveState;
 }
 
 /** The live holder of a service's lock (logs/locks/<service>.lock, src/docker/service-lock.ts). */

@@ -11,8 +11,8 @@
  * A `GatherCache` lets the dashboard gather often and cheaply: Docker's answers are kept until it
  * says something changed (its events) and each clone's git answers until the clone's .git changes
  * (a stamp of a few files, read without running git) or they are too old (a working-tree edit
- * leaves .git alone). Files (config, run records, the tunnel's state, injected files) are read on
- * every gather: they cost no process.
+ * leaves .git alone). Files (config, run records, the tunnel's state, injected files, the live
+ * records of the dev target) are read on every gather: they cost no process.
  */
 import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
@@ -36,9 +36,10 @@ import { inspectFolder } from '../git/inspect';
 import { readStatus } from '../git/status';
 import { readManifest } from '../inject/manifest';
 import { readTunnelState } from '../tunnel/state';
+import { readLiveState } from '../live/state';
 import { containerFacts, endOfLastLife, type ContainerFacts } from './docker-facts';
 import type { CloneFacts, EngineFacts, ImageFacts, InjectionFacts, LockFacts, ServiceFacts, StackFacts } from './facts';
-import { projectStack, type StackModel } from './model';
+import { mainContainer, projectStack, type StackModel } from './model';
 import { readProgress } from '../core/run-record';
 
 /** Any single docker query; a hung engine is reported, not waited on forever. */
@@ -190,14 +191,16 @@ export async function gatherStackFacts(request: StackRequest, cache = new Gather
     const folder = path.join(paths.cloned, repo.dir);
     const reading = cache.clone(folder);
     const clone = withInjection(await reading.git, folder);
+    const containers = docker.containers.filter((container) => container.service === service.name);
     return {
       service,
       repo,
       clone,
       image: await gatherImage(workspace, service.name, clone, docker.images, reading.state),
-      containers: docker.containers.filter((container) => container.service === service.name),
+      containers,
       definition: definitions[service.name]?.labels[LABELS.definition] ?? '',
       lock: liveLock(paths, service.name),
+      live: readLiveState(paths, service.name, mainContainer(containers)?.id),
     };
   });
   const known = new Set(model.services.map((service) => service.name));

@@ -26,6 +26,7 @@ function facts(overrides: Partial<ServiceFacts> = {}): ServiceFacts {
     containers: [container()],
     lock: undefined,
     image: { wanted: WANTED, wantedError: undefined, wantedExists: true, recorded: WANTED },
+    live: { kind: 'image' },
     ...overrides,
   };
 }

@@ -9,6 +9,7 @@ import type { Healthcheck } from '../config/model';
 import type { TunnelReading } from '../tunnel/state';
 import { formatTunnelStatus } from '../tunnel/status';
 import { containerEnd, type ContainerEnd } from './container-end';
+import { liveProblem, liveView, type LiveView } from './live-view';
 import type { ContainerFacts } from './docker-facts';
 import type { CloneFacts, StackFacts, ServiceFacts } from './facts';
 import type { RunProgress } from '../core/run-record';
@@ -43,7 +44,8 @@ export type ProblemKind =
   | 'unhealthy'
   | 'not-running'
   | 'engine'
-  | 'tunnel';
+  | 'tunnel'
+  | 'live';
 
 /** error: it is broken; warning: it may not be what you think; info: worth knowing. */
 export type Severity = 'error' | 'warning' | 'info';
@@ -66,7 +68,7 @@ export interface ContainerView {
   startedAt: string | undefined;
   finishedAt: string | undefined;
   image: string;
-  /** Runs the image the current inputs call for, with the current compose definition. */
+  /** Runs the image the current inputs call for, with the current compose definition, and holds no synced files. */
   current: boolean;
   /** How it came to stop, when it is not running (undefined while it runs or starts). */
   end: ContainerEnd | undefined;
@@ -103,6 +105,8 @@ export interface ServiceView {
   ports: PortView[];
   debugPort: { host: number; container: number } | undefined;
   healthcheck: Healthcheck['type'];
+  /** Files the dev target synced into the container, and whether dev watches (./live-view.ts); null: the container is its image. */
+  live: LiveView | null;
   problems: Problem[];
 }
 
@@ -266,9 +270,12 @@ function containerProblems(facts: ServiceFacts, container: ContainerFacts | unde
   if (container.health === 'unhealthy')
     problems.push({ kind: 'unhealthy', severity: 'error', message: 'Docker reports the container unhealthy', fix: `\`nx run ${name}:logs\`` });
   const { wanted } = facts.image;
+  const live = liveProblem(name, liveView(facts.live));
+  // A container holding synced files differs from every image: the live line says so, and how to get back to one.
+  if (live) problems.push(live);
   if (facts.image.wantedError) {
     problems.push({ kind: 'image-unknown', severity: 'warning', message: `cannot tell which image its inputs call for: ${facts.image.wantedError}` });
-  } else if (wanted !== undefined && container.image !== wanted) {
+  } else if (wanted !== undefined && container.image !== wanted && !live) {
     problems.push({
       kind: 'stale-image',
       severity: 'warning',
@@ -299,7 +306,7 @@ function viewContainer(facts: ServiceFacts, container: ContainerFacts): Containe
     startedAt: container.startedAt,
     finishedAt: container.finishedAt,
     image: container.image,
-    current: container.image === facts.image.wanted && (facts.definition === '' || container.definition === facts.definition),
+    current: container.image === facts.image.wanted && (facts.definition === '' || container.definition === facts.definition) && facts.live.kind !== 'live',
     end: containerEnd(container, facts.lock),
   };
 }
@@ -341,6 +348,7 @@ export function projectService(facts: ServiceFacts, namespace: string, engineRea
     ports: service.ports.map((port) => ({ host: port.host, container: port.container, protocol: port.protocol, hostIp: port.hostIp })),
     debugPort: service.debug ? { host: service.debug.hostPort, container: service.debug.containerPort } : undefined,
     healthcheck: service.healthcheck.type,
+    live: liveView(facts.live),
     problems,
   };
 }

@@ -32,6 +32,7 @@ const model: StackModel = {
       },
       ports: [{ host: 8000, container: 8000, protocol: 'tcp', hostIp: undefined }],
       debugPort: { host: 5726, container: 5678 },
+      live: null,
       problems: [],
     },
     {
@@ -58,6 +59,7 @@ const model: StackModel = {
       },
       ports: [],
       debugPort: undefined,
+      live: null,
       problems: [],
     },
   ],

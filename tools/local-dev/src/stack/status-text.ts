@@ -67,6 +67,8 @@ function cloneCell(service: ServiceView): string {
 
 function imageCell(service: ServiceView): string {
   const { image, container } = service;
+  // Its image plus what dev synced into it: neither current nor merely stale (the live line under the table says more).
+  if (container && service.live !== null && service.live.files > 0) return `live+${service.live.files}`;
   if (image.wanted === undefined) return '-';
   if (container && container.image !== image.wanted) return 'STALE';
   if (container && !container.current) return 'STALE(def)';

@@ -9,7 +9,7 @@
  *     events may have been missed meanwhile.
  *   - 'files': inotify (fs.watch, one per folder, never recursive) on the files the model reads:
  *     docker-compose.yml, repos_docker_files/, logs/progress.json, run_metrics.json and
- *     redis-tunnel.json, logs/locks/, logs/images/, and each clone's .git folder (HEAD, index …;
+ *     redis-tunnel.json, logs/locks/, logs/images/, logs/live/, and each clone's .git folder (HEAD, index …;
  *     a working-tree edit is seen by the gather's slow refresh instead).
  *
  * A watched folder that does not exist yet (logs/locks before the first lock, a clone not cloned
@@ -22,6 +22,7 @@ import type { WorkspacePaths } from '../core/workspace';
 import { LABELS, workspaceId } from '../core/naming';
 import { followEvents } from '../docker/events';
 import { stateFile } from '../tunnel/state';
+import { liveRecordsDir } from '../live/state';
 import type { StackModel } from './model';
 
 export type StackChange = 'engine' | 'files';
@@ -75,6 +76,8 @@ export function watchedFolders(paths: WorkspacePaths, cloneDirs: readonly string
     [paths.logs, names(progressFile(paths), metricsFile(paths), stateFile(paths))],
     [path.join(paths.logs, 'locks'), undefined],
     [path.join(paths.logs, 'images'), undefined],
+    // The dev target's live records (src/live/state.ts): a sync, dev starting or stopping.
+    [liveRecordsDir(paths), undefined],
     ...[...new Set(cloneDirs)].map((dir): [string, ReadonlySet<string>] => [path.join(paths.cloned, dir, '.git'), GIT_FILES]),
   ]);
 }
