@@ -47,14 +47,14 @@ describe('unknown keys: the known keys of that very place, or the one meant', ()
       [
         4,
         'unknown key "zzzzzz" in services.api',
-        'known keys here: repo, branch, dir, always-refresh, dockerfile, ports, debug-port, environment, build-args, build-secrets, healthcheck, depends-on, configs, workers',
+        'known keys here: repo, branch, dir, always-refresh, dockerfile, ports, debug-port, environment, build-args, build-secrets, healthcheck, depends-on, live, configs, workers',
       ],
     ]);
     expect(said(`${API}    workers:\n      w:\n        zzzzzz: 1\n`)).toEqual([
       [
         6,
         'unknown key "zzzzzz" in services.api.workers.w',
-        'known keys here: dockerfile, ports, debug-port, environment, build-args, build-secrets, healthcheck, depends-on',
+        'known keys here: dockerfile, ports, debug-port, environment, build-args, build-secrets, healthcheck, depends-on, live',
       ],
     ]);
     expect(said(`${API}    healthcheck:\n      tcp: 80\n      zzzzzz: 1\n`)).toEqual([
@@ -65,6 +65,27 @@ describe('unknown keys: the known keys of that very place, or the one meant', ()
     ]);
     expect(said(`${API}    configs:\n      - { source: a.env, dest: .env, zzzzzz: 1 }\n`)).toEqual([
       [5, 'unknown key "zzzzzz" in services.api.configs.0', 'known keys here: source, dest, required'],
+    ]);
+  });
+
+  it('in live and in a live.sync entry, a service’s and a worker’s (even a worker named "live")', () => {
+    const LIVE = `${API}    live:\n      sync: [{ from: app/, to: /app/app }]\n`;
+    expect(said(`${LIVE}      restrat: true\n`)).toEqual([[6, 'unknown key "restrat" in services.api.live', 'did you mean "restart"?']]);
+    expect(said(`${LIVE}      rebuild_on: [go.mod]\n`)).toEqual([[6, 'unknown key "rebuild_on" in services.api.live', 'did you mean "rebuild-on"?']]);
+    expect(said(`${LIVE}      zzzzzz: 1\n`)).toEqual([[6, 'unknown key "zzzzzz" in services.api.live', 'known keys here: sync, restart, rebuild-on, ignore']]);
+    expect(said(`${API}    live:\n      sync:\n        - { from: app/, to: /app }\n        - { form: lib/, to: /lib }\n`)).toEqual([
+      [7, 'services.api.live.sync.1.from is missing', 'add "from:"'],
+      [7, 'unknown key "form" in services.api.live.sync.1', 'did you mean "from"?'],
+    ]);
+    expect(said(`${API}    live:\n      sync: [{ from: app/, to: /app, zzzzzz: 1 }]\n`)).toEqual([
+      [5, 'unknown key "zzzzzz" in services.api.live.sync.0', 'known keys here: from, to'],
+    ]);
+    expect(said(`${API}    workers:\n      live:\n        live: { sync: [{ from: ., to: /src }], restat: true }\n`)).toEqual([
+      [6, 'unknown key "restat" in services.api.workers.live.live', 'did you mean "restart"?'],
+    ]);
+    expect(said(`${API}    workers:\n      w:\n        live:\n          sync: [{ from: ., tp: /src }]\n`)).toEqual([
+      [7, 'services.api.workers.w.live.sync.0.to is missing', 'add "to:"'],
+      [7, 'unknown key "tp" in services.api.workers.w.live.sync.0', 'did you mean "to"?'],
     ]);
   });
 });

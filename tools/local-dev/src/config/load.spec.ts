@@ -87,6 +87,41 @@ describe('defaults for a minimal config', () => {
   });
 });
 
+describe('live settings, as the planner reads them', () => {
+  const liveOf = (lines: string[]) => parseConfigText(yaml(['services:', '  api:', '    repo: r.git', ...lines]), FILE).services[0].live;
+
+  it('has none without live:, and restart false, no rebuild-on and no ignore by default', () => {
+    expect(liveOf([])).toBeUndefined();
+    expect(liveOf(['    live: { sync: [{ from: app/, to: /app/app/ }] }'])).toEqual({
+      sync: [{ from: 'app', to: '/app/app' }],
+      restart: false,
+      rebuildOn: [],
+      ignore: [],
+    });
+  });
+
+  it('writes each path one way: no trailing "/", "." and "./" as "" (the whole clone), no "//" or "/./"', () => {
+    const sync = liveOf([
+      '    live:',
+      '      sync: [{ from: ., to: /app/ }, { from: ./, to: /srv// }, { from: ./app//static/, to: /app/./static/ }, { from: server.js, to: /app/server.js }]',
+      '      restart: true',
+      '      rebuild-on: [requirements.txt]',
+      '      ignore: ["**/*.pyc"]',
+    ]);
+    expect(sync).toEqual({
+      sync: [
+        { from: '', to: '/app' },
+        { from: '', to: '/srv' },
+        { from: 'app/static', to: '/app/static' },
+        { from: 'server.js', to: '/app/server.js' },
+      ],
+      restart: true,
+      rebuildOn: ['requirements.txt'],
+      ignore: ['**/*.pyc'],
+    });
+  });
+});
+
 describe('bad input: every problem, with its line and a fix', () => {
   it('reports a YAML syntax error with its line', () => {
     const problems = problemsOf(yaml(['services:', '  api:', '    repo: r.git', '    ports: ["8000:8000"', '  web: {']));

@@ -301,11 +301,15 @@ function knownKeysAt(yamlPath: readonly PropertyKey[]): readonly string[] {
   if (p[0] === 'redis') return p.length === 3 && p[1] === 'namespaces' ? KNOWN_KEYS.redisNamespace : p.length === 1 ? KNOWN_KEYS.redis : [];
   // Stryker disable next-line ConditionalExpression: equivalent — only redis and services hold objects that can have unknown keys.
   if (p[0] !== 'services') return [];
-  const last = p[p.length - 1];
-  if (p.length === 2) return KNOWN_KEYS.service;
-  if (p.length === 4 && p[2] === 'workers') return KNOWN_KEYS.worker;
-  if (last === 'healthcheck') return KNOWN_KEYS.healthcheck;
-  if (p.length === 4 && p[2] === 'configs') return KNOWN_KEYS.configFile;
+  // The path inside one service (services.<s>.…) or one worker (services.<s>.workers.<w>.…), by
+  // position: a worker may be named "live" or "healthcheck".
+  const inWorker = p[2] === 'workers' && p.length >= 4;
+  const inside = (inWorker ? p.slice(4) : p.slice(2)).map((segment) => (/^\d+$/.test(segment) ? '#' : segment)).join('.');
+  if (inside === '') return inWorker ? KNOWN_KEYS.worker : KNOWN_KEYS.service;
+  if (inside === 'healthcheck') return KNOWN_KEYS.healthcheck;
+  if (inside === 'configs.#' && !inWorker) return KNOWN_KEYS.configFile;
+  if (inside === 'live') return KNOWN_KEYS.live;
+  if (inside === 'live.sync.#') return KNOWN_KEYS.liveSync;
   return [];
 }
 
@@ -347,6 +351,8 @@ function fixForIssue(issue: z.core.$ZodIssue, yamlPath: readonly (string | numbe
   if (issue.code === 'custom' && typeof issue.params?.fix === 'string') return issue.params.fix;
   const [settings, key] = yamlPath.slice(-2);
   if (issue.code === 'invalid_union' && typeof key === 'number' && settings === 'ports') return `write it like ${PORT_MAPPING_EXAMPLES}`;
+  if (issue.code === 'too_small' && settings === 'live' && key === 'sync')
+    return 'add an entry such as { from: app/, to: /app/app/ }, or remove live: (no live mode)';
   if (issue.code === 'invalid_union' && (settings === 'environment' || settings === 'build-args')) {
     return issue.input === null || issue.input === undefined
       ? `give it a value, or write ${String(key)}: "" for an empty one`

@@ -5,6 +5,7 @@
  * callers to default, workers are services of their own that point at their owner's clone, and
  * derived facts (clone folder, debug host ports, Redis settings) are computed here, purely.
  */
+import * as path from 'node:path';
 import type { RawConfig, RawService, RawWorker } from './schema';
 import { PORT_MAPPING_PATTERN } from './patterns';
 
@@ -170,15 +171,26 @@ function normalizeRunSettings(name: string, kind: 'service' | 'worker', owner: s
   };
 }
 
-/** "app/" → "app", "." or "./" → "" (the whole clone); "/app/app/" → "/app/app". */
 function normalizeLive(raw: NonNullable<RawWorker['live']>): LiveSettings {
-  const trim = (value: string) => value.replace(/\/+$/, '');
   return {
-    sync: raw.sync.map((entry) => ({ from: trim(entry.from.replace(/^\.\/?$/, '')), to: trim(entry.to) })),
+    sync: raw.sync.map(normalizeLiveSync),
     restart: raw.restart ?? false,
     rebuildOn: raw['rebuild-on'] ?? [],
     ignore: raw.ignore ?? [],
   };
+}
+
+/**
+ * One live.sync entry as the planner compares paths: "app/" → "app", "." or "./" → "" (the whole
+ * clone), "/app/app/" → "/app/app", "app//x" or "./app/x" → the plain path. The schema has already
+ * refused ".." parts, absolute `from`s and `to: /`.
+ */
+export function normalizeLiveSync(entry: LiveSync): LiveSync {
+  const clean = (value: string) => {
+    const normalized = path.posix.normalize(value).replace(/\/+$/, '');
+    return normalized === '.' ? '' : normalized;
+  };
+  return { from: clean(entry.from), to: clean(entry.to) };
 }
 
 /**

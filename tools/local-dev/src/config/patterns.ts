@@ -148,15 +148,16 @@ export function unsafeLiveFromReason(value: string): string | undefined {
   return unsafePathReason(value) ?? 'is not a path in the clone';
 }
 
-/** live.sync's `to`: an absolute path in the container, with no ".." parts and not the root itself. */
-export const LIVE_TO_PATTERN = /^\/(?!(?:.*\/)?\.\.(?:\/|$))[A-Za-z0-9._-][A-Za-z0-9._/-]*$/;
+/** live.sync's `to`: an absolute path in the container, with no ".." parts and not the root itself (nor "/."). */
+export const LIVE_TO_PATTERN = /^\/(?!(?:\.?\/)*\.?$)(?!(?:.*\/)?\.\.(?:\/|$))[A-Za-z0-9._/-]+$/;
 export const LIVE_TO_RULE = 'an absolute path in the container (not "/" itself): letters, digits, ".", "_", "-" and "/" only, with no ".." parts';
 
 export function unsafeLiveToReason(value: string): string | undefined {
   if (LIVE_TO_PATTERN.test(value)) return undefined;
   if (value === '') return 'is empty';
   if (!value.startsWith('/')) return 'is not an absolute path in the container';
-  if (/^\/+$/.test(value)) return "is the container's root (a sync would write anywhere)";
+  // "/", "//", "/.", "/./": the root however it is spelled.
+  if (/^\/(?:\.?\/)*\.?$/.test(value)) return "is the container's root (a sync would write anywhere)";
   const others = disallowedCharacters(value, /[A-Za-z0-9._/-]/);
   if (others) return `contains ${others}`;
   return 'has a ".." part (a sync would write outside it)';

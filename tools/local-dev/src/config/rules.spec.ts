@@ -96,3 +96,79 @@ describe('names, dependencies, health checks and clone folders', () => {
     ]);
   });
 });
+
+describe('live.sync', () => {
+  const problem = (line: number, message: string, fix: string) => ({ file: FILE, line, message, fix });
+
+  it('refuses two entries of one service (a worker’s too) that write to the same container path, however it is spelled', () => {
+    const text = yaml([
+      'services:',
+      '  a:',
+      '    repo: a.git',
+      '    live:',
+      '      sync:',
+      '        - { from: app/, to: /app/app/ }',
+      '        - { from: lib, to: /app/app }',
+      '        - { from: ./app, to: /app/./app }',
+      '    workers:',
+      '      w:',
+      '        live: { sync: [{ from: ., to: /src }, { from: cmd, to: //src/ }] }',
+    ]);
+    expect(problemsOf(text)).toEqual([
+      problem(
+        7,
+        'live.sync of a syncs both "app/" (line 6) and "lib" to /app/app: one would overwrite the other',
+        'give "lib" its own "to", or sync the folder that holds both',
+      ),
+      problem(8, 'live.sync of a syncs "./app" to /app/app twice (also at line 6)', 'remove one of the two entries'),
+      problem(
+        11,
+        'live.sync of w syncs both "." (line 11) and "cmd" to /src: one would overwrite the other',
+        'give "cmd" its own "to", or sync the folder that holds both',
+      ),
+    ]);
+  });
+
+  it('lets a service and its worker sync to the same path (each its own container), nested targets, and one from to two places', () => {
+    const text = yaml([
+      'services:',
+      '  a:',
+      '    repo: a.git',
+      '    live: { sync: [{ from: ., to: /src }, { from: static, to: /src/static-copy }, { from: static, to: /var/www }] }',
+      '    workers:',
+      '      w:',
+      '        live: { sync: [{ from: ., to: /src }] }',
+    ]);
+    expect(problemsOf(text.replace('/var/www', '/src'))).toHaveLength(1);
+    expect(parseConfigText(text, FILE).services.map((service) => service.live?.sync.length)).toEqual([3, 1]);
+  });
+
+  it('says nothing of a from naming an injected config dest (the planner never syncs injected files)', () => {
+    const text = yaml([
+      'services:',
+      '  a:',
+      '    repo: a.git',
+      '    configs: [{ source: secrets.py, dest: app/secrets.py }]',
+      '    live: { sync: [{ from: app/secrets.py, to: /app/app/secrets.py }, { from: app, to: /app/app/pkg }] }',
+    ]);
+    expect(parseConfigText(text, FILE).services[0].live?.sync).toEqual([
+      { from: 'app/secrets.py', to: '/app/app/secrets.py' },
+      { from: 'app', to: '/app/app/pkg' },
+    ]);
+  });
+
+  it('judges nothing about an entry the schema refused (its problem is said once, by the schema)', () => {
+    const text = yaml([
+      'services:',
+      '  a:',
+      '    repo: a.git',
+      '    live:',
+      '      sync:',
+      '        - { from: app, to: /app }',
+      '        - { from: ../x, to: /app }',
+    ]);
+    expect(problemsOf(text).map((found) => [found.line, found.message.split(';')[0]])).toEqual([
+      [7, 'services.a.live.sync.1.from: "../x" has a ".." part (it would leave its folder)'],
+    ]);
+  });
+});

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { didYouMean } from '../core/did-you-mean';
 import type { ConfigProblem } from '../core/errors';
-import { defaultCloneDir, namespaceRelativeSource, parsePortMapping } from './model';
+import { defaultCloneDir, namespaceRelativeSource, normalizeLiveSync, parsePortMapping } from './model';
 import type { RawConfig, RawWorker } from './schema';
 import { FOLDER_NAME_PATTERN, NAME_PATTERN } from './patterns';
 
@@ -293,7 +293,46 @@ const redisNamespaces: Rule = (config, { file, locate }) =>
       fix: 'use the name of a folder under configs/, e.g. s1',
     }));
 
-const RULES: Rule[] = [names, dependencies, hostPorts, healthchecks, filePaths, cloneDirs, defaultNamespace, redisNamespaces];
+/**
+ * Two live.sync entries of one service writing to the same container path: one would overwrite
+ * the other's files, in whichever order a burst happens to list them. Compared as the planner sees
+ * them ("/app/" is "/app", "." is "./"). A `from` naming an injected file is fine: the planner never
+ * syncs injected files, whatever the entry says.
+ */
+const liveSyncTargets: Rule = (config, context) =>
+  runnables(config).flatMap(({ name, at, settings }) => {
+    const { file, locate } = context;
+    const problems: ConfigProblem[] = [];
+    const byTarget = new Map<string, { from: string; written: string; line: number }>();
+    (settings.live?.sync ?? []).forEach((entry, index) => {
+      if (isRefused(context, [...at, 'live', 'sync', index])) return;
+      const { from, to } = normalizeLiveSync(entry);
+      const line = locate([...at, 'live', 'sync', index]);
+      const earlier = byTarget.get(to);
+      if (!earlier) {
+        byTarget.set(to, { from, written: entry.from, line });
+        return;
+      }
+      problems.push(
+        earlier.from === from
+          ? {
+              file,
+              line,
+              message: `live.sync of ${name} syncs "${entry.from}" to ${to} twice (also at line ${earlier.line})`,
+              fix: 'remove one of the two entries',
+            }
+          : {
+              file,
+              line,
+              message: `live.sync of ${name} syncs both "${earlier.written}" (line ${earlier.line}) and "${entry.from}" to ${to}: one would overwrite the other`,
+              fix: `give "${entry.from}" its own "to", or sync the folder that holds both`,
+            },
+      );
+    });
+    return problems;
+  });
+
+const RULES: Rule[] = [names, dependencies, hostPorts, healthchecks, filePaths, cloneDirs, defaultNamespace, redisNamespaces, liveSyncTargets];
 
 export function checkRules(config: RawConfig, context: RuleContext): ConfigProblem[] {
   return RULES.flatMap((rule) => rule(config, context));

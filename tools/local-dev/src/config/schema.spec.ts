@@ -277,3 +277,85 @@ describe('environment and build-args values', () => {
     ]);
   });
 });
+
+describe('live: a sync reads only the clone and writes only below its `to`', () => {
+  const FROM_RULE = `allowed: "." (the whole clone) or ${PATH_RULE.replace('allowed: ', '')}`;
+  const TO_RULE = 'allowed: an absolute path in the container (not "/" itself): letters, digits, ".", "_", "-" and "/" only, with no ".." parts';
+  const GLOB_RULE = 'allowed: a glob relative to the clone (*, **, ?, {a,b}, [abc]); not absolute, with no ".." parts';
+  const live = (...lines: string[]) => yaml(['services:', '  a:', '    repo: a.git', '    live:', ...lines.map((line) => `      ${line}`)]);
+  const said = (text: string) => problemsOf(text).map((problem) => [problem.line, problem.message, problem.fix]);
+
+  it.each([
+    ['../secrets', 'has a ".." part (it would leave its folder)'],
+    ['app/../../etc', 'has a ".." part (it would leave its folder)'],
+    ['/etc', 'is an absolute path'],
+    ['-rf', 'starts with "-" (a program would read it as an option)'],
+    ['app/*.py', 'contains "*"'],
+    ['""', 'is empty'],
+  ])('refuses from: %s', (from, why) => {
+    expect(said(live(`sync: [{ from: ${from}, to: /app }]`))).toEqual([
+      [5, `services.a.live.sync.0.from: "${from === '""' ? '' : from}" ${why}; ${FROM_RULE}`, 'write it like app/ or . (the whole clone)'],
+    ]);
+  });
+
+  it.each([
+    ['/', "is the container's root (a sync would write anywhere)"],
+    ['//', "is the container's root (a sync would write anywhere)"],
+    ['/.', "is the container's root (a sync would write anywhere)"],
+    ['/./', "is the container's root (a sync would write anywhere)"],
+    ['app', 'is not an absolute path in the container'],
+    ['./app', 'is not an absolute path in the container'],
+    ['/app/../etc', 'has a ".." part (a sync would write outside it)'],
+    ['/app/..', 'has a ".." part (a sync would write outside it)'],
+    ['"/app/$HOME"', 'contains "$"'],
+    ['"/app/a b"', 'contains a space'],
+  ])('refuses to: %s', (to, why) => {
+    expect(said(live(`sync: [{ from: app/, to: ${to} }]`))).toEqual([
+      [5, `services.a.live.sync.0.to: "${to.replace(/^"|"$/g, '')}" ${why}; ${TO_RULE}`, 'write it like /app/app/'],
+    ]);
+  });
+
+  it('refuses an empty sync list and a live without sync, with what to write', () => {
+    expect(said(live('sync: []'))).toEqual([
+      [5, 'services.a.live.sync: needs at least one { from, to }', 'add an entry such as { from: app/, to: /app/app/ }, or remove live: (no live mode)'],
+    ]);
+    expect(said(live('restart: true'))).toEqual([[4, 'services.a.live.sync is missing', 'add "sync:"']]);
+  });
+
+  it('refuses rebuild-on and ignore globs that leave the clone or carry shell characters, each on its line', () => {
+    const text = live(
+      'sync: [{ from: ., to: /app }]',
+      'rebuild-on: ["req$(id).txt", /go.mod, ../go.sum]',
+      'ignore:',
+      '  - "**/*.pyc"',
+      '  - "a b"',
+      '  - "x;y"',
+    );
+    expect(said(text)).toEqual([
+      [6, `services.a.live.rebuild-on.0: "req$(id).txt" contains "$", "(", ")"; ${GLOB_RULE}`, 'write it like requirements.txt or go.mod'],
+      [6, `services.a.live.rebuild-on.1: "/go.mod" is an absolute path; ${GLOB_RULE}`, 'write it like requirements.txt or go.mod'],
+      [6, `services.a.live.rebuild-on.2: "../go.sum" has a ".." part (it would leave the clone); ${GLOB_RULE}`, 'write it like requirements.txt or go.mod'],
+      [9, `services.a.live.ignore.1: "a b" contains a space; ${GLOB_RULE}`, 'write it like **/*.pyc'],
+      [10, `services.a.live.ignore.2: "x;y" contains ";"; ${GLOB_RULE}`, 'write it like **/*.pyc'],
+    ]);
+  });
+
+  it('refuses a restart that is not true or false (a worker’s too)', () => {
+    const text = yaml(['services:', '  a:', '    repo: a.git', '    workers:', '      w:', '        live: { sync: [{ from: ., to: /src }], restart: "yes" }']);
+    expect(said(text)).toEqual([[6, 'services.a.workers.w.live.restart: Invalid input: expected boolean, received string', 'write true or false here']]);
+  });
+
+  it('keeps the paths people write working', () => {
+    const text = live(
+      'sync:',
+      '  - { from: app/, to: /app/app/ }',
+      '  - { from: ., to: /srv }',
+      '  - { from: ./, to: /opt/all }',
+      '  - { from: server.js, to: /app/server.js }',
+      '  - { from: .config/app.toml, to: /root/.config/app.toml }',
+      'rebuild-on: [requirements.txt, "requirements/*.txt", go.mod, "**/package-lock.json", "{Gemfile,Gemfile.lock}", "docker/[a-z]*.sh"]',
+      'ignore: ["**/*.pyc", "**/__pycache__", .venv, "!keep"]',
+    );
+    expect(() => parseConfigText(text, FILE)).not.toThrow();
+  });
+});
