@@ -1,7 +1,9 @@
 /**
  * The dashboard's buttons, each the same code as its command line: restart a service (the code of
  * `nx run stack:restart --services=<svc> --tunnel=false`), rebuild a service (`nx run <svc>:up`,
- * as a child process with an argument array: build-image then up, exactly as a run does), and
+ * as a child process with an argument array: build-image then up, exactly as a run does; first it
+ * leaves live mode for the service, so a dev watching it stops syncing into the container `up`
+ * replaces), and
  * reconnect the Redis tunnel (ensureTunnel with reconnect, the code of `redis-tunnel:restart`).
  *
  * The same action never runs twice at once for the same subject: a second click while the first
@@ -11,6 +13,7 @@
 import * as path from 'node:path';
 import { UsageError } from '../core/errors';
 import { exec } from '../core/exec';
+import { markLiveLeft } from '../live/state';
 import { openWorkspace } from '../stack/gather';
 import { restartStack } from '../stack/restart';
 import { DEFAULT_WAIT_MS, ensureTunnel } from '../tunnel/control';
@@ -48,6 +51,8 @@ export function workspaceActions(workspaceRoot: string, requested: string | unde
       await restartStack({ paths, model, namespace: resolved, services: [service], named: true, tunnel: false, log });
       return;
     }
+    // Before `up`: a watcher syncing into the new container would make it live again at once.
+    if (markLiveLeft(paths, service, new Date())) log(`${service}: left live mode (dev stops syncing it)`);
     await exec(path.join(paths.root, 'node_modules', '.bin', 'nx'), rebuildArgs(service, resolved), {
       cwd: paths.root,
       env: { NX_TUI: 'false', FORCE_COLOR: '0' },

@@ -116,6 +116,24 @@ describe('the dashboard view of the stack model', () => {
     expect(card.image.why).not.toMatch(/^stale image/);
   });
 
+  it('a live container (dev synced files into it): its line with the last sync and whether dev watches, image "live", not fresh; one line, not a problem too', () => {
+    const lastAt = new Date(2026, 11, 5, 14, 2, 11).toISOString();
+    const live = (watching: boolean) =>
+      serviceCard(projectService(facts({ live: { kind: 'live', files: 3, lastAt, lastSummary: 'synced 1 file in 40 ms', watching } }), 's1', true), []);
+    expect(live(true)).toMatchObject({
+      image: { freshness: 'live', why: 'its image + 3 synced files' },
+      live: { files: 3, lastAt, watching: true, line: 'live: image + 3 files synced, last at 14:02:11 (dev watching)' },
+      problems: [],
+    });
+    expect(live(false).live?.line).toBe('live: image + 3 files synced, last at 14:02:11 (dev stopped)');
+    // Dev watching, nothing synced yet: the image is still fresh, the card says dev watches.
+    expect(serviceCard(projectService(facts({ live: { kind: 'watching' } }), 's1', true), [])).toMatchObject({
+      image: { freshness: 'fresh' },
+      live: { files: 0, lastAt: null, watching: true, line: 'live: watching, nothing synced yet' },
+    });
+    expect(serviceCard(projectService(facts(), 's1', true), []).live).toBeNull();
+  });
+
   it('not cloned: grey, image unknown, no container, no restart count', () => {
     const card = serviceCard(
       projectService(

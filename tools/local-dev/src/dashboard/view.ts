@@ -6,6 +6,7 @@
 import type { CacheState, RunMetricsFile, RunProgress } from '../core/run-record';
 import type { ContainerEnd } from '../stack/container-end';
 import type { Problem, ServiceState, ServiceView, StackModel } from '../stack/model';
+import { liveLine } from '../stack/live-view';
 
 /**
  * The colour a state is drawn in: a crash, or a process that ended by itself, is red; a container
@@ -59,8 +60,13 @@ export interface ServiceCard {
   wantedBranch: string | undefined;
   dirty: boolean;
   changedFiles: number;
-  /** fresh: the container runs the image its inputs call for; stale (with why); unknown (no container or image yet). */
-  image: { freshness: 'fresh' | 'stale' | 'unknown'; why: string | undefined; wanted: string | undefined };
+  /**
+   * fresh: the container runs the image its inputs call for; stale (with why); live: its image plus
+   * files the dev target synced into it; unknown (no container or image yet).
+   */
+  image: { freshness: 'fresh' | 'stale' | 'live' | 'unknown'; why: string | undefined; wanted: string | undefined };
+  /** Dev's part (the model's live view) with the line the card shows; null: the container is its image and no dev watches. */
+  live: { files: number; lastAt: string | null; watching: boolean; line: string } | null;
   /** Host ports as links (http on 127.0.0.1). */
   links: { url: string; host: number; container: number }[];
   debugPort: number | undefined;
@@ -121,6 +127,9 @@ export function toneOf(state: ServiceState): Tone {
 
 /** Pure: the image is fresh, stale (the model's reason) or unknown (nothing runs to compare). */
 export function imageFreshness(service: ServiceView): ServiceCard['image'] {
+  if (service.container && service.live !== null && service.live.files > 0) {
+    return { freshness: 'live', why: `its image + ${service.live.files} synced file${service.live.files === 1 ? '' : 's'}`, wanted: service.image.wanted };
+  }
   const stale = service.problems.find((problem) => problem.kind === 'stale-image');
   if (stale) return { freshness: 'stale', why: stale.message.replace(/^stale image: /, ''), wanted: service.image.wanted };
   if (service.container?.current) return { freshness: 'fresh', why: undefined, wanted: service.image.wanted };
@@ -150,7 +159,9 @@ export function serviceCard(service: ServiceView, samples: readonly Sample[]): S
       : undefined,
     cpu: samples.map((sample) => sample.cpuPercent),
     memory: samples.map((sample) => sample.memoryBytes),
-    problems: service.problems,
+    live: service.live === null ? null : { ...service.live, line: liveLine(service.live) as string },
+    // The live line has its own row on the card.
+    problems: service.problems.filter((problem) => problem.kind !== 'live'),
   };
 }
 

@@ -89,11 +89,18 @@ function serviceCard(service) {
   const image =
     service.image.freshness === 'stale'
       ? el('span', { class: 'stale' }, `stale: ${service.image.why}`)
-      : el('span', { class: 'muted' }, service.image.freshness === 'fresh' ? 'fresh' : service.image.why || 'unknown');
+      : service.image.freshness === 'live'
+        ? el('span', { class: 'live' }, service.image.why)
+        : el('span', { class: 'muted' }, service.image.freshness === 'fresh' ? 'fresh' : service.image.why || 'unknown');
   const busy = (action) => pending.has(`${action}:${service.name}`);
   return el(
     'div',
-    { class: `card tone-${service.tone}`, 'data-service': service.name, 'data-state': service.state },
+    {
+      class: `card tone-${service.tone}`,
+      'data-service': service.name,
+      'data-state': service.state,
+      'data-live': service.live ? (service.live.watching ? 'watching' : 'dev-stopped') : undefined,
+    },
     el(
       'h3',
       {},
@@ -111,6 +118,7 @@ function serviceCard(service) {
       service.dirty ? el('span', { class: 'dirty' }, ` ● dirty (${service.changedFiles})`) : '',
     ),
     el('div', { class: 'row' }, 'image ', image),
+    service.live ? el('div', { class: 'row live', 'data-role': 'live' }, service.live.line) : '',
     el(
       'div',
       { class: 'row' },
@@ -150,7 +158,13 @@ function serviceCard(service) {
       ),
       el(
         'button',
-        { onclick: () => act('rebuild', service.name), disabled: busy('rebuild'), 'data-action': 'rebuild' },
+        {
+          onclick: () => act('rebuild', service.name),
+          disabled: busy('rebuild'),
+          'data-action': 'rebuild',
+          // The server leaves live mode for the service first (dev stops syncing it), then runs `up`.
+          title: service.live ? 'leaves live mode, then builds the image of the clone and replaces the container' : undefined,
+        },
         busy('rebuild') ? 'rebuilding…' : 'Rebuild',
       ),
     ),
