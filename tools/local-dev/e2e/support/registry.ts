@@ -9,7 +9,8 @@
  * `stop()` and `start()` end and restart the same registry (same port, same storage), so a test can
  * take it away in the middle of a run and bring it back; `remove()` stops it and deletes its folder.
  * With `auth: true` it asks for a user and password (htpasswd), as a team's registry does: 401 until
- * `docker login` with TEST_REGISTRY_USER / TEST_REGISTRY_PASSWORD.
+ * `docker login` with TEST_REGISTRY_USER / TEST_REGISTRY_PASSWORD. With `readOnly: true` it refuses
+ * every upload, as a registry does to a user without push rights.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -42,7 +43,7 @@ export interface TestRegistry {
   remove(): Promise<void>;
 }
 
-export async function startTestRegistry(options: { auth?: boolean } = {}): Promise<TestRegistry> {
+export async function startTestRegistry(options: { auth?: boolean; readOnly?: boolean } = {}): Promise<TestRegistry> {
   const folder = mkdtempSync(path.join(os.tmpdir(), 'local-dev-registry-'));
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
@@ -62,6 +63,8 @@ export async function startTestRegistry(options: { auth?: boolean } = {}): Promi
       `    rootdirectory: ${path.join(folder, 'data')}`,
       '  delete:',
       '    enabled: true',
+      // Read-only: pulls work, every upload is refused (a registry where this user may not push).
+      ...(options.readOnly ? ['  maintenance:', '    readonly:', '      enabled: true'] : []),
       'http:',
       `  addr: ${host}`,
       // A fixed secret: without one the registry warns on every start.

@@ -18,7 +18,8 @@ import { makePrivateDir } from '../core/private-dir';
 import { isProcessAlive, processStartTime } from '../core/proc';
 import { readJsonIfExists, readTextIfExists } from '../core/read-if-exists';
 import { displayPath, type WorkspacePaths } from '../core/workspace';
-import { docker } from './cli';
+import { exec } from '../core/exec';
+import { engineUnreachableError, isEngineUnreachable } from './cli';
 import { Deadline, RegistryClient } from './registry-http';
 
 /** A look-up decides in this long or calls the registry unreachable: a run must not wait on it. */
@@ -95,12 +96,15 @@ export type PullResult = { pulled: true } | { pulled: false; reason: string };
  */
 export async function pull(ref: string, timeoutMs = PULL_TIMEOUT_MS): Promise<PullResult> {
   try {
-    await docker(['pull', '--quiet', ref], timeoutMs);
+    await exec('docker', ['pull', '--quiet', ref], { timeoutMs });
     return { pulled: true };
   } catch (error) {
     if (!(error instanceof ChildProcessError)) throw error;
-    const last = error.outputTail.split('\n').pop()?.trim();
-    return { pulled: false, reason: error.signal ?? last ?? error.message };
+    if (error.signal?.startsWith('timeout')) return { pulled: false, reason: `no image after ${timeoutMs} ms (${error.signal})` };
+    // "Error response from daemon": the engine answered, the registry did not (its "connection
+    // refused" is not the engine's, which cli.ts's engine-down test would take it for).
+    if (!error.outputTail.includes('Error response from daemon') && isEngineUnreachable(error)) throw engineUnreachableError(error);
+    return { pulled: false, reason: error.outputTail.split('\n').pop()?.trim() || error.message };
   }
 }
 
@@ -240,7 +244,8 @@ export async function registryChecks(
     });
     return [...checks, ...pushedLater];
   }
-  checks.push({ name: 'registry', result: 'ok', detail: `${host} answers (HTTP ${v2.status}${v2.status === 401 ? ', needs a login' : ''})` });
+  const challenged = v2.status === 401 || client.loggedInAs !== undefined || client.needsLogin;
+  checks.push({ name: 'registry', result: 'ok', detail: `${host} answers${challenged ? ' and needs a login' : ''}` });
   if (v2.status === 200) {
     checks.push({ name: 'registry credentials', result: 'ok', detail: client.loggedInAs ? `logged in as ${client.loggedInAs}` : 'no login needed' });
   } else {
