@@ -2,7 +2,8 @@
  * How local-dev names and labels what it creates in Docker, so it can always find its own images,
  * containers and networks, and never touches anything else in the user's Docker.
  *
- * Every image is `local-dev/<service>:<input hash, 12 hex>`; every image, container and network we
+ * Every image is `local-dev/<service>:<local input hash, 12 hex>` (scoped to the workspace) and carries
+ * `io.local-dev.portable-hash`, the hash of its content anywhere; every image, container and network we
  * create carries `io.local-dev.workspace` (a hash of the workspace root), so two checkouts on one
  * machine stay apart, and every list/remove we run filters by these labels.
  */
@@ -12,6 +13,8 @@ export const LABELS = {
   service: 'io.local-dev.service',
   workspace: 'io.local-dev.workspace',
   inputHash: 'io.local-dev.input-hash',
+  /** The hash that names the image's content anywhere (src/docker/input-hash.ts); a pulled image must carry the one asked for. */
+  portableHash: 'io.local-dev.portable-hash',
   /** Hash of the service's entry in docker-compose.yml: a running container with another value is stale. */
   definition: 'io.local-dev.definition',
 } as const;
@@ -44,6 +47,14 @@ export function imageName(service: string, inputHash: string): string {
 }
 
 /**
+ * The image's name in the team's registry: `<registry url>/<service>:<portable hash>` — the same
+ * content has the same name on every laptop (the local tag above is this workspace's alone).
+ */
+export function registryReference(registryUrl: string, service: string, portableHash: string): string {
+  return `${registryUrl.replace(/\/+$/, '')}/${service}:${portableHash}`;
+}
+
+/**
  * The variable docker-compose.yml reads a service's image from. `up` sets it to the image of the
  * current input hash; without it (a hand-run `docker compose up --build`) the `:latest` tag is used.
  */
@@ -51,8 +62,13 @@ export function imageVariable(service: string): string {
   return `LOCAL_DEV_IMAGE_${service.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }
 
-export function imageLabels(workspaceRoot: string, service: string, inputHash: string): Record<string, string> {
-  return { [LABELS.service]: service, [LABELS.workspace]: workspaceId(workspaceRoot), [LABELS.inputHash]: inputHash.slice(0, HASH_LENGTH) };
+export function imageLabels(workspaceRoot: string, service: string, inputHash: string, portableHash: string): Record<string, string> {
+  return {
+    [LABELS.service]: service,
+    [LABELS.workspace]: workspaceId(workspaceRoot),
+    [LABELS.inputHash]: inputHash.slice(0, HASH_LENGTH),
+    [LABELS.portableHash]: portableHash,
+  };
 }
 
 /** `--filter label=…` arguments selecting what this workspace created (optionally one service). */

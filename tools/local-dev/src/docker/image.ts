@@ -15,17 +15,40 @@ import type { ServiceRunContext } from '../config/run-context';
 import { buildCommand } from './build-args';
 import { withBuildSlot } from './build-slots';
 import { detectBuildClient } from './client';
-import { combineInputHash, hashFileOrAbsent, readCloneState, sha256, type CloneState } from './input-hash';
+import {
+  hashFileOrAbsent,
+  localImageHash,
+  portableInputHash,
+  readCloneState,
+  sha256,
+  type CloneState,
+  type SecretPlacement,
+  type SourceInputs,
+} from './input-hash';
+import { baseImageIds, type MissingBase } from './base-image-ids';
+import { baseImageReferences } from './dockerfile-copies';
 import { imageLabels, imageName, workspaceId } from '../core/naming';
 import { imageExists } from './queries';
 import { readEnvLocal, resolveBuildSecrets } from './secrets';
-import { injectedFiles } from './injected';
+import { injectedFiles, injectedSecretFiles } from './injected';
 
-export interface ServiceImage {
-  image: string;
-  inputHash: string;
+export interface ServiceSources {
+  sources: SourceInputs;
+  /** Absolute path of the Dockerfile. */
   dockerfile: string;
+  /** Absolute path of the build context (the clone). */
   context: string;
+}
+
+export interface ServiceImage extends ServiceSources {
+  /** The local tag: `local-dev/<service>:<local hash>` (workspace-scoped). */
+  image: string;
+  /** The local hash (the tag's). */
+  inputHash: string;
+  /** The hash that names the content anywhere (label io.local-dev.portable-hash, the registry tag). */
+  portableHash: string;
+  baseImages: Record<string, string>;
+  secretPlacement: SecretPlacement;
 }
 
 /**
@@ -48,31 +71,55 @@ export function resolveDockerfile(run: ServiceRunContext): string {
 }
 
 /**
- * The image the service's current inputs call for. `readClone` reads a clone's state: build-image's
- * hasher passes one that reads each clone once per hashing round, for a service and its workers.
+ * Every file input of the service's image, without asking the engine: Nx hashes build-image with
+ * its sourceHash. `readClone` reads a clone's state: build-image's hasher passes one that reads each
+ * clone once per hashing round, for a service and its workers.
  */
-export async function serviceImage(run: ServiceRunContext, readClone: (cloneDir: string) => Promise<CloneState> = readCloneState): Promise<ServiceImage> {
+export async function serviceSources(run: ServiceRunContext, readClone: (cloneDir: string) => Promise<CloneState> = readCloneState): Promise<ServiceSources> {
   const context = path.join(run.paths.cloned, run.service.dir);
   const dockerfile = resolveDockerfile(run);
+  const secretFiles = new Set(injectedSecretFiles(run));
   const injected: Record<string, string> = {};
-  for (const file of injectedFiles(run)) injected[file] = hashFileOrAbsent(path.join(context, file));
-  const inputHash = combineInputHash({
+  const secrets: Record<string, string> = {};
+  for (const file of injectedFiles(run)) (secretFiles.has(file) ? secrets : injected)[file] = hashFileOrAbsent(path.join(context, file));
+  for (const file of secretFiles) secrets[file] ??= hashFileOrAbsent(path.join(context, file));
+  const sources: SourceInputs = {
     service: run.service.name,
     workspace: workspaceId(run.paths.root),
     namespace: run.namespace,
     clone: await readClone(context),
     dockerfile: readFileSync(dockerfile, 'utf8'),
     injected,
+    secrets,
     buildArgs: run.service.buildArgs,
-  });
-  return { image: imageName(run.service.name, inputHash), inputHash, dockerfile, context };
+  };
+  return { sources, dockerfile, context };
+}
+
+/**
+ * The image the service's current inputs call for. `missingBase`: a base image the engine does not
+ * have yet is pulled (build-image, up: the build needs it anyway, and its id must be known before
+ * the build so the hash does not change after it), or only marked missing (status: never pulls).
+ */
+export async function serviceImage(
+  run: ServiceRunContext,
+  readClone: (cloneDir: string) => Promise<CloneState> = readCloneState,
+  missingBase: MissingBase = 'mark',
+): Promise<ServiceImage> {
+  const found = await serviceSources(run, readClone);
+  const references = baseImageReferences(found.sources.dockerfile, run.service.buildArgs);
+  const baseImages = await baseImageIds(references, missingBase);
+  const secretPlacement: SecretPlacement = 'in-image';
+  const portableHash = portableInputHash({ sources: found.sources, baseImages, secretPlacement });
+  const inputHash = localImageHash(portableHash, found.sources);
+  return { ...found, image: imageName(run.service.name, inputHash), inputHash, portableHash, baseImages, secretPlacement };
 }
 
 export type EnsureResult = { image: string; built: boolean };
 
 /** Builds the service's image unless the image for the current input hash already exists. */
 export async function ensureImage(run: ServiceRunContext, log: (line: string) => void): Promise<EnsureResult> {
-  const target = await serviceImage(run);
+  const target = await serviceImage(run, readCloneState, 'pull');
   if (await imageExists(target.image)) {
     log(`${run.service.name}: image ${target.image} is up to date — nothing to build`);
     return { image: target.image, built: false };
@@ -117,7 +164,7 @@ async function runBuild(
     dockerfile: target.dockerfile,
     context: target.context,
     buildArgs: service.buildArgs,
-    labels: imageLabels(workspaceRoot, service.name, target.inputHash),
+    labels: imageLabels(workspaceRoot, service.name, target.inputHash, target.portableHash),
     secrets: service.buildSecrets,
     secretFiles,
   });

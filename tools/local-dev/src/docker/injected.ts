@@ -20,3 +20,18 @@ export function injectedFiles(run: Pick<ServiceRunContext, 'repo' | 'service' | 
   ]);
   return [...files].sort();
 }
+
+/**
+ * The injected files that are secrets: config.yaml's `configs:` entries (namespace files from
+ * configs/<ns>/), by the model and by the manifest. The rest (the Dockerfile copy, IDE configs, the
+ * generated ignore file) are the same for the whole team. Paths relative to the clone root, sorted.
+ */
+export function injectedSecretFiles(run: Pick<ServiceRunContext, 'repo' | 'paths'>): string[] {
+  const clone = path.join(run.paths.cloned, run.repo.dir);
+  const manifest = readManifest(path.join(clone, '.git'), run.repo.dir);
+  const files = new Set<string>([
+    ...run.repo.configs.map((entry) => entry.dest),
+    ...(manifest?.files.filter((entry) => entry.kind === 'config').map((entry) => entry.dest) ?? []),
+  ]);
+  return [...files].sort();
+}

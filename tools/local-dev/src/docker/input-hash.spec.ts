@@ -1,25 +1,40 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DockerError } from '../core/errors';
-import { combineInputHash, hashFileOrAbsent, readCloneState, sha256, type ImageInputs } from './input-hash';
+import {
+  changedPaths,
+  hashFileOrAbsent,
+  INPUT_HASH_VERSION,
+  localImageHash,
+  portableInputHash,
+  readCloneState,
+  sha256,
+  sourceHash,
+  type PortableInputs,
+  type SourceInputs,
+} from './input-hash';
 
-const inputs: ImageInputs = {
+const sources: SourceInputs = {
   service: 'oms-api',
   workspace: 'ws1',
   namespace: 's1',
-  clone: { head: 'a'.repeat(40), diff: 'd', untracked: { 'b.txt': '2', 'a.txt': '1' } },
+  clone: { tree: 'a'.repeat(40), changes: { 'b.txt': '-:2', 'a.txt': '-:1' } },
   dockerfile: 'FROM busybox:1.36\n',
-  injected: { 'config/local.yaml': 'h1' },
+  injected: { '.vscode/launch.json': 'h1' },
+  secrets: { 'config/local.yaml': 's1' },
   buildArgs: { B: '2', A: '1' },
 };
+const shared: PortableInputs = { sources, baseImages: { 'busybox:1.36': 'sha256:b1' }, secretPlacement: 'kept-out' };
+const holding: PortableInputs = { ...shared, secretPlacement: 'in-image' };
+const withSources = (inputs: PortableInputs, change: Partial<SourceInputs>): PortableInputs => ({ ...inputs, sources: { ...inputs.sources, ...change } });
 
-describe('combineInputHash', () => {
+describe('portableInputHash', () => {
   it('is stable and does not depend on the order records were filled in', () => {
-    const reordered = { ...inputs, clone: { ...inputs.clone, untracked: { 'a.txt': '1', 'b.txt': '2' } }, buildArgs: { A: '1', B: '2' } };
-    expect(combineInputHash(reordered)).toBe(combineInputHash(inputs));
-    expect(combineInputHash(inputs)).toMatch(/^[0-9a-f]{64}$/);
+    const reordered = withSources(shared, { clone: { ...sources.clone, changes: { 'a.txt': '-:1', 'b.txt': '-:2' } }, buildArgs: { A: '1', B: '2' } });
+    expect(portableInputHash(reordered)).toBe(portableInputHash(shared));
+    expect(portableInputHash(shared)).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('sorts every record, however it was filled in', () => {
@@ -27,31 +42,82 @@ describe('combineInputHash', () => {
     const permutations = [keys, [...keys].reverse(), [...keys].sort(), ['c', 'a', 'e', 'b', 'd']];
     const hashes = permutations.map((order) => {
       const record = Object.fromEntries(order.map((key) => [key, `value of ${key}`]));
-      return combineInputHash({ ...inputs, clone: { ...inputs.clone, untracked: record }, injected: record, buildArgs: record });
+      return portableInputHash({ ...withSources(shared, { clone: { ...sources.clone, changes: record }, injected: record, buildArgs: record }), baseImages: record });
     });
     expect(new Set(hashes).size).toBe(1);
   });
 
-  it('gives the same hash as earlier versions of local-dev for the same inputs, so an upgrade rebuilds nothing', () => {
-    // If this changes on purpose, bump INPUT_HASH_VERSION: images of the old scheme must not be mistaken for new ones.
-    expect(combineInputHash(inputs)).toBe('72b3e4eb46617ef7159f9a87f0f97c23ff9408a5025f025fb58d5ce813536559');
+  it('pins the scheme: if this changes on purpose, bump INPUT_HASH_VERSION', () => {
+    expect(INPUT_HASH_VERSION).toBe('local-dev-image-v2');
+    expect(portableInputHash(shared)).toBe('f99c1f60ef0ad2dd8a55e056852e71d624d7799f86291051413b4dfa2ddc64f8');
   });
 
-  it.each<[string, Partial<ImageInputs>]>([
-    ['the namespace', { namespace: 's2' }],
-    ['the Dockerfile', { dockerfile: 'FROM busybox:1.36\nRUN true\n' }],
-    ['an injected file', { injected: { 'config/local.yaml': 'h2' } }],
-    ['a build arg', { buildArgs: { A: '1', B: '3' } }],
-    ['the commit', { clone: { ...inputs.clone, head: 'b'.repeat(40) } }],
-    ['an untracked file', { clone: { ...inputs.clone, untracked: { 'a.txt': '1' } } }],
-    ['the workspace', { workspace: 'ws2' }],
-    ['uncommitted edits to tracked files', { clone: { ...inputs.clone, diff: 'e' } }],
+  it('is the same in two workspaces and namespaces (and with other secret contents) for a shareable image', () => {
+    expect(portableInputHash(withSources(shared, { workspace: 'ws2', namespace: 's2', secrets: { 'config/local.yaml': 's2' } }))).toBe(portableInputHash(shared));
+  });
+
+  it.each<[string, PortableInputs]>([
+    ['the Dockerfile', withSources(shared, { dockerfile: 'FROM busybox:1.36\nRUN true\n' })],
+    ['a non-secret injected file', withSources(shared, { injected: { '.vscode/launch.json': 'h2' } })],
+    ['a build arg', withSources(shared, { buildArgs: { A: '1', B: '3' } })],
+    ["a build arg's name", withSources(shared, { buildArgs: { A: '1', C: '2' } })],
+    ['the commit (its tree)', withSources(shared, { clone: { ...sources.clone, tree: 'b'.repeat(40) } })],
+    ['an edit', withSources(shared, { clone: { ...sources.clone, changes: { ...sources.clone.changes, 'a.txt': '-:9' } } })],
+    ['a new untracked file', withSources(shared, { clone: { ...sources.clone, changes: { ...sources.clone.changes, 'c.txt': '-:3' } } })],
+    ['a chmod +x', withSources(shared, { clone: { ...sources.clone, changes: { ...sources.clone.changes, 'a.txt': 'x:1' } } })],
     // A worker built from the same clone and Dockerfile as its service still gets its own image.
-    ['the service', { service: 'oms-worker' }],
-    ['an injected file appearing', { injected: { ...inputs.injected, '.env': 'h3' } }],
-    ["a build arg's name", { buildArgs: { A: '1', C: '2' } }],
+    ['the service', withSources(shared, { service: 'oms-worker' })],
+    ['a different base image id', { ...shared, baseImages: { 'busybox:1.36': 'sha256:b2' } }],
+    ['the image holding the secrets or not', holding],
+  ])('changes with %s', (_what, changed) => {
+    expect(portableInputHash(changed)).not.toBe(portableInputHash(shared));
+  });
+
+  it("mixes a secret file's content, the workspace and the namespace in only when the image holds the secrets (local-only)", () => {
+    for (const change of [{ secrets: { 'config/local.yaml': 's2' } }, { workspace: 'ws2' }, { namespace: 's2' }]) {
+      expect(portableInputHash(withSources(holding, change))).not.toBe(portableInputHash(holding));
+      expect(portableInputHash(withSources(shared, change))).toBe(portableInputHash(shared));
+    }
+  });
+});
+
+describe('localImageHash (the local tag)', () => {
+  const portable = portableInputHash(shared);
+  it('is scoped to the workspace and namespace: two checkouts never share a tag', () => {
+    expect(localImageHash(portable, { ...sources, workspace: 'ws2' })).not.toBe(localImageHash(portable, sources));
+    expect(localImageHash(portable, { ...sources, namespace: 's2' })).not.toBe(localImageHash(portable, sources));
+  });
+  it("changes with a secret file's content (the container is replaced and gets the new file at up) and with the portable hash", () => {
+    expect(localImageHash(portable, { ...sources, secrets: { 'config/local.yaml': 's2' } })).not.toBe(localImageHash(portable, sources));
+    expect(localImageHash(portableInputHash(holding), sources)).not.toBe(localImageHash(portable, sources));
+  });
+});
+
+describe('sourceHash (what Nx hashes build-image with)', () => {
+  it.each<[string, Partial<SourceInputs>]>([
+    ['the namespace', { namespace: 's2' }],
+    ['the workspace', { workspace: 'ws2' }],
+    ['a secret file', { secrets: { 'config/local.yaml': 's2' } }],
+    ['an edit', { clone: { ...sources.clone, changes: { 'a.txt': '-:9' } } }],
+    ['the Dockerfile', { dockerfile: 'FROM scratch\n' }],
+    ['a build arg', { buildArgs: { A: '2' } }],
+    ['a non-secret injected file', { injected: {} }],
   ])('changes with %s', (_what, change) => {
-    expect(combineInputHash({ ...inputs, ...change })).not.toBe(combineInputHash(inputs));
+    expect(sourceHash({ ...sources, ...change })).not.toBe(sourceHash(sources));
+  });
+});
+
+describe('changedPaths (git status --porcelain=v2 -z)', () => {
+  it('lists changed, unmerged, renamed and untracked paths, names with spaces included', () => {
+    const output = [
+      '1 .M N... 100644 100644 100644 aaa aaa src/a b.py',
+      'u UU N... 100644 100644 100644 100644 aaa bbb ccc conflict.txt',
+      '2 R. N... 100644 100644 100644 aaa aaa R100 new.txt',
+      'old.txt',
+      '? untracked dir/x.txt',
+      '',
+    ].join('\0');
+    expect(changedPaths(output)).toEqual(['src/a b.py', 'conflict.txt', 'new.txt', 'old.txt', 'untracked dir/x.txt']);
   });
 });
 
@@ -76,24 +142,45 @@ describe('readCloneState (real git)', () => {
 
     writeFileSync(path.join(clone, 'main.go'), 'package main // edited\n');
     const edited = await readCloneState(clone);
-    expect(edited.diff).not.toBe(clean.diff);
+    expect(edited.changes['main.go']).toBe(`-:${sha256('package main // edited\n')}`);
 
     writeFileSync(path.join(clone, 'new.go'), 'package main\n');
     const withNew = await readCloneState(clone);
-    expect(Object.keys(withNew.untracked)).toEqual(['new.go']);
+    expect(Object.keys(withNew.changes)).toEqual(['main.go', 'new.go']);
     writeFileSync(path.join(clone, 'new.go'), 'package main // changed\n');
-    expect((await readCloneState(clone)).untracked['new.go']).not.toBe(withNew.untracked['new.go']);
+    expect((await readCloneState(clone)).changes['new.go']).not.toBe(withNew.changes['new.go']);
+    chmodSync(path.join(clone, 'new.go'), 0o755);
+    expect((await readCloneState(clone)).changes['new.go']).toBe(`x:${sha256('package main // changed\n')}`);
 
     git('add', '-A');
     git('commit', '-q', '-m', 'two');
-    expect((await readCloneState(clone)).head).not.toBe(clean.head);
+    const committed = await readCloneState(clone);
+    expect(committed.tree).not.toBe(clean.tree);
+    expect(committed.changes).toEqual({});
   });
 
   it('counts an untracked nested repository (a folder git lists as one entry) as present, without reading it', async () => {
     const nested = path.join(clone, 'vendored');
     execFileSync('git', ['init', '-q', nested]);
     writeFileSync(path.join(nested, 'x.go'), 'package x\n');
-    expect((await readCloneState(clone)).untracked).toEqual({ 'vendored/': 'absent' });
+    expect((await readCloneState(clone)).changes).toEqual({ 'vendored/': 'folder' });
+  });
+
+  it("is the same in two clones of one commit with the same edits, whatever each user's git diff config says", async () => {
+    const other = mkdtempSync(path.join(tmpdir(), 'local-dev-hash-other-'));
+    try {
+      execFileSync('git', ['clone', '-q', clone, other]);
+      for (const folder of [clone, other]) {
+        writeFileSync(path.join(folder, 'main.go'), 'package main // edited\n');
+        writeFileSync(path.join(folder, 'extra.go'), 'package main\n');
+      }
+      for (const [key, value] of [['diff.noprefix', 'true'], ['diff.algorithm', 'patience'], ['diff.renames', 'copies'], ['status.relativePaths', 'false']]) {
+        execFileSync('git', ['-C', other, 'config', key, value]);
+      }
+      expect(await readCloneState(other)).toEqual(await readCloneState(clone));
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
   });
 
   it('says to clone first when the folder is not a clone', async () => {

@@ -1,40 +1,62 @@
 /**
- * The input hash of a service's image: everything the image is built from, cheaply.
+ * The input hashes of a service's image: everything the image is built from, cheaply.
  *
- *   - the clone's code: HEAD, the diff of tracked files, and untracked files (injected files are
- *     excluded by inject-config — skip-worktree / .git/info/exclude — so they do not count twice),
- *   - the Dockerfile's content, the injected files' contents, the build args, the namespace,
- *   - the service and workspace (two checkouts never share or delete each other's images).
+ * Two hashes, one on top of the other:
+ *   - the PORTABLE hash names the image's content anywhere (another laptop, CI, the team's
+ *     registry): the clone's tree, its uncommitted changes and untracked files as path → content
+ *     and exec bit (never `git diff` text, which a user's diff.noprefix or diff.algorithm changes),
+ *     the Dockerfile, the build args, the non-secret injected files, the base images' ids, and —
+ *     only for an image that holds injected secret files (not shareable) — those files' contents,
+ *     the workspace and the namespace, so such an image never names anything outside this laptop;
+ *   - the LOCAL hash (the tag `local-dev/<service>:<local hash>`) adds this workspace, the
+ *     namespace and the secret files' contents: two checkouts never share or delete each other's
+ *     images, and a rotated secret gives a new tag (the container is replaced and gets the new
+ *     file at `up`) without a build when the portable hash is the same.
+ * `sourceHash` is what Nx hashes build-image with (src/runtime-state/hashers.ts): every input that
+ * is a file (no engine state), so it stays expressible as Nx file inputs.
  *
  * Like Garden's versions: a hash of the sources, checked against "does the image for this hash
- * exist" before doing anything. `combineInputHash` is pure; `collectInputs` reads git and disk.
+ * exist" before doing anything. The combine functions are pure; `readCloneState` reads git and disk.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { exec } from '../core/exec';
 import { DockerError } from '../core/errors';
 
 /** Bump when what goes into the hash changes, so old images are not mistaken for new ones. */
-export const INPUT_HASH_VERSION = 'local-dev-image-v1';
+export const INPUT_HASH_VERSION = 'local-dev-image-v2';
 
+/** What a clone holds, independent of the user's git configuration. */
 export interface CloneState {
-  head: string;
-  /** sha256 of `git diff HEAD --binary`. */
-  diff: string;
-  /** Untracked (not ignored) files: path → sha256 of content. */
-  untracked: Record<string, string>;
+  /** `HEAD^{tree}`: the same commit content gives the same tree on every laptop. */
+  tree: string;
+  /** Uncommitted tracked changes and untracked files: path → fileFingerprint (or "deleted"). */
+  changes: Record<string, string>;
 }
 
-export interface ImageInputs {
+/** Everything that is a file (or config.yaml) — what Nx hashes; no engine state. */
+export interface SourceInputs {
   service: string;
   workspace: string;
   namespace: string;
   clone: CloneState;
   dockerfile: string;
-  /** Injected files: path in the clone → sha256 of content, or "absent". */
+  /** Non-secret injected files (the Dockerfile copy, IDE configs, the generated ignore file): path → sha256 or "absent". */
   injected: Record<string, string>;
+  /** Injected secret files (config.yaml `configs:` entries): path → sha256 or "absent". */
+  secrets: Record<string, string>;
   buildArgs: Record<string, string>;
+}
+
+/** Whether the image holds the injected secret files (decided before the build: ./shareability.ts). */
+export type SecretPlacement = 'kept-out' | 'in-image';
+
+export interface PortableInputs {
+  sources: SourceInputs;
+  /** Each FROM image → its RepoDigest when it has one, else the local image id. */
+  baseImages: Record<string, string>;
+  secretPlacement: SecretPlacement;
 }
 
 export function sha256(data: string | Buffer): string {
@@ -46,48 +68,116 @@ function sortedEntries(record: Record<string, string>): [string, string][] {
   return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** Pure: the same inputs give the same hash, whatever order records were filled in. */
-export function combineInputHash(inputs: ImageInputs): string {
-  const canonical = JSON.stringify([
-    INPUT_HASH_VERSION,
-    inputs.service,
-    inputs.workspace,
-    inputs.namespace,
-    inputs.clone.head,
-    inputs.clone.diff,
-    sortedEntries(inputs.clone.untracked),
-    sha256(inputs.dockerfile),
-    sortedEntries(inputs.injected),
-    sortedEntries(inputs.buildArgs),
-  ]);
-  return sha256(canonical);
+function canonicalClone(clone: CloneState): unknown[] {
+  return [clone.tree, sortedEntries(clone.changes)];
 }
 
-/** HEAD + diff + untracked files of a clone, through git (three quick spawns). */
+/** Pure: the hash of every file input (Nx's hash of build-image). */
+export function sourceHash(inputs: SourceInputs): string {
+  return sha256(
+    JSON.stringify([
+      INPUT_HASH_VERSION,
+      'sources',
+      inputs.service,
+      inputs.workspace,
+      inputs.namespace,
+      canonicalClone(inputs.clone),
+      sha256(inputs.dockerfile),
+      sortedEntries(inputs.injected),
+      sortedEntries(inputs.secrets),
+      sortedEntries(inputs.buildArgs),
+    ]),
+  );
+}
+
+/** Pure: the hash that names the image's content anywhere (the registry tag, the image's label). */
+export function portableInputHash({ sources, baseImages, secretPlacement }: PortableInputs): string {
+  const common = [
+    INPUT_HASH_VERSION,
+    sources.service,
+    canonicalClone(sources.clone),
+    sha256(sources.dockerfile),
+    sortedEntries(sources.buildArgs),
+    sortedEntries(sources.injected),
+    sortedEntries(baseImages),
+  ];
+  // An image holding secrets is this laptop's alone: its name can never match anyone else's.
+  const local = secretPlacement === 'in-image' ? ['holds secrets', sources.workspace, sources.namespace, sortedEntries(sources.secrets)] : ['shareable'];
+  return sha256(JSON.stringify([...common, ...local]));
+}
+
+/** Pure: the hash of the local tag — the portable hash, scoped to this workspace, namespace and secret files. */
+export function localImageHash(portableHash: string, sources: Pick<SourceInputs, 'workspace' | 'namespace' | 'secrets'>): string {
+  return sha256(JSON.stringify([INPUT_HASH_VERSION, 'local', portableHash, sources.workspace, sources.namespace, sortedEntries(sources.secrets)]));
+}
+
+/**
+ * A file as an image sees it: content and exec bit ("x" or "-"); a symlink by its target; a folder
+ * (an untracked nested repository, which git lists as one entry) as "folder"; gone as "deleted".
+ */
+export function fileFingerprint(file: string): string {
+  let stat;
+  try {
+    stat = lstatSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'deleted';
+    throw error;
+  }
+  if (stat.isSymbolicLink()) return `link:${readlinkSync(file)}`;
+  if (stat.isDirectory()) return 'folder';
+  return `${stat.mode & 0o111 ? 'x' : '-'}:${sha256(readFileSync(file))}`;
+}
+
+/** Pure: the paths `git status --porcelain=v2 -z` reports as changed or untracked (repository-relative). */
+export function changedPaths(porcelain: string): string[] {
+  const paths: string[] = [];
+  const records = porcelain.split('\0');
+  for (let index = 0; index < records.length; index++) {
+    const record = records[index];
+    if (record === '') continue;
+    const kind = record[0];
+    // Field counts before the path: "1" has 8, "u" has 10, "2" has 9 then the original path in the next record.
+    if (kind === '1') paths.push(record.split(' ').slice(8).join(' '));
+    else if (kind === 'u') paths.push(record.split(' ').slice(10).join(' '));
+    else if (kind === '2') {
+      paths.push(record.split(' ').slice(9).join(' '), records[index + 1]);
+      index++;
+    } else if (kind === '?') paths.push(record.slice(2));
+  }
+  return paths;
+}
+
+/** The clone's tree and its changes, through git (two quick spawns). */
 export async function readCloneState(cloneDir: string): Promise<CloneState> {
   // A clone folder without its own .git (half-cloned, or its .git deleted) must never be answered
   // for by the repository around cloned/ (the workspace's own): git does not look above it.
   const env = { GIT_CEILING_DIRECTORIES: path.dirname(path.resolve(cloneDir)) };
-  let head: string;
+  let tree: string;
   try {
     // Stryker disable next-line MethodExpression: equivalent — exec strips the final newline and rev-parse prints nothing else.
-    head = (await exec('git', ['-C', cloneDir, 'rev-parse', '--verify', 'HEAD'], { env })).stdout.trim();
+    tree = (await exec('git', ['-C', cloneDir, 'rev-parse', '--verify', 'HEAD^{tree}'], { env })).stdout.trim();
   } catch (error) {
     throw new DockerError(`${cloneDir} is not a git clone with a commit, so there is nothing to build`, {
       fix: 'run the clone first: nx run <service>:clone (nx run <service>:up does it for you)',
       cause: error,
     });
   }
-  const [diff, others] = await Promise.all([
-    // rev-parse under the ceiling proved the folder is a repository of its own: these find the same one.
-    exec('git', ['-C', cloneDir, 'diff', 'HEAD', '--binary', '--no-ext-diff', '--no-color']),
-    exec('git', ['-C', cloneDir, 'ls-files', '--others', '--exclude-standard', '-z']),
+  // Porcelain v2 is a fixed format whatever the user's config; --no-optional-locks: never take the
+  // index lock a concurrent git command (inject, the user) may need.
+  const status = await exec('git', [
+    '--no-optional-locks',
+    '-C',
+    cloneDir,
+    'status',
+    '--porcelain=v2',
+    '-z',
+    '--untracked-files=all',
+    '--no-renames',
+    '--ignore-submodules=none',
   ]);
-  const untracked: Record<string, string> = {};
-  for (const file of others.stdout.split('\0').filter(Boolean)) {
-    untracked[file] = hashFileOrAbsent(path.join(cloneDir, file));
-  }
-  return { head, diff: sha256(diff.stdout), untracked };
+  const changes: Record<string, string> = {};
+  for (const file of changedPaths(status.stdout)) changes[file] = fileFingerprint(path.join(cloneDir, file));
+  return { tree, changes };
 }
 
 export function hashFileOrAbsent(file: string): string {

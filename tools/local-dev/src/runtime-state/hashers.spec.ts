@@ -4,7 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { HasherContext, Task } from '@nx/devkit';
 import { createServiceRunContext } from '../config/run-context';
-import { serviceImage } from '../docker/image';
+import { serviceSources } from '../docker/image';
+import { sourceHash } from '../docker/input-hash';
 import { hashersFor } from './hashers';
 
 /** A stand-in for Nx's task hasher (it needs a whole project graph): the task's own hash is fixed. */
@@ -79,9 +80,9 @@ describe('custom hashers (the state Nx file inputs cannot see)', () => {
       expect((await hashOf('api-worker')).value).not.toBe(worker.value);
     });
 
-    it('is the very input hash build-image tags the image with (one source of truth)', async () => {
-      const { inputHash } = await serviceImage(createServiceRunContext(root, { service: 'api', namespace: 's2' }));
-      expect(stateOf(await hashOf('api', { namespace: 's2' }))).toBe(`image input ${inputHash}`);
+    it('is the very source hash of the inputs build-image builds from (one source of truth)', async () => {
+      const { sources } = await serviceSources(createServiceRunContext(root, { service: 'api', namespace: 's2' }));
+      expect(stateOf(await hashOf('api', { namespace: 's2' }))).toBe(`image input ${sourceHash(sources)}`);
     });
 
     it('changes when a tracked file is edited and back when the edit is undone, and with a commit', async () => {
@@ -91,7 +92,11 @@ describe('custom hashers (the state Nx file inputs cannot see)', () => {
       expect(edited.value).not.toBe(clean.value);
       git('checkout', '--', 'app.py');
       expect((await hashOf()).value).toBe(clean.value);
+      // A commit that changes nothing (the same tree) builds the same image; one that changes a file does not.
       git('commit', '-q', '--allow-empty', '-m', 'two');
+      expect((await hashOf()).value).toBe(clean.value);
+      appendFileSync(path.join(clone(), 'app.py'), 'print("v3")\n');
+      git('commit', '-q', '-am', 'three');
       expect((await hashOf()).value).not.toBe(clean.value);
     });
 

@@ -1,10 +1,9 @@
 /**
  * Nx custom hashers (executors.json "hasher") of the tasks whose cache hit depends on state outside
  * the files Nx sees. Each is the task's normal hash (its inputs in infer.ts) plus:
- *   - build-image: the input hash of the image the service's current inputs call for — the image
- *     tag's own fingerprint (src/docker/image.ts: the clone's code, the injected files, the
- *     Dockerfile, the build args, the namespace), so the cache hits exactly when the image would be
- *     the same;
+ *   - build-image: the source hash of the image the service's current inputs call for
+ *     (src/docker/input-hash.ts: the clone's code, the injected files, the Dockerfile, the build
+ *     args, the namespace — files only, no engine state, so it stays expressible as Nx inputs);
  *   - up (the containers), inject-config (what is injected in the clones) and redis-tunnel:up (the
  *     tunnel): the settled token of that state (./settled.ts).
  *
@@ -24,8 +23,8 @@ import { createHash } from 'node:crypto';
 import { workspaceRoot, type CustomHasher, type Hash, type HasherContext, type Task } from '@nx/devkit';
 import { loadConfigCached } from '../config/cached-load';
 import { createRunContext, serviceRunContext } from '../config/run-context';
-import { serviceImage } from '../docker/image';
-import { readCloneState, type CloneState } from '../docker/input-hash';
+import { serviceSources } from '../docker/image';
+import { readCloneState, sourceHash, type CloneState } from '../docker/input-hash';
 import { INJECT_KEY, observeInjection } from './inject-state';
 import { newAttemptToken, printedToken } from './settled';
 import { observeTunnel, TUNNEL_KEY } from './tunnel-state';
@@ -124,7 +123,7 @@ export function hashersFor(root: () => string): { buildImage: CustomHasher; up: 
         context,
         await stateOrFailure(async () => {
           const run = serviceRunContext(await runContext(namespaceOf(task)), serviceOf(task, context));
-          return `image input ${(await serviceImage(run, cloneState)).inputHash}`;
+          return `image input ${sourceHash((await serviceSources(run, cloneState)).sources)}`;
         }),
       ),
     up: async (task, context) => {
