@@ -298,6 +298,7 @@ function makeLocator(document: Document, lineAt: (offset: number) => number): Lo
 function knownKeysAt(yamlPath: readonly PropertyKey[]): readonly string[] {
   const p = yamlPath.map(String);
   if (p.length === 0) return KNOWN_KEYS.top;
+  if (p[0] === 'registry') return p.length === 1 ? KNOWN_KEYS.registry : [];
   if (p[0] === 'redis') return p.length === 3 && p[1] === 'namespaces' ? KNOWN_KEYS.redisNamespace : p.length === 1 ? KNOWN_KEYS.redis : [];
   // Stryker disable next-line ConditionalExpression: equivalent — only redis and services hold objects that can have unknown keys.
   if (p[0] !== 'services') return [];

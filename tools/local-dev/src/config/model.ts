@@ -8,6 +8,7 @@
 import * as path from 'node:path';
 import type { RawConfig, RawService, RawWorker } from './schema';
 import { PORT_MAPPING_PATTERN } from './patterns';
+import type { RegistrySettings } from './registry';
 
 export const DEFAULT_NETWORK = 'oh-network';
 export const DEFAULT_NAMESPACE = 's1';
@@ -109,6 +110,8 @@ export interface WorkspaceModel {
   network: string;
   defaultNamespace: string;
   redis: RedisSettings;
+  /** config.yaml's registry (push defaulting to false); the environment may override it: effectiveRegistry in ./registry. */
+  registry?: RegistrySettings;
   /** In config order, each worker right after its owner. */
   services: ServiceModel[];
   repos: RepoModel[];
@@ -253,6 +256,7 @@ export function normalizeConfig(raw: RawConfig): WorkspaceModel {
     network: raw.network ?? DEFAULT_NETWORK,
     defaultNamespace: raw['default-namespace'] ?? DEFAULT_NAMESPACE,
     redis,
+    ...(raw.registry ? { registry: { url: raw.registry.url, push: raw.registry.push ?? false } } : {}),
     services,
     repos,
   };

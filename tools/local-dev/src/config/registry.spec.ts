@@ -1,4 +1,6 @@
 import { UsageError } from '../core/errors';
+import { CONFIG_FILE, problemsIn, yaml } from '../../testing/config-text';
+import { parseConfigText } from './load';
 import { effectiveRegistry, registryUrlProblem } from './registry';
 
 describe('registryUrlProblem: a registry url Docker reads as the user means it', () => {
@@ -38,4 +40,42 @@ describe('effectiveRegistry: config.yaml, or the environment (CI), the environme
   });
   it('a push switch that is neither on nor off is refused', () =>
     expect(() => effectiveRegistry(fromConfig, { LOCAL_DEV_REGISTRY_PUSH: 'maybe' })).toThrow(/LOCAL_DEV_REGISTRY_PUSH=maybe is neither on nor off/));
+});
+
+describe("config.yaml's registry: key", () => {
+  const services = ['services:', '  api:', '    repo: git@example.com:team/api.git'];
+  it('becomes the model, push off unless said', () => {
+    expect(parseConfigText(yaml(['registry:', '  url: registry.internal:5000/local-dev', ...services]), CONFIG_FILE).registry).toEqual({
+      url: 'registry.internal:5000/local-dev',
+      push: false,
+    });
+    expect(parseConfigText(yaml(['registry: { url: "127.0.0.1:5000", push: true }', ...services]), CONFIG_FILE).registry).toEqual({
+      url: '127.0.0.1:5000',
+      push: true,
+    });
+    expect(parseConfigText(yaml(services), CONFIG_FILE).registry).toBeUndefined();
+  });
+  it('a bad url is said at its line, with the fix', () => {
+    expect(problemsIn(yaml([...services, 'registry:', '  url: https://registry.internal/x', '  push: true']))).toEqual([
+      {
+        file: CONFIG_FILE,
+        line: 5,
+        message: expect.stringContaining('"https://registry.internal/x" has a scheme'),
+        fix: 'write it like registry.internal:5000/local-dev',
+      },
+    ]);
+  });
+  it('a misspelt key gets a did-you-mean, a missing url is said', () => {
+    expect(problemsIn(yaml([...services, 'registry:', '  url: registry.internal:5000/x', '  pussh: true']))).toEqual([
+      expect.objectContaining({ line: 6, message: expect.stringContaining('unknown key "pussh"'), fix: 'did you mean "push"?' }),
+    ]);
+    expect(problemsIn(yaml([...services, 'registry:', '  push: true']))).toEqual([
+      expect.objectContaining({ line: 4, message: expect.stringContaining('registry.url') }),
+    ]);
+  });
+  it('push must be true or false', () => {
+    expect(problemsIn(yaml([...services, 'registry:', '  url: registry.internal:5000/x', '  push: yes please']))).toEqual([
+      expect.objectContaining({ line: 6, message: expect.stringContaining('registry.push') }),
+    ]);
+  });
 });

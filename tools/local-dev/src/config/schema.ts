@@ -39,6 +39,7 @@ import {
   unsafePathReason,
   unsafeRepoReason,
 } from './patterns';
+import { REGISTRY_URL_EXAMPLE, registryUrlProblem } from './registry';
 
 export { NAME_PATTERN, PORT_MAPPING_PATTERN };
 
@@ -167,6 +168,15 @@ const REDIS_MODE_DESCRIPTION =
   "tunnel (default): kubectl -n <ns> port-forward deployment/<deployment>, the namespace's Redis in the cluster. local: a redis-server on this machine, started and supervised by local-dev (empty at every start, nothing saved); no cluster needed";
 const redisNamespace = z.strictObject({ mode: redisMode.describe(REDIS_MODE_DESCRIPTION) });
 
+const registryUrl = z.string().superRefine((value, context) => {
+  const why = registryUrlProblem(value);
+  if (why !== undefined) context.addIssue({ code: 'custom', message: `"${value}" ${why}`, params: { fix: `write it like ${REGISTRY_URL_EXAMPLE}` } });
+});
+const registry = z.strictObject({
+  url: registryUrl.describe('host:port/path of the registry, no scheme; images are <url>/<service>:<portable hash>'),
+  push: z.boolean().optional().describe('true: push what this machine builds, in the background. false (default): only pull'),
+});
+
 export const configSchema = z.strictObject({
   network: name.optional().describe('Shared Docker network; default oh-network'),
   'default-namespace': z.string().optional().describe('Namespace used when --namespace is not given; default s1'),
@@ -188,6 +198,11 @@ export const configSchema = z.strictObject({
     })
     .optional()
     .describe('Where services find Redis (REDIS_HOST/REDIS_PORT): the kubectl tunnel, or a local redis-server (mode)'),
+  registry: registry
+    .optional()
+    .describe(
+      "The team's image registry: images built from the same inputs are pulled instead of built (credentials through `docker login`; LOCAL_DEV_REGISTRY and LOCAL_DEV_REGISTRY_PUSH override it, for CI)",
+    ),
   services: z.record(z.string(), serviceSchema),
 });
 
@@ -206,4 +221,5 @@ export const KNOWN_KEYS = {
   healthcheck: Object.keys(healthcheck.shape),
   live: Object.keys(live.shape),
   liveSync: Object.keys(liveSync.shape),
+  registry: Object.keys(registry.shape),
 };
