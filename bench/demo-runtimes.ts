@@ -13,7 +13,8 @@
  * both workers). The hand-made flow's cold row has the base image for free: without local-dev it
  * could not build at all where no registry answers. Also checked, from the build output and
  * printed: the Python change reinstalls no package (its apt-get step is CACHED) and the Go change
- * recompiles one package (go build -v lists only the package edited).
+ * recompiles no standard library package (go build -v lists only the module's own: the images carry
+ * the standard library compiled with delve's flags in a layer before the code).
  *
  * It EMPTIES THIS ENGINE'S BUILD CACHE (`docker builder prune --all`) for the two cold rows, stops a
  * demo you were running, and refuses to run while the demo's clones hold changes of yours (it
@@ -21,141 +22,16 @@
  * only the ratios (same run) mean anything.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadConfig } from '../tools/local-dev/src/config/load';
 import { BASE_IMAGE_LABEL } from '../tools/local-dev/src/docker/base-image';
-import { detectBuildClient } from '../tools/local-dev/src/docker/client';
 import { workspaceId } from '../tools/local-dev/src/core/naming';
-import { DEMO_ROOT, DEMO_TOKEN } from '../scripts/demo';
+import { DEMO_ROOT } from '../scripts/demo';
+import { CLONED, docker, edit, ensureClonesClean, handMadeFlow, median, npmRunDemo, OFFSET, PROJECT, timed, untilAnswering } from './support/demo-stack';
 
-const REPO_ROOT = path.resolve(__dirname, '..');
 const ROUNDS = Number(process.env.LOCAL_DEV_BENCH_ROUNDS ?? 3);
-const model = loadConfig(DEMO_ROOT);
-const CLONED = path.join(DEMO_ROOT, 'cloned');
-const PROJECT = 'demo-handmade';
-/** The hand-made stack runs beside ours on ports 10000 higher. */
-const OFFSET = 10_000;
 const BASE_IMAGE = 'debian:bookworm-slim';
-
-function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
-  const result = spawnSync(command, args, {
-    cwd: options.cwd ?? REPO_ROOT,
-    env: { ...process.env, FORCE_COLOR: '0', ...options.env },
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${output.slice(-4000)}`);
-  return output;
-}
-
-const docker = (args: string[]) => run('docker', args).trim();
-const npmRunDemo = (args: string[] = []) => run('npm', ['run', 'demo', ...(args.length ? ['--', ...args] : [])]);
-
-/** The hand-written compose file an engineer keeps for these clones (what local-dev writes for them, by hand). */
-function handMadeCompose(): string {
-  const redis = `REDIS_HOST: host.docker.internal\n      REDIS_PORT: "${model.redis.port}"`;
-  const common = (debug: string) =>
-    `extra_hosts: ["host.docker.internal:host-gateway"]\n    init: true\n    environment:\n      ${redis}\n      DEBUG_PORT: "${debug}"`;
-  const build = (dir: string, dockerfile: string) => `build: { context: ${path.join(CLONED, dir)}, dockerfile: ${dockerfile} }`;
-  return `version: "3.8"
-services:
-  demo-catalog:
-    ${build('demo-catalog', 'demo-catalog.dev.Dockerfile')}
-    ports: ["127.0.0.1:${18082 + OFFSET}:8000", "127.0.0.1:${5727 + OFFSET}:5678"]
-    ${common('5678')}
-  demo-api:
-    ${build('demo-api', 'demo-api.dev.Dockerfile')}
-    ports: ["127.0.0.1:${18081 + OFFSET}:8000", "127.0.0.1:${5726 + OFFSET}:5678"]
-    ${common('5678')}
-      CATALOG_URL: http://demo-catalog:8000
-    depends_on: [demo-catalog]
-  demo-orders:
-    ${build('demo-orders', 'demo-orders.dev.Dockerfile')}
-    ports: ["127.0.0.1:${18083 + OFFSET}:8080", "127.0.0.1:${5728 + OFFSET}:2345"]
-    ${common('2345')}
-  demo-orders-worker:
-    ${build('demo-orders', 'demo-orders-worker.dev.Dockerfile')}
-    ${common('')}
-  demo-orders-mailer:
-    ${build('demo-orders', 'demo-orders-mailer.dev.Dockerfile')}
-    ${common('')}
-  demo-web:
-    image: ${PROJECT}/demo-web
-    ports: ["127.0.0.1:${18080 + OFFSET}:3000", "127.0.0.1:${5729 + OFFSET}:9229"]
-    ${common('9229')}
-      API_URL: http://demo-api:8000/
-    depends_on: [demo-api, demo-orders]
-`;
-}
-
-interface HandMade {
-  up(): string;
-  down(): void;
-}
-
-async function handMadeFlow(): Promise<HandMade> {
-  // compose v1 runs `docker build` itself: the client local-dev found able to build with BuildKit goes first on PATH.
-  const client = await detectBuildClient();
-  const env = {
-    PATH: `${path.dirname(client.program)}:${process.env.PATH}`,
-    DOCKER_BUILDKIT: '1',
-    COMPOSE_DOCKER_CLI_BUILD: '1',
-    [DEMO_TOKEN.name]: DEMO_TOKEN.value,
-  };
-  const folder = mkdtempSync(path.join(os.tmpdir(), 'local-dev-bench-handmade-'));
-  writeFileSync(path.join(folder, 'docker-compose.yml'), handMadeCompose());
-  const compose = (args: string[]) => run('docker-compose', ['--project-name', PROJECT, ...args], { cwd: folder, env });
-  return {
-    up: () =>
-      run(
-        client.program,
-        [
-          'build',
-          '--progress=plain',
-          '--secret',
-          `id=${DEMO_TOKEN.name},env=${DEMO_TOKEN.name}`,
-          '--file',
-          path.join(CLONED, 'demo-web', 'demo-web.dev.Dockerfile'),
-          '--tag',
-          `${PROJECT}/demo-web`,
-          path.join(CLONED, 'demo-web'),
-        ],
-        { env },
-      ) + compose(['up', '--detach', '--build']),
-    down: () => {
-      compose(['down', '--remove-orphans', '--rmi', 'local']);
-      spawnSync(client.program, ['rmi', '-f', `${PROJECT}/demo-web`]);
-      rmSync(folder, { recursive: true, force: true });
-    },
-  };
-}
-
-/** Until GET /health of every service with a port answers 200 (with `expect` in the body when given). */
-async function untilAnswering(offset: number, expect: Record<string, string> = {}, timeoutMs = 600_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (const service of model.services.filter((candidate) => candidate.ports.length > 0)) {
-    for (;;) {
-      const body = await fetch(`http://127.0.0.1:${service.ports[0].host + offset}/health`, { signal: AbortSignal.timeout(2000) }).then(
-        (response) => (response.ok ? response.text() : undefined),
-        () => undefined,
-      );
-      if (body !== undefined && body.includes(expect[service.name] ?? '')) break;
-      if (Date.now() > deadline) throw new Error(`${service.name} (+${offset}) did not answer within ${timeoutMs / 1000} s`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
-
-async function timed(body: () => Promise<unknown> | unknown): Promise<number> {
-  const started = performance.now();
-  await body();
-  return (performance.now() - started) / 1000;
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** One build step's lines of a service in a run's build output ("<service> | #<n> …"), by what its header line contains. */
 export function stepLines(output: string, service: string, header: string): string[] {
@@ -170,22 +46,6 @@ export function stepLines(output: string, service: string, header: string): stri
 /** The packages `go build -v` compiled, from the step's lines ("#12 3.21 net/http"). */
 export function compiledPackages(step: string[]): string[] {
   return step.map((line) => /^#\d+ \d+\.\d+ ([\w./-]+)$/.exec(line)?.[1]).filter((name): name is string => name !== undefined);
-}
-
-/** Replaces `from` by `to` in a clone's file: the one-line change. */
-function edit(file: string, from: string, to: string): void {
-  const text = readFileSync(file, 'utf8');
-  if (!text.includes(from)) throw new Error(`${file} has no ${JSON.stringify(from)}`);
-  writeFileSync(file, text.replace(from, to));
-}
-
-function ensureClonesClean(): void {
-  for (const repo of model.repos) {
-    const folder = path.join(CLONED, repo.dir);
-    const status = spawnSync('git', ['-C', folder, 'status', '--porcelain'], { encoding: 'utf8' });
-    if (status.status === 0 && status.stdout.trim() !== '')
-      throw new Error(`${folder} holds changes of yours (git status): commit or stash them; the bench removes the demo's clones for its cold row`);
-  }
 }
 
 /**
@@ -311,9 +171,9 @@ function report(marker: string, build: string): void {
   const { compiled, done } = goBuild(build);
   console.log(`go build -v in the Go change's builds compiled: ${compiled.join(', ') || 'nothing'}\n  ${done.join('\n  ')}`);
   console.log(
-    compiled.every((name) => name.startsWith('example.com/demo-orders/cmd/orders-api')) && compiled.length > 0
-      ? '  → only the edited package: no standard library, no unchanged package recompiled'
-      : '  → WARNING: more than the edited package was compiled',
+    compiled.every((name) => name.startsWith('example.com/demo-orders/')) && compiled.length > 0
+      ? "  → only the module's own packages: no standard library recompiled"
+      : '  → WARNING: standard library packages were compiled again',
   );
 }
 
