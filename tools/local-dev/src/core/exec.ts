@@ -12,8 +12,8 @@ export interface ExecOptions {
   cwd?: string;
   /** Extra variables on top of the current environment. */
   env?: Record<string, string | undefined>;
-  /** Text written to the child's stdin. */
-  input?: string;
+  /** What the child reads on stdin: text, or bytes (a tar archive for `docker cp -`). */
+  input?: string | Buffer;
   /** Called with each chunk of output as it arrives, for live progress. */
   onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
   /** Kill the child after this many milliseconds. */

@@ -60,7 +60,7 @@ describe('inferProjects', () => {
     it("groups a service's targets: the run chain, then the day-to-day ones", () => {
       expect(documented['services/api'].metadata?.targetGroups).toEqual({
         'run chain (clone → inject-config → build-image → up)': ['clone', 'inject-config', 'build-image', 'up'],
-        'day to day': ['down', 'logs'],
+        'day to day': ['dev', 'down', 'logs'],
       });
     });
 
@@ -156,6 +156,21 @@ describe('inferProjects', () => {
 `);
   });
 
+  it('gives every service and worker a continuous dev target: up first (params forwarded), never cached', () => {
+    const services = Object.values(projects).filter((project) => project.tags?.some((tag) => tag === 'local-dev:service' || tag === 'local-dev:worker'));
+    expect(services.map((project) => project.name).sort()).toEqual(['api', 'api-worker', 'db-proxy']);
+    for (const project of services) {
+      expect(project.targets?.dev).toEqual({
+        executor: '@local-dev/nx-plugin:dev',
+        options: { service: project.name },
+        continuous: true,
+        dependsOn: [{ target: 'up', params: 'forward' }],
+        cache: false,
+        syncGenerators: ['@local-dev/nx-plugin:sync-project-folders'],
+      });
+    }
+  });
+
   it('chains clone → inject-config → build-image → up, forwarding --namespace, and waits for depends-on', () => {
     expect(projects['services/api']).toMatchInlineSnapshot(`
 {
@@ -166,6 +181,7 @@ describe('inferProjects', () => {
     "description": "api: cloned/api from file:///srv/git/api.git (config: repos_docker_files/config.yaml)",
     "targetGroups": {
       "day to day": [
+        "dev",
         "down",
         "logs",
       ],
@@ -222,6 +238,23 @@ describe('inferProjects', () => {
     "clone": {
       "cache": false,
       "executor": "@local-dev/nx-plugin:clone",
+      "options": {
+        "service": "api",
+      },
+      "syncGenerators": [
+        "@local-dev/nx-plugin:sync-project-folders",
+      ],
+    },
+    "dev": {
+      "cache": false,
+      "continuous": true,
+      "dependsOn": [
+        {
+          "params": "forward",
+          "target": "up",
+        },
+      ],
+      "executor": "@local-dev/nx-plugin:dev",
       "options": {
         "service": "api",
       },
@@ -343,6 +376,7 @@ describe('inferProjects', () => {
     "description": "api-worker: worker of api, built from cloned/api (config: repos_docker_files/config.yaml)",
     "targetGroups": {
       "day to day": [
+        "dev",
         "down",
         "logs",
       ],
@@ -408,6 +442,23 @@ describe('inferProjects', () => {
         },
       ],
       "executor": "nx:noop",
+      "syncGenerators": [
+        "@local-dev/nx-plugin:sync-project-folders",
+      ],
+    },
+    "dev": {
+      "cache": false,
+      "continuous": true,
+      "dependsOn": [
+        {
+          "params": "forward",
+          "target": "up",
+        },
+      ],
+      "executor": "@local-dev/nx-plugin:dev",
+      "options": {
+        "service": "api-worker",
+      },
       "syncGenerators": [
         "@local-dev/nx-plugin:sync-project-folders",
       ],

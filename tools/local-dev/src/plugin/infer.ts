@@ -4,7 +4,8 @@
  *
  * Every service (and every worker) becomes a project at services/<name>/ with the chain
  *   clone → inject-config → build-image → up
- * plus down and logs. Two shared projects carry what several services need once per run:
+ * plus dev (live code: up, then sync the clone's changes until Ctrl-C), down and logs. Two shared
+ * projects carry what several services need once per run:
  * `docker-compose` (writes docker-compose.yml) and `redis-tunnel` (the supervised port-forward);
  * a third, `stack`, holds the day-to-day commands on the whole stack (status, stats, logs, stop, restart).
  * Every dependsOn forwards the task's params, so `--namespace=s2` reaches the whole chain.
@@ -144,6 +145,10 @@ function serviceTargets(service: ServiceModel, repo: RepoModel, model: Workspace
       cache: true,
       outputs: [],
     },
+    // Live code (docs/live.md): up exactly as `up` does (params forwarded: --namespace reaches the
+    // whole chain), then watch the clone until Ctrl-C. Continuous, so Nx keeps it running and
+    // `nx run-many -t dev` runs one per service; never cached (it is a session, not a result).
+    dev: { executor: `${EXECUTORS}:dev`, options, continuous: true, dependsOn: [forward('up')], cache: false },
     down: { executor: `${EXECUTORS}:down`, options, cache: false },
     logs: { executor: `${EXECUTORS}:logs`, options, cache: false },
   };

@@ -119,7 +119,7 @@ export function documentTargets(
 /** The groups `nx show project --web` shows a service's targets in. */
 export const SERVICE_TARGET_GROUPS = {
   'run chain (clone → inject-config → build-image → up)': ['clone', 'inject-config', 'build-image', 'up'],
-  'day to day': ['down', 'logs'],
+  'day to day': ['dev', 'down', 'logs'],
 };
 
 /** The text `node tools/local-dev/runtime/target-help.js <executor>` prints. */

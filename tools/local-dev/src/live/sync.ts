@@ -1,0 +1,178 @@
+/**
+ * Carrying out one planned sync (./plan.ts) on a running container: the changed files go in as
+ * one tar archive through `docker cp - <container>:/`, the deleted paths go with one
+ * `docker exec <container> rm -rf -- …`, then, when the service asks for it, `docker restart` and
+ * the same health wait `up` uses.
+ *
+ * Why a tar through the engine's API and no bind mount: a remote engine (DOCKER_HOST) cannot see
+ * the laptop's clone, and `docker cp` works the same on every engine. Why `docker cp -a`: the
+ * files belong to the container's user (the one its process runs as, who may rewrite them), not to
+ * whatever uid the laptop has. Modes come from lstat; a symbolic link is never followed (it could
+ * point anywhere on the laptop) and is reported as skipped. A source that vanished between the
+ * event and the sync is deleted in the container instead, as the next burst would do anyway.
+ */
+import { lstatSync, readFileSync, type Stats } from 'node:fs';
+import * as path from 'node:path';
+import { pack } from 'tar-stream';
+import type { ServiceModel } from '../config/model';
+import { ChildProcessError, DockerError } from '../core/errors';
+import { exec } from '../core/exec';
+import { ENGINE_DOWN_FIX, engineUnreachableError, isEngineUnreachable } from '../docker/cli';
+import { healthEndpoint } from '../docker/containers';
+import { waitUntilHealthy } from '../docker/health';
+
+/** One write of a sync: a clone-relative source and its absolute target in the container. */
+export interface SyncWrite {
+  source: string;
+  target: string;
+}
+
+export interface SyncWork {
+  writes: SyncWrite[];
+  deletes: string[];
+}
+
+/** What a sync did, for its one line of output and the live record. */
+export interface SyncOutcome {
+  /** Regular files written. */
+  files: number;
+  /** Folders made (or their mode set). */
+  folders: number;
+  /** Paths deleted in the container (planned deletes, and sources that vanished before the sync). */
+  deleted: number;
+  /** Clone paths not synced, with why: symbolic links (never followed), sockets, devices. */
+  skipped: { source: string; why: string }[];
+}
+
+/** A source as lstat found it: what the archive carries for it, or why it carries nothing. */
+export type ReadSource =
+  | { kind: 'file'; target: string; mode: number; mtime: Date; data: Buffer }
+  | { kind: 'folder'; target: string; mode: number; mtime: Date }
+  | { kind: 'gone'; target: string }
+  | { kind: 'skipped'; source: string; why: string };
+
+/** How long one docker call of a sync may take (a big archive on a slow remote engine included). */
+const SYNC_CALL_TIMEOUT_MS = 120_000;
+/** rm's arguments per `docker exec`: a checkout deleting thousands of files stays under ARG_MAX. */
+const DELETES_PER_CALL = 500;
+
+/** Pure: a target's name inside the archive extracted at "/" (absolute, normalized, never "/" itself). */
+export function archiveName(target: string): string {
+  if (!path.posix.isAbsolute(target) || path.posix.normalize(target) !== target || target === '/' || target.endsWith('/')) {
+    throw new Error(`live sync invariant broken: "${target}" is not a normalized absolute path below /`);
+  }
+  return target.slice(1);
+}
+
+/** Pure: what lstat's answer means for the archive. */
+export function sourceFromStats(write: SyncWrite, stats: Stats | undefined): Exclude<ReadSource, { kind: 'file' }> | { kind: 'read-file' } {
+  if (stats === undefined) return { kind: 'gone', target: write.target };
+  if (stats.isSymbolicLink()) return { kind: 'skipped', source: write.source, why: 'a symbolic link (never followed)' };
+  if (stats.isDirectory()) return { kind: 'folder', target: write.target, mode: stats.mode & 0o7777, mtime: stats.mtime };
+  if (!stats.isFile()) return { kind: 'skipped', source: write.source, why: 'neither a file nor a folder' };
+  return { kind: 'read-file' };
+}
+
+/** Reads each write's source from the clone (lstat, then its bytes). */
+export function readSources(clone: string, writes: readonly SyncWrite[]): ReadSource[] {
+  return writes.map((write) => {
+    const file = path.join(clone, ...write.source.split('/'));
+    const seen = sourceFromStats(write, lstatOrUndefined(file));
+    if (seen.kind !== 'read-file') return seen;
+    const stats = lstatOrUndefined(file);
+    try {
+      // Read after lstat: the archive's size is the bytes read, so a file growing meanwhile stays whole.
+      const data = readFileSync(file);
+      return { kind: 'file', target: write.target, mode: (stats?.mode ?? 0o644) & 0o7777, mtime: stats?.mtime ?? new Date(), data };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'gone', target: write.target };
+      throw error;
+    }
+  });
+}
+
+function lstatOrUndefined(file: string): Stats | undefined {
+  try {
+    return lstatSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw error;
+  }
+}
+
+/** The archive of the files and folders read, named from "/" (folders first, so each exists before its files). */
+export function archiveOf(sources: readonly ReadSource[]): Promise<Buffer> {
+  const archive = pack();
+  const chunks: Buffer[] = [];
+  const done = new Promise<Buffer>((resolve, reject) => {
+    archive.on('data', (chunk: unknown) => chunks.push(chunk as Buffer));
+    archive.on('end', () => resolve(Buffer.concat(chunks)));
+    archive.on('error', reject);
+  });
+  const ordered = [...sources.filter((source) => source.kind === 'folder'), ...sources.filter((source) => source.kind === 'file')];
+  for (const source of ordered) {
+    if (source.kind === 'folder') archive.entry({ name: `${archiveName(source.target)}/`, type: 'directory', mode: source.mode, mtime: source.mtime });
+    else if (source.kind === 'file')
+      archive.entry({ name: archiveName(source.target), type: 'file', mode: source.mode, mtime: source.mtime, size: source.data.length }, source.data);
+  }
+  archive.finalize();
+  return done;
+}
+
+/**
+ * Applies one sync to the container: deletes first (a folder deleted and made again in one burst
+ * is deleted, then its new files written), then the archive.
+ */
+export async function syncIntoContainer(service: string, containerId: string, clone: string, work: SyncWork): Promise<SyncOutcome> {
+  const sources = readSources(clone, work.writes);
+  const deletes = [...work.deletes, ...sources.flatMap((source) => (source.kind === 'gone' ? [source.target] : []))];
+  for (const target of deletes) archiveName(target); // the same invariant as for writes: absolute, below /
+  for (let start = 0; start < deletes.length; start += DELETES_PER_CALL) {
+    await containerCall(service, containerId, ['exec', containerId, 'rm', '-rf', '--', ...deletes.slice(start, start + DELETES_PER_CALL)]);
+  }
+  const written = sources.filter((source) => source.kind === 'file' || source.kind === 'folder');
+  if (written.length > 0) {
+    await containerCall(service, containerId, ['cp', '-a', '-', `${containerId}:/`], await archiveOf(written));
+  }
+  return {
+    files: sources.filter((source) => source.kind === 'file').length,
+    folders: sources.filter((source) => source.kind === 'folder').length,
+    deleted: deletes.length,
+    skipped: sources.flatMap((source) => (source.kind === 'skipped' ? [{ source: source.source, why: source.why }] : [])),
+  };
+}
+
+/** `docker restart` (same container, same host ports: a debugger re-attaches), then up's health wait. Returns the ms until healthy. */
+export async function restartContainer(service: ServiceModel, containerId: string, network: string): Promise<number> {
+  await containerCall(service.name, containerId, ['restart', containerId]);
+  const startedAt = Date.now();
+  await waitUntilHealthy({
+    service: service.name,
+    containerId,
+    healthcheck: service.healthcheck,
+    endpoint: () => healthEndpoint(service, containerId, network),
+  });
+  return Date.now() - startedAt;
+}
+
+/** A docker call on the service's container; an engine that does not answer and a container that is gone each said in one sentence with the fix. */
+async function containerCall(service: string, containerId: string, args: string[], input?: Buffer): Promise<void> {
+  try {
+    await exec('docker', args, { timeoutMs: SYNC_CALL_TIMEOUT_MS, input });
+  } catch (error) {
+    if (!(error instanceof ChildProcessError)) throw error;
+    if (isEngineUnreachable(error)) throw engineUnreachableError(error);
+    // `docker cp` says a missing container as its destination "/" not being a directory.
+    if (/no such container|is not running|destination ".*:\/" must be a directory/i.test(error.outputTail)) {
+      throw new DockerError(`${service}: its container ${containerId.slice(0, 12)} is gone or stopped, so nothing was synced`, {
+        fix: `start it again with \`nx run ${service}:up\`; dev keeps watching and syncs the next change into the new container`,
+        cause: error,
+      });
+    }
+    throw new DockerError(`${service}: \`docker ${args[0]}\` into its container failed: ${error.outputTail.split('\n').pop() ?? error.message}`, {
+      fix: `check the container (nx run ${service}:logs); if the engine is the problem: ${ENGINE_DOWN_FIX}`,
+      cause: error,
+    });
+  }
+}
