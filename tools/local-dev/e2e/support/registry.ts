@@ -31,6 +31,8 @@ export interface TestRegistry {
   folder: string;
   /** Whether it is serving now. */
   running(): boolean;
+  /** The registry process's pid while it runs (a test's docker wrapper may end it at a chosen moment). */
+  pid(): number | undefined;
   /** Ends the registry process (the storage stays). */
   stop(): Promise<void>;
   /** Starts it again on the same port and storage; resolves when /v2/ answers. */
@@ -117,6 +119,7 @@ export async function startTestRegistry(options: { auth?: boolean; readOnly?: bo
     port,
     folder,
     running: () => child !== undefined && child.exitCode === null && child.signalCode === null,
+    pid: () => (child && child.exitCode === null && child.signalCode === null ? child.pid : undefined),
     stop,
     start,
     repositories: async () => (await getJson<{ repositories?: string[] }>('/v2/_catalog?n=1000'))?.repositories ?? [],
