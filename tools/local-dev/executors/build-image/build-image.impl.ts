@@ -27,7 +27,16 @@ export default async function buildImageExecutor(options: BuildImageExecutorSche
   return runAtEdge(context, async () => {
     const run = createServiceRunContext(context.root, normalizeOptions(options));
     await checkRunBuildSecrets(run, context.taskGraph);
-    const { image } = await ensureImage(run, (line) => process.stdout.write(`${line}\n`));
-    writeBuildRecord(run.paths, { service: run.service.name, image });
+    const log = (line: string) => process.stdout.write(`${line}\n`);
+    const { image, target } = await ensureImage(run, log);
+    const { verdict } = target;
+    if (!verdict.shareable) log(`${run.service.name}: local-only (never pushed): ${verdict.reason}`);
+    writeBuildRecord(run.paths, {
+      service: run.service.name,
+      image,
+      portableHash: target.portableHash,
+      shareable: verdict.shareable,
+      localOnly: verdict.shareable ? undefined : verdict.reason,
+    });
   });
 }

@@ -31,10 +31,17 @@ describe('build-image executor', () => {
   });
 
   it('ensures the image for the run context of the service and namespace, then records it (the Nx output up is hashed with)', async () => {
-    jest.mocked(ensureImage).mockResolvedValue({ image: 'local-dev/bifrost:1', built: false });
+    jest.mocked(ensureImage).mockResolvedValue({
+      image: 'local-dev/bifrost:1',
+      built: false,
+      target: { portableHash: 'ab', verdict: { shareable: true, exclude: [], copies: [] } },
+    } as unknown as Awaited<ReturnType<typeof ensureImage>>);
     await expect(buildImageExecutor({ service: 'bifrost', namespace: 's2' }, context)).resolves.toEqual({ success: true });
     expect(ensureImage).toHaveBeenCalledWith(expect.objectContaining({ root: '/ws', namespace: 's2', refresh: false }), expect.any(Function));
-    expect(writeBuildRecord).toHaveBeenCalledWith({ logs: '/ws/logs' }, { service: 'bifrost', image: 'local-dev/bifrost:1' });
+    expect(writeBuildRecord).toHaveBeenCalledWith(
+      { logs: '/ws/logs' },
+      { service: 'bifrost', image: 'local-dev/bifrost:1', portableHash: 'ab', shareable: true, localOnly: undefined },
+    );
   });
 
   it('checks the build secrets of the whole run (its task graph) before building', async () => {

@@ -7,6 +7,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import { runAtEdge, type ExecutorResult } from '../../src/core/edge';
 import { createServiceRunContext } from '../../src/config/run-context';
 import * as path from 'node:path';
+import { buildIgnoresFor } from '../../src/docker/build-ignore';
 import { undoInjection } from '../../src/inject/apply';
 import { injectConfigs } from '../../src/inject/inject-configs';
 import { settleInjection } from '../../src/runtime-state/inject-state';
@@ -41,7 +42,8 @@ export default async function injectConfigExecutor(options: InjectConfigExecutor
       if (removed === 0) log(`nothing injected in cloned/${run.repo.dir}`);
       return;
     }
-    const manifest = await injectConfigs({ paths: run.paths, model: run.model, repo: run.repo, namespace: run.namespace, log });
+    const moreFiles = buildIgnoresFor(run.model, run.paths.root);
+    const manifest = await injectConfigs({ paths: run.paths, model: run.model, repo: run.repo, namespace: run.namespace, log, moreFiles });
     log(
       `${manifest.files.length} file${manifest.files.length === 1 ? '' : 's'} injected into cloned/${run.repo.dir} for namespace ${run.namespace}, hidden from git`,
     );

@@ -13,8 +13,15 @@ import { accessSync, constants, realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import { exec } from '../core/exec';
 import { ChildProcessError, DockerError } from '../core/errors';
+import type { Builder } from './build-context';
 
 export type BuildMode = 'buildx' | 'buildkit-env';
+
+/**
+ * The builder every BuildMode runs: BuildKit (buildx, or the 20.10 client's DOCKER_BUILDKIT=1); the
+ * legacy builder is never chosen. It reads `<Dockerfile>.dockerignore` (./build-context.ts).
+ */
+export const BUILDER: Builder = 'buildkit';
 
 export interface BuildClient {
   /** Absolute path of the docker program. */

@@ -27,6 +27,11 @@ import {
 } from './input-hash';
 import { baseImageIds, type MissingBase } from './base-image-ids';
 import { baseImageReferences } from './dockerfile-copies';
+import { ignoreFileInEffect, ignoreMatcher, readIgnorePatterns } from './build-context';
+import { BUILD_IGNORE_SUFFIX } from './build-ignore';
+import { BUILDER } from './client';
+import { buildVerdict, shareability, type SecretCopy, type Verdict } from './shareability';
+import { readTextIfExists } from '../core/read-if-exists';
 import { imageLabels, imageName, workspaceId } from '../core/naming';
 import { imageExists } from './queries';
 import { readEnvLocal, resolveBuildSecrets } from './secrets';
@@ -48,6 +53,8 @@ export interface ServiceImage extends ServiceSources {
   /** The hash that names the content anywhere (label io.local-dev.portable-hash, the registry tag). */
   portableHash: string;
   baseImages: Record<string, string>;
+  /** Whether the image can leave this laptop, decided from the build context before the build (./shareability.ts). */
+  verdict: Verdict;
   secretPlacement: SecretPlacement;
 }
 
@@ -109,20 +116,50 @@ export async function serviceImage(
   const found = await serviceSources(run, readClone);
   const references = baseImageReferences(found.sources.dockerfile, run.service.buildArgs);
   const baseImages = await baseImageIds(references, missingBase);
-  const secretPlacement: SecretPlacement = 'in-image';
+  const verdict = contextVerdict(found, run.service.buildArgs);
+  const secretPlacement: SecretPlacement = verdict.shareable ? 'kept-out' : 'in-image';
   const portableHash = portableInputHash({ sources: found.sources, baseImages, secretPlacement });
   const inputHash = localImageHash(portableHash, found.sources);
-  return { ...found, image: imageName(run.service.name, inputHash), inputHash, portableHash, baseImages, secretPlacement };
+  return { ...found, image: imageName(run.service.name, inputHash), inputHash, portableHash, baseImages, verdict, secretPlacement };
 }
 
-export type EnsureResult = { image: string; built: boolean };
+/**
+ * The service's verdict from its build context: which secret files the context holds under the
+ * repo's own .dockerignore (what the image held before), and which it really sends now, with the
+ * ignore file in effect (the generated `<Dockerfile>.dockerignore` when inject-config wrote it).
+ */
+function contextVerdict({ sources, dockerfile, context }: ServiceSources, buildArgs: Record<string, string>): Verdict {
+  const present = Object.entries(sources.secrets)
+    .filter(([, hash]) => hash !== 'absent')
+    .map(([file]) => file);
+  const sentUnder = (ignoreText: string) => {
+    const { excludes } = ignoreMatcher(readIgnorePatterns(ignoreText));
+    return present.filter((file) => !excludes(file));
+  };
+  const planned = shareability({
+    secretsInContext: sentUnder(readTextIfExists(path.join(context, '.dockerignore')) ?? ''),
+    dockerfileText: sources.dockerfile,
+    buildArgs,
+    builder: BUILDER,
+    dockerfileInClone: path.dirname(dockerfile) === context,
+  });
+  return buildVerdict(planned, sentUnder(ignoreFileInEffect(context, dockerfile, BUILDER).text), `${path.basename(dockerfile)}${BUILD_IGNORE_SUFFIX}`);
+}
+
+export type EnsureResult = {
+  image: string;
+  built: boolean;
+  /** The secret files `up` copies into the container (the image was built without them). */
+  secretCopies: SecretCopy[];
+  target: ServiceImage;
+};
 
 /** Builds the service's image unless the image for the current input hash already exists. */
 export async function ensureImage(run: ServiceRunContext, log: (line: string) => void): Promise<EnsureResult> {
   const target = await serviceImage(run, readCloneState, 'pull');
   if (await imageExists(target.image)) {
     log(`${run.service.name}: image ${target.image} is up to date — nothing to build`);
-    return { image: target.image, built: false };
+    return { image: target.image, built: false, secretCopies: secretCopiesOf(target), target };
   }
   // Secrets are checked before anything is built, naming every service that needs them.
   const secrets = resolveBuildSecrets(run.service.buildSecrets, { environment: process.env, envLocal: readEnvLocal(run.paths.root) }, run.model);
@@ -136,7 +173,11 @@ export async function ensureImage(run: ServiceRunContext, log: (line: string) =>
     () => runBuild(run.service, target, secrets, run.paths.root, log),
   );
   log(`${run.service.name}: built ${target.image}`);
-  return { image: target.image, built: true };
+  return { image: target.image, built: true, secretCopies: secretCopiesOf(target), target };
+}
+
+function secretCopiesOf(target: ServiceImage): SecretCopy[] {
+  return target.verdict.shareable ? target.verdict.copies : [];
 }
 
 async function runBuild(

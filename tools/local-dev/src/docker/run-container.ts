@@ -100,8 +100,13 @@ export async function removeContainers(service: string, ids: string[]): Promise<
 }
 
 /** Creates and starts the container; returns its id. */
-export async function runContainer(spec: RunSpec): Promise<string> {
-  return (await engineCommand(runArgs(spec), `start ${spec.service}`)).trim();
+export async function runContainer(spec: RunSpec, beforeStart?: (id: string) => Promise<unknown>): Promise<string> {
+  if (!beforeStart) return (await engineCommand(runArgs(spec), `start ${spec.service}`)).trim();
+  // create → (the secret files a shareable image was built without, src/docker/secrets-at-up.ts) → start.
+  const id = (await engineCommand(['create', ...runArgs(spec).slice(2)], `create the container of ${spec.service}`)).trim();
+  await beforeStart(id);
+  await engineCommand(['start', id], `start ${spec.service}`);
+  return id;
 }
 
 async function engineCommand(args: string[], what: string): Promise<string> {

@@ -207,7 +207,12 @@ function sourceModeOf(file: PlannedFile, workspaceRoot: string): number {
   return statSync(path.join(workspaceRoot, file.source.type === 'file' ? file.source.path : file.origin)).mode;
 }
 
-const KIND_LABEL: Record<PlannedFile['kind'], string> = { config: 'config', dockerfile: 'Dockerfile', 'debug-config': 'debug config' };
+const KIND_LABEL: Record<PlannedFile['kind'], string> = {
+  config: 'config',
+  dockerfile: 'Dockerfile',
+  'debug-config': 'debug config',
+  'build-ignore': 'build context ignore file',
+};
 
 export async function applyInjection(
   target: CloneTarget,

@@ -3,12 +3,14 @@
  * which source files exist go in; the list of files to write, the notes to print and every problem
  * come out (all of them, so a user fixes everything in one go).
  *
- * Three kinds of files, all invisible to git in the clone once written:
+ * Four kinds of files, all invisible to git in the clone once written:
  *  - config:       configs/<ns>/<source> → <dest>, as config.yaml's `configs` entries say;
  *  - dockerfile:   each service's dev Dockerfile (repos_docker_files/<ns>/ first, else the shared
  *                  one) → the clone's root under its file name;
  *  - debug-config: configs/<ns>/debug-configs/<dir>/** → the same path in the clone, ".example"
- *                  dropped and placeholders filled in (a real file beats its .example).
+ *                  dropped and placeholders filled in (a real file beats its .example);
+ *  - build-ignore: `<Dockerfile>.dockerignore`, keeping the config files out of shareable images
+ *                  (./build-ignore.ts, planned by inject-configs.ts once the clone's .dockerignore is read).
  *
  * Symlinks among the sources: the user's own (gitignored) files may be links to anywhere (a
  * password store, dotfiles) and are followed, each link named in the output with where it points.
@@ -21,7 +23,7 @@ import type { RepoModel, ServiceModel } from '../config/model';
 import { checkDestLexically, normalizeDest } from './path-safety';
 import { renderPlaceholders, type DebugPorts } from './placeholders';
 
-export type InjectedKind = 'config' | 'dockerfile' | 'debug-config';
+export type InjectedKind = 'config' | 'dockerfile' | 'debug-config' | 'build-ignore';
 
 export interface PlannedFile {
   dest: string;

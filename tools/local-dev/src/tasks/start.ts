@@ -26,6 +26,9 @@ import { startExisting } from '../docker/queries';
 import { removeContainers, runContainer, startPlan, type StartPlan, type SyncedContainer } from '../docker/run-container';
 import type { ContainerInfo } from '../docker/containers';
 import { readLiveState } from '../live/state';
+import * as path from 'node:path';
+import { copySecretsIn } from '../docker/secrets-at-up';
+import type { SecretCopy } from '../docker/shareability';
 import type { WorkspacePaths } from '../core/workspace';
 import { withNetworkLock, withServiceLock } from '../docker/service-lock';
 
@@ -57,7 +60,7 @@ async function startUnderLock(run: ServiceRunContext, log: (line: string) => voi
     const running = existing.find((container) => container.state === 'running');
     await checkHostPorts(service, running?.id, workspaceId(run.paths.root));
     await networkOnce(run, log);
-    containerId = await startContainer(run, plan, { project, image: ensured.image, entry, replacing: running !== undefined }, log);
+    containerId = await startContainer(run, plan, { project, image: ensured.image, entry, replacing: running !== undefined, secretCopies: ensured.secretCopies }, log);
   }
   await waitUntilHealthy(healthTarget(run, containerId));
   log(`${service.name}: healthy${describeCheck(run)}`);
@@ -98,7 +101,7 @@ function networkOnce(run: ServiceRunContext, log: (line: string) => void): Promi
 async function startContainer(
   run: ServiceRunContext,
   plan: Exclude<StartPlan, { action: 'keep' }>,
-  target: { project: string; image: string; entry: ComposeService; replacing: boolean },
+  target: { project: string; image: string; entry: ComposeService; replacing: boolean; secretCopies: SecretCopy[] },
   log: (line: string) => void,
 ): Promise<string> {
   const { service } = run;
@@ -116,7 +119,9 @@ async function startContainer(
     log(`${service.name}: starting ${target.image}${target.replacing ? ' (replacing the outdated container)' : ''}`);
   }
   await removeContainers(service.name, remove);
-  const id = await runContainer({ project: target.project, service: service.name, projectDirectory: run.paths.root, image: target.image, entry: target.entry });
+  const copies = target.secretCopies;
+  const copyIn = copies.length > 0 ? (id: string) => copySecretsIn(service.name, id, path.join(run.paths.cloned, service.dir), copies) : undefined;
+  const id = await runContainer({ project: target.project, service: service.name, projectDirectory: run.paths.root, image: target.image, entry: target.entry }, copyIn);
   if (plan.action === 'create' && plan.replacesSynced) {
     const { files } = plan.replacesSynced;
     log(`${service.name}: held ${files} synced file${files === 1 ? '' : 's'}; recreated from its image`);
