@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { FileChange } from './plan';
-import { changesOf, watchClone, type CloneWatch } from './watch';
+import { changesOf, newChanges, watchClone, type CloneWatch } from './watch';
 
 jest.setTimeout(30_000);
 
@@ -74,6 +74,23 @@ describe('watchClone', () => {
   it('calls nothing while nothing changes', async () => {
     await sleep(500);
     expect(bursts).toEqual([]);
+  });
+});
+
+describe('newChanges', () => {
+  it('hands a write on once per version of the file: the late events of files already handed on (a folder moved in whole) are dropped', () => {
+    const handedOn = new Map<string, string>();
+    const file = path.join(clone, 'app', 'a.py');
+    writeFileSync(file, 'one\n');
+    const write: FileChange = { path: 'app/a.py', kind: 'write' };
+    expect(newChanges(clone, [write, write], handedOn)).toEqual([write]);
+    expect(newChanges(clone, [write], handedOn)).toEqual([]);
+    writeFileSync(file, 'two\n');
+    expect(newChanges(clone, [write], handedOn)).toEqual([write]);
+    rmSync(file);
+    expect(newChanges(clone, [{ path: 'app/a.py', kind: 'delete' }], handedOn)).toEqual([{ path: 'app/a.py', kind: 'delete' }]);
+    writeFileSync(file, 'two\n');
+    expect(newChanges(clone, [write], handedOn)).toEqual([write]);
   });
 });
 

@@ -12,9 +12,12 @@
  * its index lock (`busy`), the burst keeps gathering, up to MAX_BUSY_MS.
  *
  * A folder that appears (made, or moved in whole: inotify then says nothing of what is inside it)
- * is handed on as its files too, read without following symbolic links.
+ * is handed on as its files too, read without following symbolic links. So the events of those
+ * files, which the OS may deliver a moment later as a burst of their own, would sync them twice:
+ * a write is handed on only when the file differs (inode, size, mode, mtime in ns) from what was
+ * last handed on for that path.
  */
-import { lstatSync, readdirSync } from 'node:fs';
+import { lstatSync, readdirSync, type BigIntStats } from 'node:fs';
 import * as path from 'node:path';
 import { subscribe, type AsyncSubscription, type Event } from '@parcel/watcher';
 import type { FileChange } from './plan';
@@ -77,6 +80,32 @@ export function filesBelow(clone: string, folder: string): FileChange[] {
   return found;
 }
 
+/** Pure: what tells one version of a path from the next (undefined: the path is gone). */
+export function stampOf(stats: BigIntStats | undefined): string | undefined {
+  return stats === undefined ? undefined : `${stats.ino}:${stats.size}:${stats.mode}:${stats.mtimeNs}`;
+}
+
+/**
+ * The changes worth handing on: a write whose path is as it was when last handed on is dropped
+ * (see the header); `handedOn` remembers each path's stamp, and forgets a deleted one.
+ */
+export function newChanges(clone: string, changes: readonly FileChange[], handedOn: Map<string, string>): FileChange[] {
+  const fresh: FileChange[] = [];
+  for (const change of changes) {
+    if (change.kind === 'delete') {
+      handedOn.delete(change.path);
+      fresh.push(change);
+      continue;
+    }
+    const stamp = stampOf(lstatSync(path.join(clone, change.path), { bigint: true, throwIfNoEntry: false }));
+    if (stamp !== undefined && handedOn.get(change.path) === stamp) continue;
+    if (stamp === undefined) handedOn.delete(change.path);
+    else handedOn.set(change.path, stamp);
+    fresh.push(change);
+  }
+  return fresh;
+}
+
 /** The burst's changes in order, each created folder followed by what is inside it now. */
 function expandCreatedFolders(clone: string, gathered: { change: FileChange; created: boolean }[]): FileChange[] {
   return gathered.flatMap(({ change, created }) => {
@@ -102,6 +131,7 @@ export async function watchClone(
   let timer: NodeJS.Timeout | undefined;
   let handling: Promise<void> | undefined;
   let closed = false;
+  const handedOn = new Map<string, string>();
 
   const flush = () => {
     timer = undefined;
@@ -115,7 +145,8 @@ export async function watchClone(
     pending = [];
     handling = (async () => {
       try {
-        await onBurst(expandCreatedFolders(clone, burst));
+        const changes = newChanges(clone, expandCreatedFolders(clone, burst), handedOn);
+        if (changes.length > 0) await onBurst(changes);
       } catch (error) {
         onError(error);
       } finally {
