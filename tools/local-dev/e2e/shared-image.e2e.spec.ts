@@ -14,6 +14,9 @@ import upExecutor from '../executors/up/up.impl';
 import { workspaceId } from '../src/core/naming';
 import { captureOutput, docker, executorContext, freePort, get, git, makeClone, removeByWorkspaceLabel } from './fixtures/stack/stack';
 import { createTempWorkspace, type TempWorkspace } from './support/temp-workspace';
+import { startTestRegistry, type TestRegistry } from './support/registry';
+import { readPushStatus } from '../src/docker/registry';
+import { workspacePaths } from '../src/core/workspace';
 
 jest.setTimeout(240_000);
 
@@ -119,5 +122,76 @@ services:
     expect({ ...up.result, output: up.result.success ? '' : up.output }).toEqual({ success: true, output: '' });
     expect(await get(`http://127.0.0.1:${ports.legacy}/health`)).toBe(`${SECRET}\n`);
     expect(savedHoldsSecret(imageOf('legacy'))).toBe(true);
+  });
+
+  describe('with a registry (LOCAL_DEV_REGISTRY, a real docker-registry on 127.0.0.1)', () => {
+    let registry: TestRegistry;
+    const build = (service: string) => captureOutput(() => buildImageExecutor({ service }, context(service, 'build-image')));
+    const dropLocal = (service: string) => {
+      const images = docker(['images', '-q', '--filter', `label=io.local-dev.workspace=${wsId}`, '--filter', `label=io.local-dev.service=${service}`]).split('\n');
+      for (const id of new Set(images.filter(Boolean))) docker(['rmi', '--force', id]);
+    };
+    const refOf = (service: string) => `${registry.host}/ld/${service}:${String(buildRecord(service).portableHash)}`;
+
+    beforeAll(async () => {
+      // The images are removed and fetched again below: the containers of the tests above go first.
+      const containers = docker(['ps', '-aq', '--filter', `label=io.local-dev.workspace=${wsId}`]).split('\n').filter(Boolean);
+      if (containers.length > 0) docker(['rm', '--force', ...containers]);
+      registry = await startTestRegistry();
+      process.env.LOCAL_DEV_REGISTRY = `${registry.host}/ld`;
+      process.env.LOCAL_DEV_REGISTRY_PUSH = '1';
+    });
+    afterAll(async () => {
+      delete process.env.LOCAL_DEV_REGISTRY;
+      delete process.env.LOCAL_DEV_REGISTRY_PUSH;
+      await registry?.remove();
+    });
+
+    it('pushes a built shareable image in the background (never the local-only one), and pulls it back instead of building', async () => {
+      dropLocal('shared');
+      dropLocal('legacy');
+      const built = await build('shared');
+      expect(built.output).toMatch(/shared: built .*\n[\s\S]*shared: pushing .* in the background/);
+      const legacy = await build('legacy');
+      expect(legacy.output).toMatch(/legacy: not pushed: its image is local-only/);
+      for (let waited = 0; readPushStatus(workspacePaths(workspace.root), 'shared')?.state === 'running' && waited < 60_000; waited += 200) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(readPushStatus(workspacePaths(workspace.root), 'shared')?.state).toBe('pushed');
+      expect(await registry.repositories()).toEqual(['ld/shared']);
+      // The pushed image holds no byte of the secret.
+      docker(['pull', refOf('shared')]);
+      expect(savedHoldsSecret(refOf('shared'))).toBe(false);
+      docker(['rmi', refOf('shared')]);
+
+      dropLocal('shared');
+      const again = await build('shared');
+      expect(again.result).toEqual({ success: true });
+      expect(again.output).toContain(`shared: pulled ${refOf('shared')}`);
+      expect(again.output).not.toMatch(/shared: building/);
+      const local = String(buildRecord('shared').image);
+      expect(docker(['image', 'inspect', '--format', '{{index .Config.Labels "io.local-dev.workspace"}}', local])).toBe(wsId);
+    });
+
+    it("refuses a registry image whose label is not the portable hash asked for, and builds instead", async () => {
+      const ref = refOf('shared');
+      docker(['tag', 'busybox:1.36', ref]);
+      docker(['push', ref]);
+      docker(['rmi', ref]);
+      dropLocal('shared');
+      const refused = await build('shared');
+      expect(refused.result).toEqual({ success: true });
+      expect(refused.output).toMatch(/shared: refused .*: its label io\.local-dev\.portable-hash is "", not [0-9a-f]{64} — removed it; building instead/);
+      expect(refused.output).toMatch(/shared: built /);
+    });
+
+    it('builds when the registry is down, and says so', async () => {
+      await registry.stop();
+      dropLocal('shared');
+      const down = await build('shared');
+      expect(down.result).toEqual({ success: true });
+      expect(down.output).toMatch(/registry .* cannot be used .*building instead/);
+      expect(down.output).toMatch(/shared: built /);
+    });
   });
 });

@@ -1,6 +1,8 @@
 /**
- * build-image: build the service's image unless the image for its current input hash exists.
- * A no-op run therefore starts no `docker build`; a deleted image is built again. First, the build
+ * build-image: the service's image for its current inputs — present, pulled from the team's
+ * registry, or built (src/docker/image.ts ensureImage); the outcome is said and recorded for the run
+ * table (src/core/run-record.ts). A no-op run therefore starts no `docker build`; a deleted image is
+ * pulled or built again. First, the build
  * secrets of every service building in this run are checked (run-secrets.ts), so a missing token
  * stops the run before any service builds. Last, the build record (the task's Nx output, which
  * `up` is hashed with) names the image.
@@ -9,6 +11,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import { runAtEdge, type ExecutorResult } from '../../src/core/edge';
 import { createServiceRunContext } from '../../src/config/run-context';
 import { writeBuildRecord } from '../../src/docker/build-record';
+import { recordImageOutcome } from '../../src/core/run-record';
 import { ensureImage } from '../../src/docker/image';
 import { checkRunBuildSecrets } from '../../src/docker/run-secrets';
 import type { BuildImageExecutorSchema } from './schema';
@@ -28,7 +31,8 @@ export default async function buildImageExecutor(options: BuildImageExecutorSche
     const run = createServiceRunContext(context.root, normalizeOptions(options));
     await checkRunBuildSecrets(run, context.taskGraph);
     const log = (line: string) => process.stdout.write(`${line}\n`);
-    const { image, target } = await ensureImage(run, log);
+    const { image, target, outcome } = await ensureImage(run, log);
+    await recordImageOutcome(context.root, `${context.projectName}:${context.targetName}`, outcome);
     const { verdict } = target;
     if (!verdict.shareable) log(`${run.service.name}: local-only (never pushed): ${verdict.reason}`);
     writeBuildRecord(run.paths, {

@@ -197,3 +197,25 @@ describe('run record', () => {
     });
   });
 });
+
+describe('withImageOutcomes (build-image: present, pulled or built, for the run table)', () => {
+  it("adds each build-image task's outcome from the same run's progress, and nothing from another run", () => {
+    const { withImageOutcomes } = jest.requireActual<typeof import('./run-record')>('./run-record');
+    const metric = {
+      runId: 'r1',
+      command: 'nx run-many -t up',
+      startedAt: '',
+      finishedAt: '',
+      durationMs: 1,
+      result: 'success' as const,
+      tasks: [
+        { task: 'a:build-image', project: 'a', target: 'build-image', durationMs: 1, cacheHit: false, result: 'success' as const },
+        { task: 'a:up', project: 'a', target: 'up', durationMs: 1, cacheHit: false, result: 'success' as const },
+      ],
+      summary: { tasks: 2, cacheHits: 0, failures: 0 },
+    };
+    const progress = { version: 1 as const, runId: 'r1', command: '', state: 'running' as const, startedAt: '', updatedAt: '', tasks: { 'a:build-image': { state: 'success' as const, cacheHit: false, image: 'pulled' as const } } };
+    expect(withImageOutcomes(metric, progress).tasks.map((task) => task.image)).toEqual(['pulled', undefined]);
+    expect(withImageOutcomes(metric, { ...progress, runId: 'r0' })).toBe(metric);
+  });
+});

@@ -29,9 +29,14 @@ export type TaskState = 'running' | 'success' | 'failure' | 'skipped' | 'stopped
  */
 export type CacheState = 'hit' | 'miss' | 'off';
 
+/** Where build-image got the service's image (src/docker/image-source.ts): the run table shows it. */
+export type ImageOutcome = 'present' | 'pulled' | 'built';
+
 export interface TaskProgress {
   state: TaskState;
   cacheHit: boolean;
+  /** build-image only: present, pulled or built. */
+  image?: ImageOutcome;
   /** Known when the run ends (Nx's results); cacheHit alone cannot tell a miss from a task never cached. */
   cache?: CacheState;
   startedAt?: string;
@@ -63,6 +68,8 @@ export interface TaskMetric {
   cacheHit: boolean;
   /** Absent in runs recorded before it was. */
   cache?: CacheState;
+  /** build-image only, when it ran (not a cache hit): present, pulled or built. */
+  image?: ImageOutcome;
   result: TaskState;
 }
 
@@ -294,6 +301,23 @@ export async function firstTimeInRun(workspaceRoot: string, notice: string): Pro
   });
 }
 
+/** Pure: the metric with each task's image outcome, as the run's tasks recorded it in progress. */
+export function withImageOutcomes(metric: RunMetric, progress: RunProgress | undefined): RunMetric {
+  if (progress?.runId !== metric.runId) return metric;
+  return { ...metric, tasks: metric.tasks.map((task) => (progress.tasks[task.task]?.image ? { ...task, image: progress.tasks[task.task].image } : task)) };
+}
+
+/** build-image says where the image came from; kept in progress.json and, at the run's end, run_metrics.json. */
+export async function recordImageOutcome(workspaceRoot: string, taskId: string, image: ImageOutcome): Promise<void> {
+  const paths = workspacePaths(workspaceRoot);
+  if (readProgress(paths)?.state !== 'running') return;
+  await underLock(paths, () => {
+    const progress = readProgress(paths);
+    if (progress?.state !== 'running') return;
+    write(progressFile(paths), { ...progress, tasks: { ...progress.tasks, [taskId]: { ...(progress.tasks[taskId] ?? { state: 'running', cacheHit: false }), image } } });
+  });
+}
+
 export async function recordRunEnd(
   workspaceRoot: string,
   runId: string,
@@ -304,8 +328,9 @@ export async function recordRunEnd(
 ): Promise<void> {
   if (!isRecordedCommand(argv)) return;
   const paths = workspacePaths(workspaceRoot);
-  const metric = runMetric(runId, argv, results, startTime, endTime);
+  const computed = runMetric(runId, argv, results, startTime, endTime);
   await underLock(paths, () => {
+    const metric = withImageOutcomes(computed, readJsonIfExists<RunProgress>(progressFile(paths)));
     write(metricsFile(paths), withRun(readJsonIfExists<RunMetricsFile>(metricsFile(paths)), metric));
     makePrivateDir(paths.logs, paths.logs);
     writeFileAtomically(buildOutputFile(paths), buildOutputText(metric.command, results));

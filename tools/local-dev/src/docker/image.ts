@@ -32,6 +32,8 @@ import { BUILD_IGNORE_SUFFIX } from './build-ignore';
 import { BUILDER } from './client';
 import { buildVerdict, shareability, type SecretCopy, type Verdict } from './shareability';
 import { readTextIfExists } from '../core/read-if-exists';
+import { effectiveRegistry } from '../config/registry';
+import { adoptSameContent, pullFromRegistry, pushBuilt, type ImageOutcome } from './image-source';
 import { imageLabels, imageName, workspaceId } from '../core/naming';
 import { imageExists } from './queries';
 import { readEnvLocal, resolveBuildSecrets } from './secrets';
@@ -149,18 +151,27 @@ function contextVerdict({ sources, dockerfile, context }: ServiceSources, buildA
 export type EnsureResult = {
   image: string;
   built: boolean;
+  outcome: ImageOutcome;
   /** The secret files `up` copies into the container (the image was built without them). */
   secretCopies: SecretCopy[];
   target: ServiceImage;
 };
 
-/** Builds the service's image unless the image for the current input hash already exists. */
+/**
+ * The service's image for its current inputs: present (the local tag, or this workspace's image of
+ * the same content), else pulled from the team's registry, else built (then pushed in the
+ * background when push is on and the image is shareable). See ./image-source.ts.
+ */
 export async function ensureImage(run: ServiceRunContext, log: (line: string) => void): Promise<EnsureResult> {
   const target = await serviceImage(run, readCloneState, 'pull');
-  if (await imageExists(target.image)) {
-    log(`${run.service.name}: image ${target.image} is up to date — nothing to build`);
-    return { image: target.image, built: false, secretCopies: secretCopiesOf(target), target };
+  const result = (outcome: ImageOutcome): EnsureResult => ({ image: target.image, built: outcome === 'built', outcome, secretCopies: secretCopiesOf(target), target });
+  if ((await imageExists(target.image)) || (await adoptSameContent(target, run.paths))) {
+    log(`${run.service.name}: image ${target.image} is up to date — nothing to build (present)`);
+    return result('present');
   }
+  const labels = imageLabels(run.paths.root, run.service.name, target.inputHash, target.portableHash);
+  const registry = effectiveRegistry(run.model.registry, process.env);
+  if (registry && target.verdict.shareable && (await pullFromRegistry(target, registry, run.paths, labels, log))) return result('pulled');
   // Secrets are checked before anything is built, naming every service that needs them.
   const secrets = resolveBuildSecrets(run.service.buildSecrets, { environment: process.env, envLocal: readEnvLocal(run.paths.root) }, run.model);
   log(
@@ -173,7 +184,8 @@ export async function ensureImage(run: ServiceRunContext, log: (line: string) =>
     () => runBuild(run.service, target, secrets, run.paths.root, log),
   );
   log(`${run.service.name}: built ${target.image}`);
-  return { image: target.image, built: true, secretCopies: secretCopiesOf(target), target };
+  if (registry) await pushBuilt(target, registry, run.paths, log);
+  return result('built');
 }
 
 function secretCopiesOf(target: ServiceImage): SecretCopy[] {
