@@ -143,10 +143,10 @@ export async function syncIntoContainer(service: string, containerId: string, cl
   };
 }
 
-/** `docker restart` (same container, same host ports: a debugger re-attaches), then up's health wait. Returns the ms until healthy. */
+/** `docker restart` (same container, same host ports: a debugger re-attaches), then up's health wait. Returns the ms from the restart until healthy. */
 export async function restartContainer(service: ServiceModel, containerId: string, network: string): Promise<number> {
-  await containerCall(service.name, containerId, ['restart', containerId]);
   const startedAt = Date.now();
+  await containerCall(service.name, containerId, ['restart', containerId]);
   await waitUntilHealthy({
     service: service.name,
     containerId,
