@@ -24,6 +24,7 @@ function model(state: string): StackModel {
         container: undefined,
         ports: [],
         debugPort: undefined,
+        live: null,
         problems: [],
       },
     ],
