@@ -4,7 +4,8 @@
  * required secret files, build secrets (GITHUB_NPM_TOKEN) for the services that need them, host
  * ports (free, or held by this workspace's own containers), ports config.yaml publishes beyond
  * this machine ("0.0.0.0:8000:8000"), git access to each repo, injected files that drifted, and
- * another workspace answering to this one's service names on the shared network. Checks are
+ * another workspace answering to this one's service names on the shared network, and the team's
+ * image registry with the images that cannot be shared (./doctor-registry.ts). Checks are
  * independent: one failing does not hide the others.
  */
 import { existsSync } from 'node:fs';
@@ -27,6 +28,7 @@ import type { ContainerFacts } from './docker-facts';
 import { gatherClone, gatherDocker, mapLimit } from './gather';
 import { docker as dockerCli, ENGINE_DOWN_FIX, engineDownMessage } from '../docker/cli';
 import { gitRemote } from '../git/remote-url';
+import { registryDoctorChecks } from './doctor-registry';
 
 export type CheckResult = 'ok' | 'warn' | 'fail';
 
@@ -112,6 +114,7 @@ export async function runDoctor(request: DoctorRequest): Promise<Check[]> {
     guarded('git access', () => gitAccessChecks(request)),
     guarded('injected files', () => driftChecks(request)),
     guarded('shared network', () => sharedNetworkChecks(request)),
+    guarded('registry', () => registryDoctorChecks(request)),
   ]);
   return groups.flat();
 }
