@@ -187,6 +187,20 @@ describe('dashboard (real Chromium, real stack)', () => {
     const [, , upTime, upCache] = await cells('svc-0:up');
     expect({ cloneCache, upCache }).toEqual({ cloneCache: 'off', upCache: 'miss' });
     expect([cloneTime, upTime].filter((time) => /^0(\.0)? ?m?s$/.test(time))).toEqual([]);
+    // Beside the cache state, where build-image got each image: this first run built them.
+    await expect(page.locator('#run th').allTextContents()).resolves.toEqual(['task', 'state', 'time', 'cache', 'image']);
+    for (const service of ['svc-0', 'svc-1']) expect((await cells(`${service}:build-image`)).slice(3)).toEqual(['miss', 'built']);
+    expect((await cells('svc-0:up')).slice(3)).toEqual(['miss', '']);
+  });
+
+  it("the run table says 'present' for an image that already exists (build-image run again, past Nx's cache)", async () => {
+    expectOk(await nx(['run-many', '-t', 'build-image', '--skip-nx-cache']));
+    const row = (task: string) => page.locator('#run tr', { has: page.locator('td', { hasText: new RegExp(`^${task}$`) }) });
+    await page.locator('#run', { hasText: 'nx run-many -t build-image --skip-nx-cache' }).waitFor({ timeout: 15_000 });
+    for (const service of ['svc-0', 'svc-1']) {
+      await row(`${service}:build-image`).locator('td.image-present', { hasText: /^present$/ }).waitFor({ timeout: 15_000 });
+      expect((await row(`${service}:build-image`).locator('td').allTextContents()).slice(3)).toEqual(['miss', 'present']);
+    }
   });
 
   it('a container stopped from outside (docker stop) shows within 3 s as stopped, not crashed, saying who stopped it', async () => {

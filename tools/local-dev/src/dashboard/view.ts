@@ -3,7 +3,7 @@
  * CPU/memory samples kept by the server, and logs/run_metrics.json. The page renders this view
  * and judges nothing: every "is it stale, and why", "did it crash" comes from the model.
  */
-import type { CacheState, RunMetricsFile, RunProgress } from '../core/run-record';
+import type { CacheState, ImageOutcome, RunMetricsFile, RunProgress } from '../core/run-record';
 import type { ContainerEnd } from '../stack/container-end';
 import type { Problem, ServiceState, ServiceView, StackModel } from '../stack/model';
 import { liveLine } from '../stack/live-view';
@@ -96,6 +96,8 @@ export interface RunTask {
   cacheHit: boolean;
   /** hit, miss, or off (a target Nx never caches); known once the run has ended (run-record.ts). */
   cache: CacheState | undefined;
+  /** build-image only, when it ran: where the image came from — present, pulled (the team's registry) or built. */
+  image: ImageOutcome | undefined;
   durationMs: number | undefined;
 }
 
@@ -186,6 +188,7 @@ export function runCard(run: RunProgress | undefined): RunCard | undefined {
     state: progress.state,
     cacheHit: progress.cacheHit,
     cache: progress.cache ?? (progress.cacheHit ? 'hit' : undefined),
+    image: progress.image,
     durationMs: progress.durationMs,
   }));
   return {

@@ -193,7 +193,7 @@ function runSection(run) {
     el(
       'table',
       {},
-      el('tr', {}, el('th', {}, 'task'), el('th', {}, 'state'), el('th', {}, 'time'), el('th', {}, 'cache')),
+      el('tr', {}, el('th', {}, 'task'), el('th', {}, 'state'), el('th', {}, 'time'), el('th', {}, 'cache'), el('th', {}, 'image')),
       run.tasks.map((task) =>
         el(
           'tr',
@@ -202,6 +202,8 @@ function runSection(run) {
           el('td', {}, task.state),
           el('td', {}, duration(task.durationMs)),
           el('td', {}, task.cache ?? ''),
+          // build-image's outcome: present, pulled (from the team's registry) or built.
+          el('td', { class: task.image ? `image-${task.image}` : '' }, task.image ?? ''),
         ),
       ),
     ),
