@@ -15,6 +15,7 @@ import { DEMO_ROOT, DEMO_TOKEN } from '../../scripts/demo';
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const model = loadConfig(DEMO_ROOT);
 export const CLONED = path.join(DEMO_ROOT, 'cloned');
+const DOCKERFILES = path.join(DEMO_ROOT, 'repos_docker_files');
 export const PROJECT = 'demo-handmade';
 /** The hand-made stack runs beside ours on ports 10000 higher. */
 export const OFFSET = 10_000;
@@ -39,7 +40,8 @@ function handMadeCompose(): string {
   const redis = `REDIS_HOST: host.docker.internal\n      REDIS_PORT: "${model.redis.port}"`;
   const common = (debug: string) =>
     `extra_hosts: ["host.docker.internal:host-gateway"]\n    init: true\n    environment:\n      ${redis}\n      DEBUG_PORT: "${debug}"`;
-  const build = (dir: string, dockerfile: string) => `build: { context: ${path.join(CLONED, dir)}, dockerfile: ${dockerfile} }`;
+  // The Dockerfiles as the engineer keeps them (not the clone's injected copy, whose <Dockerfile>.dockerignore keeps local-dev's secret files out of the image).
+  const build = (dir: string, dockerfile: string) => `build: { context: ${path.join(CLONED, dir)}, dockerfile: ${path.join(DOCKERFILES, dockerfile)} }`;
   return `version: "3.8"
 services:
   demo-catalog:
@@ -101,7 +103,7 @@ export async function handMadeFlow(): Promise<HandMade> {
           '--secret',
           `id=${DEMO_TOKEN.name},env=${DEMO_TOKEN.name}`,
           '--file',
-          path.join(CLONED, 'demo-web', 'demo-web.dev.Dockerfile'),
+          path.join(DOCKERFILES, 'demo-web.dev.Dockerfile'),
           '--tag',
           `${PROJECT}/demo-web`,
           path.join(CLONED, 'demo-web'),
