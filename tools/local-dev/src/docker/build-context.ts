@@ -107,9 +107,22 @@ export function ignoreMatcher(patterns: readonly string[]): { excludes: (file: s
   return { excludes, hasExceptions: compiled.some((pattern) => pattern.exclusion) };
 }
 
+/** The build context's own ignore file; BuildKit first reads the Dockerfile's name with it as a suffix. */
+export const DOCKERIGNORE = '.dockerignore';
+
+/** Pure: the Dockerfile-specific ignore file BuildKit reads instead of the context's (`<Dockerfile>.dockerignore`). */
+export function dockerfileIgnoreFile(dockerfile: string): string {
+  return `${dockerfile}${DOCKERIGNORE}`;
+}
+
+/** The text of the context's own .dockerignore ('' when it has none). */
+export function repoIgnoreText(context: string): string {
+  return readTextIfExists(path.join(context, DOCKERIGNORE)) ?? '';
+}
+
 /** The ignore file a build of `dockerfile` in `context` reads, and its text (undefined: none). */
 export function ignoreFileInEffect(context: string, dockerfile: string, builder: Builder): { file: string | undefined; text: string } {
-  const candidates = builder === 'buildkit' ? [`${dockerfile}.dockerignore`, path.join(context, '.dockerignore')] : [path.join(context, '.dockerignore')];
+  const candidates = builder === 'buildkit' ? [dockerfileIgnoreFile(dockerfile), path.join(context, DOCKERIGNORE)] : [path.join(context, DOCKERIGNORE)];
   for (const file of candidates) {
     const text = readTextIfExists(file);
     if (text !== undefined) return { file, text };

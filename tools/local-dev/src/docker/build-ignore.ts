@@ -12,9 +12,9 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { WorkspaceModel } from '../config/model';
-import { readTextIfExists } from '../core/read-if-exists';
+import { workspacePaths } from '../core/workspace';
 import type { InjectionPlan, PlannedFile } from '../inject/plan';
-import { ignoreMatcher, readIgnorePatterns } from './build-context';
+import { dockerfileIgnoreFile, ignoreMatcher, readIgnorePatterns, repoIgnoreText } from './build-context';
 import { BUILDER } from './client';
 import { generatedIgnoreText, shareability } from './shareability';
 
@@ -28,8 +28,6 @@ export interface BuildIgnoreInput {
   /** The clone's own .dockerignore ('' when it has none). */
   repoIgnoreText: string;
 }
-
-export const BUILD_IGNORE_SUFFIX = '.dockerignore';
 
 export function planBuildIgnores(input: BuildIgnoreInput): { files: PlannedFile[]; notes: string[] } {
   const { excludes } = ignoreMatcher(readIgnorePatterns(input.repoIgnoreText));
@@ -50,7 +48,7 @@ export function planBuildIgnores(input: BuildIgnoreInput): { files: PlannedFile[
     }
     if (verdict.exclude.length === 0) continue;
     files.push({
-      dest: `${dockerfile.dest}${BUILD_IGNORE_SUFFIX}`,
+      dest: dockerfileIgnoreFile(dockerfile.dest),
       kind: 'build-ignore',
       origin: dockerfile.origin,
       source: { type: 'text', text: generatedIgnoreText(input.repoIgnoreText, verdict.exclude) },
@@ -60,17 +58,23 @@ export function planBuildIgnores(input: BuildIgnoreInput): { files: PlannedFile[
   return { files, notes };
 }
 
-/** inject-config's `moreFiles`: the ignore files for a clone's services, read from the workspace and the clone. */
+/**
+ * inject-config's `moreFiles`: the ignore files for a clone's services, read from the workspace and
+ * the clone. A Dockerfile's build args are those of a service built from THIS clone: another repo's
+ * service may use a Dockerfile of the same name with other args.
+ */
 export function buildIgnoresFor(model: Pick<WorkspaceModel, 'services'>, workspaceRoot: string): (plan: InjectionPlan, cloneRoot: string) => { files: PlannedFile[]; notes: string[] } {
+  const cloned = workspacePaths(workspaceRoot).cloned;
   return (plan, cloneRoot) => {
+    const ownServices = model.services.filter((service) => path.resolve(cloned, service.dir) === path.resolve(cloneRoot));
     const dockerfileTexts = new Map<string, string>();
     const buildArgs = new Map<string, Record<string, string>>();
     for (const file of plan.files) {
       if (file.kind !== 'dockerfile' || file.source.type !== 'file') continue;
       dockerfileTexts.set(file.dest, readFileSync(path.join(workspaceRoot, file.source.path), 'utf8'));
-      const service = model.services.find((candidate) => path.posix.basename(candidate.dockerfile) === file.dest);
+      const service = ownServices.find((candidate) => path.posix.basename(candidate.dockerfile) === file.dest);
       buildArgs.set(file.dest, service?.buildArgs ?? {});
     }
-    return planBuildIgnores({ files: plan.files, dockerfileTexts, buildArgs, repoIgnoreText: readTextIfExists(path.join(cloneRoot, '.dockerignore')) ?? '' });
+    return planBuildIgnores({ files: plan.files, dockerfileTexts, buildArgs, repoIgnoreText: repoIgnoreText(cloneRoot) });
   };
 }

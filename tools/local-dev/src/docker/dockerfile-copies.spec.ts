@@ -48,9 +48,10 @@ describe('landingPaths (where a clone file lands in the image)', () => {
     ['COPY of the file to a file', 'FROM busybox\nCOPY config/.env /srv/settings.env\n', ['/srv/settings.env']],
     ['COPY of the file into a folder', 'FROM busybox\nWORKDIR /srv\nCOPY config/.env conf/\n', ['/srv/conf/.env']],
     ['two sources into a folder', 'FROM busybox\nCOPY a.txt config/.env /srv\n', ['/srv/.env']],
-    ['JSON form, flags, a relative WORKDIR', 'FROM busybox\nWORKDIR /srv\nWORKDIR app\nCOPY --chown=1:1 --link ["./", "./"]\n', ['/srv/app/config/.env']],
+    ['JSON form, flags, a relative WORKDIR', 'FROM busybox\nWORKDIR /srv\nWORKDIR app\nCOPY --link ["./", "./"]\n', ['/srv/app/config/.env']],
     ['two places', 'FROM busybox\nCOPY config /etc/cfg\nCOPY . /app\n', ['/etc/cfg/.env', '/app/config/.env']],
     ['never copied', 'FROM busybox\nCOPY src/ /app/src/\nCOPY configuration /x\n', []],
+    ['COPY --chown of other files only', 'FROM busybox\nCOPY --chown=1:1 src/ /app/src/\nCOPY . /app\n', ['/app/config/.env']],
     ['a wildcard that cannot reach it', 'FROM busybox\nCOPY *.py /app/\n', []],
     ['from a parent stage', 'FROM busybox AS base\nWORKDIR /app\nCOPY . .\nFROM base\nRUN true\n', ['/app/config/.env']],
     ['COPY --from a stage that never held it', 'FROM golang AS build\nCOPY src/ /src/\nFROM busybox\nCOPY --from=build /out /app\nCOPY . /app\n', ['/app/config/.env']],
@@ -68,6 +69,8 @@ describe('landingPaths (where a clone file lands in the image)', () => {
     ['another build stage copying it', 'FROM busybox AS build\nCOPY . /src\nRUN make\nFROM busybox\nCOPY --from=build /src/out /app\n', /copies from build stage build/],
     ['a build stage the image does not use copying it', 'FROM busybox AS tools\nCOPY . /src\nFROM busybox\nCOPY src /app\n', /build stage tools \(line 1\) copies config\/\.env, and may need it while building/],
     ['no FROM', 'COPY . /app\n', /no FROM line/],
+    ['COPY --chown carrying it', 'FROM busybox\nCOPY --chown=1000:1000 . /app\n', /COPY --chown: local-dev cannot yet copy the secret with that owner \(line 2/],
+    ['COPY --chmod carrying it', 'FROM busybox\nWORKDIR /app\nCOPY --chmod=0644 ["./", "./"]\n', /COPY --chmod: local-dev cannot yet copy the secret with that mode/],
   ])('not known: %s', (_what, dockerfile, reason) => {
     const landing = landingPaths(dockerfile, {}, file);
     expect(landing.at).toBeUndefined();

@@ -209,6 +209,9 @@ export function landingPaths(dockerfileText: string, buildArgs: Record<string, s
         const isFile = from === file;
         if (!isFile && from !== '' && !file.startsWith(`${from}/`)) continue;
         if (instruction.keyword === 'ADD') return unknown(instruction, `ADD copies ${file} (it can unpack archives and fetch URLs: only COPY is read)`);
+        // up copies the file in as root with the clone's mode (docker cp): another owner or mode would differ from the image's.
+        if (copy.flags.chown !== undefined) return unknown(instruction, 'COPY --chown: local-dev cannot yet copy the secret with that owner');
+        if (copy.flags.chmod !== undefined) return unknown(instruction, 'COPY --chmod: local-dev cannot yet copy the secret with that mode');
         if (copy.dest.includes('$')) return unknown(instruction, 'the destination is a variable');
         const dest = copy.dest.startsWith('/') ? copy.dest : state.workdir === undefined ? undefined : path.posix.join(state.workdir, copy.dest);
         if (dest === undefined) return unknown(instruction, 'a relative destination with no WORKDIR in the stage (the base image decides where it goes)');

@@ -27,11 +27,9 @@ import {
 } from './input-hash';
 import { baseImageIds, type MissingBase } from './base-image-ids';
 import { baseImageReferences } from './dockerfile-copies';
-import { ignoreFileInEffect, ignoreMatcher, readIgnorePatterns } from './build-context';
-import { BUILD_IGNORE_SUFFIX } from './build-ignore';
+import { dockerfileIgnoreFile, ignoreFileInEffect, ignoreMatcher, readIgnorePatterns, repoIgnoreText } from './build-context';
 import { BUILDER } from './client';
 import { buildVerdict, shareability, type SecretCopy, type Verdict } from './shareability';
-import { readTextIfExists } from '../core/read-if-exists';
 import { effectiveRegistry } from '../config/registry';
 import { adoptSameContent, pullFromRegistry, pushBuilt, type ImageOutcome } from './image-source';
 import { imageLabels, imageName, workspaceId } from '../core/naming';
@@ -139,13 +137,13 @@ function contextVerdict({ sources, dockerfile, context }: ServiceSources, buildA
     return present.filter((file) => !excludes(file));
   };
   const planned = shareability({
-    secretsInContext: sentUnder(readTextIfExists(path.join(context, '.dockerignore')) ?? ''),
+    secretsInContext: sentUnder(repoIgnoreText(context)),
     dockerfileText: sources.dockerfile,
     buildArgs,
     builder: BUILDER,
     dockerfileInClone: path.dirname(dockerfile) === context,
   });
-  return buildVerdict(planned, sentUnder(ignoreFileInEffect(context, dockerfile, BUILDER).text), `${path.basename(dockerfile)}${BUILD_IGNORE_SUFFIX}`);
+  return buildVerdict(planned, sentUnder(ignoreFileInEffect(context, dockerfile, BUILDER).text), dockerfileIgnoreFile(path.basename(dockerfile)));
 }
 
 export type EnsureResult = {
