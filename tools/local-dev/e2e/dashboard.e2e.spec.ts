@@ -198,7 +198,9 @@ describe('dashboard (real Chromium, real stack)', () => {
     const row = (task: string) => page.locator('#run tr', { has: page.locator('td', { hasText: new RegExp(`^${task}$`) }) });
     await page.locator('#run', { hasText: 'nx run-many -t build-image --skip-nx-cache' }).waitFor({ timeout: 15_000 });
     for (const service of ['svc-0', 'svc-1']) {
-      await row(`${service}:build-image`).locator('td.image-present', { hasText: /^present$/ }).waitFor({ timeout: 15_000 });
+      await row(`${service}:build-image`)
+        .locator('td.image-present', { hasText: /^present$/ })
+        .waitFor({ timeout: 15_000 });
       expect((await row(`${service}:build-image`).locator('td').allTextContents()).slice(3)).toEqual(['miss', 'present']);
     }
   });

@@ -22,7 +22,15 @@ describe('doctor with a registry (real docker-registry)', () => {
   let registry: TestRegistry;
   let harness: Harness;
   let stack: StackWorkspace;
-  const env = () => ({ ...harness.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0', NO_COLOR: '1', LOCAL_DEV_REGISTRY: undefined });
+  const env = () => ({
+    ...harness.env,
+    NX_DAEMON: 'false',
+    NX_TUI: 'false',
+    NX_NO_CLOUD: 'true',
+    FORCE_COLOR: '0',
+    NO_COLOR: '1',
+    LOCAL_DEV_REGISTRY: undefined,
+  });
   const doctor = () => stack.workspace.nx(['run', 'stack:doctor', '--namespace=s1'], { env: env(), timeoutMs: 120_000 });
   const expectOk = (result: RunResult) => expect({ code: result.code, output: result.code === 0 ? '' : result.output }).toEqual({ code: 0, output: '' });
   /** The doctor lines about the registry and the images (each check's line, and its fix under it). */
@@ -30,7 +38,10 @@ describe('doctor with a registry (real docker-registry)', () => {
     output
       .split('\n')
       .map((line) => line.trimEnd())
-      .filter((line, index, lines) => /^[✔⚠✖] (registry|shareable images|image of )/.test(line) || (/^ {4}fix: /.test(line) && /^[✔⚠✖] (registry|image of )/.test(lines[index - 1] ?? '')));
+      .filter(
+        (line, index, lines) =>
+          /^[✔⚠✖] (registry|shareable images|image of )/.test(line) || (/^ {4}fix: /.test(line) && /^[✔⚠✖] (registry|image of )/.test(lines[index - 1] ?? '')),
+      );
 
   beforeAll(async () => {
     registry = await startTestRegistry();

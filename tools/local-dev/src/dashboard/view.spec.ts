@@ -208,26 +208,29 @@ describe('the dashboard view of the stack model', () => {
     expect(runCard(undefined)).toBeUndefined();
   });
 
-  it.each([['present'], ['pulled'], ['built']] as const)("the run: build-image's image outcome (%s) beside its cache state; none for other tasks or a cache hit", (image) => {
-    const run: RunProgress = {
-      version: 1,
-      runId: 'r2',
-      command: 'nx run-many -t up',
-      state: 'success',
-      startedAt: '2026-11-29T10:00:00Z',
-      updatedAt: '2026-11-29T10:00:09Z',
-      tasks: {
-        'api:build-image': { state: 'success', cacheHit: false, cache: 'miss', image, durationMs: 900 },
-        'web:build-image': { state: 'success', cacheHit: true, cache: 'hit', durationMs: 3 },
-        'api:up': { state: 'success', cacheHit: false, cache: 'miss', durationMs: 2000 },
-      },
-    };
-    expect(runCard(run)?.tasks.map((task) => [task.task, task.cache, task.image])).toEqual([
-      ['api:build-image', 'miss', image],
-      ['web:build-image', 'hit', undefined],
-      ['api:up', 'miss', undefined],
-    ]);
-  });
+  it.each([['present'], ['pulled'], ['built']] as const)(
+    "the run: build-image's image outcome (%s) beside its cache state; none for other tasks or a cache hit",
+    (image) => {
+      const run: RunProgress = {
+        version: 1,
+        runId: 'r2',
+        command: 'nx run-many -t up',
+        state: 'success',
+        startedAt: '2026-11-29T10:00:00Z',
+        updatedAt: '2026-11-29T10:00:09Z',
+        tasks: {
+          'api:build-image': { state: 'success', cacheHit: false, cache: 'miss', image, durationMs: 900 },
+          'web:build-image': { state: 'success', cacheHit: true, cache: 'hit', durationMs: 3 },
+          'api:up': { state: 'success', cacheHit: false, cache: 'miss', durationMs: 2000 },
+        },
+      };
+      expect(runCard(run)?.tasks.map((task) => [task.task, task.cache, task.image])).toEqual([
+        ['api:build-image', 'miss', image],
+        ['web:build-image', 'hit', undefined],
+        ['api:up', 'miss', undefined],
+      ]);
+    },
+  );
 
   it('build time per service over the recorded runs, oldest first, null where a run did not build it', () => {
     const metric = (runId: string, ms: number | undefined) => ({

@@ -43,7 +43,9 @@ describe('doctor: images that cannot be shared', () => {
       '`nx run api:inject-config` puts the dev Dockerfile in the clone',
     ],
   ])('%s: the fix names what to change, and the .dockerignore way out', (_case, dockerfile, overrides, fix) => {
-    expect(localOnlyFix('api', reasonOf(dockerfile, overrides))).toBe(`${fix}; or list the secret file in the repo's .dockerignore if the image does not need it`);
+    expect(localOnlyFix('api', reasonOf(dockerfile, overrides))).toBe(
+      `${fix}; or list the secret file in the repo's .dockerignore if the image does not need it`,
+    );
   });
 
   it('a generated ignore file missing: run inject-config again', () => {

@@ -19,9 +19,7 @@ import { mapLimit } from './gather';
 
 /** What doctor learnt about one service's image: its verdict, not cloned yet, or why it could not tell. */
 export type ImageShareability =
-  | { service: string; verdict: Verdict }
-  | { service: string; notCloned: true }
-  | { service: string; unknown: string; fix?: string };
+  { service: string; verdict: Verdict } | { service: string; notCloned: true } | { service: string; unknown: string; fix?: string };
 
 // Each reason docker/shareability.ts and docker/dockerfile-copies.ts give, and what makes the image shareable.
 const FIXES: { when: RegExp; fix: (service: string) => string }[] = [
