@@ -83,3 +83,38 @@ export async function baseImageIds(references: readonly string[], missingBase: M
   );
   return ids;
 }
+
+const platforms = new Map<string, Promise<string>>();
+
+/**
+ * The engine's "os/arch" (linux/amd64), asked once per process and engine: part of the portable
+ * hash (a multi-arch base has one digest for every architecture) and checked on a pulled image.
+ */
+export function enginePlatform(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const key = `${env.DOCKER_HOST ?? ''}|${env.DOCKER_CONTEXT ?? ''}`;
+  let asked = platforms.get(key);
+  if (!asked) {
+    asked = askPlatform();
+    platforms.set(key, asked);
+    // A failure is not remembered: the next question asks again.
+    asked.catch(() => platforms.delete(key));
+  }
+  return asked;
+}
+
+async function askPlatform(): Promise<string> {
+  const socket = localEngineSocket();
+  if (socket) {
+    const response = await engineRequest<{ Os?: string; Arch?: string }>(socket, 'GET', '/version', QUERY_TIMEOUT_MS);
+    if (response.status !== 200 || !response.body?.Os || !response.body.Arch) {
+      throw new DockerError(`cannot ask the Docker engine for its platform: ${engineMessage(response)}`);
+    }
+    return `${response.body.Os}/${response.body.Arch}`;
+  }
+  try {
+    return (await exec('docker', ['version', '--format', '{{.Server.Os}}/{{.Server.Arch}}'], { timeoutMs: QUERY_TIMEOUT_MS })).stdout.trim();
+  } catch (error) {
+    if (error instanceof ChildProcessError) throw new DockerError(`cannot ask the Docker engine for its platform:\n${error.outputTail}`, { cause: error });
+    throw error;
+  }
+}

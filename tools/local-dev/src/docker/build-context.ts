@@ -133,12 +133,15 @@ export function ignoreFileInEffect(context: string, dockerfile: string, builder:
 /**
  * Every file (and symlink) of the context a build sends, context-relative and sorted. A folder that
  * is excluded is not walked when no exception could bring anything below it back, as Docker does.
+ * `leaveOut`: names (files or folders, at any depth) not listed, e.g. `.git`, which the input hash
+ * stands for by the commit's tree.
  */
-export function contextFiles(context: string, ignoreText: string): string[] {
+export function contextFiles(context: string, ignoreText: string, leaveOut: ReadonlySet<string> = new Set()): string[] {
   const { excludes, hasExceptions } = ignoreMatcher(readIgnorePatterns(ignoreText));
   const files: string[] = [];
   const walk = (relative: string) => {
     for (const entry of readdirSync(path.join(context, relative), { withFileTypes: true })) {
+      if (leaveOut.has(entry.name)) continue;
       const file = relative === '' ? entry.name : `${relative}/${entry.name}`;
       if (entry.isDirectory()) {
         if (!hasExceptions && excludes(file)) continue;

@@ -16,6 +16,7 @@ import { buildCommand } from './build-args';
 import { withBuildSlot } from './build-slots';
 import { detectBuildClient } from './client';
 import {
+  contextContent,
   hashFileOrAbsent,
   localImageHash,
   portableInputHash,
@@ -25,9 +26,9 @@ import {
   type SecretPlacement,
   type SourceInputs,
 } from './input-hash';
-import { baseImageIds, type MissingBase } from './base-image-ids';
+import { baseImageIds, enginePlatform, type MissingBase } from './base-image-ids';
 import { baseImageReferences } from './dockerfile-copies';
-import { dockerfileIgnoreFile, ignoreFileInEffect, ignoreMatcher, readIgnorePatterns, repoIgnoreText } from './build-context';
+import { contextFiles, dockerfileIgnoreFile, ignoreFileInEffect, ignoreMatcher, readIgnorePatterns, repoIgnoreText } from './build-context';
 import { BUILDER } from './client';
 import { buildVerdict, shareability, type SecretCopy, type Verdict } from './shareability';
 import { effectiveRegistry } from '../config/registry';
@@ -36,6 +37,9 @@ import { imageLabels, imageName, workspaceId } from '../core/naming';
 import { imageExists } from './queries';
 import { readEnvLocal, resolveBuildSecrets } from './secrets';
 import { injectedFiles, injectedSecretFiles } from './injected';
+
+/** The repository itself never counts as context content: the commit's tree stands for it. */
+const GIT_FOLDER: ReadonlySet<string> = new Set(['.git']);
 
 export interface ServiceSources {
   sources: SourceInputs;
@@ -53,6 +57,8 @@ export interface ServiceImage extends ServiceSources {
   /** The hash that names the content anywhere (label io.local-dev.portable-hash, the registry tag). */
   portableHash: string;
   baseImages: Record<string, string>;
+  /** The engine's os/architecture the image is built for ("linux/amd64"); a pulled image must match it. */
+  platform: string;
   /** Whether the image can leave this laptop, decided from the build context before the build (./shareability.ts). */
   verdict: Verdict;
   secretPlacement: SecretPlacement;
@@ -85,16 +91,25 @@ export function resolveDockerfile(run: ServiceRunContext): string {
 export async function serviceSources(run: ServiceRunContext, readClone: (cloneDir: string) => Promise<CloneState> = readCloneState): Promise<ServiceSources> {
   const context = path.join(run.paths.cloned, run.service.dir);
   const dockerfile = resolveDockerfile(run);
+  // What the build really sends: the ignore file in effect decides, for the clone's files and the injected ones alike.
+  const ignoreText = ignoreFileInEffect(context, dockerfile, BUILDER).text;
+  const { excludes } = ignoreMatcher(readIgnorePatterns(ignoreText));
   const secretFiles = new Set(injectedSecretFiles(run));
+  const allInjected = injectedFiles(run);
   const injected: Record<string, string> = {};
   const secrets: Record<string, string> = {};
-  for (const file of injectedFiles(run)) (secretFiles.has(file) ? secrets : injected)[file] = hashFileOrAbsent(path.join(context, file));
+  for (const file of allInjected) {
+    if (secretFiles.has(file)) secrets[file] = hashFileOrAbsent(path.join(context, file));
+    // An IDE config the ignore file excludes (the demo's launch.json: namespace, debugger port) never reaches the image.
+    else if (!excludes(file)) injected[file] = hashFileOrAbsent(path.join(context, file));
+  }
   for (const file of secretFiles) secrets[file] ??= hashFileOrAbsent(path.join(context, file));
+  const sent = contextFiles(context, ignoreText, GIT_FOLDER);
   const sources: SourceInputs = {
     service: run.service.name,
     workspace: workspaceId(run.paths.root),
     namespace: run.namespace,
-    clone: await readClone(context),
+    clone: contextContent(context, await readClone(context), sent, new Set([...allInjected, ...secretFiles])),
     dockerfile: readFileSync(dockerfile, 'utf8'),
     injected,
     secrets,
@@ -115,12 +130,12 @@ export async function serviceImage(
 ): Promise<ServiceImage> {
   const found = await serviceSources(run, readClone);
   const references = baseImageReferences(found.sources.dockerfile, run.service.buildArgs);
-  const baseImages = await baseImageIds(references, missingBase);
+  const [baseImages, platform] = await Promise.all([baseImageIds(references, missingBase), enginePlatform()]);
   const verdict = contextVerdict(found, run.service.buildArgs);
   const secretPlacement: SecretPlacement = verdict.shareable ? 'kept-out' : 'in-image';
-  const portableHash = portableInputHash({ sources: found.sources, baseImages, secretPlacement });
+  const portableHash = portableInputHash({ sources: found.sources, baseImages, platform, secretPlacement });
   const inputHash = localImageHash(portableHash, found.sources);
-  return { ...found, image: imageName(run.service.name, inputHash), inputHash, portableHash, baseImages, verdict, secretPlacement };
+  return { ...found, image: imageName(run.service.name, inputHash), inputHash, portableHash, baseImages, platform, verdict, secretPlacement };
 }
 
 /**

@@ -1,10 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { contextFiles } from './build-context';
 import { DockerError } from '../core/errors';
 import {
   changedPaths,
+  contextContent,
   hashFileOrAbsent,
   INPUT_HASH_VERSION,
   localImageHash,
@@ -12,6 +14,7 @@ import {
   readCloneState,
   sha256,
   sourceHash,
+  type ContextContent,
   type PortableInputs,
   type SourceInputs,
 } from './input-hash';
@@ -26,7 +29,7 @@ const sources: SourceInputs = {
   secrets: { 'config/local.yaml': 's1' },
   buildArgs: { B: '2', A: '1' },
 };
-const shared: PortableInputs = { sources, baseImages: { 'busybox:1.36': 'sha256:b1' }, secretPlacement: 'kept-out' };
+const shared: PortableInputs = { sources, baseImages: { 'busybox:1.36': 'sha256:b1' }, platform: 'linux/amd64', secretPlacement: 'kept-out' };
 const holding: PortableInputs = { ...shared, secretPlacement: 'in-image' };
 const withSources = (inputs: PortableInputs, change: Partial<SourceInputs>): PortableInputs => ({ ...inputs, sources: { ...inputs.sources, ...change } });
 
@@ -48,8 +51,8 @@ describe('portableInputHash', () => {
   });
 
   it('pins the scheme: if this changes on purpose, bump INPUT_HASH_VERSION', () => {
-    expect(INPUT_HASH_VERSION).toBe('local-dev-image-v2');
-    expect(portableInputHash(shared)).toBe('f99c1f60ef0ad2dd8a55e056852e71d624d7799f86291051413b4dfa2ddc64f8');
+    expect(INPUT_HASH_VERSION).toBe('local-dev-image-v3');
+    expect(portableInputHash(shared)).toBe('d9a030127cdec16c3ac218c3cbcce6e87abe0873c5761aee8a111d4e49098f4a');
   });
 
   it('is the same in two workspaces and namespaces (and with other secret contents) for a shareable image', () => {
@@ -68,6 +71,9 @@ describe('portableInputHash', () => {
     // A worker built from the same clone and Dockerfile as its service still gets its own image.
     ['the service', withSources(shared, { service: 'oms-worker' })],
     ['a different base image id', { ...shared, baseImages: { 'busybox:1.36': 'sha256:b2' } }],
+    // A multi-arch base's RepoDigest (its index) is the same on both: the image built on it is not.
+    ["the engine's architecture (same base digest)", { ...shared, platform: 'linux/arm64' }],
+    ["the engine's os", { ...shared, platform: 'windows/amd64' }],
     ['the image holding the secrets or not', holding],
   ])('changes with %s', (_what, changed) => {
     expect(portableInputHash(changed)).not.toBe(portableInputHash(shared));
@@ -133,37 +139,68 @@ describe('readCloneState (real git)', () => {
     git('commit', '-q', '-m', 'one');
   });
   afterEach(() => rmSync(clone, { recursive: true, force: true }));
+  /** What the build context sends beyond the commit, as serviceSources reads it (no injected file here). */
+  const contextState = async (folder = clone, ignoreText = ''): Promise<ContextContent> =>
+    contextContent(folder, await readCloneState(folder), contextFiles(folder, ignoreText, new Set(['.git'])), new Set());
 
-  it('sees edits, untracked files and commits, but not files hidden by .git/info/exclude', async () => {
-    const clean = await readCloneState(clone);
-    appendFileSync(path.join(clone, '.git/info/exclude'), '/secrets.py\n');
+  it('sees edits, untracked files and commits; a file the .dockerignore excludes is not sent, so not seen', async () => {
+    const clean = await contextState(clone, 'secrets.py\n');
     writeFileSync(path.join(clone, 'secrets.py'), 'TOKEN = 1\n');
-    expect(await readCloneState(clone)).toEqual(clean);
+    expect(await contextState(clone, 'secrets.py\n')).toEqual(clean);
+    rmSync(path.join(clone, 'secrets.py'));
 
     writeFileSync(path.join(clone, 'main.go'), 'package main // edited\n');
-    const edited = await readCloneState(clone);
+    const edited = await contextState();
     expect(edited.changes['main.go']).toBe(`-:${sha256('package main // edited\n')}`);
 
     writeFileSync(path.join(clone, 'new.go'), 'package main\n');
-    const withNew = await readCloneState(clone);
+    const withNew = await contextState();
     expect(Object.keys(withNew.changes)).toEqual(['main.go', 'new.go']);
     writeFileSync(path.join(clone, 'new.go'), 'package main // changed\n');
-    expect((await readCloneState(clone)).changes['new.go']).not.toBe(withNew.changes['new.go']);
+    expect((await contextState()).changes['new.go']).not.toBe(withNew.changes['new.go']);
     chmodSync(path.join(clone, 'new.go'), 0o755);
-    expect((await readCloneState(clone)).changes['new.go']).toBe(`x:${sha256('package main // changed\n')}`);
+    expect((await contextState()).changes['new.go']).toBe(`x:${sha256('package main // changed\n')}`);
 
     git('add', '-A');
     git('commit', '-q', '-m', 'two');
-    const committed = await readCloneState(clone);
+    const committed = await contextState();
     expect(committed.tree).not.toBe(clean.tree);
     expect(committed.changes).toEqual({});
   });
 
-  it('counts an untracked nested repository (a folder git lists as one entry) as present, without reading it', async () => {
+  it("counts an untracked nested repository's files as the build context sends them (not its .git)", async () => {
     const nested = path.join(clone, 'vendored');
     execFileSync('git', ['init', '-q', nested]);
     writeFileSync(path.join(nested, 'x.go'), 'package x\n');
-    expect((await readCloneState(clone)).changes).toEqual({ 'vendored/': 'folder' });
+    expect((await contextState()).changes).toEqual({ 'vendored/x.go': `-:${sha256('package x\n')}` });
+  });
+
+  it("counts a git-ignored file COPY . sends (a .env), whatever the user's global excludes say", async () => {
+    writeFileSync(path.join(clone, '.gitignore'), '.env\n');
+    git('add', '.gitignore');
+    git('commit', '-q', '-m', 'ignore .env');
+    writeFileSync(path.join(clone, '.env'), 'MODE=a\n');
+    writeFileSync(path.join(clone, 'notes.txt'), 'untracked\n');
+    const withA = await contextState();
+    expect(withA.changes['.env']).toBe(`-:${sha256('MODE=a\n')}`);
+    writeFileSync(path.join(clone, '.env'), 'MODE=b\n');
+    const withB = await contextState();
+    expect(withB).not.toEqual(withA);
+    // A user whose global excludes hide *.env and notes.txt: the same content, the same state.
+    const excludes = path.join(clone, '..', `${path.basename(clone)}-excludes`);
+    const globalConfig = path.join(clone, '..', `${path.basename(clone)}-gitconfig`);
+    writeFileSync(excludes, '*.env\nnotes.txt\n');
+    writeFileSync(globalConfig, `[core]\n\texcludesFile = ${excludes}\n`);
+    const before = process.env.GIT_CONFIG_GLOBAL;
+    process.env.GIT_CONFIG_GLOBAL = globalConfig;
+    try {
+      expect(await contextState()).toEqual(withB);
+    } finally {
+      if (before === undefined) delete process.env.GIT_CONFIG_GLOBAL;
+      else process.env.GIT_CONFIG_GLOBAL = before;
+      rmSync(excludes);
+      rmSync(globalConfig);
+    }
   });
 
   it("is the same in two clones of one commit with the same edits, whatever each user's git diff config says", async () => {
@@ -177,7 +214,7 @@ describe('readCloneState (real git)', () => {
       for (const [key, value] of [['diff.noprefix', 'true'], ['diff.algorithm', 'patience'], ['diff.renames', 'copies'], ['status.relativePaths', 'false']]) {
         execFileSync('git', ['-C', other, 'config', key, value]);
       }
-      expect(await readCloneState(other)).toEqual(await readCloneState(clone));
+      expect(await contextState(other)).toEqual(await contextState(clone));
     } finally {
       rmSync(other, { recursive: true, force: true });
     }

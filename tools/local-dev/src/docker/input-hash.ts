@@ -3,8 +3,9 @@
  *
  * Two hashes, one on top of the other:
  *   - the PORTABLE hash names the image's content anywhere (another laptop, CI, the team's
- *     registry): the clone's tree, its uncommitted changes and untracked files as path → content
- *     and exec bit (never `git diff` text, which a user's diff.noprefix or diff.algorithm changes),
+ *     registry): the engine's os/architecture, the clone's tree, its uncommitted changes and every
+ *     other file the build context sends (git-ignored ones too) as path → content and exec bit
+ *     (never `git diff` text, which a user's diff.noprefix or diff.algorithm changes),
  *     the Dockerfile, the build args, the non-secret injected files, the base images' ids, and —
  *     only for an image that holds injected secret files (not shareable) — those files' contents,
  *     the workspace and the namespace, so such an image never names anything outside this laptop;
@@ -25,13 +26,22 @@ import { exec } from '../core/exec';
 import { DockerError } from '../core/errors';
 
 /** Bump when what goes into the hash changes, so old images are not mistaken for new ones. */
-export const INPUT_HASH_VERSION = 'local-dev-image-v2';
+export const INPUT_HASH_VERSION = 'local-dev-image-v3';
 
-/** What a clone holds, independent of the user's git configuration. */
+/** What git says of a clone, independent of the user's git configuration (read once per clone). */
 export interface CloneState {
   /** `HEAD^{tree}`: the same commit content gives the same tree on every laptop. */
   tree: string;
-  /** Uncommitted tracked changes and untracked files: path → fileFingerprint (or "deleted"). */
+  /** Uncommitted changes of tracked (or staged) files: path → fileFingerprint (or "deleted"). */
+  changes: Record<string, string>;
+  /** Every path in git's index: the build context's other files are the ones git does not track. */
+  tracked: ReadonlySet<string>;
+}
+
+/** What the build context sends, as hashed: the commit's tree, its tracked changes and every other file the context sends. */
+export interface ContextContent {
+  tree: string;
+  /** Tracked changes and the non-tracked files the build context sends (git-ignored ones too): path → fileFingerprint (or "deleted"). */
   changes: Record<string, string>;
 }
 
@@ -40,9 +50,9 @@ export interface SourceInputs {
   service: string;
   workspace: string;
   namespace: string;
-  clone: CloneState;
+  clone: ContextContent;
   dockerfile: string;
-  /** Non-secret injected files (the Dockerfile copy, IDE configs, the generated ignore file): path → sha256 or "absent". */
+  /** Non-secret injected files the build context sends (the Dockerfile copy, the generated ignore file; an IDE config the ignore file excludes is not here): path → sha256 or "absent". */
   injected: Record<string, string>;
   /** Injected secret files (config.yaml `configs:` entries): path → sha256 or "absent". */
   secrets: Record<string, string>;
@@ -56,6 +66,11 @@ export interface PortableInputs {
   sources: SourceInputs;
   /** Each FROM image → its RepoDigest when it has one, else the local image id. */
   baseImages: Record<string, string>;
+  /**
+   * The engine's os/architecture ("linux/amd64"): a multi-arch base's RepoDigest is its index's,
+   * the same on an arm64 and an amd64 laptop, while the images built on it are not.
+   */
+  platform: string;
   secretPlacement: SecretPlacement;
 }
 
@@ -68,7 +83,7 @@ function sortedEntries(record: Record<string, string>): [string, string][] {
   return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-function canonicalClone(clone: CloneState): unknown[] {
+function canonicalClone(clone: ContextContent): unknown[] {
   return [clone.tree, sortedEntries(clone.changes)];
 }
 
@@ -91,9 +106,10 @@ export function sourceHash(inputs: SourceInputs): string {
 }
 
 /** Pure: the hash that names the image's content anywhere (the registry tag, the image's label). */
-export function portableInputHash({ sources, baseImages, secretPlacement }: PortableInputs): string {
+export function portableInputHash({ sources, baseImages, platform, secretPlacement }: PortableInputs): string {
   const common = [
     INPUT_HASH_VERSION,
+    platform,
     sources.service,
     canonicalClone(sources.clone),
     sha256(sources.dockerfile),
@@ -147,15 +163,19 @@ export function changedPaths(porcelain: string): string[] {
   return paths;
 }
 
-/** The clone's tree and its changes, through git (two quick spawns). */
+/**
+ * The clone's tree, its tracked changes and the paths git tracks, through git (three quick spawns).
+ * `-c core.excludesFile=`: a user's global excludes change what git calls untracked, never this.
+ */
 export async function readCloneState(cloneDir: string): Promise<CloneState> {
   // A clone folder without its own .git (half-cloned, or its .git deleted) must never be answered
   // for by the repository around cloned/ (the workspace's own): git does not look above it.
   const env = { GIT_CEILING_DIRECTORIES: path.dirname(path.resolve(cloneDir)) };
+  const git = (args: string[]) => exec('git', ['--no-optional-locks', '-c', 'core.excludesFile=', '-C', cloneDir, ...args], { env });
   let tree: string;
   try {
     // Stryker disable next-line MethodExpression: equivalent — exec strips the final newline and rev-parse prints nothing else.
-    tree = (await exec('git', ['-C', cloneDir, 'rev-parse', '--verify', 'HEAD^{tree}'], { env })).stdout.trim();
+    tree = (await git(['rev-parse', '--verify', 'HEAD^{tree}'])).stdout.trim();
   } catch (error) {
     throw new DockerError(`${cloneDir} is not a git clone with a commit, so there is nothing to build`, {
       fix: 'run the clone first: nx run <service>:clone (nx run <service>:up does it for you)',
@@ -163,21 +183,29 @@ export async function readCloneState(cloneDir: string): Promise<CloneState> {
     });
   }
   // Porcelain v2 is a fixed format whatever the user's config; --no-optional-locks: never take the
-  // index lock a concurrent git command (inject, the user) may need.
-  const status = await exec('git', [
-    '--no-optional-locks',
-    '-C',
-    cloneDir,
-    'status',
-    '--porcelain=v2',
-    '-z',
-    '--untracked-files=all',
-    '--no-renames',
-    '--ignore-submodules=none',
+  // index lock a concurrent git command (inject, the user) may need. Untracked files are not asked
+  // for: the build context says which it sends (contextContent).
+  const [status, listed] = await Promise.all([
+    git(['status', '--porcelain=v2', '-z', '--untracked-files=no', '--no-renames', '--ignore-submodules=none']),
+    git(['ls-files', '-z']),
   ]);
   const changes: Record<string, string> = {};
   for (const file of changedPaths(status.stdout)) changes[file] = fileFingerprint(path.join(cloneDir, file));
-  return { tree, changes };
+  return { tree, changes, tracked: new Set(listed.stdout.split('\0').filter(Boolean)) };
+}
+
+/**
+ * What the build context sends beyond the commit: the clone's tracked changes, and each file of
+ * `sentFiles` (the context's files under the ignore file in effect: build-context.ts contextFiles)
+ * that git does not track — git-ignored ones included, as `docker build` sends them — except
+ * `leaveOut` (the injected files, hashed on their own).
+ */
+export function contextContent(cloneDir: string, clone: CloneState, sentFiles: readonly string[], leaveOut: ReadonlySet<string>): ContextContent {
+  const changes: Record<string, string> = { ...clone.changes };
+  for (const file of sentFiles) {
+    if (!clone.tracked.has(file) && !leaveOut.has(file)) changes[file] = fileFingerprint(path.join(cloneDir, file));
+  }
+  return { tree: clone.tree, changes };
 }
 
 export function hashFileOrAbsent(file: string): string {
