@@ -15,17 +15,18 @@
  *   npm run bench:registry
  *
  * Both laptops are copies of examples/demo in temporary folders (their own ports, network and Redis
- * port, no debugger ports), so a demo you are running is left alone. It EMPTIES THIS ENGINE'S BUILD
+ * port; debuggers unpublished, no IDE configs), so a demo you are running is left alone. It EMPTIES THIS ENGINE'S BUILD
  * CACHE (`docker builder prune --all`) before each cold start, as demo-runtimes does. Prints figures,
  * exits 0 whatever they are; on a shared machine only the ratios (same run) mean anything.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEMO_ROOT } from '../scripts/demo';
 import { workspaceId } from '../tools/local-dev/src/core/naming';
+import { metricsFile, type RunMetricsFile } from '../tools/local-dev/src/core/run-record';
 import { workspacePaths } from '../tools/local-dev/src/core/workspace';
 import { readPushStatus } from '../tools/local-dev/src/docker/registry';
 import { freePort, startTestRegistry, type TestRegistry } from '../tools/local-dev/e2e/support/registry';
@@ -47,31 +48,52 @@ function docker(args: string[]): string {
   return result.stdout.trim();
 }
 
-/** A copy of examples/demo in a temporary folder: same remotes and Dockerfiles, its own ports, network, Redis port; no debugger ports. */
+/**
+ * A copy of examples/demo in a temporary folder: same remotes and Dockerfiles, its own ports, network
+ * and Redis port. No debugger host ports (the demo's are fixed from 5726, maybe held by a demo you
+ * run): each `debug-port` becomes the DEBUG_PORT its container's command reads, unpublished.
+ */
 export async function makeLaptop(name: string): Promise<Laptop> {
-  let config = readFileSync(path.join(DEMO_ROOT, 'repos_docker_files', 'config.yaml'), 'utf8')
+  const config = readFileSync(path.join(DEMO_ROOT, 'repos_docker_files', 'config.yaml'), 'utf8')
     .replace(/^network: .*$/m, `network: ld-bench-registry-${name}-${process.pid}`)
     .replace(/^(\s+port: )6399\b/m, `$1${await freePort()}`)
-    .replace(/^\s+debug-port: \d+.*\n/gm, '')
     .replace(/^# yaml-language-server.*\n/m, '');
-  // Each service's published port moves to a free one (a line-wise pass: `ports:` belongs to the
-  // service key above it, two spaces in).
+  // A line-wise pass: `ports:`, `debug-port:` and `environment:` belong to the service key above
+  // them, two spaces in; each published port moves to a free one.
   const ports: Record<string, number> = {};
+  const debugPorts: Record<string, string> = {};
   let service = '';
+  for (const line of config.split('\n')) {
+    service = /^ {2}([a-z0-9-]+):/.exec(line)?.[1] ?? service;
+    const debug = /^ {4}debug-port: (\d+)/.exec(line)?.[1];
+    if (debug) debugPorts[service] = debug;
+  }
+  const hasEnvironment = new Set<string>();
   const lines: string[] = [];
   for (const line of config.split('\n')) {
     service = /^ {2}([a-z0-9-]+):/.exec(line)?.[1] ?? service;
     const published = /^( {4}ports: \[")(\d+)(:\d+"\].*)$/.exec(line);
-    if (published) ports[service] = await freePort();
-    lines.push(published ? `${published[1]}${ports[service]}${published[3]}` : line);
+    if (published) {
+      ports[service] = await freePort();
+      lines.push(`${published[1]}${ports[service]}${published[3]}`);
+    } else if (/^ {4}environment: \{ /.test(line) && debugPorts[service]) {
+      hasEnvironment.add(service);
+      lines.push(line.replace('environment: { ', `environment: { DEBUG_PORT: "${debugPorts[service]}", `));
+    } else if (/^ {4}debug-port: /.test(line)) {
+      lines.push(`    environment: { DEBUG_PORT: "${debugPorts[service]}" }  # (debug-port, unpublished)`);
+    } else lines.push(line);
   }
-  config = lines.join('\n');
+  // A service with both: its environment line took DEBUG_PORT, its debug-port line goes.
+  const text = lines.filter((line, index) => !(/# \(debug-port, unpublished\)$/.test(line) && hasEnvironment.has(serviceAt(lines, index)))).join('\n');
   const files: Record<string, string> = {};
   for (const file of readdirSync(path.join(DEMO_ROOT, 'repos_docker_files')).filter((entry) => entry.endsWith('.Dockerfile')))
     files[`repos_docker_files/${file}`] = readFileSync(path.join(DEMO_ROOT, 'repos_docker_files', file), 'utf8');
   files['.env.local'] = readFileSync(path.join(DEMO_ROOT, '.env.local'), 'utf8');
-  const workspace = createTempWorkspace({ name: `bench-registry-${name}`, config, files, namespaces: [] });
+  const workspace = createTempWorkspace({ name: `bench-registry-${name}`, config: text, files, namespaces: [] });
   cpSync(path.join(DEMO_ROOT, 'configs'), path.join(workspace.root, 'configs'), { recursive: true });
+  // The IDE configs name each service's debugger host port, and the copies publish none.
+  for (const namespace of readdirSync(path.join(workspace.root, 'configs')))
+    rmSync(path.join(workspace.root, 'configs', namespace, 'debug-configs'), { recursive: true, force: true });
   // The same remotes as the demo (read only: clones of them): both laptops build the same commits.
   symlinkSync(path.join(DEMO_ROOT, 'remotes'), path.join(workspace.root, 'remotes'), 'dir');
   await initWorkspace(workspace);
@@ -92,6 +114,15 @@ async function down(laptop: Laptop): Promise<void> {
   await laptop.workspace.nx(['run', 'stack:stop'], { timeoutMs: 300_000 });
 }
 
+/** The service key (two spaces in) above line `index`. */
+function serviceAt(lines: string[], index: number): string {
+  for (let at = index; at >= 0; at--) {
+    const key = /^ {2}([a-z0-9-]+):/.exec(lines[at] ?? '')?.[1];
+    if (key) return key;
+  }
+  return '';
+}
+
 /** This engine's images of a laptop (its workspace label), with every tag they carry (the registry's too). */
 function removeImages(laptop: Laptop): void {
   const ids = docker(['images', '-q', '--filter', `label=io.local-dev.workspace=${workspaceId(laptop.workspace.root)}`])
@@ -100,10 +131,13 @@ function removeImages(laptop: Laptop): void {
   if (ids.length > 0) docker(['rmi', '-f', ...new Set(ids)]);
 }
 
-/** Counts from a run's output: services it said it built / pulled. */
-function outcomes(output: string): string {
-  const count = (word: string) => output.split('\n').filter((line) => new RegExp(`\\b${word}\\b`).test(line) && /build-image|image/.test(line)).length;
-  return `${count('pulled')} pulled, ${count('built')} built (lines of the run's output)`;
+/** What the laptop's last run recorded per service (build-image: present, pulled, built). */
+function outcomes(laptop: Laptop): string {
+  const [run] = (JSON.parse(readFileSync(metricsFile(workspacePaths(laptop.workspace.root)), 'utf8')) as RunMetricsFile).runs;
+  const images = (run?.tasks ?? []).filter((task) => task.target === 'build-image').map((task) => task.image ?? `cache ${task.cache ?? 'hit'}`);
+  const counts = new Map<string, number>();
+  for (const image of images) counts.set(image, (counts.get(image) ?? 0) + 1);
+  return [...counts].map(([image, count]) => `${count} ${image}`).join(', ') || 'no build-image task';
 }
 
 async function waitForPushes(laptop: Laptop): Promise<string> {
@@ -130,9 +164,8 @@ async function main(): Promise<void> {
     const a = await makeLaptop('a');
     laptops.push(a);
     docker(['builder', 'prune', '--all', '--force']);
-    let output = '';
-    const coldA = await timed(async () => (output = await up(a, { LOCAL_DEV_REGISTRY: url, LOCAL_DEV_REGISTRY_PUSH: '1' })));
-    console.log(`measured cold start of laptop A: ${coldA.toFixed(1)} s — ${outcomes(output)}`);
+    const coldA = await timed(() => up(a, { LOCAL_DEV_REGISTRY: url, LOCAL_DEV_REGISTRY_PUSH: '1' }));
+    console.log(`measured cold start of laptop A: ${coldA.toFixed(1)} s — ${outcomes(a)}`);
     console.log(`  pushes: ${await waitForPushes(a)}`);
     console.log(`  registry holds: ${(await registry.repositories()).join(', ')}`);
     await down(a);
@@ -141,8 +174,8 @@ async function main(): Promise<void> {
     laptops.push(b);
     removeImages(a);
     docker(['builder', 'prune', '--all', '--force']);
-    const coldB = await timed(async () => (output = await up(b, { LOCAL_DEV_REGISTRY: url, LOCAL_DEV_REGISTRY_PUSH: '0' })));
-    console.log(`measured cold start of laptop B: ${coldB.toFixed(1)} s — ${outcomes(output)}`);
+    const coldB = await timed(() => up(b, { LOCAL_DEV_REGISTRY: url, LOCAL_DEV_REGISTRY_PUSH: '0' }));
+    console.log(`measured cold start of laptop B: ${coldB.toFixed(1)} s — ${outcomes(b)}`);
     rows.push(
       { label: 'cold start, laptop A (builds, pushes in the background)', value: `${coldA.toFixed(1)} s` },
       { label: 'cold start, laptop B (fresh clone, pulls)', value: `${coldB.toFixed(1)} s` },
