@@ -22,6 +22,12 @@ export const REGISTRY_URL_EXAMPLE = 'registry.internal:5000/local-dev';
 const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::[0-9]{1,5})?$/;
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 
+/** Pure: a registry url or image reference → its host[:port] and the path below it ('' when none). */
+export function registryUrlParts(url: string): { host: string; path: string } {
+  const slash = url.indexOf('/');
+  return slash === -1 ? { host: url, path: '' } : { host: url.slice(0, slash), path: url.slice(slash + 1) };
+}
+
 /**
  * Pure: what is wrong with a registry url, in words a user can act on; undefined when it is fine.
  * Docker reads the first part of an image name as a registry only when it has a dot or a port or is
@@ -31,7 +37,8 @@ export function registryUrlProblem(url: string): string | undefined {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return 'has a scheme: write host:port/path, without http:// or https:// (the engine decides how to talk to it)';
   if (url.trim() !== url || url === '') return 'is empty or has spaces around it';
   if (url.endsWith('/')) return 'ends with "/"';
-  const [host = '', ...components] = url.split('/');
+  const { host, path: below } = registryUrlParts(url);
+  const components = below === '' ? [] : below.split('/');
   if (!HOST.test(host)) return `does not start with a registry host ("${host}" is not a host name or host:port)`;
   const port = /:(\d+)$/.exec(host)?.[1];
   if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) return `has port ${port}, outside 1-65535`;

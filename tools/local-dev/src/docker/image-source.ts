@@ -2,14 +2,15 @@
  * Where a service's image comes from when its local tag is missing: an image of this workspace with
  * the same content (same portable hash: another namespace, a rotated secret) is tagged; else the
  * team's registry (src/docker/registry.ts) is asked — present → pulled, its label checked against
- * the portable hash (a mismatch is refused: removed, built instead, said), then relabelled as this
- * workspace's; else the caller builds, and pushes in the background when push is on and the image
- * is shareable (a local-only image is never pushed). A registry that is down or slow never fails or
- * stalls the run: the service is built, and that is said once per run.
+ * the portable hash and its os/architecture against the engine's (a mismatch is refused: removed,
+ * built instead, said), then relabelled as this workspace's; else the caller builds, and pushes in
+ * the background when push is on and the image is shareable (a local-only image is never pushed).
+ * A registry that is down or slow never fails or stalls the run: the service is built, that is said
+ * once per run, and the rest of the run's services do not ask it again (the run record's notice).
  */
 import { exec } from '../core/exec';
 import { LABELS, registryReference, workspaceId } from '../core/naming';
-import { firstTimeInRun } from '../core/run-record';
+import { firstTimeInRun, readProgress } from '../core/run-record';
 import type { RegistrySettings } from '../config/registry';
 import type { WorkspacePaths } from '../core/workspace';
 import { imageReferences } from './queries';
@@ -20,9 +21,17 @@ export type { ImageOutcome } from '../core/run-record';
 
 export const REGISTRY_UNREACHABLE_NOTICE = 'registry-unreachable';
 
-async function labelOf(image: string, label: string): Promise<string> {
-  const { stdout } = await exec('docker', ['image', 'inspect', '--format', `{{index .Config.Labels "${label}"}}`, image], { timeoutMs: 15_000 });
-  return stdout.trim();
+/** The pulled image's portable-hash label and its os/architecture, in one look. */
+async function pulledIdentity(image: string): Promise<{ label: string; platform: string }> {
+  const format = `{{index .Config.Labels "${LABELS.portableHash}"}}\t{{.Os}}/{{.Architecture}}`;
+  const [label = '', platform = ''] = (await exec('docker', ['image', 'inspect', '--format', format, image], { timeoutMs: 15_000 })).stdout.trim().split('\t');
+  return { label, platform };
+}
+
+/** Whether this run already found the registry unusable (said once, then not asked again: each look-up costs its timeout). */
+export function registryDownThisRun(paths: WorkspacePaths): boolean {
+  const progress = readProgress(paths);
+  return progress?.state === 'running' && (progress.said ?? []).includes(REGISTRY_UNREACHABLE_NOTICE);
 }
 
 /** A new image of `from` with this workspace's labels, tagged with the local name (no layer is copied: ~0.2 s). */
@@ -50,6 +59,7 @@ export async function pullFromRegistry(
 ): Promise<boolean> {
   const service = target.sources.service;
   const ref = registryReference(registry.url, service, target.portableHash);
+  if (registryDownThisRun(paths)) return false;
   const found = await lookUp(ref);
   if (found.state === 'unreachable') {
     if (await firstTimeInRun(paths.root, REGISTRY_UNREACHABLE_NOTICE)) {
@@ -63,16 +73,22 @@ export async function pullFromRegistry(
     log(`${service}: could not pull ${ref} (${pulled.reason}); building instead`);
     return false;
   }
-  const carried = await labelOf(ref, LABELS.portableHash);
-  if (carried !== target.portableHash) {
+  const carried = await pulledIdentity(ref);
+  const refusal =
+    carried.label !== target.portableHash
+      ? `its label ${LABELS.portableHash} is "${carried.label}", not ${target.portableHash}`
+      : carried.platform !== target.platform
+        ? `it is built for ${carried.platform}, and this engine runs ${target.platform}`
+        : undefined;
+  if (refusal !== undefined) {
     await exec('docker', ['image', 'rm', ref], { timeoutMs: 60_000 });
-    log(`${service}: refused ${ref}: its label ${LABELS.portableHash} is "${carried}", not ${target.portableHash} — removed it; building instead`);
+    log(`${service}: refused ${ref}: ${refusal} — removed it; building instead`);
     return false;
   }
   await relabel(ref, target, labels);
   // The registry's tag (with the builder's labels) is not this workspace's image: only ours stays.
   await exec('docker', ['image', 'rm', ref], { timeoutMs: 60_000 });
-  log(`${service}: pulled ${ref} (label ${LABELS.portableHash} checked) as ${target.image}`);
+  log(`${service}: pulled ${ref} (label ${LABELS.portableHash} and ${carried.platform} checked) as ${target.image}`);
   return true;
 }
 

@@ -119,4 +119,11 @@ describe('runArgs', () => {
     expect(published).toEqual(['127.0.0.1:8000:8000', '0.0.0.0:8001:8001', '127.0.0.1:5726:9229']);
     expect(published).toEqual(api.ports);
   });
+
+  it('create takes the same arguments as run, without --detach (the container is started later)', () => {
+    const model = parseConfigText('services:\n  api:\n    repo: file:///x/api.git\n', 'config.yaml');
+    const spec = { project: 'p', service: 'api', projectDirectory: '/ws', image: 'local-dev/api:abc', entry: composeDocument(model, { namespace: 's1', workspaceId: 'ws' }).services.api };
+    expect(runArgs(spec, 'create')).toEqual(['create', ...runArgs(spec).slice(2)]);
+    expect(runArgs(spec).slice(0, 2)).toEqual(['run', '--detach']);
+  });
 });

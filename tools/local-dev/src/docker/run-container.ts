@@ -65,8 +65,11 @@ export function containerName(project: string, service: string): string {
   return `${project}_${service}_1`;
 }
 
-/** Pure: the `docker run` arguments for a service's entry in docker-compose.yml. */
-export function runArgs(spec: RunSpec): string[] {
+/**
+ * Pure: the `docker run` (started, detached) or `docker create` (started later, after the secret
+ * files are copied in) arguments for a service's entry in docker-compose.yml.
+ */
+export function runArgs(spec: RunSpec, verb: 'run' | 'create' = 'run'): string[] {
   const { entry } = spec;
   const labels: Record<string, string> = {
     ...entry.labels,
@@ -77,8 +80,7 @@ export function runArgs(spec: RunSpec): string[] {
     'com.docker.compose.project.working_dir': spec.projectDirectory,
   };
   return [
-    'run',
-    '--detach',
+    ...(verb === 'run' ? ['run', '--detach'] : ['create']),
     '--name',
     containerName(spec.project, spec.service),
     // Compose gives every container its service name as an alias: services call each other by it.
@@ -103,7 +105,7 @@ export async function removeContainers(service: string, ids: string[]): Promise<
 export async function runContainer(spec: RunSpec, beforeStart?: (id: string) => Promise<unknown>): Promise<string> {
   if (!beforeStart) return (await engineCommand(runArgs(spec), `start ${spec.service}`)).trim();
   // create → (the secret files a shareable image was built without, src/docker/secrets-at-up.ts) → start.
-  const id = (await engineCommand(['create', ...runArgs(spec).slice(2)], `create the container of ${spec.service}`)).trim();
+  const id = (await engineCommand(runArgs(spec, 'create'), `create the container of ${spec.service}`)).trim();
   await beforeStart(id);
   await engineCommand(['start', id], `start ${spec.service}`);
   return id;
