@@ -71,7 +71,8 @@ describe('loginCredentials with a credential helper (real executables on PATH)',
   let folder: string;
   let savedPath: string | undefined;
   const helper = (name: string, script: string) => {
-    writeFileSync(path.join(folder, `docker-credential-${name}`), `#!/bin/sh\n${script}\n`);
+    // A real helper reads the host name from stdin; one that does not would fail exec's write (EPIPE).
+    writeFileSync(path.join(folder, `docker-credential-${name}`), `#!/bin/sh\ncat > /dev/null\n${script}\n`);
     chmodSync(path.join(folder, `docker-credential-${name}`), 0o755);
   };
   const env = () => ({ ...process.env, DOCKER_CONFIG: folder });
