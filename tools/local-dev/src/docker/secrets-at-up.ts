@@ -9,12 +9,11 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { pack } from 'tar-stream';
-import { exec } from '../core/exec';
-import { ChildProcessError, DockerError } from '../core/errors';
+import { DockerError } from '../core/errors';
+import { copyIntoContainer, type ArchiveEntry } from './archive';
 import type { SecretCopy } from './shareability';
 
-export interface ArchiveEntry {
+export interface SecretEntry {
   /** Path in the container, without the leading "/". */
   name: string;
   /** Clone-relative source. */
@@ -22,7 +21,7 @@ export interface ArchiveEntry {
 }
 
 /** Pure: one archive entry per place each file lands; every target absolute and below "/". */
-export function secretArchiveEntries(copies: readonly SecretCopy[]): ArchiveEntry[] {
+export function secretArchiveEntries(copies: readonly SecretCopy[]): SecretEntry[] {
   return copies.flatMap((copy) =>
     copy.to.map((target) => {
       const normalized = path.posix.normalize(target);
@@ -32,46 +31,33 @@ export function secretArchiveEntries(copies: readonly SecretCopy[]): ArchiveEntr
   );
 }
 
-function archiveOf(entries: readonly ArchiveEntry[], clone: string): Promise<Buffer> {
-  const archive = pack();
-  const chunks: Buffer[] = [];
-  const done = new Promise<Buffer>((resolve, reject) => {
-    archive.on('data', (chunk: unknown) => chunks.push(chunk as Buffer));
-    archive.on('end', () => resolve(Buffer.concat(chunks)));
-    archive.on('error', reject);
-  });
-  for (const entry of entries) {
+/** Each secret's bytes and mode, owned by root as COPY without --chown makes them. */
+function readEntries(entries: readonly SecretEntry[], clone: string): ArchiveEntry[] {
+  return entries.map((entry) => {
     const file = path.join(clone, entry.source);
     const data = readFileSync(file);
-    archive.entry({ name: entry.name, type: 'file', mode: statSync(file).mode & 0o7777, uid: 0, gid: 0, size: data.length }, data);
-  }
-  archive.finalize();
-  return done;
+    return { type: 'file', name: entry.name, mode: statSync(file).mode & 0o7777, uid: 0, gid: 0, data };
+  });
 }
 
 /** Copies the secret files into the created (not yet started) container. */
 export async function copySecretsIn(service: string, containerId: string, clone: string, copies: readonly SecretCopy[]): Promise<number> {
   const entries = secretArchiveEntries(copies);
   if (entries.length === 0) return 0;
-  let archive: Buffer;
+  let files: ArchiveEntry[];
   try {
-    archive = await archiveOf(entries, clone);
+    files = readEntries(entries, clone);
   } catch (error) {
     throw new DockerError(`cannot read the secret files of ${service} in ${clone}: ${(error as Error).message}`, {
       fix: `run nx run ${service}:inject-config (it writes them), then run up again`,
       cause: error,
     });
   }
-  try {
-    await exec('docker', ['cp', '-', `${containerId}:/`], { input: archive, timeoutMs: 60_000, tailLines: 20 });
-  } catch (error) {
-    if (error instanceof ChildProcessError) {
-      throw new DockerError(`docker could not copy the secret files of ${service} into its container:\n${error.outputTail}`, {
-        fix: 'fix the problem named above, then run up again',
-        cause: error,
-      });
-    }
-    throw error;
-  }
+  await copyIntoContainer(containerId, files, {
+    subject: service,
+    keepOwners: false,
+    goneFix: `run nx run ${service}:up again (the container was removed while up created it)`,
+    timeoutMs: 60_000,
+  });
   return entries.length;
 }

@@ -68,6 +68,29 @@ describe('syncIntoContainer', () => {
     expect(() => inContainer(container, 'ls', '/app/link')).toThrow();
   });
 
+  it('never follows a folder of the clone replaced by a symbolic link to elsewhere: its files are skipped and said', async () => {
+    const outside = mkdtempSync(path.join(tmpdir(), 'live-sync-outside-'));
+    try {
+      writeFileSync(path.join(outside, 'id_rsa'), 'laptop only\n');
+      mkdirSync(path.join(clone, 'app'));
+      writeFileSync(path.join(clone, 'app', 'ok.txt'), 'ok\n');
+      symlinkSync(outside, path.join(clone, 'keys'));
+      const outcome = await syncIntoContainer('api', container, clone, {
+        writes: [
+          { source: 'keys/id_rsa', target: '/app/keys/id_rsa' },
+          { source: 'app/ok.txt', target: '/app/app/ok.txt' },
+        ],
+        deletes: [],
+      });
+      expect(outcome.files).toBe(1);
+      expect(outcome.skipped).toEqual([{ source: 'keys/id_rsa', why: expect.stringMatching(/^below a symbolic link \(keys leads to .*; never followed\)$/) }]);
+      expect(() => inContainer(container, 'ls', '/app/keys/id_rsa')).toThrow();
+      expect(inContainer(container, 'cat', '/app/app/ok.txt')).toBe('ok');
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
   it('says a container that is gone in one sentence with the fix', async () => {
     writeFileSync(path.join(clone, 'a.txt'), 'a\n');
     const error = await syncIntoContainer('api', 'ffffffffffff0000', clone, { writes: [{ source: 'a.txt', target: '/a.txt' }], deletes: [] }).catch(

@@ -8,16 +8,16 @@
  * the laptop's clone, and `docker cp` works the same on every engine. Why `docker cp -a`: the
  * files belong to the container's user (the one its process runs as, who may rewrite them), not to
  * whatever uid the laptop has. Modes come from lstat; a symbolic link is never followed (it could
- * point anywhere on the laptop) and is reported as skipped. A source that vanished between the
- * event and the sync is deleted in the container instead, as the next burst would do anyway.
+ * point anywhere on the laptop) and is reported as skipped — nor is a link among the source's
+ * folders (a folder of the clone replaced by a link to elsewhere): the real path of the source's
+ * folder must be the clone's real path plus that folder. A source that vanished between the event
+ * and the sync is deleted in the container instead, as the next burst would do anyway.
  */
-import { lstatSync, readFileSync, type Stats } from 'node:fs';
+import { lstatSync, readFileSync, realpathSync, type Stats } from 'node:fs';
 import * as path from 'node:path';
-import { pack } from 'tar-stream';
 import type { ServiceModel } from '../config/model';
-import { ChildProcessError, DockerError } from '../core/errors';
 import { exec } from '../core/exec';
-import { ENGINE_DOWN_FIX, engineUnreachableError, isEngineUnreachable } from '../docker/cli';
+import { containerCallError, copyIntoContainer, type ArchiveEntry } from '../docker/archive';
 import { healthEndpoint } from '../docker/containers';
 import { waitUntilHealthy } from '../docker/health';
 
@@ -73,9 +73,40 @@ export function sourceFromStats(write: SyncWrite, stats: Stats | undefined): Exc
   return { kind: 'read-file' };
 }
 
-/** Reads each write's source from the clone (lstat, then its bytes). */
+/** Pure: why a source is not read when its folder's real path is not where the clone says (undefined: it is). */
+export function linkedFolderProblem(source: string, realClone: string, realFolder: string | undefined): string | undefined {
+  const folder = path.posix.dirname(source);
+  if (folder === '.' || realFolder === undefined) return undefined;
+  const expected = path.join(realClone, ...folder.split('/'));
+  return realFolder === expected ? undefined : `below a symbolic link (${folder} leads to ${realFolder}; never followed)`;
+}
+
+/**
+ * What `read` finds at a path of the clone, or undefined when the path is gone: it or a folder on
+ * its way was removed (ENOENT) or replaced by a file (ENOTDIR) since the event.
+ */
+export function unlessGone<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw error;
+  }
+}
+
+/** Reads each write's source from the clone (its folder checked for links, lstat, then its bytes). */
 export function readSources(clone: string, writes: readonly SyncWrite[]): ReadSource[] {
+  const realClone = realpathSync(clone);
+  const realFolders = new Map<string, string | undefined>();
+  const realFolderOf = (source: string) => {
+    const folder = path.posix.dirname(source);
+    if (!realFolders.has(folder)) realFolders.set(folder, unlessGone(() => realpathSync(path.join(clone, ...folder.split('/')))));
+    return realFolders.get(folder);
+  };
   return writes.map((write) => {
+    const linked = linkedFolderProblem(write.source, realClone, realFolderOf(write.source));
+    if (linked !== undefined) return { kind: 'skipped', source: write.source, why: linked };
     const file = path.join(clone, ...write.source.split('/'));
     const seen = sourceFromStats(write, lstatOrUndefined(file));
     if (seen.kind !== 'read-file') return seen;
@@ -92,32 +123,16 @@ export function readSources(clone: string, writes: readonly SyncWrite[]): ReadSo
 }
 
 function lstatOrUndefined(file: string): Stats | undefined {
-  try {
-    return lstatSync(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw error;
-  }
+  return unlessGone(() => lstatSync(file));
 }
 
-/** The archive of the files and folders read, named from "/" (folders first, so each exists before its files). */
-export function archiveOf(sources: readonly ReadSource[]): Promise<Buffer> {
-  const archive = pack();
-  const chunks: Buffer[] = [];
-  const done = new Promise<Buffer>((resolve, reject) => {
-    archive.on('data', (chunk: unknown) => chunks.push(chunk as Buffer));
-    archive.on('end', () => resolve(Buffer.concat(chunks)));
-    archive.on('error', reject);
+/** Pure: the archive entries of the files and folders read, named from "/". */
+export function archiveEntriesOf(sources: readonly ReadSource[]): ArchiveEntry[] {
+  return sources.flatMap((source): ArchiveEntry[] => {
+    if (source.kind === 'folder') return [{ type: 'directory', name: archiveName(source.target), mode: source.mode, mtime: source.mtime }];
+    if (source.kind === 'file') return [{ type: 'file', name: archiveName(source.target), mode: source.mode, mtime: source.mtime, data: source.data }];
+    return [];
   });
-  const ordered = [...sources.filter((source) => source.kind === 'folder'), ...sources.filter((source) => source.kind === 'file')];
-  for (const source of ordered) {
-    if (source.kind === 'folder') archive.entry({ name: `${archiveName(source.target)}/`, type: 'directory', mode: source.mode, mtime: source.mtime });
-    else if (source.kind === 'file')
-      archive.entry({ name: archiveName(source.target), type: 'file', mode: source.mode, mtime: source.mtime, size: source.data.length }, source.data);
-  }
-  archive.finalize();
-  return done;
 }
 
 /**
@@ -131,10 +146,12 @@ export async function syncIntoContainer(service: string, containerId: string, cl
   for (let start = 0; start < deletes.length; start += DELETES_PER_CALL) {
     await containerCall(service, containerId, ['exec', containerId, 'rm', '-rf', '--', ...deletes.slice(start, start + DELETES_PER_CALL)]);
   }
-  const written = sources.filter((source) => source.kind === 'file' || source.kind === 'folder');
-  if (written.length > 0) {
-    await containerCall(service, containerId, ['cp', '-a', '-', `${containerId}:/`], await archiveOf(written));
-  }
+  await copyIntoContainer(containerId, archiveEntriesOf(sources), {
+    subject: service,
+    keepOwners: true,
+    goneFix: goneFix(service),
+    timeoutMs: SYNC_CALL_TIMEOUT_MS,
+  });
   return {
     files: sources.filter((source) => source.kind === 'file').length,
     folders: sources.filter((source) => source.kind === 'folder').length,
@@ -156,23 +173,16 @@ export async function restartContainer(service: ServiceModel, containerId: strin
   return Date.now() - startedAt;
 }
 
-/** A docker call on the service's container; an engine that does not answer and a container that is gone each said in one sentence with the fix. */
-async function containerCall(service: string, containerId: string, args: string[], input?: Buffer): Promise<void> {
+/** A gone container's fix, as dev says it: up, and the watch goes on. */
+function goneFix(service: string): string {
+  return `start it again with \`nx run ${service}:up\`; dev keeps watching and syncs the changes not synced with the next one`;
+}
+
+/** A docker call on the service's container; its failures said as archive.ts says them. */
+async function containerCall(service: string, containerId: string, args: string[]): Promise<void> {
   try {
-    await exec('docker', args, { timeoutMs: SYNC_CALL_TIMEOUT_MS, input });
+    await exec('docker', args, { timeoutMs: SYNC_CALL_TIMEOUT_MS });
   } catch (error) {
-    if (!(error instanceof ChildProcessError)) throw error;
-    if (isEngineUnreachable(error)) throw engineUnreachableError(error);
-    // `docker cp` says a missing container as its destination "/" not being a directory.
-    if (/no such container|is not running|destination ".*:\/" must be a directory/i.test(error.outputTail)) {
-      throw new DockerError(`${service}: its container ${containerId.slice(0, 12)} is gone or stopped, so nothing was synced`, {
-        fix: `start it again with \`nx run ${service}:up\`; dev keeps watching and syncs the next change into the new container`,
-        cause: error,
-      });
-    }
-    throw new DockerError(`${service}: \`docker ${args[0]}\` into its container failed: ${error.outputTail.split('\n').pop() ?? error.message}`, {
-      fix: `check the container (nx run ${service}:logs); if the engine is the problem: ${ENGINE_DOWN_FIX}`,
-      cause: error,
-    });
+    throw containerCallError(error, args[0], containerId, { subject: service, goneFix: goneFix(service) });
   }
 }
