@@ -3,7 +3,8 @@
  * remote) watching a clone shared by a service (restart: true, rebuild-on) and its worker (the app
  * reloads itself). Edits, new files, deletes and renames reach the containers; an injected secret
  * is never synced; nothing lands outside sync.to; a restart keeps the container and its host port;
- * a rebuild-on file makes a new image and container; a 1,000-file checkout is one sync; one
+ * a rebuild-on file makes a new image and container; a 1,000-file checkout is one sync; a sync
+ * that failed (container stopped) is said loudly and its files go with the next one; one
  * watcher for the shared clone; Ctrl-C (SIGINT to nx's process group, as a terminal sends it)
  * exits 0 and leaves the containers running. Then the same sync on a second engine (DOCKER_HOST).
  * One workspace for the whole file: the tests run in order and build on each other.
@@ -13,6 +14,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { workspaceId } from '../src/core/naming';
+import { cloneWatchLockPath } from '../src/live/session';
 import { readLiveRecord } from '../src/live/state';
 import { workspacePaths } from '../src/core/workspace';
 import { docker, freePort, get, git, removeByWorkspaceLabel } from './fixtures/stack/stack';
@@ -178,7 +180,7 @@ services:
   it('brings both up as `up` does, and one process watches the shared clone', async () => {
     expect(await get(`http://127.0.0.1:${port}/health`)).toBe('ok\n');
     expect(dev.count(/watching cloned\/api for/)).toBe(1);
-    const lock = JSON.parse(readFileSync(path.join(workspace.root, 'logs', 'live', 'api.watch.lock'), 'utf8')) as { pid: number };
+    const lock = JSON.parse(readFileSync(cloneWatchLockPath(workspacePaths(workspace.root), 'api'), 'utf8')) as { pid: number };
     const records = ['api', 'api-worker'].map((service) => readLiveRecord(workspacePaths(workspace.root), service));
     // Both dev processes registered; the lock's holder is one of them.
     expect(records.map((record) => record?.watcher?.pid).sort()).toContain(lock.pid);
@@ -269,9 +271,24 @@ services:
     expect(inContainer('api', 'cat', '/app/app/after-rebuild.txt')).toBe('new container');
   });
 
+  it('a sync that failed (the container was stopped) is said loudly, the watch goes on, and its files go with the next sync', async () => {
+    const apiContainer = containerOf('api');
+    docker(['stop', '-t', '1', apiContainer]);
+    const failed = await nextLine(/^✖ api: /, () => write('app/while-stopped.txt', 'A\n'));
+    expect(failed).toMatch(/^✖ api: no running container, so nothing was synced/);
+    await dev.waitFor(/^ {2}api: 1 change not in the container: app\/while-stopped\.txt; it goes with the next sync$/);
+    // The worker's container was running: it got the file at once.
+    expect(inContainer('api-worker', 'cat', '/srv/app/while-stopped.txt')).toBe('A');
+    docker(['start', apiContainer]);
+    const line = await nextLine(/^api: synced/, () => write('app/after-start.txt', 'B\n'));
+    expect(line).toMatch(/^api: synced 2 files in/);
+    expect(inContainer('api', 'cat', '/app/app/while-stopped.txt')).toBe('A');
+    expect(inContainer('api', 'cat', '/app/app/after-start.txt')).toBe('B');
+  });
+
   it('hands the watch over when the watching dev process ends: the other one takes over and syncs for its own service', async () => {
     const paths = workspacePaths(workspace.root);
-    const lockFile = path.join(paths.logs, 'live', 'api.watch.lock');
+    const lockFile = cloneWatchLockPath(paths, 'api');
     const holder = (JSON.parse(readFileSync(lockFile, 'utf8')) as { pid: number }).pid;
     const [ending, staying] = readLiveRecord(paths, 'api')?.watcher?.pid === holder ? ['api', 'api-worker'] : ['api-worker', 'api'];
     const watchingLines = dev.count(/watching cloned\/api for/);
@@ -300,7 +317,7 @@ services:
     expect(containerOf('api')).not.toBe('');
     expect(containerOf('api-worker')).not.toBe('');
     for (const service of ['api', 'api-worker']) expect(readLiveRecord(paths, service)?.watcher).toBeUndefined();
-    expect(existsSync(path.join(paths.logs, 'live', 'api.watch.lock'))).toBe(false);
+    expect(existsSync(cloneWatchLockPath(paths, 'api'))).toBe(false);
     // Still marked live: the next `up` rebuilds so that image and clone agree again.
     expect(readLiveRecord(paths, 'api')?.files).toBeGreaterThan(0);
   });

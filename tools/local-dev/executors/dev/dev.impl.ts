@@ -7,7 +7,7 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { createServiceRunContext } from '../../src/config/run-context';
 import { runAtEdge, type ExecutorResult } from '../../src/core/edge';
-import { runDevSession } from '../../src/tasks/live-session';
+import { runDevSession, type DevSignals } from '../../src/tasks/live-session';
 import type { DevExecutorSchema } from './schema';
 
 export interface NormalizedDevOptions {
@@ -20,18 +20,27 @@ export function normalizeOptions(options: DevExecutorSchema): NormalizedDevOptio
 }
 
 /**
- * `stopped` resolves at the first SIGINT or SIGTERM. The handlers stay until `dispose`: Ctrl-C
- * sends SIGINT to the whole process group and Nx then sends its tasks SIGTERM, which must not kill
- * this process half way through taking itself out of the records (that takes milliseconds).
+ * `stopped` resolves at the first SIGINT or SIGTERM, `aborted` at the second: a sync or rebuild
+ * under way is waited for after the first, not after the second (a Go rebuild can take minutes).
+ * The handlers stay until `dispose`, so no signal kills this process half way through taking itself
+ * out of the records and releasing the lock (that takes milliseconds, aborted or not).
  */
-export function untilSignal(): { stopped: Promise<void>; dispose: () => void } {
+export function untilSignal(): DevSignals & { dispose: () => void } {
   let stop = () => {};
+  let abort = () => {};
   const stopped = new Promise<void>((resolve) => (stop = resolve));
-  const handler = () => stop();
+  const aborted = new Promise<void>((resolve) => (abort = resolve));
+  let signals = 0;
+  const handler = () => {
+    signals += 1;
+    if (signals === 1) stop();
+    else abort();
+  };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
   return {
     stopped,
+    aborted,
     dispose: () => {
       process.off('SIGINT', handler);
       process.off('SIGTERM', handler);
@@ -45,7 +54,7 @@ export default async function devExecutor(options: DevExecutorSchema, context: E
   try {
     return await runAtEdge(`${context.projectName}:${context.targetName}`, async () => {
       const run = createServiceRunContext(context.root, normalizeOptions(options));
-      await runDevSession(run, signal.stopped, {
+      await runDevSession(run, signal, {
         log: (line) => process.stdout.write(`${line}\n`),
         warn: (line) => process.stderr.write(`${line}\n`),
       });

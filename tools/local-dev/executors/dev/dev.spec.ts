@@ -15,11 +15,29 @@ describe('dev executor', () => {
   });
 
   it('runs the session until SIGTERM (what Nx sends its tasks on Ctrl-C), then succeeds', async () => {
-    jest.mocked(runDevSession).mockImplementation(async (_run, stopped) => stopped);
+    jest.mocked(runDevSession).mockImplementation(async (_run, signals) => signals.stopped);
     const result = devExecutor({ service: 'api' }, context);
     await new Promise((resolve) => setImmediate(resolve));
     process.emit('SIGTERM', 'SIGTERM');
     await expect(result).resolves.toEqual({ success: true });
+  });
+
+  it('aborts at the second SIGINT/SIGTERM: a session still finishing its work after the first is told to stop waiting', async () => {
+    const heard: string[] = [];
+    jest.mocked(runDevSession).mockImplementation(async (_run, signals) => {
+      await signals.stopped;
+      heard.push('stopped');
+      // A rebuild under way, which the first signal waits for; the second one cuts it short.
+      await Promise.race([new Promise((resolve) => setTimeout(resolve, 60_000).unref()), signals.aborted.then(() => heard.push('aborted'))]);
+    });
+    const result = devExecutor({ service: 'api' }, context);
+    await new Promise((resolve) => setImmediate(resolve));
+    process.emit('SIGINT', 'SIGINT');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(heard).toEqual(['stopped']);
+    process.emit('SIGTERM', 'SIGTERM');
+    await expect(result).resolves.toEqual({ success: true });
+    expect(heard).toEqual(['stopped', 'aborted']);
   });
 
   it('fails with the session error said at the edge (no stack trace for a known error)', async () => {

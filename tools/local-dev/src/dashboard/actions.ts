@@ -52,7 +52,7 @@ export function workspaceActions(workspaceRoot: string, requested: string | unde
       return;
     }
     // Before `up`: a watcher syncing into the new container would make it live again at once.
-    if (markLiveLeft(paths, service, new Date())) log(`${service}: left live mode (dev stops syncing it)`);
+    if (await markLiveLeft(paths, service, new Date())) log(`${service}: left live mode (dev stops syncing it)`);
     await exec(path.join(paths.root, 'node_modules', '.bin', 'nx'), rebuildArgs(service, resolved), {
       cwd: paths.root,
       env: { NX_TUI: 'false', FORCE_COLOR: '0' },

@@ -43,7 +43,9 @@ export type LiveAction =
 /** How many rebuild-on paths a rebuild action names: enough to say why, short enough for one line. */
 export const MAX_REBUILD_REASONS = 3;
 
-const NEVER_SYNCED_FOLDERS = new Set(['.git', 'node_modules']);
+/** Folders never synced at any depth (and never watched: live/watch.ts): git's own churn and dependency trees. */
+export const NEVER_SYNCED_DIRS: readonly string[] = ['.git', 'node_modules'];
+const NEVER_SYNCED_FOLDERS = new Set(NEVER_SYNCED_DIRS);
 
 /** True for .git/ and node_modules/ (at any depth) and their contents, and for the files local-dev injected. */
 export function isNeverSynced(clonePath: string, injected: ReadonlySet<string>): boolean {

@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { workspacePaths, type WorkspacePaths } from '../core/workspace';
-import { afterSync, registerWatcher, syncSummary, unregisterWatcher, watchedServices, watchVerdict, withWatcher } from './session';
-import { readLiveRecord, type LiveRecord } from './state';
+import { acquireLock, releaseLock } from '../core/lock';
+import { afterSync, recordSync, registerWatcher, syncSummary, unregisterWatcher, watchedServices, watchVerdict, withWatcher } from './session';
+import { liveRecordLockPath, markLiveLeft, readLiveRecord, writeLiveRecord, type LiveRecord } from './state';
 import type { SyncOutcome } from './sync';
 
 const container = { id: 'c0ffee0000000000', image: 'local-dev/api:abc' };
@@ -73,15 +74,36 @@ describe('the live record kept by dev', () => {
     });
     afterEach(() => rmSync(paths.root, { recursive: true, force: true }));
 
-    it('registers this process as the watcher and takes it out again, keeping the synced files counted', () => {
-      registerWatcher(paths, 'api', container);
+    it('two writers of one record never overwrite each other: a sync recorded while the dashboard\'s Rebuild writes leftAt keeps both', async () => {
+      await registerWatcher(paths, 'api', container);
+      // The dashboard's writer, mid-way: it holds the record's lock and has read the record.
+      const lock = await acquireLock(liveRecordLockPath(paths, 'api'), {
+        subject: 'the live record of api',
+        purpose: 'test: the dashboard writing leftAt',
+        log: () => undefined,
+        timeoutError: (message) => new Error(message),
+      });
+      const seen = readLiveRecord(paths, 'api');
+      const sync = recordSync(paths, 'api', container, 2, 'synced 2 files in 90 ms; the app reloads itself');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      writeLiveRecord(paths, { ...seen!, leftAt: '2026-12-06T11:00:00.000Z' });
+      releaseLock(lock);
+      await sync;
+      expect(readLiveRecord(paths, 'api')).toMatchObject({ files: 2, leftAt: '2026-12-06T11:00:00.000Z', lastSummary: 'synced 2 files in 90 ms; the app reloads itself' });
+      // And the other way round: markLiveLeft, through the same lock, keeps the syncs recorded.
+      await Promise.all([recordSync(paths, 'api', container, 1, 's'), markLiveLeft(paths, 'api', new Date('2026-12-06T12:00:00.000Z'))]);
+      expect(readLiveRecord(paths, 'api')).toMatchObject({ files: 3, leftAt: '2026-12-06T12:00:00.000Z' });
+    });
+
+    it('registers this process as the watcher and takes it out again, keeping the synced files counted', async () => {
+      await registerWatcher(paths, 'api', container);
       expect(watchedServices(paths, ['api', 'api-worker'])).toEqual(
         new Map([
           ['api', 'watched'],
           ['api-worker', 'not watched'],
         ]),
       );
-      unregisterWatcher(paths, 'api');
+      await unregisterWatcher(paths, 'api');
       expect(readLiveRecord(paths, 'api')).toEqual({ service: 'api', container: container.id, image: container.image, files: 0, lastAt: '', lastSummary: '' });
       expect(watchedServices(paths, ['api']).get('api')).toBe('not watched');
     });

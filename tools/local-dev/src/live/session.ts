@@ -14,11 +14,20 @@ import * as path from 'node:path';
 import { isProcessAlive, processStartTime } from '../core/proc';
 import type { WorkspacePaths } from '../core/workspace';
 import type { SyncOutcome } from './sync';
-import { liveRecordsDir, readLiveRecord, sameContainer, writeLiveRecord, type LiveRecord } from './state';
+import { liveRecordsDir, plural, readLiveRecord, sameContainer, updateLiveRecord, type LiveRecord } from './state';
+import type { Handover } from './watch';
 
 /** The lock the one watcher of a clone holds: logs/live/<clone dir>.watch.lock. */
 export function cloneWatchLockPath(paths: WorkspacePaths, cloneDir: string): string {
   return path.join(liveRecordsDir(paths), `${cloneDir}.watch.lock`);
+}
+
+/** What a clone's watch leaves the next one (live/watch.ts): logs/live/<clone dir>.watch-snapshot and .watch-owed.json. */
+export function cloneHandover(paths: WorkspacePaths, cloneDir: string): Handover {
+  return {
+    snapshot: path.join(liveRecordsDir(paths), `${cloneDir}.watch-snapshot`),
+    owed: path.join(liveRecordsDir(paths), `${cloneDir}.watch-owed.json`),
+  };
 }
 
 export interface RunningContainer {
@@ -42,16 +51,18 @@ export function withWatcher(
 }
 
 /** This process now watches `service`'s container (see the header). */
-export function registerWatcher(paths: WorkspacePaths, service: string, container: RunningContainer): void {
-  writeLiveRecord(paths, withWatcher(readLiveRecord(paths, service), service, container, { pid: process.pid, startTime: processStartTime(process.pid) }));
+export async function registerWatcher(paths: WorkspacePaths, service: string, container: RunningContainer): Promise<void> {
+  const watcher = { pid: process.pid, startTime: processStartTime(process.pid) };
+  await updateLiveRecord(paths, service, (record) => withWatcher(record, service, container, watcher));
 }
 
 /** Takes this process out of `service`'s record, if it is still the watcher there (the synced files stay counted). */
-export function unregisterWatcher(paths: WorkspacePaths, service: string): void {
-  const record = readLiveRecord(paths, service);
-  if (record?.watcher?.pid !== process.pid) return;
-  const { watcher: _gone, ...rest } = record;
-  writeLiveRecord(paths, rest);
+export async function unregisterWatcher(paths: WorkspacePaths, service: string): Promise<void> {
+  await updateLiveRecord(paths, service, (record) => {
+    if (record?.watcher?.pid !== process.pid) return undefined;
+    const { watcher: _gone, ...rest } = record;
+    return rest;
+  });
 }
 
 /** Pure: the record after `count` paths were synced into `container` (another container's record starts afresh, keeping the watcher). */
@@ -68,22 +79,23 @@ export function afterSync(record: LiveRecord | undefined, service: string, conta
   };
 }
 
-export function recordSync(paths: WorkspacePaths, service: string, container: RunningContainer, count: number, summary: string): void {
-  writeLiveRecord(paths, afterSync(readLiveRecord(paths, service), service, container, count, summary, new Date()));
+export async function recordSync(paths: WorkspacePaths, service: string, container: RunningContainer, count: number, summary: string): Promise<void> {
+  await updateLiveRecord(paths, service, (record) => afterSync(record, service, container, count, summary, new Date()));
 }
 
 /** After a rebuild the new container is its image again: a fresh record for it, the watcher kept. */
-export function recordRebuilt(paths: WorkspacePaths, service: string, container: RunningContainer, summary: string): void {
-  const watcher = readLiveRecord(paths, service)?.watcher;
-  writeLiveRecord(paths, {
+export async function recordRebuilt(paths: WorkspacePaths, service: string, container: RunningContainer, summary: string): Promise<void> {
+  await updateLiveRecord(paths, service, (record) => ({
     service,
     container: container.id,
     image: container.image,
     files: 0,
     lastAt: new Date().toISOString(),
     lastSummary: summary,
-    watcher,
-  });
+    watcher: record?.watcher,
+    // Left live mode while the rebuild ran (the dashboard's Rebuild): still left.
+    leftAt: record?.leftAt,
+  }));
 }
 
 export type WatchVerdict = 'watched' | 'left' | 'not watched';
@@ -104,8 +116,6 @@ export function watchedServices(paths: WorkspacePaths, services: readonly string
     }),
   );
 }
-
-const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
 
 /** Pure: a duration as the output says it: "140 ms" under a second, "8.1 s" above. */
 export function duration(ms: number): string {

@@ -10,6 +10,8 @@
 import * as path from 'node:path';
 import { rmSync } from 'node:fs';
 import { writeFileAtomically } from '../core/atomic-write';
+import { UsageError } from '../core/errors';
+import { withLock } from '../core/lock';
 import { isProcessAlive } from '../core/proc';
 import { makePrivateDir } from '../core/private-dir';
 import { readJsonIfExists } from '../core/read-if-exists';
@@ -56,6 +58,45 @@ export function readLiveRecord(paths: WorkspacePaths, service: string): LiveReco
   return record as LiveRecord;
 }
 
+/** The lock every read-modify-write of a service's record holds (updateLiveRecord). */
+export function liveRecordLockPath(paths: WorkspacePaths, service: string): string {
+  return `${liveRecordPath(paths, service)}.lock`;
+}
+
+/** Long enough for any writer of a record (they hold its lock for milliseconds). */
+const RECORD_LOCK_TIMEOUT_MS = 10_000;
+
+/**
+ * Read-modify-write of `service`'s record under its lock, so two writers (the watcher recording a
+ * sync, the dashboard's Rebuild setting leftAt) never overwrite each other's change. `change`
+ * gets the record as it is now and returns the new one, or undefined to leave it as it is.
+ */
+export async function updateLiveRecord(
+  paths: WorkspacePaths,
+  service: string,
+  change: (record: LiveRecord | undefined) => LiveRecord | undefined,
+): Promise<LiveRecord | undefined> {
+  makePrivateDir(liveRecordsDir(paths), paths.logs);
+  return withLock(
+    liveRecordLockPath(paths, service),
+    {
+      subject: `the live record of ${service}`,
+      purpose: `updating the live record of ${service}`,
+      // Waiting a few ms for another writer, or taking over a dead one's lock, is nothing to tell the user.
+      log: () => undefined,
+      timeoutError: (message, fix) => new UsageError(`the live record of ${service}: ${message}`, { fix }),
+      timeoutMs: RECORD_LOCK_TIMEOUT_MS,
+      pollMs: 10,
+    },
+    async () => {
+      const next = change(readLiveRecord(paths, service));
+      if (next !== undefined) writeLiveRecord(paths, next);
+      return next;
+    },
+  );
+}
+
+/** Writes the record as given; for a change of what is there, updateLiveRecord. */
 export function writeLiveRecord(paths: WorkspacePaths, record: LiveRecord): void {
   const file = liveRecordPath(paths, record.service);
   makePrivateDir(path.dirname(file), paths.logs);
@@ -98,17 +139,19 @@ export function holdsSyncedFiles(paths: WorkspacePaths, service: string, contain
 export function describeLive(state: LiveState, timeOf: (iso: string) => string): string | undefined {
   if (state.kind === 'image') return undefined;
   if (state.kind === 'watching') return 'live: watching, nothing synced yet';
-  const files = `${state.files} file${state.files === 1 ? '' : 's'}`;
-  return `live: image + ${files} synced, last at ${timeOf(state.lastAt)} (${state.watching ? 'dev watching' : 'dev stopped'})`;
+  return `live: image + ${plural(state.files, 'file')} synced, last at ${timeOf(state.lastAt)} (${state.watching ? 'dev watching' : 'dev stopped'})`;
 }
 
 /**
  * Live mode left for `service` (the dashboard's Rebuild, before it runs `up`): its watcher sees
  * `leftAt` and stops syncing it. False when there is no record (nothing was live).
  */
-export function markLiveLeft(paths: WorkspacePaths, service: string, at: Date): boolean {
-  const record = readLiveRecord(paths, service);
-  if (record === undefined) return false;
-  writeLiveRecord(paths, { ...record, leftAt: at.toISOString() });
-  return true;
+export async function markLiveLeft(paths: WorkspacePaths, service: string, at: Date): Promise<boolean> {
+  const record = await updateLiveRecord(paths, service, (now) => (now === undefined ? undefined : { ...now, leftAt: at.toISOString() }));
+  return record !== undefined;
+}
+
+/** Pure: "1 file", "3 files": the count and its word, as every line of live code says them. */
+export function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
 }

@@ -1,11 +1,11 @@
 /**
  * The clone watcher on a real folder with the OS's real file events (@parcel/watcher, inotify here).
  */
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { FileChange } from './plan';
-import { changesOf, newChanges, watchClone, type CloneWatch } from './watch';
+import { changesOf, newChanges, snapshotAtRegistration, watchClone, type CloneWatch, type Handover } from './watch';
 
 jest.setTimeout(30_000);
 
@@ -77,7 +77,111 @@ describe('watchClone', () => {
   });
 });
 
+describe('nothing lost: changes not carried out, and changes while no watch runs', () => {
+  let handover: Handover;
+  let others: CloneWatch[];
+  beforeEach(async () => {
+    await watch?.close();
+    watch = undefined;
+    const dir = mkdtempSync(path.join(tmpdir(), 'live-handover-'));
+    handover = { snapshot: path.join(dir, 'api.watch-snapshot'), owed: path.join(dir, 'api.watch-owed.json') };
+    others = [];
+  });
+  afterEach(async () => {
+    for (const other of others) await other.abort();
+    rmSync(path.dirname(handover.snapshot), { recursive: true, force: true });
+  });
+  const start = async (onBurst: (changes: FileChange[]) => Promise<FileChange[] | void>) => {
+    const started = await watchClone(clone, onBurst, (error) => errors.push(error), { handover });
+    others.push(started);
+    return started;
+  };
+  const recording = async (changes: FileChange[]) => {
+    bursts.push(changes);
+  };
+
+  it('a change the handler could not carry out (the container was gone) goes with the next burst', async () => {
+    let failing = true;
+    await start(async (changes) => {
+      bursts.push(changes);
+      return failing ? changes : [];
+    });
+    write('app/a.py', 'a\n');
+    await until(() => bursts.length === 1);
+    failing = false;
+    write('app/b.py', 'b\n');
+    await until(() => bursts.length === 2);
+    expect(paths(bursts[1])).toEqual(['write app/a.py', 'write app/b.py']);
+  });
+
+  it('hands on what changed while no watch ran (the snapshot a closing watch leaves), and what it still owed', async () => {
+    const first = await start(async (changes) => {
+      bursts.push(changes);
+      return changes.filter((change) => change.path === 'app/owed.py');
+    });
+    write('app/owed.py', 'owed\n');
+    await until(() => bursts.length === 1);
+    await first.close();
+    write('app/meanwhile.py', 'written while nobody watched\n');
+    rmSync(path.join(clone, 'app', 'owed.py'));
+    write('app/owed.py', 'owed, v2\n');
+    await start(recording);
+    await until(() => bursts.length === 2);
+    expect(paths(bursts[1])).toEqual(['write app/meanwhile.py', 'write app/owed.py']);
+    expect(existsSync(handover.owed)).toBe(false);
+  });
+
+  it('hands on what changed between a dev process registering (its snapshot) and the first watch', async () => {
+    await snapshotAtRegistration(clone, handover, false);
+    write('app/early.py', 'before the watch\n');
+    await start(recording);
+    await until(() => bursts.length === 1);
+    expect(paths(bursts[0])).toEqual(['write app/early.py']);
+  });
+
+  it('a dev process registering keeps the handover of another one still running, and drops an old one when none runs (up just made its container the clone)', async () => {
+    const first = await start(async (changes) => changes);
+    write('app/owed.py', 'owed\n');
+    await sleep(400);
+    await first.close();
+    write('app/handed.py', 'after the close\n');
+    await snapshotAtRegistration(clone, handover, true);
+    expect(existsSync(handover.owed)).toBe(true);
+    await snapshotAtRegistration(clone, handover, false);
+    expect(existsSync(handover.owed)).toBe(false);
+    await start(recording);
+    await sleep(500);
+    expect(bursts).toEqual([]);
+  });
+
+  it('abort does not wait for the burst being handled: its changes are handed over as owed', async () => {
+    const aborting = await start(async (changes) => {
+      bursts.push(changes);
+      await new Promise(() => undefined); // a rebuild that takes minutes
+    });
+    write('app/slow.py', 'slow\n');
+    await until(() => bursts.length === 1);
+    await aborting.abort();
+    expect(JSON.parse(readFileSync(handover.owed, 'utf8'))).toEqual([{ path: 'app/slow.py', kind: 'write' }]);
+  });
+});
+
+function write(file: string, content: string): void {
+  mkdirSync(path.dirname(path.join(clone, file)), { recursive: true });
+  writeFileSync(path.join(clone, file), content);
+}
+
 describe('newChanges', () => {
+  it('a path whose folder became a file since the event (ENOTDIR) is handed on as gone, the rest of the burst with it', () => {
+    writeFileSync(path.join(clone, 'was-a-folder'), 'now a file\n');
+    writeFileSync(path.join(clone, 'app', 'b.py'), 'b\n');
+    const changes: FileChange[] = [
+      { path: 'was-a-folder/a.py', kind: 'write' },
+      { path: 'app/b.py', kind: 'write' },
+    ];
+    expect(newChanges(clone, changes, new Map())).toEqual(changes);
+  });
+
   it('hands a write on once per version of the file: the late events of files already handed on (a folder moved in whole) are dropped', () => {
     const handedOn = new Map<string, string>();
     const file = path.join(clone, 'app', 'a.py');

@@ -6,10 +6,13 @@
  *   holding it: each burst of changes in the clone → the pure plan (live/plan.ts) for every service
  *   of the clone that a live dev process watches → one sync (live/sync.ts) or one rebuild (the
  *   same startService as `up`) per service, one line each → on SIGINT/SIGTERM: out of the record,
- *   lock released, containers left running (still marked live).
+ *   lock released, containers left running (still marked live). A second SIGINT/SIGTERM does not
+ *   wait for a sync or rebuild under way (a Go rebuild takes minutes): the watch is handed over at
+ *   once (its changes owed to the next one), the containers left as they are.
  *
  * A failed sync or rebuild, a container gone, an engine down: said loudly with the fix, and the
- * watch goes on. It lives in tasks/ because a rebuild is `up`'s startService.
+ * watch goes on; the changes it did not carry out go with the next sync (live/watch.ts: owed).
+ * It lives in tasks/ because a rebuild is `up`'s startService.
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
@@ -21,7 +24,9 @@ import { composeProjectName } from '../core/naming';
 import { findServiceContainers } from '../docker/containers';
 import { injectedFiles } from '../docker/injected';
 import { planLiveChanges, type FileChange, type LiveAction } from '../live/plan';
+import { plural } from '../live/state';
 import {
+  cloneHandover,
   cloneWatchLockPath,
   rebuildSummary,
   recordRebuilt,
@@ -34,7 +39,7 @@ import {
   type RunningContainer,
 } from '../live/session';
 import { restartContainer, syncIntoContainer } from '../live/sync';
-import { watchClone } from '../live/watch';
+import { snapshotAtRegistration, watchClone } from '../live/watch';
 import { startService } from './start';
 
 export interface DevOutput {
@@ -48,8 +53,18 @@ const TAKE_OVER_POLL_MS = 1000;
 
 class LockBusy extends Error {}
 
-/** Runs until `stopped` resolves; returns once the record and the lock are cleaned up. */
-export async function runDevSession(run: ServiceRunContext, stopped: Promise<void>, out: DevOutput): Promise<void> {
+/** How many paths a "not in the container" line names before "…". */
+const NAMED_OWED_PATHS = 5;
+
+/** SIGINT/SIGTERM: the first one stops (a sync or rebuild under way is finished first), the second aborts (it is not). */
+export interface DevSignals {
+  stopped: Promise<void>;
+  aborted: Promise<void>;
+}
+
+/** Runs until `signals.stopped` resolves; returns once the record and the lock are cleaned up. */
+export async function runDevSession(run: ServiceRunContext, signals: DevSignals, out: DevOutput): Promise<void> {
+  const { stopped } = signals;
   const { service } = run;
   if (!service.live) {
     out.log(
@@ -62,18 +77,21 @@ export async function runDevSession(run: ServiceRunContext, stopped: Promise<voi
   if (!container) {
     throw new UsageError(`${service.name} has no running container to sync into`, { fix: `\`nx run ${service.name}:up\` (dev runs it first), then dev again` });
   }
-  registerWatcher(run.paths, service.name, container);
+  await registerWatcher(run.paths, service.name, container);
   let isStopped = false;
   void stopped.then(() => {
     isStopped = true;
   });
   let lock: HeldLock | undefined;
   try {
+    // The edits from now until a watch of the clone subscribes are found from this snapshot.
+    const others = [...watchedServices(run.paths, run.repo.services).entries()].filter(([name, verdict]) => name !== service.name && verdict !== 'not watched');
+    await snapshotAtRegistration(path.join(run.paths.cloned, run.repo.dir), cloneHandover(run.paths, run.repo.dir), others.length > 0);
     let saidWaiting = false;
     while (!isStopped) {
       lock = await tryLock(run, out);
       if (lock) {
-        await watchWhileHolding(run, stopped, out);
+        await watchWhileHolding(run, signals, out);
         return;
       }
       if (!saidWaiting) {
@@ -85,7 +103,7 @@ export async function runDevSession(run: ServiceRunContext, stopped: Promise<voi
       await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, TAKE_OVER_POLL_MS))]);
     }
   } finally {
-    unregisterWatcher(run.paths, service.name);
+    await unregisterWatcher(run.paths, service.name);
     if (lock) releaseLock(lock);
   }
 }
@@ -106,11 +124,11 @@ async function tryLock(run: ServiceRunContext, out: DevOutput): Promise<HeldLock
   }
 }
 
-async function watchWhileHolding(run: ServiceRunContext, stopped: Promise<void>, out: DevOutput): Promise<void> {
+async function watchWhileHolding(run: ServiceRunContext, signals: DevSignals, out: DevOutput): Promise<void> {
   const clone = path.join(run.paths.cloned, run.repo.dir);
   const liveServices = run.repo.services.map((name) => serviceOf(run, name)).filter((service) => service.live !== undefined);
   const saidLeft = new Set<string>();
-  const onBurst = async (changes: FileChange[]) => {
+  const onBurst = async (changes: FileChange[]): Promise<FileChange[]> => {
     const verdicts = watchedServices(
       run.paths,
       liveServices.map((service) => service.name),
@@ -122,32 +140,55 @@ async function watchWhileHolding(run: ServiceRunContext, stopped: Promise<void>,
       }
     }
     const watched = liveServices.filter((service) => verdicts.get(service.name) === 'watched');
-    if (watched.length === 0) return;
+    if (watched.length === 0) return [];
     const injected = new Set(watched.flatMap((service) => injectedFiles({ repo: run.repo, service, paths: run.paths })));
     const actions = planLiveChanges(
       changes,
       watched.map((service) => ({ name: service.name, live: service.live! })),
       injected,
     );
+    const owed = new Map<string, FileChange>();
     for (const action of actions) {
       try {
         await carryOut(run, action, clone, out);
       } catch (error) {
-        out.warn(loudly(action.service, error));
+        const service = serviceOf(run, action.service);
+        const notCarriedOut = changesFor(changes, service, injected);
+        for (const change of notCarriedOut) owed.set(change.path, change);
+        out.warn(`${loudly(action.service, error)}\n${notInContainer(action.service, notCarriedOut)}`);
       }
     }
+    return [...owed.values()];
   };
   // git's index lock, held while it rewrites the work tree (a checkout): its burst is not cut in two.
   const gitBusy = () => existsSync(path.join(clone, '.git', 'index.lock'));
-  const watch = await watchClone(clone, onBurst, (error) => out.warn(loudly(`cloned/${run.repo.dir}`, error)), { busy: gitBusy });
+  const watch = await watchClone(clone, onBurst, (error) => out.warn(loudly(`cloned/${run.repo.dir}`, error)), {
+    busy: gitBusy,
+    handover: cloneHandover(run.paths, run.repo.dir),
+  });
   out.log(
     `${run.service.name}: watching cloned/${run.repo.dir} for ${liveServices.map((service) => service.name).join(', ')} (Ctrl-C stops; the containers keep running)`,
   );
   try {
-    await stopped;
+    await signals.stopped;
   } finally {
-    await watch.close();
+    await Promise.race([watch.close(), signals.aborted.then(() => watch.abort())]);
   }
+}
+
+/** Pure: the changes of a burst that concern `service` (those its own plan acts on). */
+export function changesFor(changes: readonly FileChange[], service: ServiceModel, injected: ReadonlySet<string>): FileChange[] {
+  if (!service.live) return [];
+  const live = { name: service.name, live: service.live };
+  return changes.filter((change) => planLiveChanges([change], [live], injected).length > 0);
+}
+
+/** Pure: the line after a failed action, naming the paths the container does not have. */
+export function notInContainer(service: string, changes: readonly FileChange[]): string {
+  const named = changes.slice(0, NAMED_OWED_PATHS).map((change) => change.path);
+  const more = changes.length > named.length ? `, … (${changes.length - named.length} more)` : '';
+  const they = changes.length === 1 ? 'it goes' : 'they go';
+  return `  ${service}: ${plural(changes.length, 'change')} not in the container: ${named.join(', ')}${more}; ${they} with the next sync`;
 }
 
 async function carryOut(run: ServiceRunContext, action: LiveAction, clone: string, out: DevOutput): Promise<void> {
@@ -158,14 +199,14 @@ async function carryOut(run: ServiceRunContext, action: LiveAction, clone: strin
     await startService(serviceRunContext(run, service.name), out.log);
     const summary = rebuildSummary(action.because, Date.now() - startedAt);
     const container = await runningContainer(run, service.name);
-    if (container) recordRebuilt(run.paths, service.name, container, summary);
+    if (container) await recordRebuilt(run.paths, service.name, container, summary);
     out.log(`${service.name}: ${summary}`);
     return;
   }
   const container = await runningContainer(run, service.name);
   if (!container) {
     throw new DockerError(`${service.name}: no running container, so nothing was synced`, {
-      fix: `start it with \`nx run ${service.name}:up\`; dev keeps watching and syncs the next change into it`,
+      fix: `start it with \`nx run ${service.name}:up\`; dev keeps watching, and the changes not synced go with the next sync`,
     });
   }
   const startedAt = Date.now();
@@ -173,11 +214,11 @@ async function carryOut(run: ServiceRunContext, action: LiveAction, clone: strin
   const syncMs = Date.now() - startedAt;
   const count = syncedCount(outcome);
   // Recorded before the restart: the files are in the container even if it then fails to come back.
-  if (count > 0) recordSync(run.paths, service.name, container, count, syncSummary(outcome, syncMs, { restarted: false }));
+  if (count > 0) await recordSync(run.paths, service.name, container, count, syncSummary(outcome, syncMs, { restarted: false }));
   if (action.restart && count > 0) {
     const healthyMs = await restartContainer(service, container.id, run.model.network);
     const summary = syncSummary(outcome, syncMs, { restarted: true, healthyMs });
-    recordSync(run.paths, service.name, container, 0, summary);
+    await recordSync(run.paths, service.name, container, 0, summary);
     out.log(`${service.name}: ${summary}`);
     return;
   }
