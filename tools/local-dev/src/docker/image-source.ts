@@ -24,8 +24,9 @@ export const REGISTRY_UNREACHABLE_NOTICE = 'registry-unreachable';
 /** The pulled image's portable-hash label and its os/architecture, in one look. */
 async function pulledIdentity(image: string): Promise<{ label: string; platform: string }> {
   const format = `{{index .Config.Labels "${LABELS.portableHash}"}}\t{{.Os}}/{{.Architecture}}`;
-  const [label = '', platform = ''] = (await exec('docker', ['image', 'inspect', '--format', format, image], { timeoutMs: 15_000 })).stdout.trim().split('\t');
-  return { label, platform };
+  // Split before trimming: an image without the label prints nothing before the tab.
+  const [label = '', platform = ''] = (await exec('docker', ['image', 'inspect', '--format', format, image], { timeoutMs: 15_000 })).stdout.split('\t');
+  return { label: label.trim(), platform: platform.trim() };
 }
 
 /** Whether this run already found the registry unusable (said once, then not asked again: each look-up costs its timeout). */
