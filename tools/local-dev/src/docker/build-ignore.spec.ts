@@ -6,7 +6,12 @@ import type { PlannedFile } from '../inject/plan';
 import { buildIgnoresFor, planBuildIgnores } from './build-ignore';
 
 const config = (dest: string): PlannedFile => ({ dest, kind: 'config', origin: `configs/s1/${dest}`, source: { type: 'file', path: `configs/s1/${dest}` } });
-const dockerfile = (dest: string): PlannedFile => ({ dest, kind: 'dockerfile', origin: `repos_docker_files/${dest}`, source: { type: 'file', path: `repos_docker_files/${dest}` } });
+const dockerfile = (dest: string): PlannedFile => ({
+  dest,
+  kind: 'dockerfile',
+  origin: `repos_docker_files/${dest}`,
+  source: { type: 'file', path: `repos_docker_files/${dest}` },
+});
 
 describe('planBuildIgnores', () => {
   it("writes <Dockerfile>.dockerignore for a simple Dockerfile, and says why another one's image stays local-only", () => {
@@ -32,7 +37,12 @@ describe('planBuildIgnores', () => {
   });
 
   it('writes nothing when the context holds no secret file', () => {
-    const none = planBuildIgnores({ files: [dockerfile('api.dev.Dockerfile')], dockerfileTexts: new Map([['api.dev.Dockerfile', 'FROM busybox\nADD . /app\n']]), buildArgs: new Map(), repoIgnoreText: '' });
+    const none = planBuildIgnores({
+      files: [dockerfile('api.dev.Dockerfile')],
+      dockerfileTexts: new Map([['api.dev.Dockerfile', 'FROM busybox\nADD . /app\n']]),
+      buildArgs: new Map(),
+      repoIgnoreText: '',
+    });
     expect(none).toEqual({ files: [], notes: [] });
   });
 });
@@ -49,7 +59,8 @@ describe('buildIgnoresFor (real files in a temporary workspace)', () => {
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
   it("reads a Dockerfile's build args from the clone's own service, not another repo's service with a Dockerfile of the same name", () => {
-    const service = (name: string, dir: string, buildArgs: Record<string, string>) => ({ name, dir, dockerfile: 'dev.Dockerfile', buildArgs }) as unknown as ServiceModel;
+    const service = (name: string, dir: string, buildArgs: Record<string, string>) =>
+      ({ name, dir, dockerfile: 'dev.Dockerfile', buildArgs }) as unknown as ServiceModel;
     const model = { services: [service('other', 'other', {}), service('api', 'api', { BASE: 'build' })] };
     const plan = { files: [config('.env'), dockerfile('dev.Dockerfile')], notes: [], problems: [] };
     const { files, notes } = buildIgnoresFor(model, root)(plan, path.join(root, 'cloned', 'api'));

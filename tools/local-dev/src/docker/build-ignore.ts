@@ -63,7 +63,10 @@ export function planBuildIgnores(input: BuildIgnoreInput): { files: PlannedFile[
  * the clone. A Dockerfile's build args are those of a service built from THIS clone: another repo's
  * service may use a Dockerfile of the same name with other args.
  */
-export function buildIgnoresFor(model: Pick<WorkspaceModel, 'services'>, workspaceRoot: string): (plan: InjectionPlan, cloneRoot: string) => { files: PlannedFile[]; notes: string[] } {
+export function buildIgnoresFor(
+  model: Pick<WorkspaceModel, 'services'>,
+  workspaceRoot: string,
+): (plan: InjectionPlan, cloneRoot: string) => { files: PlannedFile[]; notes: string[] } {
   const cloned = workspacePaths(workspaceRoot).cloned;
   return (plan, cloneRoot) => {
     const ownServices = model.services.filter((service) => path.resolve(cloned, service.dir) === path.resolve(cloneRoot));

@@ -54,7 +54,11 @@ describe('landingPaths (where a clone file lands in the image)', () => {
     ['COPY --chown of other files only', 'FROM busybox\nCOPY --chown=1:1 src/ /app/src/\nCOPY . /app\n', ['/app/config/.env']],
     ['a wildcard that cannot reach it', 'FROM busybox\nCOPY *.py /app/\n', []],
     ['from a parent stage', 'FROM busybox AS base\nWORKDIR /app\nCOPY . .\nFROM base\nRUN true\n', ['/app/config/.env']],
-    ['COPY --from a stage that never held it', 'FROM golang AS build\nCOPY src/ /src/\nFROM busybox\nCOPY --from=build /out /app\nCOPY . /app\n', ['/app/config/.env']],
+    [
+      'COPY --from a stage that never held it',
+      'FROM golang AS build\nCOPY src/ /src/\nFROM busybox\nCOPY --from=build /out /app\nCOPY . /app\n',
+      ['/app/config/.env'],
+    ],
   ])('%s', (_what, dockerfile, at) => {
     expect(landingPaths(dockerfile, {}, file)).toEqual({ at });
   });
@@ -65,12 +69,32 @@ describe('landingPaths (where a clone file lands in the image)', () => {
     ['a variable source', 'FROM busybox\nARG SRC=.\nCOPY $SRC /app\n', /a source is a variable/],
     ['a variable destination', 'FROM busybox\nCOPY . $APP\n', /the destination is a variable/],
     ['a relative destination without WORKDIR', 'FROM python:3.12\nCOPY . .\n', /relative destination with no WORKDIR/],
-    ['COPY --from a stage that holds it', 'FROM busybox AS build\nCOPY . /src\nFROM busybox\nCOPY --from=build /src /app\n', /copies from build stage build, which holds config\/\.env/],
-    ['another build stage copying it', 'FROM busybox AS build\nCOPY . /src\nRUN make\nFROM busybox\nCOPY --from=build /src/out /app\n', /copies from build stage build/],
-    ['a build stage the image does not use copying it', 'FROM busybox AS tools\nCOPY . /src\nFROM busybox\nCOPY src /app\n', /build stage tools \(line 1\) copies config\/\.env, and may need it while building/],
+    [
+      'COPY --from a stage that holds it',
+      'FROM busybox AS build\nCOPY . /src\nFROM busybox\nCOPY --from=build /src /app\n',
+      /copies from build stage build, which holds config\/\.env/,
+    ],
+    [
+      'another build stage copying it',
+      'FROM busybox AS build\nCOPY . /src\nRUN make\nFROM busybox\nCOPY --from=build /src/out /app\n',
+      /copies from build stage build/,
+    ],
+    [
+      'a build stage the image does not use copying it',
+      'FROM busybox AS tools\nCOPY . /src\nFROM busybox\nCOPY src /app\n',
+      /build stage tools \(line 1\) copies config\/\.env, and may need it while building/,
+    ],
     ['no FROM', 'COPY . /app\n', /no FROM line/],
-    ['COPY --chown carrying it', 'FROM busybox\nCOPY --chown=1000:1000 . /app\n', /COPY --chown: local-dev cannot yet copy the secret with that owner \(line 2/],
-    ['COPY --chmod carrying it', 'FROM busybox\nWORKDIR /app\nCOPY --chmod=0644 ["./", "./"]\n', /COPY --chmod: local-dev cannot yet copy the secret with that mode/],
+    [
+      'COPY --chown carrying it',
+      'FROM busybox\nCOPY --chown=1000:1000 . /app\n',
+      /COPY --chown: local-dev cannot yet copy the secret with that owner \(line 2/,
+    ],
+    [
+      'COPY --chmod carrying it',
+      'FROM busybox\nWORKDIR /app\nCOPY --chmod=0644 ["./", "./"]\n',
+      /COPY --chmod: local-dev cannot yet copy the secret with that mode/,
+    ],
   ])('not known: %s', (_what, dockerfile, reason) => {
     const landing = landingPaths(dockerfile, {}, file);
     expect(landing.at).toBeUndefined();

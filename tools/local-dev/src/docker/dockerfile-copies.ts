@@ -80,7 +80,13 @@ export function parseStages(instructions: Instruction[], buildArgs: Record<strin
     if (instruction.keyword === 'ARG' && stages.length === 0) {
       const [name, ...rest] = instruction.args.split('=');
       const key = name.trim();
-      const fallback = rest.length > 0 ? rest.join('=').trim().replace(/^"(.*)"$/, '$1') : undefined;
+      const fallback =
+        rest.length > 0
+          ? rest
+              .join('=')
+              .trim()
+              .replace(/^"(.*)"$/, '$1')
+          : undefined;
       const value = buildArgs[key] ?? fallback;
       if (value !== undefined) globalArgs[key] = value;
       return;
@@ -103,7 +109,9 @@ export function parseStages(instructions: Instruction[], buildArgs: Record<strin
  */
 export function baseImageReferences(dockerfileText: string, buildArgs: Record<string, string>): string[] {
   const stages = parseStages(parseInstructions(dockerfileText).instructions, buildArgs);
-  const references = stages.filter((stage) => stage.parent === undefined && stage.from.toLowerCase() !== 'scratch' && !stage.from.includes('$') && stage.from !== '');
+  const references = stages.filter(
+    (stage) => stage.parent === undefined && stage.from.toLowerCase() !== 'scratch' && !stage.from.includes('$') && stage.from !== '',
+  );
   return [...new Set(references.map((stage) => stage.from))].sort();
 }
 
@@ -175,7 +183,10 @@ export function landingPaths(dockerfileText: string, buildArgs: Record<string, s
   const stages = parseStages(instructions, buildArgs);
   if (stages.length === 0) return { at: undefined, reason: 'the Dockerfile has no FROM line' };
   const states: StageState[] = [];
-  const unknown = (instruction: Instruction, why: string): Landing => ({ at: undefined, reason: `${why} (line ${instruction.line}: ${instruction.keyword} ${instruction.args})` });
+  const unknown = (instruction: Instruction, why: string): Landing => ({
+    at: undefined,
+    reason: `${why} (line ${instruction.line}: ${instruction.keyword} ${instruction.args})`,
+  });
   for (const [index, stage] of stages.entries()) {
     const parent = stage.parent === undefined ? undefined : states[stage.parent];
     const state: StageState = { workdir: parent?.workdir, landings: [...(parent?.landings ?? [])] };
@@ -216,7 +227,13 @@ export function landingPaths(dockerfileText: string, buildArgs: Record<string, s
         const dest = copy.dest.startsWith('/') ? copy.dest : state.workdir === undefined ? undefined : path.posix.join(state.workdir, copy.dest);
         if (dest === undefined) return unknown(instruction, 'a relative destination with no WORKDIR in the stage (the base image decides where it goes)');
         const intoFolder = copy.dest.endsWith('/') || copy.dest === '.' || local.length > 1;
-        state.landings.push(isFile ? (intoFolder ? path.posix.join(dest, path.posix.basename(file)) : path.posix.normalize(dest)) : path.posix.join(dest, file.slice(from === '' ? 0 : from.length + 1)));
+        state.landings.push(
+          isFile
+            ? intoFolder
+              ? path.posix.join(dest, path.posix.basename(file))
+              : path.posix.normalize(dest)
+            : path.posix.join(dest, file.slice(from === '' ? 0 : from.length + 1)),
+        );
       }
     }
   }
@@ -225,7 +242,10 @@ export function landingPaths(dockerfileText: string, buildArgs: Record<string, s
   for (let index: number | undefined = finalIndex; index !== undefined; index = stages[index].parent) ancestors.add(index);
   const other = states.findIndex((state, index) => !ancestors.has(index) && state.landings.length > 0);
   if (other !== -1) {
-    return { at: undefined, reason: `build stage ${stages[other].name ?? other} (line ${instructions[stages[other].start].line}) copies ${file}, and may need it while building` };
+    return {
+      at: undefined,
+      reason: `build stage ${stages[other].name ?? other} (line ${instructions[stages[other].start].line}) copies ${file}, and may need it while building`,
+    };
   }
   return { at: [...new Set(states[finalIndex].landings)] };
 }

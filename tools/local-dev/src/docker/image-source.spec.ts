@@ -38,7 +38,8 @@ describe('pullFromRegistry with a registry that does not answer', () => {
   it('is asked once per run: the next services build at once, and it is said once', async () => {
     await recordRunStart(root, 'run-1', ['node', 'nx', 'run-many', '-t', 'up']);
     const registry = { url: `127.0.0.1:${(silent.address() as { port: number }).port}/local-dev`, push: false };
-    const target = (service: string) => ({ sources: { service }, portableHash: 'a'.repeat(64), image: `local-dev/${service}:x`, platform: 'linux/amd64' }) as unknown as ServiceImage;
+    const target = (service: string) =>
+      ({ sources: { service }, portableHash: 'a'.repeat(64), image: `local-dev/${service}:x`, platform: 'linux/amd64' }) as unknown as ServiceImage;
     const said: string[] = [];
     expect(await pullFromRegistry(target('svc-0'), registry, workspacePaths(root), {}, (line) => said.push(line))).toBe(false);
     const asked = sockets.length;
@@ -77,7 +78,9 @@ describe('pullFromRegistry checks what it pulled (a real docker-registry)', () =
     const target = { sources: { service: 'arch' }, portableHash, image: `local-dev/arch:${process.pid}`, platform: other } as unknown as ServiceImage;
     const said: string[] = [];
     expect(await pullFromRegistry(target, { url: `${registry.host}/local-dev`, push: false }, workspacePaths(root), {}, (line) => said.push(line))).toBe(false);
-    expect(said).toEqual([`arch: refused ${registry.host}/local-dev/arch:${portableHash}: it is built for ${engine}, and this engine runs ${other} — removed it; building instead`]);
+    expect(said).toEqual([
+      `arch: refused ${registry.host}/local-dev/arch:${portableHash}: it is built for ${engine}, and this engine runs ${other} — removed it; building instead`,
+    ]);
     expect(docker(['image', 'inspect', `${registry.host}/local-dev/arch:${portableHash}`]).status).not.toBe(0);
   });
 });

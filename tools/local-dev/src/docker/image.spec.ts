@@ -27,12 +27,22 @@ describe('serviceSources: what the build context really sends', () => {
   const run = (namespace = 's1') => createServiceRunContext(root, { service: 'api', namespace });
   const inject = async (namespace: string) => {
     const context = run(namespace);
-    await injectConfigs({ paths: context.paths, model: context.model, repo: context.repo, namespace, log: () => undefined, moreFiles: buildIgnoresFor(context.model, root) });
+    await injectConfigs({
+      paths: context.paths,
+      model: context.model,
+      repo: context.repo,
+      namespace,
+      log: () => undefined,
+      moreFiles: buildIgnoresFor(context.model, root),
+    });
   };
 
   beforeEach(() => {
     root = mkdtempSync(path.join(os.tmpdir(), 'local-dev-image-'));
-    write('repos_docker_files/config.yaml', 'services:\n  api:\n    repo: file:///nowhere/api.git\n    debug-port: 9229\n    configs:\n      - { source: api.env, dest: config/app.env }\n');
+    write(
+      'repos_docker_files/config.yaml',
+      'services:\n  api:\n    repo: file:///nowhere/api.git\n    debug-port: 9229\n    configs:\n      - { source: api.env, dest: config/app.env }\n',
+    );
     write('repos_docker_files/api.dev.Dockerfile', 'FROM scratch\nWORKDIR /app\nCOPY . .\n');
     for (const namespace of ['s1', 's2']) {
       write(`configs/${namespace}/api.env`, `SECRET=${namespace}\n`);
@@ -48,7 +58,7 @@ describe('serviceSources: what the build context really sends', () => {
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-  it("gives s1 and s2 the same portable hash: an injected IDE config the .dockerignore excludes (launch.json: namespace, debugger port) is not an input", async () => {
+  it('gives s1 and s2 the same portable hash: an injected IDE config the .dockerignore excludes (launch.json: namespace, debugger port) is not an input', async () => {
     await inject('s1');
     const launch = path.join(clone(), '.vscode', 'launch.json');
     const s1Launch = readFileSync(launch, 'utf8');

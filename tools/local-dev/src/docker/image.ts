@@ -177,7 +177,13 @@ export type EnsureResult = {
  */
 export async function ensureImage(run: ServiceRunContext, log: (line: string) => void): Promise<EnsureResult> {
   const target = await serviceImage(run, readCloneState, 'pull');
-  const result = (outcome: ImageOutcome): EnsureResult => ({ image: target.image, built: outcome === 'built', outcome, secretCopies: secretCopiesOf(target), target });
+  const result = (outcome: ImageOutcome): EnsureResult => ({
+    image: target.image,
+    built: outcome === 'built',
+    outcome,
+    secretCopies: secretCopiesOf(target),
+    target,
+  });
   if ((await imageExists(target.image)) || (await adoptSameContent(target, run.paths))) {
     log(`${run.service.name}: image ${target.image} is up to date — nothing to build (present)`);
     return result('present');

@@ -45,7 +45,10 @@ describe('portableInputHash', () => {
     const permutations = [keys, [...keys].reverse(), [...keys].sort(), ['c', 'a', 'e', 'b', 'd']];
     const hashes = permutations.map((order) => {
       const record = Object.fromEntries(order.map((key) => [key, `value of ${key}`]));
-      return portableInputHash({ ...withSources(shared, { clone: { ...sources.clone, changes: record }, injected: record, buildArgs: record }), baseImages: record });
+      return portableInputHash({
+        ...withSources(shared, { clone: { ...sources.clone, changes: record }, injected: record, buildArgs: record }),
+        baseImages: record,
+      });
     });
     expect(new Set(hashes).size).toBe(1);
   });
@@ -56,7 +59,9 @@ describe('portableInputHash', () => {
   });
 
   it('is the same in two workspaces and namespaces (and with other secret contents) for a shareable image', () => {
-    expect(portableInputHash(withSources(shared, { workspace: 'ws2', namespace: 's2', secrets: { 'config/local.yaml': 's2' } }))).toBe(portableInputHash(shared));
+    expect(portableInputHash(withSources(shared, { workspace: 'ws2', namespace: 's2', secrets: { 'config/local.yaml': 's2' } }))).toBe(
+      portableInputHash(shared),
+    );
   });
 
   it.each<[string, PortableInputs]>([
@@ -211,7 +216,12 @@ describe('readCloneState (real git)', () => {
         writeFileSync(path.join(folder, 'main.go'), 'package main // edited\n');
         writeFileSync(path.join(folder, 'extra.go'), 'package main\n');
       }
-      for (const [key, value] of [['diff.noprefix', 'true'], ['diff.algorithm', 'patience'], ['diff.renames', 'copies'], ['status.relativePaths', 'false']]) {
+      for (const [key, value] of [
+        ['diff.noprefix', 'true'],
+        ['diff.algorithm', 'patience'],
+        ['diff.renames', 'copies'],
+        ['status.relativePaths', 'false'],
+      ]) {
         execFileSync('git', ['-C', other, 'config', key, value]);
       }
       expect(await contextState(other)).toEqual(await contextState(clone));

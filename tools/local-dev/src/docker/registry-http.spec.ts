@@ -12,7 +12,10 @@ import { lookUp } from './registry';
 import { CredentialHelperError, Deadline, engineUsesPlainHttp, loginCredentials, RegistryClient } from './registry-http';
 
 describe('engineUsesPlainHttp (the engine’s own rule, from docker info)', () => {
-  const config = { InsecureRegistryCIDRs: ['127.0.0.0/8', '10.20.0.0/16'], IndexConfigs: { 'docker.io': { Secure: true }, 'reg.internal:5000': { Secure: false } } };
+  const config = {
+    InsecureRegistryCIDRs: ['127.0.0.0/8', '10.20.0.0/16'],
+    IndexConfigs: { 'docker.io': { Secure: true }, 'reg.internal:5000': { Secure: false } },
+  };
   it.each<[string, boolean]>([
     ['127.0.0.1:5000', true],
     ['localhost:5000', true],
@@ -58,7 +61,11 @@ describe('a plain-HTTP registry on an address that is not loopback', () => {
   });
 
   it('listed as insecure (a STAND-IN for the engine saying so, daemon.json cannot change here): asked, but the password never travels', async () => {
-    const client = new RegistryClient(host, { deadline: new Deadline(3_000), env: { ...process.env, DOCKER_CONFIG: config }, plainHttpAllowed: async () => true });
+    const client = new RegistryClient(host, {
+      deadline: new Deadline(3_000),
+      env: { ...process.env, DOCKER_CONFIG: config },
+      plainHttpAllowed: async () => true,
+    });
     const reply = await client.request('HEAD', '/v2/local-dev/api/manifests/abc', 'repository:local-dev/api:pull');
     expect(reply.status).toBe(401);
     expect(client.refusedPlainHttpLogin).toBe(true);
@@ -80,7 +87,10 @@ describe('loginCredentials with a credential helper (real executables on PATH)',
     folder = mkdtempSync(path.join(os.tmpdir(), 'local-dev-cred-helper-'));
     savedPath = process.env.PATH;
     process.env.PATH = `${folder}:${process.env.PATH}`;
-    writeFileSync(path.join(folder, 'config.json'), JSON.stringify({ credHelpers: { 'reg.example:5000': 'nothing', 'reg.locked:5000': 'locked', 'reg.slow:5000': 'slow', 'reg.ok:5000': 'ok' } }));
+    writeFileSync(
+      path.join(folder, 'config.json'),
+      JSON.stringify({ credHelpers: { 'reg.example:5000': 'nothing', 'reg.locked:5000': 'locked', 'reg.slow:5000': 'slow', 'reg.ok:5000': 'ok' } }),
+    );
     helper('nothing', 'echo "credentials not found in native keychain"; exit 1');
     helper('locked', 'echo "error getting credentials - err: exit status 2, out: gpg: decryption failed: No secret key" >&2; exit 1');
     helper('slow', 'exec sleep 5');

@@ -132,7 +132,7 @@ export function engineUsesPlainHttp(host: string, config: EngineRegistryConfig |
     const size = Number(bits);
     if (network === undefined || !(size >= 0 && size <= 32)) return false;
     const mask = size === 0 ? 0 : (0xffffffff << (32 - size)) >>> 0;
-    return ((address & mask) >>> 0) === ((network & mask) >>> 0);
+    return (address & mask) >>> 0 === (network & mask) >>> 0;
   });
 }
 
@@ -232,7 +232,9 @@ export class RegistryClient {
       return reply;
     } catch (error) {
       if (first === 'http' || !speaksPlainHttp(error)) throw error;
-      const allowed = await (this.options.plainHttpAllowed ?? (async (host) => engineUsesPlainHttp(host, await engineRegistryConfig(this.options.env))))(this.host);
+      const allowed = await (this.options.plainHttpAllowed ?? (async (host) => engineUsesPlainHttp(host, await engineRegistryConfig(this.options.env))))(
+        this.host,
+      );
       if (!allowed) {
         throw new Error(
           `${this.host} speaks plain HTTP, and the Docker engine does not list it under insecure-registries (it would refuse it too): serve it over HTTPS, or add it to insecure-registries in the engine's daemon.json`,

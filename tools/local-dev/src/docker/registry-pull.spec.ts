@@ -31,7 +31,11 @@ describe('pull: a registry that stops sending', () => {
       if (url === '/v2/') return response.writeHead(200, { 'docker-distribution-api-version': 'registry/2.0' }).end('{}');
       if (url.includes('/manifests/')) {
         return response
-          .writeHead(200, { 'content-type': 'application/vnd.docker.distribution.manifest.v2+json', 'docker-content-digest': sha(manifest), 'content-length': manifest.length })
+          .writeHead(200, {
+            'content-type': 'application/vnd.docker.distribution.manifest.v2+json',
+            'docker-content-digest': sha(manifest),
+            'content-length': manifest.length,
+          })
           .end(request.method === 'HEAD' ? undefined : manifest);
       }
       if (url.endsWith(sha(imageConfig))) return response.writeHead(200, { 'content-length': imageConfig.length }).end(imageConfig);

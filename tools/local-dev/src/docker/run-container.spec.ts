@@ -122,7 +122,13 @@ describe('runArgs', () => {
 
   it('create takes the same arguments as run, without --detach (the container is started later)', () => {
     const model = parseConfigText('services:\n  api:\n    repo: file:///x/api.git\n', 'config.yaml');
-    const spec = { project: 'p', service: 'api', projectDirectory: '/ws', image: 'local-dev/api:abc', entry: composeDocument(model, { namespace: 's1', workspaceId: 'ws' }).services.api };
+    const spec = {
+      project: 'p',
+      service: 'api',
+      projectDirectory: '/ws',
+      image: 'local-dev/api:abc',
+      entry: composeDocument(model, { namespace: 's1', workspaceId: 'ws' }).services.api,
+    };
     expect(runArgs(spec, 'create')).toEqual(['create', ...runArgs(spec).slice(2)]);
     expect(runArgs(spec).slice(0, 2)).toEqual(['run', '--detach']);
   });
