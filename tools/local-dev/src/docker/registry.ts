@@ -117,7 +117,7 @@ export function pull(ref: string, timeoutMs = PULL_TIMEOUT_MS, stallMs = PULL_ST
       ended ??= why;
       child.kill('SIGKILL');
     };
-    let stall = setTimeout(() => end(`no progress for ${Math.round(stallMs / 1000)} s: the registry stopped sending`), stallMs);
+    const stall = setTimeout(() => end(`no progress for ${Math.round(stallMs / 1000)} s: the registry stopped sending`), stallMs);
     const cap = setTimeout(() => end(`no image after ${Math.round(timeoutMs / 1000)} s`), timeoutMs);
     const onOutput = (chunk: Buffer) => {
       output = `${output}${chunk.toString()}`.slice(-8_000);
