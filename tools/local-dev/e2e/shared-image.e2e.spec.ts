@@ -45,7 +45,8 @@ describe('secrets out of shared images (real engine)', () => {
     docker(['save', '--output', saved, image]);
     return readFileSync(saved).includes(SECRET);
   };
-  const buildRecord = (service: string) => JSON.parse(readFileSync(path.join(workspace.root, 'logs/images', `${service}.json`), 'utf8')) as Record<string, unknown>;
+  const buildRecord = (service: string) =>
+    JSON.parse(readFileSync(path.join(workspace.root, 'logs/images', `${service}.json`), 'utf8')) as Record<string, unknown>;
 
   beforeAll(async () => {
     ports = { shared: await freePort(), legacy: await freePort() };
@@ -128,14 +129,18 @@ services:
     let registry: TestRegistry;
     const build = (service: string) => captureOutput(() => buildImageExecutor({ service }, context(service, 'build-image')));
     const dropLocal = (service: string) => {
-      const images = docker(['images', '-q', '--filter', `label=io.local-dev.workspace=${wsId}`, '--filter', `label=io.local-dev.service=${service}`]).split('\n');
+      const images = docker(['images', '-q', '--filter', `label=io.local-dev.workspace=${wsId}`, '--filter', `label=io.local-dev.service=${service}`]).split(
+        '\n',
+      );
       for (const id of new Set(images.filter(Boolean))) docker(['rmi', '--force', id]);
     };
     const refOf = (service: string) => `${registry.host}/ld/${service}:${String(buildRecord(service).portableHash)}`;
 
     beforeAll(async () => {
       // The images are removed and fetched again below: the containers of the tests above go first.
-      const containers = docker(['ps', '-aq', '--filter', `label=io.local-dev.workspace=${wsId}`]).split('\n').filter(Boolean);
+      const containers = docker(['ps', '-aq', '--filter', `label=io.local-dev.workspace=${wsId}`])
+        .split('\n')
+        .filter(Boolean);
       if (containers.length > 0) docker(['rm', '--force', ...containers]);
       registry = await startTestRegistry();
       process.env.LOCAL_DEV_REGISTRY = `${registry.host}/ld`;
@@ -173,7 +178,7 @@ services:
       expect(docker(['image', 'inspect', '--format', '{{index .Config.Labels "io.local-dev.workspace"}}', local])).toBe(wsId);
     });
 
-    it("refuses a registry image whose label is not the portable hash asked for, and builds instead", async () => {
+    it('refuses a registry image whose label is not the portable hash asked for, and builds instead', async () => {
       const ref = refOf('shared');
       docker(['tag', 'busybox:1.36', ref]);
       docker(['push', ref]);

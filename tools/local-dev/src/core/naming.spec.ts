@@ -23,7 +23,9 @@ describe('naming', () => {
   });
 
   it('names an image in the registry by service and portable hash, whatever the workspace', () => {
-    expect(registryReference('registry.internal:5000/local-dev/', 'bifrost', 'ab'.repeat(32))).toBe(`registry.internal:5000/local-dev/bifrost:${'ab'.repeat(32)}`);
+    expect(registryReference('registry.internal:5000/local-dev/', 'bifrost', 'ab'.repeat(32))).toBe(
+      `registry.internal:5000/local-dev/bifrost:${'ab'.repeat(32)}`,
+    );
     expect(registryReference('127.0.0.1:5000', 'bifrost', 'cd')).toBe('127.0.0.1:5000/bifrost:cd');
   });
 

@@ -214,7 +214,15 @@ describe('withImageOutcomes (build-image: present, pulled or built, for the run 
       ],
       summary: { tasks: 2, cacheHits: 0, failures: 0 },
     };
-    const progress = { version: 1 as const, runId: 'r1', command: '', state: 'running' as const, startedAt: '', updatedAt: '', tasks: { 'a:build-image': { state: 'success' as const, cacheHit: false, image: 'pulled' as const } } };
+    const progress = {
+      version: 1 as const,
+      runId: 'r1',
+      command: '',
+      state: 'running' as const,
+      startedAt: '',
+      updatedAt: '',
+      tasks: { 'a:build-image': { state: 'success' as const, cacheHit: false, image: 'pulled' as const } },
+    };
     expect(withImageOutcomes(metric, progress).tasks.map((task) => task.image)).toEqual(['pulled', undefined]);
     expect(withImageOutcomes(metric, { ...progress, runId: 'r0' })).toBe(metric);
   });

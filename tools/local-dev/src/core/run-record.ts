@@ -314,7 +314,10 @@ export async function recordImageOutcome(workspaceRoot: string, taskId: string, 
   await underLock(paths, () => {
     const progress = readProgress(paths);
     if (progress?.state !== 'running') return;
-    write(progressFile(paths), { ...progress, tasks: { ...progress.tasks, [taskId]: { ...(progress.tasks[taskId] ?? { state: 'running', cacheHit: false }), image } } });
+    write(progressFile(paths), {
+      ...progress,
+      tasks: { ...progress.tasks, [taskId]: { ...(progress.tasks[taskId] ?? { state: 'running', cacheHit: false }), image } },
+    });
   });
 }
 

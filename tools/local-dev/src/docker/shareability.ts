@@ -25,8 +25,7 @@ export interface SecretCopy {
 
 export type Verdict =
   /** `exclude`: secret files to keep out of the context (the generated ignore file); `copies`: what `up` copies in. */
-  | { shareable: true; exclude: string[]; copies: SecretCopy[] }
-  | { shareable: false; reason: string };
+  { shareable: true; exclude: string[]; copies: SecretCopy[] } | { shareable: false; reason: string };
 
 export interface ShareabilityInput {
   /** The secret files the build context holds under the repo's own .dockerignore (what the image held before). */
@@ -43,12 +42,15 @@ export function shareability(input: ShareabilityInput): Verdict {
   const files = [...input.secretsInContext].sort();
   if (files.length === 0) return { shareable: true, exclude: [], copies: [] };
   const named = files.join(', ');
-  if (input.builder === 'legacy') return { shareable: false, reason: `the build context holds ${named} and the legacy builder reads no Dockerfile-specific ignore file` };
-  if (!input.dockerfileInClone) return { shareable: false, reason: `the build context holds ${named} and the Dockerfile is not inject-config's copy in the clone` };
+  if (input.builder === 'legacy')
+    return { shareable: false, reason: `the build context holds ${named} and the legacy builder reads no Dockerfile-specific ignore file` };
+  if (!input.dockerfileInClone)
+    return { shareable: false, reason: `the build context holds ${named} and the Dockerfile is not inject-config's copy in the clone` };
   const copies: SecretCopy[] = [];
   for (const file of files) {
     const landing = landingPaths(input.dockerfileText, input.buildArgs, file);
-    if (landing.at === undefined) return { shareable: false, reason: `the build context holds ${file} and the Dockerfile is not simple enough to tell where it lands: ${landing.reason}` };
+    if (landing.at === undefined)
+      return { shareable: false, reason: `the build context holds ${file} and the Dockerfile is not simple enough to tell where it lands: ${landing.reason}` };
     if (landing.at.length > 0) copies.push({ file, to: landing.at });
   }
   return { shareable: true, exclude: files, copies };

@@ -29,9 +29,13 @@ describe('make words', () => {
 
   it('make dev starts the dev target of the named services (all without one) in the namespace, streamed', () => {
     expect(plan('dev')).toEqual(['npx nx run-many -t dev --outputStyle=stream']);
-    expect(plan('dev', 'demo-api', 's2', 'demo-orders')).toEqual(['npx nx run-many -t dev --projects=demo-api,demo-orders --namespace=s2 --outputStyle=stream']);
+    expect(plan('dev', 'demo-api', 's2', 'demo-orders')).toEqual([
+      'npx nx run-many -t dev --projects=demo-api,demo-orders --namespace=s2 --outputStyle=stream',
+    ]);
     expect(usage('dev')).toBe('make dev [<namespace>] [<service> …]');
-    expect(refusal('dev', 'refresh')).toBe('"refresh" means nothing to dev; nothing was run\n  fix: make dev [<namespace>] [<service> …] (namespaces: qa, s1, s2)');
+    expect(refusal('dev', 'refresh')).toBe(
+      '"refresh" means nothing to dev; nothing was run\n  fix: make dev [<namespace>] [<service> …] (namespaces: qa, s1, s2)',
+    );
   });
 
   it('refuses an unknown command, a word the command does not take, and a second namespace', () => {

@@ -60,7 +60,12 @@ async function startUnderLock(run: ServiceRunContext, log: (line: string) => voi
     const running = existing.find((container) => container.state === 'running');
     await checkHostPorts(service, running?.id, workspaceId(run.paths.root));
     await networkOnce(run, log);
-    containerId = await startContainer(run, plan, { project, image: ensured.image, entry, replacing: running !== undefined, secretCopies: ensured.secretCopies }, log);
+    containerId = await startContainer(
+      run,
+      plan,
+      { project, image: ensured.image, entry, replacing: running !== undefined, secretCopies: ensured.secretCopies },
+      log,
+    );
   }
   await waitUntilHealthy(healthTarget(run, containerId));
   log(`${service.name}: healthy${describeCheck(run)}`);
@@ -121,7 +126,10 @@ async function startContainer(
   await removeContainers(service.name, remove);
   const copies = target.secretCopies;
   const copyIn = copies.length > 0 ? (id: string) => copySecretsIn(service.name, id, path.join(run.paths.cloned, service.dir), copies) : undefined;
-  const id = await runContainer({ project: target.project, service: service.name, projectDirectory: run.paths.root, image: target.image, entry: target.entry }, copyIn);
+  const id = await runContainer(
+    { project: target.project, service: service.name, projectDirectory: run.paths.root, image: target.image, entry: target.entry },
+    copyIn,
+  );
   if (plan.action === 'create' && plan.replacesSynced) {
     const { files } = plan.replacesSynced;
     log(`${service.name}: held ${files} synced file${files === 1 ? '' : 's'}; recreated from its image`);
