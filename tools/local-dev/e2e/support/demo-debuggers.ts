@@ -30,6 +30,8 @@ export interface Stop {
 
 export interface DebugRound {
   stop: Stop;
+  /** debugpy across reloads: when the server process of this round announced itself (Date.now()). */
+  announcedAt?: number;
   /** The HTTP response the request completed with after `continue`. */
   response: { status: number; body: string };
 }
@@ -69,6 +71,20 @@ export function lineOf(file: string, text: string): number {
 async function request(url: string, method = 'GET'): Promise<{ status: number; body: string }> {
   const response = await fetch(url, { method, signal: AbortSignal.timeout(60_000) });
   return { status: response.status, body: await response.text() };
+}
+
+/** Until GET `url` answers 2xx, asked every 100 ms. */
+async function untilAnswering(url: string, what: string, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const ok = await fetch(url, { signal: AbortSignal.timeout(2000) }).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${what}: no answer within ${ms / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** A DAP session on a debugger's port: initialize, attach with `attach`, breakpoints, configurationDone. */
@@ -125,29 +141,87 @@ async function readStopAndContinue(
 /**
  * debugpy: attach as VS Code does with the injected configuration. runserver's autoreload runs the
  * server in a child process, which debugpy announces with `debugpyAttach`: the client attaches to it
- * on the same port (VS Code does the same), and the breakpoint is hit there.
+ * on the same port (VS Code does the same), and the breakpoint is hit there. A server run with
+ * --noreload (`autoreload: false`) is the process attached to: the breakpoint is hit in that session.
  */
 export async function debugpyRound(
   configuration: LaunchConfiguration,
   clone: string,
   breakpoint: { file: string; line: number },
   url: string,
+  { autoreload = true }: { autoreload?: boolean } = {},
 ): Promise<DebugRound> {
+  if (!autoreload) {
+    const attach = resolveWorkspaceFolder(configuration, clone);
+    const session = await dapSession((attach.connect as { port: number }).port, 'debugpy', attach, breakpoint);
+    try {
+      return await readStopAndContinue(session, session.waitForEvent('stopped'), request(url), 'debugpy');
+    } finally {
+      await within(session.stop(), 'debugpy: detach');
+    }
+  }
+  const rounds = await debugpyAcrossReloads(configuration, clone, breakpoint, url, []);
+  return rounds[0];
+}
+
+/**
+ * debugpy across runserver's reloads, as an IDE lives through them: the session on runserver's
+ * parent process stays connected; each server process runserver starts (the first, then one after
+ * each reload a `change` causes) announces itself with `debugpyAttach` and is attached to with the
+ * same breakpoint, as VS Code sends its breakpoints to every new child session. One round on the
+ * first server, then one after each change.
+ */
+export async function debugpyAcrossReloads(
+  configuration: LaunchConfiguration,
+  clone: string,
+  breakpoint: { file: string; line: number },
+  url: string,
+  changes: (() => Promise<void>)[],
+  /** A page without the breakpoint, asked until it answers before each round's request: a reloaded server attached to still starts up (the request would meet a closed port). */
+  readyUrl?: string,
+): Promise<DebugRound[]> {
   const attach = resolveWorkspaceFolder(configuration, clone);
   const port = (attach.connect as { port: number }).port;
-  let announced!: Promise<DebugProtocol.Event>;
-  const parent = await dapSession(port, 'debugpy', attach, breakpoint, (client) => {
-    announced = client.waitForEvent('debugpyAttach');
-  });
-  try {
-    const server = ((await within(announced, 'debugpy: the server process (debugpyAttach)')) as DebugProtocol.Event).body as Record<string, unknown>;
-    const child = await dapSession(port, 'debugpy', server, breakpoint);
+  const announced: { event: DebugProtocol.Event; at: number }[] = [];
+  let wake: (() => void) | undefined;
+  const parent = await dapSession(port, 'debugpy', attach, breakpoint, (client) =>
+    client.on('debugpyAttach', (event: DebugProtocol.Event) => {
+      announced.push({ event, at: Date.now() });
+      wake?.();
+    }),
+  );
+  const nextServer = (what: string) =>
+    within(
+      new Promise<{ event: DebugProtocol.Event; at: number }>((resolve) => {
+        // The latest server: one that a second reload already ended cannot be attached to.
+        const take = () => {
+          const event = announced.pop();
+          announced.length = 0;
+          if (event) resolve(event);
+          else wake = take;
+        };
+        take();
+      }),
+      `debugpy: ${what} (debugpyAttach)`,
+      60_000,
+    );
+  const roundOnNextServer = async (what: string) => {
+    const { event, at } = await nextServer(what);
+    const child = await dapSession(port, 'debugpy', event.body as Record<string, unknown>, breakpoint);
     try {
-      const stopped = child.waitForEvent('stopped');
-      return await readStopAndContinue(child, stopped, request(url), 'debugpy');
+      if (readyUrl) await untilAnswering(readyUrl, `debugpy: ${readyUrl} after attaching to ${what}`);
+      return { ...(await readStopAndContinue(child, child.waitForEvent('stopped'), request(url), 'debugpy')), announcedAt: at };
     } finally {
       await within(child.stop(), 'debugpy: detach from the server process');
     }
+  };
+  try {
+    const rounds = [await roundOnNextServer('the server process')];
+    for (const change of changes) {
+      await change();
+      rounds.push(await roundOnNextServer('the server process started after the reload'));
+    }
+    return rounds;
   } finally {
     await within(parent.stop(), 'debugpy: detach');
   }
