@@ -1,7 +1,7 @@
 /**
  * The clone watcher on a real folder with the OS's real file events (@parcel/watcher, inotify here).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { FileChange } from './plan';
@@ -69,6 +69,16 @@ describe('watchClone', () => {
     await until(() => bursts.length === 2);
     expect(paths(bursts[1])).toEqual(['delete app/old.py', 'write app/pkg', 'write app/pkg/sub', 'write app/pkg/sub/a.py']);
     rmSync(outside, { recursive: true, force: true });
+  });
+
+  it('goes on after a burst with nothing new (an event of a file as it was already handed on)', async () => {
+    writeFileSync(path.join(clone, 'app', 'a.py'), 'a\n');
+    await until(() => bursts.length === 1);
+    chmodSync(path.join(clone, 'app', 'a.py'), 0o644); // an event, the same version: nothing to hand on
+    await sleep(300);
+    writeFileSync(path.join(clone, 'app', 'b.py'), 'b\n');
+    await until(() => bursts.length === 2);
+    expect(paths(bursts[1])).toEqual(['write app/b.py']);
   });
 
   it('calls nothing while nothing changes', async () => {

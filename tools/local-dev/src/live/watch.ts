@@ -208,7 +208,7 @@ export async function watchClone(clone: string, onBurst: BurstHandler, onError: 
     const before = owed;
     pending = [];
     owed = [];
-    handling = (async () => {
+    const handle = async () => {
       let changes: FileChange[] = [...before, ...burst.map((gathered) => gathered.change)];
       try {
         // Owed first: a later change of the same path in this burst wins.
@@ -219,12 +219,14 @@ export async function watchClone(clone: string, onBurst: BurstHandler, onError: 
       } catch (error) {
         owe(changes);
         onError(error);
-      } finally {
-        handling = undefined;
-        inFlight = [];
-        if (pending.length > 0 && !closing) schedule();
       }
-    })();
+    };
+    // `.finally` runs after `handling` is set, even for a burst with nothing new (no await in handle).
+    handling = handle().finally(() => {
+      handling = undefined;
+      inFlight = [];
+      if (pending.length > 0 && !closing) schedule();
+    });
   };
   const schedule = () => {
     if (timer) clearTimeout(timer);
