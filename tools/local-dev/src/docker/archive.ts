@@ -34,7 +34,11 @@ export function tarOf(entries: readonly ArchiveEntry[]): Promise<Buffer> {
   });
   const ordered = [...entries.filter((entry) => entry.type === 'directory'), ...entries.filter((entry) => entry.type === 'file')];
   for (const entry of ordered) {
-    const header: Partial<Header> & Pick<Header, 'name'> = { name: entry.type === 'directory' ? `${entry.name}/` : entry.name, type: entry.type, mode: entry.mode };
+    const header: Partial<Header> & Pick<Header, 'name'> = {
+      name: entry.type === 'directory' ? `${entry.name}/` : entry.name,
+      type: entry.type,
+      mode: entry.mode,
+    };
     if (entry.mtime !== undefined) header.mtime = entry.mtime;
     if (entry.uid !== undefined) header.uid = entry.uid;
     if (entry.gid !== undefined) header.gid = entry.gid;

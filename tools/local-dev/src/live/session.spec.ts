@@ -74,7 +74,7 @@ describe('the live record kept by dev', () => {
     });
     afterEach(() => rmSync(paths.root, { recursive: true, force: true }));
 
-    it('two writers of one record never overwrite each other: a sync recorded while the dashboard\'s Rebuild writes leftAt keeps both', async () => {
+    it("two writers of one record never overwrite each other: a sync recorded while the dashboard's Rebuild writes leftAt keeps both", async () => {
       await registerWatcher(paths, 'api', container);
       // The dashboard's writer, mid-way: it holds the record's lock and has read the record.
       const lock = await acquireLock(liveRecordLockPath(paths, 'api'), {
@@ -89,7 +89,11 @@ describe('the live record kept by dev', () => {
       writeLiveRecord(paths, { ...seen!, leftAt: '2026-12-06T11:00:00.000Z' });
       releaseLock(lock);
       await sync;
-      expect(readLiveRecord(paths, 'api')).toMatchObject({ files: 2, leftAt: '2026-12-06T11:00:00.000Z', lastSummary: 'synced 2 files in 90 ms; the app reloads itself' });
+      expect(readLiveRecord(paths, 'api')).toMatchObject({
+        files: 2,
+        leftAt: '2026-12-06T11:00:00.000Z',
+        lastSummary: 'synced 2 files in 90 ms; the app reloads itself',
+      });
       // And the other way round: markLiveLeft, through the same lock, keeps the syncs recorded.
       await Promise.all([recordSync(paths, 'api', container, 1, 's'), markLiveLeft(paths, 'api', new Date('2026-12-06T12:00:00.000Z'))]);
       expect(readLiveRecord(paths, 'api')).toMatchObject({ files: 3, leftAt: '2026-12-06T12:00:00.000Z' });

@@ -101,7 +101,11 @@ export function readSources(clone: string, writes: readonly SyncWrite[]): ReadSo
   const realFolders = new Map<string, string | undefined>();
   const realFolderOf = (source: string) => {
     const folder = path.posix.dirname(source);
-    if (!realFolders.has(folder)) realFolders.set(folder, unlessGone(() => realpathSync(path.join(clone, ...folder.split('/')))));
+    if (!realFolders.has(folder))
+      realFolders.set(
+        folder,
+        unlessGone(() => realpathSync(path.join(clone, ...folder.split('/')))),
+      );
     return realFolders.get(folder);
   };
   return writes.map((write) => {

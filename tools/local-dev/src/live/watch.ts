@@ -161,10 +161,11 @@ export async function snapshotAtRegistration(clone: string, handover: Handover, 
 /** Pure: the owed changes a handover file holds (anything else in it says nothing). */
 export function owedChangesOf(value: unknown): FileChange[] {
   if (!Array.isArray(value)) return [];
-  return value.filter(
-    (entry): entry is FileChange =>
-      typeof entry === 'object' && entry !== null && typeof entry.path === 'string' && (entry.kind === 'write' || entry.kind === 'delete'),
-  );
+  return value.filter((entry: unknown): entry is FileChange => {
+    if (typeof entry !== 'object' || entry === null) return false;
+    const { path, kind } = entry as Partial<Record<keyof FileChange, unknown>>;
+    return typeof path === 'string' && (kind === 'write' || kind === 'delete');
+  });
 }
 
 /** The changes a previous watch of the clone left (owed, and every change since its snapshot); the handover files are taken (removed). */

@@ -10,9 +10,11 @@ describe('a dev session', () => {
     let stop = () => {};
     const stopped = new Promise<void>((resolve) => (stop = resolve));
     let ended = false;
-    const session = runDevSession(run, { stopped, aborted: new Promise(() => undefined) }, { log: (line) => logs.push(line), warn: (line) => warnings.push(line) }).then(
-      () => (ended = true),
-    );
+    const session = runDevSession(
+      run,
+      { stopped, aborted: new Promise(() => undefined) },
+      { log: (line) => logs.push(line), warn: (line) => warnings.push(line) },
+    ).then(() => (ended = true));
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(ended).toBe(false);
     expect(logs).toEqual([
