@@ -75,7 +75,9 @@ if ! docker_answers; then
   else
     mkdir -p logs
     log "starting dockerd (log: logs/dockerd.log)"
-    as_root sh -c 'nohup dockerd >"$1" 2>&1 &' sh "$PWD/logs/dockerd.log"
+    # In its own session (setsid): a Ctrl-C or the end of the terminal or job that ran this script
+    # signals that process group, and must not take the engine down with it.
+    as_root setsid -f sh -c 'exec dockerd >"$1" 2>&1 </dev/null' sh "$PWD/logs/dockerd.log"
   fi
   for _ in $(seq 1 60); do
     docker_answers && break
