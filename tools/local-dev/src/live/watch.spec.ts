@@ -1,6 +1,7 @@
 /**
  * The clone watcher on a real folder with the OS's real file events (@parcel/watcher, inotify here).
  */
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -79,6 +80,46 @@ describe('watchClone', () => {
     writeFileSync(path.join(clone, 'app', 'b.py'), 'b\n');
     await until(() => bursts.length === 2);
     expect(paths(bursts[1])).toEqual(['write app/b.py']);
+  });
+
+  it('gathers a real git checkout (1,000 new files in a new folder and an edited file, written last) into ONE burst', async () => {
+    await watch?.close();
+    rmSync(clone, { recursive: true, force: true });
+    clone = mkdtempSync(path.join(tmpdir(), 'live-watch-git-'));
+    const git = (...args: string[]) => execFileSync('git', ['-C', clone, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { stdio: 'pipe' });
+    git('init', '-q', '-b', 'main');
+    mkdirSync(path.join(clone, 'app'));
+    writeFileSync(path.join(clone, 'app', 'zz_view.py'), 'old\n');
+    git('add', '-A');
+    git('commit', '-qm', 'main');
+    git('checkout', '-qb', 'other');
+    mkdirSync(path.join(clone, 'app', 'many'));
+    for (let index = 0; index < 1000; index++) writeFileSync(path.join(clone, 'app', 'many', `f${index}.py`), `${index}\n`);
+    writeFileSync(path.join(clone, 'app', 'zz_view.py'), 'new\n');
+    git('add', '-A');
+    git('commit', '-qm', 'other');
+    git('checkout', '-q', 'main');
+    watch = await watchClone(
+      clone,
+      async (changes) => {
+        bursts.push(changes);
+      },
+      (error) => errors.push(error),
+      { busy: () => existsSync(path.join(clone, '.git', 'index.lock')) },
+    );
+    git('checkout', '-q', 'other');
+    await until(() => bursts.flat().some((change) => change.path === 'app/zz_view.py'), 10_000);
+    await sleep(1500);
+    expect(bursts.map((burst) => paths(burst).length)).toEqual([1002]);
+  });
+
+  it('keeps a big burst whose last events come 300 ms late (a loaded laptop after a checkout) in ONE burst', async () => {
+    for (let index = 0; index < 300; index++) writeFileSync(path.join(clone, 'app', `f${index}.py`), `${index}\n`);
+    await sleep(300);
+    writeFileSync(path.join(clone, 'app', 'view.py'), 'new\n');
+    await until(() => bursts.flat().some((change) => change.path === 'app/view.py'));
+    await sleep(800);
+    expect(bursts.map((burst) => paths(burst).length)).toEqual([301]);
   });
 
   it('calls nothing while nothing changes', async () => {

@@ -4,7 +4,7 @@
  * thread. Events are gathered into bursts — a save-all, a formatter run, a `git checkout` of a
  * thousand files — and handed on as ONE list of changes: the burst ends after QUIET_MS without an
  * event, or MAX_MS after it began, whichever is first (so a never-ending stream of writes still
- * syncs every second). While the handler works on one burst, the next one gathers, and is handed
+ * syncs every second); a LARGE_BURST waits LARGE_QUIET_MS, up to LARGE_MAX_MS. While the handler works on one burst, the next one gathers, and is handed
  * on once the handler is done: never two syncs of one clone at once, never a storm.
  *
  * A git command rewriting the work tree (checkout, rebase, stash) can take longer than MAX_MS on a
@@ -34,6 +34,15 @@ import { unlessGone } from './sync';
 
 export const QUIET_MS = 100;
 export const MAX_MS = 1000;
+/**
+ * A burst this big (a checkout, an unpacked folder) waits longer for quiet: the OS's events of one
+ * big operation reach us in several deliveries (the watcher's thread hands them on at most every
+ * ~500 ms, later on a loaded laptop, after git has already dropped its lock), and 100 ms between
+ * two of them cut one checkout into two syncs.
+ */
+export const LARGE_BURST = 200;
+export const LARGE_QUIET_MS = 600;
+export const LARGE_MAX_MS = 5000;
 /** The longest a burst waits for a git command that holds the index lock. */
 export const MAX_BUSY_MS = 30_000;
 
@@ -231,8 +240,9 @@ export async function watchClone(clone: string, onBurst: BurstHandler, onError: 
   };
   const schedule = () => {
     if (timer) clearTimeout(timer);
-    const untilCap = firstAt + timing.maxMs - Date.now();
-    timer = setTimeout(flush, Math.max(0, Math.min(timing.quietMs, untilCap)));
+    const large = pending.length >= LARGE_BURST;
+    const untilCap = firstAt + (large ? Math.max(timing.maxMs, LARGE_MAX_MS) : timing.maxMs) - Date.now();
+    timer = setTimeout(flush, Math.max(0, Math.min(large ? Math.max(timing.quietMs, LARGE_QUIET_MS) : timing.quietMs, untilCap)));
   };
 
   const subscription: AsyncSubscription = await subscribe(
