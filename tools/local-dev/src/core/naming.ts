@@ -17,6 +17,8 @@ export const LABELS = {
   portableHash: 'io.local-dev.portable-hash',
   /** Hash of the service's entry in docker-compose.yml: a running container with another value is stale. */
   definition: 'io.local-dev.definition',
+  /** On a container whose program runs under the live supervisor (src/docker/live-supervisor.ts): a restart is a SIGHUP to it. */
+  liveSupervisor: 'io.local-dev.live-supervisor',
 } as const;
 
 /** Labels docker compose itself puts on the containers it creates. */

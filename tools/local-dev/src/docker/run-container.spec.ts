@@ -1,6 +1,7 @@
 import { composeDocument, escapeDollars, type ComposeService } from '../compose/document';
 import { parseConfigText } from '../config/load';
 import { containerName, runArgs, startPlan } from './run-container';
+import { LIVE_SUPERVISOR_SCRIPT } from './live-supervisor';
 
 const container = (state: string, image = 'local-dev/a:1', definition = 'd', id = `id-${state}`) => ({ id, image, state, definition });
 
@@ -131,5 +132,20 @@ describe('runArgs', () => {
     };
     expect(runArgs(spec, 'create')).toEqual(['create', ...runArgs(spec).slice(2)]);
     expect(runArgs(spec).slice(0, 2)).toEqual(['run', '--detach']);
+  });
+
+  it("runs the image's own command under the live supervisor when asked, labelled so, with the definition label unchanged", () => {
+    const spec = { project: 'local-dev-1234', service: 'health-api', projectDirectory: '/ws', image: 'local-dev/health-api:abc', entry };
+    const plain = runArgs(spec);
+    const supervised = runArgs({ ...spec, supervise: ['sh', '-c', 'exec python3 app.py'] });
+    const imageAt = supervised.indexOf('local-dev/health-api:abc');
+    expect(supervised.slice(imageAt - 2, imageAt)).toEqual(['--entrypoint', '/bin/sh']);
+    expect(supervised.slice(imageAt + 1)).toEqual(['-c', LIVE_SUPERVISOR_SCRIPT, 'local-dev-live', 'sh', '-c', 'exec python3 app.py']);
+    expect(supervised).toContain('io.local-dev.live-supervisor=1');
+    expect(supervised).toContain('io.local-dev.definition=def');
+    // Everything else is the plain run's: the same container, only its main process differs.
+    expect(supervised.slice(0, imageAt - 4)).toEqual(plain.slice(0, -1));
+    expect(plain).not.toContain('--entrypoint');
+    expect(plain.at(-1)).toBe('local-dev/health-api:abc');
   });
 });

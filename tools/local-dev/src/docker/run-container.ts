@@ -19,7 +19,8 @@ import { unescapeDollars, type ComposeService } from '../compose/document';
 import { exec } from '../core/exec';
 import { ChildProcessError, DockerError } from '../core/errors';
 import { isCurrent, type ContainerInfo } from './containers';
-import { COMPOSE_LABELS } from '../core/naming';
+import { COMPOSE_LABELS, LABELS } from '../core/naming';
+import { supervisorArgs } from './live-supervisor';
 
 /** The container that holds files the dev target synced into it (read by the caller from src/live/state.ts), and how many. */
 export interface SyncedContainer {
@@ -58,6 +59,11 @@ export interface RunSpec {
   projectDirectory: string;
   image: string;
   entry: ComposeService;
+  /**
+   * The image's own command, to run under the live supervisor (./live-supervisor.ts) so that the
+   * dev target restarts the program, not the container; undefined: the image's command as it is.
+   */
+  supervise?: string[];
 }
 
 /** Compose v1's container name (`<project>_<service>_1`), so messages and `docker ps` read as before. */
@@ -78,7 +84,10 @@ export function runArgs(spec: RunSpec, verb: 'run' | 'create' = 'run'): string[]
     'com.docker.compose.oneoff': 'False',
     'com.docker.compose.container-number': '1',
     'com.docker.compose.project.working_dir': spec.projectDirectory,
+    ...(spec.supervise ? { [LABELS.liveSupervisor]: '1' } : {}),
   };
+  // The definition label stays the entry's: the container is still what docker-compose.yml says, run under the supervisor.
+  const supervised = spec.supervise ? supervisorArgs(spec.supervise) : { beforeImage: [], afterImage: [] };
   return [
     ...(verb === 'run' ? ['run', '--detach'] : ['create']),
     '--name',
@@ -93,7 +102,9 @@ export function runArgs(spec: RunSpec, verb: 'run' | 'create' = 'run'): string[]
     ...entry.extra_hosts.flatMap((host) => ['--add-host', host]),
     ...(entry.init ? ['--init'] : []),
     ...Object.entries(labels).flatMap(([name, value]) => ['--label', `${name}=${value}`]),
+    ...supervised.beforeImage,
     spec.image,
+    ...supervised.afterImage,
   ];
 }
 

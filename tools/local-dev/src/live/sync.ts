@@ -1,8 +1,8 @@
 /**
  * Carrying out one planned sync (./plan.ts) on a running container: the changed files go in as
  * one tar archive through `docker cp - <container>:/`, the deleted paths go with one
- * `docker exec <container> rm -rf -- …`, then, when the service asks for it, `docker restart` and
- * the same health wait `up` uses.
+ * `docker exec <container> rm -rf -- …`, then, when the service asks for it, a restart of its
+ * program (a SIGHUP to the live supervisor, or `docker restart`) and the same health wait `up` uses.
  *
  * Why a tar through the engine's API and no bind mount: a remote engine (DOCKER_HOST) cannot see
  * the laptop's clone, and `docker cp` works the same on every engine. Why `docker cp -a`: the
@@ -20,6 +20,7 @@ import { exec } from '../core/exec';
 import { containerCallError, copyIntoContainer, type ArchiveEntry } from '../docker/archive';
 import { healthEndpoint } from '../docker/containers';
 import { waitUntilHealthy } from '../docker/health';
+import { supervisedProgram, waitProgramEnded } from '../docker/live-supervisor';
 
 /** One write of a sync: a clone-relative source and its absolute target in the container. */
 export interface SyncWrite {
@@ -164,10 +165,21 @@ export async function syncIntoContainer(service: string, containerId: string, cl
   };
 }
 
-/** `docker restart` (same container, same host ports: a debugger re-attaches), then up's health wait. Returns the ms from the restart until healthy. */
+/**
+ * Restarts the service's program, then up's health wait; returns the ms from the restart until healthy.
+ * A container created under the live supervisor (../docker/live-supervisor.ts) gets a SIGHUP: only
+ * its program starts again, once the old one is gone; any other gets `docker restart`. Either way
+ * it is the same container with the same host ports: a debugger re-attaches.
+ */
 export async function restartContainer(service: ServiceModel, containerId: string, network: string): Promise<number> {
   const startedAt = Date.now();
-  await containerCall(service.name, containerId, ['restart', containerId]);
+  const program = await supervisedProgram(containerId);
+  if (program) {
+    await containerCall(service.name, containerId, ['kill', '--signal', 'HUP', containerId]);
+    await waitProgramEnded(service.name, containerId, program);
+  } else {
+    await containerCall(service.name, containerId, ['restart', containerId]);
+  }
   await waitUntilHealthy({
     service: service.name,
     containerId,

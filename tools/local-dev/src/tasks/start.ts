@@ -5,8 +5,9 @@
  *   definition, holding no files the dev target synced into it (../live/state.ts)? → else
  *   docker-compose.yml is this run's?, port preflight, network, then one `docker start` of its
  *   stopped, current container (no synced files) or one `docker run` of its compose entry
- *   (../docker/run-container.ts) → wait for the healthcheck → settle the up state Nx hashes
- *   (../runtime-state/up-state.ts).
+ *   (../docker/run-container.ts; with `live.restart`, under the live supervisor when the image's
+ *   command runs through a shell: ../docker/live-supervisor.ts) → wait for the healthcheck →
+ *   settle the up state Nx hashes (../runtime-state/up-state.ts).
  * The "already current" check costs one request to the engine; no compose process is started at all.
  * It lives in tasks/ (the floor above the libraries): it uses docker, compose and runtime-state,
  * and none of them calls it.
@@ -28,6 +29,7 @@ import type { ContainerInfo } from '../docker/containers';
 import { readLiveState } from '../live/state';
 import * as path from 'node:path';
 import { copySecretsIn } from '../docker/secrets-at-up';
+import { imageCommand, supervisableCommand } from '../docker/live-supervisor';
 import type { SecretCopy } from '../docker/shareability';
 import type { WorkspacePaths } from '../core/workspace';
 import { withNetworkLock, withServiceLock } from '../docker/service-lock';
@@ -126,8 +128,9 @@ async function startContainer(
   await removeContainers(service.name, remove);
   const copies = target.secretCopies;
   const copyIn = copies.length > 0 ? (id: string) => copySecretsIn(service.name, id, path.join(run.paths.cloned, service.dir), copies) : undefined;
+  const supervise = service.live?.restart ? supervisableCommand(await imageCommand(target.image)) : undefined;
   const id = await runContainer(
-    { project: target.project, service: service.name, projectDirectory: run.paths.root, image: target.image, entry: target.entry },
+    { project: target.project, service: service.name, projectDirectory: run.paths.root, image: target.image, entry: target.entry, supervise },
     copyIn,
   );
   if (plan.action === 'create' && plan.replacesSynced) {
