@@ -201,6 +201,10 @@ describe('dashboard (real Chromium, real stack)', () => {
       await row(`${service}:build-image`)
         .locator('td.image-present', { hasText: /^present$/ })
         .waitFor({ timeout: 15_000 });
+      // The outcome is recorded while the task runs, its cache state when it ends: wait for both.
+      await row(`${service}:build-image`)
+        .locator('td', { hasText: /^miss$/ })
+        .waitFor({ timeout: 15_000 });
       expect((await row(`${service}:build-image`).locator('td').allTextContents()).slice(3)).toEqual(['miss', 'present']);
     }
   });

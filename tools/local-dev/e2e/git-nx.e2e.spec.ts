@@ -79,7 +79,8 @@ it('clones every repo in parallel and reports the unreachable one without stoppi
   const undo = await ws.nx(['run', 'health-api:inject-config', '--undo'], { env: sshEnv });
   expect(undo.code).toBe(0);
   expect(undo.output).toContain('health-api: left cloned/health-api alone (inject-config --undo)');
-  expect(undo.output).toContain('health-api: removed 4 injected files (namespace s1)');
+  // The secret, the dev Dockerfile, its generated .dockerignore (the secret kept out of the image) and the IDE configs.
+  expect(undo.output).toContain('health-api: removed 5 injected files (namespace s1)');
   const health = path.join(ws.root, 'cloned/health-api');
   expect(readFileSync(path.join(health, 'app/app/secrets.py'), 'utf8')).toBe(HEALTH_FILES['app/app/secrets.py']);
   expect(sh(health, 'status', '--porcelain', '--untracked-files=all', '--ignored')).toBe('');

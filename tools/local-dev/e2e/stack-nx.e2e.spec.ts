@@ -108,23 +108,33 @@ describe('nx run-many -t up (real chain, real Docker)', () => {
     writeFileSync(path.join(stack.workspace.root, 'cloned/svc-1/version.txt'), 'svc-1 2\n');
     expect(await upAll()).toEqual(['svc-1']);
     expect(await get(`http://127.0.0.1:${stack.hostPorts['svc-1']}/version.txt`)).toBe('svc-1 2\n');
-    git(path.join(stack.workspace.root, 'cloned/svc-0'), 'commit', '-q', '--allow-empty', '-m', 'work on svc-0');
+    // An empty commit leaves the tree as it was: the image is named by the content, so nothing is built.
+    git(path.join(stack.workspace.root, 'cloned/svc-0'), 'commit', '-q', '--allow-empty', '-m', 'nothing changed');
+    expect(await upAll()).toEqual([]);
+    writeFileSync(path.join(stack.workspace.root, 'cloned/svc-0/notes.txt'), 'work on svc-0\n');
+    git(path.join(stack.workspace.root, 'cloned/svc-0'), 'add', 'notes.txt');
+    git(path.join(stack.workspace.root, 'cloned/svc-0'), 'commit', '-q', '-m', 'work on svc-0');
     expect(await upAll()).toEqual(['svc-0', 'svc-0-worker-1']);
   });
 
-  it('a changed namespace secret file is injected again and rebuilds only the service that uses it', async () => {
+  it('a changed namespace secret file is injected again and replaces only the container that uses it, with no rebuild (the secret is copied in at up, never in the image)', async () => {
     const secret = () => docker(['exec', containerOf('svc-1'), 'cat', '/app/secret.env']);
     expect(secret()).toBe('TOKEN=s1-first');
+    const before = ['svc-0', 'svc-0-worker-1', 'svc-1'].map(containerOf);
     writeFileSync(path.join(stack.workspace.root, 'configs/s1/svc-1.env'), 'TOKEN=s1-rotated\n');
-    expect(await upAll()).toEqual(['svc-1']);
+    expect(await upAll()).toEqual([]);
     expect(secret()).toBe('TOKEN=s1-rotated');
+    const after = ['svc-0', 'svc-0-worker-1', 'svc-1'].map(containerOf);
+    expect(after.slice(0, 2)).toEqual(before.slice(0, 2));
+    expect(after[2]).not.toBe(before[2]);
     expect(await upAll()).toEqual([]);
   });
 
-  it('rebuilds and restarts a service whose image was deleted', async () => {
+  it('finds the image again by its content hash when its tag was deleted while a container still holds it: tagged again, nothing rebuilt', async () => {
     const image = docker(['inspect', '--format', '{{.Config.Image}}', containerOf('svc-1')]);
     docker(['rmi', '--force', image]);
-    expect(await upAll()).toEqual(['svc-1']);
+    expect(await upAll()).toEqual([]);
+    expect(docker(['image', 'inspect', '--format', '{{.Id}}', image])).toMatch(/^sha256:/);
     expect(docker(['inspect', '--format', '{{.Config.Image}}', containerOf('svc-1')])).toBe(image);
     expect(await get(`http://127.0.0.1:${stack.hostPorts['svc-1']}/health`)).toBe('ok\n');
   });

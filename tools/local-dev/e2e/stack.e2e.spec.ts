@@ -228,7 +228,9 @@ services:
         .slice(before)
         .map((line) => /--tag local-dev\/([^:]+):/.exec(line)?.[1]),
     ).toEqual(['beta']);
-    git(path.join(workspace.root, 'cloned/alpha'), 'commit', '-q', '--allow-empty', '-m', 'change alpha');
+    writeFileSync(path.join(workspace.root, 'cloned/alpha/notes.txt'), 'change alpha\n');
+    git(path.join(workspace.root, 'cloned/alpha'), 'add', 'notes.txt');
+    git(path.join(workspace.root, 'cloned/alpha'), 'commit', '-q', '-m', 'change alpha');
     const afterBeta = builds().length;
     for (const service of ['alpha', 'alpha-worker', 'beta']) expectSuccess(await build(service));
     expect(

@@ -68,7 +68,7 @@ describe('the Nx workspace (real nx CLI)', () => {
     const result = await workspace.nx(['show', 'project', 'oms-worker', '--json']);
     expect(result.code).toBe(0);
     const project = JSON.parse(result.stdout) as { targets: Record<string, { executor: string; dependsOn?: unknown[] }> };
-    expect(Object.keys(project.targets).sort()).toEqual(['build-image', 'clone', 'down', 'inject-config', 'logs', 'up']);
+    expect(Object.keys(project.targets).sort()).toEqual(['build-image', 'clone', 'dev', 'down', 'inject-config', 'logs', 'up']);
     expect(project.targets.clone).toMatchObject({ executor: 'nx:noop', dependsOn: [{ projects: ['oms-api'], target: 'clone', params: 'forward' }] });
     expect(project.targets['build-image'].executor).toBe('@local-dev/nx-plugin:build-image');
   });
