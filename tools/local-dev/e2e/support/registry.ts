@@ -14,7 +14,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, request } from 'node:http';
+import { createServer as createHttpServer, request } from 'node:http';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -138,7 +139,7 @@ export function basicAuth(): string {
 
 /** A port nobody listens on now (the kernel's pick for port 0). */
 export async function freePort(): Promise<number> {
-  const server = createServer();
+  const server = createHttpServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -167,4 +168,26 @@ function httpGet(url: string, authorization?: string): Promise<{ status: number;
     req.on('error', reject);
     req.end();
   });
+}
+
+/** A TCP server on 127.0.0.1 that accepts connections and never answers: a registry that stalls. */
+export interface SilentServer {
+  port: number;
+  /** How many connections it has accepted so far. */
+  connections: () => number;
+  close: () => Promise<void>;
+}
+
+export async function startSilentServer(): Promise<SilentServer> {
+  const sockets: Socket[] = [];
+  const server = createServer((socket) => sockets.push(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    connections: () => sockets.length,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }

@@ -5,10 +5,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startTestRegistry, type TestRegistry } from '../../e2e/support/registry';
+import { startSilentServer, startTestRegistry, type SilentServer, type TestRegistry } from '../../e2e/support/registry';
 import { LABELS } from '../core/naming';
 import { recordRunStart } from '../core/run-record';
 import { workspacePaths } from '../core/workspace';
@@ -18,18 +17,13 @@ import { pullFromRegistry } from './image-source';
 jest.setTimeout(30_000);
 
 describe('pullFromRegistry with a registry that does not answer', () => {
-  let silent: Server;
-  const sockets: Socket[] = [];
+  let silent: SilentServer;
   let root: string;
 
   beforeAll(async () => {
-    silent = createServer((socket) => sockets.push(socket));
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    silent = await startSilentServer();
   });
-  afterAll(async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise((resolve) => silent.close(resolve));
-  });
+  afterAll(() => silent.close());
   beforeEach(() => {
     root = mkdtempSync(path.join(os.tmpdir(), 'local-dev-image-source-'));
   });
@@ -37,17 +31,17 @@ describe('pullFromRegistry with a registry that does not answer', () => {
 
   it('is asked once per run: the next services build at once, and it is said once', async () => {
     await recordRunStart(root, 'run-1', ['node', 'nx', 'run-many', '-t', 'up']);
-    const registry = { url: `127.0.0.1:${(silent.address() as { port: number }).port}/local-dev`, push: false };
+    const registry = { url: `127.0.0.1:${silent.port}/local-dev`, push: false };
     const target = (service: string) =>
       ({ sources: { service }, portableHash: 'a'.repeat(64), image: `local-dev/${service}:x`, platform: 'linux/amd64' }) as unknown as ServiceImage;
     const said: string[] = [];
     expect(await pullFromRegistry(target('svc-0'), registry, workspacePaths(root), {}, (line) => said.push(line))).toBe(false);
-    const asked = sockets.length;
+    const asked = silent.connections();
     expect(asked).toBeGreaterThan(0);
     for (const service of ['svc-1', 'svc-2']) {
       expect(await pullFromRegistry(target(service), registry, workspacePaths(root), {}, (line) => said.push(line))).toBe(false);
     }
-    expect(sockets.length).toBe(asked);
+    expect(silent.connections()).toBe(asked);
     expect(said).toEqual([expect.stringMatching(/^registry 127\.0\.0\.1:\d+\/local-dev cannot be used \(.*\): building instead, for this whole run/)]);
   });
 });

@@ -5,11 +5,17 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { workspacePaths, type WorkspacePaths } from '../core/workspace';
-import { startTestRegistry, TEST_REGISTRY_PASSWORD, TEST_REGISTRY_USER, type TestRegistry } from '../../e2e/support/registry';
+import {
+  startSilentServer,
+  startTestRegistry,
+  TEST_REGISTRY_PASSWORD,
+  TEST_REGISTRY_USER,
+  type SilentServer,
+  type TestRegistry,
+} from '../../e2e/support/registry';
 import {
   describeFailedPush,
   failedPushes,
@@ -123,29 +129,24 @@ describe('against a real registry', () => {
   });
 
   describe('a registry that accepts connections and never answers', () => {
-    let silent: Server;
-    const sockets: Socket[] = [];
+    let silent: SilentServer;
     beforeAll(async () => {
-      silent = createServer((socket) => sockets.push(socket));
-      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      silent = await startSilentServer();
     });
-    afterAll(async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => silent.close(resolve));
-    });
+    afterAll(() => silent.close());
 
     it('lookUp gives up at its timeout and says the registry did not answer in time', async () => {
-      const port = (silent.address() as { port: number }).port;
+      const port = silent.port;
       const started = Date.now();
       const result = await lookUp(`127.0.0.1:${port}/local-dev/api:abc`, 300);
       // Behaviour, not speed: it returns (well before Jest's timeout) instead of waiting on the socket.
       expect(Date.now() - started).toBeLessThan(10_000);
       expect(result).toEqual({ state: 'unreachable', reason: expect.stringContaining('no answer within 300 ms') });
-      expect(sockets.length).toBeGreaterThan(0);
+      expect(silent.connections()).toBeGreaterThan(0);
     });
 
     it('doctor says it does not answer, and what happens meanwhile', async () => {
-      const port = (silent.address() as { port: number }).port;
+      const port = silent.port;
       const checks = await registryChecks({ url: `127.0.0.1:${port}/local-dev`, push: true }, { timeoutMs: 300 });
       expect(checks).toEqual([
         expect.objectContaining({
