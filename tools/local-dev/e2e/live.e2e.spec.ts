@@ -2,7 +2,8 @@
  * Live code end to end: `nx run-many -t dev` (real nx, real engine, busybox services, a local bare
  * remote) watching a clone shared by a service (restart: true, rebuild-on) and its worker (the app
  * reloads itself). Edits, new files, deletes and renames reach the containers; an injected secret
- * is never synced; nothing lands outside sync.to; a restart keeps the container and its host port;
+ * is never synced; nothing lands outside sync.to; a restart (the program's, under the live supervisor)
+ * keeps the container, its StartedAt and host port, and a second up keeps that container;
  * a rebuild-on file makes a new image and container; a 1,000-file checkout is one sync; a sync
  * that failed (container stopped) is said loudly and its files go with the next one; one
  * watcher for the shared clone; Ctrl-C (SIGINT to nx's process group, as a terminal sends it)
@@ -75,8 +76,19 @@ function startNx(workspace: TempWorkspace, args: string[], env: NodeJS.ProcessEn
   };
 }
 
-const webDockerfile = (port: number) =>
-  ['FROM busybox:1.36', 'COPY . /app', 'RUN mkdir -p /www && echo ok > /www/health', `CMD ["httpd", "-f", "-p", "${port}", "-h", "/www"]`, ''].join('\n');
+/**
+ * The api's image: its command runs through sh, so `up` runs it under the live supervisor; it
+ * serves what app/ held when it started (a program that loads its code at start), so a new file
+ * is served only once the program has restarted.
+ */
+const apiDockerfile = (port: number) =>
+  [
+    'FROM busybox:1.36',
+    'COPY . /app',
+    'RUN mkdir -p /served /app/app && echo ok > /served/health',
+    `CMD ["sh", "-c", "cp -r /app/app/. /served/ && exec httpd -f -p ${port} -h /served"]`,
+    '',
+  ].join('\n');
 
 describe('nx run-many -t dev: live code into running containers (real nx, real engine)', () => {
   let workspace: TempWorkspace;
@@ -153,7 +165,7 @@ services:
           sync: [{ from: app/, to: /srv/app/ }]
 `,
       files: {
-        'repos_docker_files/api.dev.Dockerfile': webDockerfile(8080),
+        'repos_docker_files/api.dev.Dockerfile': apiDockerfile(8080),
         'repos_docker_files/api-worker.dev.Dockerfile': ['FROM busybox:1.36', 'COPY app /srv/app', 'CMD ["sleep", "100000"]', ''].join('\n'),
         'configs/s1/api.env': SECRET,
       },
@@ -187,6 +199,16 @@ services:
     expect(new Set(records.map((record) => record?.watcher?.pid)).size).toBe(2);
   });
 
+  it('runs the api (restart: true, its command through sh) under the live supervisor, and a second up keeps that container', async () => {
+    const container = containerOf('api');
+    expect(docker(['inspect', '--format', '{{index .Config.Labels "io.local-dev.live-supervisor"}}', container])).toBe('1');
+    // The worker (restart: false) runs its image's command as it is.
+    expect(docker(['inspect', '--format', '{{index .Config.Labels "io.local-dev.live-supervisor"}}', containerOf('api-worker')])).toBe('');
+    const up = await workspace.nx(['run', 'api:up', '--skip-nx-cache'], { env: NX_ENV });
+    expect(up.output).toMatch(/api: already running/);
+    expect(containerOf('api')).toBe(container);
+  });
+
   it('syncs an edit, a new executable file (mode kept), a delete and a rename into both containers; restarts only the one with restart: true', async () => {
     const apiStartedAt = startedAt('api');
     const apiContainer = containerOf('api');
@@ -203,10 +225,12 @@ services:
     expect(inContainer('api', '/app/app/tool.sh')).toBe('tool');
     expect(inContainer('api', 'stat', '-c', '%a', '/app/app/tool.sh')).toBe('755');
     expect(inContainer('api-worker', 'stat', '-c', '%a', '/srv/app/tool.sh')).toBe('755');
-    // The restart kept the container and its host port (a debugger re-attaches there).
+    // The restart was the program's, under the live supervisor: the same container, not restarted
+    // (StartedAt kept), the same host port (a debugger re-attaches there), and the new code served.
     expect(containerOf('api')).toBe(apiContainer);
-    expect(startedAt('api')).not.toBe(apiStartedAt);
+    expect(startedAt('api')).toBe(apiStartedAt);
     expect(docker(['port', apiContainer])).toBe(portsBefore);
+    expect(await get(`http://127.0.0.1:${port}/views.txt`)).toBe('v1\n');
 
     await nextLine(/^api: synced/, () => {
       write('app/views.txt', 'v2\n');
@@ -241,11 +265,12 @@ services:
     expect(secretInContainer()).toBe(asInjected);
     expect(inContainer('api', 'ls', '/app/app')).not.toContain('scratch.tmp');
     // Every path the container's file system gained or changed is sync.to, below it, or one of its
-    // parents — besides the engine's own init (compose's `init: true`), mounted at /sbin/docker-init.
+    // parents — besides the engine's own init (compose's `init: true`), mounted at /sbin/docker-init,
+    // and /served, where the api's program copies app/ each time it starts (apiDockerfile).
     const changed = docker(['diff', containerOf('api')])
       .split('\n')
       .map((entry) => entry.slice(2))
-      .filter((entry) => entry !== '/sbin' && entry !== '/sbin/docker-init');
+      .filter((entry) => entry !== '/sbin' && entry !== '/sbin/docker-init' && entry !== '/served' && !entry.startsWith('/served/'));
     expect(changed.filter((entry) => !entry.startsWith('/app/app') && !'/app/app'.startsWith(entry))).toEqual([]);
   });
 
