@@ -122,6 +122,27 @@ describe('watchClone', () => {
     expect(bursts.map((burst) => paths(burst).length)).toEqual([301]);
   });
 
+  it("keeps a git command's burst whole when its last event comes after git dropped its lock", async () => {
+    await watch?.close();
+    let gitBusy = true;
+    watch = await watchClone(
+      clone,
+      async (changes) => {
+        bursts.push(changes);
+      },
+      (error) => errors.push(error),
+      { busy: () => gitBusy },
+    );
+    for (let index = 0; index < 5; index++) writeFileSync(path.join(clone, 'app', `f${index}.py`), `${index}\n`);
+    await sleep(300);
+    gitBusy = false;
+    await sleep(250);
+    writeFileSync(path.join(clone, 'app', 'view.py'), 'new\n');
+    await until(() => bursts.flat().some((change) => change.path === 'app/view.py'));
+    await sleep(800);
+    expect(bursts.map((burst) => paths(burst).length)).toEqual([6]);
+  });
+
   it('calls nothing while nothing changes', async () => {
     await sleep(500);
     expect(bursts).toEqual([]);

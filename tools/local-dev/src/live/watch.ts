@@ -197,6 +197,9 @@ export async function watchClone(clone: string, onBurst: BurstHandler, onError: 
   let owed: FileChange[] = [];
   let inFlight: FileChange[] = [];
   let firstAt = 0;
+  let lastEventAt = 0;
+  /** The burst being gathered saw git holding its index lock (see flush). */
+  let gitSeen = false;
   let timer: NodeJS.Timeout | undefined;
   let handling: Promise<void> | undefined;
   let closing = false;
@@ -211,9 +214,18 @@ export async function watchClone(clone: string, onBurst: BurstHandler, onError: 
     if (closing || (pending.length === 0 && owed.length === 0)) return;
     if (handling) return; // the burst after the one being handled: handed on when that one is done
     if (options.busy?.() && Date.now() - firstAt < MAX_BUSY_MS) {
+      gitSeen = true;
       timer = setTimeout(flush, timing.quietMs);
       return;
     }
+    // After a git command, its last events may come in a later delivery than its lock's removal
+    // (a checkout's new folder reported at once, the file it writes last a moment later): a longer quiet.
+    const settle = gitSeen ? Math.max(timing.quietMs, LARGE_QUIET_MS) - (Date.now() - lastEventAt) : 0;
+    if (settle > 0 && Date.now() - firstAt < MAX_BUSY_MS) {
+      timer = setTimeout(flush, settle);
+      return;
+    }
+    gitSeen = false;
     const burst = pending;
     const before = owed;
     pending = [];
@@ -255,6 +267,7 @@ export async function watchClone(clone: string, onBurst: BurstHandler, onError: 
       const changes = changesOf(clone, events);
       if (changes.length === 0) return;
       if (pending.length === 0) firstAt = Date.now();
+      lastEventAt = Date.now();
       // Gathered while closing too: what is still pending when the snapshot is written is handed over as owed.
       pending.push(...changes);
       if (!handling && !closing) schedule();
