@@ -66,8 +66,8 @@ function expectSuccess(result: Run, what: string): void {
   if (result.code !== 0) throw new Error(`${what} exited with ${result.code}; its output ends with:\n${result.output.split('\n').slice(-80).join('\n')}`);
 }
 
-/** service → "<container id> <image>" of its running container, for every demo service. */
-async function containers(): Promise<Record<string, string>> {
+/** service → `docker ps -a` of this demo's containers of each service, in `format`, running ones only when asked. */
+async function listDemoContainers(format: string, runningOnly: boolean): Promise<Record<string, string>> {
   const listed: Record<string, string> = {};
   for (const name of names) {
     const { stdout } = await exec('docker', [
@@ -78,15 +78,17 @@ async function containers(): Promise<Record<string, string>> {
       // This workspace's: other workspaces (tests running beside this one) may run services of the same names.
       '--filter',
       `label=${COMPOSE_LABELS.project}=${composeProjectName(DEMO)}`,
-      '--filter',
-      'status=running',
+      ...(runningOnly ? ['--filter', 'status=running'] : []),
       '--format',
-      '{{.ID}} {{.Image}}',
+      format,
     ]);
     listed[name] = stdout.trim();
   }
   return listed;
 }
+
+/** service → "<container id> <image>" of its running container, for every demo service. */
+const containers = () => listDemoContainers('{{.ID}} {{.Image}}', true);
 
 /** service → "<host address>:<host port>" its debugger's container port is published on, read from the engine. */
 async function publishedDebugPorts(): Promise<Record<string, string>> {
@@ -416,19 +418,7 @@ afterAll(async () => {
     expect(redisServerPid).toBeGreaterThan(0);
 
     expectSuccess(await npmRunDemo(['--down']), 'npm run demo -- --down');
-    for (const name of names) {
-      const { stdout } = await exec('docker', [
-        'ps',
-        '-a',
-        '--filter',
-        `label=io.local-dev.service=${name}`,
-        '--filter',
-        `label=${COMPOSE_LABELS.project}=${composeProjectName(DEMO)}`,
-        '--format',
-        '{{.Names}}',
-      ]);
-      expect(stdout.trim()).toBe('');
-    }
+    expect(Object.values(await listDemoContainers('{{.Names}}', false)).filter((listed) => listed !== '')).toEqual([]);
     const redis = readTunnelState(workspacePaths(DEMO));
     expect(redis.condition).toBe('stopped');
     if (redis.condition === 'stopped') expect(isProcessAlive(redis.state.pid)).toBe(false);
